@@ -1,0 +1,1 @@
+"""The `cls-data` command line: a thin Typer shell over the library."""

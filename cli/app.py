@@ -1,0 +1,45 @@
+"""The `cls-data` Typer app; every command lives in its own small module."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.markup import escape
+
+from cls_data import __version__
+from cls_data.cli import rouge, stats
+from cls_data.cli.console import err
+from cls_data.errors import ClsDataError
+
+app = typer.Typer(
+    name="cls-data",
+    help="Build low-resource cross-lingual summarization datasets and score summaries.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command("rouge", no_args_is_help=True)(rouge.rouge)
+app.command("stats", no_args_is_help=True)(stats.stats)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"cls-data {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """cls-data: crawl, filter, build and benchmark cross-lingual summarization datasets."""
+
+
+def main() -> None:
+    try:
+        app()
+    except ClsDataError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        sys.exit(2)

@@ -1,0 +1,37 @@
+"""`cls-data rouge`: corpus ROUGE of a prediction file against a reference file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from cls_data.cli.console import out
+from cls_data.cli.options import Lang
+
+
+def rouge(
+    pred_file: Annotated[Path, typer.Argument(help="Predicted summaries, one per line (UTF-8).")],
+    ref_file: Annotated[Path, typer.Argument(help="Reference summaries, one per line, same order.")],
+    lang: Annotated[Lang, typer.Option("--lang", "-l", help="Tokenizer: vi syllables, zh characters, zh-words (jieba), en (rouge-score's).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line instead of a table.")] = False,
+    per_sample: Annotated[Optional[Path], typer.Option("--per-sample", help="Also write per-pair P/R/F as JSONL here.")] = None,
+) -> None:
+    """Score summaries with ROUGE-1/2/L F1 (x100, mean over pairs), tokenized for their language."""
+    from cls_data.evaluate import score_files, write_per_sample
+
+    report = score_files(pred_file, ref_file, lang.value)
+    if per_sample:
+        write_per_sample(report, per_sample)
+    if as_json:
+        print(json.dumps(report.as_json()))
+        return
+    table = Table(title=f"ROUGE F1 x100 · {report.n} pairs · tokenizer {report.tokenizer}")
+    table.add_column("metric")
+    table.add_column("F1", justify="right")
+    for metric, value in report.corpus().items():
+        table.add_row(metric, f"{value:.2f}")
+    out.print(table)

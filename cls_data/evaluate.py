@@ -1,0 +1,65 @@
+"""Score a file of predicted summaries against a file of references, one summary per line."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from cls_data.errors import ClsDataError
+from cls_data.rouge import METRICS, PairScores, corpus_f1, score_texts
+
+
+@dataclass
+class RougeReport:
+    tokenizer: str
+    scores: list[PairScores]
+
+    @property
+    def n(self) -> int:
+        return len(self.scores)
+
+    def corpus(self) -> dict[str, float]:
+        """Corpus ROUGE F1 x100 (mean of per-pair F1), as reports print it."""
+        return {metric: 100 * value for metric, value in corpus_f1(self.scores).items()}
+
+    def as_json(self) -> dict:
+        return {**{k: round(v, 4) for k, v in self.corpus().items()}, "n": self.n, "tokenizer": self.tokenizer}
+
+
+def read_summaries(path: str | Path) -> list[str]:
+    """One summary per line; an empty line is an empty summary, a final newline is not a line."""
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise ClsDataError(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise ClsDataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ClsDataError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def score_files(pred_path: str | Path, ref_path: str | Path, tokenizer: str) -> RougeReport:
+    preds, refs = read_summaries(pred_path), read_summaries(ref_path)
+    if len(preds) != len(refs):
+        raise ClsDataError(
+            f"{pred_path} has {len(preds)} lines but {ref_path} has {len(refs)}: "
+            "the files must hold one summary per line, in the same order"
+        )
+    return RougeReport(tokenizer, score_texts(preds, refs, tokenizer))
+
+
+def write_per_sample(report: RougeReport, path: str | Path) -> None:
+    """Per-pair P/R/F x100, one JSON object per line, `line` counting from 1."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        for line_no, pair in enumerate(report.scores, start=1):
+            row: dict = {"line": line_no}
+            for metric in METRICS:
+                score = getattr(pair, metric)
+                row[metric] = round(100 * score.fmeasure, 4)
+                row[f"{metric}_p"] = round(100 * score.precision, 4)
+                row[f"{metric}_r"] = round(100 * score.recall, 4)
+            handle.write(json.dumps(row) + "\n")

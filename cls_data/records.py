@@ -1,0 +1,177 @@
+"""The record types that flow between stages, and streaming JSONL read/write for them."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import types
+import typing
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from cls_data.errors import RecordError
+
+
+@dataclass
+class Article:
+    """One crawled news article with its human-written lead summary (the "sapo")."""
+
+    id: str
+    url: str
+    site: str
+    title: str
+    summary: str
+    text: str
+    lang: str = "vi"
+    published: str | None = None
+    category: str | None = None
+    author: str | None = None
+    crawled_at: str | None = None
+    # Keys this version does not know survive a read/write round trip.
+    extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass
+class CLSSample:
+    """A cross-lingual summarization sample: document, source summary, target summary."""
+
+    id: str
+    text: str
+    summary: str
+    src_lang: str
+    tgt_lang: str
+    cls_summary: str | None = None
+    back_summary: str | None = None
+    rt_scores: dict[str, float] | None = None
+    rt_score: float | None = None
+    url: str | None = None
+    site: str | None = None
+    title: str | None = None
+    lang: str | None = None
+    published: str | None = None
+    category: str | None = None
+    author: str | None = None
+    crawled_at: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_article(cls, article: Article, tgt_lang: str) -> "CLSSample":
+        shared = {f.name: getattr(article, f.name) for f in dataclasses.fields(Article) if f.name != "extra"}
+        return cls(src_lang=article.lang, tgt_lang=tgt_lang, extra=dict(article.extra), **shared)
+
+
+Record = TypeVar("Record", Article, CLSSample)
+
+
+def stable_id(url: str) -> str:
+    """A short, stable id for a canonical URL (the same URL always gives the same id)."""
+    return hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
+
+
+def _allowed_types(hint: Any) -> tuple[type, ...]:
+    """The JSON value types a field accepts, from its resolved type hint."""
+    is_union = isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union
+    allowed: list[type] = []
+    for arg in typing.get_args(hint) if is_union else (hint,):
+        origin = typing.get_origin(arg) or arg
+        if origin is float:
+            allowed.extend([float, int])  # JSON does not tell 1 from 1.0
+        elif origin in (str, dict, list, int, type(None)):
+            allowed.append(origin)
+        else:
+            allowed.append(object)
+    return tuple(allowed)
+
+
+def _schema(record_type: type) -> tuple[dict[str, tuple[type, ...]], set[str]]:
+    hints = typing.get_type_hints(record_type)
+    fields = {f.name: f for f in dataclasses.fields(record_type) if f.name != "extra"}
+    types_by_name = {name: _allowed_types(hints[name]) for name in fields}
+    required = {
+        name for name, f in fields.items()
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
+    return types_by_name, required
+
+
+_SCHEMAS: dict[type, tuple[dict[str, tuple[type, ...]], set[str]]] = {}
+
+
+def record_from_dict(record_type: type[Record], data: Any, where: str) -> Record:
+    """Build a record from a decoded JSON object, naming `where` in any error."""
+    if record_type not in _SCHEMAS:
+        _SCHEMAS[record_type] = _schema(record_type)
+    field_types, required = _SCHEMAS[record_type]
+    if not isinstance(data, dict):
+        raise RecordError(f"{where}: expected a JSON object, got {type(data).__name__}")
+    missing = sorted(required - data.keys())
+    if missing:
+        raise RecordError(f"{where}: missing required field(s) {', '.join(missing)} for {record_type.__name__}")
+    known, extra = {}, {}
+    for key, value in data.items():
+        allowed = field_types.get(key)
+        if allowed is None:
+            extra[key] = value
+            continue
+        # bool is an int subclass in Python but never a valid number or string here.
+        if isinstance(value, bool) and bool not in allowed or not isinstance(value, allowed):
+            expected = " or ".join("null" if t is type(None) else t.__name__ for t in allowed)
+            raise RecordError(f"{where}: field {key!r} should be {expected}, got {type(value).__name__} {value!r:.60}")
+        known[key] = value
+    return record_type(**known, extra=extra)
+
+
+def record_to_dict(record: Article | CLSSample) -> dict[str, Any]:
+    data = {f.name: getattr(record, f.name) for f in dataclasses.fields(record) if f.name != "extra"}
+    data.update(record.extra)
+    return data
+
+
+def read_jsonl(path: str | os.PathLike[str], record_type: type[Record]) -> Iterator[Record]:
+    """Stream records from a JSONL file; a malformed line stops with file, line and reason."""
+    path = Path(path)
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise RecordError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    with handle:
+        line_no = 0
+        try:
+            for line_no, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                where = f"{path}:{line_no}"
+                try:
+                    data = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise RecordError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+                yield record_from_dict(record_type, data, where)
+        except UnicodeDecodeError as exc:
+            raise RecordError(f"{path}:{line_no + 1}: not UTF-8 ({exc.reason})") from None
+
+
+def write_jsonl(path: str | os.PathLike[str], records: Iterable[Article | CLSSample], append: bool = False) -> int:
+    """Write records as JSONL; without `append` the file is replaced atomically. Returns the count."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    target = path if append else path.with_name(path.name + ".tmp")
+    count = 0
+    with target.open("a" if append else "w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(dumps(record))
+            handle.write("\n")
+            count += 1
+        handle.flush()
+        os.fsync(handle.fileno())
+    if not append:
+        os.replace(target, path)
+    return count
+
+
+def dumps(record: Article | CLSSample) -> str:
+    """One record as one compact JSON line (UTF-8 kept readable, no trailing newline)."""
+    return json.dumps(record_to_dict(record), ensure_ascii=False)

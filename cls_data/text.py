@@ -1,0 +1,118 @@
+"""Unicode/whitespace normalisation and the per-language tokenizers that ROUGE and the stats use.
+
+The tokenization rules are pinned in DESIGN.md; the filter and the benchmark both depend on them,
+so a change here changes every score. rouge-score's default tokenizer keeps only [a-z0-9]: it
+shreds Vietnamese ("Hiệp hội" -> "hi p h i") and drops Chinese entirely, so it is used for
+English only.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
+
+from cls_data.errors import ClsDataError
+
+Tokenizer = Callable[[str], list[str]]
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_VI_TOKEN = re.compile(r"\w+")
+_ZH_TOKEN = re.compile(rf"[{CJK}]|[^\W_{CJK}]+")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+# Zero-width characters that pages sprinkle into text; they are invisible and split tokens.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = re.compile(r"\s+")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def normalize(text: str) -> str:
+    """NFC, invisible characters removed, every whitespace run (newlines too) made one space."""
+    return _SPACES.sub(" ", nfc(text).translate(_INVISIBLE)).strip()
+
+
+def normalize_paragraphs(text: str) -> str:
+    """Like `normalize` per line, keeping one paragraph per line and dropping empty lines."""
+    lines = (normalize(line) for line in nfc(text).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def tokenize_vi(text: str) -> list[str]:
+    """Vietnamese syllables: NFC, lower case, "_" as a space, runs of word characters."""
+    return _VI_TOKEN.findall(nfc(text).lower().replace("_", " "))
+
+
+def tokenize_zh(text: str) -> list[str]:
+    """Chinese characters as tokens (as in NCLS); runs of other letters/digits are one token."""
+    return _ZH_TOKEN.findall(nfc(text).lower())
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba  # imported on first use: it takes a second to load its dictionary
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def tokenize_zh_words(text: str) -> list[str]:
+    """Chinese words by jieba; tokens with no letter or digit (punctuation, spaces) dropped."""
+    words = _jieba().lcut(nfc(text).lower())
+    return [word for word in words if _LETTER_OR_DIGIT.search(word)]
+
+
+@lru_cache(maxsize=2)
+def _rouge_score_tokenizer(stem: bool):
+    from rouge_score.tokenizers import DefaultTokenizer  # imports nltk: only when English is scored
+
+    return DefaultTokenizer(use_stemmer=stem)
+
+
+def tokenize_en(text: str) -> list[str]:
+    """English: rouge-score's own tokenizer (lower case, [a-z0-9] runs), no stemming."""
+    return _rouge_score_tokenizer(False).tokenize(text)
+
+
+def tokenize_en_stemmed(text: str) -> list[str]:
+    """English with rouge-score's Porter stemming of tokens longer than three letters."""
+    return _rouge_score_tokenizer(True).tokenize(text)
+
+
+TOKENIZERS: dict[str, Tokenizer] = {
+    "vi": tokenize_vi,
+    "zh": tokenize_zh,
+    "zh-words": tokenize_zh_words,
+    "en": tokenize_en,
+    "en-stem": tokenize_en_stemmed,
+}
+
+
+def get_tokenizer(name: str) -> Tokenizer:
+    try:
+        return TOKENIZERS[name]
+    except KeyError:
+        raise ClsDataError(f"unknown tokenizer {name!r}; choose one of: {', '.join(TOKENIZERS)}") from None
+
+
+def tokenizer_for_language(lang: str) -> str:
+    """The default tokenizer name for a language code such as "vi", "zh-CN" or "en"."""
+    base = lang.lower().split("-")[0].split("_")[0]
+    if base in ("vi", "zh", "en"):
+        return base
+    raise ClsDataError(f"no tokenizer for language {lang!r}; supported: vi, zh, en")
+
+
+def count_words(text: str) -> int:
+    """Table-1 length of a vi/en text: whitespace-separated tokens."""
+    return len(text.split())
+
+
+def count_chars(text: str) -> int:
+    """Table-1 length of a zh text: every character of the NFC string."""
+    return len(nfc(text))
