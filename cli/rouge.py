@@ -29,9 +29,11 @@ def rouge(
     if as_json:
         print(json.dumps(report.as_json()))
         return
-    table = Table(title=f"ROUGE F1 x100 · {report.n} pairs · tokenizer {report.tokenizer}")
-    table.add_column("metric")
-    table.add_column("F1", justify="right")
+    table = Table(title="ROUGE x100")
+    for column in ("metric", "P", "R", "F1"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
     for metric, value in report.corpus().items():
-        table.add_row(metric, f"{value:.2f}")
+        precision, recall = report.mean_precision_recall(metric)
+        table.add_row(metric, f"{precision:.2f}", f"{recall:.2f}", f"[bold]{value:.2f}[/]")
     out.print(table)
+    out.print(f"{report.n} pairs, tokenizer {report.tokenizer}; each column is the mean over pairs")

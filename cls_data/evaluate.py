@@ -23,6 +23,13 @@ class RougeReport:
         """Corpus ROUGE F1 x100 (mean of per-pair F1), as reports print it."""
         return {metric: 100 * value for metric, value in corpus_f1(self.scores).items()}
 
+    def mean_precision_recall(self, metric: str) -> tuple[float, float]:
+        """Mean per-pair precision and recall x100 for one metric."""
+        if not self.scores:
+            return 0.0, 0.0
+        pairs = [getattr(pair, metric) for pair in self.scores]
+        return 100 * sum(p.precision for p in pairs) / len(pairs), 100 * sum(p.recall for p in pairs) / len(pairs)
+
     def as_json(self) -> dict:
         return {**{k: round(v, 4) for k, v in self.corpus().items()}, "n": self.n, "tokenizer": self.tokenizer}
 

@@ -1,0 +1,65 @@
+import json
+
+from rouge_score import rouge_scorer
+
+from cls_data.text import tokenize_vi
+
+
+class ViTokens:
+    def tokenize(self, text):
+        return tokenize_vi(text)
+
+
+def test_json_output_equals_rouge_score_on_vietnamese_tokens(run_cli, data_dir):
+    pred, ref = data_dir / "summaries_vi_back.txt", data_dir / "summaries_vi.txt"
+    result = run_cli("rouge", "--lang", "vi", pred, ref, "--json")
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout.strip().splitlines()[-1])
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], tokenizer=ViTokens())
+    pairs = [scorer.score(r, p) for p, r in zip(pred.read_text("utf-8").splitlines(), ref.read_text("utf-8").splitlines())]
+    for metric in ("rouge1", "rouge2", "rougeL"):
+        expected = 100 * sum(p[metric].fmeasure for p in pairs) / len(pairs)
+        assert abs(got[metric] - expected) < 1e-4
+    assert got["n"] == 7 and got["tokenizer"] == "vi"
+
+
+def test_table_output_names_tokenizer_and_pair_count(run_cli, data_dir):
+    result = run_cli("rouge", "-l", "zh", data_dir / "summaries_zh.txt", data_dir / "summaries_zh_ref.txt")
+    assert result.returncode == 0, result.stderr
+    assert "6 pairs" in result.stdout and "tokenizer zh" in result.stdout and "rougeL" in result.stdout
+
+
+def test_per_sample_file_has_one_row_per_line(run_cli, data_dir, tmp_path):
+    out = tmp_path / "per.jsonl"
+    result = run_cli("rouge", "--lang", "zh", data_dir / "summaries_zh.txt", data_dir / "summaries_zh_ref.txt", "--json", "--per-sample", out)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["line"] for r in rows] == [1, 2, 3, 4, 5, 6]
+    assert all(0 <= r["rouge2"] <= 100 for r in rows)
+
+
+def test_unequal_line_counts_are_one_clear_error(run_cli, data_dir):
+    result = run_cli("rouge", "--lang", "vi", data_dir / "summaries_vi.txt", data_dir / "summaries_zh.txt")
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error:") and "has 7 lines but" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_language_is_rejected_with_the_choices(run_cli, data_dir):
+    result = run_cli("rouge", "--lang", "fr", data_dir / "summaries_vi.txt", data_dir / "summaries_vi.txt")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "'fr' is not one of" in result.stderr and "zh-words" in result.stderr
+
+
+def test_missing_file_is_one_clear_error(run_cli, tmp_path):
+    result = run_cli("rouge", "--lang", "vi", tmp_path / "nope.txt", tmp_path / "nope.txt")
+    assert result.returncode == 2 and "no such file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_rouge_command_does_not_import_torch_or_transformers():
+    import subprocess
+    import sys
+
+    code = ("import sys; from cls_data.cli import app; from cls_data import evaluate; "
+            "print(sorted(m for m in ('torch', 'transformers', 'datasets', 'scrapy') if m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
