@@ -77,6 +77,7 @@ def card_data(info: dict, split_files: dict[str, str]):
     if info["license"] == "other" and info.get("license_name"):
         licence["license_name"] = info["license_name"]  # the Hub's way to name a custom licence
     configs = [{"config_name": "default", "data_files": [{"split": s, "path": p} for s, p in split_files.items()]}]
+    extra = {"configs": configs} if split_files else {}  # an --ids-only folder has no files to map
     return DatasetCardData(
         language=[info["src_lang"], info["tgt_lang"]],
         multilinguality="multilingual",
@@ -85,7 +86,7 @@ def card_data(info: dict, split_files: dict[str, str]):
         source_datasets=info["source_datasets"],
         pretty_name=info["name"],
         tags=["cross-lingual-summarization", "low-resource"],
-        configs=configs,
+        **extra,
         **licence,
     )
 
@@ -116,6 +117,7 @@ def render_card(info: dict, stats: dict, split_files: dict[str, str], split_rows
         src_name=LANGUAGE_NAMES.get(src, src),
         tgt_name=LANGUAGE_NAMES.get(tgt, tgt),
         has_url=info["has_url"],
+        ids_only=info["ids_only"],
         splits=splits,
         load_name=info.get("repo_id") or info["name"],
         smallest_subset=min((s for s in split_rows if s.startswith("train_")), key=split_rows.get, default="train"),

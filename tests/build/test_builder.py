@@ -1,0 +1,164 @@
+"""End-to-end builds: folders that load offline with the right splits, and clean failures."""
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from cls_data.build.builder import BuildConfig, build_dataset
+from cls_data.build.splits import SplitSizes
+from cls_data.build.stats import dataset_stats
+from cls_data.errors import ClsDataError
+from cls_data.records import write_jsonl
+
+SIZES = SplitSizes(train=50, validation=20, test=20, subsets=(10, 30))
+EXPECTED_ROWS = {"train": 50, "train_10": 10, "train_30": 30, "validation": 20, "test": 20}
+
+
+def _read(folder: Path) -> dict[str, list[dict]]:
+    return {p.name.split("-")[0]: pq.read_table(p).to_pylist() for p in sorted((folder / "data").glob("*.parquet"))}
+
+
+def _load_offline(folder: Path):
+    import datasets
+
+    return datasets.load_dataset(str(folder))
+
+
+def test_vi2zh_with_planted_duplicates_builds_a_folder_that_loads_offline(tmp_path, gen):
+    samples = gen.vi_samples(95)
+    dupes = [
+        dataclasses.replace(samples[0], id="dup-doc", url="https://mirror.example.vn/1", text=samples[0].text + " "),
+        dataclasses.replace(samples[1], id="dup-sum", url="https://mirror.example.vn/2", text="bài khác hẳn " + samples[2].text),
+        dataclasses.replace(samples[3], id="dup-sum2", text="một bài khác", summary=samples[3].summary.upper()),
+    ]
+    kept = tmp_path / "kept.jsonl"
+    write_jsonl(kept, samples[:50] + dupes + samples[50:])
+    result = build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "out", sizes=SIZES, command="cls-data build vi2zh kept.jsonl"))
+    folder = tmp_path / "out" / "Vi2ZhLow"
+    assert result.folder == folder and result.read == 98
+    assert result.dropped == {"duplicate document": 1, "duplicate summary": 2}
+    assert result.split_rows == EXPECTED_ROWS
+
+    ds = _load_offline(folder)
+    assert {name: ds[name].num_rows for name in ds} == EXPECTED_ROWS
+    assert ds["train"].column_names == ["id", "text", "summary", "cls_summary", "url"]
+    ids = {name: set(ds[name]["id"]) for name in ds}
+    assert not {"dup-doc", "dup-sum", "dup-sum2"} & set().union(*ids.values())
+    assert not ids["train"] & ids["validation"] and not ids["train"] & ids["test"] and not ids["validation"] & ids["test"]
+    assert ds["train"]["id"][:10] == ds["train_10"]["id"] and ds["train"]["id"][:30] == ds["train_30"]["id"]
+    by_id = {s.id: s for s in samples}
+    row = ds["test"][0]
+    assert row["text"] == by_id[row["id"]].text and row["cls_summary"] == by_id[row["id"]].cls_summary
+
+    info = json.loads((folder / "build_info.json").read_text(encoding="utf-8"))
+    assert (info["src_lang"], info["tgt_lang"], info["seed"]) == ("vi", "zh", 0)
+    assert info["inputs"][0]["sha256"] and info["tool_version"] and info["command"].startswith("cls-data build")
+    stats = dataset_stats([folder])
+    assert stats["train"]["docs"] == 50 and stats["test"]["cls_summary"] == {"avg_chars": 30.0}
+    assert stats["validation"]["text"] == {"avg_words": 120.0}
+    assert json.loads((folder / "stats.json").read_text(encoding="utf-8"))["train"] == stats["train"]
+    manifest = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
+    assert manifest["splits"]["test"] == ds["test"]["id"]
+
+
+def test_same_input_and_seed_rebuild_identical_splits(tmp_path, kept_jsonl):
+    first = build_dataset(BuildConfig("vi2zh", [kept_jsonl], tmp_path / "a", sizes=SIZES)).folder
+    second = build_dataset(BuildConfig("vi2zh", [kept_jsonl], tmp_path / "b", sizes=SIZES)).folder
+    other_seed = build_dataset(BuildConfig("vi2zh", [kept_jsonl], tmp_path / "c", seed=7, sizes=SIZES)).folder
+    assert _read(first) == _read(second)
+    for split in EXPECTED_ROWS:
+        assert (first / "data" / f"{split}-00000-of-00001.parquet").read_bytes() == (second / "data" / f"{split}-00000-of-00001.parquet").read_bytes()
+    assert _read(first)["test"] != _read(other_seed)["test"]
+
+
+def test_too_little_data_fails_and_leaves_no_folder(tmp_path, gen):
+    kept = tmp_path / "kept.jsonl"
+    samples = gen.vi_samples(89)
+    write_jsonl(kept, samples + [dataclasses.replace(samples[0], id="again")])
+    with pytest.raises(ClsDataError, match=r"needs 90 samples, the input has 89 after removing 1 duplicate"):
+        build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "out", sizes=SIZES))
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_rebuild_replaces_an_earlier_build_but_never_a_foreign_folder(tmp_path, kept_jsonl):
+    build_dataset(BuildConfig("vi2zh", [kept_jsonl], tmp_path / "out", sizes=SIZES))
+    (tmp_path / "out" / "Vi2ZhLow" / "stale.txt").write_text("old", encoding="utf-8")
+    build_dataset(BuildConfig("vi2zh", [kept_jsonl], tmp_path / "out", seed=1, sizes=SIZES))
+    assert not (tmp_path / "out" / "Vi2ZhLow" / "stale.txt").exists()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["Vi2ZhLow"]  # no temp or backup left
+    foreign = tmp_path / "mine" / "Vi2ZhLow"
+    foreign.mkdir(parents=True)
+    with pytest.raises(ClsDataError, match="not a folder built by cls-data"):
+        build_dataset(BuildConfig("vi2zh", [kept_jsonl], tmp_path / "mine", sizes=SIZES))
+
+
+def test_strict_fails_on_leakage_and_writes_nothing(tmp_path, gen):
+    samples = gen.vi_samples(100)
+    # near copies of every tenth article: wherever the shuffle puts them, some pairs straddle splits
+    copies = [dataclasses.replace(s, id=f"near-{i}", url=None, text=s.text + " cập nhật", summary="tin " + s.summary + " mới")
+              for i, s in enumerate(samples[::4])]
+    kept = tmp_path / "kept.jsonl"
+    write_jsonl(kept, samples + copies)
+    loose = build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "loose", sizes=SIZES))
+    assert loose.leaks and {leak.field for leak in loose.leaks} == {"text", "summary"}
+    info = json.loads((loose.folder / "build_info.json").read_text(encoding="utf-8"))
+    assert info["leakage"]["count"] == len(loose.leaks) == len(info["leakage"]["pairs"])
+    with pytest.raises(ClsDataError, match="--strict: .* near-duplicate pair"):
+        build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "strict", sizes=SIZES, strict=True))
+    assert not (tmp_path / "strict").exists()
+
+
+def test_en2zh_from_ncls_files_uses_human_refs_in_test_and_reports_malformed(tmp_path, gen):
+    folder = gen.write_en2zh(tmp_path / "ncls")
+    result = build_dataset(BuildConfig("en2zh", [folder], tmp_path / "out", sizes=SIZES))
+    assert result.parse.malformed == 2 and result.split_rows == EXPECTED_ROWS
+    ds = _load_offline(result.folder)
+    assert ds["train"].column_names == ["id", "text", "summary", "cls_summary"]
+    assert all(s.startswith("人工参考") and s.endswith("人工校对。") for s in ds["test"]["cls_summary"])
+    assert all(i.startswith("en2zhsum-train-") for i in ds["train"]["id"])
+    assert all(i.startswith("en2zhsum-valid-") for i in ds["validation"]["id"])
+    info = json.loads((result.folder / "build_info.json").read_text(encoding="utf-8"))
+    assert info["malformed_blocks"] == 2 and info["redistributable"] is False
+    assert (info["src_lang"], info["tgt_lang"]) == ("en", "zh")
+    assert dataset_stats([result.folder])["test"]["summary"] == {"avg_words": 22.0}
+
+
+def test_zh2en_joins_lcsts_and_loads_offline(tmp_path, gen):
+    folder, part = gen.write_zh2en(tmp_path / "z")
+    result = build_dataset(BuildConfig("zh2en", [folder], tmp_path / "out", sizes=SIZES, lcsts=[part]))
+    ds = _load_offline(result.folder)
+    assert {name: ds[name].num_rows for name in ds} == EXPECTED_ROWS
+    stats = dataset_stats([result.folder])
+    assert stats["train"]["text"] == {"avg_chars": 110.0} and stats["train"]["cls_summary"] == {"avg_words": 14.0}
+
+
+def test_ncls_derived_clssample_jsonl_split_files_are_accepted(tmp_path, gen):
+    from cls_data.build.ncls import ParseReport, read_en2zh
+
+    folder = gen.write_en2zh(tmp_path / "ncls")
+    jsonl = tmp_path / "jsonl"
+    for split in ("train", "valid", "test"):
+        write_jsonl(jsonl / f"en2zh_{split}.jsonl", read_en2zh(folder / f"EN2ZHSUM_{split}.txt", ParseReport()))
+    from_jsonl = build_dataset(BuildConfig("en2zh", sorted(jsonl.iterdir()), tmp_path / "a", sizes=SIZES))
+    from_txt = build_dataset(BuildConfig("en2zh", [folder], tmp_path / "b", sizes=SIZES))
+    assert _read(from_jsonl.folder) == _read(from_txt.folder)
+
+
+def test_wrong_language_pair_is_refused(tmp_path, kept_jsonl):
+    with pytest.raises(ClsDataError, match="vi->zh, but `build en2zh` needs en->zh"):
+        build_dataset(BuildConfig("en2zh", [kept_jsonl], tmp_path / "out", sizes=SIZES))
+
+
+def test_ids_only_writes_manifest_and_card_without_text(tmp_path, gen):
+    folder = gen.write_en2zh(tmp_path / "ncls")
+    result = build_dataset(BuildConfig("en2zh", [folder], tmp_path / "out", sizes=SIZES, ids_only=True, command="cls-data build en2zh ncls --ids-only"))
+    assert not (result.folder / "data").exists()
+    manifest = json.loads((result.folder / "ids.json").read_text(encoding="utf-8"))
+    assert {k: len(v) for k, v in manifest["splits"].items()} == EXPECTED_ROWS
+    assert manifest["command"] == "cls-data build en2zh ncls --ids-only" and manifest["seed"] == 0
+    assert {i["name"] for i in manifest["inputs"]} == {"EN2ZHSUM_train.txt", "EN2ZHSUM_valid.txt", "EN2ZHSUM_test.txt"}
+    full = build_dataset(BuildConfig("en2zh", [folder], tmp_path / "full", sizes=SIZES))
+    assert {k: [r["id"] for r in v] for k, v in _read(full.folder).items()} == manifest["splits"]
