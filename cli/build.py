@@ -48,6 +48,7 @@ def build(
         check_push_allowed(kind.value != "vi2zh", ids_only, private, allow_public_ncls)
     result = build_dataset(config)
     out.print(summary_table(result))
+    out.print(f"wrote {result.folder}" + (" (ids only, no text)" if result.ids_only else ""), soft_wrap=True, markup=False)
     for problem in result.parse.problems:
         err.print(f"skipped {problem}", soft_wrap=True, markup=False)
     if push_to_hub:
@@ -58,7 +59,7 @@ def build(
 
 
 def summary_table(result) -> Table:
-    table = Table(title=f"{result.name}: {result.read:,} samples read → {result.folder}", show_header=False)
+    table = Table(title=f"{result.name}: {result.read:,} samples read", show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")
     for reason, n in sorted(result.dropped.items()):
