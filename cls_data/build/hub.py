@@ -51,6 +51,8 @@ def push_folder(
     except HfHubHTTPError as exc:
         status = exc.response.status_code if exc.response is not None else "no response"
         raise ClsDataError(f"push to {repo_id} failed (HTTP {status}); check the repo id and your token's write access") from None
+    except ValueError as exc:  # the Hub rejected the card's YAML
+        raise ClsDataError(f"push to {repo_id} refused by the Hub: {exc}") from None
     except OSError as exc:
         raise ClsDataError(f"push to {repo_id} failed: {exc.__class__.__name__}: {exc}") from None
     return str(repo)
