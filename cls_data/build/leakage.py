@@ -3,8 +3,8 @@
 Exact duplicates are removed before splitting; this catches the near ones (a republished article
 with a changed sentence, a summary with a different date). A pair leaks when the shared shingles
 cover at least `threshold` of the smaller of the two shingle sets. Documents are compared on a
-deterministic 1-in-`doc_sample` subset of their shingles (chosen by a stable hash, so both sides
-keep the same ones), which keeps the index small at the paper's 11k documents.
+deterministic ~1-in-`doc_sample` subset of their shingles (those starting at an anchor token chosen
+by a stable hash, so both sides keep the same ones), which keeps the index small at 11k documents.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from cls_data.text import get_tokenizer, tokenizer_for_language
 
 PAIRS = (("train", "validation"), ("train", "test"), ("validation", "test"))
 MAX_POSTING = 200  # a shingle shared by more documents is boilerplate, not evidence of a duplicate
+_TOKEN_HASH: dict[str, int] = {}
 
 
 @dataclass(frozen=True)
@@ -33,15 +34,27 @@ class Leak:
         return {**self.__dict__, "overlap": round(self.overlap, 3)}
 
 
-def shingles(text: str, lang: str, n: int, sample: int = 1) -> set[int]:
-    """Stable 32-bit hashes of the token n-grams of `text`, keeping those with hash % sample == 0."""
+def shingles(text: str, lang: str, n: int, sample: int = 1) -> set[tuple[str, ...]]:
+    """The token n-grams of `text`; with `sample` > 1 only those starting at an anchor token.
+
+    A token is an anchor when its stable CRC-32 is divisible by `sample`, so two copies of a
+    text keep the same n-grams (unlike position-based sampling) and the choice is the same in
+    every process (unlike `hash()`). Token hashes are memoised: vocabularies are small.
+    """
     tokens = get_tokenizer(tokenizer_for_language(lang))(text)
-    if len(tokens) < n:
-        tokens_n = [" ".join(tokens)] if tokens else []
-    else:
-        tokens_n = [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
-    hashes = (zlib.crc32(gram.encode("utf-8")) for gram in tokens_n)
-    return {h for h in hashes if h % sample == 0}
+    if len(tokens) <= n:
+        return {tuple(tokens)} if tokens else set()
+    if sample == 1:
+        return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
+    hashes = _TOKEN_HASH
+    anchors = []
+    for i, token in enumerate(tokens[: len(tokens) - n + 1]):
+        h = hashes.get(token)
+        if h is None:
+            h = hashes[token] = zlib.crc32(token.encode("utf-8"))
+        if h % sample == 0:
+            anchors.append(i)
+    return {tuple(tokens[i : i + n]) for i in anchors}
 
 
 def _ngram_size(lang: str, field: str) -> int:
@@ -49,6 +62,15 @@ def _ngram_size(lang: str, field: str) -> int:
     if field == "text":
         return 10 if chars else 6
     return 6 if chars else 4
+
+
+def _index(sets: list[set]) -> dict[tuple[str, ...], list[int]]:
+    """Inverted index: shingle -> positions of the rows that contain it."""
+    index: dict[tuple[str, ...], list[int]] = {}
+    for i, grams in enumerate(sets):
+        for gram in grams:
+            index.setdefault(gram, []).append(i)
+    return index
 
 
 def find_leaks(
@@ -65,14 +87,10 @@ def find_leaks(
             name: [shingles(row[field], src_lang, n, sample) for row in splits.get(name, ())]
             for name in ("train", "validation", "test")
         }
+        indexes = {name: _index(sets[name]) for name in ("train", "validation")}
         for left, right in PAIRS:
-            index: dict[int, list[int]] = {}
-            for i, grams in enumerate(sets[left]):
-                for gram in grams:
-                    index.setdefault(gram, []).append(i)
+            index = indexes[left]
             for j, grams in enumerate(sets[right]):
-                if not grams:
-                    continue
                 hits: Counter = Counter()
                 for gram in grams:
                     posting = index.get(gram)

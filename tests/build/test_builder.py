@@ -162,3 +162,18 @@ def test_ids_only_writes_manifest_and_card_without_text(tmp_path, gen):
     assert {i["name"] for i in manifest["inputs"]} == {"EN2ZHSUM_train.txt", "EN2ZHSUM_valid.txt", "EN2ZHSUM_test.txt"}
     full = build_dataset(BuildConfig("en2zh", [folder], tmp_path / "full", sizes=SIZES))
     assert {k: [r["id"] for r in v] for k, v in _read(full.folder).items()} == manifest["splits"]
+
+
+def test_default_sizes_build_the_papers_splits(tmp_path, gen):
+    import random
+
+    rng = random.Random(11)
+    samples = [dataclasses.replace(s, text=gen.words(rng, gen.VI_SYLLABLES, 60)) for s in gen.vi_samples(11_050, seed=9)]
+    kept = tmp_path / "kept.jsonl"
+    write_jsonl(kept, samples)
+    result = build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "out"))
+    assert result.split_rows == {"train": 5000, "train_1000": 1000, "train_3000": 3000, "validation": 3000, "test": 3000}
+    rows = _read(result.folder)
+    assert [r["id"] for r in rows["train"][:1000]] == [r["id"] for r in rows["train_1000"]]
+    assert len({r["id"] for split in ("train", "validation", "test") for r in rows[split]}) == 11_000
+    assert json.loads((result.folder / "build_info.json").read_text(encoding="utf-8"))["unique_rows"] == 11_000
