@@ -122,3 +122,12 @@ def test_lcsts_ids_missing_are_counted(tmp_path, gen):
     samples = list(read_zh2en(sorted(folder.glob("ZH2ENSUM_*.txt")), [part], ParseReport(), unmatched))
     assert [s.id for s in samples] == ["zh2ensum-train-0"]
     assert unmatched == {"no LCSTS article with this id": 3}
+
+
+def test_zh2en_matches_a_word_segmented_ncls_summary_and_keeps_the_lcsts_wording(tmp_path):
+    (tmp_path / "ZH2ENSUM_test.txt").write_text(
+        "<doc id=5>\n<ZH-REF-1>\n北京 今天 下雨\n<EN-REF-1>\nrain in beijing today\n</doc>\n", encoding="utf-8")
+    part = tmp_path / "PART_I.txt"
+    part.write_text("<doc id=5>\n  <summary>\n    北京今天下雨\n  </summary>\n  <short_text>\n    原文内容。\n  </short_text>\n</doc>\n", encoding="utf-8")
+    [sample] = read_zh2en([tmp_path / "ZH2ENSUM_test.txt"], [part], ParseReport(), {})
+    assert (sample.summary, sample.text, sample.cls_summary) == ("北京今天下雨", "原文内容。", "rain in beijing today")
