@@ -6,6 +6,7 @@ end, so a failed build never leaves a partial dataset behind.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -44,6 +45,8 @@ class BuildConfig:
     license: str = "other"  # for vi2zh: the news texts belong to their publishers
     leak_threshold: float = 0.8
     command: str = ""
+    ids_manifest: Path | None = None  # rebuild exactly the splits of an ids.json
+    repo_id: str | None = None  # the Hub repo the folder is meant for (shown in the card)
 
     @property
     def name(self) -> str:
@@ -108,6 +111,26 @@ def _light(sample: CLSSample) -> CLSSample:
     )
 
 
+def _fetch(
+    config: BuildConfig, ids: dict[str, list[str]], report: ParseReport, unmatched: dict[str, int]
+) -> tuple[dict[str, CLSSample], int]:
+    """The samples of the chosen ids (pass 2 over the input), and how many samples were read."""
+    wanted = {i for split in ("train", "validation", "test") for i in ids[split]}
+    chosen: dict[str, CLSSample] = {}
+    read = 0
+    for _, sample in _stream(config, report, unmatched):
+        read += 1
+        if sample.id in wanted and sample.id not in chosen:
+            chosen[sample.id] = sample
+    missing = sorted(wanted - chosen.keys())
+    if missing:
+        raise ClsDataError(
+            f"{len(missing):,} chosen id(s) are not in the input (e.g. {missing[0]}); "
+            "is this the corpus release the ids manifest was made from?"
+        )
+    return chosen, read
+
+
 def _row(sample: CLSSample, with_url: bool) -> dict:
     row = {"id": sample.id, "text": sample.text, "summary": sample.summary, "cls_summary": sample.cls_summary}
     if with_url:
@@ -130,17 +153,18 @@ def build_dataset(config: BuildConfig) -> BuildResult:
     if target.exists() and not (target / "build_info.json").exists():
         raise ClsDataError(f"{target} exists and is not a folder built by cls-data; move it away or choose another --out")
     report, unmatched = ParseReport(), {}
-    pools, dropped, read = _dedup(config, report, unmatched)
-    check_enough(pools, config.sizes, sum(dropped.values()))
-    if "all" in pools:
-        ids = split_one_pool(pools["all"], config.sizes, config.seed)
+    if config.ids_manifest:  # one pass: the manifest already says which ids go where
+        config, ids = _from_manifest(config)
+        chosen, read = _fetch(config, ids, report, unmatched)
+        dropped: Counter = Counter()
     else:
-        ids = sample_pools(pools, config.sizes, config.seed)
-    wanted = {i for split in ("train", "validation", "test") for i in ids[split]}
-    chosen: dict[str, CLSSample] = {}
-    for _, sample in _stream(config, ParseReport(), {}):  # pass 2: fetch the texts of the sample
-        if sample.id in wanted and sample.id not in chosen:
-            chosen[sample.id] = sample
+        pools, dropped, read = _dedup(config, report, unmatched)
+        check_enough(pools, config.sizes, sum(dropped.values()))
+        if "all" in pools:
+            ids = split_one_pool(pools["all"], config.sizes, config.seed)
+        else:
+            ids = sample_pools(pools, config.sizes, config.seed)
+        chosen, _ = _fetch(config, ids, ParseReport(), {})  # pass 1 already counted the problems
     with_url = any(s.url for s in chosen.values())
     splits = {split: [_row(chosen[i], with_url) for i in split_ids] for split, split_ids in ids.items()}
     leaks = find_leaks(splits, src, config.leak_threshold)
@@ -154,6 +178,20 @@ def build_dataset(config: BuildConfig) -> BuildResult:
     info = _build_info(config, result, list(chosen.values()), with_url)
     _write_folder(target, splits, info, config, with_url)
     return result
+
+
+def _from_manifest(config: BuildConfig) -> tuple[BuildConfig, dict[str, list[str]]]:
+    """The config (seed, sizes) and split ids recorded in an ids.json manifest."""
+    path = config.ids_manifest
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        splits, kind = manifest["splits"], manifest["kind"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ClsDataError(f"{path}: not an ids.json manifest written by `cls-data build` ({exc})") from None
+    if kind != config.kind:
+        raise ClsDataError(f"{path} lists {kind} ids; run `cls-data build {kind}` with it")
+    sizes = SplitSizes.parse(manifest.get("sizes", ""))
+    return dataclasses.replace(config, seed=manifest.get("seed", config.seed), sizes=sizes), splits
 
 
 def _build_info(config: BuildConfig, result: BuildResult, samples: list[CLSSample], with_url: bool) -> dict:
@@ -173,6 +211,8 @@ def _build_info(config: BuildConfig, result: BuildResult, samples: list[CLSSampl
         "has_url": with_url,
         "ids_only": config.ids_only,
         "command": config.command,
+        "rebuilt_from": str(config.ids_manifest) if config.ids_manifest else None,
+        "repo_id": config.repo_id,
         "tool_version": __version__,
         "built_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "inputs": [{"path": str(p), "name": p.name, "bytes": p.stat().st_size, "sha256": file_sha256(p)} for p in inputs],

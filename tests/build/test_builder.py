@@ -177,3 +177,24 @@ def test_default_sizes_build_the_papers_splits(tmp_path, gen):
     assert [r["id"] for r in rows["train"][:1000]] == [r["id"] for r in rows["train_1000"]]
     assert len({r["id"] for split in ("train", "validation", "test") for r in rows[split]}) == 11_000
     assert json.loads((result.folder / "build_info.json").read_text(encoding="utf-8"))["unique_rows"] == 11_000
+
+
+def test_ids_manifest_rebuilds_the_same_splits_and_refuses_another_corpus(tmp_path, gen):
+    folder = gen.write_en2zh(tmp_path / "ncls")
+    shared = build_dataset(BuildConfig("en2zh", [folder], tmp_path / "shared", seed=3, sizes=SIZES, ids_only=True)).folder
+    manifest = shared / "ids.json"
+    rebuilt = build_dataset(BuildConfig("en2zh", [folder], tmp_path / "rebuilt", ids_manifest=manifest))
+    assert rebuilt.parse.malformed == 2 and rebuilt.split_rows == EXPECTED_ROWS
+    ids = {split: [r["id"] for r in rows] for split, rows in _read(rebuilt.folder).items()}
+    assert ids == json.loads(manifest.read_text(encoding="utf-8"))["splits"]
+    info = json.loads((rebuilt.folder / "build_info.json").read_text(encoding="utf-8"))
+    assert info["seed"] == 3 and info["rebuilt_from"] == str(manifest)
+
+    other = gen.write_en2zh(tmp_path / "other", counts=(80, 30, 25))  # a test file with fewer documents
+    wanted_test = json.loads(manifest.read_text(encoding="utf-8"))["splits"]["test"]
+    assert any(int(i.rsplit("-", 1)[1]) >= 25 for i in wanted_test)  # 20 of 30 at seed 3: some are gone
+    with pytest.raises(ClsDataError, match=r"not in the input .*release"):
+        build_dataset(BuildConfig("en2zh", [other], tmp_path / "bad", ids_manifest=manifest))
+    assert not (tmp_path / "bad").exists()
+    with pytest.raises(ClsDataError, match="lists en2zh ids; run `cls-data build en2zh`"):
+        build_dataset(BuildConfig("zh2en", [folder], tmp_path / "bad", ids_manifest=manifest))
