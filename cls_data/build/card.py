@@ -28,8 +28,8 @@ LCSTS_BIB = """@inproceedings{hu-etal-2015-lcsts,
 NCLS_LICENCE = (
     "Derived from the NCLS corpus (Zhu et al., 2019), whose release is for research use and forbids "
     "redistribution. **Do not publish this folder with its text.** Share the ids manifest "
-    "(`ids.json`, written by `--ids-only`) instead: anyone holding the NCLS release rebuilds the same "
-    "splits with the command it records."
+    "(`ids.json`; `--ids-only` builds a folder with no text) instead: anyone holding the NCLS release "
+    "rebuilds the same splits with `cls-data build ... --ids ids.json`."
 )
 LIMITATIONS = {
     "vi2zh": (
@@ -118,6 +118,7 @@ def render_card(info: dict, stats: dict, split_files: dict[str, str], split_rows
         tgt_name=LANGUAGE_NAMES.get(tgt, tgt),
         has_url=info["has_url"],
         ids_only=info["ids_only"],
+        kind=kind,
         splits=splits,
         load_name=info.get("repo_id") or info["name"],
         smallest_subset=min((s for s in split_rows if s.startswith("train_")), key=split_rows.get, default="train"),

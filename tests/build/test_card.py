@@ -58,7 +58,7 @@ def test_ids_only_card_has_no_file_mapping_and_says_how_to_rebuild(tmp_path, gen
     folder = build_dataset(BuildConfig("en2zh", [gen.write_en2zh(tmp_path / "ncls")], tmp_path / "out", sizes=SIZES, ids_only=True)).folder
     card = DatasetCard.load(folder / "README.md")
     assert card.data.get("configs") is None
-    assert "holds no text" in card.text and "ids.json" in card.text
+    assert "holds no text" in card.text and "cls-data build en2zh CORPUS_FILES --ids ids.json" in card.text
 
 
 def test_size_category_boundaries():

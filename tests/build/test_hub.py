@@ -127,3 +127,4 @@ def test_cli_build_and_private_push_of_ncls_data(hub, tmp_path, gen, monkeypatch
     assert "pushed to" in done.stdout and TOKEN not in done.stdout + done.stderr
     assert hub["created"][0]["visibility"] == "private"
     assert "data/test-00000-of-00001.parquet" in hub["files"]
+    assert 'load_dataset("me/En2ZhLow")' in hub["files"]["README.md"].decode()
