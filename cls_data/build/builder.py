@@ -20,7 +20,7 @@ from pathlib import Path
 
 from cls_data import __version__
 from cls_data.build import sources
-from cls_data.build.dedup import DROP_REASONS, Deduplicator
+from cls_data.build.dedup import DROP_REASONS, Deduplicator, fingerprint
 from cls_data.build.leakage import Leak, find_leaks
 from cls_data.build.ncls import ParseReport
 from cls_data.build.splits import SplitSizes, check_enough, sample_pools, split_one_pool
@@ -101,9 +101,7 @@ def _dedup(config: BuildConfig, report: ParseReport, unmatched: dict[str, int]) 
 
 
 def _light(sample: CLSSample) -> CLSSample:
-    """What deduplication needs, with the long texts replaced by their fingerprints' inputs only."""
-    from cls_data.build.dedup import fingerprint
-
+    """What deduplication needs, with the long texts replaced by their fingerprints."""
     return CLSSample(
         id=sample.id, text=fingerprint(sample.text).hex() if sample.text else "",
         summary=fingerprint(sample.summary).hex() if sample.summary else "",

@@ -22,10 +22,10 @@ def expand_inputs(kind: str, inputs: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in inputs:
         if path.is_dir():
-            pattern = f"{NCLS_PREFIX[kind]}_*" if kind in NCLS_PREFIX else "*.jsonl"
-            found = sorted(p for p in path.iterdir() if p.is_file() and p.match(pattern))
+            patterns = [f"{NCLS_PREFIX[kind]}_*.txt", "*.jsonl"] if kind in NCLS_PREFIX else ["*.jsonl"]
+            found = sorted(p for p in path.iterdir() if p.is_file() and any(p.match(pat) for pat in patterns))
             if not found:
-                raise ClsDataError(f"{path}: no {pattern} files in this folder")
+                raise ClsDataError(f"{path}: no {' or '.join(patterns)} files in this folder")
             files.extend(found)
         elif path.is_file():
             files.append(path)

@@ -198,3 +198,33 @@ def test_ids_manifest_rebuilds_the_same_splits_and_refuses_another_corpus(tmp_pa
     assert not (tmp_path / "bad").exists()
     with pytest.raises(ClsDataError, match="lists en2zh ids; run `cls-data build en2zh`"):
         build_dataset(BuildConfig("zh2en", [folder], tmp_path / "bad", ids_manifest=manifest))
+
+
+def test_a_test_article_repeated_in_ncls_train_keeps_its_test_copy(tmp_path, gen):
+    from cls_data.build.ncls import ParseReport, read_en2zh
+
+    folder = gen.write_en2zh(tmp_path / "ncls")
+    pools = {split: list(read_en2zh(folder / f"EN2ZHSUM_{split}.txt", ParseReport())) for split in ("train", "valid", "test")}
+    repeated = pools["test"][4]
+    pools["train"].append(dataclasses.replace(repeated, id="en2zhsum-train-777"))
+    for split, samples in pools.items():
+        write_jsonl(tmp_path / "jsonl" / f"{split}.jsonl", samples)
+    sizes = SplitSizes(train=50, validation=30, test=30, subsets=(10,))
+    result = build_dataset(BuildConfig("en2zh", [tmp_path / "jsonl"], tmp_path / "out", sizes=sizes))
+    assert result.dropped == {"duplicate document": 1}
+    rows = _read(result.folder)
+    assert repeated.id in {r["id"] for r in rows["test"]}
+    assert "en2zhsum-train-777" not in {r["id"] for r in rows["train"]}
+
+
+def test_unreadable_jsonl_line_stops_with_file_and_line(tmp_path, gen):
+    kept = tmp_path / "kept.jsonl"
+    write_jsonl(kept, gen.vi_samples(3))
+    with kept.open("a", encoding="utf-8") as handle:
+        handle.write('{"id": "x", "text": 5}\n')
+    with pytest.raises(ClsDataError, match=rf"{kept}:4: "):
+        build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "out", sizes=SIZES))
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(ClsDataError, match="no samples read"):
+        build_dataset(BuildConfig("vi2zh", [empty], tmp_path / "out", sizes=SIZES))
