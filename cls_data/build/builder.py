@@ -20,7 +20,7 @@ from pathlib import Path
 
 from cls_data import __version__
 from cls_data.build import sources
-from cls_data.build.dedup import DROP_REASONS, Deduplicator, fingerprint
+from cls_data.build.dedup import DROP_REASONS, DedupKey, Deduplicator
 from cls_data.build.leakage import Leak, find_leaks
 from cls_data.build.ncls import ParseReport
 from cls_data.build.splits import SplitSizes, check_enough, sample_pools, split_one_pool
@@ -82,9 +82,9 @@ def _stream(config: BuildConfig, report: ParseReport, unmatched: dict[str, int])
 
 def _dedup(config: BuildConfig, report: ParseReport, unmatched: dict[str, int]) -> tuple[dict[str, list[str]], Counter, int]:
     """Ids per pool after deduplication (pass 1: only fingerprints are held)."""
-    by_pool: dict[str, list[CLSSample]] = {}
+    by_pool: dict[str, list[DedupKey]] = {}
     for pool, sample in _stream(config, report, unmatched):
-        by_pool.setdefault(pool, []).append(_light(sample))
+        by_pool.setdefault(pool, []).append(DedupKey.of(sample))
     if not by_pool:
         raise ClsDataError(f"no samples read from {', '.join(map(str, config.inputs))}")
     if "all" in by_pool and len(by_pool) > 1:
@@ -95,18 +95,9 @@ def _dedup(config: BuildConfig, report: ParseReport, unmatched: dict[str, int]) 
     dedup = Deduplicator()
     pools: dict[str, list[str]] = {}
     for pool in sorted(by_pool, key=POOL_ORDER.index):
-        pools[pool] = [s.id for s in by_pool[pool] if dedup.keep(s)]
+        pools[pool] = [key.id for key in by_pool[pool] if dedup.keep(key)]
     read = sum(map(len, by_pool.values()))
     return pools, dedup.dropped, read
-
-
-def _light(sample: CLSSample) -> CLSSample:
-    """What deduplication needs, with the long texts replaced by their fingerprints."""
-    return CLSSample(
-        id=sample.id, text=fingerprint(sample.text).hex() if sample.text else "",
-        summary=fingerprint(sample.summary).hex() if sample.summary else "",
-        cls_summary="x" if sample.cls_summary else None, src_lang=sample.src_lang, tgt_lang=sample.tgt_lang,
-    )
 
 
 def _fetch(

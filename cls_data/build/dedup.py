@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from cls_data.records import CLSSample
 from cls_data.text import normalize
@@ -21,6 +22,22 @@ def fingerprint(text: str) -> bytes:
     return hashlib.blake2b(normalize(text).casefold().encode("utf-8"), digest_size=16).digest()
 
 
+class DedupKey(NamedTuple):
+    """What deduplication needs of a sample: its id and fingerprints, not its text."""
+
+    id: str
+    complete: bool
+    document: bytes
+    summary: bytes
+
+    @classmethod
+    def of(cls, sample: CLSSample) -> "DedupKey":
+        complete = bool(sample.text and sample.summary and sample.cls_summary)
+        if not complete:
+            return cls(sample.id, False, b"", b"")
+        return cls(sample.id, True, fingerprint(sample.text), fingerprint(sample.summary))
+
+
 @dataclass
 class Deduplicator:
     """Decides, record by record in a fixed order, whether a record is new; counts drops per reason."""
@@ -30,21 +47,20 @@ class Deduplicator:
     _docs: set[bytes] = field(default_factory=set)
     _summaries: set[bytes] = field(default_factory=set)
 
-    def keep(self, sample: CLSSample) -> bool:
-        if not (sample.text and sample.summary and sample.cls_summary):
+    def keep(self, item: CLSSample | DedupKey) -> bool:
+        key = item if isinstance(item, DedupKey) else DedupKey.of(item)
+        if not key.complete:
             reason = "incomplete record"
-        elif sample.id in self._ids:
+        elif key.id in self._ids:
             reason = "duplicate id"
+        elif key.document in self._docs:
+            reason = "duplicate document"
+        elif key.summary in self._summaries:
+            reason = "duplicate summary"
         else:
-            doc, summary = fingerprint(sample.text), fingerprint(sample.summary)
-            if doc in self._docs:
-                reason = "duplicate document"
-            elif summary in self._summaries:
-                reason = "duplicate summary"
-            else:
-                self._ids.add(sample.id)
-                self._docs.add(doc)
-                self._summaries.add(summary)
-                return True
+            self._ids.add(key.id)
+            self._docs.add(key.document)
+            self._summaries.add(key.summary)
+            return True
         self.dropped[reason] += 1
         return False
