@@ -48,7 +48,7 @@ def build(
         from cls_data.build.hub import check_push_allowed
 
         check_push_allowed(kind.value != "vi2zh", ids_only, private, allow_public_ncls)
-    result = build_dataset(config)
+    result = build_dataset(config, progress=lambda message: err.print(f"[dim]{message}…[/]", soft_wrap=True))
     out.print(summary_table(result))
     out.print(f"wrote {result.folder}" + (" (ids only, no text)" if result.ids_only else ""), soft_wrap=True, markup=False)
     for problem in result.parse.problems:

@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,8 +135,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def build_dataset(config: BuildConfig) -> BuildResult:
-    """Build `config.out/<Name>/`; raises ClsDataError (and writes nothing) on bad or too little input."""
+def build_dataset(config: BuildConfig, progress: Callable[[str], None] = lambda message: None) -> BuildResult:
+    """Build `config.out/<Name>/`; raises ClsDataError (and writes nothing) on bad or too little input.
+
+    `progress` hears one line per phase: reading a full NCLS train file takes minutes.
+    """
     name, src, tgt = DATASETS[config.kind]
     target = config.out / name
     if target.exists() and not (target / "build_info.json").exists():
@@ -144,18 +147,22 @@ def build_dataset(config: BuildConfig) -> BuildResult:
     report, unmatched = ParseReport(), {}
     if config.ids_manifest:  # one pass: the manifest already says which ids go where
         config, ids = _from_manifest(config)
+        progress(f"reading the samples listed in {config.ids_manifest}")
         chosen, read = _fetch(config, ids, report, unmatched)
         dropped: Counter = Counter()
     else:
+        progress("reading and deduplicating the input")
         pools, dropped, read = _dedup(config, report, unmatched)
         check_enough(pools, config.sizes, sum(dropped.values()))
         if "all" in pools:
             ids = split_one_pool(pools["all"], config.sizes, config.seed)
         else:
             ids = sample_pools(pools, config.sizes, config.seed)
+        progress(f"reading the texts of the {config.sizes.total:,} sampled ids")
         chosen, _ = _fetch(config, ids, ParseReport(), {})  # pass 1 already counted the problems
     with_url = any(s.url for s in chosen.values())
     splits = {split: [_row(chosen[i], with_url) for i in split_ids] for split, split_ids in ids.items()}
+    progress("checking near-duplicates across splits")
     leaks = find_leaks(splits, src, config.leak_threshold)
     if leaks and config.strict:
         first = leaks[0]
@@ -164,6 +171,7 @@ def build_dataset(config: BuildConfig) -> BuildResult:
             f"{first.id} ~ {first.other_split} {first.other_id} ({first.overlap:.0%} shared n-grams); nothing written"
         )
     result = BuildResult(target, name, read, {s: len(v) for s, v in splits.items()}, dropped, report, unmatched, leaks, config.ids_only)
+    progress(f"writing {target}")
     info = _build_info(config, result, list(chosen.values()), with_url)
     _write_folder(target, splits, info, config, with_url)
     return result
@@ -179,6 +187,8 @@ def _from_manifest(config: BuildConfig) -> tuple[BuildConfig, dict[str, list[str
         raise ClsDataError(f"{path}: not an ids.json manifest written by `cls-data build` ({exc})") from None
     if kind != config.kind:
         raise ClsDataError(f"{path} lists {kind} ids; run `cls-data build {kind}` with it")
+    if not isinstance(splits, dict) or not {"train", "validation", "test"} <= splits.keys():
+        raise ClsDataError(f"{path}: its splits must include train, validation and test")
     sizes = SplitSizes.parse(manifest.get("sizes", ""))
     return dataclasses.replace(config, seed=manifest.get("seed", config.seed), sizes=sizes), splits
 

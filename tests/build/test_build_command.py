@@ -28,8 +28,9 @@ def test_too_little_data_is_one_error_line_and_no_folder(tmp_path, gen):
     write_jsonl(kept, gen.vi_samples(40))
     done = gen.run_cli("build", "vi2zh", str(kept), "--out", str(tmp_path / "out"), "--sizes", gen.SMALL)
     assert done.returncode == 2
-    assert done.stderr.strip().count("\n") == 0
-    assert "error: too little data" in done.stderr and "needs 90" in done.stderr and "has 40" in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0] == done.stderr.splitlines()[-1]  # progress lines come before it
+    assert errors[0].startswith("error: too little data") and "needs 90" in errors[0] and "has 40" in errors[0]
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
