@@ -95,8 +95,10 @@ def iter_blocks(path: Path, report: ParseReport, extra_tags: Iterable[str] = ("a
                     block, current = Block(path, line_no, found.group(1) if found else None), None
                 elif block is None:
                     continue  # text between blocks carries nothing
-                elif tag and _is_section_tag(name, tags):
-                    current = [] if not tag.group(1) else None  # a closing tag ends the section
+                elif tag:
+                    # A closing tag ends the section; so does a tag we do not read (the release
+                    # carries more per-reference tags than the ones a dataset needs).
+                    current = [] if not tag.group(1) and _is_section_tag(name, tags) else None
                     if current is not None:
                         block.sections.append((name, current))
                 elif line and current is not None:
