@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cls_data.cli.console import err, out
@@ -48,16 +49,18 @@ def build(
         from cls_data.build.hub import check_push_allowed
 
         check_push_allowed(kind.value != "vi2zh", ids_only, private, allow_public_ncls)
-    result = build_dataset(config, progress=lambda message: err.print(f"[dim]{message}…[/]", soft_wrap=True))
+    result = build_dataset(config, progress=lambda message: err.print(f"[dim]{escape(message)}…[/]", soft_wrap=True))
     out.print(summary_table(result))
     out.print(f"wrote {result.folder}" + (" (ids only, no text)" if result.ids_only else ""), soft_wrap=True, markup=False)
     for problem in result.parse.problems:
         err.print(f"skipped {problem}", soft_wrap=True, markup=False)
+    if result.parse.malformed > len(result.parse.problems):
+        err.print(f"skipped {result.parse.malformed - len(result.parse.problems):,} more malformed blocks (not listed)")
     if push_to_hub:
         from cls_data.build.hub import push_folder
 
         url = push_folder(result.folder, push_to_hub, private=private, allow_public_ncls=allow_public_ncls)
-        out.print(f"pushed to {url}")
+        out.print(f"pushed to {url}", soft_wrap=True, markup=False)
 
 
 def summary_table(result) -> Table:
