@@ -214,7 +214,7 @@ def _build_info(config: BuildConfig, result: BuildResult, samples: list[CLSSampl
         "repo_id": config.repo_id,
         "tool_version": __version__,
         "built_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
-        "inputs": [{"path": str(p), "name": p.name, "bytes": p.stat().st_size, "sha256": file_sha256(p)} for p in inputs],
+        "inputs": [{"name": p.name, "bytes": p.stat().st_size, "sha256": file_sha256(p)} for p in inputs],
         "read": result.read,
         "dropped": {reason: result.dropped.get(reason, 0) for reason in DROP_REASONS},
         "malformed_blocks": result.parse.malformed,
