@@ -31,6 +31,7 @@ def build(
     strict: Annotated[bool, typer.Option("--strict", help="Fail (write nothing) when near-duplicates leak across splits.")] = False,
     ids_only: Annotated[bool, typer.Option("--ids-only", help="Write the card and ids.json manifest but no text (shareable for NCLS data).")] = False,
     ids: Annotated[Optional[Path], typer.Option("--ids", help="Rebuild exactly the splits listed in an ids.json manifest (from --ids-only).")] = None,
+    translator: Annotated[Optional[str], typer.Option("--translator", help="vi2zh: translation backend to name in the card when the records do not carry it.")] = None,
     license_id: Annotated[str, typer.Option("--license", help="Hub licence id for vi2zh (NCLS-derived data is always 'other').")] = "other",
     push_to_hub: Annotated[Optional[str], typer.Option("--push-to-hub", metavar="REPO_ID", help="Upload the folder as a Hub dataset repo.")] = None,
     private: Annotated[bool, typer.Option("--private", help="Create the Hub repo private.")] = False,
@@ -43,7 +44,7 @@ def build(
     config = BuildConfig(
         kind=kind.value, inputs=inputs, out=out_dir, seed=seed, sizes=SplitSizes.parse(sizes), lcsts=lcsts or [],
         strict=strict, ids_only=ids_only, license=license_id, command=shlex.join(["cls-data", *sys.argv[1:]]),
-        ids_manifest=ids, repo_id=push_to_hub,
+        ids_manifest=ids, repo_id=push_to_hub, translator=translator,
     )
     if push_to_hub:  # refuse before spending time on the build
         from cls_data.build.hub import check_push_allowed

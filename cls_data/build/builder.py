@@ -47,6 +47,7 @@ class BuildConfig:
     command: str = ""
     ids_manifest: Path | None = None  # rebuild exactly the splits of an ids.json
     repo_id: str | None = None  # the Hub repo the folder is meant for (shown in the card)
+    translator: str | None = None  # vi2zh: the MT backend, when the records do not say
 
     @property
     def name(self) -> str:

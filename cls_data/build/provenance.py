@@ -14,7 +14,7 @@ def _range(values: list[str]) -> str | None:
     return f"{values[0]} to {values[-1]}" if values else None
 
 
-def _vi2zh(samples: list[CLSSample]) -> dict:
+def _vi2zh(samples: list[CLSSample], translator: str | None) -> dict:
     from cls_data.build.card import NCLS_BIB
 
     sites = Counter(s.site or "unknown" for s in samples)
@@ -22,7 +22,7 @@ def _vi2zh(samples: list[CLSSample]) -> dict:
     published, crawled = _range([s.published for s in samples]), _range([s.crawled_at for s in samples])
     backends = Counter(str(s.extra[k]) for s in samples for k in BACKEND_KEYS if s.extra.get(k))
     scores = [s.rt_score for s in samples if s.rt_score is not None]
-    backend = ", ".join(backends) if backends else "not recorded in the input records"
+    backend = translator or (", ".join(backends) if backends else "not recorded in the input records")
     cutoff = (
         f"the lowest round-trip score kept in this sample is {min(scores):.4f} (mean {sum(scores) / len(scores):.4f})"
         if scores else "round-trip scores were not recorded in the input records"
@@ -79,7 +79,7 @@ def _ncls(kind: str) -> dict:
 
 
 def describe(config, samples: list[CLSSample]) -> dict:
-    facts = _vi2zh(samples) if config.kind == "vi2zh" else _ncls(config.kind)
+    facts = _vi2zh(samples, config.translator) if config.kind == "vi2zh" else _ncls(config.kind)
     facts["license"] = config.license if config.kind == "vi2zh" else "other"
     if config.kind == "vi2zh" and config.license == "other":
         facts["license_name"] = "news-publishers-copyright"

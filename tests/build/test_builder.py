@@ -160,6 +160,7 @@ def test_ids_only_writes_manifest_and_card_without_text(tmp_path, gen):
     assert {k: len(v) for k, v in manifest["splits"].items()} == EXPECTED_ROWS
     assert manifest["command"] == "cls-data build en2zh ncls --ids-only" and manifest["seed"] == 0
     assert {i["name"] for i in manifest["inputs"]} == {"EN2ZHSUM_train.txt", "EN2ZHSUM_valid.txt", "EN2ZHSUM_test.txt"}
+    assert dataset_stats([result.folder])["test"]["docs"] == 20  # Table 1 from stats.json: no text here
     full = build_dataset(BuildConfig("en2zh", [folder], tmp_path / "full", sizes=SIZES))
     assert {k: [r["id"] for r in v] for k, v in _read(full.folder).items()} == manifest["splits"]
 

@@ -63,3 +63,16 @@ def test_ids_only_card_has_no_file_mapping_and_says_how_to_rebuild(tmp_path, gen
 
 def test_size_category_boundaries():
     assert [size_category(n) for n in (999, 1000, 11000, 100_000)] == ["n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M"]
+
+
+def test_translation_backend_comes_from_the_records_or_the_option(tmp_path, gen):
+    import dataclasses
+
+    from cls_data.records import write_jsonl
+
+    kept = tmp_path / "kept.jsonl"
+    write_jsonl(kept, [dataclasses.replace(s, extra={"translator": "google"}) for s in gen.vi_samples(100)])
+    from_records = build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "a", sizes=SIZES)).folder
+    assert "(backend: google)" in (from_records / "README.md").read_text(encoding="utf-8")
+    named = build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "b", sizes=SIZES, translator="NLLB-200 distilled 600M")).folder
+    assert "(backend: NLLB-200 distilled 600M)" in (named / "README.md").read_text(encoding="utf-8")
