@@ -92,6 +92,8 @@ def _folder_splits(folder: Path) -> dict[str, dict]:
     import pyarrow.parquet as pq
 
     files = sorted((folder / "data").glob("*.parquet"))
+    if not files and (folder / "stats.json").exists():  # an --ids-only build: no text, stats kept
+        return json.loads((folder / "stats.json").read_text(encoding="utf-8"))
     if not files:
         raise ClsDataError(f"{folder}: no data/*.parquet files; is this a folder made by `cls-data build`?")
     by_split: dict[str, list[Path]] = {}

@@ -1,0 +1,86 @@
+"""`cls-data build`: the Vi2ZhLow, En2ZhLow and Zh2EnLow dataset folders, optionally pushed to the Hub."""
+
+from __future__ import annotations
+
+import enum
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from cls_data.cli.console import err, out
+
+
+class Kind(str, enum.Enum):
+    vi2zh = "vi2zh"
+    en2zh = "en2zh"
+    zh2en = "zh2en"
+
+
+def build(
+    kind: Annotated[Kind, typer.Argument(help="vi2zh (filter's kept.jsonl), en2zh or zh2en (NCLS release files).")],
+    inputs: Annotated[list[Path], typer.Argument(help="kept.jsonl; or NCLS files / the folder holding them; CLSSample JSONL also works.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder that receives <Name>/ (Vi2ZhLow, En2ZhLow, Zh2EnLow).")],
+    seed: Annotated[int, typer.Option(help="Sampling seed; same input and seed give the same splits anywhere.")] = 0,
+    sizes: Annotated[str, typer.Option(help="Split sizes and nested train subsets.")] = "train=5000,validation=3000,test=3000,subsets=1000+3000",
+    lcsts: Annotated[Optional[list[Path]], typer.Option("--lcsts", help="LCSTS PART_I.txt (zh2en: the Chinese articles, joined by id). Repeatable.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (write nothing) when near-duplicates leak across splits.")] = False,
+    ids_only: Annotated[bool, typer.Option("--ids-only", help="Write the card and ids.json manifest but no text (shareable for NCLS data).")] = False,
+    ids: Annotated[Optional[Path], typer.Option("--ids", help="Rebuild exactly the splits listed in an ids.json manifest (from --ids-only).")] = None,
+    translator: Annotated[Optional[str], typer.Option("--translator", help="vi2zh: translation backend to name in the card when the records do not carry it.")] = None,
+    license_id: Annotated[str, typer.Option("--license", help="Hub licence id for vi2zh (NCLS-derived data is always 'other').")] = "other",
+    push_to_hub: Annotated[Optional[str], typer.Option("--push-to-hub", metavar="REPO_ID", help="Upload the folder as a Hub dataset repo.")] = None,
+    private: Annotated[bool, typer.Option("--private", help="Create the Hub repo private.")] = False,
+    allow_public_ncls: Annotated[bool, typer.Option("--i-may-redistribute-ncls", help="Override the refusal to push NCLS-derived text publicly (only if you hold that right).")] = False,
+) -> None:
+    """Deduplicate, split (train + nested subsets, validation, test) and write a Hub-ready dataset folder."""
+    from cls_data.build.builder import BuildConfig, build_dataset
+    from cls_data.build.splits import SplitSizes
+
+    config = BuildConfig(
+        kind=kind.value, inputs=inputs, out=out_dir, seed=seed, sizes=SplitSizes.parse(sizes), lcsts=lcsts or [],
+        strict=strict, ids_only=ids_only, license=license_id, command=shlex.join(["cls-data", *sys.argv[1:]]),
+        ids_manifest=ids, repo_id=push_to_hub, translator=translator,
+    )
+    if push_to_hub:  # refuse before spending time on the build
+        from cls_data.build.hub import check_push_allowed
+
+        check_push_allowed(kind.value != "vi2zh", ids_only, private, allow_public_ncls)
+    result = build_dataset(config, progress=lambda message: err.print(f"[dim]{escape(message)}…[/]", soft_wrap=True))
+    out.print(summary_table(result))
+    out.print(f"wrote {result.folder}" + (" (ids only, no text)" if result.ids_only else ""), soft_wrap=True, markup=False)
+    for problem in result.parse.problems:
+        err.print(f"skipped {problem}", soft_wrap=True, markup=False)
+    if result.parse.malformed > len(result.parse.problems):
+        err.print(f"skipped {result.parse.malformed - len(result.parse.problems):,} more malformed blocks (not listed)")
+    if push_to_hub:
+        from cls_data.build.hub import push_folder
+
+        url = push_folder(result.folder, push_to_hub, private=private, allow_public_ncls=allow_public_ncls)
+        out.print(f"pushed to {url}", soft_wrap=True, markup=False)
+
+
+def summary_table(result) -> Table:
+    table = Table(title=f"{result.name}: {result.read:,} samples read", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for reason, n in sorted(result.dropped.items()):
+        table.add_row(f"dropped: {reason}", f"{n:,}")
+    if result.parse.malformed:
+        table.add_row("skipped: malformed blocks (listed on stderr)", f"{result.parse.malformed:,}")
+    for reason, n in result.unmatched.items():
+        table.add_row(f"skipped: {reason}", f"{n:,}")
+    if not result.dropped and not result.parse.malformed and not result.unmatched:
+        table.add_row("dropped", "none")
+    for split, n in result.split_rows.items():
+        table.add_row(f"split {split}", f"{n:,}")
+    table.add_row("near-duplicates across splits (leakage)", f"{len(result.leaks):,}")
+    for where, n in sorted(result.leak_by_field.items()):
+        table.add_row(f"  {where}", f"{n:,}")
+    if result.ids_only:
+        table.add_row("text written", "no (--ids-only: ids.json manifest)")
+    return table
