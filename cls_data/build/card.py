@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib import resources
 
 from cls_data import __version__
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "modelcards" / "dataset_card.md"
+# modelcards/ installs as the package cls_data.modelcards, so wheels carry the template too.
+TEMPLATE = resources.files("cls_data.modelcards") / "dataset_card.md"
 LANGUAGE_NAMES = {"vi": "Vietnamese", "zh": "Chinese", "en": "English"}
 ROW_LABELS = {"text": "source document", "summary": "source summary", "cls_summary": "target summary"}
 
