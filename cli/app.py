@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 
 from cls_data import __version__
+from cls_data.cli import filter as filter_cmd
 from cls_data.cli import rouge, stats
 from cls_data.cli.console import err
 from cls_data.errors import ClsDataError
@@ -22,6 +23,7 @@ app = typer.Typer(
 )
 app.command("rouge", no_args_is_help=True)(rouge.rouge)
 app.command("stats", no_args_is_help=True)(stats.stats)
+app.command("filter", no_args_is_help=True)(filter_cmd.filter_)
 
 
 def _version(value: bool) -> None:
