@@ -157,6 +157,8 @@ def _validate(config: FilterConfig) -> None:
         raise ClsDataError(f"unknown --score {config.score!r}; choose one of: {', '.join(SCORES)}")
     if config.score != "roundtrip" and not config.encoder:
         raise ClsDataError(f"--score {config.score} needs --encoder (e.g. sentence-transformers/LaBSE)")
+    if config.score == "xsim" and (config.min_rouge1 is not None or config.min_rouge2 is not None):
+        raise ClsDataError("--min-rouge1/--min-rouge2 need a round trip: use --score roundtrip or both")
     if config.keep < 0:
         raise ClsDataError("--keep must be 0 or more")
     for name in ("min_score", "min_rouge1", "min_rouge2"):
