@@ -118,3 +118,23 @@ def test_input_errors_stop_with_one_message_and_keep_the_cache(tmp_path, article
 def test_spearman_of_identical_and_reversed_rankings():
     assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
     assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+
+
+def test_fast_scores_equal_the_reference_rouge_bit_for_bit_serial_and_in_parallel():
+    import random
+
+    from cls_data.rouge import score_tokens
+
+    rng = random.Random(3)
+    words = "a b c d e f g h".split()
+    samples = []
+    for i in range(300):
+        ref = " ".join(rng.choice(words) for _ in range(rng.randint(0, 12)))
+        pred = " ".join(rng.choice(words) for _ in range(rng.randint(0, 12)))
+        samples.append(sample(f"s{i}", ref, pred))
+    parallel = [sample(s.id, s.summary, s.back_summary) for s in samples]
+    score_roundtrip(samples, "vi", "mean", workers=1)
+    score_roundtrip(parallel, "vi", "mean", workers=2)
+    for s, p in zip(samples, parallel):
+        expected = score_tokens(tokenize_vi(s.back_summary), tokenize_vi(s.summary)).f1()
+        assert s.rt_scores == expected == p.rt_scores
