@@ -57,9 +57,13 @@ def filter_(
     report = result.report
     counts = report["counts"]
     cutoff = "n/a" if report["cutoff_score"] is None else f"{report['cutoff_score']:.2f}"
-    out.print(f"kept {counts['kept']:,} of {counts['scored']:,} scored ({counts['input']:,} read, "
+    passed = ""
+    if counts["passed_thresholds"] != counts["scored"]:
+        passed = f", {counts['passed_thresholds']:,} passed the thresholds"
+    out.print(f"kept {counts['kept']:,} of {counts['scored']:,} scored{passed} ({counts['input']:,} read, "
               f"{counts['failed']:,} failed to translate); cut-off {report['rank_by']} {cutoff} (x100)")
-    out.print(f"requests sent {report['requests_sent']:,}, cache hits {report['cache_hits']:,}, "
+    retries = sum(p["retries"] for p in report["translation"].values())
+    out.print(f"requests sent {report['requests_sent']:,} ({retries:,} retries), cache hits {report['cache_hits']:,}, "
               f"{report['seconds']:.1f} s -> {out_dir}/")
     for note in result.warnings:
         err.print(f"[bold yellow]warning:[/] {note}", soft_wrap=True)

@@ -55,10 +55,18 @@ def plot_histogram(path: Path, scores: list[float], report: dict, config) -> Non
     if report["cutoff_score"] is not None:
         ax.axvline(report["cutoff_score"], color="#c44e52", linewidth=2,
                    label=f"cut-off {report['cutoff_score']:.2f}: keep {counts['kept']:,} of {counts['scored']:,}")
-    for name in ("min_score", "min_rouge1", "min_rouge2"):
+    notes = []
+    for name, metric in (("min_score", report["rank_by"]), ("min_rouge1", "rouge1"), ("min_rouge2", "rouge2")):
         value = getattr(config, name)
-        if value is not None:
+        if value is None:
+            continue
+        if metric == report["rank_by"] and report["score"] == "roundtrip":  # a line only on its own axis
             ax.axvline(100 * value, color="#8172b2", linestyle="--", label=f"{name.replace('_', '-')} {100 * value:g}")
+        else:
+            notes.append(f"{metric} >= {100 * value:g}")
+    if notes:
+        ax.text(0.01, 0.70, f"also required: {', '.join(notes)}\n{counts['scored'] - counts['passed_thresholds']:,}"
+                " samples failed a threshold", transform=ax.transAxes, fontsize=9, color="#8172b2")
     what = {"roundtrip": f"round-trip ROUGE ({report['rank_by']}, F1 x100, tokenizer {report['tokenizer']})",
             "xsim": "cross-lingual similarity x100", "both": "combined rank score x100"}[report["score"]]
     ax.set_xlabel(what)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import multiprocessing
@@ -118,7 +119,15 @@ def roundtrip_f1(ref: list[str], pred: list[str]) -> tuple[float, float, float]:
 
 def _score_chunk(args: tuple[str, list[tuple[str, str]]]) -> list[tuple[float, float, float]]:
     tokenize = get_tokenizer(args[0])
-    return [roundtrip_f1(tokenize(ref), tokenize(pred)) for ref, pred in args[1]]
+    # Millions of short-lived bigram tuples would trigger the cyclic GC over and over (it then
+    # walks the whole heap: ~2x slower). Scoring creates no reference cycles, so pause it.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return [roundtrip_f1(tokenize(ref), tokenize(pred)) for ref, pred in args[1]]
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def score_roundtrip(samples: list[CLSSample], tokenizer: str, rank_by: str, workers: int | None = None) -> None:

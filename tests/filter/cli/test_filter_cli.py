@@ -35,7 +35,7 @@ def test_cli_prints_the_cut_off_and_writes_the_outputs(tmp_path, articles_file, 
     assert "kept 11 of 40 scored" in result.stdout and "cut-off mean" in result.stdout
     assert all((tmp_path / "out" / name).exists() for name in (*OUTPUTS, "report.json", "report.png"))
     again = run(filter_cmd(articles_file, tmp_path / "out", mt_server, tmp_path / "c.sqlite", "--keep", "99"))
-    assert "requests sent 0, cache hits" in again.stdout
+    assert "requests sent 0 (0 retries), cache hits 80" in again.stdout
     assert "warning: --keep 99 but only 40" in " ".join(again.stderr.split())
 
 
