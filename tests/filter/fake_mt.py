@@ -40,6 +40,7 @@ class FakeMT:
         self.faults: deque[str] = deque()  # applied to successive translation requests
         self.requests: list[list[str]] = []  # texts of every translation request, in order
         self.statuses: list[int] = []
+        self.api_key: str | None = None  # when set, /translate answers 403 without it
         self._lock = threading.Lock()
         server = self
 
@@ -76,6 +77,8 @@ class FakeMT:
                 if urlparse(self.path).path != "/translate":
                     return self._send(404, "not found", "text/plain")
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                if server.api_key and body.get("api_key") != server.api_key:
+                    return self._send(403, '{"error": "Invalid API key"}', "application/json")
                 q = body["q"]
                 server._answer(self, q if isinstance(q, list) else [q], body["source"], google=False,
                                as_list=isinstance(q, list))
