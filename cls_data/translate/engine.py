@@ -116,7 +116,7 @@ class _Worker:
         if len(texts) > 1:
             try:
                 return [_checked(t, out) for t, out in zip(texts, self.call(texts), strict=True)]
-            except PackMismatch:
+            except (PackMismatch, ValueError):  # ValueError: zip(strict) saw a wrong count
                 self._count("pack_fallbacks")
             except (TransientError, PermanentError) as exc:
                 return [(t, None, _describe(exc)) for t in texts]
