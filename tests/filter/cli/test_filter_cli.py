@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import make_articles
 from fake_mt import FakeMT
 
@@ -48,13 +49,15 @@ def test_cli_input_error_is_one_line(tmp_path, mt_server):
     assert "Traceback" not in result.stderr
 
 
-def test_faults_do_not_change_the_top_k(tmp_path, articles_file):
+@pytest.mark.parametrize("backend", ["libretranslate", "google"])
+def test_faults_do_not_change_the_top_k(backend, tmp_path, articles_file):
     outputs = {}
     for name, faults in (("clean", []), ("faulty", ["429", "500", "slow", "badjson", "wrongcount", "503", "429"])):
         with FakeMT(slow_seconds=1.5) as server:
             server.faults.extend(faults)
             result = run(filter_cmd(articles_file, tmp_path / name, server, tmp_path / f"{name}.sqlite",
-                                    "--timeout", "0.5", "--batch-size", "4", "--concurrency", "2"))
+                                    "--timeout", "0.5", "--batch-size", "4", "--concurrency", "2",
+                                    backend=backend))
             assert result.returncode == 0, result.stderr
             assert server.statuses.count(200) < len(server.statuses) or not faults
         outputs[name] = [(tmp_path / name / f).read_text() for f in OUTPUTS]
