@@ -67,3 +67,18 @@ def test_filter_runs_end_to_end_with_the_local_model(tiny_nllb, tmp_path, articl
     assert counts["scored"] > 0 and counts["scored"] + counts["failed"] == 40
     assert result.report["languages"] == {"src": "vie_Latn", "tgt": "zho_Hans"}
     assert result.report["translation"]["forward"]["requests"] == 5
+
+
+def test_cli_filter_with_the_hf_backend_and_a_rerun_from_the_cache(tiny_nllb, tmp_path, articles_file):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cli = str(Path(sys.executable).with_name("cls-data"))
+    args = [cli, "filter", str(articles_file), "--keep", "11000", "--out", str(tmp_path / "out"), "--translator", "hf",
+            "--model", str(tiny_nllb), "--batch-size", "16", "--cache", str(tmp_path / "c.sqlite"), "--quiet"]
+    first = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert "warning: --keep 11000 but only" in " ".join(first.stderr.split())
+    again = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert "requests sent 0 (0 retries)" in again.stdout
