@@ -9,6 +9,7 @@ from rich.markup import escape
 
 from cls_data import __version__
 from cls_data.cli import build, rouge, stats
+from cls_data.cli import filter as filter_cmd
 from cls_data.cli.console import err
 from cls_data.errors import ClsDataError
 
@@ -23,6 +24,7 @@ app = typer.Typer(
 app.command("rouge", no_args_is_help=True)(rouge.rouge)
 app.command("stats", no_args_is_help=True)(stats.stats)
 app.command("build", no_args_is_help=True)(build.build)
+app.command("filter", no_args_is_help=True)(filter_cmd.filter_)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,69 @@
+"""`cls-data filter`: round-trip translate summaries, score by ROUGE, keep the top K."""
+
+from __future__ import annotations
+
+import enum
+import warnings
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cls_data.cli.console import err, out
+
+Backend = enum.Enum("Backend", {n: n for n in ("google", "libretranslate", "hf")}, type=str)
+RankBy = enum.Enum("RankBy", {n: n for n in ("mean", "rouge1", "rouge2", "rougeL")}, type=str)
+ScoreKind = enum.Enum("ScoreKind", {n: n for n in ("roundtrip", "xsim", "both")}, type=str)
+
+
+def filter_(
+    input: Annotated[Path, typer.Argument(help="Article JSONL (crawl output) or CLSSample JSONL.")],
+    keep: Annotated[int, typer.Option("--keep", "-k", help="How many of the best samples to keep.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder: scored/kept/failures.jsonl, report.json/png.")],
+    translator: Annotated[Backend, typer.Option("--translator", help="Translation backend.")] = Backend.google,
+    translator_url: Annotated[Optional[str], typer.Option("--translator-url", help="LibreTranslate server URL; for google an endpoint override.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", help="hf: model name or local path (NLLB-200, M2M100, mBART-50, Marian).")] = None,
+    src: Annotated[str, typer.Option("--src", help="Source language of the summaries.")] = "vi",
+    tgt: Annotated[str, typer.Option("--tgt", help="Target language.")] = "zh",
+    cache: Annotated[Optional[Path], typer.Option("--cache", help="SQLite translation cache [default: ~/.cache/cls-data/translations.sqlite].")] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", help="Requests in flight at once.")] = 4,
+    rate: Annotated[float, typer.Option("--rate", help="Most requests per second (0: no limit).")] = 0.0,
+    retries: Annotated[int, typer.Option("--retries", help="Retries per request on 429, 5xx, timeouts.")] = 6,
+    backoff: Annotated[float, typer.Option("--backoff", help="First retry delay in seconds, doubled each retry, with jitter.")] = 1.0,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for one answer.")] = 30.0,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Texts per LibreTranslate request / hf batch.")] = 16,
+    no_pack: Annotated[bool, typer.Option("--no-pack", help="One text per request.")] = False,
+    rank_by: Annotated[RankBy, typer.Option("--rank-by", help="Score that ranks: mean of ROUGE-1/2/L F1, or one of them.")] = RankBy.mean,
+    min_score: Annotated[Optional[float], typer.Option("--min-score", help="Drop samples whose ranking score is below this (0-1).")] = None,
+    min_rouge1: Annotated[Optional[float], typer.Option("--min-rouge1", help="Drop samples with round-trip ROUGE-1 F1 below this (0-1).")] = None,
+    min_rouge2: Annotated[Optional[float], typer.Option("--min-rouge2", help="Drop samples with round-trip ROUGE-2 F1 below this (0-1).")] = None,
+    score: Annotated[ScoreKind, typer.Option("--score", help="roundtrip (the paper), xsim (embedding similarity) or both.")] = ScoreKind.roundtrip,
+    encoder: Annotated[Optional[str], typer.Option("--encoder", help="Encoder for xsim (e.g. sentence-transformers/LaBSE or a path).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Translate each summary, translate it back, score the round trip with ROUGE, keep the top K."""
+    from cls_data.roundtrip import FilterConfig, run_filter
+
+    config = FilterConfig(
+        input=input, out=out_dir, keep=keep, translator=translator.value, src=src, tgt=tgt,
+        translator_url=translator_url, model=model, cache=cache, concurrency=concurrency, rate=rate,
+        max_retries=retries, backoff_base=backoff, timeout=timeout, batch_size=batch_size, pack=not no_pack,
+        rank_by=rank_by.value, min_score=min_score, min_rouge1=min_rouge1, min_rouge2=min_rouge2,
+        score=score.value, encoder=encoder, progress=not quiet,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # printed below, once, in the summary
+        result = run_filter(config)
+    report = result.report
+    counts = report["counts"]
+    cutoff = "n/a" if report["cutoff_score"] is None else f"{report['cutoff_score']:.2f}"
+    passed = ""
+    if counts["passed_thresholds"] != counts["scored"]:
+        passed = f", {counts['passed_thresholds']:,} passed the thresholds"
+    out.print(f"kept {counts['kept']:,} of {counts['scored']:,} scored{passed} ({counts['input']:,} read, "
+              f"{counts['failed']:,} failed to translate); cut-off {report['rank_by']} {cutoff} (x100)")
+    retries = sum(p["retries"] for p in report["translation"].values())
+    out.print(f"requests sent {report['requests_sent']:,} ({retries:,} retries), cache hits {report['cache_hits']:,}, "
+              f"{report['seconds']:.1f} s -> {out_dir}/")
+    for note in result.warnings:
+        err.print(f"[bold yellow]warning:[/] {note}", soft_wrap=True)

@@ -1,0 +1,38 @@
+"""Translation backends behind one small interface, with a cache and a request engine."""
+
+from __future__ import annotations
+
+from cls_data.errors import ClsDataError
+from cls_data.translate.base import PackMismatch, PermanentError, TransientError, Translator
+from cls_data.translate.cache import DEFAULT_CACHE, TranslationCache
+from cls_data.translate.engine import EngineConfig, PassStats, translate_texts
+
+BACKENDS = ("google", "libretranslate", "hf")
+
+
+def make_translator(name: str, url: str | None = None, model: str | None = None, timeout: float = 30.0,
+                    batch_size: int = 16, max_chars: int = 5000) -> Translator:
+    """Build a backend by name; heavy imports happen only for the chosen one."""
+    if name == "google":
+        from cls_data.translate.google import GoogleTranslator
+
+        return GoogleTranslator(base_url=url, timeout=timeout, max_chars=max_chars)
+    if name == "libretranslate":
+        from cls_data.translate.libretranslate import LibreTranslateTranslator
+
+        if not url:
+            raise ClsDataError("the libretranslate backend needs --translator-url (e.g. http://localhost:5000)")
+        return LibreTranslateTranslator(url, timeout=timeout, max_chars=max_chars, max_items=batch_size)
+    if name == "hf":
+        from cls_data.translate.hf import HFTranslator
+
+        if not model:
+            raise ClsDataError("the hf backend needs --model (e.g. facebook/nllb-200-distilled-600M or a local path)")
+        return HFTranslator(model, batch_size=batch_size)
+    raise ClsDataError(f"unknown translator {name!r}; choose one of: {', '.join(BACKENDS)}")
+
+
+__all__ = [
+    "BACKENDS", "DEFAULT_CACHE", "EngineConfig", "PackMismatch", "PassStats", "PermanentError",
+    "TransientError", "TranslationCache", "Translator", "make_translator", "translate_texts",
+]

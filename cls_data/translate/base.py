@@ -1,0 +1,59 @@
+"""The `Translator` protocol every backend implements, the errors it raises, language codes."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from cls_data.errors import ClsDataError
+
+
+class TransientError(Exception):
+    """A failure worth retrying: 429, 5xx, a timeout, a dropped connection, a garbled answer."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PackMismatch(Exception):
+    """A packed request came back with a different number of texts than were sent."""
+
+
+class PermanentError(Exception):
+    """A failure that retrying will not fix (e.g. a text over the service's length limit)."""
+
+
+@runtime_checkable
+class Translator(Protocol):
+    """One backend. `translate` sends ONE request for all `texts` and returns one string each.
+
+    It raises `TransientError` (retry), `PackMismatch` (send the texts one by one) or
+    `PermanentError`. The engine owns packing, concurrency, rate limits, retries and the cache.
+    """
+
+    name: str  # backend name, part of the cache key
+    model: str  # model or service identity, part of the cache key
+    max_chars: int  # most characters one request may carry (packed texts plus separators)
+    max_items: int  # most texts one request may carry
+
+    def codes(self, src: str, tgt: str) -> tuple[str, str]:
+        """Our language codes ("vi", "zh") in the backend's form; unknown ones raise ClsDataError."""
+        ...
+
+    def translate(self, texts: list[str], src: str, tgt: str) -> list[str]: ...
+
+
+def base_lang(code: str) -> str:
+    """"zh-CN" -> "zh", "vie_Latn" -> "vie"."""
+    return code.lower().replace("_", "-").split("-")[0]
+
+
+def map_code(codes: dict[str, str], lang: str, backend: str) -> str:
+    """The backend's code for a language given as "vi", "zh" or already in the backend's form."""
+    if lang in codes.values():
+        return lang
+    try:
+        return codes[base_lang(lang)]
+    except KeyError:
+        known = ", ".join(sorted(codes))
+        raise ClsDataError(f"language {lang!r} is not supported by the {backend} backend; known: {known}") from None

@@ -1,0 +1,138 @@
+"""A loopback translation server for tests and benchmarks: LibreTranslate's API and the Google
+web page that deep-translator scrapes, with a deterministic fake translation and injectable faults.
+
+Forward (from vi): every word reversed, e.g. "chào" -> "oàhc". Back (into vi): every word reversed
+again, but words of 4 or 8 letters are dropped, so each round trip loses a different share of the
+summary and ROUGE differs between samples.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import threading
+import time
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+LANGUAGES = [{"code": c, "name": c, "targets": ["vi", "zh", "en"]} for c in ("vi", "zh", "en")]
+
+
+def fake_line(text: str, source: str) -> str:
+    words = text.split()
+    if source.lower().startswith("vi"):
+        return " ".join(w[::-1] for w in words)
+    return " ".join(w[::-1] for w in words if len(w) % 4 != 0)
+
+
+def fake_translate(text: str, source: str) -> str:
+    return "\n".join(fake_line(line, source) for line in text.split("\n"))
+
+
+class FakeMT:
+    """Start with `with FakeMT() as server:`; `server.url`, `server.faults`, `server.requests`."""
+
+    def __init__(self, delay: float = 0.0, retry_after: str = "0", slow_seconds: float = 2.0):
+        self.delay = delay  # seconds every translation request takes
+        self.retry_after = retry_after  # sent with every injected 429
+        self.slow_seconds = slow_seconds  # how long a "slow" fault stalls
+        self.faults: deque[str] = deque()  # applied to successive translation requests
+        self.requests: list[list[str]] = []  # texts of every translation request, in order
+        self.statuses: list[int] = []
+        self.api_key: str | None = None  # when set, /translate answers 403 without it
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def _send(self, status: int, body: str, content_type: str, headers: dict | None = None):
+                data = body.encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def do_GET(self):
+                url = urlparse(self.path)
+                if url.path == "/languages":
+                    return self._send(200, json.dumps(LANGUAGES), "application/json")
+                if url.path == "/m":
+                    query = parse_qs(url.query)
+                    texts = [query.get("q", [""])[0]]
+                    return server._answer(self, texts, query.get("sl", ["auto"])[0], google=True)
+                self._send(404, "not found", "text/plain")
+
+            def do_POST(self):
+                if urlparse(self.path).path != "/translate":
+                    return self._send(404, "not found", "text/plain")
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                if server.api_key and body.get("api_key") != server.api_key:
+                    return self._send(403, '{"error": "Invalid API key"}', "application/json")
+                q = body["q"]
+                server._answer(self, q if isinstance(q, list) else [q], body["source"], google=False,
+                               as_list=isinstance(q, list))
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    def texts_requested(self) -> list[str]:
+        """Every text sent, packed Google requests split into their lines."""
+        return [line for texts in self.requests for text in texts for line in text.split("\n")]
+
+    def _answer(self, handler, texts: list[str], source: str, google: bool, as_list: bool = False):
+        with self._lock:
+            self.requests.append(texts)
+            fault = self.faults.popleft() if self.faults else None
+        if self.delay:
+            time.sleep(self.delay)
+        status = 200
+        if fault == "429":
+            status = 429
+            handler._send(429, '{"error": "slow down"}', "application/json", {"Retry-After": self.retry_after})
+        elif fault == "500":
+            status = 500
+            handler._send(500, '{"error": "boom"}', "application/json")
+        elif fault == "503":
+            status = 503
+            handler._send(503, "unavailable", "text/plain")
+        elif fault == "badjson":
+            handler._send(200, '{"translatedText": [' if not google else "<html><body>oops</body></html>",
+                          "application/json" if not google else "text/html")
+        else:
+            if fault == "slow":
+                time.sleep(self.slow_seconds)
+            out = [fake_translate(t, source) for t in texts]
+            if fault == "wrongcount":
+                if google:
+                    out = [out[0].replace("\n", " ", 1)]  # two lines merged into one
+                else:
+                    out = out[:-1] if len(out) > 1 else out + ["extra"]
+            if google:
+                page = f'<html><body><div class="result-container">{html.escape(out[0])}</div></body></html>'
+                handler._send(200, page, "text/html; charset=utf-8")
+            else:
+                handler._send(200, json.dumps({"translatedText": out if as_list else out[0]}, ensure_ascii=False),
+                              "application/json")
+        with self._lock:
+            self.statuses.append(status)
+
+    def __enter__(self) -> "FakeMT":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()

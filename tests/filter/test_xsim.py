@@ -1,0 +1,53 @@
+"""The translation-free signal: cross-lingual embedding similarity, alone and combined."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cls_data.roundtrip import FilterConfig, run_filter
+from cls_data.xsim import xsim_scores
+
+
+@pytest.fixture(scope="module")
+def tiny_encoder(tmp_path_factory):
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    path = tmp_path_factory.mktemp("tiny-bert")
+    letters = sorted(set("abcdefghijklmnopqrstuvwxyzàáảãạăâđêôơườìíọộệ.") | {"##" + c for c in "abcdefghijklmnopqrstuvwxyz"})
+    (path / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *letters]) + "\n")
+    tokenizer = BertTokenizer(str(path / "vocab.txt"), do_lower_case=True, strip_accents=False)
+    torch.manual_seed(0)
+    model = BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1,
+                                 num_attention_heads=2, intermediate_size=32, max_position_embeddings=256))
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return str(path)
+
+
+def test_identical_texts_have_similarity_one_and_order_follows_the_pairs(tiny_encoder):
+    scores = xsim_scores(["xin chào", "hôm nay", "xin chào"], ["xin chào", "zzz qqq", "hôm nay"], tiny_encoder,
+                         batch_size=2)
+    assert scores[0] == pytest.approx(1.0, abs=1e-5)
+    assert scores[1] < 0.999 and scores[2] < 0.999
+
+
+@pytest.mark.parametrize("score", ["xsim", "both"])
+def test_filter_ranks_by_xsim_or_both_and_reports_agreement(score, tiny_encoder, tmp_path, articles_file, mt_server):
+    result = run_filter(FilterConfig(input=articles_file, out=tmp_path / "out", keep=10,
+                                     translator="libretranslate", translator_url=mt_server.url,
+                                     cache=tmp_path / "c.sqlite", progress=False, score=score, encoder=tiny_encoder))
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    values = [s.rt_score for s in result.scored]
+    assert values == sorted(values, reverse=True) and len(result.kept) == 10
+    assert all("xsim" in s.extra for s in result.scored)
+    if score == "xsim":
+        assert all(s.back_summary is None for s in result.scored)
+        assert "back" not in report["translation"] and report["agreement"] is None
+        assert values[0] == max(s.extra["xsim"] for s in result.scored)
+    else:
+        agreement = report["agreement"]
+        assert 0 <= agreement["top_k_overlap"] <= 10 and -1 <= agreement["spearman"] <= 1
+        assert all(0 <= v <= 1 for v in values)
