@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import math
-import multiprocessing
-import os
 import time
 import warnings
-from collections import _count_elements  # Counter's C counting loop, minus Counter's overhead
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cls_data.errors import ClsDataError, RecordError
-from cls_data.records import Article, CLSSample, read_jsonl, write_jsonl
-from cls_data.rouge import METRICS, lcs_length
-from cls_data.text import get_tokenizer, normalize, tokenizer_for_language
+from cls_data.records import Article, CLSSample, read_jsonl
+from cls_data.rouge import METRICS, score_texts
+from cls_data.text import normalize, tokenizer_for_language
 
 RANK_BY = ("mean", "rouge1", "rouge2", "rougeL")
 SCORES = ("roundtrip", "xsim", "both")
@@ -90,68 +86,16 @@ def rank_value(f1: dict[str, float], rank_by: str) -> float:
     return f1[rank_by]
 
 
-def _f1(precision: float, recall: float) -> float:
-    return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
-
-
-def _counts(items) -> dict:
-    counts: dict = {}
-    _count_elements(counts, items)
-    return counts
-
-
-def _overlap(a: dict, b: dict) -> int:
-    """Multiset intersection size, sum of min counts over shared keys, iterated in C by map."""
-    common = a.keys() & b.keys()
-    return sum(map(min, map(a.__getitem__, common), map(b.__getitem__, common)))
-
-
-def roundtrip_f1(ref: list[str], pred: list[str]) -> tuple[float, float, float]:
-    """ROUGE-1/2/L F1 only, bit-identical to `cls_data.rouge.score_tokens` (and rouge-score),
-    without precision/recall tuples or Counter objects: the filter's hot loop."""
-    lp, lr = len(pred), len(ref)
-    o1 = _overlap(_counts(ref), _counts(pred))
-    o2 = _overlap(_counts(zip(ref, ref[1:])), _counts(zip(pred, pred[1:])))
-    lcs = lcs_length(ref, pred) if lp and lr else 0
-    return (_f1(o1 / max(lp, 1), o1 / max(lr, 1)), _f1(o2 / max(lp - 1, 1), o2 / max(lr - 1, 1)),
-            _f1(lcs / lp, lcs / lr) if lp and lr else 0.0)
-
-
-def _score_chunk(args: tuple[str, list[tuple[str, str]]]) -> list[tuple[float, float, float]]:
-    tokenize = get_tokenizer(args[0])
-    # Millions of short-lived bigram tuples would trigger the cyclic GC over and over (it then
-    # walks the whole heap: ~2x slower). Scoring creates no reference cycles, so pause it.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return [roundtrip_f1(tokenize(ref), tokenize(pred)) for ref, pred in args[1]]
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def score_roundtrip(samples: list[CLSSample], tokenizer: str, rank_by: str, workers: int | None = None) -> None:
     """Fill `rt_scores` (ROUGE F1 of back_summary against summary) and `rt_score` in place.
 
-    Large inputs are split over the CPU cores (`workers`, default: all cores from 50,000 pairs).
+    Large inputs are spread over the CPU cores by `cls_data.rouge.score_texts` (`workers`).
     """
-    texts = [(s.summary, s.back_summary or "") for s in samples]
-    if workers is None:
-        workers = min(os.cpu_count() or 1, 8) if len(samples) >= 50_000 else 1
-    if workers > 1 and len(samples) > 1 and "fork" in multiprocessing.get_all_start_methods():
-        size = -(-len(texts) // (workers * 4))
-        chunks = [(tokenizer, texts[i:i + size]) for i in range(0, len(texts), size)]
-        # fork: children need nothing but this module, and unlike spawn it works from a script
-        # without a `__main__` guard. They only run pure-Python scoring, so whatever threads or
-        # libraries the parent holds by now are never touched in them.
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            triples = [t for part in pool.map(_score_chunk, chunks) for t in part]
-    else:
-        triples = _score_chunk((tokenizer, texts))
-    for sample, (r1, r2, rl) in zip(samples, triples):
-        f1 = {"rouge1": r1, "rouge2": r2, "rougeL": rl}
-        sample.rt_scores = f1
-        sample.rt_score = rank_value(f1, rank_by)
+    backs = [s.back_summary or "" for s in samples]
+    scores = score_texts(backs, [s.summary for s in samples], tokenizer, workers=workers)
+    for sample, pair in zip(samples, scores):
+        sample.rt_scores = pair.f1()
+        sample.rt_score = rank_value(sample.rt_scores, rank_by)
 
 
 def rank(samples: list[CLSSample]) -> list[CLSSample]:
