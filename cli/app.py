@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from cls_data import __version__
-from cls_data.cli import rouge, stats
+from cls_data.cli import crawl, rouge, stats
 from cls_data.cli.console import err
 from cls_data.errors import ClsDataError
 
@@ -22,6 +22,7 @@ app = typer.Typer(
 )
 app.command("rouge", no_args_is_help=True)(rouge.rouge)
 app.command("stats", no_args_is_help=True)(stats.stats)
+app.command("crawl", no_args_is_help=True)(crawl.crawl)
 
 
 def _version(value: bool) -> None:
