@@ -15,14 +15,11 @@ from parsel import Selector
 
 from cls_data.text import normalize, normalize_paragraphs
 
-# Paragraphs inside these are captions, bylines, related-article boxes or ads, never body text.
-_BODY_SKIP = (
-    "ancestor::figure or ancestor::figcaption or ancestor::table or ancestor::script or ancestor::style"
-    " or ancestor-or-self::*[contains(@class,'caption') or contains(@class,'Caption')"
-    " or contains(@class,'relate') or contains(@class,'author') or contains(@class,'byline')"
-    " or contains(@class,'box-tinlienquan') or contains(@class,'ads') or contains(@class,'source')]"
-    " or contains(@style,'text-align:right') or contains(@style,'text-align: right')"
-)
+# Paragraphs inside these (between the body container and the paragraph) are captions, bylines,
+# related-article boxes or ads, never body text.
+_SKIP_TAGS = {"figure", "figcaption", "table", "script", "style", "aside"}
+_SKIP_CLASS = re.compile(r"caption|relate|author|byline|tinlienquan|(^|\s)ads?(\s|$)|advert", re.IGNORECASE)
+_RIGHT_ALIGNED = re.compile(r"text-align\s*:\s*right")
 _BLOCKS = " or ".join(f"self::{tag}" for tag in ("p", "h2", "h3", "li", "blockquote"))
 _VN = timezone(timedelta(hours=7))
 _DMY = re.compile(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})(?:\D{1,12}?(\d{1,2})[:h](\d{2}))?")
@@ -87,9 +84,10 @@ def paragraphs(sel: Selector, selectors: Sequence[str], skip: Sequence[str] = ()
         lines: list[str] = []
         for node in nodes:
             # A selector may name the paragraphs themselves or their container.
-            blocks = [node] if node.root.tag in ("p", "h2", "h3") else node.xpath(f"./descendant::*[{_BLOCKS}]")
+            direct = node.root.tag in ("p", "h2", "h3")
+            blocks = [node] if direct else node.xpath(f"./descendant::*[{_BLOCKS}]")
             for block in blocks:
-                if block.xpath(f"boolean({_BODY_SKIP})").get() == "1" or block.xpath(f"./ancestor::*[{_BLOCKS}]"):
+                if _skipped(block.root, None if direct else node.root):
                     continue
                 line = text_of(block)
                 if line:
@@ -97,6 +95,21 @@ def paragraphs(sel: Selector, selectors: Sequence[str], skip: Sequence[str] = ()
         if lines:
             return "\n".join(lines), css
     return None, None
+
+
+def _skipped(element, container) -> bool:
+    """A block that is (or sits inside) a caption, byline, related box, ad or another block."""
+    el = element
+    while el is not None:
+        if el is not element and el is not container and el.tag in ("p", "h2", "h3", "li", "blockquote"):
+            return True  # nested block: its text is taken with its parent
+        cls, style = el.get("class") or "", el.get("style") or ""
+        if el.tag in _SKIP_TAGS or _SKIP_CLASS.search(cls) or _RIGHT_ALIGNED.search(style):
+            return True
+        if el is container or el.tag == "body":
+            return False
+        el = el.getparent()
+    return False
 
 
 def parse_date(value: str | None) -> str | None:

@@ -206,7 +206,9 @@ class NewsSpider(scrapy.Spider):
 
 def describe_failure(failure: Any) -> tuple[str, str]:
     """A stats key and a one-line message for a failed request."""
-    from scrapy.exceptions import CannotResolveHostError
+    from scrapy.exceptions import (
+        CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError, ResponseDataLossError,
+    )
     from scrapy.spidermiddlewares.httperror import HttpError
     from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
@@ -216,9 +218,11 @@ def describe_failure(failure: Any) -> tuple[str, str]:
         return f"http_{exc.response.status}", f"HTTP {exc.response.status} for {exc.response.url}"
     if isinstance(exc, (DNSLookupError, CannotResolveHostError)):
         return "dns", f"DNS lookup failed for {urlsplit(url).hostname or url} (no network?)"
-    if isinstance(exc, (TimeoutError, TCPTimedOutError)):
+    if isinstance(exc, (TimeoutError, TCPTimedOutError, DownloadTimeoutError)):
         return "timeout", f"timed out fetching {url}"
-    if isinstance(exc, ConnectionRefusedError):
+    if isinstance(exc, ResponseDataLossError):
+        return "data_loss", f"connection closed before the whole page arrived: {url}"
+    if isinstance(exc, (ConnectionRefusedError, DownloadConnectionRefusedError)):
         return "connection", f"connection refused by {urlsplit(url).netloc or url}"
     return "other", f"{type(exc).__name__} fetching {url}: {str(exc)[:200]}"
 

@@ -113,10 +113,15 @@ def render(site: str, n: int, real_base: str, *, template: str | None = None, ca
     return html, Expected(path, title, sapo, paragraphs, published)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the crawler opens many connections at once
+
+
 class FixtureSite:
     """Serves one site's fixture (articles 0..n-1 plus fault routes) on 127.0.0.1; records every hit."""
 
-    def __init__(self, site: str, n: int = 6, faults: bool = False, per_page: int = 3):
+    def __init__(self, site: str, n: int = 6, faults: bool = False, per_page: int = 3, delay: float = 0.0):
         from cls_data.crawl.runner import spider_classes
 
         self.site, self.n, self.per_page = site, n, per_page
@@ -129,7 +134,7 @@ class FixtureSite:
         self.lock = threading.Lock()
         for i in range(n):
             html, exp = render(site, i, self.real)
-            self.add(exp.path, html)
+            self.add(exp.path, html, delay=delay)
             self.expected[exp.path] = exp
         self.articles = [article_path(site, i) for i in range(n)]
         if faults:
@@ -180,7 +185,7 @@ class FixtureSite:
         html, exp = render(self.site, base + 4, self.real)
         cut = html.index(exp.paragraphs[4][:20])
         self.add(fp["truncated"], html[:cut])  # ends inside the 5th paragraph, no closing tags
-        self.expected[fp["truncated"]] = Expected(exp.path, exp.title, exp.sapo, exp.paragraphs[:4], exp.published)
+        self.expected[fp["truncated"]] = Expected(exp.path, exp.title, exp.summary, exp.paragraphs[:4], exp.published)
         html, exp = render(self.site, base + 5, self.real)
         self.add(fp["nfd"], unicodedata.normalize("NFD", html))
         self.expected[fp["nfd"]] = exp
@@ -208,6 +213,8 @@ class FixtureSite:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, like real servers
+
             def do_GET(self):  # noqa: N802
                 path = self.path
                 with site.lock:
@@ -235,8 +242,7 @@ class FixtureSite:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
