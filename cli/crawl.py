@@ -21,6 +21,7 @@ def crawl(
     job_dir: Annotated[Optional[Path], typer.Option("--job-dir", help="Scrapy JOBDIR: pause with Ctrl-C, resume with the same command.")] = None,
     rejects: Annotated[Optional[Path], typer.Option("--rejects", help="Write every dropped page (with its reason) as JSONL here.")] = None,
     redis_url: Annotated[Optional[str], typer.Option("--redis-url", help="Share one frontier between processes via scrapy-redis, e.g. redis://host:6379/0.")] = None,
+    redis_idle: Annotated[float, typer.Option("--redis-idle", help="With --redis-url: stop after the shared frontier stayed empty this long (s).")] = 30.0,
     base_url: Annotated[Optional[str], typer.Option("--base-url", help="Crawl a mirror of the site (same paths, other host).")] = None,
     urls: Annotated[Optional[Path], typer.Option("--urls", help="Crawl exactly the article URLs listed in this file (one a line).")] = None,
     list_only: Annotated[bool, typer.Option("--list", help="List the spiders and their domains, then exit.")] = False,
@@ -59,7 +60,7 @@ def crawl(
             raise ClsDataError(f"{urls}: cannot read ({exc.strerror})") from None
     config = CrawlConfig(
         sites=names, out=out_file, limit=limit, since=since, until=until, job_dir=job_dir, rejects=rejects,
-        redis_url=redis_url, base_url=base_url, urls=url_list, user_agent=user_agent or DEFAULT_USER_AGENT,
+        redis_url=redis_url, redis_idle=redis_idle, base_url=base_url, urls=url_list, user_agent=user_agent or DEFAULT_USER_AGENT,
         limits=Limits(min_body_words=min_body_words, min_summary_words=min_summary_words), max_pages=max_pages,
         autothrottle=not no_throttle, download_delay=0.0 if no_throttle else 0.25, timeout=timeout, retries=retries,
         max_retry_after=max_retry_after,

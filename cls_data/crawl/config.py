@@ -20,6 +20,7 @@ class CrawlConfig:
     job_dir: Path | None = None
     rejects: Path | None = None
     redis_url: str | None = None
+    redis_idle: float = 30.0  # seconds the shared frontier must stay empty before a process stops
     base_url: str | None = None
     urls: list[str] = field(default_factory=list)
     user_agent: str = DEFAULT_USER_AGENT

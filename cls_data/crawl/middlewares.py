@@ -1,11 +1,10 @@
-"""Downloader and scheduler adapters: Retry-After on 429/503, and scrapy-redis for Scrapy 2.13+."""
+"""Downloader middleware: Scrapy's retry, honouring Retry-After on 429/503."""
 
 from __future__ import annotations
 
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
-from scrapy.core.scheduler import BaseScheduler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
 
@@ -39,13 +38,3 @@ class RetryAfterMiddleware(RetryMiddleware):
                 self.crawler.stats.inc_value("cls/retry_after_waits")
                 await maybe_deferred_to_future(deferLater(reactor, delay))
         return super().process_response(request, response)
-
-
-def redis_scheduler_class() -> type:
-    """scrapy-redis 0.9.1's Scheduler made a `BaseScheduler`, which Scrapy 2.13+ requires."""
-    from scrapy_redis.scheduler import Scheduler
-
-    class RedisScheduler(Scheduler, BaseScheduler):
-        pass
-
-    return RedisScheduler

@@ -58,15 +58,17 @@ def build_settings(config: CrawlConfig, sink: CrawlSink) -> dict[str, Any]:
     if config.job_dir:
         settings["JOBDIR"] = str(config.job_dir)
     if config.redis_url:
-        from cls_data.crawl.middlewares import redis_scheduler_class
-
         settings.update(
-            SCHEDULER=redis_scheduler_class(),
+            SCHEDULER="scrapy_redis.scheduler.Scheduler",
             DUPEFILTER_CLASS="scrapy_redis.dupefilter.RFPDupeFilter",
             SCHEDULER_PERSIST=True,  # the frontier outlives one process: others may still be working
             SCHEDULER_QUEUE_KEY="cls-data:%(spider)s:requests",
             SCHEDULER_DUPEFILTER_KEY="cls-data:%(spider)s:dupefilter",
             SCHEDULER_IDLE_BEFORE_CLOSE=1,
+            # Scrapy pulls requests from the scheduler until CONCURRENT_REQUESTS are active; with a
+            # shared frontier that would let the first process hoard the queue in its own memory.
+            CONCURRENT_REQUESTS=config.concurrency_per_domain * max(1, len(config.sites)),
+            CLS_REDIS_IDLE=config.redis_idle,
             REDIS_URL=config.redis_url,
         )
     settings.update(config.extra_settings)

@@ -8,6 +8,7 @@ then to meta tags; the rule that produced each field travels with the item for t
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator, Iterator
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
@@ -46,6 +47,24 @@ class NewsSpider(scrapy.Spider):
         self.urls = urls or []
         self._article_re = re.compile(self.article_path)
         self._scheduled: set[str] = set()
+        self._idle_since: float | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "NewsSpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if crawler.settings["CLS_REDIS"]:
+            crawler.signals.connect(spider._redis_idle, signal=scrapy.signals.spider_idle)
+        return spider
+
+    def _redis_idle(self) -> None:
+        """With a shared frontier, an empty queue may only mean that other processes are still
+        fetching pages that will add more: stop only after it stayed empty for CLS_REDIS_IDLE s."""
+        from scrapy.exceptions import DontCloseSpider
+
+        now = time.monotonic()
+        self._idle_since = self._idle_since or now
+        if now - self._idle_since < self.settings.getfloat("CLS_REDIS_IDLE"):
+            raise DontCloseSpider
 
     # ---- URLs -------------------------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -86,6 +105,7 @@ class NewsSpider(scrapy.Spider):
         # Outside Redis mode the start pages are fetched on every (re)start, so a resumed crawl
         # always rediscovers; with a shared Redis frontier they are fetched once by one process.
         dont_filter = meta.pop("start", False) and not self.settings["CLS_REDIS"]
+        self._idle_since = None
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, dont_filter=dont_filter)
 
     def article_request(self, url: str) -> scrapy.Request | None:
@@ -161,6 +181,7 @@ class NewsSpider(scrapy.Spider):
 
     # ---- articles ----------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[dict[str, Any]]:
+        self._idle_since = None
         response = fix_encoding(response)
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("cls/errors/not_html")
