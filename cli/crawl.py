@@ -28,6 +28,7 @@ def crawl(
     max_pages: Annotated[int, typer.Option("--max-pages", min=1, help="Listing pages to follow per category.")] = 50,
     user_agent: Annotated[Optional[str], typer.Option("--user-agent", help="User-Agent with a contact address.")] = None,
     no_throttle: Annotated[bool, typer.Option("--no-throttle", help="Turn AutoThrottle and the download delay off (mirrors, benchmarks).")] = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Parallel requests per site.")] = 4,
     timeout: Annotated[float, typer.Option("--timeout", help="Download timeout in seconds.")] = 30.0,
     retries: Annotated[int, typer.Option("--retries", help="Retries on timeouts, 429 and 5xx.")] = 3,
     max_retry_after: Annotated[float, typer.Option("--max-retry-after", help="Longest Retry-After wait honoured, seconds.")] = 120.0,
@@ -62,7 +63,7 @@ def crawl(
         sites=names, out=out_file, limit=limit, since=since, until=until, job_dir=job_dir, rejects=rejects,
         redis_url=redis_url, redis_idle=redis_idle, base_url=base_url, urls=url_list, user_agent=user_agent or DEFAULT_USER_AGENT,
         limits=Limits(min_body_words=min_body_words, min_summary_words=min_summary_words), max_pages=max_pages,
-        autothrottle=not no_throttle, download_delay=0.0 if no_throttle else 0.25, timeout=timeout, retries=retries,
+        autothrottle=not no_throttle, concurrency_per_domain=concurrency, download_delay=0.0 if no_throttle else 0.25, timeout=timeout, retries=retries,
         max_retry_after=max_retry_after,
     )
     live = _live_progress() if err.is_terminal else None

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from scrapy.exceptions import DropItem
+from scrapy.logformatter import LogFormatter
 
 from cls_data.crawl.clean import content_hash, is_boilerplate, is_vietnamese, remove_summary_from_body, strip_lead_prefix
 from cls_data.records import Article, stable_id
@@ -121,3 +123,11 @@ class JsonlWriterPipeline(_Step):
         for field, rule in item["_rules"].items():
             self.stats.inc_value(f"cls/rule/{field}/{rule}")
         return item
+
+
+class DropLogFormatter(LogFormatter):
+    """One short log line per dropped page (Scrapy's default dumps the whole item)."""
+
+    def dropped(self, item, exception, response, spider=None):
+        url = item.get("_fetched") if isinstance(item, dict) else None
+        return {"level": logging.INFO, "msg": "Dropped (%(reason)s): %(url)s", "args": {"reason": exception, "url": url}}

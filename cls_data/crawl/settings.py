@@ -42,6 +42,7 @@ def build_settings(config: CrawlConfig, sink: CrawlSink) -> dict[str, Any]:
         "LOG_FILE_APPEND": True,
         "LOG_LEVEL": "INFO",
         "LOG_STDOUT": False,
+        "LOG_FORMATTER": "cls_data.crawl.pipelines.DropLogFormatter",
         "LOG_INSTALL_ROOT_HANDLER": True,
         "COOKIES_ENABLED": False,
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",

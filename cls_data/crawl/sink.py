@@ -10,12 +10,10 @@ no duplicate and leaves no broken line.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from pathlib import Path
 from typing import Any
 
-from cls_data.errors import ClsDataError
 from cls_data.records import Article, dumps
 
 
@@ -24,29 +22,46 @@ def seen_path(out: Path) -> Path:
 
 
 class SeenStore:
-    """Persisted set of (kind, key) pairs; kinds: url, hash, fetched, rejected."""
+    """Persisted set of (kind, key) pairs; kinds: url, hash, fetched.
+
+    Commits are batched: a kill loses at most the last batch of keys, and `CrawlSink` recovers
+    the keys of written articles from the output itself (the output offset commits with them).
+    """
+
+    BATCH = 200
 
     def __init__(self, path: Path):
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self._pending = 0
         self.db.execute("CREATE TABLE IF NOT EXISTS seen (kind TEXT, key TEXT, PRIMARY KEY (kind, key)) WITHOUT ROWID")
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER)")
 
     def has(self, kind: str, key: str) -> bool:
         return self.db.execute("SELECT 1 FROM seen WHERE kind=? AND key=?", (kind, key)).fetchone() is not None
 
-    def add(self, pairs: list[tuple[str, str]], offset: int | None = None) -> None:
-        self.db.execute("BEGIN")
+    def add(self, pairs: list[tuple[str, str]], offset: int | None = None, commit: bool = False) -> None:
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN")
         self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", pairs)
         if offset is not None:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('offset', ?)", (offset,))
-        self.db.execute("COMMIT")
+        self._pending += 1
+        if commit or self._pending >= self.BATCH:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")
+        self._pending = 0
 
     def offset(self) -> int:
         row = self.db.execute("SELECT value FROM meta WHERE name='offset'").fetchone()
         return row[0] if row else 0
 
     def close(self) -> None:
+        self.commit()
         self.db.close()
 
 
@@ -69,12 +84,12 @@ class CrawlSink:
         from cls_data.crawl.clean import content_hash
 
         if not self.out.exists():
-            self.store.add([], offset=0)
+            self.store.add([], offset=0, commit=True)
             return
         size = self.out.stat().st_size
         done = self.store.offset()
-        if done > size:
-            raise ClsDataError(f"{self.out} is shorter than its seen-set {seen_path(self.out)} records; delete the seen-set to start over")
+        if done > size:  # the output lost its tail (power cut before the OS wrote it): re-read it all
+            done = 0
         with self.out.open("r+b") as handle:
             handle.seek(done)
             tail = handle.read()
@@ -88,15 +103,17 @@ class CrawlSink:
                 pairs += [("url", data["url"]), ("hash", content_hash(data["summary"], data["text"]))]
                 if data.get("fetched_url"):
                     pairs.append(("fetched", data["fetched_url"]))
-        self.store.add(pairs, offset=done + cut)
+        self.store.add(pairs, offset=done + cut, commit=True)
 
     def seen(self, kind: str, key: str) -> bool:
         return self.store.has(kind, key)
 
     def write(self, article: Article, keys: list[tuple[str, str]]) -> None:
+        # One write() per line, flushed before the keys are recorded: a killed process leaves at
+        # most one torn last line, which the next open cuts off. (No fsync per line: a kill does not
+        # lose the OS's page cache; a power cut is handled by re-reading the output.)
         self.handle.write(dumps(article).encode("utf-8") + b"\n")
         self.handle.flush()
-        os.fsync(self.handle.fileno())
         self.store.add(keys, offset=self.handle.tell())
         self.written += 1
 
