@@ -29,6 +29,13 @@ def build_settings(config: CrawlConfig, sink: CrawlSink) -> dict[str, Any]:
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "cls_data.crawl.middlewares.RetryAfterMiddleware": 550,
+            "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+        },
+        # Not needed for news pages; each costs a little on every request.
+        "SPIDER_MIDDLEWARES": {
+            "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+            "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+            "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
         },
         "ITEM_PIPELINES": {
             "cls_data.crawl.pipelines.NormalizePipeline": 100,
