@@ -74,10 +74,14 @@ def crawl(
             live.stop()
     table = Table(title=f"crawl · {summary.articles} articles · {summary.elapsed_s:.1f}s → {out_file}")
     for column in ("site", "articles", "pages", "articles/s", "dropped", "errors", "finish"):
-        table.add_column(column, justify="right" if column in ("articles", "pages", "articles/s") else "left")
+        table.add_column(column, justify="left" if column in ("site", "finish") else "right")
     for s in summary.sites:
-        table.add_row(s.site, str(s.articles), str(s.pages), f"{s.rate:.1f}", _counts(s.dropped), _counts(s.errors), s.finish_reason or "")
+        table.add_row(s.site, str(s.articles), str(s.pages), f"{s.rate:.1f}", str(sum(s.dropped.values())),
+                      str(sum(s.errors.values())), s.finish_reason or "")
     out.print(table)
+    for s in summary.sites:
+        if s.dropped or s.errors:
+            out.print(f"{s.site}: dropped {_counts(s.dropped)}; errors {_counts(s.errors)}", soft_wrap=True)
     err.print(f"summary: {summary_path(out_file)}", soft_wrap=True)
 
 
@@ -102,7 +106,10 @@ class _live_progress:
             for reason, n in s.dropped.items():
                 dropped[reason] = dropped.get(reason, 0) + n
         pages = sum(s.pages for s in sites)
-        self.live.update(f"[bold]{articles}[/] articles · {articles / elapsed:.1f}/s · {pages} pages · dropped: {_counts(dropped)}")
+        from rich.text import Text
+
+        line = f"[bold]{articles}[/] articles · {articles / elapsed:.1f}/s · {pages} pages · dropped: {_counts(dropped)}"
+        self.live.update(Text.from_markup(line, overflow="ellipsis", no_wrap=True))
 
     def stop(self) -> None:
         self.live.stop()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -163,8 +163,10 @@ def canonical_url(sel: Selector, response_url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", query, ""))
 
 
-def fallback_chain(*candidates: tuple[str | None, str | None]) -> tuple[str | None, str | None]:
-    for value, rule in candidates:
+def fallback_chain(*candidates: Callable[[], tuple[str | None, str | None]]) -> tuple[str | None, str | None]:
+    """The first candidate that yields a value; later (costlier, vaguer) rules are not evaluated."""
+    for candidate in candidates:
+        value, rule = candidate()
         if value:
             return value, rule
     return None, None

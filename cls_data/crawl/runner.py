@@ -109,6 +109,8 @@ def run_crawl(config: CrawlConfig, on_progress: Callable[[list[SiteSummary]], No
     from cls_data.crawl.sink import CrawlSink, seen_path
 
     known = spider_classes()
+    if config.urls and not config.sites:  # --urls alone: the spiders whose domain the URLs name
+        config.sites = sorted({name for url in config.urls for name, cls in known.items() if _same_site(url, cls.base_url)})
     _check(config, known)
     _resolve_or_fail([config.base_url] if config.base_url else [known[site].base_url for site in config.sites])
     existed = config.out.exists()
@@ -124,7 +126,8 @@ def run_crawl(config: CrawlConfig, on_progress: Callable[[list[SiteSummary]], No
         crawler = process.create_crawler(spidercls)
         crawler.signals.connect(_snapshot(site, crawler, finished, t0), signal=signals.spider_closed)
         crawlers[site] = crawler
-        process.crawl(crawler, mirror=config.base_url, urls=config.urls)
+        urls = [u for u in config.urls if len(config.sites) == 1 or _same_site(u, spidercls.base_url)]
+        process.crawl(crawler, mirror=config.base_url, urls=urls)
 
     def progress() -> list[SiteSummary]:
         now = time.monotonic() - t0
@@ -148,6 +151,11 @@ def run_crawl(config: CrawlConfig, on_progress: Callable[[list[SiteSummary]], No
             seen_path(config.out).unlink(missing_ok=True)
         raise ClsDataError(f"no article could be fetched: {first}")
     return summary
+
+
+def _same_site(url: str, base_url: str) -> bool:
+    host = lambda u: (urlsplit(u).hostname or "").removeprefix("www.")  # noqa: E731
+    return host(url) == host(base_url)
 
 
 def _resolve_or_fail(urls: list[str]) -> None:

@@ -188,19 +188,20 @@ class NewsSpider(scrapy.Spider):
             return
         sel = response.selector
         ld = ex.json_ld(sel)
+        css, fb = self.__class__, ex  # short names keep the rule table readable
         fields = {
-            "title": ex.fallback_chain(
-                ex.first_text(sel, self.title_css), ex.jsonld_text(ld, "headline"),
-                (ex.meta(sel, "og:title"), "og:title"), (ex.normalize(sel.css("title::text").get() or ""), "title")),
-            "summary": ex.fallback_chain(
-                ex.first_text(sel, self.summary_css, self.summary_skip_css), ex.jsonld_text(ld, "description"),
-                (ex.meta(sel, "og:description"), "og:description"), (ex.meta(sel, "description"), "meta:description")),
-            "text": ex.fallback_chain(
-                ex.paragraphs(sel, self.body_css, self.body_skip_css), ex.jsonld_text(ld, "articleBody", True),
-                ex.paragraphs(sel, ("article",))),
-            "published": ex.fallback_chain(
-                ex.date_from(sel, self.date_css), (ex.parse_date(ld.get("datePublished")), "json-ld:datePublished"),
-                (ex.parse_date(ex.meta(sel, "article:published_time", "datePublished", "pubdate")), "meta:published_time")),
+            "title": fb.fallback_chain(
+                lambda: fb.first_text(sel, css.title_css), lambda: fb.jsonld_text(ld, "headline"),
+                lambda: (fb.meta(sel, "og:title"), "og:title"), lambda: (fb.normalize(sel.css("title::text").get() or ""), "title")),
+            "summary": fb.fallback_chain(
+                lambda: fb.first_text(sel, css.summary_css, css.summary_skip_css), lambda: fb.jsonld_text(ld, "description"),
+                lambda: (fb.meta(sel, "og:description"), "og:description"), lambda: (fb.meta(sel, "description"), "meta:description")),
+            "text": fb.fallback_chain(
+                lambda: fb.paragraphs(sel, css.body_css, css.body_skip_css), lambda: fb.jsonld_text(ld, "articleBody", True),
+                lambda: fb.paragraphs(sel, ("article",))),
+            "published": fb.fallback_chain(
+                lambda: fb.date_from(sel, css.date_css), lambda: (fb.parse_date(ld.get("datePublished")), "json-ld:datePublished"),
+                lambda: (fb.parse_date(fb.meta(sel, "article:published_time", "datePublished", "pubdate")), "meta:published_time")),
         }
         author = ex.first_text(sel, self.author_css)[0] or ex.author_name(ld.get("author"))
         category = ex.first_text(sel, self.category_css)[0] or ex.meta(sel, "article:section")
@@ -228,13 +229,15 @@ class NewsSpider(scrapy.Spider):
 def describe_failure(failure: Any) -> tuple[str, str]:
     """A stats key and a one-line message for a failed request."""
     from scrapy.exceptions import (
-        CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError, ResponseDataLossError,
+        CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError, IgnoreRequest, ResponseDataLossError,
     )
     from scrapy.spidermiddlewares.httperror import HttpError
     from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
     exc = failure.value
     url = getattr(getattr(failure, "request", None), "url", "") or getattr(getattr(exc, "response", None), "url", "")
+    if isinstance(exc, IgnoreRequest) and "robots" in str(exc).lower():
+        return "robots_forbidden", f"robots.txt forbids {url}"
     if isinstance(exc, HttpError):
         return f"http_{exc.response.status}", f"HTTP {exc.response.status} for {exc.response.url}"
     if isinstance(exc, (DNSLookupError, CannotResolveHostError)):

@@ -69,3 +69,11 @@ def test_since_and_until_keep_only_articles_published_between(site_server, tmp_p
     assert days == ["2024-03-03", "2024-03-04", "2024-03-05"]
     # The sitemap's lastmod already rules out older pages: they are never fetched.
     assert server.hits[article_path("dantri", 0)] == 0
+
+
+def test_urls_without_site_are_routed_to_the_spider_of_their_domain(site_server, tmp_path):
+    server = site_server("vietnamplus", n=3)
+    wanted = server.real + article_path("vietnamplus", 2)
+    (tmp_path / "urls.txt").write_text(wanted + "\n")
+    run_cli("--urls", str(tmp_path / "urls.txt"), "--out", str(tmp_path / "a.jsonl"), "--base-url", server.base_url, *FAST)
+    assert [(r["site"], r["url"]) for r in read_records(tmp_path / "a.jsonl")] == [("vietnamplus", wanted)]
