@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -177,8 +177,3 @@ def jsonld_text(ld: dict, key: str, paragraphs_too: bool = False) -> tuple[str |
     if isinstance(value, str) and value.strip():
         return (normalize_paragraphs(value) if paragraphs_too else normalize(value)), f"json-ld:{key}"
     return None, None
-
-
-def join_nonempty(values: Iterable[str | None]) -> str | None:
-    kept = [v for v in values if v]
-    return ", ".join(kept) if kept else None
