@@ -16,3 +16,7 @@ class VietNamNetSpider(NewsSpider):
     date_css = ("div.bread-crumb-detail__time", "span.ArticleDate")
     author_css = ("p.article-detail-author__info span.name", "div.newsFeature__author-info a")
     category_css = ("div.bread-crumb-detail li:nth-child(2) a",)
+
+    @classmethod
+    def listing_path(cls, template: str, page: int) -> str:
+        return template.replace("-page{page}", "") if page == 1 else template.format(page=page)  # page 1 has no number

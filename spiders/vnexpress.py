@@ -16,3 +16,7 @@ class VnExpressSpider(NewsSpider):
     date_css = ("span.date", "span.time")
     author_css = ("article.fck_detail p.author_mail strong", "article.fck_detail p.Normal[style*=right] strong")
     category_css = ("ul.breadcrumb li:first-child a",)
+
+    @classmethod
+    def listing_path(cls, template: str, page: int) -> str:
+        return template.replace("-p{page}", "") if page == 1 else template.format(page=page)  # page 1 has no number

@@ -78,6 +78,11 @@ class NewsSpider(scrapy.Spider):
             return urlunsplit((self.root.scheme, self.root.netloc, parts.path, parts.query, ""))
         return url
 
+    @classmethod
+    def listing_path(cls, template: str, page: int) -> str:
+        """Hook: the path of listing page `page` (some sites drop the number on page 1)."""
+        return template.format(page=page)
+
     def to_real(self, url: str) -> str:
         """Records name the real site's URL (and so the same id) whichever mirror served the page."""
         parts = urlsplit(url)
@@ -127,7 +132,7 @@ class NewsSpider(scrapy.Spider):
         for path in self.feeds:
             yield self.request(self.url(path), self.parse_feed, start=True)
         for template in self.listings:
-            yield self.request(self.url(template.format(page=1)), self.parse_listing, template=template, page=1, start=True)
+            yield self.request(self.url(self.listing_path(template, 1)), self.parse_listing, template=template, page=1, start=True)
 
     # ---- discovery ---------------------------------------------------------------------------
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
@@ -177,7 +182,7 @@ class NewsSpider(scrapy.Spider):
         page = response.meta["page"]
         if found and page < self.settings.getint("CLS_MAX_PAGES") and not self.done():
             template = response.meta["template"]
-            yield self.request(self.url(template.format(page=page + 1)), self.parse_listing, template=template, page=page + 1)
+            yield self.request(self.url(self.listing_path(template, page + 1)), self.parse_listing, template=template, page=page + 1)
 
     # ---- articles ----------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[dict[str, Any]]:

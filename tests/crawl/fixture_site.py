@@ -155,7 +155,7 @@ class FixtureSite:
                 # Real listings mix relative and absolute links to the real host.
                 anchors = "".join(f'<article class="item-news"><h3><a href="{self.real + p if k % 2 else p}">x</a></h3></article>'
                                   for k, p in enumerate(chunk))
-                self.add(template.format(page=page), f"<html><body><nav><a href='/'>Trang chủ</a></nav>{anchors}</body></html>")
+                self.add(self.spider.listing_path(template, page), f"<html><body><nav><a href='/'>Trang chủ</a></nav>{anchors}</body></html>")
         for path in self.spider.sitemaps[:1]:
             child = "/sitemaps/news-2024-03.xml"
             self.add(path, f'<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
