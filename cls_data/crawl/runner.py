@@ -101,7 +101,11 @@ def _check(config: CrawlConfig, known: dict[str, type]) -> None:
 
 
 def run_crawl(config: CrawlConfig, on_progress: Callable[[list[SiteSummary]], None] | None = None) -> CrawlSummary:
-    """Crawl the configured sites into `config.out`; raises ClsDataError when nothing could be fetched."""
+    """Crawl the configured sites into `config.out`; raises ClsDataError when nothing could be fetched.
+
+    Runs Twisted's reactor, which cannot be restarted: one call per process (run more in
+    subprocesses, as the CLI and the benchmark do).
+    """
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
