@@ -1,0 +1,115 @@
+"""`cls-data crawl`: collect Vietnamese news articles with their lead summaries as Article JSONL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from cls_data.cli.console import err, out
+
+
+def crawl(
+    site: Annotated[Optional[list[str]], typer.Option("--site", "-s", help="Spider name (repeatable); see --list.")] = None,
+    all_sites: Annotated[bool, typer.Option("--all", help="Crawl every site.")] = False,
+    out_file: Annotated[Optional[Path], typer.Option("--out", "-o", help="Article JSONL to append to.")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Stop a site after N articles.")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only articles published on or after YYYY-MM-DD.")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", help="Only articles published on or before YYYY-MM-DD.")] = None,
+    job_dir: Annotated[Optional[Path], typer.Option("--job-dir", help="Scrapy JOBDIR: pause with Ctrl-C, resume with the same command.")] = None,
+    rejects: Annotated[Optional[Path], typer.Option("--rejects", help="Write every dropped page (with its reason) as JSONL here.")] = None,
+    redis_url: Annotated[Optional[str], typer.Option("--redis-url", help="Share one frontier between processes via scrapy-redis, e.g. redis://host:6379/0.")] = None,
+    redis_idle: Annotated[float, typer.Option("--redis-idle", help="With --redis-url: stop after the shared frontier stayed empty this long (s).")] = 30.0,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", help="Crawl a mirror of the site (same paths, other host).")] = None,
+    urls: Annotated[Optional[Path], typer.Option("--urls", help="Crawl exactly the article URLs listed in this file (one a line).")] = None,
+    list_only: Annotated[bool, typer.Option("--list", help="List the spiders and their domains, then exit.")] = False,
+    max_pages: Annotated[int, typer.Option("--max-pages", min=1, help="Listing pages to follow per category.")] = 50,
+    user_agent: Annotated[Optional[str], typer.Option("--user-agent", help="User-Agent with a contact address.")] = None,
+    no_throttle: Annotated[bool, typer.Option("--no-throttle", help="Turn AutoThrottle and the download delay off (mirrors, benchmarks).")] = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Parallel requests per site.")] = 4,
+    timeout: Annotated[float, typer.Option("--timeout", help="Download timeout in seconds.")] = 30.0,
+    retries: Annotated[int, typer.Option("--retries", help="Retries on timeouts, 429 and 5xx.")] = 3,
+    max_retry_after: Annotated[float, typer.Option("--max-retry-after", help="Longest Retry-After wait honoured, seconds.")] = 120.0,
+    min_body_words: Annotated[int, typer.Option("--min-body-words", help="Drop articles with a shorter body.")] = 60,
+    min_summary_words: Annotated[int, typer.Option("--min-summary-words", help="Drop articles with a shorter summary.")] = 8,
+) -> None:
+    """Crawl news sites into Article JSONL (resumable, deduplicated), with a summary next to the output."""
+    from cls_data.crawl import CrawlConfig, list_spiders, run_crawl
+    from cls_data.crawl.config import DEFAULT_USER_AGENT
+    from cls_data.crawl.pipelines import Limits
+    from cls_data.crawl.runner import summary_path
+    from cls_data.errors import ClsDataError
+
+    if list_only:
+        table = Table(title="spiders")
+        table.add_column("site")
+        table.add_column("domain")
+        for name, domain in list_spiders():
+            table.add_row(name, domain)
+        out.print(table)
+        return
+    if out_file is None:
+        raise ClsDataError("--out FILE is required")
+    names = [name for name, _ in list_spiders()] if all_sites else list(site or [])
+    url_list = []
+    if urls:
+        try:
+            url_list = [line.strip() for line in urls.read_text(encoding="utf-8").splitlines() if line.strip()]
+        except OSError as exc:
+            raise ClsDataError(f"{urls}: cannot read ({exc.strerror})") from None
+    config = CrawlConfig(
+        sites=names, out=out_file, limit=limit, since=since, until=until, job_dir=job_dir, rejects=rejects,
+        redis_url=redis_url, redis_idle=redis_idle, base_url=base_url, urls=url_list, user_agent=user_agent or DEFAULT_USER_AGENT,
+        limits=Limits(min_body_words=min_body_words, min_summary_words=min_summary_words), max_pages=max_pages,
+        autothrottle=not no_throttle, concurrency_per_domain=concurrency, download_delay=0.0 if no_throttle else 0.25, timeout=timeout, retries=retries,
+        max_retry_after=max_retry_after,
+    )
+    live = _live_progress() if err.is_terminal else None
+    try:
+        summary = run_crawl(config, on_progress=live.update if live else None)
+    finally:
+        if live:
+            live.stop()
+    table = Table(title=f"crawl · {summary.articles} articles · {summary.elapsed_s:.1f}s → {out_file}")
+    for column in ("site", "articles", "pages", "articles/s", "dropped", "errors", "finish"):
+        table.add_column(column, justify="left" if column in ("site", "finish") else "right")
+    for s in summary.sites:
+        table.add_row(s.site, str(s.articles), str(s.pages), f"{s.rate:.1f}", str(sum(s.dropped.values())),
+                      str(sum(s.errors.values())), s.finish_reason or "")
+    out.print(table)
+    for s in summary.sites:
+        if s.dropped or s.errors:
+            out.print(f"{s.site}: dropped {_counts(s.dropped)}; errors {_counts(s.errors)}", soft_wrap=True)
+    err.print(f"summary: {summary_path(out_file)}", soft_wrap=True)
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])) or "-"
+
+
+class _live_progress:
+    """One status line on stderr: articles, articles/s and drops by reason, refreshed twice a second."""
+
+    def __init__(self):
+        from rich.live import Live
+
+        self.live = Live("starting crawl…", console=err, transient=True, refresh_per_second=4)
+        self.live.start()
+
+    def update(self, sites) -> None:
+        articles = sum(s.articles for s in sites)
+        elapsed = max((s.elapsed_s for s in sites), default=0.0) or 1e-9
+        dropped: dict[str, int] = {}
+        for s in sites:
+            for reason, n in s.dropped.items():
+                dropped[reason] = dropped.get(reason, 0) + n
+        pages = sum(s.pages for s in sites)
+        from rich.text import Text
+
+        line = f"[bold]{articles}[/] articles · {articles / elapsed:.1f}/s · {pages} pages · dropped: {_counts(dropped)}"
+        self.live.update(Text.from_markup(line, overflow="ellipsis", no_wrap=True))
+
+    def stop(self) -> None:
+        self.live.stop()
