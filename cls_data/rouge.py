@@ -2,10 +2,11 @@
 
 Tokenization is the caller's job (see `cls_data.text`); on the same tokens these numbers equal
 rouge-score's `RougeScorer.score` to the last bit, because precision, recall and F1 are computed
-with the same operations in the same order. What makes it fast: n-gram overlaps with Counter
-intersections in C, and ROUGE-L's longest common subsequence with a bit-parallel algorithm
-(Hyyrö 2004) on Python integers, which is O(len(ref)) big-integer steps instead of rouge-score's
-O(len(ref) * len(pred)) table of Python objects.
+with the same operations in the same order. What makes it fast: n-grams counted by Counter's C
+loop into plain dicts, ROUGE-L's longest common subsequence by a bit-parallel algorithm (Hyyrö
+2004) on Python integers, which is O(len(pred)) big-integer steps instead of rouge-score's
+O(len(ref) * len(pred)) table of Python objects, the cyclic GC paused during a batch, and large
+batches spread over the available cores.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import gc
 import multiprocessing
 from array import array
 import os
-from collections import Counter
+from collections import _count_elements  # Counter's C counting loop, without Counter's overhead
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import NamedTuple
@@ -51,7 +52,13 @@ def _overlap_score(overlap: int, pred_count: int, ref_count: int) -> Score:
     return Score(precision, recall, _fmeasure(precision, recall))
 
 
-def _clipped_overlap(pred: Counter, ref: Counter) -> int:
+def _counts(items: Iterable) -> dict:
+    counts: dict = {}
+    _count_elements(counts, items)
+    return counts
+
+
+def _clipped_overlap(pred: dict, ref: dict) -> int:
     """Sum of min(count in pred, count in ref); a plain loop beats Counter's `&`, which builds a Counter."""
     if len(pred) > len(ref):
         pred, ref = ref, pred
@@ -64,10 +71,6 @@ def _clipped_overlap(pred: Counter, ref: Counter) -> int:
     return overlap
 
 
-def _ngram_score(pred: Counter, ref: Counter, pred_total: int, ref_total: int) -> Score:
-    return _overlap_score(_clipped_overlap(pred, ref), pred_total, ref_total)
-
-
 def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
     """Length of the longest common subsequence, one big-integer step per token of `b`."""
     if len(a) < len(b):
@@ -77,14 +80,18 @@ def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
         masks[token] = masks.get(token, 0) | (1 << position)
     full = (1 << len(a)) - 1
     vector = full
+    get = masks.get
     for token in b:
-        match = vector & masks.get(token, 0)
-        vector = ((vector + match) | (vector - match)) & full
+        match = get(token)
+        if match:  # a token absent from `a` leaves the vector as it is
+            match &= vector
+            vector = ((vector + match) | (vector - match)) & full
     return len(a) - vector.bit_count()
 
 
 def rouge_n(pred: Sequence[str], ref: Sequence[str], n: int) -> Score:
-    return _ngram_score(_ngrams(pred, n), _ngrams(ref, n), max(len(pred) - n + 1, 0), max(len(ref) - n + 1, 0))
+    overlap = _clipped_overlap(_ngrams(pred, n), _ngrams(ref, n))
+    return _overlap_score(overlap, max(len(pred) - n + 1, 0), max(len(ref) - n + 1, 0))
 
 
 def rouge_l(pred: Sequence[str], ref: Sequence[str]) -> Score:
@@ -96,10 +103,8 @@ def rouge_l(pred: Sequence[str], ref: Sequence[str]) -> Score:
     return Score(precision, recall, _fmeasure(precision, recall))
 
 
-def _ngrams(tokens: Sequence[str], n: int) -> Counter:
-    if n == 1:
-        return Counter(tokens)
-    return Counter(zip(*(tokens[i:] for i in range(n))))
+def _ngrams(tokens: Sequence[str], n: int) -> dict:
+    return _counts(tokens if n == 1 else zip(*(tokens[i:] for i in range(n))))
 
 
 def score_tokens(pred: Sequence[str], ref: Sequence[str]) -> PairScores:
@@ -163,7 +168,7 @@ def score_texts(
     with context.Pool(workers) as pool:
         flat = pool.map(_score_text_chunk_flat, chunks)
     with _gc_paused():
-        return [_unflatten(values, i) for values in flat for i in range(0, len(values), 9)]
+        return [pair for values in flat for pair in _unflatten(values)]
 
 
 def _score_text_chunk(job: tuple[str, list[str], list[str]]) -> list[PairScores]:
@@ -184,8 +189,11 @@ def _score_text_chunk_flat(job: tuple[str, list[str], list[str]]) -> array:
     return values
 
 
-def _unflatten(values: array, i: int) -> PairScores:
-    return PairScores(Score(*values[i:i + 3]), Score(*values[i + 3:i + 6]), Score(*values[i + 6:i + 9]))
+def _unflatten(values: array) -> list[PairScores]:
+    """Nine doubles per pair back into PairScores; zip over one iterator groups them in C."""
+    numbers = iter(values.tolist())
+    scores = map(Score._make, zip(numbers, numbers, numbers))
+    return list(map(PairScores._make, zip(scores, scores, scores)))
 
 
 def corpus_f1(scores: Sequence[PairScores]) -> dict[str, float]:

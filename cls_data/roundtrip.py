@@ -200,12 +200,16 @@ def run_filter(config: FilterConfig) -> FilterResult:
         cache.close()
 
     scored, failures = [], []
+    # Provenance travels with each record: the dataset card names the backend from it. Only a
+    # local model's name is worth publishing (LibreTranslate's "model" is its server's URL).
+    backend = f"hf ({translator.model})" if translator.name == "hf" else translator.name
     for sample, key in zip(samples, keys):
         if key not in forward:
             failures.append({"id": sample.id, "stage": "forward", "text": key,
                              "error": passes_stats["forward"].failures.get(key, "not translated")})
             continue
         sample.cls_summary = forward[key]
+        sample.extra["translator"] = backend
         if config.score != "xsim":
             mid = normalize(forward[key])
             if mid not in back:

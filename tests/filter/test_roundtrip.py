@@ -61,6 +61,7 @@ def test_filter_writes_best_first_files_and_a_report(tmp_path, articles_file, mt
     first = kept[0]
     assert first.cls_summary and first.back_summary and set(first.rt_scores) == {"rouge1", "rouge2", "rougeL"}
     assert first.src_lang == "vi" and first.tgt_lang == "zh" and first.url.startswith("https://")
+    assert first.extra["translator"] == "libretranslate"  # the dataset card names the backend from this
     report = json.loads((out / "report.json").read_text())
     assert report["counts"] == {"input": 40, "scored": 40, "failed": 0, "passed_thresholds": 40, "kept": 10,
                                 "keep_requested": 10}
