@@ -15,6 +15,14 @@ class TransientError(Exception):
         self.retry_after = retry_after
 
 
+class ServiceUnreachable(TransientError):
+    """The service cannot be reached at all (its name does not resolve, the connection is refused).
+
+    Before any request of a run has succeeded this stops the run at once with one line (no
+    network, a wrong --translator-url); after that it is retried like any transient failure.
+    """
+
+
 class PackMismatch(Exception):
     """A packed request came back with a different number of texts than were sent."""
 

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from cls_data.translate.base import PackMismatch, PermanentError, TransientError, Translator
+from cls_data.errors import ClsDataError
+from cls_data.translate.base import PackMismatch, PermanentError, ServiceUnreachable, TransientError, Translator
 from cls_data.translate.cache import TranslationCache
 
 
@@ -86,6 +87,7 @@ class _Worker:
         self.translator, self.src, self.tgt, self.config, self.stats = translator, src, tgt, config, stats
         self.limiter = RateLimiter(config.rate)
         self._lock = threading.Lock()
+        self.reached_service = False  # has any request of this run been answered?
 
     def _count(self, name: str) -> None:
         with self._lock:
@@ -98,8 +100,14 @@ class _Worker:
             self.limiter.wait()
             self._count("requests")
             try:
-                return self.translator.translate(texts, self.src, self.tgt)
+                answer = self.translator.translate(texts, self.src, self.tgt)
+                self.reached_service = True
+                return answer
             except TransientError as exc:
+                if isinstance(exc, ServiceUnreachable) and not self.reached_service:
+                    # Nothing has ever got through: retrying for minutes would only hide the cause.
+                    raise ClsDataError(f"{exc} (no network?). Nothing is lost: finished translations "
+                                       "stay in the cache; rerun when the service is reachable") from None
                 if attempt == config.max_retries:
                     raise
                 self._count("retries")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from cls_data.errors import ClsDataError
-from cls_data.translate.base import PackMismatch, PermanentError, TransientError
+from cls_data.translate.base import PackMismatch, PermanentError, ServiceUnreachable, TransientError
 
 DEFAULT_URL = "https://translate.google.com/m"
 # Google's codes differ from ours only for Chinese; deep-translator validates the rest.
@@ -66,6 +66,8 @@ class GoogleTranslator:
         error = box.get("error")
         if isinstance(error, TooManyRequests):
             raise TransientError("HTTP 429 too many requests")
+        if isinstance(error, requests.ConnectionError) and _connection_never_made(error):
+            raise ServiceUnreachable(f"cannot reach Google Translate at {self.base_url}: {_reason(error)}")
         if isinstance(error, (RequestError, TranslationNotFound, requests.RequestException)):
             raise TransientError(f"{type(error).__name__}: {error}".strip()[:200])
         if isinstance(error, (NotValidLength, NotValidPayload)):
@@ -84,3 +86,17 @@ class GoogleTranslator:
         if len(parts) != len(texts) or not all(parts):
             raise PackMismatch(f"sent {len(texts)} lines, got {len(parts)} back")
         return parts
+
+
+def _reason(error: Exception) -> str:
+    """The innermost cause of a requests error (urllib3 wraps it in MaxRetryError)."""
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return str(reason or error)[:200]
+
+
+def _connection_never_made(error: Exception) -> bool:
+    """True when no connection was made at all: a name that does not resolve, a refused port."""
+    from urllib3.exceptions import NewConnectionError  # NameResolutionError subclasses it
+
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(reason, NewConnectionError)

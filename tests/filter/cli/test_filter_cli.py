@@ -102,3 +102,17 @@ def test_a_killed_run_resumes_from_the_cache_and_ends_with_the_same_files(tmp_pa
         assert asked_again and not asked_again & cached
     for name in OUTPUTS:
         assert (tmp_path / "out" / name).read_text() == (tmp_path / "ref" / name).read_text()
+
+
+def test_no_network_is_one_line_within_seconds_not_minutes_of_retries(tmp_path, articles_file):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        start = time.monotonic()
+        result = run([*CLI, "filter", str(articles_file), "--keep", "5", "--out", str(tmp_path / "out"),
+                      "--translator-url", f"http://127.0.0.1:{port}/m", "--cache", str(tmp_path / "c.sqlite"), "--quiet"])
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith("error: cannot reach Google Translate")
+    assert time.monotonic() - start < 30

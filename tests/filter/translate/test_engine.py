@@ -104,3 +104,36 @@ def test_a_second_run_is_served_from_the_cache(tmp_path, mt_server):
     done, stats = run(mt_server, "libretranslate", tmp_path)
     assert len(mt_server.requests) == sent and stats.requests == 0
     assert stats.cache_hits == 30 and done == expected()
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:  # bound, never listening: connections are refused
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_unreachable_service_stops_the_run_at_once_with_one_clear_error(tmp_path):
+    from cls_data.errors import ClsDataError
+    from cls_data.translate.engine import PassStats, _Worker
+
+    translator = make_translator("google", url=f"http://127.0.0.1:{closed_port()}/m", timeout=5.0)
+    worker = _Worker(translator, "vi", "zh-CN", EngineConfig(max_retries=6, backoff_base=1.0), PassStats())
+    start = time.monotonic()
+    with pytest.raises(ClsDataError, match=r"cannot reach Google Translate at http://127\.0\.0\.1:\d+/m: .*no network"):
+        worker.call(["xin chào"])
+    assert worker.stats.requests == 1 and worker.stats.retries == 0  # no minutes of backoff first
+    assert time.monotonic() - start < 5
+
+
+def test_once_the_service_answered_a_refused_connection_is_retried_not_fatal(tmp_path):
+    from cls_data.translate.base import ServiceUnreachable
+    from cls_data.translate.engine import PassStats, _Worker
+
+    translator = make_translator("google", url=f"http://127.0.0.1:{closed_port()}/m", timeout=5.0)
+    worker = _Worker(translator, "vi", "zh-CN", EngineConfig(max_retries=2, **FAST), PassStats())
+    worker.reached_service = True  # an earlier request of this run got through
+    with pytest.raises(ServiceUnreachable):
+        worker.call(["xin chào"])
+    assert worker.stats.requests == 3 and worker.stats.retries == 2
