@@ -7,6 +7,7 @@ class VietNamNetSpider(NewsSpider):
     name = "vietnamnet"
     base_url = "https://vietnamnet.vn"
     sitemaps = ("/sitemap.xml",)
+    unnumbered_page_one = "-page{page}"
     listings = ("/thoi-su-page{page}", "/kinh-doanh-page{page}")
     article_path = r"-\d{6,8}\.html$"
     title_css = ("h1.content-detail-title", "h1.title")
@@ -16,7 +17,3 @@ class VietNamNetSpider(NewsSpider):
     date_css = ("div.bread-crumb-detail__time", "span.ArticleDate")
     author_css = ("p.article-detail-author__info span.name", "div.newsFeature__author-info a")
     category_css = ("div.bread-crumb-detail li:nth-child(2) a",)
-
-    @classmethod
-    def listing_path(cls, template: str, page: int) -> str:
-        return template.replace("-page{page}", "") if page == 1 else template.format(page=page)  # page 1 has no number

@@ -7,6 +7,7 @@ class VnExpressSpider(NewsSpider):
     name = "vnexpress"
     base_url = "https://vnexpress.net"
     feeds = ("/rss/thoi-su.rss", "/rss/kinh-doanh.rss", "/rss/khoa-hoc.rss")
+    unnumbered_page_one = "-p{page}"
     listings = ("/thoi-su-p{page}", "/kinh-doanh-p{page}", "/giao-duc-p{page}")
     article_path = r"-\d{6,8}\.html$"
     title_css = ("h1.title-detail", "h1.title_news_detail")  # current, then the pre-2020 layout
@@ -16,7 +17,3 @@ class VnExpressSpider(NewsSpider):
     date_css = ("span.date", "span.time")
     author_css = ("article.fck_detail p.author_mail strong", "article.fck_detail p.Normal[style*=right] strong")
     category_css = ("ul.breadcrumb li:first-child a",)
-
-    @classmethod
-    def listing_path(cls, template: str, page: int) -> str:
-        return template.replace("-p{page}", "") if page == 1 else template.format(page=page)  # page 1 has no number

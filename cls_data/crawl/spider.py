@@ -29,6 +29,8 @@ class NewsSpider(scrapy.Spider):
     sitemaps: ClassVar[tuple[str, ...]] = ()
     feeds: ClassVar[tuple[str, ...]] = ()
     listings: ClassVar[tuple[str, ...]] = ()  # paths with "{page}", page 1 first
+    # The part of a listing template that page 1 leaves out ("/thoi-su-p{page}" -> "/thoi-su").
+    unnumbered_page_one: ClassVar[str | None] = None
     article_path: ClassVar[str] = r"$^"  # regex searched in the URL path (and query)
     title_css: ClassVar[tuple[str, ...]] = ("h1",)
     summary_css: ClassVar[tuple[str, ...]] = ()
@@ -80,7 +82,9 @@ class NewsSpider(scrapy.Spider):
 
     @classmethod
     def listing_path(cls, template: str, page: int) -> str:
-        """Hook: the path of listing page `page` (some sites drop the number on page 1)."""
+        """Hook: the path of listing page `page`; see `unnumbered_page_one`."""
+        if page == 1 and cls.unnumbered_page_one:
+            return template.replace(cls.unnumbered_page_one, "")
         return template.format(page=page)
 
     def to_real(self, url: str) -> str:
