@@ -43,6 +43,11 @@ def test_unknown_site_and_bad_date_are_one_line_errors(tmp_path):
     assert "unknown site nosuch" in line and "vnexpress" in line
     line = _one_line_error(run_cli("--site", "moc", "--since", "1/2/2024", "--out", str(tmp_path / "a.jsonl"), check=False))
     assert "--since must be a date YYYY-MM-DD" in line
+    line = _one_line_error(run_cli("--site", "moc", "--until", "2024-13-01", "--out", str(tmp_path / "a.jsonl"), check=False))
+    assert "--until must be a date YYYY-MM-DD, got '2024-13-01'" in line
+    line = _one_line_error(run_cli("--site", "moc", "--since", "2024-05-01", "--until", "2024-04-01",
+                                   "--out", str(tmp_path / "a.jsonl"), check=False))
+    assert "--since 2024-05-01 is after --until 2024-04-01" in line
 
 
 def test_urls_file_crawls_exactly_the_listed_articles(site_server, tmp_path):
