@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +53,7 @@ def read_pools(
         raise ClsDataError(f"{ncls[0]}: `build vi2zh` reads the filter's CLSSample JSONL (kept.jsonl)")
     for path in jsonl:
         pool = "all" if kind == "vi2zh" else _jsonl_pool(path)
+        _refuse_untranslated(path)
         for sample in read_jsonl(path, CLSSample):
             yield pool, sample
     if kind == "en2zh":
@@ -61,3 +63,16 @@ def read_pools(
     elif kind == "zh2en" and ncls:
         for sample in read_zh2en(ncls, lcsts, report, unmatched):
             yield sample.id.split("-")[1], sample
+
+
+def _refuse_untranslated(path: Path) -> None:
+    """Crawl output (Article records) is a common mistake here: say what to run instead."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            first = next((line for line in handle if line.strip()), "")
+        record = json.loads(first) if first else {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return  # read_jsonl reports these with file and line
+    if isinstance(record, dict) and "site" in record and "src_lang" not in record and "cls_summary" not in record:
+        raise ClsDataError(f"{path} holds crawled articles, not translated samples: "
+                           "run `cls-data filter` on it first and build from its kept.jsonl")

@@ -229,3 +229,13 @@ def test_unreadable_jsonl_line_stops_with_file_and_line(tmp_path, gen):
     empty.write_text("", encoding="utf-8")
     with pytest.raises(ClsDataError, match="no samples read"):
         build_dataset(BuildConfig("vi2zh", [empty], tmp_path / "out", sizes=SIZES))
+
+
+def test_crawl_output_is_refused_with_what_to_run_first(tmp_path):
+    from cls_data.records import Article
+
+    crawled = tmp_path / "articles.jsonl"
+    write_jsonl(crawled, [Article(id="a1", url="https://x/1", site="vnexpress", title="t", summary="s", text="b")])
+    with pytest.raises(ClsDataError, match="holds crawled articles, not translated samples: run `cls-data filter`"):
+        build_dataset(BuildConfig(kind="vi2zh", inputs=[crawled], out=tmp_path / "out"))
+    assert not (tmp_path / "out" / "Vi2ZhLow").exists()
