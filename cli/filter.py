@@ -25,7 +25,7 @@ def filter_(
     model: Annotated[Optional[str], typer.Option("--model", help="hf: model name or local path (NLLB-200, M2M100, mBART-50, Marian).")] = None,
     src: Annotated[str, typer.Option("--src", help="Source language of the summaries.")] = "vi",
     tgt: Annotated[str, typer.Option("--tgt", help="Target language.")] = "zh",
-    cache: Annotated[Optional[Path], typer.Option("--cache", help="SQLite translation cache [default: ~/.cache/cls-data/translations.sqlite].")] = None,
+    cache: Annotated[Optional[Path], typer.Option("--cache", help="SQLite translation cache (default: ~/.cache/cls-data/translations.sqlite, or under $XDG_CACHE_HOME).")] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", help="Requests in flight at once.")] = 4,
     rate: Annotated[float, typer.Option("--rate", help="Most requests per second (0: no limit).")] = 0.0,
     retries: Annotated[int, typer.Option("--retries", help="Retries per request on 429, 5xx, timeouts.")] = 6,
