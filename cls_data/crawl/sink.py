@@ -14,7 +14,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from cls_data.records import Article, dumps
+from cls_data.errors import RecordError
+from cls_data.records import Article, dumps, record_from_dict
 
 
 def seen_path(out: Path) -> Path:
@@ -97,13 +98,22 @@ class CrawlSink:
             if cut < len(tail):  # a line cut off by a kill: drop it, its article will be fetched again
                 handle.truncate(done + cut)
         pairs = []
-        for line in tail[:cut].splitlines():
+        for index, line in enumerate(tail[:cut].splitlines()):
             if line.strip():
-                data = json.loads(line)
-                pairs += [("url", data["url"]), ("hash", content_hash(data["summary"], data["text"]))]
-                if data.get("fetched_url"):
-                    pairs.append(("fetched", data["fetched_url"]))
+                article = self._parse_resumed(line, done, index)
+                pairs += [("url", article.url), ("hash", content_hash(article.summary, article.text))]
         self.store.add(pairs, offset=done + cut, commit=True)
+
+    def _parse_resumed(self, line: bytes, offset: int, index: int) -> Article:
+        """One line of an existing output; a bad one stops the crawl with its file and line."""
+        try:
+            return record_from_dict(Article, json.loads(line), "")
+        except (json.JSONDecodeError, UnicodeDecodeError, RecordError) as exc:
+            with self.out.open("rb") as handle:
+                line_no = handle.read(offset).count(b"\n") + index + 1
+            reason = f"invalid JSON ({exc.msg})" if isinstance(exc, json.JSONDecodeError) else str(exc).lstrip(": ")
+            raise RecordError(f"{self.out}:{line_no}: {reason}; this output cannot be resumed: "
+                              "fix or remove that line, or crawl into a new --out") from None
 
     def seen(self, kind: str, key: str) -> bool:
         return self.store.has(kind, key)

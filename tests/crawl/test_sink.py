@@ -24,3 +24,17 @@ def test_lines_written_after_the_last_commit_are_recovered_and_a_torn_line_is_cu
     assert not sink.seen("url", _article(2).url)
     sink.close()
     assert [a.id for a in read_jsonl(out, Article)] == [_article(0).id, _article(1).id]
+
+
+def test_a_malformed_line_in_an_existing_output_is_one_error_with_file_and_line(tmp_path):
+    import pytest
+
+    from cls_data.errors import RecordError
+
+    out = tmp_path / "a.jsonl"
+    out.write_text(dumps(_article(0)) + "\nnot json\n", encoding="utf-8")
+    with pytest.raises(RecordError, match=r"a\.jsonl:2: invalid JSON .*cannot be resumed"):
+        CrawlSink(out)
+    out.write_text(dumps(_article(0)) + '\n{"url": "https://tuoitre.vn/x"}\n', encoding="utf-8")
+    with pytest.raises(RecordError, match=r"a\.jsonl:2: missing required field\(s\) id, site, summary, text, title"):
+        CrawlSink(out)
