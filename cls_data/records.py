@@ -154,6 +154,25 @@ def read_jsonl(path: str | os.PathLike[str], record_type: type[Record]) -> Itera
             raise RecordError(f"{path}:{line_no + 1}: not UTF-8 ({exc.reason})") from None
 
 
+def peek_first(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The first record of a JSONL file as a dict, to tell record types apart before reading.
+
+    None for an empty file or a first line that is not a JSON object: `read_jsonl` then reports
+    the problem with its line number. A file that cannot be opened is a `RecordError`.
+    """
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            first = next((line for line in handle if line.strip()), None)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RecordError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        data = json.loads(first) if first is not None else None
+    except json.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def write_jsonl(path: str | os.PathLike[str], records: Iterable[Article | CLSSample], append: bool = False) -> int:
     """Write records as JSONL; without `append` the file is replaced atomically. Returns the count."""
     path = Path(path)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import math
+import os
 import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cls_data.errors import ClsDataError, RecordError
-from cls_data.records import Article, CLSSample, read_jsonl
+from cls_data.errors import ClsDataError
+from cls_data.records import Article, CLSSample, peek_first, read_jsonl
 from cls_data.rouge import METRICS, score_texts
 from cls_data.text import normalize, tokenizer_for_language
 
@@ -60,16 +60,8 @@ class FilterResult:
 def read_samples(path: Path, src: str, tgt: str) -> list[CLSSample]:
     """`Article` or `CLSSample` JSONL (told apart by `src_lang`) as CLSSamples; needs summaries."""
     path = Path(path)
-    try:
-        first = next((line for line in path.open(encoding="utf-8") if line.strip()), None)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RecordError(f"{path}: cannot read ({exc})") from None
-    if first is None:
-        raise ClsDataError(f"{path}: no records")
-    try:
-        is_sample = "src_lang" in json.loads(first)
-    except (json.JSONDecodeError, TypeError):
-        is_sample = False  # read_jsonl reports the bad line with its number
+    first = peek_first(path)
+    is_sample = first is not None and "src_lang" in first  # else read_jsonl reports the bad line
     samples = []
     for number, record in enumerate(read_jsonl(path, CLSSample if is_sample else Article), start=1):
         sample = record if is_sample else CLSSample.from_article(record, tgt)
@@ -77,6 +69,8 @@ def read_samples(path: Path, src: str, tgt: str) -> list[CLSSample]:
         if not normalize(sample.summary):
             raise ClsDataError(f"{path}: record {number} (id {sample.id}) has no summary")
         samples.append(sample)
+    if not samples:
+        raise ClsDataError(f"{path}: no records")
     return samples
 
 
@@ -170,6 +164,15 @@ def _validate(config: FilterConfig) -> None:
             raise ClsDataError(f"--{name.replace('_', '-')} is a fraction in [0, 1], got {value}")
 
 
+def _prepare_out(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ClsDataError(f"{out}: cannot write the outputs there ({exc.strerror or exc})") from None
+    if not os.access(out, os.W_OK):
+        raise ClsDataError(f"{out}: cannot write the outputs there (permission denied)")
+
+
 def run_filter(config: FilterConfig) -> FilterResult:
     """Translate, back-translate, score, rank and write scored/kept/failures/report in `config.out`."""
     from cls_data.filter_report import progress_bars, write_outputs
@@ -179,25 +182,29 @@ def run_filter(config: FilterConfig) -> FilterResult:
     _validate(config)
     tokenizer = config.tokenizer or tokenizer_for_language(config.src)
     samples = read_samples(config.input, config.src, config.tgt)  # input errors before any request
+    _prepare_out(config.out)  # and an unusable --out too, not after hours of translation
     translator = make_translator(config.translator, url=config.translator_url, model=config.model,
                                  timeout=config.timeout, batch_size=config.batch_size, max_chars=config.max_chars)
-    src, tgt = translator.codes(config.src, config.tgt)
-    cache = TranslationCache(config.cache or DEFAULT_CACHE)
-    engine = EngineConfig(concurrency=config.concurrency, rate=config.rate, max_retries=config.max_retries,
-                          backoff_base=config.backoff_base, pack=config.pack)
-    keys = [normalize(s.summary) for s in samples]
-    passes_stats = {}
-    try:
-        with progress_bars(config.progress) as bar:
-            forward, passes_stats["forward"] = translate_texts(
-                keys, translator, src, tgt, cache, engine, bar(f"{src} → {tgt}", len(set(keys))))
-            back: dict[str, str] = {}
-            if config.score != "xsim":
-                mids = sorted({normalize(forward[k]) for k in keys if k in forward})
-                back, passes_stats["back"] = translate_texts(
-                    mids, translator, tgt, src, cache, engine, bar(f"{tgt} → {src}", len(mids)))
+    try:  # the backend's connections are released on every path out
+        src, tgt = translator.codes(config.src, config.tgt)
+        cache = TranslationCache(config.cache or DEFAULT_CACHE)
+        engine = EngineConfig(concurrency=config.concurrency, rate=config.rate, max_retries=config.max_retries,
+                              backoff_base=config.backoff_base, pack=config.pack)
+        keys = [normalize(s.summary) for s in samples]
+        passes_stats = {}
+        try:
+            with progress_bars(config.progress) as bar:
+                forward, passes_stats["forward"] = translate_texts(
+                    keys, translator, src, tgt, cache, engine, bar(f"{src} → {tgt}", len(set(keys))))
+                back: dict[str, str] = {}
+                if config.score != "xsim":
+                    mids = sorted({normalize(forward[k]) for k in keys if k in forward})
+                    back, passes_stats["back"] = translate_texts(
+                        mids, translator, tgt, src, cache, engine, bar(f"{tgt} → {src}", len(mids)))
+        finally:
+            cache.close()
     finally:
-        cache.close()
+        translator.close()
 
     scored, failures = [], []
     # Provenance travels with each record: the dataset card names the backend from it. Only a

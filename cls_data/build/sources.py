@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 from cls_data.build.ncls import NCLS_SPLITS, ParseReport, read_en2zh, read_zh2en
 from cls_data.errors import ClsDataError
-from cls_data.records import CLSSample, read_jsonl
+from cls_data.records import CLSSample, peek_first, read_jsonl
 
 NCLS_PREFIX = {"en2zh": "EN2ZHSUM", "zh2en": "ZH2ENSUM"}
 JSONL_SUFFIXES = (".jsonl", ".json")
@@ -67,12 +66,7 @@ def read_pools(
 
 def _refuse_untranslated(path: Path) -> None:
     """Crawl output (Article records) is a common mistake here: say what to run instead."""
-    try:
-        with path.open(encoding="utf-8") as handle:
-            first = next((line for line in handle if line.strip()), "")
-        record = json.loads(first) if first else {}
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return  # read_jsonl reports these with file and line
-    if isinstance(record, dict) and "site" in record and "src_lang" not in record and "cls_summary" not in record:
+    record = peek_first(path)
+    if record and "site" in record and "src_lang" not in record and "cls_summary" not in record:
         raise ClsDataError(f"{path} holds crawled articles, not translated samples: "
                            "run `cls-data filter` on it first and build from its kept.jsonl")

@@ -50,6 +50,10 @@ class Translator(Protocol):
 
     def translate(self, texts: list[str], src: str, tgt: str) -> list[str]: ...
 
+    def close(self) -> None:
+        """Release connections or models; the filter calls it once it is done with the backend."""
+        ...
+
 
 def base_lang(code: str) -> str:
     """"zh-CN" -> "zh", "vie_Latn" -> "vie"."""

@@ -179,6 +179,8 @@ def translate_texts(
     for text in too_long:
         stats.failures[text] = f"rejected: {len(text)} characters, over the backend's {translator.max_chars} per request"
     todo = [t for t in todo if len(t) <= translator.max_chars]
+    if on_progress and too_long:
+        on_progress(len(too_long))  # settled (as failures) without a request: the bar still counts them
     max_items = translator.max_items if config.pack else 1
     packs = pack_texts(todo, translator.max_chars, max_items)
     worker = _Worker(translator, src, tgt, config, stats)

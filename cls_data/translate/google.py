@@ -78,6 +78,9 @@ class GoogleTranslator:
         # deep-translator returns None when the answer repeats the input (names, numbers).
         return text.strip() if out is None else str(out)
 
+    def close(self) -> None:
+        """Nothing to release: deep-translator opens a connection per request."""
+
     def translate(self, texts: list[str], src: str, tgt: str) -> list[str]:
         answer = self._request("\n".join(texts), src, tgt)
         if len(texts) == 1:

@@ -62,6 +62,9 @@ class HFTranslator:
                 raise ClsDataError(f"hf backend: model {self.model!r} has no language token {token!r}")
         return pair
 
+    def close(self) -> None:
+        """Nothing held beyond Python objects; the model goes with this translator."""
+
     def translate(self, texts: list[str], src: str, tgt: str) -> list[str]:
         import torch
 

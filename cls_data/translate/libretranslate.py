@@ -65,6 +65,9 @@ class LibreTranslateTranslator:
             raise ClsDataError(f"LibreTranslate at {self.url} cannot translate {src} -> {tgt}")
         return src, tgt
 
+    def close(self) -> None:
+        self._client.close()
+
     def translate(self, texts: list[str], src: str, tgt: str) -> list[str]:
         body: dict[str, object] = {"q": texts, "source": src, "target": tgt, "format": "text"}
         if self.api_key:

@@ -113,6 +113,11 @@ def test_input_errors_stop_with_one_message_and_keep_the_cache(tmp_path, article
         run_filter(config(tmp_path, articles_file, mt_server, tgt="th"))
     with pytest.raises(ClsDataError, match="google backend"):
         run_filter(config(tmp_path, articles_file, mt_server, translator="google", tgt="xx"))
+    (tmp_path / "a-file").write_text("")
+    requests_before = len(mt_server.requests)
+    with pytest.raises(ClsDataError, match="a-file: cannot write the outputs there"):
+        run_filter(config(tmp_path, articles_file, mt_server, out=tmp_path / "a-file"))
+    assert len(mt_server.requests) == requests_before  # refused before any translation request
     assert len(TranslationCache(tmp_path / "cache.sqlite")) == cached
 
 

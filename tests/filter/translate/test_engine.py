@@ -137,3 +137,15 @@ def test_once_the_service_answered_a_refused_connection_is_retried_not_fatal(tmp
     with pytest.raises(ServiceUnreachable):
         worker.call(["xin chào"])
     assert worker.stats.requests == 3 and worker.stats.retries == 2
+
+
+def test_texts_too_long_for_one_request_fail_without_a_request_and_complete_the_progress(tmp_path):
+    translator = make_translator("google", url="http://127.0.0.1:9/m", timeout=1.0)
+    cache = TranslationCache(tmp_path / "c.sqlite")
+    ticks = []
+    try:
+        done, stats = translate_texts(["x" * 6000], translator, "vi", "zh-CN", cache, EngineConfig(**FAST), ticks.append)
+    finally:
+        cache.close()
+    assert done == {} and stats.requests == 0 and "over the backend's 5000" in stats.failures["x" * 6000]
+    assert sum(ticks) == 1
