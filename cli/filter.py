@@ -10,10 +10,13 @@ from typing import Annotated, Optional
 import typer
 
 from cls_data.cli.console import err, out
+from cls_data.roundtrip import RANK_BY, SCORES  # light modules: no backend or model is imported
+from cls_data.translate import BACKENDS
 
-Backend = enum.Enum("Backend", {n: n for n in ("google", "libretranslate", "hf")}, type=str)
-RankBy = enum.Enum("RankBy", {n: n for n in ("mean", "rouge1", "rouge2", "rougeL")}, type=str)
-ScoreKind = enum.Enum("ScoreKind", {n: n for n in ("roundtrip", "xsim", "both")}, type=str)
+# Choices come from the library's own lists, so a new backend or scheme needs no edit here.
+Backend = enum.Enum("Backend", {n: n for n in BACKENDS}, type=str)
+RankBy = enum.Enum("RankBy", {n: n for n in RANK_BY}, type=str)
+ScoreKind = enum.Enum("ScoreKind", {n: n for n in SCORES}, type=str)
 
 
 def filter_(

@@ -112,6 +112,13 @@ def score_tokens(pred: Sequence[str], ref: Sequence[str]) -> PairScores:
     return PairScores(rouge_n(pred, ref, 1), rouge_n(pred, ref, 2), rouge_l(pred, ref))
 
 
+def _paired(preds: Iterable, refs: Iterable) -> tuple[list, list]:
+    preds, refs = list(preds), list(refs)
+    if len(preds) != len(refs):
+        raise ValueError(f"{len(preds)} predictions but {len(refs)} references")
+    return preds, refs
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Batches allocate many small containers, each of which triggers the cyclic GC to rescan
@@ -127,9 +134,7 @@ def _gc_paused() -> Iterator[None]:
 
 def score_token_pairs(preds: Iterable[Sequence[str]], refs: Iterable[Sequence[str]]) -> list[PairScores]:
     """Score many (prediction, reference) token-list pairs; lengths must match."""
-    preds, refs = list(preds), list(refs)
-    if len(preds) != len(refs):
-        raise ValueError(f"{len(preds)} predictions but {len(refs)} references")
+    preds, refs = _paired(preds, refs)
     with _gc_paused():
         return [score_tokens(pred, ref) for pred, ref in zip(preds, refs)]
 
@@ -154,9 +159,7 @@ def score_texts(
     at least PARALLEL_MIN_PAIRS pairs, else one. Results come back in input order.
     """
     get_tokenizer(tokenizer)  # an unknown name fails here, not in a worker
-    preds, refs = list(preds), list(refs)
-    if len(preds) != len(refs):
-        raise ValueError(f"{len(preds)} predictions but {len(refs)} references")
+    preds, refs = _paired(preds, refs)
     if workers is None:
         workers = available_cores() if len(preds) >= PARALLEL_MIN_PAIRS else 1
     if workers <= 1:
@@ -175,7 +178,8 @@ def _score_text_chunk(job: tuple[str, list[str], list[str]]) -> list[PairScores]
     tokenizer, preds, refs = job
     tokenize = get_tokenizer(tokenizer)
     with _gc_paused():
-        # Tokens are made per pair and dropped at once: no batch-sized lists of token lists.
+        # Tokens are made per pair and dropped at once, inside the GC pause: tokenizing the whole
+        # batch first (as score_token_pairs would) builds batch-sized lists with the GC running.
         return [score_tokens(tokenize(pred), tokenize(ref)) for pred, ref in zip(preds, refs)]
 
 
