@@ -10,6 +10,8 @@ from cls_data.crawl.pipelines import Limits
 DEFAULT_USER_AGENT = "cls-data/0.1 (+https://github.com/cls-data/cls-data; research crawler; contact: cls-data@example.org)"
 
 
+SPIDER_MODULES = ["cls_data.spiders"]  # spiders/ installs as cls_data.spiders
+
 @dataclass
 class CrawlConfig:
     sites: list[str]

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from cls_data.crawl.config import CrawlConfig
+from cls_data.crawl.config import SPIDER_MODULES, CrawlConfig
 from cls_data.errors import ClsDataError
 
-SPIDER_MODULES = ["cls_data.spiders"]
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 

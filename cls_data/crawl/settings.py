@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cls_data.crawl.config import CrawlConfig
+from cls_data.crawl.config import SPIDER_MODULES, CrawlConfig
 from cls_data.crawl.sink import CrawlSink
 
 
@@ -15,7 +15,7 @@ def log_path(out: Path) -> Path:
 
 def build_settings(config: CrawlConfig, sink: CrawlSink) -> dict[str, Any]:
     settings: dict[str, Any] = {
-        "SPIDER_MODULES": ["cls_data.spiders"],
+        "SPIDER_MODULES": SPIDER_MODULES,
         "USER_AGENT": config.user_agent,
         "ROBOTSTXT_OBEY": config.obey_robots,
         "AUTOTHROTTLE_ENABLED": config.autothrottle,
@@ -63,8 +63,6 @@ def build_settings(config: CrawlConfig, sink: CrawlSink) -> dict[str, Any]:
         "CLS_MAX_RETRY_AFTER": config.max_retry_after,
         "CLS_REDIS": bool(config.redis_url),
     }
-    if config.job_dir:
-        settings["JOBDIR"] = str(config.job_dir)
     if config.redis_url:
         settings.update(
             SCHEDULER="scrapy_redis.scheduler.Scheduler",
