@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from email.utils import parsedate_to_datetime
-from datetime import datetime, timezone
-
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
 
+from cls_data.retry_after import parse_retry_after
+
 
 def retry_after_seconds(value: bytes | str | None, cap: float) -> float:
-    """Seconds a Retry-After header asks for (delta-seconds or HTTP date), capped; 0 if absent."""
-    if not value:
-        return 0.0
-    text = value.decode("latin-1") if isinstance(value, bytes) else value
-    try:
-        seconds = float(text.strip())
-    except ValueError:
-        try:
-            seconds = (parsedate_to_datetime(text) - datetime.now(timezone.utc)).total_seconds()
-        except (TypeError, ValueError):
-            return 0.0
-    return max(0.0, min(seconds, cap))
+    """Seconds a Retry-After header asks for, capped; 0 if absent or unreadable."""
+    return min(parse_retry_after(value) or 0.0, cap)
 
 
 class RetryAfterMiddleware(RetryMiddleware):

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import email.utils
 import os
-import time
 
 import httpx
 
 from cls_data.errors import ClsDataError
+from cls_data.retry_after import parse_retry_after
 from cls_data.translate.base import PackMismatch, PermanentError, TransientError, base_lang
 
 API_KEY_ENV = "LIBRETRANSLATE_API_KEY"
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Retry-After in seconds, from either delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
 
 
 class LibreTranslateTranslator:

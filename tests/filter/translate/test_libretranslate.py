@@ -8,7 +8,8 @@ import time
 import pytest
 
 from cls_data.errors import ClsDataError
-from cls_data.translate.libretranslate import API_KEY_ENV, LibreTranslateTranslator, parse_retry_after
+from cls_data.retry_after import parse_retry_after
+from cls_data.translate.libretranslate import API_KEY_ENV, LibreTranslateTranslator
 
 
 def test_the_api_key_comes_from_the_environment(monkeypatch, mt_server):
