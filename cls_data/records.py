@@ -131,27 +131,34 @@ def record_to_dict(record: Article | CLSSample) -> dict[str, Any]:
     return data
 
 
-def read_jsonl(path: str | os.PathLike[str], record_type: type[Record]) -> Iterator[Record]:
-    """Stream records from a JSONL file; a malformed line stops with file, line and reason."""
+def numbered_lines(path: str | os.PathLike[str], encoding: str = "utf-8") -> Iterator[tuple[int, str]]:
+    """(line number, line) of a text file; a file that cannot be opened or decoded is one
+    `RecordError` naming the file (and line). Shared by every reader of JSONL and NCLS files."""
     path = Path(path)
     try:
-        handle = path.open(encoding="utf-8")
+        handle = path.open(encoding=encoding)
     except OSError as exc:
         raise RecordError(f"{path}: cannot read ({exc.strerror or exc})") from None
     with handle:
         line_no = 0
         try:
             for line_no, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                where = f"{path}:{line_no}"
-                try:
-                    data = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise RecordError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
-                yield record_from_dict(record_type, data, where)
+                yield line_no, line
         except UnicodeDecodeError as exc:
             raise RecordError(f"{path}:{line_no + 1}: not UTF-8 ({exc.reason})") from None
+
+
+def read_jsonl(path: str | os.PathLike[str], record_type: type[Record]) -> Iterator[Record]:
+    """Stream records from a JSONL file; a malformed line stops with file, line and reason."""
+    for line_no, line in numbered_lines(path):
+        if not line.strip():
+            continue
+        where = f"{path}:{line_no}"
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise RecordError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+        yield record_from_dict(record_type, data, where)
 
 
 def peek_first(path: str | os.PathLike[str]) -> dict[str, Any] | None:
@@ -160,12 +167,11 @@ def peek_first(path: str | os.PathLike[str]) -> dict[str, Any] | None:
     None for an empty file or a first line that is not a JSON object: `read_jsonl` then reports
     the problem with its line number. A file that cannot be opened is a `RecordError`.
     """
-    path = Path(path)
+    lines = numbered_lines(path)
     try:
-        with path.open(encoding="utf-8") as handle:
-            first = next((line for line in handle if line.strip()), None)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RecordError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+        first = next((line for _, line in lines if line.strip()), None)
+    finally:
+        lines.close()  # closes the file now, not when the generator is collected
     try:
         data = json.loads(first) if first is not None else None
     except json.JSONDecodeError:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cls_data.errors import ClsDataError
-from cls_data.records import CLSSample
+from cls_data.records import CLSSample, numbered_lines
 from cls_data.text import normalize
 
 _TAG = re.compile(r"^<(/?)([A-Za-z][\w-]*)((?:\s+[^>]*)?)>$")
@@ -68,43 +68,34 @@ def iter_blocks(path: Path, report: ParseReport, extra_tags: Iterable[str] = ("a
     tags = frozenset(t.lower() for t in extra_tags)
     block: Block | None = None
     current: list[str] | None = None
-    try:
-        handle = path.open(encoding="utf-8-sig", errors="strict")
-    except OSError as exc:
-        raise ClsDataError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    with handle:
-        line_no = 0
-        try:
-            for line_no, raw in enumerate(handle, start=1):
-                line = raw.strip()
-                tag = _TAG.match(line)
-                name = tag.group(2) if tag else ""
-                if tag and name.lower() == "doc":
-                    if tag.group(1):  # </doc>
-                        if block is None:
-                            report.skip(f"{path}:{line_no}", "</doc> without an opening <doc>")
-                        else:
-                            report.blocks += 1
-                            yield block
-                        block, current = None, None
-                        continue
-                    if block is not None:
-                        report.blocks += 1
-                        report.skip(block.where(), "block not closed by </doc> before the next <doc>")
-                    found = _DOC_ID.search(tag.group(3) or "")
-                    block, current = Block(path, line_no, found.group(1) if found else None), None
-                elif block is None:
-                    continue  # text between blocks carries nothing
-                elif tag:
-                    # A closing tag ends the section; so does a tag we do not read (the release
-                    # carries more per-reference tags than the ones a dataset needs).
-                    current = [] if not tag.group(1) and _is_section_tag(name, tags) else None
-                    if current is not None:
-                        block.sections.append((name, current))
-                elif line and current is not None:
-                    current.append(line)
-        except UnicodeDecodeError as exc:
-            raise ClsDataError(f"{path}:{line_no + 1}: not UTF-8 ({exc.reason})") from None
+    for line_no, raw in numbered_lines(path, encoding="utf-8-sig"):
+        line = raw.strip()
+        tag = _TAG.match(line)
+        name = tag.group(2) if tag else ""
+        if tag and name.lower() == "doc":
+            if tag.group(1):  # </doc>
+                if block is None:
+                    report.skip(f"{path}:{line_no}", "</doc> without an opening <doc>")
+                else:
+                    report.blocks += 1
+                    yield block
+                block, current = None, None
+                continue
+            if block is not None:
+                report.blocks += 1
+                report.skip(block.where(), "block not closed by </doc> before the next <doc>")
+            found = _DOC_ID.search(tag.group(3) or "")
+            block, current = Block(path, line_no, found.group(1) if found else None), None
+        elif block is None:
+            continue  # text between blocks carries nothing
+        elif tag:
+            # A closing tag ends the section; so does a tag we do not read (the release
+            # carries more per-reference tags than the ones a dataset needs).
+            current = [] if not tag.group(1) and _is_section_tag(name, tags) else None
+            if current is not None:
+                block.sections.append((name, current))
+        elif line and current is not None:
+            current.append(line)
     if block is not None:
         report.blocks += 1
         report.skip(block.where(), "file ends inside a block (no </doc>)")
