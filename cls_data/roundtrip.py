@@ -197,8 +197,10 @@ def run_filter(config: FilterConfig) -> FilterResult:
                 forward, passes_stats["forward"] = translate_texts(
                     keys, translator, src, tgt, cache, engine, bar(f"{src} → {tgt}", len(set(keys))))
                 back: dict[str, str] = {}
+                # Each distinct translation normalised once: the back pass's keys, looked up below.
+                mid_of = {key: normalize(text) for key, text in forward.items()}
                 if config.score != "xsim":
-                    mids = sorted({normalize(forward[k]) for k in keys if k in forward})
+                    mids = sorted(set(mid_of.values()))
                     back, passes_stats["back"] = translate_texts(
                         mids, translator, tgt, src, cache, engine, bar(f"{tgt} → {src}", len(mids)))
         finally:
@@ -218,7 +220,7 @@ def run_filter(config: FilterConfig) -> FilterResult:
         sample.cls_summary = forward[key]
         sample.extra["translator"] = backend
         if config.score != "xsim":
-            mid = normalize(forward[key])
+            mid = mid_of[key]
             if mid not in back:
                 failures.append({"id": sample.id, "stage": "back", "text": mid,
                                  "error": passes_stats["back"].failures.get(mid, "not translated")})

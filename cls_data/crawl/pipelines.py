@@ -80,8 +80,9 @@ class ValidatePipeline(_Step):
             raise self.drop("summary_too_short", item, f"{n_summary} words")
         if n_summary > lim.max_summary_words:
             raise self.drop("summary_too_long", item, f"{n_summary} words")
-        if count_words(body) < lim.min_body_words:
-            raise self.drop("body_too_short", item, f"{count_words(body)} words")
+        n_body = count_words(body)
+        if n_body < lim.min_body_words:
+            raise self.drop("body_too_short", item, f"{n_body} words")
         if is_boilerplate(summary):
             raise self.drop("summary_boilerplate", item)
         if not is_vietnamese(summary, lim.vi_threshold):
