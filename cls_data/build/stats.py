@@ -6,6 +6,7 @@ Vietnamese and English (`avg_words`), characters of the NFC string for Chinese (
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -66,11 +67,13 @@ def _looks_chinese(values: Iterable[str]) -> bool:
 
 
 def _jsonl_split(path: Path) -> tuple[str, dict]:
-    samples = list(read_jsonl(path, CLSSample))
-    src = samples[0].src_lang if samples else "vi"
-    tgt = samples[0].tgt_lang if samples else "zh"
+    """One split streamed (142k samples need not sit in memory); languages from its first record."""
+    samples = read_jsonl(path, CLSSample)
+    first = next(samples, None)
+    src, tgt = (first.src_lang, first.tgt_lang) if first else ("vi", "zh")
     languages = {"text": src, "summary": src, "cls_summary": tgt}
-    rows = ({"text": s.text, "summary": s.summary, "cls_summary": s.cls_summary} for s in samples)
+    rows = ({"text": s.text, "summary": s.summary, "cls_summary": s.cls_summary}
+            for s in itertools.chain([first] if first else [], samples))
     return path.stem, split_stats(rows, languages)
 
 
