@@ -1,0 +1,191 @@
+"""Every call the demo makes into the cls-data library, in one place.
+
+The demo runs the real stages; this module is the only one that imports them, so when a stage
+moves (e.g. `cls_data.build` -> `cls_data.dataset`, `cls_data.roundtrip` -> `cls_data.filter`)
+only the imports below change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cls_data.crawl.clean import is_boilerplate, is_vietnamese, strip_lead_prefix  # noqa: F401 - re-exported for tests
+from cls_data.crawl.pipelines import Limits
+from cls_data.errors import ClsDataError
+from cls_data.records import Article, CLSSample, read_jsonl
+from cls_data.text import CJK, count_words, normalize  # noqa: F401 - re-exported
+
+__all__ = [
+    "CJK", "ClsDataError", "Limits", "count_words", "crawl", "crawl_summary_path", "fill_translation_cache", "filter_summaries",
+    "build_vi2zh", "dataset_input_sha256", "is_boilerplate", "is_vietnamese", "normalize", "read_articles", "read_samples",
+    "sha256", "strip_lead_prefix", "translator_key",
+]
+
+TRANSLATOR = "libretranslate"  # the backend whose cache entries the demo fills (see mirror.py)
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# ---- crawl -------------------------------------------------------------------------------------
+def crawl_summary_path(out: Path) -> Path:
+    from cls_data.crawl.runner import summary_path
+
+    return summary_path(out)
+
+
+def read_articles(path: Path) -> list[Article]:
+    return list(read_jsonl(path, Article))
+
+
+_EVENT = "cls-data-demo-event "
+
+
+def _crawl_child() -> None:
+    """Runs in a fresh interpreter: Twisted's reactor cannot be restarted, and Scrapy takes over logging."""
+    from cls_data.crawl import CrawlConfig, run_crawl
+
+    sites, out, base_url = json.loads(sys.argv[1])
+    config = CrawlConfig(
+        sites=sites, out=Path(out), base_url=base_url, limits=Limits(), max_pages=10,
+        autothrottle=False, download_delay=0.0, concurrency_per_domain=8, timeout=10.0, retries=1, max_retry_after=2.0,
+    )
+
+    def emit(kind: str, value: object) -> None:
+        print(_EVENT + json.dumps([kind, value], ensure_ascii=False), flush=True)
+
+    try:
+        summary = run_crawl(config, on_progress=lambda s: emit("progress", sum(site.articles for site in s)))
+        emit("done", summary.as_json())
+    except ClsDataError as exc:
+        emit("error", str(exc))
+
+
+def crawl(sites: list[str], out: Path, base_url: str, on_articles: Callable[[int], None] = lambda n: None) -> dict:
+    """`cls-data crawl --site ... --base-url URL --no-throttle --out OUT` in a child process; its summary JSON."""
+    command = [sys.executable, "-c", "from cls_data.demo.pipeline import _crawl_child; _crawl_child()",
+               json.dumps([sites, str(out), base_url])]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8") as child:
+        result, error = None, None
+        for line in child.stdout:
+            if not line.startswith(_EVENT):
+                continue
+            kind, value = json.loads(line[len(_EVENT):])
+            if kind == "progress":
+                on_articles(value)
+            elif kind == "error":
+                error = value
+            else:
+                result = value
+        stderr = child.stderr.read()
+    if error:
+        raise ClsDataError(error)
+    if result is None:
+        tail = stderr.strip().splitlines()[-1:] or [f"exit code {child.returncode}"]
+        raise ClsDataError(f"the crawl process failed: {tail[0]}; see {out.with_name(out.name + '.log')}")
+    return result
+
+
+# ---- translation cache and filter --------------------------------------------------------------
+def translator_key(url: str, src: str = "vi", tgt: str = "zh") -> tuple[str, str, str, str]:
+    """(backend, model, src code, tgt code) under which the filter looks translations up for this server."""
+    from cls_data.translate import make_translator
+
+    translator = make_translator(TRANSLATOR, url=url)
+    try:
+        src_code, tgt_code = translator.codes(src, tgt)
+        return translator.name, translator.model, src_code, tgt_code
+    finally:
+        translator.close()
+
+
+def fill_translation_cache(path: Path, url: str, pairs: Iterable[tuple[str, str, str]], src: str = "vi", tgt: str = "zh") -> int:
+    """Store (summary, translation, back-translation) triples as the filter's cache entries for `url`."""
+    from cls_data.translate import TranslationCache
+
+    backend, model, src_code, tgt_code = translator_key(url, src, tgt)
+    pairs = [(normalize(a), normalize(b), normalize(c)) for a, b, c in pairs]
+    cache = TranslationCache(path)
+    try:
+        cache.put_many(backend, model, src_code, tgt_code, [(a, b) for a, b, _ in pairs])
+        cache.put_many(backend, model, tgt_code, src_code, [(b, c) for _, b, c in pairs])
+        return len(cache)
+    finally:
+        cache.close()
+
+
+@dataclass
+class FilterOutcome:
+    report: dict
+    scored_ids: list[str]
+    kept_ids: list[str]
+    warnings: list[str]
+
+
+def filter_summaries(articles: Path, out: Path, keep: int, url: str, cache: Path) -> FilterOutcome:
+    """`cls-data filter ARTICLES --keep K --translator libretranslate --translator-url URL --cache C --retries 0`."""
+    import warnings
+
+    from cls_data.roundtrip import FilterConfig, run_filter
+
+    config = FilterConfig(input=articles, out=out, keep=keep, translator=TRANSLATOR, translator_url=url, cache=cache,
+                          concurrency=1, max_retries=0, backoff_base=0.0, timeout=10.0, progress=False)
+    with warnings.catch_warnings():  # its notes come back in the result; the CLI prints them once
+        warnings.simplefilter("ignore")
+        result = run_filter(config)
+    return FilterOutcome(result.report, [s.id for s in result.scored], [s.id for s in result.kept], result.warnings)
+
+
+def read_samples(path: Path) -> list[CLSSample]:
+    return list(read_jsonl(path, CLSSample))
+
+
+def filter_outputs(out: Path) -> dict[str, Path]:
+    """The files `cls-data filter --out OUT` writes."""
+    return {name: out / name for name in ("scored.jsonl", "kept.jsonl", "failures.jsonl", "report.json", "report.png")}
+
+
+# ---- build -------------------------------------------------------------------------------------
+@dataclass
+class BuildOutcome:
+    folder: Path
+    split_rows: dict[str, int]
+    leaks: int
+
+
+def build_vi2zh(kept: Path, out: Path, sizes: dict, translator: str, on_message: Callable[[str], None]) -> BuildOutcome:
+    """`cls-data build vi2zh KEPT --out OUT --sizes ... --translator NAME`; sizes as {"train": n, ..., "subsets": (a, b)}."""
+    from cls_data.build.builder import BuildConfig, build_dataset
+    from cls_data.build.splits import SplitSizes
+
+    split_sizes = SplitSizes(**sizes)
+    config = BuildConfig(kind="vi2zh", inputs=[kept], out=out, sizes=split_sizes, translator=translator,
+                         command=f"cls-data build vi2zh {kept} --out {out} --sizes {split_sizes.describe()}")
+    result = build_dataset(config, progress=on_message)
+    return BuildOutcome(result.folder, result.split_rows, len(result.leaks))
+
+
+def dataset_input_sha256(folder: Path) -> tuple[str | None, str | None]:
+    """(sha256 of the input, sizes) recorded in a built folder's build_info.json; Nones if absent."""
+    try:
+        info = json.loads((folder / "build_info.json").read_text(encoding="utf-8"))
+        return info["inputs"][0]["sha256"], info["sizes"]
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return None, None
+
+
+def describe_sizes(sizes: dict) -> str:
+    from cls_data.build.splits import SplitSizes
+
+    return SplitSizes(**sizes).describe()

@@ -1,0 +1,218 @@
+"""`run_demo`: the whole pipeline on the bundled sample, offline, into one folder; reruns reuse what is done."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cls_data.demo import pipeline as lib
+from cls_data.demo.corpus import TRANSLATIONS, Sample, load_sample
+from cls_data.demo.mirror import MirrorServer
+
+# Vi2ZhLow's shape (train 5,000 with nested 1,000 and 3,000, validation 3,000, test 3,000: the
+# paper kept 11,000 of 142,000), scaled to the sample: the filter keeps what the splits need.
+SPLIT_SIZES = {"train": 30, "validation": 10, "test": 10, "subsets": (10, 20)}
+KEEP = SPLIT_SIZES["train"] + SPLIT_SIZES["validation"] + SPLIT_SIZES["test"]
+TRANSLATOR_NAME = "hand-written sample translations (cls-data demo cache; no MT system)"
+STAGES = ("crawl", "filter", "build")
+
+
+@dataclass(frozen=True)
+class DemoProgress:
+    """One progress event: `stage` advanced to `done` of `total` (total 0: a step without a count)."""
+
+    stage: str
+    done: int
+    total: int
+    message: str = ""
+
+
+@dataclass
+class DemoResult:
+    out_dir: Path
+    articles: Path  # crawl: Article JSONL
+    crawl_summary: Path
+    translation_cache: Path  # SQLite, filled from the sample's translations.jsonl
+    scored: Path  # filter: every sample with its round-trip scores, best first
+    kept: Path
+    failures: Path
+    filter_report: Path
+    histogram: Path
+    dataset: Path  # build: the Vi2ZhLow-shaped folder
+    dataset_card: Path
+    # `# benchmark` and `# report` will add: runs folder, results.md, figures, case-study page.
+    counts: dict[str, int] = field(default_factory=dict)
+    split_rows: dict[str, int] = field(default_factory=dict)
+    dropped: list[str] = field(default_factory=list)  # summaries the filter dropped, lowest first
+    reused: list[str] = field(default_factory=list)  # stages whose earlier output was kept
+    seconds: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def artefacts(self) -> list[tuple[str, Path]]:
+        """(what, where) for the final table, in pipeline order."""
+        return [
+            ("crawled articles", self.articles), ("crawl summary", self.crawl_summary),
+            ("translation cache", self.translation_cache), ("scored samples", self.scored), ("kept samples", self.kept),
+            ("filter report", self.filter_report), ("score histogram", self.histogram),
+            ("dataset", self.dataset), ("dataset card", self.dataset_card),
+        ]
+
+
+def _paths(out: Path) -> DemoResult:
+    filtered, dataset = out / "filtered", out / "datasets" / "Vi2ZhLow"
+    return DemoResult(
+        out_dir=out, articles=out / "articles.jsonl", crawl_summary=lib.crawl_summary_path(out / "articles.jsonl"),
+        translation_cache=out / "translations.sqlite", scored=filtered / "scored.jsonl", kept=filtered / "kept.jsonl",
+        failures=filtered / "failures.jsonl", filter_report=filtered / "report.json", histogram=filtered / "report.png",
+        dataset=dataset, dataset_card=dataset / "README.md",
+    )
+
+
+def run_demo(out_dir: Path | str = "cls-data-demo", on_progress: Callable[[DemoProgress], None] = lambda p: None) -> DemoResult:
+    """Crawl the bundled sample with the real spiders, filter it, build the dataset; returns where all went.
+
+    Everything is served from 127.0.0.1 and every translation comes from the sample's cache: a
+    request that would reach a translation service is an error. A second run into the same
+    folder reuses each stage whose input did not change.
+    """
+    started = time.monotonic()
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise lib.ClsDataError(f"{out}: cannot write the demo there ({exc.strerror or exc})") from None
+    result = _paths(out)
+    sample = load_sample()
+    state_file = out / "demo.json"
+    state = _read_state(state_file)
+    with MirrorServer(sample) as mirror:
+        t0 = time.monotonic()
+        _crawl(sample, result, mirror, on_progress)
+        result.seconds["crawl"] = time.monotonic() - t0
+        t0 = time.monotonic()
+        _filter(sample, result, mirror, state, on_progress)
+        result.seconds["filter"] = time.monotonic() - t0
+    t0 = time.monotonic()
+    _build(result, on_progress)
+    result.seconds["build"] = time.monotonic() - t0
+    # benchmark: `cls-data benchmark --preset smoke` on result.dataset goes here.
+    # report: `cls-data report` on the benchmark's runs folder goes here.
+    _write_state(state_file, state)
+    result.seconds["total"] = time.monotonic() - started
+    return result
+
+
+# ---- stages ------------------------------------------------------------------------------------
+def _crawl(sample: Sample, result: DemoResult, mirror: MirrorServer, on_progress: Callable[[DemoProgress], None]) -> None:
+    total = len(sample.articles)
+    wanted = {a.url for a in sample.articles}
+    have = _crawled_urls(result.articles)
+    if have == wanted:
+        result.reused.append("crawl")
+        on_progress(DemoProgress("crawl", total, total, f"reused {result.articles.name}: {total} articles"))
+        return
+    if have - wanted:  # written from another version of the sample: start that stage afresh
+        for path in (result.articles, result.crawl_summary, _sibling(result.articles, ".seen.sqlite"), _sibling(result.articles, ".log")):
+            path.unlink(missing_ok=True)
+        have = set()
+    on_progress(DemoProgress("crawl", len(have), total, f"{', '.join(sample.sites)} from {mirror.base_url}"))
+    summary = lib.crawl(list(sample.sites), result.articles, mirror.base_url,
+                        on_articles=lambda n: on_progress(DemoProgress("crawl", min(total, len(have) + n), total)))
+    have = _crawled_urls(result.articles)
+    if have != wanted:
+        raise lib.ClsDataError(f"the crawl wrote {len(have & wanted)} of the sample's {total} articles; see {result.crawl_summary}"
+                               f" and {_sibling(result.articles, '.log')}")
+    dropped = sum(sum(s["dropped"].values()) for s in summary["sites"].values())
+    on_progress(DemoProgress("crawl", total, total, f"{total} articles, {summary['elapsed_s']:.1f}s, {dropped} dropped"))
+
+
+def _filter(sample: Sample, result: DemoResult, mirror: MirrorServer, state: dict, on_progress: Callable[[DemoProgress], None]) -> None:
+    key = {"articles_sha256": lib.sha256(result.articles), "translations_sha256": lib.sha256(TRANSLATIONS), "keep": KEEP}
+    outputs = (result.scored, result.kept, result.failures, result.filter_report, result.histogram)
+    if state.get("filter") == key and all(p.exists() for p in outputs):
+        result.reused.append("filter")
+        report = json.loads(result.filter_report.read_text(encoding="utf-8"))
+        _filter_counts(result, report)
+        on_progress(DemoProgress("filter", 1, 1, f"reused {result.filter_report.parent.name}/: kept {report['counts']['kept']}"))
+        return
+    on_progress(DemoProgress("filter", 0, 1, f"loading {len(sample.translations)} sample translations into the cache"))
+    # The cache is keyed by the translation server's URL, whose port changes from run to run:
+    # it is rebuilt from the bundled translations.jsonl whenever the filter runs.
+    for suffix in ("", "-wal", "-shm"):
+        _sibling(result.translation_cache, suffix).unlink(missing_ok=True)
+    lib.fill_translation_cache(result.translation_cache, mirror.translator_url, [(t.vi, t.zh, t.back) for t in sample.translations])
+    on_progress(DemoProgress("filter", 0, 1, "round trip vi → zh → vi from the cache, ROUGE, top K"))
+    outcome = lib.filter_summaries(result.articles, result.scored.parent, KEEP, mirror.translator_url, result.translation_cache)
+    report = outcome.report
+    if report["requests_sent"] or mirror.translator_requests or report["counts"]["failed"]:
+        raise lib.ClsDataError(
+            f"{report['counts']['failed']} summaries are missing from the sample's translation cache "
+            f"({mirror.translator_requests} translation requests were refused; the demo never translates over a network); "
+            f"see {result.failures}")
+    _filter_counts(result, report)
+    state["filter"] = key
+    on_progress(DemoProgress("filter", 1, 1, f"kept {report['counts']['kept']} of {report['counts']['scored']},"
+                                             f" cut-off {report['cutoff_score']:.1f}, 0 translation requests"))
+
+
+def _filter_counts(result: DemoResult, report: dict) -> None:
+    counts = report["counts"]
+    result.counts.update(articles=counts["input"], scored=counts["scored"], kept=counts["kept"],
+                         dropped=counts["scored"] - counts["kept"], translation_requests=report["requests_sent"],
+                         cache_hits=report["cache_hits"])
+    kept = {s.id for s in lib.read_samples(result.kept)}
+    result.dropped = [s.summary for s in reversed(lib.read_samples(result.scored)) if s.id not in kept]
+    if result.dropped:
+        result.notes.append(f"the filter dropped {len(result.dropped)} of {counts['scored']} summaries whose round trip drifted"
+                            f" (cut-off {report['cutoff_score']:.1f} ROUGE x100); see {result.scored}")
+
+
+def _build(result: DemoResult, on_progress: Callable[[DemoProgress], None]) -> None:
+    sizes = lib.describe_sizes(SPLIT_SIZES)
+    recorded, recorded_sizes = lib.dataset_input_sha256(result.dataset)
+    if recorded == lib.sha256(result.kept) and recorded_sizes == sizes:
+        result.reused.append("build")
+        result.split_rows = json.loads((result.dataset / "build_info.json").read_text(encoding="utf-8"))["splits"]
+        on_progress(DemoProgress("build", 1, 1, f"reused {result.dataset.name}/"))
+        return
+    on_progress(DemoProgress("build", 0, 1, f"Vi2ZhLow with {sizes}"))
+    outcome = lib.build_vi2zh(result.kept, result.dataset.parent, SPLIT_SIZES, TRANSLATOR_NAME,
+                              on_message=lambda m: on_progress(DemoProgress("build", 0, 1, m)))
+    result.split_rows = outcome.split_rows
+    if outcome.leaks:
+        result.notes.append(f"the build found {outcome.leaks} near-duplicate pair(s) across splits; see build_info.json")
+    on_progress(DemoProgress("build", 1, 1, ", ".join(f"{k} {v}" for k, v in outcome.split_rows.items())))
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+def _crawled_urls(path: Path) -> set[str]:
+    if not path.exists():
+        return set()
+    try:
+        return {a.url for a in lib.read_articles(path)}
+    except lib.ClsDataError:  # a torn last line: the crawler's own resume repairs it
+        return set()
+
+
+def _sibling(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def _read_state(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_state(path: Path, state: dict) -> None:
+    tmp = _sibling(path, ".tmp")
+    tmp.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+__all__ = ["DemoProgress", "DemoResult", "KEEP", "SPLIT_SIZES", "run_demo"]
