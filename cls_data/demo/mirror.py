@@ -172,7 +172,7 @@ class MirrorServer:
                 pass
 
         self._server = _Server(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="cls-data-demo-mirror", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1,), name="cls-data-demo-mirror", daemon=True)
         self._thread.start()
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
         return self

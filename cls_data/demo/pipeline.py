@@ -76,10 +76,12 @@ def crawl(sites: list[str], out: Path, base_url: str, on_articles: Callable[[int
     """`cls-data crawl --site ... --base-url URL --no-throttle --out OUT` in a child process; its summary JSON."""
     command = [sys.executable, "-c", "from cls_data.demo.pipeline import _crawl_child; _crawl_child()",
                json.dumps([sites, str(out), base_url])]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8") as child:
-        result, error = None, None
+    # stderr joins stdout (Scrapy logs to its file): one pipe, read to the end, cannot fill up and stall.
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8") as child:
+        result, error, other = None, None, []
         for line in child.stdout:
             if not line.startswith(_EVENT):
+                other = [*other[-4:], line.rstrip()]
                 continue
             kind, value = json.loads(line[len(_EVENT):])
             if kind == "progress":
@@ -88,12 +90,11 @@ def crawl(sites: list[str], out: Path, base_url: str, on_articles: Callable[[int
                 error = value
             else:
                 result = value
-        stderr = child.stderr.read()
     if error:
         raise ClsDataError(error)
     if result is None:
-        tail = stderr.strip().splitlines()[-1:] or [f"exit code {child.returncode}"]
-        raise ClsDataError(f"the crawl process failed: {tail[0]}; see {out.with_name(out.name + '.log')}")
+        last = next((line for line in reversed(other) if line.strip()), f"exit code {child.returncode}")
+        raise ClsDataError(f"the crawl process failed: {last}; see {out.with_name(out.name + '.log')}")
     return result
 
 

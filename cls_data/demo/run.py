@@ -18,7 +18,6 @@ from cls_data.demo.mirror import MirrorServer
 SPLIT_SIZES = {"train": 30, "validation": 10, "test": 10, "subsets": (10, 20)}
 KEEP = SPLIT_SIZES["train"] + SPLIT_SIZES["validation"] + SPLIT_SIZES["test"]
 TRANSLATOR_NAME = "hand-written sample translations (cls-data demo cache; no MT system)"
-STAGES = ("crawl", "filter", "build")
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ class DemoResult:
     histogram: Path
     dataset: Path  # build: the Vi2ZhLow-shaped folder
     dataset_card: Path
-    # `# benchmark` and `# report` will add: runs folder, results.md, figures, case-study page.
+    # The `# benchmark` and `# report` hooks in run_demo add: runs folder, results.md, figures, case-study page.
     counts: dict[str, int] = field(default_factory=dict)
     split_rows: dict[str, int] = field(default_factory=dict)
     dropped: list[str] = field(default_factory=list)  # summaries the filter dropped, lowest first
@@ -99,8 +98,9 @@ def run_demo(out_dir: Path | str = "cls-data-demo", on_progress: Callable[[DemoP
     t0 = time.monotonic()
     _build(result, on_progress)
     result.seconds["build"] = time.monotonic() - t0
-    # benchmark: `cls-data benchmark --preset smoke` on result.dataset goes here.
-    # report: `cls-data report` on the benchmark's runs folder goes here.
+    # benchmark -- HOOK: `cls-data benchmark --preset smoke` on result.dataset, through pipeline.py,
+    #   reused when its run folders are complete; add its paths to DemoResult and artefacts().
+    # report -- HOOK: `cls-data report` on the benchmark's runs: results.md, figures, case-study page.
     _write_state(state_file, state)
     result.seconds["total"] = time.monotonic() - started
     return result
@@ -111,7 +111,7 @@ def _crawl(sample: Sample, result: DemoResult, mirror: MirrorServer, on_progress
     total = len(sample.articles)
     wanted = {a.url for a in sample.articles}
     have = _crawled_urls(result.articles)
-    if have == wanted:
+    if have == wanted and result.crawl_summary.exists():
         result.reused.append("crawl")
         on_progress(DemoProgress("crawl", total, total, f"reused {result.articles.name}: {total} articles"))
         return
