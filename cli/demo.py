@@ -16,7 +16,7 @@ from cls_data.cli.console import err, out
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for every artefact; a rerun into it reuses what is done.")] = Path("cls-data-demo"),
 ) -> None:
-    """Crawl a bundled sample of news pages from 127.0.0.1, filter it, build the dataset (offline, about a minute)."""
+    """Crawl a bundled sample of news pages from 127.0.0.1, filter it, build the dataset (offline, well under a minute)."""
     from cls_data.demo import run_demo
 
     with _StageBars() as bars:

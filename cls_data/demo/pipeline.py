@@ -22,9 +22,9 @@ from cls_data.records import Article, CLSSample, read_jsonl
 from cls_data.text import CJK, count_words, normalize  # noqa: F401 - re-exported
 
 __all__ = [
-    "CJK", "ClsDataError", "Limits", "count_words", "crawl", "crawl_summary_path", "fill_translation_cache", "filter_summaries",
-    "build_vi2zh", "dataset_input_sha256", "is_boilerplate", "is_vietnamese", "normalize", "read_articles", "read_samples",
-    "sha256", "strip_lead_prefix", "translator_key",
+    "CJK", "ClsDataError", "Limits", "build_vi2zh", "count_words", "crawl", "crawl_summary_path", "describe_sizes",
+    "fill_translation_cache", "filter_summaries", "is_boilerplate", "is_vietnamese", "normalize", "read_articles",
+    "read_build_info", "read_filter_report", "read_samples", "sha256", "strip_lead_prefix", "translator_key",
 ]
 
 TRANSLATOR = "libretranslate"  # the backend whose cache entries the demo fills (see mirror.py)
@@ -72,8 +72,16 @@ def _crawl_child() -> None:
         emit("error", str(exc))
 
 
-def crawl(sites: list[str], out: Path, base_url: str, on_articles: Callable[[int], None] = lambda n: None) -> dict:
-    """`cls-data crawl --site ... --base-url URL --no-throttle --out OUT` in a child process; its summary JSON."""
+@dataclass
+class CrawlOutcome:
+    articles: int
+    dropped: int
+    errors: int
+    seconds: float
+
+
+def crawl(sites: list[str], out: Path, base_url: str, on_articles: Callable[[int], None] = lambda n: None) -> CrawlOutcome:
+    """`cls-data crawl --site ... --base-url URL --no-throttle --out OUT`, in a child process."""
     command = [sys.executable, "-c", "from cls_data.demo.pipeline import _crawl_child; _crawl_child()",
                json.dumps([sites, str(out), base_url])]
     # stderr joins stdout (Scrapy logs to its file): one pipe, read to the end, cannot fill up and stall.
@@ -95,7 +103,9 @@ def crawl(sites: list[str], out: Path, base_url: str, on_articles: Callable[[int
     if result is None:
         last = next((line for line in reversed(other) if line.strip()), f"exit code {child.returncode}")
         raise ClsDataError(f"the crawl process failed: {last}; see {out.with_name(out.name + '.log')}")
-    return result
+    sites_ = result["sites"].values()  # the summary JSON that run_crawl also writes next to `out`
+    return CrawlOutcome(result["articles"], sum(sum(s["dropped"].values()) for s in sites_),
+                        sum(sum(s["errors"].values()) for s in sites_), result["elapsed_s"])
 
 
 # ---- translation cache and filter --------------------------------------------------------------
@@ -128,10 +138,21 @@ def fill_translation_cache(path: Path, url: str, pairs: Iterable[tuple[str, str,
 
 @dataclass
 class FilterOutcome:
-    report: dict
-    scored_ids: list[str]
-    kept_ids: list[str]
-    warnings: list[str]
+    """What the demo needs from a filter run, whatever shape the filter's own report takes."""
+
+    input: int
+    scored: int
+    kept: int
+    failed: int
+    requests_sent: int
+    cache_hits: int
+    cutoff: float | None  # ROUGE x100 of the last kept sample
+
+    @classmethod
+    def from_report(cls, report: dict) -> "FilterOutcome":
+        counts = report["counts"]
+        return cls(counts["input"], counts["scored"], counts["kept"], counts["failed"], report["requests_sent"],
+                   report["cache_hits"], report["cutoff_score"])
 
 
 def filter_summaries(articles: Path, out: Path, keep: int, url: str, cache: Path) -> FilterOutcome:
@@ -142,19 +163,19 @@ def filter_summaries(articles: Path, out: Path, keep: int, url: str, cache: Path
 
     config = FilterConfig(input=articles, out=out, keep=keep, translator=TRANSLATOR, translator_url=url, cache=cache,
                           concurrency=1, max_retries=0, backoff_base=0.0, timeout=10.0, progress=False)
-    with warnings.catch_warnings():  # its notes come back in the result; the CLI prints them once
+    with warnings.catch_warnings():  # its notes are in report.json; the demo words its own
         warnings.simplefilter("ignore")
         result = run_filter(config)
-    return FilterOutcome(result.report, [s.id for s in result.scored], [s.id for s in result.kept], result.warnings)
+    return FilterOutcome.from_report(result.report)
+
+
+def read_filter_report(path: Path) -> FilterOutcome:
+    """The outcome recorded in the report.json of an earlier filter run."""
+    return FilterOutcome.from_report(json.loads(path.read_text(encoding="utf-8")))
 
 
 def read_samples(path: Path) -> list[CLSSample]:
     return list(read_jsonl(path, CLSSample))
-
-
-def filter_outputs(out: Path) -> dict[str, Path]:
-    """The files `cls-data filter --out OUT` writes."""
-    return {name: out / name for name in ("scored.jsonl", "kept.jsonl", "failures.jsonl", "report.json", "report.png")}
 
 
 # ---- build -------------------------------------------------------------------------------------
@@ -163,30 +184,35 @@ class BuildOutcome:
     folder: Path
     split_rows: dict[str, int]
     leaks: int
+    input_sha256: str | None = None
+    sizes: str | None = None  # as `--sizes` writes them
 
 
 def build_vi2zh(kept: Path, out: Path, sizes: dict, translator: str, on_message: Callable[[str], None]) -> BuildOutcome:
     """`cls-data build vi2zh KEPT --out OUT --sizes ... --translator NAME`; sizes as {"train": n, ..., "subsets": (a, b)}."""
     from cls_data.build.builder import BuildConfig, build_dataset
-    from cls_data.build.splits import SplitSizes
 
-    split_sizes = SplitSizes(**sizes)
+    split_sizes = _split_sizes(sizes)
     config = BuildConfig(kind="vi2zh", inputs=[kept], out=out, sizes=split_sizes, translator=translator,
                          command=f"cls-data build vi2zh {kept} --out {out} --sizes {split_sizes.describe()}")
     result = build_dataset(config, progress=on_message)
-    return BuildOutcome(result.folder, result.split_rows, len(result.leaks))
+    return BuildOutcome(result.folder, result.split_rows, len(result.leaks), sha256(kept), split_sizes.describe())
 
 
-def dataset_input_sha256(folder: Path) -> tuple[str | None, str | None]:
-    """(sha256 of the input, sizes) recorded in a built folder's build_info.json; Nones if absent."""
+def read_build_info(folder: Path) -> BuildOutcome | None:
+    """What an earlier build recorded in its build_info.json; None when there is no complete build."""
     try:
         info = json.loads((folder / "build_info.json").read_text(encoding="utf-8"))
-        return info["inputs"][0]["sha256"], info["sizes"]
+        return BuildOutcome(folder, info["splits"], info["leakage"]["count"], info["inputs"][0]["sha256"], info["sizes"])
     except (OSError, ValueError, KeyError, IndexError, TypeError):
-        return None, None
+        return None
 
 
 def describe_sizes(sizes: dict) -> str:
+    return _split_sizes(sizes).describe()
+
+
+def _split_sizes(sizes: dict):
     from cls_data.build.splits import SplitSizes
 
-    return SplitSizes(**sizes).describe()
+    return SplitSizes(**sizes)

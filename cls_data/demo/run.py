@@ -120,14 +120,13 @@ def _crawl(sample: Sample, result: DemoResult, mirror: MirrorServer, on_progress
             path.unlink(missing_ok=True)
         have = set()
     on_progress(DemoProgress("crawl", len(have), total, f"{', '.join(sample.sites)} from {mirror.base_url}"))
-    summary = lib.crawl(list(sample.sites), result.articles, mirror.base_url,
+    outcome = lib.crawl(list(sample.sites), result.articles, mirror.base_url,
                         on_articles=lambda n: on_progress(DemoProgress("crawl", min(total, len(have) + n), total)))
     have = _crawled_urls(result.articles)
     if have != wanted:
         raise lib.ClsDataError(f"the crawl wrote {len(have & wanted)} of the sample's {total} articles; see {result.crawl_summary}"
                                f" and {_sibling(result.articles, '.log')}")
-    dropped = sum(sum(s["dropped"].values()) for s in summary["sites"].values())
-    on_progress(DemoProgress("crawl", total, total, f"{total} articles, {summary['elapsed_s']:.1f}s, {dropped} dropped"))
+    on_progress(DemoProgress("crawl", total, total, f"{total} articles, {outcome.seconds:.1f}s, {outcome.dropped} dropped"))
 
 
 def _filter(sample: Sample, result: DemoResult, mirror: MirrorServer, state: dict, on_progress: Callable[[DemoProgress], None]) -> None:
@@ -135,9 +134,9 @@ def _filter(sample: Sample, result: DemoResult, mirror: MirrorServer, state: dic
     outputs = (result.scored, result.kept, result.failures, result.filter_report, result.histogram)
     if state.get("filter") == key and all(p.exists() for p in outputs):
         result.reused.append("filter")
-        report = json.loads(result.filter_report.read_text(encoding="utf-8"))
-        _filter_counts(result, report)
-        on_progress(DemoProgress("filter", 1, 1, f"reused {result.filter_report.parent.name}/: kept {report['counts']['kept']}"))
+        outcome = lib.read_filter_report(result.filter_report)
+        _filter_counts(result, outcome)
+        on_progress(DemoProgress("filter", 1, 1, f"reused {result.filter_report.parent.name}/: kept {outcome.kept}"))
         return
     on_progress(DemoProgress("filter", 0, 1, f"loading {len(sample.translations)} sample translations into the cache"))
     # The cache is keyed by the translation server's URL, whose port changes from run to run:
@@ -147,36 +146,33 @@ def _filter(sample: Sample, result: DemoResult, mirror: MirrorServer, state: dic
     lib.fill_translation_cache(result.translation_cache, mirror.translator_url, [(t.vi, t.zh, t.back) for t in sample.translations])
     on_progress(DemoProgress("filter", 0, 1, "round trip vi → zh → vi from the cache, ROUGE, top K"))
     outcome = lib.filter_summaries(result.articles, result.scored.parent, KEEP, mirror.translator_url, result.translation_cache)
-    report = outcome.report
-    if report["requests_sent"] or mirror.translator_requests or report["counts"]["failed"]:
+    if outcome.requests_sent or mirror.translator_requests or outcome.failed:
         raise lib.ClsDataError(
-            f"{report['counts']['failed']} summaries are missing from the sample's translation cache "
+            f"{outcome.failed} summaries are missing from the sample's translation cache "
             f"({mirror.translator_requests} translation requests were refused; the demo never translates over a network); "
             f"see {result.failures}")
-    _filter_counts(result, report)
+    _filter_counts(result, outcome)
     state["filter"] = key
-    on_progress(DemoProgress("filter", 1, 1, f"kept {report['counts']['kept']} of {report['counts']['scored']},"
-                                             f" cut-off {report['cutoff_score']:.1f}, 0 translation requests"))
+    on_progress(DemoProgress("filter", 1, 1, f"kept {outcome.kept} of {outcome.scored}, cut-off {outcome.cutoff:.1f},"
+                                             " 0 translation requests"))
 
 
-def _filter_counts(result: DemoResult, report: dict) -> None:
-    counts = report["counts"]
-    result.counts.update(articles=counts["input"], scored=counts["scored"], kept=counts["kept"],
-                         dropped=counts["scored"] - counts["kept"], translation_requests=report["requests_sent"],
-                         cache_hits=report["cache_hits"])
+def _filter_counts(result: DemoResult, outcome: lib.FilterOutcome) -> None:
+    result.counts.update(articles=outcome.input, scored=outcome.scored, kept=outcome.kept, dropped=outcome.scored - outcome.kept,
+                         translation_requests=outcome.requests_sent, cache_hits=outcome.cache_hits)
     kept = {s.id for s in lib.read_samples(result.kept)}
     result.dropped = [s.summary for s in reversed(lib.read_samples(result.scored)) if s.id not in kept]
     if result.dropped:
-        result.notes.append(f"the filter dropped {len(result.dropped)} of {counts['scored']} summaries whose round trip drifted"
-                            f" (cut-off {report['cutoff_score']:.1f} ROUGE x100); see {result.scored}")
+        result.notes.append(f"the filter dropped {len(result.dropped)} of {outcome.scored} summaries whose round trip drifted"
+                            f" (cut-off {outcome.cutoff:.1f} ROUGE x100); see {result.scored}")
 
 
 def _build(result: DemoResult, on_progress: Callable[[DemoProgress], None]) -> None:
     sizes = lib.describe_sizes(SPLIT_SIZES)
-    recorded, recorded_sizes = lib.dataset_input_sha256(result.dataset)
-    if recorded == lib.sha256(result.kept) and recorded_sizes == sizes:
+    earlier = lib.read_build_info(result.dataset)
+    if earlier and earlier.input_sha256 == lib.sha256(result.kept) and earlier.sizes == sizes:
         result.reused.append("build")
-        result.split_rows = json.loads((result.dataset / "build_info.json").read_text(encoding="utf-8"))["splits"]
+        result.split_rows = earlier.split_rows
         on_progress(DemoProgress("build", 1, 1, f"reused {result.dataset.name}/"))
         return
     on_progress(DemoProgress("build", 0, 1, f"Vi2ZhLow with {sizes}"))
