@@ -46,3 +46,28 @@ def test_a_missing_backbone_is_one_clear_line(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ClsDataError, match="cannot load backbone"):
         load_mbart(tmp_path / "no-such-model")
+
+
+def test_mbart_cls_loss_is_the_mean_over_label_tokens_and_generation_starts_with_the_target_code(backbone):
+    from cls_data.benchmark.config import DecodeConfig
+    from cls_data.benchmark.models.mbart_cls import MBartCLS
+
+    model, tokenizer = load_mbart(backbone)
+    tokenizer.src_lang, tokenizer.tgt_lang = "vi_VN", "zh_CN"
+    zh = tokenizer.convert_tokens_to_ids("zh_CN")
+    wrapped = MBartCLS(model, zh).eval()
+    enc = tokenizer(["Hà Nội hôm nay", "Giá vàng"], text_target=["河内", "金价大幅上涨"], padding=True, return_tensors="pt")
+    labels = enc["labels"].masked_fill(enc["labels"] == tokenizer.pad_token_id, -100)
+    loss = wrapped({"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"], "labels": labels})["cls"]
+    # Hand computation: decoder input is `zh_CN Y`, the loss averages over real label tokens only.
+    losses = []
+    for i in range(2):
+        y = [t for t in labels[i].tolist() if t != -100]
+        dec = torch.tensor([[y[-1], *y[:-1]]])
+        out = model(input_ids=enc["input_ids"][i : i + 1], attention_mask=enc["attention_mask"][i : i + 1], decoder_input_ids=dec)
+        losses.append(torch.nn.functional.cross_entropy(out.logits[0], torch.tensor(y), reduction="sum"))
+    n = int((labels != -100).sum())
+    assert torch.allclose(loss, sum(losses) / n, atol=1e-5)
+    out = wrapped.generate(enc["input_ids"], enc["attention_mask"], DecodeConfig(num_beams=2, max_new_tokens=5))
+    assert out[:, 0].tolist() == [zh, zh] and out.shape[1] <= 6
+    assert wrapped.model.generation_config.forced_bos_token_id is None  # no second language code (REFERENCE.md)
