@@ -38,8 +38,8 @@ def build(
     allow_public_ncls: Annotated[bool, typer.Option("--i-may-redistribute-ncls", help="Override the refusal to push NCLS-derived text publicly (only if you hold that right).")] = False,
 ) -> None:
     """Deduplicate, split (train + nested subsets, validation, test) and write a Hub-ready dataset folder."""
-    from cls_data.build.builder import BuildConfig, build_dataset
-    from cls_data.build.splits import SplitSizes
+    from cls_data.dataset.builder import BuildConfig, build_dataset
+    from cls_data.dataset.splits import SplitSizes
 
     config = BuildConfig(
         kind=kind.value, inputs=inputs, out=out_dir, seed=seed, sizes=SplitSizes.parse(sizes), lcsts=lcsts or [],
@@ -47,7 +47,7 @@ def build(
         ids_manifest=ids, repo_id=push_to_hub, translator=translator,
     )
     if push_to_hub:  # refuse before spending time on the build
-        from cls_data.build.hub import check_push_allowed
+        from cls_data.dataset.hub import check_push_allowed
 
         check_push_allowed(kind.value != "vi2zh", ids_only, private, allow_public_ncls)
     result = build_dataset(config, progress=lambda message: err.print(f"[dim]{escape(message)}…[/]", soft_wrap=True))
@@ -58,7 +58,7 @@ def build(
     if result.parse.malformed > len(result.parse.problems):
         err.print(f"skipped {result.parse.malformed - len(result.parse.problems):,} more malformed blocks (not listed)")
     if push_to_hub:
-        from cls_data.build.hub import push_folder
+        from cls_data.dataset.hub import push_folder
 
         url = push_folder(result.folder, push_to_hub, private=private, allow_public_ncls=allow_public_ncls)
         out.print(f"pushed to {url}", soft_wrap=True, markup=False)

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from cls_data.cli.console import err, out
-from cls_data.roundtrip import RANK_BY, SCORES  # light modules: no backend or model is imported
+from cls_data.filter.run import RANK_BY, SCORES  # light modules: no backend or model is imported
 from cls_data.translate import BACKENDS
 
 # Choices come from the library's own lists, so a new backend or scheme needs no edit here.
@@ -45,7 +45,7 @@ def filter_(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Translate each summary, translate it back, score the round trip with ROUGE, keep the top K."""
-    from cls_data.roundtrip import FilterConfig, run_filter
+    from cls_data.filter.run import FilterConfig, run_filter
 
     config = FilterConfig(
         input=input, out=out_dir, keep=keep, translator=translator.value, src=src, tgt=tgt,

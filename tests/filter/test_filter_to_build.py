@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cls_data.build.builder import BuildConfig, build_dataset
-from cls_data.build.splits import SplitSizes
-from cls_data.build.stats import dataset_stats
-from cls_data.roundtrip import FilterConfig, run_filter
+from cls_data.dataset.builder import BuildConfig, build_dataset
+from cls_data.dataset.splits import SplitSizes
+from cls_data.dataset.stats import dataset_stats
+from cls_data.filter.run import FilterConfig, run_filter
 
 
 def test_kept_samples_build_a_dataset_whose_card_names_the_translator(tmp_path, articles_file, mt_server, monkeypatch):

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from cls_data.roundtrip import FilterConfig, run_filter
-from cls_data.xsim import xsim_scores
+from cls_data.filter.run import FilterConfig, run_filter
+from cls_data.filter.xsim import xsim_scores
 
 
 @pytest.fixture(scope="module")

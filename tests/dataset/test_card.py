@@ -3,9 +3,9 @@
 import pytest
 from huggingface_hub import DatasetCard
 
-from cls_data.build.builder import BuildConfig, build_dataset
-from cls_data.build.card import size_category
-from cls_data.build.splits import SplitSizes
+from cls_data.dataset.builder import BuildConfig, build_dataset
+from cls_data.dataset.card import size_category
+from cls_data.dataset.splits import SplitSizes
 
 SIZES = SplitSizes(train=50, validation=20, test=20, subsets=(10, 30))
 

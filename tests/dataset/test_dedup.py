@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from cls_data.build.dedup import Deduplicator
+from cls_data.dataset.dedup import Deduplicator
 
 
 def test_republished_document_and_reused_summary_are_dropped_by_reason(gen):

@@ -15,7 +15,7 @@ def _range(values: list[str]) -> str | None:
 
 
 def _vi2zh(samples: list[CLSSample], translator: str | None) -> dict:
-    from cls_data.build.card import NCLS_BIB
+    from cls_data.dataset.card import NCLS_BIB
 
     sites = Counter(s.site or "unknown" for s in samples)
     site_list = ", ".join(f"{site} ({n:,})" for site, n in sites.most_common())
@@ -51,7 +51,7 @@ def _vi2zh(samples: list[CLSSample], translator: str | None) -> dict:
 
 
 def _ncls(kind: str) -> dict:
-    from cls_data.build.card import LCSTS_BIB, NCLS_BIB, NCLS_LICENCE
+    from cls_data.dataset.card import LCSTS_BIB, NCLS_BIB, NCLS_LICENCE
 
     if kind == "en2zh":
         source = ("- **Source**: the NCLS En2ZhSum corpus (Zhu et al., 2019): English CNN/DailyMail and MSMO "

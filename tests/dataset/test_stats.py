@@ -1,6 +1,6 @@
 import json
 
-from cls_data.build.stats import dataset_stats
+from cls_data.dataset.stats import dataset_stats
 from cls_data.records import CLSSample, write_jsonl
 
 

@@ -9,7 +9,7 @@ from rouge_score import rouge_scorer
 
 from cls_data.errors import ClsDataError
 from cls_data.records import CLSSample, read_jsonl, write_jsonl
-from cls_data.roundtrip import FilterConfig, rank, run_filter, score_roundtrip, spearman
+from cls_data.filter.run import FilterConfig, rank, run_filter, score_roundtrip, spearman
 from cls_data.text import tokenize_vi
 from cls_data.translate import TranslationCache
 

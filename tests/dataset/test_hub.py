@@ -7,9 +7,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from cls_data.build.builder import BuildConfig, build_dataset
-from cls_data.build.hub import push_folder
-from cls_data.build.splits import SplitSizes
+from cls_data.dataset.builder import BuildConfig, build_dataset
+from cls_data.dataset.hub import push_folder
+from cls_data.dataset.splits import SplitSizes
 from cls_data.errors import ClsDataError
 
 SIZES = SplitSizes(train=50, validation=20, test=20, subsets=(10, 30))

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cls_data import __version__
-from cls_data.build import sources
-from cls_data.build.dedup import DROP_REASONS, DedupKey, Deduplicator
-from cls_data.build.leakage import Leak, find_leaks
-from cls_data.build.ncls import ParseReport
-from cls_data.build.splits import SplitSizes, check_enough, sample_pools, split_one_pool
-from cls_data.build.stats import split_stats
+from cls_data.dataset import sources
+from cls_data.dataset.dedup import DROP_REASONS, DedupKey, Deduplicator
+from cls_data.dataset.leakage import Leak, find_leaks
+from cls_data.dataset.ncls import ParseReport
+from cls_data.dataset.splits import SplitSizes, check_enough, sample_pools, split_one_pool
+from cls_data.dataset.stats import split_stats
 from cls_data.errors import ClsDataError
 from cls_data.records import CLSSample
 
@@ -195,7 +195,7 @@ def _from_manifest(config: BuildConfig) -> tuple[BuildConfig, dict[str, list[str
 
 
 def _build_info(config: BuildConfig, result: BuildResult, samples: list[CLSSample], with_url: bool) -> dict:
-    from cls_data.build import provenance
+    from cls_data.dataset import provenance
 
     name, src, tgt = DATASETS[config.kind]
     inputs = [*sources.expand_inputs(config.kind, config.inputs), *config.lcsts]
@@ -242,7 +242,7 @@ def _write_parquet(path: Path, rows: list[dict], with_url: bool) -> None:
 
 
 def _write_folder(target: Path, splits: dict[str, list[dict]], info: dict, config: BuildConfig, with_url: bool) -> None:
-    from cls_data.build.card import render_card
+    from cls_data.dataset.card import render_card
 
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))

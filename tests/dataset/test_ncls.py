@@ -2,7 +2,7 @@
 
 import pytest
 
-from cls_data.build.ncls import ParseReport, read_en2zh, read_zh2en
+from cls_data.dataset.ncls import ParseReport, read_en2zh, read_zh2en
 from cls_data.errors import ClsDataError
 
 EN2ZH_TEST = """\

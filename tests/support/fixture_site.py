@@ -1,6 +1,6 @@
 """A fixture news site on 127.0.0.1: pages in each real site's markup, listings, sitemaps, RSS, faults.
 
-Shared by the crawl tests (through conftest.py) and bench/bench_crawl.py. Articles are generated
+Shared by the crawl tests (fixture `site_server`) and bench/bench_crawl.py. Articles are generated
 from a bank of Vietnamese sentences, so the expected title, sapo and body of every page is known.
 """
 

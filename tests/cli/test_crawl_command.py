@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from crawl_fixture_site import FAST, article_path, read_records, run_cli
+from tests.support.fixture_site import FAST, article_path, read_records, run_cli
 
 
 def test_list_shows_every_spider_with_its_domain():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from fake_mt import FakeMT, fake_translate
+from tests.support.fake_mt import FakeMT, fake_translate
 
 from cls_data.translate import EngineConfig, TranslationCache, make_translator, translate_texts
 from cls_data.translate.engine import RateLimiter, pack_texts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cls_data.errors import ClsDataError
-from cls_data.roundtrip import FilterConfig, run_filter
+from cls_data.filter.run import FilterConfig, run_filter
 from cls_data.translate import EngineConfig, TranslationCache, translate_texts
 from cls_data.translate.hf import HFTranslator
 

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from cls_data.build.splits import SplitSizes, check_enough, sample_pools, shuffled, split_one_pool
+from cls_data.dataset.splits import SplitSizes, check_enough, sample_pools, shuffled, split_one_pool
 from cls_data.errors import ClsDataError
 
 SIZES = SplitSizes(train=50, validation=20, test=20, subsets=(10, 30))
@@ -24,7 +24,7 @@ def test_shuffle_is_pinned_across_processes_and_hash_seeds():
     # A golden value: random.Random seeded with a str is specified (SHA-512), hash() is not used.
     expected = ["id002", "id001", "id004", "id005", "id008"]
     assert shuffled(IDS[:12], 0, "all")[:5] == expected
-    code = "from cls_data.build.splits import shuffled; print(shuffled([f'id{i:03d}' for i in range(12)], 0, 'all')[:5])"
+    code = "from cls_data.dataset.splits import shuffled; print(shuffled([f'id{i:03d}' for i in range(12)], 0, 'all')[:5])"
     for hash_seed in ("1", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
         printed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout

@@ -3,7 +3,11 @@
 import dataclasses
 import json
 
+import pytest
+
 from cls_data.records import write_jsonl
+
+pytestmark = pytest.mark.usefixtures("offline_hub")
 
 
 def test_summary_reports_drops_splits_and_output_path(tmp_path, gen):

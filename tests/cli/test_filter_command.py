@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_articles
-from fake_mt import FakeMT
+from tests.support.articles import make_articles
+from tests.support.fake_mt import FakeMT
 
 from cls_data.records import write_jsonl
 

@@ -1,4 +1,4 @@
-"""Small generated corpora for the builder tests: our CLSSample JSONL, NCLS and LCSTS files."""
+"""Small generated corpora for the dataset tests: our CLSSample JSONL, NCLS and LCSTS files."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import random
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from cls_data.records import CLSSample, stable_id, write_jsonl
 
@@ -89,33 +87,7 @@ def write_zh2en(folder: Path, counts=(80, 30, 30), seed: int = 4) -> tuple[Path,
     return folder, part
 
 
-@pytest.fixture(autouse=True)
-def offline_hub(monkeypatch, tmp_path_factory):
-    home = tmp_path_factory.mktemp("hf_home")
-    for key, value in {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(home),
-                       "HF_DATASETS_CACHE": str(home / "datasets"), "HF_TOKEN": "hf_secret_test_token"}.items():
-        monkeypatch.setenv(key, value)
-
-
-@pytest.fixture
-def kept_jsonl(tmp_path) -> Path:
-    path = tmp_path / "kept.jsonl"
-    write_jsonl(path, vi_samples(100))
-    return path
-
-
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     """The installed `cls-data` entry point, as a user runs it."""
     exe = Path(sys.executable).with_name("cls-data")
     return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=120)
-
-
-@pytest.fixture
-def gen():
-    """The generators above (conftest is not importable under --import-mode=importlib)."""
-    import types
-
-    return types.SimpleNamespace(
-        vi_samples=vi_samples, write_en2zh=write_en2zh, write_zh2en=write_zh2en, run_cli=run_cli,
-        words=words, han=han, SMALL=SMALL, VI_SYLLABLES=VI_SYLLABLES,
-    )

@@ -2,7 +2,7 @@
 
 import random
 
-from cls_data.build.leakage import find_leaks
+from cls_data.dataset.leakage import find_leaks
 
 
 def _rows(gen, prefix, n, seed, lang="vi"):

@@ -7,9 +7,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from cls_data.build.builder import BuildConfig, build_dataset
-from cls_data.build.splits import SplitSizes
-from cls_data.build.stats import dataset_stats
+from cls_data.dataset.builder import BuildConfig, build_dataset
+from cls_data.dataset.splits import SplitSizes
+from cls_data.dataset.stats import dataset_stats
 from cls_data.errors import ClsDataError
 from cls_data.records import write_jsonl
 
@@ -136,7 +136,7 @@ def test_zh2en_joins_lcsts_and_loads_offline(tmp_path, gen):
 
 
 def test_ncls_derived_clssample_jsonl_split_files_are_accepted(tmp_path, gen):
-    from cls_data.build.ncls import ParseReport, read_en2zh
+    from cls_data.dataset.ncls import ParseReport, read_en2zh
 
     folder = gen.write_en2zh(tmp_path / "ncls")
     jsonl = tmp_path / "jsonl"
@@ -202,7 +202,7 @@ def test_ids_manifest_rebuilds_the_same_splits_and_refuses_another_corpus(tmp_pa
 
 
 def test_a_test_article_repeated_in_ncls_train_keeps_its_test_copy(tmp_path, gen):
-    from cls_data.build.ncls import ParseReport, read_en2zh
+    from cls_data.dataset.ncls import ParseReport, read_en2zh
 
     folder = gen.write_en2zh(tmp_path / "ncls")
     pools = {split: list(read_en2zh(folder / f"EN2ZHSUM_{split}.txt", ParseReport())) for split in ("train", "valid", "test")}

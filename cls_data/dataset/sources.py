@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from cls_data.build.ncls import NCLS_SPLITS, ParseReport, read_en2zh, read_zh2en
+from cls_data.dataset.ncls import NCLS_SPLITS, ParseReport, read_en2zh, read_zh2en
 from cls_data.errors import ClsDataError
 from cls_data.records import CLSSample, peek_first, read_jsonl
 

@@ -175,7 +175,7 @@ def _prepare_out(out: Path) -> None:
 
 def run_filter(config: FilterConfig) -> FilterResult:
     """Translate, back-translate, score, rank and write scored/kept/failures/report in `config.out`."""
-    from cls_data.filter_report import progress_bars, write_outputs
+    from cls_data.filter.report import progress_bars, write_outputs
     from cls_data.translate import DEFAULT_CACHE, EngineConfig, TranslationCache, make_translator, translate_texts
 
     started = time.monotonic()
@@ -232,7 +232,7 @@ def run_filter(config: FilterConfig) -> FilterResult:
     if config.score != "xsim":
         score_roundtrip(scored, tokenizer, config.rank_by)
     if config.score != "roundtrip":
-        from cls_data.xsim import xsim_scores
+        from cls_data.filter.xsim import xsim_scores
 
         sims = xsim_scores([s.summary for s in scored], [s.cls_summary for s in scored], config.encoder)
         for sample, sim in zip(scored, sims):
