@@ -1,21 +1,26 @@
-"""Round-trip filter: translate summaries, back-translate, score by ROUGE, keep the best K."""
+"""`run_filter`: read summaries, translate them there and back, score, rank, keep the best K, write.
+
+Each step is a function below, called in order by `run_filter`.
+"""
 
 from __future__ import annotations
 
-import math
 import os
 import time
-import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cls_data.errors import ClsDataError
+from cls_data.filter.report import FilterCounts, FilterReport, write_outputs
+from cls_data.filter.select import (
+    RANK_BY, RANKING_SCORES, SCORES, Agreement, combine, passes, quantiles, rank, ranking_score, score_roundtrip,
+)
 from cls_data.records import Article, CLSSample, peek_first, read_jsonl
-from cls_data.rouge import METRICS, score_texts
 from cls_data.text import normalize, tokenizer_for_language
 
-RANK_BY = ("mean", "rouge1", "rouge2", "rougeL")
-SCORES = ("roundtrip", "xsim", "both")
+# on_progress(pass, settled, total): `settled` more texts of translation pass `pass` ("vi → zh") are done.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -40,111 +45,67 @@ class FilterConfig:
     max_chars: int = 5000  # characters per packed request
     pack: bool = True
     rank_by: str = "mean"
-    min_score: float | None = None  # thresholds in [0, 1]
+    min_score: float | None = None  # thresholds in [0, 1]; min_score is on the ranking score
     min_rouge1: float | None = None
     min_rouge2: float | None = None
     score: str = "roundtrip"
     encoder: str | None = None  # xsim encoder (LaBSE, MEXMA, a local path)
     tokenizer: str | None = None  # default: the source language's
-    progress: bool = True
+
+    @property
+    def round_trip(self) -> bool:
+        return self.score != "xsim"
 
 
 @dataclass
 class FilterResult:
-    report: dict
-    warnings: list[str] = field(default_factory=list)
-    scored: list[CLSSample] = field(default_factory=list)
+    report: FilterReport
+    scored: list[CLSSample] = field(default_factory=list)  # best first
     kept: list[CLSSample] = field(default_factory=list)
 
-
-def read_samples(path: Path, src: str, tgt: str) -> list[CLSSample]:
-    """`Article` or `CLSSample` JSONL (told apart by `src_lang`) as CLSSamples; needs summaries."""
-    path = Path(path)
-    first = peek_first(path)
-    is_sample = first is not None and "src_lang" in first  # else read_jsonl reports the bad line
-    samples = []
-    for number, record in enumerate(read_jsonl(path, CLSSample if is_sample else Article), start=1):
-        sample = record if is_sample else CLSSample.from_article(record, tgt)
-        sample.src_lang, sample.tgt_lang = src, tgt
-        if not normalize(sample.summary):
-            raise ClsDataError(f"{path}: record {number} (id {sample.id}) has no summary")
-        samples.append(sample)
-    if not samples:
-        raise ClsDataError(f"{path}: no records")
-    return samples
+    @property
+    def notes(self) -> list[str]:
+        return self.report.notes
 
 
-def rank_value(f1: dict[str, float], rank_by: str) -> float:
-    if rank_by == "mean":
-        return sum(f1[m] for m in METRICS) / len(METRICS)
-    return f1[rank_by]
+@dataclass
+class Translations:
+    """Both passes of the round trip, keyed by normalised text."""
+
+    name: str  # the backend
+    model: str | None
+    src: str  # the backend's codes
+    tgt: str
+    keys: list[str]  # each sample's normalised summary, in input order
+    forward: dict[str, str]  # summary -> translation
+    mid_of: dict[str, str]  # summary -> its translation normalised (the back pass's key)
+    back: dict[str, str]  # normalised translation -> back-translation
+    passes: dict  # "forward"/"back" -> PassStats
+
+    @property
+    def backend(self) -> str:
+        """As the dataset card names it: only a local model's name is worth publishing
+        (LibreTranslate's "model" is its server's URL)."""
+        return f"hf ({self.model})" if self.name == "hf" else self.name
 
 
-def score_roundtrip(samples: list[CLSSample], tokenizer: str, rank_by: str, workers: int | None = None) -> None:
-    """Fill `rt_scores` (ROUGE F1 of back_summary against summary) and `rt_score` in place.
-
-    Large inputs are spread over the CPU cores by `cls_data.rouge.score_texts` (`workers`).
-    """
-    backs = [s.back_summary or "" for s in samples]
-    scores = score_texts(backs, [s.summary for s in samples], tokenizer, workers=workers)
-    for sample, pair in zip(samples, scores):
-        sample.rt_scores = pair.f1()
-        sample.rt_score = rank_value(sample.rt_scores, rank_by)
-
-
-def rank(samples: list[CLSSample]) -> list[CLSSample]:
-    """Best first; equal scores in `id` order, so the top K never depends on input order."""
-    return sorted(samples, key=lambda s: (-s.rt_score, s.id))
-
-
-def passes(sample: CLSSample, config: FilterConfig) -> bool:
-    if config.min_score is not None and sample.rt_score < config.min_score:
-        return False
-    rt = sample.rt_scores or {}
-    if config.min_rouge1 is not None and rt.get("rouge1", 0.0) < config.min_rouge1:
-        return False
-    return config.min_rouge2 is None or rt.get("rouge2", 0.0) >= config.min_rouge2
-
-
-def fractional_ranks(values: list[float]) -> list[float]:
-    """Ranks scaled to [0, 1], ties sharing their average rank."""
-    order = sorted(range(len(values)), key=values.__getitem__)
-    ranks = [0.0] * len(values)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            ranks[order[k]] = (i + j) / 2
-        i = j + 1
-    top = max(len(values) - 1, 1)
-    return [r / top for r in ranks]
-
-
-def spearman(a: list[float], b: list[float]) -> float | None:
-    if len(a) < 2:
-        return None
-    ra, rb = fractional_ranks(a), fractional_ranks(b)
-    ma, mb = sum(ra) / len(ra), sum(rb) / len(rb)
-    cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb))
-    var = math.sqrt(sum((x - ma) ** 2 for x in ra) * sum((y - mb) ** 2 for y in rb))
-    return cov / var if var else None
-
-
-def quantiles(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {}
-    ordered = sorted(values)
-
-    def at(q: float) -> float:  # linear interpolation, like numpy's default
-        pos = q * (len(ordered) - 1)
-        low = math.floor(pos)
-        high = min(low + 1, len(ordered) - 1)
-        return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
-
-    return {name: round(100 * at(q), 2) for name, q in
-            (("min", 0), ("p10", .1), ("p25", .25), ("p50", .5), ("p75", .75), ("p90", .9), ("max", 1))}
+def run_filter(config: FilterConfig, on_progress: Progress | None = None) -> FilterResult:
+    """Translate, back-translate, score, rank and write scored/kept/failures/report in `config.out`."""
+    started = time.monotonic()
+    _validate(config)
+    samples = read_samples(config.input, config.src, config.tgt)  # input errors before any request
+    _prepare_out(config.out)  # and an unusable --out too, not after hours of translation
+    translations = translate(samples, config, on_progress)
+    scored, failures = attach(samples, translations, config.round_trip)
+    tokenizer = config.tokenizer or tokenizer_for_language(config.src)
+    agreement = score(scored, config, tokenizer)
+    ranked = rank(scored, config.score)
+    eligible = [s for s in ranked if passes(s, config.score, config.min_score, config.min_rouge1, config.min_rouge2)]
+    kept = eligible[:config.keep]
+    report = make_report(config, translations, tokenizer, samples, ranked, eligible, kept, failures, agreement)
+    report.seconds = round(time.monotonic() - started, 2)
+    write_outputs(Path(config.out), ranked, kept, failures, report, [ranking_score(s, config.score) for s in ranked])
+    return FilterResult(report=report, scored=ranked, kept=kept)
 
 
 def _validate(config: FilterConfig) -> None:
@@ -164,6 +125,23 @@ def _validate(config: FilterConfig) -> None:
             raise ClsDataError(f"--{name.replace('_', '-')} is a fraction in [0, 1], got {value}")
 
 
+def read_samples(path: Path, src: str, tgt: str) -> list[CLSSample]:
+    """`Article` or `CLSSample` JSONL (told apart by `src_lang`) as CLSSamples; needs summaries."""
+    path = Path(path)
+    first = peek_first(path)
+    is_sample = first is not None and "src_lang" in first  # else read_jsonl reports the bad line
+    samples = []
+    for number, record in enumerate(read_jsonl(path, CLSSample if is_sample else Article), start=1):
+        sample = record if is_sample else CLSSample.from_article(record, tgt)
+        sample.src_lang, sample.tgt_lang = src, tgt
+        if not normalize(sample.summary):
+            raise ClsDataError(f"{path}: record {number} (id {sample.id}) has no summary")
+        samples.append(sample)
+    if not samples:
+        raise ClsDataError(f"{path}: no records")
+    return samples
+
+
 def _prepare_out(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -173,79 +151,82 @@ def _prepare_out(out: Path) -> None:
         raise ClsDataError(f"{out}: cannot write the outputs there (permission denied)")
 
 
-def run_filter(config: FilterConfig) -> FilterResult:
-    """Translate, back-translate, score, rank and write scored/kept/failures/report in `config.out`."""
-    from cls_data.filter.report import progress_bars, write_outputs
+def translate(samples: list[CLSSample], config: FilterConfig, on_progress: Progress | None) -> Translations:
+    """The forward pass over the distinct summaries and, for a round trip, the back pass over the
+    distinct translations (each normalised once); finished texts come from the cache."""
     from cls_data.translate import DEFAULT_CACHE, EngineConfig, TranslationCache, make_translator, translate_texts
 
-    started = time.monotonic()
-    _validate(config)
-    tokenizer = config.tokenizer or tokenizer_for_language(config.src)
-    samples = read_samples(config.input, config.src, config.tgt)  # input errors before any request
-    _prepare_out(config.out)  # and an unusable --out too, not after hours of translation
     translator = make_translator(config.translator, url=config.translator_url, model=config.model,
                                  timeout=config.timeout, batch_size=config.batch_size, max_chars=config.max_chars)
-    try:  # the backend's connections are released on every path out
+    try:  # the backend's connections and the cache are released on every path out
         src, tgt = translator.codes(config.src, config.tgt)
-        cache = TranslationCache(config.cache or DEFAULT_CACHE)
         engine = EngineConfig(concurrency=config.concurrency, rate=config.rate, max_retries=config.max_retries,
                               backoff_base=config.backoff_base, pack=config.pack)
-        keys = [normalize(s.summary) for s in samples]
-        passes_stats = {}
+        cache = TranslationCache(config.cache or DEFAULT_CACHE)
         try:
-            with progress_bars(config.progress) as bar:
-                forward, passes_stats["forward"] = translate_texts(
-                    keys, translator, src, tgt, cache, engine, bar(f"{src} → {tgt}", len(set(keys))))
-                back: dict[str, str] = {}
-                # Each distinct translation normalised once: the back pass's keys, looked up below.
-                mid_of = {key: normalize(text) for key, text in forward.items()}
-                if config.score != "xsim":
-                    mids = sorted(set(mid_of.values()))
-                    back, passes_stats["back"] = translate_texts(
-                        mids, translator, tgt, src, cache, engine, bar(f"{tgt} → {src}", len(mids)))
+            def run_pass(texts: list[str], a: str, b: str):
+                name, total = f"{a} → {b}", len(set(texts))
+                advance = (lambda n: on_progress(name, n, total)) if on_progress else None
+                if on_progress:
+                    on_progress(name, 0, total)
+                return translate_texts(texts, translator, a, b, cache, engine, advance)
+
+            passes = {}
+            keys = [normalize(s.summary) for s in samples]
+            forward, passes["forward"] = run_pass(keys, src, tgt)
+            mid_of = {key: normalize(text) for key, text in forward.items()}
+            back: dict[str, str] = {}
+            if config.round_trip:
+                back, passes["back"] = run_pass(sorted(set(mid_of.values())), tgt, src)
         finally:
             cache.close()
     finally:
         translator.close()
+    return Translations(translator.name, translator.model, src, tgt, keys, forward, mid_of, back, passes)
 
+
+def attach(samples: list[CLSSample], translations: Translations, round_trip: bool) -> tuple[list[CLSSample], list[dict]]:
+    """Samples with their translations (provenance too: the card names the backend from it), and
+    one failure record per sample a pass could not translate."""
     scored, failures = [], []
-    # Provenance travels with each record: the dataset card names the backend from it. Only a
-    # local model's name is worth publishing (LibreTranslate's "model" is its server's URL).
-    backend = f"hf ({translator.model})" if translator.name == "hf" else translator.name
-    for sample, key in zip(samples, keys):
-        if key not in forward:
-            failures.append({"id": sample.id, "stage": "forward", "text": key,
-                             "error": passes_stats["forward"].failures.get(key, "not translated")})
+    for sample, key in zip(samples, translations.keys):
+        if key not in translations.forward:
+            failures.append(_failure(sample, "forward", key, translations))
             continue
-        sample.cls_summary = forward[key]
-        sample.extra["translator"] = backend
-        if config.score != "xsim":
-            mid = mid_of[key]
-            if mid not in back:
-                failures.append({"id": sample.id, "stage": "back", "text": mid,
-                                 "error": passes_stats["back"].failures.get(mid, "not translated")})
+        sample.cls_summary = translations.forward[key]
+        sample.extra["translator"] = translations.backend
+        if round_trip:
+            mid = translations.mid_of[key]
+            if mid not in translations.back:
+                failures.append(_failure(sample, "back", mid, translations))
                 continue
-            sample.back_summary = back[mid]
+            sample.back_summary = translations.back[mid]
         scored.append(sample)
+    return scored, failures
 
-    agreement = None
-    if config.score != "xsim":
+
+def _failure(sample: CLSSample, stage: str, text: str, translations: Translations) -> dict:
+    return {"id": sample.id, "stage": stage, "text": text,
+            "error": translations.passes[stage].failures.get(text, "not translated")}
+
+
+def score(scored: list[CLSSample], config: FilterConfig, tokenizer: str) -> Agreement | None:
+    """Round-trip ROUGE (`rt_score`), xsim (`extra["xsim"]`) or both (`extra["rank_mean"]`)."""
+    if config.round_trip:
         score_roundtrip(scored, tokenizer, config.rank_by)
-    if config.score != "roundtrip":
-        from cls_data.filter.xsim import xsim_scores
+    if config.score == "roundtrip":
+        return None
+    from cls_data.filter.xsim import xsim_scores
 
-        sims = xsim_scores([s.summary for s in scored], [s.cls_summary for s in scored], config.encoder)
-        for sample, sim in zip(scored, sims):
-            sample.extra["xsim"] = sim
-        if config.score == "xsim":
-            for sample, sim in zip(scored, sims):
-                sample.rt_score = sim
-        else:
-            agreement = _combine(scored, config.keep)
+    sims = xsim_scores([s.summary for s in scored], [s.cls_summary for s in scored], config.encoder)
+    for sample, sim in zip(scored, sims):
+        sample.extra["xsim"] = sim
+    return combine(scored, config.keep) if config.score == "both" else None
 
-    ranked = rank(scored)
-    eligible = [s for s in ranked if passes(s, config)]
-    kept = eligible[:config.keep]
+
+def make_report(config: FilterConfig, translations: Translations, tokenizer: str, samples: list[CLSSample],
+                ranked: list[CLSSample], eligible: list[CLSSample], kept: list[CLSSample], failures: list[dict],
+                agreement: Agreement | None) -> FilterReport:
     notes = []
     if config.keep > len(eligible):
         notes.append(f"--keep {config.keep} but only {len(eligible)} samples were scored and passed the"
@@ -253,42 +234,19 @@ def run_filter(config: FilterConfig) -> FilterResult:
     if failures:
         notes.append(f"{len(failures)} samples could not be translated; they are listed in failures.jsonl"
                      " and were not scored (rerun to retry them: finished translations come from the cache)")
-    for note in notes:
-        warnings.warn(note, stacklevel=2)
-    report = {
-        "input": str(config.input), "translator": translator.name, "model": translator.model,
-        "languages": {"src": src, "tgt": tgt}, "score": config.score, "rank_by": config.rank_by,
-        "tokenizer": tokenizer, "scale": "scores x100",
-        "thresholds": {"min_score": config.min_score, "min_rouge1": config.min_rouge1, "min_rouge2": config.min_rouge2},
-        "counts": {"input": len(samples), "scored": len(scored), "failed": len(failures),
-                   "passed_thresholds": len(eligible), "kept": len(kept), "keep_requested": config.keep},
-        "failures": {"forward": sum(f["stage"] == "forward" for f in failures),
-                     "back": sum(f["stage"] == "back" for f in failures), "file": "failures.jsonl"},
-        "cutoff_score": round(100 * kept[-1].rt_score, 4) if kept else None,
-        "score_quantiles": quantiles([s.rt_score for s in scored]),
-        "kept_quantiles": quantiles([s.rt_score for s in kept]),
-        "translation": {name: stats.as_json() for name, stats in passes_stats.items()},
-        "requests_sent": sum(stats.requests for stats in passes_stats.values()),
-        "cache_hits": sum(stats.cache_hits for stats in passes_stats.values()),
-        "agreement": agreement,
-        "warnings": notes,
-        "seconds": round(time.monotonic() - started, 2),
-    }
-    write_outputs(Path(config.out), ranked, kept, failures, report, config)
-    return FilterResult(report=report, warnings=notes, scored=ranked, kept=kept)
-
-
-def _combine(scored: list[CLSSample], keep: int) -> dict:
-    """`both`: rank by the mean of the two fractional ranks (scale-free: ROUGE and cosine differ)."""
-    rt = [s.rt_score for s in scored]
-    sims = [s.extra["xsim"] for s in scored]
-    rt_ranks, sim_ranks = fractional_ranks(rt), fractional_ranks(sims)
-    top_rt = {s.id for s in rank(scored)[:keep]}
-    for sample, a, b in zip(scored, rt_ranks, sim_ranks):
-        sample.extra["rt_rouge"] = sample.rt_score
-        sample.rt_score = (a + b) / 2
-    by_sim = sorted(scored, key=lambda s: (-s.extra["xsim"], s.id))[:keep]
-    overlap = len(top_rt & {s.id for s in by_sim})
-    return {"combination": "mean of fractional ranks of round-trip ROUGE and xsim",
-            "top_k_overlap": overlap, "top_k_overlap_fraction": round(overlap / max(1, min(keep, len(scored))), 4),
-            "spearman": None if (rho := spearman(rt, sims)) is None else round(rho, 4)}
+    name, meaning = RANKING_SCORES[config.score]
+    values = [ranking_score(s, config.score) for s in ranked]
+    return FilterReport(
+        input=str(config.input), translator=translations.name, model=translations.model,
+        src=translations.src, tgt=translations.tgt, score=config.score, rank_by=config.rank_by,
+        ranking_score=name, ranking_score_meaning=meaning.format(rank_by=config.rank_by, encoder=config.encoder),
+        tokenizer=tokenizer, encoder=config.encoder,
+        thresholds={"min_score": config.min_score, "min_rouge1": config.min_rouge1, "min_rouge2": config.min_rouge2},
+        counts=FilterCounts(input=len(samples), scored=len(ranked), failed=len(failures),
+                            passed_thresholds=len(eligible), kept=len(kept), keep_requested=config.keep),
+        failures={stage: sum(f["stage"] == stage for f in failures) for stage in ("forward", "back")},
+        cutoff=ranking_score(kept[-1], config.score) if kept else None,
+        score_quantiles=quantiles(values),
+        kept_quantiles=quantiles([ranking_score(s, config.score) for s in kept]),
+        translation=translations.passes, agreement=agreement, notes=notes,
+    )

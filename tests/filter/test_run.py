@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -9,14 +10,15 @@ from rouge_score import rouge_scorer
 
 from cls_data.errors import ClsDataError
 from cls_data.records import CLSSample, read_jsonl, write_jsonl
-from cls_data.filter.run import FilterConfig, rank, run_filter, score_roundtrip, spearman
+from cls_data.filter.run import FilterConfig, run_filter
+from cls_data.filter.select import rank, score_roundtrip, spearman
 from cls_data.text import tokenize_vi
 from cls_data.translate import TranslationCache
 
 
 def config(tmp_path, articles_file, server, **overrides) -> FilterConfig:
     values = dict(input=articles_file, out=tmp_path / "out", keep=10, translator="libretranslate",
-                  translator_url=server.url, cache=tmp_path / "cache.sqlite", progress=False, backoff_base=0.01)
+                  translator_url=server.url, cache=tmp_path / "cache.sqlite", backoff_base=0.01)
     values.update(overrides)
     return FilterConfig(**values)
 
@@ -62,26 +64,29 @@ def test_filter_writes_best_first_files_and_a_report(tmp_path, articles_file, mt
     assert first.cls_summary and first.back_summary and set(first.rt_scores) == {"rouge1", "rouge2", "rougeL"}
     assert first.src_lang == "vi" and first.tgt_lang == "zh" and first.url.startswith("https://")
     assert first.extra["translator"] == "libretranslate"  # the dataset card names the backend from this
-    report = json.loads((out / "report.json").read_text())
-    assert report["counts"] == {"input": 40, "scored": 40, "failed": 0, "passed_thresholds": 40, "kept": 10,
-                                "keep_requested": 10}
-    assert report["cutoff_score"] == pytest.approx(100 * kept[-1].rt_score, abs=1e-3)
-    assert report["tokenizer"] == "vi" and report["requests_sent"] > 0
+    report = result.report
+    assert dataclasses.asdict(report.counts) == {"input": 40, "scored": 40, "failed": 0, "passed_thresholds": 40,
+                                                 "kept": 10, "keep_requested": 10}
+    assert report.cutoff == pytest.approx(kept[-1].rt_score) and report.ranking_score == "rt_score"
+    assert report.tokenizer == "vi" and report.requests_sent > 0
+    written = json.loads((out / "report.json").read_text())  # one scale: [0, 1], as in the library
+    assert written["cutoff"] == pytest.approx(report.cutoff) and 0 <= written["score_quantiles"]["max"] <= 1
+    assert written["counts"] == dataclasses.asdict(report.counts) and written["requests_sent"] == report.requests_sent
     assert (out / "report.png").read_bytes()[:4] == b"\x89PNG"
     assert (out / "failures.jsonl").read_text() == ""
-    assert result.warnings == []
+    assert result.notes == [] and written["notes"] == []
 
 
 def test_keep_more_than_available_keeps_everything_with_a_warning(tmp_path, articles_file, mt_server):
-    with pytest.warns(UserWarning, match="only 40 samples"):
-        result = run_filter(config(tmp_path, articles_file, mt_server, keep=100))
+    result = run_filter(config(tmp_path, articles_file, mt_server, keep=100))
     assert len(result.kept) == 40
-    assert "only 40" in json.loads((tmp_path / "out" / "report.json").read_text())["warnings"][0]
+    assert len(result.notes) == 1 and "only 40 samples" in result.notes[0]
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["notes"] == result.notes
 
 
 def test_rouge_thresholds_drop_samples_before_the_top_k(tmp_path, articles_file, mt_server):
-    with pytest.warns(UserWarning):
-        result = run_filter(config(tmp_path, articles_file, mt_server, keep=40, min_rouge1=0.7, min_rouge2=0.5))
+    result = run_filter(config(tmp_path, articles_file, mt_server, keep=40, min_rouge1=0.7, min_rouge2=0.5))
+    assert result.notes  # fewer than --keep passed
     assert result.kept and all(s.rt_scores["rouge1"] >= 0.7 and s.rt_scores["rouge2"] >= 0.5 for s in result.kept)
     failing = [s for s in result.scored if s.rt_scores["rouge1"] < 0.7 or s.rt_scores["rouge2"] < 0.5]
     assert failing and len(result.kept) == 40 - len(failing)

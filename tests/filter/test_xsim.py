@@ -38,16 +38,22 @@ def test_identical_texts_have_similarity_one_and_order_follows_the_pairs(tiny_en
 def test_filter_ranks_by_xsim_or_both_and_reports_agreement(score, tiny_encoder, tmp_path, articles_file, mt_server):
     result = run_filter(FilterConfig(input=articles_file, out=tmp_path / "out", keep=10,
                                      translator="libretranslate", translator_url=mt_server.url,
-                                     cache=tmp_path / "c.sqlite", progress=False, score=score, encoder=tiny_encoder))
-    report = json.loads((tmp_path / "out" / "report.json").read_text())
-    values = [s.rt_score for s in result.scored]
+                                     cache=tmp_path / "c.sqlite", score=score, encoder=tiny_encoder))
+    report = result.report
+    name = {"xsim": "xsim", "both": "rank_mean"}[score]
+    assert report.ranking_score == name and report.ranking_score_meaning
+    values = [s.extra[name] for s in result.scored]
     assert values == sorted(values, reverse=True) and len(result.kept) == 10
     assert all("xsim" in s.extra for s in result.scored)
+    assert report.cutoff == result.kept[-1].extra[name]
     if score == "xsim":
-        assert all(s.back_summary is None for s in result.scored)
-        assert "back" not in report["translation"] and report["agreement"] is None
+        assert all(s.back_summary is None and s.rt_score is None for s in result.scored)  # no round trip
+        assert "back" not in report.translation and report.agreement is None
         assert values[0] == max(s.extra["xsim"] for s in result.scored)
     else:
-        agreement = report["agreement"]
-        assert 0 <= agreement["top_k_overlap"] <= 10 and -1 <= agreement["spearman"] <= 1
+        assert all(s.rt_score is not None for s in result.scored)  # rt_score stays round-trip ROUGE
+        agreement = report.agreement
+        assert 0 <= agreement.top_k_overlap <= 10 and -1 <= agreement.spearman <= 1
         assert all(0 <= v <= 1 for v in values)
+    written = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert written["ranking_score"] == name and (written["agreement"] is None) == (score == "xsim")

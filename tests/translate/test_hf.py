@@ -61,12 +61,11 @@ def test_batches_of_texts_are_translated_and_cached(tiny_nllb, tmp_path):
 
 def test_filter_runs_end_to_end_with_the_local_model(tiny_nllb, tmp_path, articles_file):
     result = run_filter(FilterConfig(input=articles_file, out=tmp_path / "out", keep=5, translator="hf",
-                                     model=str(tiny_nllb), batch_size=8, cache=tmp_path / "c.sqlite",
-                                     progress=False))
-    counts = result.report["counts"]
-    assert counts["scored"] > 0 and counts["scored"] + counts["failed"] == 40
-    assert result.report["languages"] == {"src": "vie_Latn", "tgt": "zho_Hans"}
-    assert result.report["translation"]["forward"]["requests"] == 5
+                                     model=str(tiny_nllb), batch_size=8, cache=tmp_path / "c.sqlite"))
+    counts = result.report.counts
+    assert counts.scored > 0 and counts.scored + counts.failed == 40
+    assert (result.report.src, result.report.tgt) == ("vie_Latn", "zho_Hans")
+    assert result.report.translation["forward"].requests == 5
 
 
 def test_cli_filter_with_the_hf_backend_and_a_rerun_from_the_cache(tiny_nllb, tmp_path, articles_file):
