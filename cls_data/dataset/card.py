@@ -5,10 +5,10 @@ from __future__ import annotations
 from importlib import resources
 
 from cls_data import __version__
+from cls_data.text import language_name
 
 # modelcards/ installs as the package cls_data.modelcards, so wheels carry the template too.
 TEMPLATE = resources.files("cls_data.modelcards") / "dataset_card.md"
-LANGUAGE_NAMES = {"vi": "Vietnamese", "zh": "Chinese", "en": "English"}
 ROW_LABELS = {"text": "source document", "summary": "source summary", "cls_summary": "target summary"}
 
 NCLS_BIB = """@inproceedings{zhu-etal-2019-ncls,
@@ -115,8 +115,8 @@ def render_card(info: dict, stats: dict, split_files: dict[str, str], split_rows
         template_path=str(TEMPLATE),
         summary=info["summary"],
         id_note=info["id_note"],
-        src_name=LANGUAGE_NAMES.get(src, src),
-        tgt_name=LANGUAGE_NAMES.get(tgt, tgt),
+        src_name=language_name(src),
+        tgt_name=language_name(tgt),
         has_url=info["has_url"],
         ids_only=info["ids_only"],
         kind=kind,

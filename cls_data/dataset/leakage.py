@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cls_data.text import get_tokenizer, tokenizer_for_language
+from cls_data.text import get_tokenizer, is_chinese, tokenizer_for_language
 
 PAIRS = (("train", "validation"), ("train", "test"), ("validation", "test"))
 MAX_POSTING = 200  # a shingle shared by more documents is boilerplate, not evidence of a duplicate
@@ -58,7 +58,7 @@ def shingles(text: str, lang: str, n: int, sample: int = 1) -> set[tuple[str, ..
 
 
 def _ngram_size(lang: str, field: str) -> int:
-    chars = lang.lower().startswith("zh")  # one token per Han character: longer n-grams
+    chars = is_chinese(lang)  # one token per Han character: longer n-grams
     if field == "text":
         return 10 if chars else 6
     return 6 if chars else 4

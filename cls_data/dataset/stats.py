@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cls_data.errors import ClsDataError
 from cls_data.records import CLSSample, read_jsonl
-from cls_data.text import count_chars, count_words
+from cls_data.text import count_chars, count_words, han_count, is_chinese
 
 FIELDS = ("text", "summary", "cls_summary")
 SPLIT_ORDER = ("train", "train_1000", "train_3000", "train_5000", "validation", "valid", "test")
@@ -35,7 +35,7 @@ class FieldStats:
 
 
 def unit_for_language(lang: str) -> str:
-    return "avg_chars" if lang.lower().startswith("zh") else "avg_words"
+    return "avg_chars" if is_chinese(lang) else "avg_words"
 
 
 def split_stats(rows: Iterable[Mapping[str, object]], languages: Mapping[str, str]) -> dict:
@@ -62,8 +62,7 @@ def _split_order(name: str) -> tuple[int, str]:
 def _looks_chinese(values: Iterable[str]) -> bool:
     """Fallback when no language is recorded: mostly Han characters means Chinese."""
     sample = "".join(v for v, _ in zip(values, range(50)) if isinstance(v, str))
-    han = sum(1 for ch in sample if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
-    return han > 0.3 * max(len(sample.replace(" ", "")), 1)
+    return han_count(sample) > 0.3 * max(len(sample.replace(" ", "")), 1)
 
 
 def _jsonl_split(path: Path) -> tuple[str, dict]:
