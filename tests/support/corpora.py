@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cls_data.records import CLSSample, stable_id, write_jsonl
+from cls_data.records import CLSSample, stable_id
 
 VI_SYLLABLES = (
     "người dân thành phố hà nội việt nam chính phủ kinh tế xã hội giáo dục bệnh viện học sinh công an "
