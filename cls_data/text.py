@@ -21,7 +21,9 @@ Tokenizer = Callable[[str], list[str]]
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han characters: one zh token each
 EAST_ASIAN = CJK + "\u3040-\u30ff\uac00-\ud7af"  # Han, kana and Hangul: no Vietnamese text is written in them
+UNSPACED = CJK + "\u3000-\u303f\uff00-\uffef"  # Han and CJK/fullwidth punctuation: written without spaces
 LANGUAGE_NAMES = {"vi": "Vietnamese", "zh": "Chinese", "en": "English"}
+_UNSPACED = re.compile(f"[{UNSPACED}]")
 _HAN = re.compile(f"[{CJK}]")
 _EAST_ASIAN = re.compile(f"[{EAST_ASIAN}]")
 _VI_TOKEN = re.compile(r"\w+")
@@ -54,6 +56,20 @@ def han_count(text: str) -> int:
 def east_asian_count(text: str) -> int:
     """Characters of Han, kana or Hangul in `text`."""
     return len(_EAST_ASIAN.findall(text))
+
+
+def join_wrapped(lines: list[str]) -> str:
+    """The lines of one wrapped paragraph as one line: joined by a space, except where the break
+    falls between two Chinese characters (or CJK punctuation), which a space would split."""
+    parts = [line.strip() for line in lines if line.strip()]
+    if not parts:
+        return ""
+    joined = [parts[0]]
+    for line in parts[1:]:
+        if not (_UNSPACED.match(joined[-1][-1]) and _UNSPACED.match(line[0])):
+            joined.append(" ")
+        joined.append(line)
+    return "".join(joined)
 
 
 def nfc(text: str) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from cls_data import __version__
 from cls_data.dataset import sources
+from cls_data.dataset.kinds import DatasetKind, get_kind
 from cls_data.dataset.dedup import DROP_REASONS, DedupKey, Deduplicator
 from cls_data.dataset.leakage import Leak, find_leaks
 from cls_data.dataset.ncls import ParseReport
@@ -28,13 +29,12 @@ from cls_data.dataset.stats import split_stats
 from cls_data.errors import ClsDataError
 from cls_data.records import CLSSample
 
-DATASETS = {"vi2zh": ("Vi2ZhLow", "vi", "zh"), "en2zh": ("En2ZhLow", "en", "zh"), "zh2en": ("Zh2EnLow", "zh", "en")}
 POOL_ORDER = ("test", "valid", "train", "all")  # on a duplicate, evaluation pools keep their copy
 
 
 @dataclass
 class BuildConfig:
-    kind: str  # vi2zh | en2zh | zh2en
+    kind: str  # a registered DatasetKind name: vi2zh | en2zh | zh2en
     inputs: list[Path]
     out: Path
     seed: int = 0
@@ -48,10 +48,15 @@ class BuildConfig:
     ids_manifest: Path | None = None  # rebuild exactly the splits of an ids.json
     repo_id: str | None = None  # the Hub repo the folder is meant for (shown in the card)
     translator: str | None = None  # vi2zh: the MT backend, when the records do not say
+    tags: dict[str, str] = field(default_factory=dict)  # extra summary tag names: {"en": NAME, "zh": NAME}
+
+    @property
+    def spec(self) -> DatasetKind:
+        return get_kind(self.kind)
 
     @property
     def name(self) -> str:
-        return DATASETS[self.kind][0]
+        return self.spec.dataset
 
 
 @dataclass
@@ -62,29 +67,33 @@ class BuildResult:
     split_rows: dict[str, int]
     dropped: Counter
     parse: ParseReport
-    unmatched: dict[str, int]
     leaks: list[Leak]
     ids_only: bool
+    notes: list[str] = field(default_factory=list)  # what the user should know
+
+    @property
+    def unmatched(self) -> dict[str, int]:
+        return self.parse.unmatched
 
     @property
     def leak_by_field(self) -> Counter:
         return Counter(f"{leak.field} {leak.other_split}/{leak.split}" for leak in self.leaks)
 
 
-def _stream(config: BuildConfig, report: ParseReport, unmatched: dict[str, int]) -> Iterator[tuple[str, CLSSample]]:
-    _, src, tgt = DATASETS[config.kind]
-    for pool, sample in sources.read_pools(config.kind, config.inputs, config.lcsts, report, unmatched):
-        if (sample.src_lang, sample.tgt_lang) != (src, tgt):
+def _stream(config: BuildConfig, report: ParseReport) -> Iterator[tuple[str, CLSSample]]:
+    kind = config.spec
+    for pool, sample in sources.read_pools(kind, config.inputs, config.lcsts, report, config.tags):
+        if (sample.src_lang, sample.tgt_lang) != (kind.src, kind.tgt):
             raise ClsDataError(
-                f"record {sample.id}: {sample.src_lang}->{sample.tgt_lang}, but `build {config.kind}` needs {src}->{tgt}"
+                f"record {sample.id}: {sample.src_lang}->{sample.tgt_lang}, but `build {kind.name}` needs {kind.src}->{kind.tgt}"
             )
         yield pool, sample
 
 
-def _dedup(config: BuildConfig, report: ParseReport, unmatched: dict[str, int]) -> tuple[dict[str, list[str]], Counter, int]:
+def _dedup(config: BuildConfig, report: ParseReport) -> tuple[dict[str, list[str]], Counter, int]:
     """Ids per pool after deduplication (pass 1: only fingerprints are held)."""
     by_pool: dict[str, list[DedupKey]] = {}
-    for pool, sample in _stream(config, report, unmatched):
+    for pool, sample in _stream(config, report):
         by_pool.setdefault(pool, []).append(DedupKey.of(sample))
     if not by_pool:
         raise ClsDataError(f"no samples read from {', '.join(map(str, config.inputs))}")
@@ -102,13 +111,13 @@ def _dedup(config: BuildConfig, report: ParseReport, unmatched: dict[str, int]) 
 
 
 def _fetch(
-    config: BuildConfig, ids: dict[str, list[str]], report: ParseReport, unmatched: dict[str, int]
+    config: BuildConfig, ids: dict[str, list[str]], report: ParseReport
 ) -> tuple[dict[str, CLSSample], int]:
     """The samples of the chosen ids (pass 2 over the input), and how many samples were read."""
     wanted = {i for split in ("train", "validation", "test") for i in ids[split]}
     chosen: dict[str, CLSSample] = {}
     read = 0
-    for _, sample in _stream(config, report, unmatched):
+    for _, sample in _stream(config, report):
         read += 1
         if sample.id in wanted and sample.id not in chosen:
             chosen[sample.id] = sample
@@ -136,31 +145,33 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def build_dataset(config: BuildConfig, progress: Callable[[str], None] = lambda message: None) -> BuildResult:
+def build_dataset(config: BuildConfig, on_progress: Callable[[str], None] | None = None) -> BuildResult:
     """Build `config.out/<Name>/`; raises ClsDataError (and writes nothing) on bad or too little input.
 
-    `progress` hears one line per phase: reading a full NCLS train file takes minutes.
+    `on_progress` hears one line per phase: reading a full NCLS train file takes minutes.
     """
-    name, src, tgt = DATASETS[config.kind]
+    progress = on_progress or (lambda message: None)
+    kind = config.spec
+    name, src = kind.dataset, kind.src
     target = config.out / name
     if target.exists() and not (target / "build_info.json").exists():
         raise ClsDataError(f"{target} exists and is not a folder built by cls-data; move it away or choose another --out")
-    report, unmatched = ParseReport(), {}
+    report = ParseReport()
     if config.ids_manifest:  # one pass: the manifest already says which ids go where
         config, ids = _from_manifest(config)
         progress(f"reading the samples listed in {config.ids_manifest}")
-        chosen, read = _fetch(config, ids, report, unmatched)
+        chosen, read = _fetch(config, ids, report)
         dropped: Counter = Counter()
     else:
         progress("reading and deduplicating the input")
-        pools, dropped, read = _dedup(config, report, unmatched)
+        pools, dropped, read = _dedup(config, report)
         check_enough(pools, config.sizes, sum(dropped.values()))
         if "all" in pools:
             ids = split_one_pool(pools["all"], config.sizes, config.seed)
         else:
             ids = sample_pools(pools, config.sizes, config.seed)
         progress(f"reading the texts of the {config.sizes.total:,} sampled ids")
-        chosen, _ = _fetch(config, ids, ParseReport(), {})  # pass 1 already counted the problems
+        chosen, _ = _fetch(config, ids, ParseReport())  # pass 1 already counted the problems
     with_url = any(s.url for s in chosen.values())
     splits = {split: [_row(chosen[i], with_url) for i in split_ids] for split, split_ids in ids.items()}
     progress("checking near-duplicates across splits")
@@ -171,11 +182,21 @@ def build_dataset(config: BuildConfig, progress: Callable[[str], None] = lambda 
             f"--strict: {len(leaks)} near-duplicate pair(s) across splits, e.g. {first.field} of {first.split} "
             f"{first.id} ~ {first.other_split} {first.other_id} ({first.overlap:.0%} shared n-grams); nothing written"
         )
-    result = BuildResult(target, name, read, {s: len(v) for s, v in splits.items()}, dropped, report, unmatched, leaks, config.ids_only)
+    result = BuildResult(target, name, read, {s: len(v) for s, v in splits.items()}, dropped, report, leaks,
+                         config.ids_only, _notes(report))
     progress(f"writing {target}")
     info = _build_info(config, result, list(chosen.values()), with_url)
     _write_folder(target, splits, info, config, with_url)
     return result
+
+
+def _notes(report: ParseReport) -> list[str]:
+    agreement = report.join_agreement
+    if agreement is None or agreement >= 0.9:
+        return []
+    return [f"only {report.join_agreed:,} of {report.join_checked:,} LCSTS summaries ({agreement:.0%}) agree with the "
+            "NCLS Chinese summary of the same id; the others were not joined. If the Chinese section of your "
+            "ZH2ENSUM files is not the original LCSTS summary, name the right one with --tags zh=NAME"]
 
 
 def _from_manifest(config: BuildConfig) -> tuple[BuildConfig, dict[str, list[str]]]:
@@ -197,13 +218,13 @@ def _from_manifest(config: BuildConfig) -> tuple[BuildConfig, dict[str, list[str
 def _build_info(config: BuildConfig, result: BuildResult, samples: list[CLSSample], with_url: bool) -> dict:
     from cls_data.dataset import provenance
 
-    name, src, tgt = DATASETS[config.kind]
-    inputs = [*sources.expand_inputs(config.kind, config.inputs), *config.lcsts]
+    kind = config.spec
+    inputs = [*sources.expand_inputs(kind, config.inputs), *config.lcsts]
     return {
-        "name": name,
-        "kind": config.kind,
-        "src_lang": src,
-        "tgt_lang": tgt,
+        "name": kind.dataset,
+        "kind": kind.name,
+        "src_lang": kind.src,
+        "tgt_lang": kind.tgt,
         "seed": config.seed,
         "sizes": config.sizes.describe(),
         "splits": result.split_rows,
@@ -221,6 +242,10 @@ def _build_info(config: BuildConfig, result: BuildResult, samples: list[CLSSampl
         "malformed_blocks": result.parse.malformed,
         "malformed_examples": result.parse.problems,
         "unmatched": result.unmatched,
+        "lcsts_join": {"checked": result.parse.join_checked, "agreed": result.parse.join_agreed,
+                       "agreement": result.parse.join_agreement},
+        "tags": config.tags,
+        "notes": result.notes,
         "leakage": {
             "threshold": config.leak_threshold,
             "count": len(result.leaks),

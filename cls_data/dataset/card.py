@@ -5,51 +5,12 @@ from __future__ import annotations
 from importlib import resources
 
 from cls_data import __version__
+from cls_data.dataset.kinds import get_kind
 from cls_data.text import language_name
 
 # modelcards/ installs as the package cls_data.modelcards, so wheels carry the template too.
 TEMPLATE = resources.files("cls_data.modelcards") / "dataset_card.md"
 ROW_LABELS = {"text": "source document", "summary": "source summary", "cls_summary": "target summary"}
-
-NCLS_BIB = """@inproceedings{zhu-etal-2019-ncls,
-  title = "{NCLS}: Neural Cross-Lingual Summarization",
-  author = "Zhu, Junnan and Wang, Qian and Wang, Yining and Zhou, Yu and Zhang, Jiajun and Wang, Shaonan and Zong, Chengqing",
-  booktitle = "Proceedings of EMNLP-IJCNLP 2019",
-  year = "2019",
-  pages = "3054--3064"
-}"""
-LCSTS_BIB = """@inproceedings{hu-etal-2015-lcsts,
-  title = "{LCSTS}: A Large Scale {C}hinese Short Text Summarization Dataset",
-  author = "Hu, Baotian and Chen, Qingcai and Zhu, Fangze",
-  booktitle = "Proceedings of EMNLP 2015",
-  year = "2015",
-  pages = "1967--1972"
-}"""
-
-NCLS_LICENCE = (
-    "Derived from the NCLS corpus (Zhu et al., 2019), whose release is for research use and forbids "
-    "redistribution. **Do not publish this folder with its text.** Share the ids manifest "
-    "(`ids.json`; `--ids-only` builds a folder with no text) instead: anyone holding the NCLS release "
-    "rebuilds the same splits with `cls-data build ... --ids ids.json`."
-)
-LIMITATIONS = {
-    "vi2zh": (
-        "- The Chinese summaries are machine translations of the Vietnamese leads, kept because their "
-        "round trip back to Vietnamese scored well; round-trip agreement does not prove a faithful "
-        "translation, and the references carry translationese.\n"
-        "- Selecting the best-scoring round trips favours short, formulaic leads that translate easily.\n"
-        "- The summaries are the publishers' leads (sapo), not abstracts written for the task; news "
-        "topics and dates follow what the sites published when crawled."
-    ),
-    "ncls": (
-        "- The target summaries are machine translations (filtered by round-trip ROUGE in NCLS); only "
-        "the NCLS test references were corrected by people, and they are used where present.\n"
-        "- Machine-translated references carry translationese, and scores on them overrate models that "
-        "imitate the translation system.\n"
-        "- This is a small random sample of NCLS for the low-resource setting; it is not the full corpus."
-    ),
-}
-
 
 def size_category(rows: int) -> str:
     for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
@@ -134,7 +95,7 @@ def render_card(info: dict, stats: dict, split_files: dict[str, str], split_rows
         stats_splits=stats_splits,
         stats_rows=stats_rows,
         licence_text=info["licence_text"],
-        limitations=LIMITATIONS["vi2zh" if kind == "vi2zh" else "ncls"],
+        limitations=get_kind(kind).limitations,
         citation=info["citation"],
     )
     return str(card)

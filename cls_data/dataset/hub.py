@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cls_data.dataset.kinds import get_kind
 from cls_data.errors import ClsDataError
 
 REFUSAL = (
@@ -14,20 +15,20 @@ REFUSAL = (
 )
 
 
-def check_push_allowed(ncls_derived: bool, ids_only: bool, private: bool, override: bool) -> None:
-    """Raise unless the push is private, carries no text, is not NCLS-derived, or is explicitly overridden."""
-    if ncls_derived and not ids_only and not private and not override:
+def check_push_allowed(kind: str, ids_only: bool, private: bool, override: bool) -> None:
+    """Raise unless the push is private, carries no text, is of a redistributable kind, or is explicitly overridden."""
+    if not get_kind(kind).redistributable and not ids_only and not private and not override:
         raise ClsDataError(REFUSAL)
 
 
-def folder_facts(folder: Path) -> tuple[bool, bool]:
-    """(NCLS-derived, carries text) for a built folder, from its build_info.json and data/."""
+def folder_facts(folder: Path) -> tuple[str, bool]:
+    """(dataset kind, carries text) for a built folder, from its build_info.json and data/."""
     info_path = folder / "build_info.json"
     if not info_path.exists():
         raise ClsDataError(f"{folder}: no build_info.json; push only folders made by `cls-data build`")
     info = json.loads(info_path.read_text(encoding="utf-8"))
     has_text = any((folder / "data").glob("*.parquet"))
-    return not info.get("redistributable", False), has_text
+    return info["kind"], has_text
 
 
 def push_folder(
@@ -39,8 +40,8 @@ def push_folder(
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
-    ncls_derived, has_text = folder_facts(folder)
-    check_push_allowed(ncls_derived, not has_text, private, allow_public_ncls)
+    kind, has_text = folder_facts(folder)
+    check_push_allowed(kind, not has_text, private, allow_public_ncls)
     api = HfApi(endpoint=endpoint, token=token)
     try:
         repo = api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)

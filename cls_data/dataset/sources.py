@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from cls_data.dataset.ncls import NCLS_SPLITS, ParseReport, read_en2zh, read_zh2en
+from cls_data.dataset.kinds import DatasetKind
+from cls_data.dataset.ncls import NCLS_SPLITS, ParseReport
 from cls_data.errors import ClsDataError
 from cls_data.records import CLSSample, peek_first, read_jsonl
 
-NCLS_PREFIX = {"en2zh": "EN2ZHSUM", "zh2en": "ZH2ENSUM"}
 JSONL_SUFFIXES = (".jsonl", ".json")
 
 
@@ -17,12 +17,12 @@ def _is_jsonl(path: Path) -> bool:
     return path.suffix.lower() in JSONL_SUFFIXES
 
 
-def expand_inputs(kind: str, inputs: list[Path]) -> list[Path]:
-    """Files to read: folders give their NCLS release files (e.g. EN2ZHSUM_*.txt) or JSONL files."""
+def expand_inputs(kind: DatasetKind, inputs: list[Path]) -> list[Path]:
+    """Files to read: folders give their release files (e.g. EN2ZHSUM_*.txt) or JSONL files."""
     files: list[Path] = []
     for path in inputs:
         if path.is_dir():
-            patterns = [f"{NCLS_PREFIX[kind]}_*.txt", "*.jsonl"] if kind in NCLS_PREFIX else ["*.jsonl"]
+            patterns = [f"{kind.release}_*.txt", "*.jsonl"] if kind.release else ["*.jsonl"]
             found = sorted(p for p in path.iterdir() if p.is_file() and any(p.match(pat) for pat in patterns))
             if not found:
                 raise ClsDataError(f"{path}: no {' or '.join(patterns)} files in this folder")
@@ -42,26 +42,21 @@ def _jsonl_pool(path: Path) -> str:
 
 
 def read_pools(
-    kind: str, inputs: list[Path], lcsts: list[Path], report: ParseReport, unmatched: dict[str, int]
+    kind: DatasetKind, inputs: list[Path], lcsts: list[Path], report: ParseReport, tags: dict[str, str] | None = None
 ) -> Iterator[tuple[str, CLSSample]]:
     """(pool, sample) for every readable sample of the inputs, in a fixed order."""
     files = expand_inputs(kind, inputs)
     jsonl = [p for p in files if _is_jsonl(p)]
-    ncls = [p for p in files if not _is_jsonl(p)]
-    if ncls and kind == "vi2zh":
-        raise ClsDataError(f"{ncls[0]}: `build vi2zh` reads the filter's CLSSample JSONL (kept.jsonl)")
+    release = [p for p in files if not _is_jsonl(p)]
+    if release and kind.reader is None:
+        raise ClsDataError(f"{release[0]}: `build {kind.name}` reads the filter's CLSSample JSONL (kept.jsonl)")
     for path in jsonl:
-        pool = "all" if kind == "vi2zh" else _jsonl_pool(path)
+        pool = _jsonl_pool(path) if kind.release else "all"
         _refuse_untranslated(path)
         for sample in read_jsonl(path, CLSSample):
             yield pool, sample
-    if kind == "en2zh":
-        for path in ncls:
-            for sample in read_en2zh(path, report):
-                yield sample.id.split("-")[1], sample
-    elif kind == "zh2en" and ncls:
-        for sample in read_zh2en(ncls, lcsts, report, unmatched):
-            yield sample.id.split("-")[1], sample
+    if release:
+        yield from kind.read()(release, lcsts, report, tags)
 
 
 def _refuse_untranslated(path: Path) -> None:

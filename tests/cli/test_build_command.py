@@ -59,3 +59,18 @@ def test_public_push_of_ncls_text_is_refused_before_building(tmp_path, gen):
 def test_bad_sizes_option_is_one_error_line(tmp_path, gen, kept_jsonl):
     done = gen.run_cli("build", "vi2zh", str(kept_jsonl), "--out", str(tmp_path / "out"), "--sizes", "train=10,subsets=20")
     assert done.returncode == 2 and done.stderr.startswith("error: --sizes") and done.stderr.strip().count("\n") == 0
+
+
+def test_ncls_files_naming_their_summaries_otherwise_build_with_tags(tmp_path, gen):
+    folder = gen.write_en2zh(tmp_path / "ncls")
+    for path in folder.glob("*.txt"):
+        path.write_text(path.read_text(encoding="utf-8").replace("EN-REF", "ENGLISH").replace("ZH-REF", "CHINESE"),
+                        encoding="utf-8")
+    args = ["build", "en2zh", str(folder), "--out", str(tmp_path / "out"), "--sizes", gen.SMALL]
+    failed = gen.run_cli(*args)
+    message = " ".join(failed.stderr.split())
+    assert failed.returncode != 0 and "error: " in message and "Traceback" not in message
+    assert "<ENGLISH-1>" in message and "--tags en=NAME,zh=NAME" in message
+    built = gen.run_cli(*args, "--tags", "en=ENGLISH,zh=CHINESE")
+    assert built.returncode == 0, built.stderr
+    assert (tmp_path / "out" / "En2ZhLow" / "README.md").exists()

@@ -141,7 +141,7 @@ def test_ncls_derived_clssample_jsonl_split_files_are_accepted(tmp_path, gen):
     folder = gen.write_en2zh(tmp_path / "ncls")
     jsonl = tmp_path / "jsonl"
     for split in ("train", "valid", "test"):
-        write_jsonl(jsonl / f"en2zh_{split}.jsonl", read_en2zh(folder / f"EN2ZHSUM_{split}.txt", ParseReport()))
+        write_jsonl(jsonl / f"en2zh_{split}.jsonl", (s for _, s in read_en2zh([folder / f"EN2ZHSUM_{split}.txt"], [], ParseReport())))
     from_jsonl = build_dataset(BuildConfig("en2zh", sorted(jsonl.iterdir()), tmp_path / "a", sizes=SIZES))
     from_txt = build_dataset(BuildConfig("en2zh", [folder], tmp_path / "b", sizes=SIZES))
     assert _read(from_jsonl.folder) == _read(from_txt.folder)
@@ -205,7 +205,8 @@ def test_a_test_article_repeated_in_ncls_train_keeps_its_test_copy(tmp_path, gen
     from cls_data.dataset.ncls import ParseReport, read_en2zh
 
     folder = gen.write_en2zh(tmp_path / "ncls")
-    pools = {split: list(read_en2zh(folder / f"EN2ZHSUM_{split}.txt", ParseReport())) for split in ("train", "valid", "test")}
+    pools = {split: [s for _, s in read_en2zh([folder / f"EN2ZHSUM_{split}.txt"], [], ParseReport())]
+             for split in ("train", "valid", "test")}
     repeated = pools["test"][4]
     pools["train"].append(dataclasses.replace(repeated, id="en2zhsum-train-777"))
     for split, samples in pools.items():
