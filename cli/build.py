@@ -18,12 +18,13 @@ from cls_data.dataset.kinds import KINDS  # light: the specs, no reader
 # Choices come from the kind registry, so a new kind needs no edit here.
 Kind = enum.Enum("Kind", {name: name for name in KINDS}, type=str)
 KINDS_HELP = ", ".join(f"{k.name} ({k.help})" for k in KINDS.values())
+NAMES = ", ".join(k.dataset for k in KINDS.values())
 
 
 def build(
     kind: Annotated[Kind, typer.Argument(help=KINDS_HELP)],
     inputs: Annotated[list[Path], typer.Argument(help="kept.jsonl; or NCLS files / the folder holding them; CLSSample JSONL also works.")],
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder that receives <Name>/ (Vi2ZhLow, En2ZhLow, Zh2EnLow).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help=f"Folder that receives <Name>/ ({NAMES}).")],
     seed: Annotated[int, typer.Option(help="Sampling seed; same input and seed give the same splits anywhere.")] = 0,
     sizes: Annotated[str, typer.Option(help="Split sizes and nested train subsets.")] = "train=5000,validation=3000,test=3000,subsets=1000+3000",
     lcsts: Annotated[Optional[list[Path]], typer.Option("--lcsts", help="LCSTS PART_I.txt (zh2en: the Chinese articles, joined by id). Repeatable.")] = None,

@@ -69,12 +69,11 @@ class DatasetKind:
     limitations: str
     citation: str
     source_datasets: tuple[str, ...] = ("original",)
-    provenance: str = ""  # static source description; vi2zh's is drawn from its records
+    provenance: str = ""  # where the data comes from; empty: drawn from the records (sites, dates, backend)
     licence_text: str = ""
     license_name: str | None = None  # the Hub's name for a licence "other"
     release: str | None = None  # the release file prefix its reader takes (EN2ZHSUM_*.txt)
     reader: str | None = None  # "module:function" reading release files into (pool, CLSSample)
-    needs_lcsts: bool = False
 
     def read(self) -> Callable:
         """The release-file reader, imported on first use."""
@@ -136,5 +135,5 @@ register_kind(DatasetKind(
     "(Hu et al., 2015), joined by document id, with English summaries machine-translated and filtered by round-trip ROUGE.\n"
     + NCLS_TEST_REFS,
     licence_text=NCLS_LICENCE, license_name="ncls-research-only",
-    release="ZH2ENSUM", reader="cls_data.dataset.ncls:read_zh2en", needs_lcsts=True,
+    release="ZH2ENSUM", reader="cls_data.dataset.ncls:read_zh2en",
 ))

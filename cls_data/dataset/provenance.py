@@ -15,8 +15,8 @@ def _range(values: list[str]) -> str | None:
     return f"{values[0]} to {values[-1]}" if values else None
 
 
-def _vi2zh(samples: list[CLSSample], translator: str | None) -> str:
-    """Where the Vi2ZhLow records came from, as their own fields tell it."""
+def from_records(samples: list[CLSSample], translator: str | None) -> str:
+    """Where crawled and filtered records (Vi2ZhLow) came from, as their own fields tell it."""
     sites = Counter(s.site or "unknown" for s in samples)
     site_list = ", ".join(f"{site} ({n:,})" for site, n in sites.most_common())
     published, crawled = _range([s.published for s in samples]), _range([s.crawled_at for s in samples])
@@ -38,11 +38,11 @@ def _vi2zh(samples: list[CLSSample], translator: str | None) -> str:
 
 
 def describe(config, samples: list[CLSSample]) -> dict:
-    """The card's facts for a build: the kind's spec, plus what the records say (vi2zh)."""
+    """The card's facts for a build: the kind's spec, plus what the records say where the spec does not."""
     kind = get_kind(config.kind)
     facts = {
         "summary": kind.summary, "id_note": kind.id_note, "sampling": kind.sampling,
-        "provenance": _vi2zh(samples, config.translator) if kind.name == "vi2zh" else kind.provenance,
+        "provenance": kind.provenance or from_records(samples, config.translator),
         "source_datasets": list(kind.source_datasets), "redistributable": kind.redistributable,
         "licence_text": kind.licence_text, "citation": kind.citation,
         # NCLS-derived data is never under an open licence, whatever --license says.

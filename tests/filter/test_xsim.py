@@ -8,23 +8,12 @@ import pytest
 
 from cls_data.filter.run import FilterConfig, run_filter
 from cls_data.filter.xsim import xsim_scores
+from tests.support.filter_models import build_tiny_encoder
 
 
 @pytest.fixture(scope="module")
 def tiny_encoder(tmp_path_factory):
-    import torch
-    from transformers import BertConfig, BertModel, BertTokenizer
-
-    path = tmp_path_factory.mktemp("tiny-bert")
-    letters = sorted(set("abcdefghijklmnopqrstuvwxyzàáảãạăâđêôơườìíọộệ.") | {"##" + c for c in "abcdefghijklmnopqrstuvwxyz"})
-    (path / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *letters]) + "\n")
-    tokenizer = BertTokenizer(str(path / "vocab.txt"), do_lower_case=True, strip_accents=False)
-    torch.manual_seed(0)
-    model = BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1,
-                                 num_attention_heads=2, intermediate_size=32, max_position_embeddings=256))
-    model.save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return str(path)
+    return str(build_tiny_encoder(tmp_path_factory.mktemp("tiny-bert")))
 
 
 def test_identical_texts_have_similarity_one_and_order_follows_the_pairs(tiny_encoder):

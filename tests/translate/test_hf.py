@@ -1,4 +1,4 @@
-"""The local-model backend with a tiny random NLLB-style model built here (no download)."""
+"""The local-model backend with a tiny random NLLB-style model (tests.support.filter_models, no download)."""
 
 from __future__ import annotations
 
@@ -8,33 +8,12 @@ from cls_data.errors import ClsDataError
 from cls_data.filter.run import FilterConfig, run_filter
 from cls_data.translate import EngineConfig, TranslationCache, translate_texts
 from cls_data.translate.hf import HFTranslator
-
-SYLLABLES = "xin chào thế giới hôm nay trời đẹp tin tức việt nam hà nội mưa".split()
+from tests.support.filter_models import SYLLABLES, build_tiny_nllb
 
 
 @pytest.fixture(scope="module")
 def tiny_nllb(tmp_path_factory):
-    import torch
-    from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
-
-    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
-    for piece in SYLLABLES + list("abcdefghijklmnopqrstuvwxyz"):
-        vocab.setdefault("▁" + piece, len(vocab))
-        vocab.setdefault(piece, len(vocab))
-    tokenizer = NllbTokenizer(vocab=vocab, extra_special_tokens=["vie_Latn", "zho_Hans", "eng_Latn"])
-    torch.manual_seed(0)
-    config = M2M100Config(vocab_size=len(tokenizer), d_model=16, encoder_layers=1, decoder_layers=1,
-                          encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32,
-                          decoder_ffn_dim=32, max_position_embeddings=128, pad_token_id=1, bos_token_id=0,
-                          eos_token_id=2, decoder_start_token_id=2)
-    model = M2M100ForConditionalGeneration(config)
-    # A random model may say nothing; keep it to ordinary pieces so every answer is a text.
-    model.generation_config.suppress_tokens = [0, 1, 3]
-    model.generation_config.min_new_tokens = 3
-    path = tmp_path_factory.mktemp("tiny-nllb")
-    model.save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
+    return build_tiny_nllb(tmp_path_factory.mktemp("tiny-nllb"))
 
 
 def test_language_codes_follow_the_model_family(tiny_nllb):
