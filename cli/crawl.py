@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cls_data.cli.console import err, out
@@ -82,6 +83,8 @@ def crawl(
         if s.dropped or s.errors:
             out.print(f"{s.site}: dropped {_counts(s.dropped)}; errors {_counts(s.errors)}", soft_wrap=True)
     err.print(f"summary: {summary_path(out_file)}", soft_wrap=True)
+    for note in summary.notes:
+        err.print(f"[bold yellow]warning:[/] {escape(note)}", soft_wrap=True)
 
 
 def _counts(counts: dict[str, int]) -> str:

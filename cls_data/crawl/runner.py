@@ -70,6 +70,7 @@ class CrawlSummary:
     sites: list[SiteSummary]
     started_at: str
     elapsed_s: float
+    notes: list[str] = field(default_factory=list)  # what the user should know
 
     @property
     def articles(self) -> int:
@@ -81,6 +82,7 @@ class CrawlSummary:
             "articles": self.articles,
             "articles_per_s": round(self.articles / self.elapsed_s, 2) if self.elapsed_s else 0.0,
             "sites": {s.site: {**{k: v for k, v in vars(s).items() if k != "site"}, "articles_per_s": round(s.rate, 2)} for s in self.sites},
+            "notes": self.notes,
         }
 
 
