@@ -93,11 +93,11 @@ def run_filter(config: FilterConfig, on_progress: Progress | None = None) -> Fil
     """Translate, back-translate, score, rank and write scored/kept/failures/report in `config.out`."""
     started = time.monotonic()
     _validate(config)
-    samples = read_samples(config.input, config.src, config.tgt)  # input errors before any request
+    tokenizer = config.tokenizer or tokenizer_for_language(config.src)  # configuration errors first,
+    samples = read_samples(config.input, config.src, config.tgt)  # input errors before any request,
     _prepare_out(config.out)  # and an unusable --out too, not after hours of translation
     translations = translate(samples, config, on_progress)
     scored, failures = attach(samples, translations, config.round_trip)
-    tokenizer = config.tokenizer or tokenizer_for_language(config.src)
     agreement = score(scored, config, tokenizer)
     ranked = rank(scored, config.score)
     eligible = [s for s in ranked if passes(s, config.score, config.min_score, config.min_rouge1, config.min_rouge2)]
