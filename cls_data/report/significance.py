@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cls_data.errors import ClsDataError
 from cls_data.report.runs import RunRow, RunSet, read_json_lines
+from cls_data.report.tables import DATASET_ORDER, default_system, order_key
 from cls_data.rouge import METRICS
 
 DEFAULT_RESAMPLES = 1000
@@ -118,8 +119,6 @@ def compare(runs: RunSet, rows_a: Sequence[RunRow], rows_b: Sequence[RunRow], re
 
 def resolve_system(name: str, systems: Iterable[str]) -> str | None:
     """A user's system name: exact (`tflcls/hu`) or a bare variant, which means its Table-2 default."""
-    from cls_data.report.tables import default_system
-
     systems = set(systems)
     if name in systems:
         return name
@@ -138,7 +137,7 @@ def run_comparisons(runs: RunSet, pairs: Sequence[tuple[str, str]] = (DEFAULT_PA
     jobs, notes = [], []
     for a, b in pairs:
         found = False
-        for (dataset, size), systems in sorted(by_cell.items()):
+        for (dataset, size), systems in sorted(by_cell.items(), key=lambda c: (order_key(DATASET_ORDER, c[0][0]), c[0][1])):
             system_a, system_b = resolve_system(a, systems), resolve_system(b, systems)
             if system_a and system_b and system_a != system_b:
                 jobs.append((systems[system_a], systems[system_b]))

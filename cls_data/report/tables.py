@@ -21,7 +21,7 @@ WEIGHTING_ORDER = ("sum", "hu", "rhu", "tflcls")
 Column = tuple[str, int]  # (dataset, train size)
 
 
-def _rank(order: Sequence[str], name: str) -> tuple[int, str]:
+def order_key(order: Sequence[str], name: str) -> tuple[int, str]:
     return (order.index(name) if name in order else len(order), name)
 
 
@@ -65,7 +65,7 @@ def group_cells(rows: Iterable[RunRow]) -> dict[tuple[str, str, int], Cell]:
 
 def columns_of(rows: Iterable[RunRow]) -> list[Column]:
     found = {(row.dataset, row.train_size) for row in rows if row.in_domain}
-    return sorted(found, key=lambda col: (_rank(DATASET_ORDER, col[0]), col[1]))
+    return sorted(found, key=lambda col: (order_key(DATASET_ORDER, col[0]), col[1]))
 
 
 def default_system(variant: str, systems: Iterable[str]) -> str:
@@ -93,7 +93,7 @@ class TableSpec:
 
 def table2_spec(rows: Sequence[RunRow]) -> TableSpec:
     systems = {row.system for row in rows if row.in_domain}
-    variants = sorted({s.split("/")[0] for s in systems}, key=lambda v: _rank(VARIANT_ORDER, v))
+    variants = sorted({s.split("/")[0] for s in systems}, key=lambda v: order_key(VARIANT_ORDER, v))
     spec_rows = []
     for variant in variants:
         system = default_system(variant, systems)
@@ -111,7 +111,7 @@ def table3_spec(rows: Sequence[RunRow]) -> TableSpec | None:
     if len(by_weighting) < 2:
         return None
     spec_rows = []
-    for weighting in sorted(by_weighting, key=lambda w: _rank(WEIGHTING_ORDER, w)):
+    for weighting in sorted(by_weighting, key=lambda w: order_key(WEIGHTING_ORDER, w)):
         system = default_system("tflcls", by_weighting[weighting])
         spec_rows.append((system.split("/", 1)[1], system))
     return TableSpec("table3", "Table 3: TFLCLS under each loss-weighting scheme", spec_rows, columns_of(rows))
