@@ -20,10 +20,11 @@ COLOURS = ("#1b6ca8", "#f28e2b", "#59a14f", "#9c9c9c", "#b07aa1", "#e15759")
 DPI = 120
 
 
-def _figure(width: float, height: float):
+def _figure(width: float, height: float, constrained: bool = True):
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    # constrained layout costs ~40% of a save: fine for a few summary figures, not for hundreds of curves
+    return Figure(figsize=(width, height), dpi=DPI, layout="constrained" if constrained else None)
 
 
 def _save(figure, path: Path) -> Path:
@@ -119,10 +120,19 @@ def learning_curves(log_path: Path, title: str, path: Path) -> Path | None:
             for name, value in (record.get("weights") or {}).items():
                 if isinstance(value, (int, float)):
                     weights[f"{stage}: {name}"].append((epoch, float(value)))
-    figure = _figure(13, 3.8)
+    figure = _figure(13, 3.8, constrained=False)
+    figure.subplots_adjust(left=0.05, right=0.99, bottom=0.14, top=0.82, wspace=0.22)
     ax_loss, ax_val, ax_weights = figure.subplots(1, 3)
     for i, (name, points) in enumerate(sorted(steps.items())):
-        ax_loss.plot(*zip(*points), label=name, color=COLOURS[i % len(COLOURS)], linewidth=1.2)
+        xs, ys = zip(*points)
+        colour = COLOURS[i % len(COLOURS)]
+        if len(ys) > 200:  # thousands of noisy steps: show them faintly under a running mean
+            import numpy as np
+
+            window = len(ys) // 50
+            ax_loss.plot(xs, ys, color=colour, linewidth=0.5, alpha=0.25)
+            ys = np.convolve(ys, np.ones(window) / window, mode="same")
+        ax_loss.plot(xs, ys, label=name, color=colour, linewidth=1.2)
     ax_loss.set(title="training losses", xlabel="step")
     for i, (stage, points) in enumerate(sorted(val.items())):
         ax_val.plot(*zip(*points), marker="o", label=stage, color=COLOURS[i % len(COLOURS)])
