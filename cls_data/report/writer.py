@@ -137,7 +137,7 @@ def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None
         progress("scoring BERTScore")
         from cls_data.report.bertscore import bertscore_markdown
 
-        extra_sections.append(bertscore_markdown(runs, config.bertscore_model, notes))
+        extra_sections.append(bertscore_markdown(runs, config.bertscore_model, notes, out))
     if config.figures:
         progress("drawing figures")
         result.figures = _draw_figures(runs, out / "figures", notes)
