@@ -20,6 +20,8 @@ TOKENIZER_NOTES = {
     "vi": "Vietnamese syllables, lower-cased, punctuation dropped",
     "en": "rouge-score's own tokenizer",
 }
+# model_type values of model/config.json that AutoModelForSeq2SeqLM loads as they are
+SEQ2SEQ_TYPES = {"mbart", "bart", "marian", "m2m_100", "mt5", "t5", "nllb-moe", "pegasus"}
 VARIANT_NOTES = {
     "ncls": "NCLS (Zhu et al., 2019): a Transformer trained from scratch on the cross-lingual pairs.",
     "ncls-ms": "NCLS+MS: NCLS with a second decoder for the monolingual summary, losses summed.",
@@ -51,6 +53,14 @@ def _flatten(prefix: str, value: Any) -> list[tuple[str, str]]:
     return [(prefix, json.dumps(value) if not isinstance(value, str) else value)]
 
 
+def _seq2seq_type(model: Path) -> str | None:
+    try:
+        model_type = json.loads((model / "config.json").read_text(encoding="utf-8")).get("model_type")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return model_type if model_type in SEQ2SEQ_TYPES else None
+
+
 def card_text(row: RunRow, config: dict, metrics: dict, eval_rows: list[RunRow], model_path: str) -> str:
     from jinja2 import Environment, StrictUndefined
 
@@ -77,7 +87,7 @@ def card_text(row: RunRow, config: dict, metrics: dict, eval_rows: list[RunRow],
         best_epoch=metrics.get("best_epoch"), best_val=None if best_val is None else f"{100 * best_val:.2f}",
         results=results, empty_predictions=metrics.get("empty_predictions") or 0, recipe=recipe,
         train_time=_duration(metrics.get("train_seconds")), decode_time=_duration(metrics.get("decode_seconds")),
-        versions=versions, model_path=model_path, decode=decode,
+        versions=versions, model_path=model_path, decode=decode, hf_loadable=_seq2seq_type(Path(model_path)),
         seed_note=("Scores of a single seed: see results.md for the spread over seeds before comparing models."),
         citation=json.loads(PAPER_DATA.read_text(encoding="utf-8"))["citation"]["bibtex"],
     )

@@ -51,11 +51,12 @@ def test_human_eval_export_then_score_round_trips_through_the_cli(small_grid, tm
 
 
 def test_mistakes_are_one_line_errors(small_grid, tmp_path, run_cli):
+    from cls_data.report.human_eval import export_kit
+    from cls_data.report.runs import load_runs
+
     result = run_cli("report", tmp_path / "nowhere")
     assert result.returncode == 2 and result.stderr.strip().endswith("no such runs folder (give the --out folder of `cls-data benchmark`)")
-    result = run_cli("report", small_grid, "--out", tmp_path, "--pair", "tflcls", "--no-figures")
-    assert result.returncode == 2 and "error: --pair 'tflcls': write it as A:B" in result.stderr
+    export_kit(load_runs(small_grid), tmp_path / "kit", ["tflcls", "ncls"])
     (tmp_path / "bad.csv").write_text("item,criterion,best,worst\n001,fluency,A,A\n")
-    run_cli("report", "human-eval", "export", small_grid, "--systems", "tflcls,ncls", "--out", tmp_path / "kit")
     result = run_cli("report", "human-eval", "score", tmp_path / "kit", tmp_path / "bad.csv")
     assert result.returncode == 2 and f"{tmp_path / 'bad.csv'}:2: best and worst are both A" in result.stderr
