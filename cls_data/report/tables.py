@@ -200,6 +200,23 @@ def failures_markdown(rows: Sequence[RunRow]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def cross_dataset_markdown(rows: Sequence[RunRow]) -> str:
+    """Runs scored on another dataset's test set (the engine's --eval-on): mean over seeds, x100."""
+    groups: dict[tuple[str, str, str, int], list[RunRow]] = defaultdict(list)
+    for row in rows:
+        if not row.in_domain and row.status == "done":
+            groups[(row.dataset, row.eval_dataset, row.system, row.train_size)].append(row)
+    if not groups:
+        return ""
+    lines = ["### Cross-dataset evaluation", "", "| trained on | tested on | model | n | seeds | R-1 | R-2 | R-L | tokenizer |",
+             "|---|---|---|---:|---:|---:|---:|---:|---|"]
+    for (dataset, eval_dataset, system, size), group in sorted(groups.items()):
+        cell = Cell(done=group)
+        scores = " | ".join("n/a" if cell.mean(m) is None else f"{cell.mean(m):.2f}" for m in METRIC_LABELS)
+        lines.append(f"| {dataset} | {eval_dataset} | {system} | {size:,} | {len(group)} | {scores} | {group[0].tokenizer or '?'} |")
+    return "\n".join(lines) + "\n"
+
+
 def _as_rows(rows: Iterable[RunRow | dict[str, Any]]) -> list[RunRow]:
     return [row if isinstance(row, RunRow) else RunRow.from_dict(row, "results row") for row in rows]
 
@@ -214,6 +231,9 @@ def build_results_markdown(rows: Iterable[RunRow | dict[str, Any]], paper: Paper
     for spec in (table2_spec(rows), table3_spec(rows), rsweep_spec(rows)):
         if spec is not None:
             parts.append(render_table(spec, cells, paper))
+    cross = cross_dataset_markdown(rows)
+    if cross:
+        parts.append(cross)
     failures = failures_markdown(rows)
     if failures:
         parts.append(failures)

@@ -97,3 +97,16 @@ def test_the_shipped_paper_file_cites_the_article_and_says_what_is_unavailable()
     assert paper.abstract_gains == {"Vi2ZhLow": 18.88, "En2ZhLow": 12.71, "Zh2EnLow": 16.91}
     if not paper.has_cells:
         assert "could not be retrieved" in paper.status
+
+
+def test_scores_on_other_datasets_get_their_own_table(tmp_path):
+    from cls_data.report.runs import load_runs
+    from tests.support.fake_runs import make_run
+
+    folder = make_run(tmp_path, "Vi2ZhLow", "mbart-cls", 1000, 1, skill=0.5)
+    metrics = json.loads((folder / "metrics.json").read_text())
+    metrics["eval_on"] = {"En2ZhLow": {"rouge1": 0.3, "rouge2": 0.1, "rougeL": 0.25, "tokenizer": "zh", "n_test": 10}}
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    markdown = build_results_markdown(load_runs(tmp_path).rows)
+    assert "| Vi2ZhLow | En2ZhLow | mbart-cls | 1,000 | 1 | 30.00 | 10.00 | 25.00 | zh |" in markdown
+    assert "**En2ZhLow**" not in markdown  # not a column of Table 2
