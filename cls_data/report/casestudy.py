@@ -30,8 +30,8 @@ h1{font-size:1.4rem;margin:.2rem 0}h2{font-size:1.15rem;margin:1.5rem 0 .5rem}h3
 .sample{background:#fff;border:1px solid #d9dce1;border-radius:8px;margin:1rem 0;padding:1rem}
 .source{max-height:11em;overflow:auto;background:#fafafa;border:1px solid #eee;padding:.5rem;white-space:pre-wrap}
 .reference{background:#eef6ee;border-left:4px solid #4a9d4a;padding:.5rem .75rem;margin:.5rem 0}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(19rem,1fr));gap:.6rem}
-.card{border:1px solid #d9dce1;border-radius:6px;padding:.5rem .75rem;background:#fff}
+.grid{display:flex;flex-wrap:wrap;gap:.6rem}
+.card{flex:1 1 19rem;max-width:40rem;border:1px solid #d9dce1;border-radius:6px;padding:.5rem .75rem;background:#fff}
 .card.best{border:2px solid #1b6ca8}.name{font-weight:600;font-family:ui-monospace,monospace;font-size:.9rem}
 .scores{color:#555;font-size:.8rem}.empty{color:#a00;font-style:italic}
 mark{background:#ffe58a;padding:0 1px;border-radius:2px}nav a{margin-right:1rem}

@@ -67,7 +67,7 @@ def test_ten_variants_stay_on_one_readable_grid(tmp_path):
     page = result.path.read_text(encoding="utf-8")
     _parse(page)
     assert result.systems == 10 and result.samples == 3
-    assert page.count('class="card') == 30 and "minmax(19rem,1fr)" in page
+    assert page.count('class="card') == 30 and "flex:1 1 19rem" in page
     assert page.count('class="card best"') == 3
     assert "source document not available" in page and any("not shown" in note for note in result.notes)
 
