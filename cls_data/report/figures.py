@@ -110,16 +110,16 @@ def learning_curves(log_path: Path, title: str, path: Path) -> Path | None:
             last_step = step_offset + int(record.get("step", 0))
             for name, value in (record.get("losses") or {}).items():
                 if isinstance(value, (int, float)):
-                    steps[f"{stage}: {name}"].append((last_step, float(value)))
+                    steps[_label(stage, name)].append((last_step, float(value)))
         elif record.get("kind") == "epoch":
             epoch = epoch_offset + int(record.get("epoch", 0))
             last_epoch = epoch
             rouge2 = (record.get("val") or {}).get("rouge2")
             if isinstance(rouge2, (int, float)):
-                val[stage].append((epoch, 100 * float(rouge2)))
+                val[stage or "validation"].append((epoch, 100 * float(rouge2)))
             for name, value in (record.get("weights") or {}).items():
                 if isinstance(value, (int, float)):
-                    weights[f"{stage}: {name}"].append((epoch, float(value)))
+                    weights[_label(stage, name)].append((epoch, float(value)))
     figure = _figure(13, 3.8, constrained=False)
     figure.subplots_adjust(left=0.05, right=0.99, bottom=0.14, top=0.82, wspace=0.22)
     ax_loss, ax_val, ax_weights = figure.subplots(1, 3)
@@ -152,6 +152,10 @@ def learning_curves(log_path: Path, title: str, path: Path) -> Path | None:
                     ha="center", va="center", transform=ax.transAxes, color="#666666")
     figure.suptitle(title)
     return _save(figure, path)
+
+
+def _label(stage: str, name: str) -> str:
+    return f"{stage}: {name}" if stage else name
 
 
 def flat_name(row: RunRow) -> str:

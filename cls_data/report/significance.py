@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from cls_data.errors import ClsDataError
 from cls_data.report.runs import RunRow, RunSet, read_json_lines

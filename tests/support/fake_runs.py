@@ -10,7 +10,7 @@ import json
 import random
 from pathlib import Path
 
-from cls_data.rouge import METRICS, corpus_f1, score_texts
+from cls_data.rouge import corpus_f1, score_texts
 
 HAN = [chr(code) for code in range(0x4E00, 0x4E00 + 400)]
 NASTY = "<script>alert('x')</script> & \"quoted\""  # must come out escaped wherever text is shown
