@@ -1,7 +1,7 @@
 """Every call the demo makes into the cls-data library, in one place.
 
 The demo runs the real stages; this module is the only one that imports them, so when a stage
-moves (e.g. `cls_data.build` -> `cls_data.dataset`, `cls_data.roundtrip` -> `cls_data.filter`)
+moves (as `cls_data.build` -> `cls_data.dataset` and `cls_data.roundtrip` -> `cls_data.filter` did)
 only the imports below change.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cls_data.crawl.clean import is_boilerplate, is_vietnamese, strip_lead_prefix  # noqa: F401 - re-exported for tests
-from cls_data.crawl.pipelines import Limits
+from cls_data.crawl.config import Limits
 from cls_data.errors import ClsDataError
 from cls_data.records import Article, CLSSample, read_jsonl
 from cls_data.text import CJK, count_words, normalize  # noqa: F401 - re-exported
@@ -146,32 +146,30 @@ class FilterOutcome:
     failed: int
     requests_sent: int
     cache_hits: int
-    cutoff: float | None  # ROUGE x100 of the last kept sample
+    cutoff: float | None  # the ranking score (round-trip ROUGE F1, in [0, 1]) of the last kept sample
 
     @classmethod
-    def from_report(cls, report: dict) -> "FilterOutcome":
+    def from_json(cls, report: dict) -> "FilterOutcome":
+        """From report.json as `FilterReport.as_json` writes it."""
         counts = report["counts"]
         return cls(counts["input"], counts["scored"], counts["kept"], counts["failed"], report["requests_sent"],
-                   report["cache_hits"], report["cutoff_score"])
+                   report["cache_hits"], report["cutoff"])
 
 
 def filter_summaries(articles: Path, out: Path, keep: int, url: str, cache: Path) -> FilterOutcome:
     """`cls-data filter ARTICLES --keep K --translator libretranslate --translator-url URL --cache C --retries 0`."""
-    import warnings
-
-    from cls_data.roundtrip import FilterConfig, run_filter
+    from cls_data.filter.run import FilterConfig, run_filter
 
     config = FilterConfig(input=articles, out=out, keep=keep, translator=TRANSLATOR, translator_url=url, cache=cache,
-                          concurrency=1, max_retries=0, backoff_base=0.0, timeout=10.0, progress=False)
-    with warnings.catch_warnings():  # its notes are in report.json; the demo words its own
-        warnings.simplefilter("ignore")
-        result = run_filter(config)
-    return FilterOutcome.from_report(result.report)
+                          concurrency=1, max_retries=0, backoff_base=0.0, timeout=10.0)
+    report = run_filter(config).report  # its notes are in report.json; the demo words its own
+    c = report.counts
+    return FilterOutcome(c.input, c.scored, c.kept, c.failed, report.requests_sent, report.cache_hits, report.cutoff)
 
 
 def read_filter_report(path: Path) -> FilterOutcome:
     """The outcome recorded in the report.json of an earlier filter run."""
-    return FilterOutcome.from_report(json.loads(path.read_text(encoding="utf-8")))
+    return FilterOutcome.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
 def read_samples(path: Path) -> list[CLSSample]:
@@ -190,12 +188,12 @@ class BuildOutcome:
 
 def build_vi2zh(kept: Path, out: Path, sizes: dict, translator: str, on_message: Callable[[str], None]) -> BuildOutcome:
     """`cls-data build vi2zh KEPT --out OUT --sizes ... --translator NAME`; sizes as {"train": n, ..., "subsets": (a, b)}."""
-    from cls_data.build.builder import BuildConfig, build_dataset
+    from cls_data.dataset.builder import BuildConfig, build_dataset
 
     split_sizes = _split_sizes(sizes)
     config = BuildConfig(kind="vi2zh", inputs=[kept], out=out, sizes=split_sizes, translator=translator,
                          command=f"cls-data build vi2zh {kept} --out {out} --sizes {split_sizes.describe()}")
-    result = build_dataset(config, progress=on_message)
+    result = build_dataset(config, on_progress=on_message)
     return BuildOutcome(result.folder, result.split_rows, len(result.leaks), sha256(kept), split_sizes.describe())
 
 
@@ -213,6 +211,6 @@ def describe_sizes(sizes: dict) -> str:
 
 
 def _split_sizes(sizes: dict):
-    from cls_data.build.splits import SplitSizes
+    from cls_data.dataset.splits import SplitSizes
 
     return SplitSizes(**sizes)

@@ -153,7 +153,7 @@ def _filter(sample: Sample, result: DemoResult, mirror: MirrorServer, state: dic
             f"see {result.failures}")
     _filter_counts(result, outcome)
     state["filter"] = key
-    on_progress(DemoProgress("filter", 1, 1, f"kept {outcome.kept} of {outcome.scored}, cut-off {outcome.cutoff:.1f},"
+    on_progress(DemoProgress("filter", 1, 1, f"kept {outcome.kept} of {outcome.scored}, cut-off {100 * outcome.cutoff:.1f},"
                                              " 0 translation requests"))
 
 
@@ -164,7 +164,7 @@ def _filter_counts(result: DemoResult, outcome: lib.FilterOutcome) -> None:
     result.dropped = [s.summary for s in reversed(lib.read_samples(result.scored)) if s.id not in kept]
     if result.dropped:
         result.notes.append(f"the filter dropped {len(result.dropped)} of {outcome.scored} summaries whose round trip drifted"
-                            f" (cut-off {outcome.cutoff:.1f} ROUGE x100); see {result.scored}")
+                            f" (cut-off {100 * outcome.cutoff:.1f} ROUGE x100); see {result.scored}")
 
 
 def _build(result: DemoResult, on_progress: Callable[[DemoProgress], None]) -> None:

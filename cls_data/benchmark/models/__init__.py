@@ -1,0 +1,1 @@
+"""One module per model family; every model's `forward` returns named per-task losses."""

@@ -1,0 +1,51 @@
+"""Tiny backbones for the `smoke` preset and tests: a tokenizer trained on the dataset, a random small model.
+
+Nothing here downloads: the tokenizer is a Unigram model trained with `tokenizers` on the
+dataset's own texts and wrapped in the real tokenizer class, the model is built from a config.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def train_mbart_tokenizer(texts: Iterable[str], vocab_size: int = 1000) -> "object":
+    """An `MBartTokenizer` (mBART's special tokens and 25 language codes) over a Unigram vocabulary of `texts`."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import MBartTokenizer
+    from transformers.models.mbart.tokenization_mbart import FAIRSEQ_LANGUAGE_CODES
+
+    specials = ["<s>", "<pad>", "</s>", "<unk>"]
+    unigram = Tokenizer(models.Unigram())
+    # The same pre-tokenizer MBartTokenizer applies, so the trained pieces match what it will see.
+    unigram.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
+    trainer = trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=specials, unk_token="<unk>")
+    unigram.train_from_iterator(texts, trainer)
+    pieces = [tuple(item) for item in json.loads(unigram.to_str())["model"]["vocab"]]
+    vocab = pieces + [(code, 0.0) for code in FAIRSEQ_LANGUAGE_CODES] + [("<mask>", 0.0)]
+    return MBartTokenizer(vocab=vocab)
+
+
+def build_tiny_mbart(texts: Iterable[str], out_dir: str | Path, *, vocab_size: int = 1000, d_model: int = 32,
+                     layers: int = 2, heads: int = 2, ffn: int = 64, max_positions: int = 1024, seed: int = 0) -> Path:
+    """Save a tiny random mBART and its dataset-trained tokenizer to `out_dir`; load it like a Hub backbone."""
+    import torch
+    from transformers import MBartConfig, MBartForConditionalGeneration
+
+    out = Path(out_dir)
+    tokenizer = train_mbart_tokenizer(texts, vocab_size)
+    config = MBartConfig(
+        vocab_size=len(tokenizer), d_model=d_model, encoder_layers=layers, decoder_layers=layers,
+        encoder_attention_heads=heads, decoder_attention_heads=heads, encoder_ffn_dim=ffn, decoder_ffn_dim=ffn,
+        max_position_embeddings=max_positions, pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id, scale_embedding=True, dropout=0.0,
+    )
+    torch.manual_seed(seed)
+    model = MBartForConditionalGeneration(config)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
