@@ -53,8 +53,14 @@ def test_the_dataset_has_vi2zhlow_shape_scaled_down_and_loads_offline(demo_runs,
     for key, value in {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}.items():
         monkeypatch.setenv(key, value)
     import datasets
+    import pyarrow.parquet as pq
 
-    loaded = datasets.load_dataset(str(first.dataset))
+    # A fresh cache_dir, not only HF_HOME: datasets reads HF_HOME once, at its first import in this
+    # process, and (datasets 5.2) caches a local folder under a key made from the card's YAML alone,
+    # so an earlier Vi2ZhLow folder's rows would come back.
+    loaded = datasets.load_dataset(str(first.dataset), cache_dir=str(tmp_path / "hf-datasets"))
+    on_disk = pq.read_table(next((first.dataset / "data").glob("test-*.parquet"))).column("id").to_pylist()
+    assert loaded["test"]["id"] == on_disk  # this folder's rows, not a cached copy of another one
     expected = {"train": SPLIT_SIZES["train"], **{f"train_{n}": n for n in SPLIT_SIZES["subsets"]},
                 "validation": SPLIT_SIZES["validation"], "test": SPLIT_SIZES["test"]}
     assert {name: split.num_rows for name, split in loaded.items()} == expected == first.split_rows
