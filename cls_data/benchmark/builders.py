@@ -22,3 +22,10 @@ def build_tflcls(ctx: BuildContext) -> Any:
     from cls_data.benchmark.models.tflcls import build_tflcls as build
 
     return build(ctx.backbone, stage1=ctx.init, src_lang_id=ctx.codec.src_lang_id, tgt_lang_id=ctx.codec.tgt_lang_id)
+
+
+def load_tflcls(ctx: BuildContext) -> Any:
+    """The trained two-decoder model back from the folder `TwoDecoderSeq2Seq.save` wrote (`ctx.init`)."""
+    from cls_data.benchmark.models.tflcls import TwoDecoderSeq2Seq
+
+    return TwoDecoderSeq2Seq.load(ctx.init)

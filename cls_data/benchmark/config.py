@@ -93,7 +93,11 @@ class StageSpec:
     shared: str | None = None
     recipe: str = "stage1"
     weighted: bool = False  # the stage's losses are combined by the run's loss-weighting scheme
+    loss_coefficients: tuple[tuple[str, float], ...] = ()  # fixed weights of an unweighted stage's sum, e.g. (("ot", 0.1),)
     train_overrides: tuple[tuple[str, Any], ...] = ()
+    # "module:function" called as `loader(ctx)` with `ctx.init` = this stage's best weights, to reload
+    # the trained model for decoding; None = the builder itself with `ctx.init` set to those weights.
+    loader: str | None = None
 
     def train_config(self, preset: "Preset") -> TrainConfig:
         base = preset.recipe(self.recipe)
@@ -118,7 +122,10 @@ class VariantSpec:
     default_weighting: str | None = None
     postprocess: str | None = None
     default_backbone: str = PAPER_BACKBONE
-    family: str = "mbart"
+    family: str = "mbart"  # --backbone replaces the default backbone of the variants of this family only
+    # "module:function" called as `fn(texts, out_dir)` that saves a tiny backbone trained on the dataset's texts (smoke preset)
+    smoke_backbone: str = "cls_data.benchmark.smoke:build_tiny_mbart"
+    relative_cost: float = 1.0  # training cost per pair relative to mBART-large with one decoder (for --plan)
     description: str = ""
 
     def stage(self, name: str) -> StageSpec:

@@ -10,6 +10,7 @@ to `VARIANT_MODULES` so a lookup imports it (it must not import torch at module 
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -124,9 +125,10 @@ def tflcls() -> VariantSpec:
         stages=(
             TRANSLATION,
             StageSpec(name="joint", builder=_B + "build_tflcls", source="text", target="cls_summary",
-                      mono_target="summary", init_from="translation", recipe="stage2", weighted=True),
+                      mono_target="summary", init_from="translation", recipe="stage2", weighted=True,
+                      loader=_B + "load_tflcls"),
         ),
-        weightings=WEIGHTINGS, default_weighting="tflcls",
+        weightings=WEIGHTINGS, default_weighting="tflcls", relative_cost=1.4,
         description="stage 1 summary -> cls_summary; stage 2 shared encoder, cross-lingual + monolingual decoders",
     )
 
@@ -135,7 +137,7 @@ def tflcls() -> VariantSpec:
 def tflcls_no_tra() -> VariantSpec:
     base = get_variant("tflcls")
     joint = base.stage("joint")
-    return base.derive("tflcls-no-tra", stages=(StageSpec(**{**joint.__dict__, "init_from": None}),),
+    return base.derive("tflcls-no-tra", stages=(dataclasses.replace(joint, init_from=None),),
                        description="tflcls without stage 1: the cross-lingual decoder starts from pretrained mBART")
 
 
@@ -147,6 +149,6 @@ def tflcls_no_mul() -> VariantSpec:
         stages=(base.stage("translation"),
                 StageSpec(name="cls", builder=_B + "build_mbart_cls", source="text", target="cls_summary",
                           init_from="translation", recipe="stage2")),
-        weightings=(), default_weighting=None,
+        weightings=(), default_weighting=None, relative_cost=1.0,
         description="tflcls without the monolingual decoder: stage 1, then plain CLS fine-tuning",
     )
