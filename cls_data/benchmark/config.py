@@ -125,7 +125,7 @@ class VariantSpec:
     family: str = "mbart"  # --backbone replaces the default backbone of the variants of this family only
     # "module:function" called as `fn(texts, out_dir)` that saves a tiny backbone trained on the dataset's texts (smoke preset)
     smoke_backbone: str = "cls_data.benchmark.smoke:build_tiny_mbart"
-    relative_cost: float = 1.0  # training cost per pair relative to mBART-large with one decoder (for --plan)
+    relative_cost: float = 1.0  # training cost per pair of one decoder relative to mBART-large's (for --plan)
     description: str = ""
 
     def stage(self, name: str) -> StageSpec:

@@ -8,6 +8,8 @@ skipped, a failed one recorded and the grid goes on) and rewrites RUNS/results.j
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +57,49 @@ def expand(grid: GridSpec) -> list[RunSpec]:
     return unique
 
 
+def expand_all(grids: list[GridSpec]) -> list[RunSpec]:
+    """The union of several grids' runs (a spec file's [[grid]] tables), each run once."""
+    seen, runs = set(), []
+    for grid in grids:
+        for run in expand(grid):
+            if run.rel_dir not in seen:
+                seen.add(run.rel_dir)
+                runs.append(run)
+    return runs
+
+
+SHARED_KEYS = ("preset", "backbone", "eval_on", "src_lang", "tgt_lang")
+
+
+def load_grid_file(path: Path, **overrides) -> list[GridSpec]:
+    """GridSpecs from a TOML or JSON file: top-level keys apply to every `[[grid]]` table (see grids/paper.toml).
+
+    `overrides` (options given on the command line) replace the file's values.
+    """
+    import tomllib
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    except (OSError, ValueError) as exc:
+        raise ClsDataError(f"cannot read grid file {path}: {str(exc).splitlines()[0]}") from None
+    valid = {f.name for f in dataclasses.fields(GridSpec)}
+    top = {k: v for k, v in data.items() if k != "grid"}
+    grids = []
+    for entry in data.get("grid") or [{}]:
+        merged = {**top, **entry, **{k: v for k, v in overrides.items() if v is not None}}
+        unknown = sorted(set(merged) - valid)
+        if unknown:
+            raise ClsDataError(f"grid file {path}: unknown key {unknown[0]!r}; valid keys: {', '.join(sorted(valid))}")
+        if "datasets" not in merged:
+            raise ClsDataError(f"grid file {path}: no datasets (set datasets = [...] or pass --dataset)")
+        grids.append(GridSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in merged.items()}))
+    for key in SHARED_KEYS:
+        if len({getattr(g, key) for g in grids}) > 1:
+            raise ClsDataError(f"grid file {path}: {key} must be the same in every [[grid]] table (set it at the top)")
+    return grids
+
+
 def parse_shard(text: str) -> tuple[int, int]:
     try:
         k, n = (int(part) for part in text.split("/"))
@@ -84,16 +129,18 @@ class GridResult:
     notes: list[str] = field(default_factory=list)
 
 
-def run_grid(grid: GridSpec, out: Path, *, shard_of: tuple[int, int] = (1, 1),
+def run_grid(grids: GridSpec | list[GridSpec], out: Path, *, shard_of: tuple[int, int] = (1, 1),
              on_progress: Callable[[str, int, int], None] | None = None) -> GridResult:
     """Run (or skip, when already complete) every run of this shard; results.json after each."""
     from cls_data.benchmark.results import write_results
 
+    grids = [grids] if isinstance(grids, GridSpec) else grids
+    grid = grids[0]  # preset, backbone, eval_on and languages are shared (load_grid_file checks)
     progress = on_progress or (lambda phase, done, total: None)
-    runs = shard(expand(grid), *shard_of)
+    runs = shard(expand_all(grids), *shard_of)
     ctx = RunContext(out=out, preset=get_preset(grid.preset), backbone=grid.backbone, eval_on=grid.eval_on,
                      src_lang=grid.src_lang, tgt_lang=grid.tgt_lang, on_progress=progress)
-    for path in [*grid.datasets, *grid.eval_on]:
+    for path in dict.fromkeys([d for g in grids for d in g.datasets] + list(grid.eval_on)):
         ctx.dataset(path)  # a missing dataset or language pair stops here, with one line
     out.mkdir(parents=True, exist_ok=True)
     result = GridResult()

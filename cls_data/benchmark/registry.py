@@ -128,7 +128,7 @@ def tflcls() -> VariantSpec:
                       mono_target="summary", init_from="translation", recipe="stage2", weighted=True,
                       loader=_B + "load_tflcls"),
         ),
-        weightings=WEIGHTINGS, default_weighting="tflcls", relative_cost=1.4,
+        weightings=WEIGHTINGS, default_weighting="tflcls",
         description="stage 1 summary -> cls_summary; stage 2 shared encoder, cross-lingual + monolingual decoders",
     )
 
@@ -149,6 +149,6 @@ def tflcls_no_mul() -> VariantSpec:
         stages=(base.stage("translation"),
                 StageSpec(name="cls", builder=_B + "build_mbart_cls", source="text", target="cls_summary",
                           init_from="translation", recipe="stage2")),
-        weightings=(), default_weighting=None, relative_cost=1.0,
+        weightings=(), default_weighting=None,
         description="tflcls without the monolingual decoder: stage 1, then plain CLS fine-tuning",
     )
