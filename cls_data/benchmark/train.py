@@ -138,7 +138,7 @@ def train_stage(job: StageJob, on_progress: Progress | None = None) -> StageResu
     torch.manual_seed(job.seed), np.random.seed(job.seed), random.seed(job.seed)
     model = job.build_model()
     objective = Objective(model, job.build_weighting(tuple(model.task_names)))
-    if cfg.compile:
+    if cfg.compile and accelerator.device.type == "cuda":  # pays off on GPU with bucketed shapes; minutes of compiling on CPU
         model.compile()
     groups = [{"params": [p for p in model.parameters() if p.requires_grad], "weight_decay": cfg.weight_decay}]
     if list(objective.weighting.parameters()):
