@@ -13,12 +13,14 @@ LIGHT = """
 import sys
 from cls_data.cli.app import main
 sys.argv = ["cls-data", *sys.argv[1:]]
+code = 0
 try:
     main()
-except SystemExit:
-    pass
+except SystemExit as exit:
+    code = exit.code or 0
 heavy = sorted(m for m in ("torch", "transformers", "datasets", "accelerate") if m in sys.modules)
 print("HEAVY:", ",".join(heavy))
+sys.exit(code)
 """
 
 
