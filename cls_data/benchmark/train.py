@@ -8,6 +8,7 @@ the epoch's batch order, RNG) so a killed run ends exactly as an uninterrupted o
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import os
@@ -73,9 +74,10 @@ class Objective(nn.Module):
         return self.weighting(losses), losses
 
 
-def lr_lambda(cfg: TrainConfig, steps_per_epoch: int, total_steps: int) -> Callable[[int], float]:
+def lr_lambda(cfg: TrainConfig, epoch_ends: list[int], total_steps: int) -> Callable[[int], float]:
+    """The lr factor after `step` optimizer steps; `epoch_ends[e]` is the step count at the end of epoch e."""
     if cfg.schedule == "epoch-decay":  # the paper: lr x0.95 at every epoch
-        return lambda step: cfg.lr_gamma ** (step // steps_per_epoch)
+        return lambda step: cfg.lr_gamma ** bisect.bisect_right(epoch_ends, step)
     if cfg.schedule == "warmup-linear":
         warmup = max(1, int(cfg.warmup_ratio * total_steps))
         return lambda step: (step + 1) / warmup if step < warmup else max(0.0, (total_steps - step) / max(1, total_steps - warmup))
@@ -144,10 +146,12 @@ def train_stage(job: StageJob, on_progress: Progress | None = None) -> StageResu
     if list(objective.weighting.parameters()):
         groups.append({"params": list(objective.weighting.parameters()), "weight_decay": 0.0, "lr": cfg.weighting_lr or cfg.lr})
     optimizer = torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.adam_betas, fused=accelerator.device.type == "cuda")
-    micro_batches = len(length_batches(job.train, cfg, seed=job.seed, epoch=0)) // world
-    steps_per_epoch = max(1, math.ceil(micro_batches / cfg.grad_accum))
-    total_steps = min(cfg.max_steps or 10**12, cfg.epochs * steps_per_epoch)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(cfg, steps_per_epoch, total_steps))
+    # Token-budget batches vary in number from epoch to epoch: count each epoch's optimizer steps.
+    epoch_steps = [math.ceil(len(length_batches(job.train, cfg, seed=job.seed, epoch=e)) // world / cfg.grad_accum)
+                   for e in range(cfg.epochs)]
+    epoch_ends = np.cumsum(epoch_steps).tolist()
+    total_steps = min(cfg.max_steps or 10**12, epoch_ends[-1])
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(cfg, epoch_ends, total_steps))
     objective, optimizer = accelerator.prepare(objective, optimizer)
     val = job.val.subset(fixed_subset(len(job.val), cfg.val_subset))
 

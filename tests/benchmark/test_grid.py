@@ -95,6 +95,9 @@ def test_a_finished_run_is_skipped_on_rerun(runs_dir, dataset_dir):
     ctx = RunContext(out=runs_dir, preset=TINY_PRESET)
     assert run_or_record(run_spec(dataset_dir, "mbart-cls"), ctx) == ("skipped", None)
     assert metrics.stat().st_mtime_ns == before
+    other = RunContext(out=runs_dir, preset=dataclasses.replace(TINY_PRESET, name="fast"))
+    with pytest.raises(ClsDataError, match="was made with preset 'smoke'.*choose another --out"):
+        run_or_record(run_spec(dataset_dir, "mbart-cls"), other)
 
 
 def broken_variant():
