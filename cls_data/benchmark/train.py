@@ -135,6 +135,10 @@ def train_stage(job: StageJob, on_progress: Progress | None = None) -> StageResu
     progress = on_progress or (lambda phase, done, total: None)
     accelerator = make_accelerator(cfg)
     rank, world = accelerator.process_index, accelerator.num_processes
+    if accelerator.device.type == "cuda":
+        # cuDNN attention builds a plan per new shape (seconds each; REFERENCE.md); the bucketed
+        # shapes still make dozens of them, and flash/memory-efficient SDPA need none.
+        torch.backends.cuda.enable_cudnn_sdp(False)
 
     # --- model, loss weighting, optimizer (learned weights: own group, fp32, no decay), schedule
     torch.manual_seed(job.seed), np.random.seed(job.seed), random.seed(job.seed)
