@@ -18,6 +18,7 @@ PAPER_BACKBONE = "facebook/mbart-large-cc25"
 # tokenizer trained on the dataset itself, built offline by `cls_data.benchmark.smoke`.
 SMOKE_BACKBONE = "smoke-tiny"
 TRAIN_SPLITS = {1000: "train_1000", 3000: "train_3000", 5000: "train"}
+SCHEDULES = ("epoch-decay", "warmup-linear", "inverse-sqrt", "constant")
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,14 @@ class TrainConfig:
     grad_accum: int = 4  # micro-batches per optimizer step
     epochs: int = 10
     max_steps: int | None = None  # stop after this many optimizer steps (smoke runs)
-    schedule: str = "epoch-decay"  # "epoch-decay": lr * lr_gamma**epoch | "warmup-linear" | "constant"
+    # "epoch-decay": lr * lr_gamma**epoch | "warmup-linear" | "inverse-sqrt" (Noam: warm-up, then 1/sqrt(step)) | "constant"
+    schedule: str = "epoch-decay"
     lr_gamma: float = 0.95
     warmup_ratio: float = 0.0
+    warmup_steps: int | None = None  # overrides warmup_ratio (inverse-sqrt needs it)
     weight_decay: float = 0.0
     adam_betas: tuple[float, float] = (0.9, 0.999)
+    adam_eps: float = 1e-8
     clip_norm: float = 1.0
     weighting_lr: float | None = None  # learned loss weights' own lr; None = the model's lr (paper)
     val_subset: int | None = None  # None = the full validation split; else a fixed seeded subset
@@ -61,8 +65,8 @@ class TrainConfig:
     log_every: int = 10  # optimizer steps between step lines in train_log.jsonl
 
     def __post_init__(self) -> None:
-        if self.schedule not in ("epoch-decay", "warmup-linear", "constant"):
-            raise ClsDataError(f"unknown schedule {self.schedule!r}; choose epoch-decay, warmup-linear or constant")
+        if self.schedule not in SCHEDULES:
+            raise ClsDataError(f"unknown schedule {self.schedule!r}; choose one of: {', '.join(SCHEDULES)}")
         if self.precision not in ("auto", "fp32", "bf16"):
             raise ClsDataError(f"unknown precision {self.precision!r}; choose auto, fp32 or bf16")
 
@@ -125,6 +129,9 @@ class VariantSpec:
     family: str = "mbart"  # --backbone replaces the default backbone of the variants of this family only
     # "module:function" called as `fn(texts, out_dir)` that saves a tiny backbone trained on the dataset's texts (smoke preset)
     smoke_backbone: str = "cls_data.benchmark.smoke:build_tiny_mbart"
+    # "module:function" called as `fn(texts, out_dir)` when the variant's backbone (its vocabulary,
+    # e.g. NCLS's) is built from the dataset's training texts in every preset; None = default_backbone.
+    backbone_from_dataset: str | None = None
     relative_cost: float = 1.0  # training cost per pair of one decoder relative to mBART-large's (for --plan)
     description: str = ""
 

@@ -89,14 +89,23 @@ def backbone_for(spec: VariantSpec, ctx: RunContext, dataset: Any) -> str:
     """--backbone (for its family), the smoke preset's tiny dataset-trained model, or the variant's default."""
     name = ctx.backbone if ctx.backbone and spec.family == "mbart" else None
     name = name or (SMOKE_BACKBONE if ctx.preset.backbone == SMOKE_BACKBONE else spec.default_backbone)
-    if name != SMOKE_BACKBONE:
+    if name == SMOKE_BACKBONE:
+        builder, folder = spec.smoke_backbone, ctx.cache / "backbones" / f"{spec.family}-smoke-{dataset.fingerprint}"
+    elif spec.backbone_from_dataset and name == spec.default_backbone:
+        builder = spec.backbone_from_dataset
+        folder = ctx.cache / "backbones" / f"{spec.family}-{builder.rpartition(':')[2]}-{dataset.fingerprint}"
+    else:
         return name
-    folder = ctx.cache / "backbones" / f"{spec.family}-smoke-{dataset.fingerprint}"
+    return _dataset_backbone(builder, folder, dataset)
+
+
+def _dataset_backbone(builder: str, folder: Path, dataset: Any) -> str:
+    """A backbone built once per dataset by `builder(texts, out_dir)` from the training texts, cached in RUNS/.cache."""
     if not folder.exists() and is_main_process():
         train = dataset.split("train", ("text", "summary", "cls_summary"))
         texts = [*train["text"], *train["summary"], *train["cls_summary"]]
         tmp = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")
-        resolve(spec.smoke_backbone)(texts, tmp)
+        resolve(builder)(texts, tmp)
         tmp.rename(folder)
     barrier()
     return str(folder)

@@ -120,6 +120,7 @@ def two_stage_variant():
         stages=(StageSpec(name="mono", builder=builder, source="text", target="summary"),
                 StageSpec(name="sequential", builder=builder, source="text", target="cls_summary", init_from="mono", recipe="stage2")),
         postprocess="tests.benchmark.test_grid:split_at_bar",
+        default_backbone="own-vocabulary", backbone_from_dataset="cls_data.benchmark.smoke:build_tiny_mbart",
     )
 
 
@@ -132,9 +133,10 @@ def extra_variants():
         registry._FACTORIES.pop(name), registry._SPECS.pop(name, None)
 
 
-def test_a_variant_registered_elsewhere_brings_its_own_stages_columns_and_post_processing(tmp_path, dataset_dir, extra_variants):
-    ctx = RunContext(out=tmp_path, preset=TINY_PRESET)
+def test_a_variant_registered_elsewhere_brings_its_own_stages_columns_backbone_and_post_processing(tmp_path, dataset_dir, extra_variants):
+    ctx = RunContext(out=tmp_path, preset=dataclasses.replace(TINY_PRESET, name="fast", backbone="facebook/mbart-large-cc25"))
     assert run_or_record(run_spec(dataset_dir, "test-mono-then-cls"), ctx) == ("done", None)
+    assert [p.name.rsplit("-", 1)[0] for p in (tmp_path / ".cache" / "backbones").iterdir()] == ["test-build_tiny_mbart"]
     run = tmp_path / "Vi2ZhLow" / "test-mono-then-cls" / "n8" / "seed0"
     stages = [json.loads(line)["stage"] for line in (run / "train_log.jsonl").read_text().splitlines()]
     assert list(dict.fromkeys(stages)) == ["mono", "sequential"]
