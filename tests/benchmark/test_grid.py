@@ -189,3 +189,23 @@ def test_a_grid_file_merges_its_tables_and_an_unknown_variant_lists_the_valid_na
     spec.write_text(f'datasets = ["{dataset_dir}"]\nvariants = ["mbart"]\n')
     with pytest.raises(ClsDataError, match="unknown variant 'mbart'; choose one of: mbart-cls, tflcls, tflcls-no-tra, tflcls-no-mul"):
         expand_all(load_grid_file(spec))
+
+
+def test_a_stage_one_lock_left_by_a_dead_process_is_taken_over_and_a_live_one_is_respected(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from cls_data.benchmark.rundir import Lock
+
+    done = tmp_path / "run"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    lock = Lock(tmp_path / "run.work" / "lock")
+    lock.path.parent.mkdir()
+    lock.path.write_text(f"{socket.gethostname()} {dead}\n")
+    assert lock.acquire(done, poll=0.01) and lock.path.read_text().split()[1] == str(os.getpid())
+    assert not Lock(lock.path)._stale()  # held by this live process
+    lock.release()
+    done.mkdir()
+    assert Lock(lock.path).acquire(done) is False  # finished by another meanwhile
