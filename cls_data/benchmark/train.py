@@ -25,9 +25,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from cls_data.benchmark.config import DecodeConfig, TrainConfig
+from cls_data.benchmark.config import DecodeConfig, TrainConfig, to_dict
 from cls_data.benchmark.data import Encoded, collate, fixed_subset, length_batches
 from cls_data.benchmark.scoring import score_split
+from cls_data.errors import ClsDataError
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 CHECKPOINT = "checkpoint.pt"
@@ -170,6 +171,8 @@ def train_stage(job: StageJob, on_progress: Progress | None = None) -> StageResu
     checkpoint = work / CHECKPOINT
     if checkpoint.exists():
         saved = torch.load(checkpoint, map_location="cpu", weights_only=False)
+        if saved.get("config") != to_dict(cfg):
+            raise ClsDataError(f"{checkpoint} was written with other training settings; delete {work} to start this stage afresh")
         accelerator.unwrap_model(objective).load_state_dict(saved["objective"])
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
@@ -193,7 +196,7 @@ def train_stage(job: StageJob, on_progress: Progress | None = None) -> StageResu
         if rank == 0:
             tmp = checkpoint.with_name(CHECKPOINT + ".tmp")
             torch.save({"objective": accelerator.unwrap_model(objective).state_dict(), "optimizer": optimizer.state_dict(),
-                        "scheduler": scheduler.state_dict(), "state": state, "rng": _rng_state()}, tmp)
+                        "scheduler": scheduler.state_dict(), "state": state, "rng": _rng_state(), "config": to_dict(cfg)}, tmp)
             os.replace(tmp, checkpoint)
         accelerator.wait_for_everyone()
 

@@ -16,6 +16,7 @@ from cls_data.benchmark.losses import make_weighting  # noqa: E402
 from cls_data.benchmark.registry import BuildContext, get_variant, resolve  # noqa: E402
 from cls_data.benchmark.scoring import score_split  # noqa: E402
 from cls_data.benchmark.train import StageJob, train_stage  # noqa: E402
+from cls_data.errors import ClsDataError  # noqa: E402
 
 DECODE = DecodeConfig(num_beams=2, max_new_tokens=4, batch_size=8)
 
@@ -93,6 +94,10 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_ends_exactly_like_an_unint
     with pytest.raises(Killed):
         train_stage(killed, kill_after_three_steps)  # step 3 is in the middle of epoch 2 (2 steps per epoch)
     assert (tmp_path / "killed" / "checkpoint.pt").exists()
+    changed, _ = make_job("tflcls", "joint", dropout_backbone, codec, dataset, dataclasses.replace(cfg, lr=2e-3),
+                          tmp_path / "killed", weighting="hu")
+    with pytest.raises(ClsDataError, match="other training settings"):
+        train_stage(changed)
     resumed_job, _ = make_job(*args, tmp_path / "killed", weighting="hu")
     resumed = train_stage(resumed_job)
 
