@@ -18,6 +18,8 @@ PAPER_BACKBONE = "facebook/mbart-large-cc25"
 # tokenizer trained on the dataset itself, built offline by `cls_data.benchmark.smoke`.
 SMOKE_BACKBONE = "smoke-tiny"
 TRAIN_SPLITS = {1000: "train_1000", 3000: "train_3000", 5000: "train"}
+# "inverse-sqrt": linear warm-up over warmup_ratio of the steps to lr, then lr * sqrt(warmup / step)
+# (the Noam/fairseq schedule of the from-scratch Transformer baselines).
 SCHEDULES = ("epoch-decay", "warmup-linear", "inverse-sqrt", "constant")
 
 
@@ -42,11 +44,9 @@ class TrainConfig:
     grad_accum: int = 4  # micro-batches per optimizer step
     epochs: int = 10
     max_steps: int | None = None  # stop after this many optimizer steps (smoke runs)
-    # "epoch-decay": lr * lr_gamma**epoch | "warmup-linear" | "inverse-sqrt" (Noam: warm-up, then 1/sqrt(step)) | "constant"
-    schedule: str = "epoch-decay"
+    schedule: str = "epoch-decay"  # "epoch-decay": lr * lr_gamma**epoch | "warmup-linear" | "inverse-sqrt" | "constant"
     lr_gamma: float = 0.95
     warmup_ratio: float = 0.0
-    warmup_steps: int | None = None  # overrides warmup_ratio (inverse-sqrt needs it)
     weight_decay: float = 0.0
     adam_betas: tuple[float, float] = (0.9, 0.999)
     adam_eps: float = 1e-8
@@ -129,10 +129,10 @@ class VariantSpec:
     family: str = "mbart"  # --backbone replaces the default backbone of the variants of this family only
     # "module:function" called as `fn(texts, out_dir)` that saves a tiny backbone trained on the dataset's texts (smoke preset)
     smoke_backbone: str = "cls_data.benchmark.smoke:build_tiny_mbart"
-    # "module:function" called as `fn(texts, out_dir)` when the variant's backbone (its vocabulary,
-    # e.g. NCLS's) is built from the dataset's training texts in every preset; None = default_backbone.
-    backbone_from_dataset: str | None = None
     relative_cost: float = 1.0  # training cost per pair of one decoder relative to mBART-large's (for --plan)
+    # "module:function" called as `fn(texts, out_dir, src_lang, tgt_lang)` that saves a backbone trained on the
+    # run's own training split (NCLS: its vocabulary and model config) for every preset but smoke; None = pretrained
+    dataset_backbone: str | None = None
     description: str = ""
 
     def stage(self, name: str) -> StageSpec:

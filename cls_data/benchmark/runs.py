@@ -85,27 +85,28 @@ class RunContext:
         return self.datasets[path]
 
 
-def backbone_for(spec: VariantSpec, ctx: RunContext, dataset: Any) -> str:
-    """--backbone (for its family), the smoke preset's tiny dataset-trained model, or the variant's default."""
+def backbone_for(spec: VariantSpec, ctx: RunContext, dataset: Any, train_size: int | None = None) -> str:
+    """--backbone (for its family), the smoke preset's tiny dataset-trained model, a backbone trained on the
+    run's training split (`spec.dataset_backbone`, e.g. NCLS's vocabulary), or the variant's default."""
     name = ctx.backbone if ctx.backbone and spec.family == "mbart" else None
-    name = name or (SMOKE_BACKBONE if ctx.preset.backbone == SMOKE_BACKBONE else spec.default_backbone)
+    smoke = ctx.preset.backbone == SMOKE_BACKBONE
+    name = name or (SMOKE_BACKBONE if smoke else spec.default_backbone)
     if name == SMOKE_BACKBONE:
-        builder, folder = spec.smoke_backbone, ctx.cache / "backbones" / f"{spec.family}-smoke-{dataset.fingerprint}"
-    elif spec.backbone_from_dataset and name == spec.default_backbone:
-        builder = spec.backbone_from_dataset
-        folder = ctx.cache / "backbones" / f"{spec.family}-{builder.rpartition(':')[2]}-{dataset.fingerprint}"
+        folder = ctx.cache / "backbones" / f"{spec.family}-smoke-{dataset.fingerprint}"
+        split, limit, builder = "train", None, lambda texts, out: resolve(spec.smoke_backbone)(texts, out)
+    elif spec.dataset_backbone and name == spec.default_backbone and train_size is not None:
+        from cls_data.benchmark.data import train_split_for_size
+
+        split, limit, _ = train_split_for_size(dataset, train_size)
+        folder = ctx.cache / "backbones" / f"{spec.family}-{dataset.fingerprint}-n{train_size}"
+        builder = lambda texts, out: resolve(spec.dataset_backbone)(texts, out, dataset.src_lang, dataset.tgt_lang)  # noqa: E731
     else:
         return name
-    return _dataset_backbone(builder, folder, dataset)
-
-
-def _dataset_backbone(builder: str, folder: Path, dataset: Any) -> str:
-    """A backbone built once per dataset by `builder(texts, out_dir)` from the training texts, cached in RUNS/.cache."""
     if not folder.exists() and is_main_process():
-        train = dataset.split("train", ("text", "summary", "cls_summary"))
-        texts = [*train["text"], *train["summary"], *train["cls_summary"]]
+        train = dataset.split(split, ("text", "summary", "cls_summary"))
+        columns = [list(train[column])[:limit] if limit else list(train[column]) for column in ("text", "summary", "cls_summary")]
         tmp = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")
-        resolve(builder)(texts, tmp)
+        builder([text for column in columns for text in column], tmp)
         tmp.rename(folder)
     barrier()
     return str(folder)
@@ -189,7 +190,7 @@ def execute_run(run: RunSpec, ctx: RunContext) -> Path:
     work = run_dir.with_name(run_dir.name + ".work")
     work.mkdir(parents=True, exist_ok=True)
     (work / "failed.json").unlink(missing_ok=True)
-    backbone = backbone_for(spec, ctx, dataset)
+    backbone = backbone_for(spec, ctx, dataset, run.train_size)
     codec = resolve(spec.codec)(backbone, dataset.src_lang, dataset.tgt_lang)
     best: dict[str, Path] = {}
     own, notes, results = [], [], []

@@ -79,11 +79,12 @@ def lr_lambda(cfg: TrainConfig, epoch_ends: list[int], total_steps: int) -> Call
     """The lr factor after `step` optimizer steps; `epoch_ends[e]` is the step count at the end of epoch e."""
     if cfg.schedule == "epoch-decay":  # the paper: lr x0.95 at every epoch
         return lambda step: cfg.lr_gamma ** bisect.bisect_right(epoch_ends, step)
-    warmup = max(1, cfg.warmup_steps or int(cfg.warmup_ratio * total_steps))
-    if cfg.schedule == "inverse-sqrt":  # Noam / NCLS: linear warm-up, then 1/sqrt(step)
-        return lambda step: min((step + 1) / warmup, (warmup / (step + 1)) ** 0.5)
     if cfg.schedule == "warmup-linear":
+        warmup = max(1, int(cfg.warmup_ratio * total_steps))
         return lambda step: (step + 1) / warmup if step < warmup else max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+    if cfg.schedule == "inverse-sqrt":
+        warmup = max(1, int(cfg.warmup_ratio * total_steps))
+        return lambda step: min((step + 1) / warmup, math.sqrt(warmup / (step + 1)))
     return lambda step: 1.0
 
 
@@ -149,9 +150,11 @@ def train_stage(job: StageJob, on_progress: Progress | None = None) -> StageResu
     objective = Objective(model, job.build_weighting(tuple(model.task_names)))
     if cfg.compile and accelerator.device.type == "cuda":  # pays off on GPU with bucketed shapes; minutes of compiling on CPU
         model.compile()
-    # A model may split its parameters into groups with their own lr (MCLAS: encoder and decoder).
-    groups = (model.param_groups(cfg) if hasattr(model, "param_groups")
-              else [{"params": [p for p in model.parameters() if p.requires_grad], "weight_decay": cfg.weight_decay}])
+    # A model may split its parameters into groups with relative learning rates (`param_groups()` ->
+    # [(params, lr_scale), ...]; MCLAS: pretrained encoder x0.01 of the fresh decoder's rate).
+    split = model.param_groups() if hasattr(model, "param_groups") else [(list(model.parameters()), 1.0)]
+    groups = [{"params": [p for p in params if p.requires_grad], "weight_decay": cfg.weight_decay, "lr": cfg.lr * scale}
+              for params, scale in split]
     if list(objective.weighting.parameters()):
         groups.append({"params": list(objective.weighting.parameters()), "weight_decay": 0.0, "lr": cfg.weighting_lr or cfg.lr})
     optimizer = torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.adam_betas, eps=cfg.adam_eps, fused=accelerator.device.type == "cuda")
