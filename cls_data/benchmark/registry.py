@@ -12,7 +12,7 @@ to `VARIANT_MODULES` so a lookup imports it (it must not import torch at module 
         return VariantSpec(
             name="mclas", family="mclas", codec="cls_data.benchmark.models.mclas:mclas_codec",
             default_backbone="bert-base-multilingual-cased", smoke_backbone="...:build_tiny_bert",
-            stages=(StageSpec(name="mono", builder="...:build_mclas", target="summary", postprocess=False),
+            stages=(StageSpec(name="mono", builder="...:build_mclas", target="summary"),
                     StageSpec(name="sequential", builder="...:build_mclas", init_from="mono")),
             postprocess="cls_data.benchmark.models.mclas:after_separator",
         )
