@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,10 +77,21 @@ def open_dataset(path_or_id: str | Path, *, src_lang: str | None = None, tgt_lan
     if not src or not tgt:
         raise ClsDataError(f"{path_or_id}: no build_info.json with src_lang/tgt_lang; pass --src-lang and --tgt-lang")
     try:
-        splits = datasets.load_dataset(str(path_or_id))
+        # A local folder is read through its parquet files: `load_dataset(folder)` keys its cache by
+        # the card's YAML alone, so every Vi2ZhLow folder would share (and return) one cached copy.
+        splits = (datasets.load_dataset("parquet", data_files=_split_files(path)) if path.is_dir()
+                  else datasets.load_dataset(str(path_or_id)))
     except (FileNotFoundError, ConnectionError, OSError, ValueError) as exc:
         raise ClsDataError(f"cannot load dataset {path_or_id}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     return ClsDataset(name=name, path=str(path_or_id), fingerprint=_fingerprint(path, splits), src_lang=src, tgt_lang=tgt, splits=splits)
+
+
+def _split_files(folder: Path) -> dict[str, list[str]]:
+    """{split: parquet files} of a Hub-layout folder (`data/<split>-00000-of-00001.parquet`)."""
+    files: dict[str, list[str]] = {}
+    for file in sorted(folder.glob("data/*.parquet")) or sorted(folder.glob("*.parquet")):
+        files.setdefault(re.sub(r"-\d+-of-\d+$", "", file.stem), []).append(str(file))
+    return files
 
 
 def _hub_build_info(repo_id: str) -> dict:

@@ -120,3 +120,16 @@ def test_the_validation_subset_is_fixed(dataset):
 def test_build_info_written_by_the_builder_names_the_languages(dataset_dir):
     info = json.loads((dataset_dir / "build_info.json").read_text(encoding="utf-8"))
     assert (info["src_lang"], info["tgt_lang"]) == ("vi", "zh")
+
+
+def test_a_rebuilt_folder_of_the_same_name_is_read_afresh_not_from_a_stale_datasets_cache(tmp_path):
+    # datasets keys `load_dataset(folder)` by the card's YAML only, so two Vi2ZhLow folders shared
+    # one cache entry and the second silently returned the first one's rows.
+    from cls_data.benchmark.data import open_dataset
+    from tests.support.cls_dataset import build_cls_dataset
+
+    first = open_dataset(build_cls_dataset(tmp_path / "a", train=12, validation=4, test=4, subsets=(4, 8), text_words=12))
+    second = open_dataset(build_cls_dataset(tmp_path / "b", train=16, validation=4, test=4, subsets=(4, 8), text_words=12, seed=7))
+    assert len(first.split("train")) == 12
+    assert len(second.split("train")) == 16
+    assert first.fingerprint != second.fingerprint

@@ -25,8 +25,8 @@ def sample_pair(rng: random.Random, text_words: int = 60, summary_words: int = 8
 def build_cls_dataset(out: Path, *, train: int = 40, validation: int = 12, test: int = 12, subsets: tuple[int, ...] = (10, 20),
                       seed: int = 1, text_words: int = 60) -> Path:
     """Write `out/Vi2ZhLow/` with the real builder (parquet splits, README card, build_info.json)."""
-    from cls_data.build.builder import BuildConfig, build_dataset
-    from cls_data.build.splits import SplitSizes
+    from cls_data.dataset.builder import BuildConfig, build_dataset
+    from cls_data.dataset.splits import SplitSizes
     from cls_data.records import CLSSample, stable_id, write_jsonl
 
     folder = out / "Vi2ZhLow"
