@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 from rich.markup import escape
@@ -15,12 +15,16 @@ from cls_data.cli.console import err, out
 
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for every artefact; a rerun into it reuses what is done.")] = Path("cls-data-demo"),
+    variants: Annotated[Optional[str], typer.Option(help="Benchmark only these variants, comma-separated (e.g. mbart-cls,tflcls for a quicker demo) [default: all].")] = None,
 ) -> None:
-    """Crawl a bundled sample of news pages from 127.0.0.1, filter it, build the dataset (offline, well under a minute)."""
-    from cls_data.demo import run_demo
+    """The whole pipeline offline on a bundled sample: crawl 127.0.0.1, filter, build, benchmark (smoke), report."""
+    import dataclasses
 
+    from cls_data.demo import GRID, run_demo
+
+    grid = dataclasses.replace(GRID, variants=tuple(v.strip() for v in variants.split(",") if v.strip())) if variants else GRID
     with _StageBars() as bars:
-        result = run_demo(out_dir, on_progress=bars.update)
+        result = run_demo(out_dir, on_progress=bars.update, grid=grid)
     table = Table(title=f"cls-data demo · {result.seconds['total']:.1f}s", title_justify="left")
     table.add_column("artefact")
     table.add_column("where")
@@ -31,12 +35,20 @@ def demo(
     out.print(f"{c['articles']} articles crawled · {c['kept']} kept, {c['dropped']} dropped by the round-trip filter · "
               f"{c['translation_requests']} translation requests · splits: "
               + ", ".join(f"{k} {v}" for k, v in result.split_rows.items()), soft_wrap=True, markup=False)
+    out.print(f"{len(result.benchmark_runs) - len(result.failed_runs)} of {len(result.benchmark_runs)} benchmark runs finished"
+              " (smoke preset: tiny models trained for seconds on 30 pairs; their scores check the plumbing, not the science)",
+              soft_wrap=True, markup=False)
+    for line in result.answer:
+        out.print(line, soft_wrap=True, markup=False)
     if result.reused:
         out.print(f"reused from an earlier run: {', '.join(result.reused)} (delete {_short(result.out_dir)} to start afresh)",
                   soft_wrap=True, markup=False)
     for note in result.notes:
         err.print(f"note: {note}", soft_wrap=True, markup=False)
-    out.print(f"next: cls-data stats {_short(result.dataset)}", soft_wrap=True, markup=False)
+    out.print(f"next: read {_short(result.results_md)}, open {_short(result.case_study)} in a browser; "
+              f"cls-data stats {_short(result.dataset)}", soft_wrap=True, markup=False)
+    if result.failed_runs:
+        raise typer.Exit(1)
 
 
 def _short(path: Path) -> str:
@@ -53,7 +65,7 @@ class _StageBars:
     def __init__(self) -> None:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self.progress = Progress(TextColumn("{task.description:<7}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        self.progress = Progress(TextColumn("{task.description:<9}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                                  TimeElapsedColumn(), TextColumn("[dim]{task.fields[message]}"), console=err, transient=True)
         self.tasks: dict[str, int] = {}
 

@@ -12,7 +12,8 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cls_data.crawl.clean import is_boilerplate, is_vietnamese, strip_lead_prefix  # noqa: F401 - re-exported for tests
@@ -22,9 +23,10 @@ from cls_data.records import Article, CLSSample, read_jsonl
 from cls_data.text import CJK, count_words, normalize  # noqa: F401 - re-exported
 
 __all__ = [
-    "CJK", "ClsDataError", "Limits", "build_vi2zh", "count_words", "crawl", "crawl_summary_path", "describe_sizes",
-    "fill_translation_cache", "filter_summaries", "is_boilerplate", "is_vietnamese", "normalize", "read_articles",
-    "read_build_info", "read_filter_report", "read_samples", "sha256", "strip_lead_prefix", "translator_key",
+    "CJK", "SMOKE", "ClsDataError", "Grid", "Limits", "benchmark", "build_vi2zh", "complete_runs", "count_words", "crawl",
+    "crawl_summary_path", "dataset_fingerprint", "describe_sizes", "fill_translation_cache", "filter_summaries",
+    "is_boilerplate", "is_vietnamese", "normalize", "planned_runs", "read_articles", "read_build_info",
+    "read_filter_report", "read_samples", "report", "sha256", "strip_lead_prefix", "translator_key",
 ]
 
 TRANSLATOR = "libretranslate"  # the backend whose cache entries the demo fills (see mirror.py)
@@ -214,3 +216,107 @@ def _split_sizes(sizes: dict):
     from cls_data.dataset.splits import SplitSizes
 
     return SplitSizes(**sizes)
+
+
+# ---- benchmark ---------------------------------------------------------------------------------
+SMOKE = "smoke"  # the preset: a tiny model trained on the dataset's own texts, a few steps, offline
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Which runs `cls-data benchmark --preset smoke` makes (its --variants, --weighting, --r, --train-sizes)."""
+
+    variants: tuple[str, ...] = ("all",)
+    weightings: tuple[str, ...] = ("all",)
+    rs: tuple[float, ...] = (2.0,)
+    train_sizes: tuple[int, ...] = (1000,)
+    seeds: tuple[int, ...] = (0,)
+
+    def describe(self) -> str:
+        return (f"--preset {SMOKE} --variants {','.join(self.variants)} --weighting {','.join(self.weightings)}"
+                f" --r {','.join(f'{r:g}' for r in self.rs)} --train-sizes {','.join(map(str, self.train_sizes))}"
+                f" --seeds {','.join(map(str, self.seeds))}")
+
+
+@dataclass
+class BenchmarkOutcome:
+    runs: Path
+    planned: list[str]  # run folders, relative to `runs`
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # complete before this call
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (run folder, one-line error)
+
+
+def _grid_spec(dataset: Path, grid: Grid):
+    from cls_data.benchmark.config import GridSpec
+
+    return GridSpec(datasets=(str(dataset),), variants=grid.variants, weightings=grid.weightings, rs=grid.rs,
+                    train_sizes=grid.train_sizes, seeds=grid.seeds, preset=SMOKE)
+
+
+def planned_runs(dataset: Path, grid: Grid) -> list[str]:
+    """The run folders the grid makes (no torch import: the registry holds lazy builders)."""
+    from cls_data.benchmark.grid import expand
+
+    return [str(run.rel_dir) for run in expand(_grid_spec(dataset, grid))]
+
+
+def complete_runs(runs: Path, planned: list[str]) -> list[str]:
+    """Those of `planned` whose run folder is complete (the engine renames a run into place when it is)."""
+    return [rel for rel in planned if (runs / rel / "metrics.json").exists()]
+
+
+def dataset_fingerprint(folder: Path) -> str:
+    """A hash of the dataset's parquet splits: runs trained on another version of them are not reused."""
+    digest = hashlib.sha256()
+    for file in sorted((folder / "data").glob("*.parquet")):
+        digest.update(file.name.encode())
+        digest.update(sha256(file).encode())
+    return digest.hexdigest()[:16]
+
+
+def benchmark(dataset: Path, runs: Path, grid: Grid, on_progress: Callable[[str, int, int], None]) -> BenchmarkOutcome:
+    """`cls-data benchmark --dataset DATASET --out RUNS` with the grid's options; complete runs are skipped."""
+    from cls_data.benchmark.grid import run_grid
+
+    with _quiet_transformers():
+        result = run_grid(_grid_spec(dataset, grid), runs, on_progress=on_progress)
+    return BenchmarkOutcome(runs, planned_runs(dataset, grid), result.done, result.skipped, result.failed)
+
+
+@contextmanager
+def _quiet_transformers():
+    """transformers' per-load bars and load reports would tear through the demo's progress bars."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+# ---- report ------------------------------------------------------------------------------------
+@dataclass
+class ReportOutcome:
+    folder: Path
+    results_md: Path
+    figures: list[Path]
+    case_study: Path | None
+    model_cards: Path
+    cards: int
+    answer: list[str]  # "which model should I train?", one line per dataset and size
+    notes: list[str]
+
+
+def report(runs: Path, out: Path, on_message: Callable[[str], None]) -> ReportOutcome:
+    """`cls-data report RUNS --out OUT`."""
+    from cls_data.report.writer import ReportConfig, write_report
+
+    result = write_report(ReportConfig(runs=runs, out=out), on_progress=on_message)
+    return ReportOutcome(result.out, result.results_md, result.figures, result.case_study, result.out / "model_cards",
+                         result.cards, result.answer, result.notes)

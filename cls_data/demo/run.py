@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,10 @@ from cls_data.demo.mirror import MirrorServer
 # paper kept 11,000 of 142,000), scaled to the sample: the filter keeps what the splits need.
 SPLIT_SIZES = {"train": 30, "validation": 10, "test": 10, "subsets": (10, 20)}
 KEEP = SPLIT_SIZES["train"] + SPLIT_SIZES["validation"] + SPLIT_SIZES["test"]
+# `cls-data benchmark --preset smoke`: every registered variant, TFLCLS under every loss weighting
+# and its own weighting at two values of r (the paper's r = 2, and 2.5), so the report has Table 2,
+# Table 3, Figure 4 and Figure 5; trained on the full (30-pair) train split.
+GRID = lib.Grid(variants=("all",), weightings=("all",), rs=(2.0, 2.5), train_sizes=(SPLIT_SIZES["train"],))
 TRANSLATOR_NAME = "hand-written sample translations (cls-data demo cache; no MT system)"
 
 
@@ -43,10 +48,18 @@ class DemoResult:
     histogram: Path
     dataset: Path  # build: the Vi2ZhLow-shaped folder
     dataset_card: Path
-    # The `# benchmark` and `# report` hooks in run_demo add: runs folder, results.md, figures, case-study page.
+    runs: Path  # benchmark: RUNS/<dataset>/<variant>/.../n<size>/seed<k>/ and results.json
+    report: Path  # report: results.md, figures/, case_study.html, model_cards/
+    results_md: Path
+    figures: Path
+    case_study: Path
+    model_cards: Path
     counts: dict[str, int] = field(default_factory=dict)
     split_rows: dict[str, int] = field(default_factory=dict)
     dropped: list[str] = field(default_factory=list)  # summaries the filter dropped, lowest first
+    benchmark_runs: list[str] = field(default_factory=list)  # run folders, relative to `runs`
+    failed_runs: list[tuple[str, str]] = field(default_factory=list)  # (run folder, one-line error)
+    answer: list[str] = field(default_factory=list)  # the report's "which model should I train?" lines
     reused: list[str] = field(default_factory=list)  # stages whose earlier output was kept
     seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -58,25 +71,32 @@ class DemoResult:
             ("translation cache", self.translation_cache), ("scored samples", self.scored), ("kept samples", self.kept),
             ("filter report", self.filter_report), ("score histogram", self.histogram),
             ("dataset", self.dataset), ("dataset card", self.dataset_card),
+            ("benchmark runs", self.runs), ("results.md", self.results_md), ("figures", self.figures),
+            ("case study", self.case_study), ("model cards", self.model_cards),
         ]
 
 
 def _paths(out: Path) -> DemoResult:
-    filtered, dataset = out / "filtered", out / "datasets" / "Vi2ZhLow"
+    filtered, dataset, report = out / "filtered", out / "datasets" / "Vi2ZhLow", out / "report"
     return DemoResult(
         out_dir=out, articles=out / "articles.jsonl", crawl_summary=lib.crawl_summary_path(out / "articles.jsonl"),
         translation_cache=out / "translations.sqlite", scored=filtered / "scored.jsonl", kept=filtered / "kept.jsonl",
         failures=filtered / "failures.jsonl", filter_report=filtered / "report.json", histogram=filtered / "report.png",
-        dataset=dataset, dataset_card=dataset / "README.md",
+        dataset=dataset, dataset_card=dataset / "README.md", runs=out / "runs", report=report,
+        results_md=report / "results.md", figures=report / "figures", case_study=report / "case_study.html",
+        model_cards=report / "model_cards",
     )
 
 
-def run_demo(out_dir: Path | str = "cls-data-demo", on_progress: Callable[[DemoProgress], None] = lambda p: None) -> DemoResult:
-    """Crawl the bundled sample with the real spiders, filter it, build the dataset; returns where all went.
+def run_demo(out_dir: Path | str = "cls-data-demo", on_progress: Callable[[DemoProgress], None] = lambda p: None,
+             grid: lib.Grid = GRID) -> DemoResult:
+    """Crawl the bundled sample with the real spiders, filter it, build the dataset, benchmark the
+    models on it with the smoke preset and write the report; returns where all went.
 
     Everything is served from 127.0.0.1 and every translation comes from the sample's cache: a
-    request that would reach a translation service is an error. A second run into the same
-    folder reuses each stage whose input did not change.
+    request that would reach a translation service is an error; the smoke models are built from
+    the dataset itself. A second run into the same folder reuses each stage whose input did not
+    change. `grid` picks the benchmark runs (a smaller one makes a quicker demo).
     """
     started = time.monotonic()
     out = Path(out_dir)
@@ -98,9 +118,13 @@ def run_demo(out_dir: Path | str = "cls-data-demo", on_progress: Callable[[DemoP
     t0 = time.monotonic()
     _build(result, on_progress)
     result.seconds["build"] = time.monotonic() - t0
-    # benchmark -- HOOK: `cls-data benchmark --preset smoke` on result.dataset, through pipeline.py,
-    #   reused when its run folders are complete; add its paths to DemoResult and artefacts().
-    # report -- HOOK: `cls-data report` on the benchmark's runs: results.md, figures, case-study page.
+    t0 = time.monotonic()
+    ran = _benchmark(result, grid, state, on_progress)
+    result.seconds["benchmark"] = time.monotonic() - t0
+    _write_state(state_file, state)
+    t0 = time.monotonic()
+    _report(result, state, ran, on_progress)
+    result.seconds["report"] = time.monotonic() - t0
     _write_state(state_file, state)
     result.seconds["total"] = time.monotonic() - started
     return result
@@ -184,6 +208,61 @@ def _build(result: DemoResult, on_progress: Callable[[DemoProgress], None]) -> N
     on_progress(DemoProgress("build", 1, 1, ", ".join(f"{k} {v}" for k, v in outcome.split_rows.items())))
 
 
+def _benchmark(result: DemoResult, grid: lib.Grid, state: dict, on_progress: Callable[[DemoProgress], None]) -> bool:
+    """Train and score every run of `grid` not complete yet; whether any run was attempted."""
+    fingerprint = lib.dataset_fingerprint(result.dataset)
+    if state.get("benchmark", {}).get("dataset") not in (None, fingerprint):
+        # Runs trained on another version of the dataset: the engine would (rightly) refuse to reuse them.
+        shutil.rmtree(result.runs, ignore_errors=True)
+    state["benchmark"] = {"dataset": fingerprint}
+    planned = lib.planned_runs(result.dataset, grid)
+    result.benchmark_runs = planned
+    total = len(planned)
+    complete = lib.complete_runs(result.runs, planned)
+    if len(complete) == total and (result.runs / "results.json").exists():
+        result.reused.append("benchmark")
+        on_progress(DemoProgress("benchmark", total, total, f"reused {result.runs.name}/: {total} runs"))
+        return False
+    on_progress(DemoProgress("benchmark", len(complete), total, f"{total - len(complete)} runs, {grid.describe()}"))
+    finished = set(complete)
+
+    def progress(phase: str, done: int, of: int) -> None:
+        if phase.startswith("run "):  # a new run starts: `done` runs of this call are behind it
+            on_progress(DemoProgress("benchmark", len(finished), total, phase[4:]))
+            finished.update(lib.complete_runs(result.runs, planned))
+        elif phase != "runs":
+            on_progress(DemoProgress("benchmark", len(finished), total, f"{phase} {done}/{of}"))
+
+    outcome = lib.benchmark(result.dataset, result.runs, grid, progress)
+    result.failed_runs = outcome.failed
+    if outcome.failed:
+        run_dir, error = outcome.failed[0]
+        result.notes.append(f"{len(outcome.failed)} of {total} benchmark runs failed, e.g. {run_dir}: {error}"
+                            f" (see {result.runs}/<run>.work/failed.json; a rerun retries them)")
+    on_progress(DemoProgress("benchmark", total - len(outcome.failed), total,
+                             f"{len(outcome.done)} runs trained and scored, {len(outcome.skipped)} reused,"
+                             f" {len(outcome.failed)} failed"))
+    return True
+
+
+def _report(result: DemoResult, state: dict, ran: bool, on_progress: Callable[[DemoProgress], None]) -> None:
+    if not (result.runs / "results.json").exists():
+        raise lib.ClsDataError(f"the benchmark finished no run; see {result.runs}")
+    key = {"results_sha256": lib.sha256(result.runs / "results.json")}
+    if not ran and state.get("report") == key and result.results_md.exists():
+        result.reused.append("report")
+        result.answer = state.get("answer", [])
+        on_progress(DemoProgress("report", 1, 1, f"reused {result.report.name}/"))
+        return
+    on_progress(DemoProgress("report", 0, 1, "tables, significance, figures, case study, model cards"))
+    outcome = lib.report(result.runs, result.report, on_message=lambda m: on_progress(DemoProgress("report", 0, 1, m)))
+    result.answer = outcome.answer
+    result.notes.extend(outcome.notes)
+    state["report"], state["answer"] = key, outcome.answer
+    on_progress(DemoProgress("report", 1, 1, f"{outcome.results_md.name}, {len(outcome.figures)} figures,"
+                                             f" {outcome.cards} model cards"))
+
+
 # ---- helpers -----------------------------------------------------------------------------------
 def _crawled_urls(path: Path) -> set[str]:
     if not path.exists():
@@ -211,4 +290,4 @@ def _write_state(path: Path, state: dict) -> None:
     os.replace(tmp, path)
 
 
-__all__ = ["DemoProgress", "DemoResult", "KEEP", "SPLIT_SIZES", "run_demo"]
+__all__ = ["GRID", "DemoProgress", "DemoResult", "KEEP", "SPLIT_SIZES", "run_demo"]

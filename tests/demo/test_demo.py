@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from cls_data.demo import KEEP, SPLIT_SIZES, run_demo
 from cls_data.demo import pipeline as lib
 from cls_data.demo import run as demo_run
 from cls_data.demo.corpus import Sample, load_sample
+from tests.demo.conftest import QUICK_VARIANTS
 
 
 def test_the_real_spiders_crawl_every_sample_article_through_the_sites_own_selectors(demo_runs):
@@ -70,14 +72,81 @@ def test_the_dataset_has_vi2zhlow_shape_scaled_down_and_loads_offline(demo_runs,
     assert "hand-written sample translations" in card and "vnexpress (" in card and "tuoitre (" in card
 
 
+def test_the_smoke_benchmark_writes_a_complete_run_folder_per_run_of_the_grid(demo_runs):
+    first, _, _ = demo_runs
+    runs = first.benchmark_runs
+    assert sorted(runs) == sorted([
+        "Vi2ZhLow/mbart-cls/n30/seed0", "Vi2ZhLow/tflcls/sum/n30/seed0", "Vi2ZhLow/tflcls/hu/n30/seed0",
+        "Vi2ZhLow/tflcls/rhu/n30/seed0", "Vi2ZhLow/tflcls/tflcls/r2/n30/seed0", "Vi2ZhLow/tflcls/tflcls/r2.5/n30/seed0"])
+    assert first.failed_runs == []
+    test_ids = _test_ids(first.dataset)
+    for rel in runs:
+        folder = first.runs / rel
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        assert config["preset"] == "smoke" and config["dataset"] == "Vi2ZhLow" and config["train_size"] == 30
+        metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+        assert metrics["tokenizer"] == "zh" and 0 <= metrics["test"]["rouge2"] <= 1
+        predictions = [json.loads(line) for line in (folder / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert [p["id"] for p in predictions] == test_ids[:len(predictions)] and predictions
+    rows = json.loads((first.runs / "results.json").read_text(encoding="utf-8"))
+    assert sorted(r["run_dir"] for r in rows) == sorted(runs) and {r["status"] for r in rows} == {"done"}
+    assert (first.runs / "Vi2ZhLow" / "stage1-translation" / "n30" / "seed0" / "metrics.json").exists()  # shared, trained once
+
+
+def test_the_report_has_tables_2_and_3_both_figures_the_case_study_and_a_card_per_run(demo_runs):
+    first, _, _ = demo_runs
+    results = first.results_md.read_text(encoding="utf-8")
+    assert "### Table 2" in results and "### Table 3" in results and "Which model should I train?" in results
+    figures = {p.name for p in first.figures.glob("*.png")}
+    assert figures == {"figure4_ablation_Vi2ZhLow.png", "figure5_r_sweep_Vi2ZhLow.png"}
+    assert len(list((first.figures / "curves").glob("*.png"))) == len(first.benchmark_runs)
+    page = first.case_study.read_text(encoding="utf-8")
+    assert "mbart-cls" in page and "tflcls" in page
+    assert {str(p.parent.relative_to(first.model_cards)) for p in first.model_cards.rglob("README.md")} == set(first.benchmark_runs)
+    assert first.answer and first.answer[0].startswith("Vi2ZhLow n=30")
+
+
+def test_the_benchmark_trains_on_the_demos_dataset_even_when_another_vi2zhlow_is_in_the_datasets_cache(
+        demo_runs, tmp_path, monkeypatch):
+    first, _, _ = demo_runs
+    import datasets
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    # Another Vi2ZhLow (same card, other rows) loaded earlier into the user's datasets cache.
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "user-cache")
+    decoy = tmp_path / "other" / "Vi2ZhLow"
+    shutil.copytree(first.dataset, decoy)
+    for file in (decoy / "data").glob("*.parquet"):
+        table = pq.read_table(file)
+        ids = pa.array([f"other-{i}" for i in range(table.num_rows)])
+        pq.write_table(table.set_column(table.column_names.index("id"), "id", ids), file)
+    datasets.load_dataset(str(decoy))
+
+    grid = lib.Grid(variants=("mbart-cls",), weightings=(), train_sizes=(30,))
+    outcome = lib.benchmark(first.dataset, tmp_path / "runs", grid, on_progress=lambda *a: None)
+    assert outcome.done == ["Vi2ZhLow/mbart-cls/n30/seed0"] and outcome.failed == []
+    predictions = (tmp_path / "runs" / outcome.done[0] / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
+    test_ids = _test_ids(first.dataset)
+    assert [json.loads(line)["id"] for line in predictions] == test_ids[:len(predictions)]
+
+
+def _test_ids(dataset: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(next((dataset / "data").glob("test-*.parquet"))).column("id").to_pylist()
+
+
 def test_a_rerun_into_the_same_folder_reuses_every_stage_quickly(demo_runs):
     first, second, events = demo_runs
-    assert first.reused == [] and second.reused == ["crawl", "filter", "build"]
+    assert first.reused == [] and second.reused == ["crawl", "filter", "build", "benchmark", "report"]
     assert second.seconds["total"] < 5
     assert [e.message for e in events if e.message.startswith("reused")] == [
-        "reused articles.jsonl: 60 articles", "reused filtered/: kept 50", "reused Vi2ZhLow/"]
+        "reused articles.jsonl: 60 articles", "reused filtered/: kept 50", "reused Vi2ZhLow/", "reused runs/: 6 runs",
+        "reused report/"]
     assert second.counts == first.counts and second.split_rows == first.split_rows and second.dropped == first.dropped
-    assert {e.stage for e in events} == {"crawl", "filter", "build"}
+    assert second.answer == first.answer and second.benchmark_runs == first.benchmark_runs
+    assert {e.stage for e in events} == {"crawl", "filter", "build", "benchmark", "report"}
 
 
 def test_a_summary_missing_from_the_translation_cache_fails_loudly_without_reaching_a_network(demo_runs, tmp_path, monkeypatch):
@@ -99,10 +168,12 @@ def test_a_summary_missing_from_the_translation_cache_fails_loudly_without_reach
 def test_the_command_prints_where_everything_is(demo_runs):
     first, _, _ = demo_runs
     exe = Path(sys.executable).with_name("cls-data")
-    proc = subprocess.run([str(exe), "demo", "--out", str(first.out_dir)], capture_output=True, text=True, timeout=120,
+    proc = subprocess.run([str(exe), "demo", "--out", str(first.out_dir), "--variants", ",".join(QUICK_VARIANTS)],
+                          capture_output=True, text=True, timeout=120,
                           env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "HOME": str(first.out_dir.parent)})
     assert proc.returncode == 0, proc.stderr
     for what, path in first.artefacts():
         assert what in proc.stdout and path.name in proc.stdout
-    assert "reused from an earlier run: crawl, filter, build" in proc.stdout
+    assert "reused from an earlier run: crawl, filter, build, benchmark, report" in proc.stdout
+    assert "6 of 6 benchmark runs finished" in proc.stdout and first.answer[0] in proc.stdout
     assert "50 kept, 10 dropped" in proc.stdout and "0 translation requests" in proc.stdout
