@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cls_data.cli.console import err, out
@@ -34,6 +35,8 @@ def crawl(
     max_retry_after: Annotated[float, typer.Option("--max-retry-after", help="Longest Retry-After wait honoured, seconds.")] = 120.0,
     min_body_words: Annotated[int, typer.Option("--min-body-words", help="Drop articles with a shorter body.")] = 60,
     min_summary_words: Annotated[int, typer.Option("--min-summary-words", help="Drop articles with a shorter summary.")] = 8,
+    max_page_mb: Annotated[float, typer.Option("--max-page-mb", min=0.01, help="Cancel a bigger download and count it as dropped (page_too_large).")] = 10.0,
+    max_record_chars: Annotated[int, typer.Option("--max-record-chars", min=1, help="Drop an article whose title, summary and body are longer together (record_too_long).")] = 100_000,
 ) -> None:
     """Crawl news sites into Article JSONL (resumable, deduplicated), with a summary next to the output."""
     from cls_data.crawl import CrawlConfig, list_spiders, run_crawl
@@ -53,16 +56,11 @@ def crawl(
     if out_file is None:
         raise ClsDataError("--out FILE is required")
     names = [name for name, _ in list_spiders()] if all_sites else list(site or [])
-    url_list = []
-    if urls:
-        try:
-            url_list = [line.strip() for line in urls.read_text(encoding="utf-8").splitlines() if line.strip()]
-        except OSError as exc:
-            raise ClsDataError(f"{urls}: cannot read ({exc.strerror})") from None
     config = CrawlConfig(
         sites=names, out=out_file, limit=limit, since=since, until=until, job_dir=job_dir, rejects=rejects,
-        redis_url=redis_url, redis_idle=redis_idle, base_url=base_url, urls=url_list, user_agent=user_agent or DEFAULT_USER_AGENT,
-        limits=Limits(min_body_words=min_body_words, min_summary_words=min_summary_words), max_pages=max_pages,
+        redis_url=redis_url, redis_idle=redis_idle, base_url=base_url, urls_file=urls, user_agent=user_agent or DEFAULT_USER_AGENT,
+        limits=Limits(min_body_words=min_body_words, min_summary_words=min_summary_words, max_record_chars=max_record_chars),
+        max_pages=max_pages, max_page_mb=max_page_mb,
         autothrottle=not no_throttle, concurrency_per_domain=concurrency, download_delay=0.0 if no_throttle else 0.25, timeout=timeout, retries=retries,
         max_retry_after=max_retry_after,
     )
@@ -82,6 +80,8 @@ def crawl(
     for s in summary.sites:
         if s.dropped or s.errors:
             out.print(f"{s.site}: dropped {_counts(s.dropped)}; errors {_counts(s.errors)}", soft_wrap=True)
+    for note in summary.notes:
+        err.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
     err.print(f"summary: {summary_path(out_file)}", soft_wrap=True)
 
 

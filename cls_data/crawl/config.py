@@ -25,9 +25,11 @@ class CrawlConfig:
     redis_idle: float = 30.0  # seconds the shared frontier must stay empty before a process stops
     base_url: str | None = None
     urls: list[str] = field(default_factory=list)
+    urls_file: Path | None = None  # --urls: one URL a line; bad lines are skipped with a note naming file:line
     user_agent: str = DEFAULT_USER_AGENT
     limits: Limits = field(default_factory=Limits)
     max_pages: int = 50  # listing pages per category
+    max_page_mb: float = 10.0  # a bigger response is cancelled and counted (dropped: page_too_large)
     # Politeness; tests and the benchmark turn throttling off and shorten the timeouts.
     autothrottle: bool = True
     concurrency_per_domain: int = 4

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 
 from crawl_fixture_site import FAST, article_path, read_records, run_cli
 
@@ -29,13 +30,16 @@ def test_unresolvable_host_fails_fast_with_one_clear_line(tmp_path):
     assert not out.exists()
 
 
-def test_refused_connection_is_one_clear_line(tmp_path):
+def test_refused_connection_fails_fast_with_one_clear_line_under_default_settings(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again before the crawl: nothing listens there
-    proc = run_cli("--site", "tuoitre", "--out", str(tmp_path / "a.jsonl"), "--base-url", f"http://127.0.0.1:{port}",
-                   *FAST, check=False, timeout=60)
+    started = time.monotonic()  # default retries, throttling and timeouts: no FAST here
+    proc = run_cli("--site", "vnexpress", "--out", str(tmp_path / "a.jsonl"), "--base-url", f"http://127.0.0.1:{port}",
+                   check=False, timeout=120)
     assert "no article could be fetched: connection refused" in _one_line_error(proc)
+    assert time.monotonic() - started < 30, "no retries and backoff against a host that never answered"
+    assert not (tmp_path / "a.jsonl").exists()
 
 
 def test_unknown_site_and_bad_date_are_one_line_errors(tmp_path):
