@@ -135,6 +135,8 @@ def run_crawl(config: CrawlConfig, on_progress: Callable[[list[SiteSummary]], No
             raise ClsDataError(f"{url_lines[0].where}: {_host(url_lines[0].url)} is the site of no spider (see --list); give --site")
     _check(config, known)
     routed = _route_urls(url_lines, config, known, notes) if url_lines else {}
+    if routed:  # a site none of the listed URLs belongs to is not crawled (its spider would discover)
+        config.sites = [site for site in config.sites if site in routed]
     check_output_file(config.out, "--out")  # before any download: a bad path costs a second, not a crawl
     if config.rejects:
         check_output_file(config.rejects, "--rejects")

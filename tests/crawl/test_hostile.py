@@ -68,3 +68,12 @@ def test_an_unusable_out_path_is_one_line_error_before_any_download(site_server,
     proc = run_cli("--site", "dantri", "--out", str(tmp_path / "a.jsonl"), "--rejects", str(tmp_path / "file" / "r.jsonl"),
                    "--base-url", server.base_url, *FAST, check=False)
     assert proc.returncode == 2 and proc.stderr.startswith("error: --rejects") and not server.hits
+
+
+def test_a_site_that_no_listed_url_belongs_to_is_not_crawled(site_server, tmp_path):
+    server = site_server("thanhnien", n=3)
+    (tmp_path / "urls.txt").write_text(server.real + article_path("thanhnien", 1) + "\n")
+    run_cli("--site", "thanhnien", "--site", "tuoitre", "--urls", str(tmp_path / "urls.txt"), "--out", str(tmp_path / "a.jsonl"),
+            "--base-url", server.base_url, *FAST)
+    assert [r["site"] for r in read_records(tmp_path / "a.jsonl")] == ["thanhnien"]
+    assert set(server.hits) <= {"/robots.txt", article_path("thanhnien", 1)}, "no discovery for tuoitre"
