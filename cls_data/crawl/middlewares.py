@@ -19,9 +19,10 @@ class RetryAfterMiddleware(RetryMiddleware):
     and a site that refuses every connection from the start is closed on the first refusal."""
 
     def process_exception(self, request, exception, spider=None):
-        # Retrying a refused connection helps when a server that was answering hiccups; before any
-        # answer at all it only multiplies the wait (every start page x retries x AutoThrottle's
-        # start delay: minutes) for a wrong --base-url or a site that is down.
+        # Retrying a refused or timed-out connection helps when a server that was answering
+        # hiccups; before any answer at all it only multiplies the wait (every start page x
+        # retries x timeout or AutoThrottle's start delay: minutes) for a wrong --base-url, a
+        # firewalled host or a site that is down.
         if isinstance(exception, _unreachable()) and not self.crawler.stats.get_value("downloader/response_count"):
             self._close_unreachable(request, exception)
             return None
@@ -62,7 +63,8 @@ class RetryAfterMiddleware(RetryMiddleware):
 
 
 def _unreachable() -> tuple[type[BaseException], ...]:
-    from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError
-    from twisted.internet.error import ConnectionRefusedError, DNSLookupError, NoRouteError
+    from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError
+    from twisted.internet.error import ConnectionRefusedError, DNSLookupError, NoRouteError, TCPTimedOutError, TimeoutError
 
-    return (DownloadConnectionRefusedError, ConnectionRefusedError, CannotResolveHostError, DNSLookupError, NoRouteError)
+    return (DownloadConnectionRefusedError, ConnectionRefusedError, CannotResolveHostError, DNSLookupError, NoRouteError,
+            DownloadTimeoutError, TimeoutError, TCPTimedOutError)

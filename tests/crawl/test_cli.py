@@ -42,6 +42,18 @@ def test_refused_connection_fails_fast_with_one_clear_line_under_default_setting
     assert not (tmp_path / "a.jsonl").exists()
 
 
+def test_a_host_that_never_answers_fails_after_one_timeout_not_after_retrying_every_page(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(64)  # connections are accepted by the kernel, but no byte ever comes back
+        started = time.monotonic()
+        proc = run_cli("--site", "vnexpress", "--out", str(tmp_path / "a.jsonl"), "--base-url", f"http://127.0.0.1:{s.getsockname()[1]}",
+                       "--timeout", "2", check=False, timeout=180)
+        elapsed = time.monotonic() - started
+    assert "no article could be fetched: timed out fetching" in _one_line_error(proc)
+    assert elapsed < 30, f"{elapsed:.0f} s"
+
+
 def test_unknown_site_and_bad_date_are_one_line_errors(tmp_path):
     line = _one_line_error(run_cli("--site", "nosuch", "--out", str(tmp_path / "a.jsonl"), check=False))
     assert "unknown site nosuch" in line and "vnexpress" in line
