@@ -1,4 +1,5 @@
-"""Unicode/whitespace normalisation and the per-language tokenizers that ROUGE and the stats use.
+"""Unicode/whitespace normalisation, the per-language tokenizers that ROUGE and the stats use, and
+every language fact the project relies on (script ranges, base language of a code, names).
 
 The tokenization rules are pinned in DESIGN.md; the filter and the benchmark both depend on them,
 so a change here changes every score. rouge-score's default tokenizer keeps only [a-z0-9]: it
@@ -18,13 +19,57 @@ from cls_data.errors import ClsDataError
 
 Tokenizer = Callable[[str], list[str]]
 
-CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han characters: one zh token each
+EAST_ASIAN = CJK + "\u3040-\u30ff\uac00-\ud7af"  # Han, kana and Hangul: no Vietnamese text is written in them
+UNSPACED = CJK + "\u3000-\u303f\uff00-\uffef"  # Han and CJK/fullwidth punctuation: written without spaces
+LANGUAGE_NAMES = {"vi": "Vietnamese", "zh": "Chinese", "en": "English"}
+_UNSPACED = re.compile(f"[{UNSPACED}]")
+_HAN = re.compile(f"[{CJK}]")
+_EAST_ASIAN = re.compile(f"[{EAST_ASIAN}]")
 _VI_TOKEN = re.compile(r"\w+")
 _ZH_TOKEN = re.compile(rf"[{CJK}]|[^\W_{CJK}]+")
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 # Zero-width characters that pages sprinkle into text; they are invisible and split tokens.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _SPACES = re.compile(r"\s+")
+
+
+def base_language(code: str) -> str:
+    """The language of a code in any backend's form: "zh-CN", "zh_CN", "zh-Hans" -> "zh", "vie_Latn" -> "vie"."""
+    return code.lower().replace("_", "-").split("-")[0]
+
+
+def is_chinese(lang: str) -> bool:
+    """Whether a language code names Chinese ("zh", "zh-CN", "zh_Hant"...)."""
+    return base_language(lang) == "zh"
+
+
+def language_name(code: str) -> str:
+    """"vi" -> "Vietnamese"; an unknown code is returned as given."""
+    return LANGUAGE_NAMES.get(base_language(code), code)
+
+
+def han_count(text: str) -> int:
+    return len(_HAN.findall(text))
+
+
+def east_asian_count(text: str) -> int:
+    """Characters of Han, kana or Hangul in `text`."""
+    return len(_EAST_ASIAN.findall(text))
+
+
+def join_wrapped(lines: list[str]) -> str:
+    """The lines of one wrapped paragraph as one line: joined by a space, except where the break
+    falls between two Chinese characters (or CJK punctuation), which a space would split."""
+    parts = [line.strip() for line in lines if line.strip()]
+    if not parts:
+        return ""
+    joined = [parts[0]]
+    for line in parts[1:]:
+        if not (_UNSPACED.match(joined[-1][-1]) and _UNSPACED.match(line[0])):
+            joined.append(" ")
+        joined.append(line)
+    return "".join(joined)
 
 
 def nfc(text: str) -> str:
@@ -102,7 +147,7 @@ def get_tokenizer(name: str) -> Tokenizer:
 
 def tokenizer_for_language(lang: str) -> str:
     """The default tokenizer name for a language code such as "vi", "zh-CN" or "en"."""
-    base = lang.lower().split("-")[0].split("_")[0]
+    base = base_language(lang)
     if base in ("vi", "zh", "en"):
         return base
     raise ClsDataError(f"no tokenizer for language {lang!r}; supported: vi, zh, en")

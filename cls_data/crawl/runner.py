@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,7 +16,6 @@ from cls_data.crawl.urls import UrlLine, read_url_file
 from cls_data.errors import ClsDataError
 from cls_data.outputs import check_output_file
 
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def spider_classes() -> dict[str, type]:
@@ -97,16 +95,7 @@ def _check(config: CrawlConfig, known: dict[str, type]) -> None:
         raise ClsDataError(f"unknown site {', '.join(unknown)}; known: {', '.join(known)}")
     if not config.sites:
         raise ClsDataError("no site given: use --site NAME (see --list) or --all")
-    for name, value in (("--since", config.since), ("--until", config.until)):
-        if value:
-            try:  # a real calendar day, not only its shape: 2024-13-01 is no date
-                if not _DAY.match(value):
-                    raise ValueError
-                date.fromisoformat(value)
-            except ValueError:
-                raise ClsDataError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from None
-    if config.since and config.until and config.since > config.until:
-        raise ClsDataError(f"--since {config.since} is after --until {config.until}: no article can match")
+    config.bounds.check()
     if config.base_url and not urlsplit(config.base_url).scheme.startswith("http"):
         raise ClsDataError(f"--base-url must be an http(s) URL, got {config.base_url!r}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from crawl_fixture_site import FAST, SENTENCES, article_path, read_records, run_cli
+from tests.support.fixture_site import FAST, SENTENCES, article_path, read_records, run_cli
 
 
 def _summary(out, site):
