@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cls_data.cli.console import err, out
+from cls_data.crawl.config import DEFAULT_USER_AGENT  # no Scrapy import: --help stays fast
 
 
 def crawl(
@@ -27,7 +28,7 @@ def crawl(
     urls: Annotated[Optional[Path], typer.Option("--urls", help="Crawl exactly the article URLs listed in this file (one a line).")] = None,
     list_only: Annotated[bool, typer.Option("--list", help="List the spiders and their domains, then exit.")] = False,
     max_pages: Annotated[int, typer.Option("--max-pages", min=1, help="Listing pages to follow per category.")] = 50,
-    user_agent: Annotated[Optional[str], typer.Option("--user-agent", help="User-Agent with a contact address. [default: cls-data's, with the project's contact address]")] = None,
+    user_agent: Annotated[str, typer.Option("--user-agent", help="User-Agent with a contact address (set yours).")] = DEFAULT_USER_AGENT,
     no_throttle: Annotated[bool, typer.Option("--no-throttle", help="Turn AutoThrottle and the download delay off (mirrors, benchmarks).")] = False,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Parallel requests per site.")] = 4,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Download timeout in seconds.")] = 30.0,
@@ -40,7 +41,7 @@ def crawl(
 ) -> None:
     """Crawl news sites into Article JSONL (resumable, deduplicated), with a summary next to the output."""
     from cls_data.crawl import CrawlConfig, list_spiders, run_crawl
-    from cls_data.crawl.config import DEFAULT_DOWNLOAD_DELAY, DEFAULT_USER_AGENT, Limits
+    from cls_data.crawl.config import DEFAULT_DOWNLOAD_DELAY, Limits
     from cls_data.crawl.runner import summary_path
     from cls_data.errors import ClsDataError
 
@@ -57,7 +58,7 @@ def crawl(
     names = [name for name, _ in list_spiders()] if all_sites else list(site or [])
     config = CrawlConfig(
         sites=names, out=out_file, limit=limit, since=since, until=until, job_dir=job_dir, rejects=rejects,
-        redis_url=redis_url, redis_idle=redis_idle, base_url=base_url, urls_file=urls, user_agent=user_agent or DEFAULT_USER_AGENT,
+        redis_url=redis_url, redis_idle=redis_idle, base_url=base_url, urls_file=urls, user_agent=user_agent,
         limits=Limits(min_body_words=min_body_words, min_summary_words=min_summary_words, max_record_chars=max_record_chars),
         max_pages=max_pages, max_page_mb=max_page_mb,
         autothrottle=not no_throttle, concurrency_per_domain=concurrency, download_delay=0.0 if no_throttle else DEFAULT_DOWNLOAD_DELAY, timeout=timeout, retries=retries,

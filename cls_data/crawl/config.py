@@ -29,6 +29,16 @@ class Limits:
     vi_threshold: float = 0.5
     max_record_chars: int = 100_000  # title + summary + body; a longer one is a dump, not an article
 
+    def check(self) -> None:
+        """Raise ClsDataError for a limit no article could meet (the CLI's ranges, for library callers)."""
+        for name in ("min_title_chars", "min_summary_words", "min_body_words"):
+            if getattr(self, name) < 0:
+                raise ClsDataError(f"--{name.replace('_', '-')} must be 0 or more, got {getattr(self, name)}")
+        if self.min_summary_words > self.max_summary_words:
+            raise ClsDataError(f"--min-summary-words {self.min_summary_words} is above the longest summary kept ({self.max_summary_words} words)")
+        if self.max_record_chars < 1:
+            raise ClsDataError(f"--max-record-chars must be 1 or more, got {self.max_record_chars}")
+
 
 @dataclass(frozen=True)
 class Bounds:

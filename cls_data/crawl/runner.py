@@ -96,6 +96,9 @@ def _check(config: CrawlConfig, known: dict[str, type]) -> None:
     if not config.sites:
         raise ClsDataError("no site given: use --site NAME (see --list) or --all")
     config.bounds.check()
+    config.limits.check()
+    if not config.max_page_mb > 0:
+        raise ClsDataError(f"--max-page-mb must be more than 0, got {config.max_page_mb}")
     if config.base_url and not urlsplit(config.base_url).scheme.startswith("http"):
         raise ClsDataError(f"--base-url must be an http(s) URL, got {config.base_url!r}")
 

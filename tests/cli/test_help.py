@@ -16,7 +16,10 @@ def test_help_shows_no_bool_placeholder_and_cuts_nothing(run_cli, command):
     assert result.returncode == 0, result.stderr
     assert "<bool>" not in result.stdout and "…" not in result.stdout and "<list[str]>" not in result.stdout
     if command == "crawl":  # a wrapped default is still whole
+        from cls_data.crawl.config import DEFAULT_USER_AGENT
+
         assert "[default: 10.0; x>=0.01]" in " ".join(result.stdout.split())
+        assert "".join(DEFAULT_USER_AGENT.split()) in "".join(result.stdout.split())
 
 
 def test_required_options_are_marked(run_cli):
