@@ -23,10 +23,11 @@ from cls_data.records import Article, CLSSample, read_jsonl
 from cls_data.text import CJK, count_words, normalize  # noqa: F401 - re-exported
 
 __all__ = [
-    "CJK", "SMOKE", "ClsDataError", "Grid", "Limits", "benchmark", "build_vi2zh", "complete_runs", "count_words", "crawl",
-    "crawl_summary_path", "dataset_fingerprint", "describe_sizes", "fill_translation_cache", "filter_summaries",
-    "is_boilerplate", "is_vietnamese", "normalize", "planned_runs", "read_articles", "read_build_info",
-    "read_filter_report", "read_samples", "report", "sha256", "strip_lead_prefix", "translator_key",
+    "CJK", "SMOKE", "ClsDataError", "Grid", "Limits", "benchmark", "build_vi2zh", "check_grid", "complete_runs",
+    "count_words", "crawl", "crawl_summary_path", "dataset_fingerprint", "describe_sizes", "fill_translation_cache",
+    "filter_summaries", "is_boilerplate", "is_vietnamese", "normalize", "planned_runs", "read_articles",
+    "read_build_info", "read_filter_report", "read_samples", "report", "sha256", "strip_lead_prefix",
+    "translator_key",
 ]
 
 TRANSLATOR = "libretranslate"  # the backend whose cache entries the demo fills (see mirror.py)
@@ -259,6 +260,13 @@ def planned_runs(dataset: Path, grid: Grid) -> list[str]:
     from cls_data.benchmark.grid import expand
 
     return [str(run.rel_dir) for run in expand(_grid_spec(dataset, grid))]
+
+
+def check_grid(grid: Grid) -> None:
+    """Raise ClsDataError for an unknown variant or weighting before anything runs."""
+    from cls_data.benchmark.grid import expand
+
+    expand(_grid_spec(Path("Vi2ZhLow"), grid))
 
 
 def complete_runs(runs: Path, planned: list[str]) -> list[str]:

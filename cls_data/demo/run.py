@@ -104,6 +104,7 @@ def run_demo(out_dir: Path | str = "cls-data-demo", on_progress: Callable[[DemoP
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise lib.ClsDataError(f"{out}: cannot write the demo there ({exc.strerror or exc})") from None
+    lib.check_grid(grid)
     result = _paths(out)
     sample = load_sample()
     state_file = out / "demo.json"

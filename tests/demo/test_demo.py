@@ -165,6 +165,12 @@ def test_a_summary_missing_from_the_translation_cache_fails_loudly_without_reach
     assert failure["text"] == sample.translations[0].vi and "503" in failure["error"]
 
 
+def test_an_unknown_variant_stops_the_demo_before_the_crawl(tmp_path):
+    with pytest.raises(lib.ClsDataError, match="unknown variant 'nope'; choose one of: mbart-cls, tflcls"):
+        run_demo(tmp_path / "demo", grid=lib.Grid(variants=("nope",)))
+    assert not (tmp_path / "demo" / "articles.jsonl").exists()
+
+
 def test_the_command_prints_where_everything_is(demo_runs):
     first, _, _ = demo_runs
     exe = Path(sys.executable).with_name("cls-data")
