@@ -233,11 +233,6 @@ class Grid:
     train_sizes: tuple[int, ...] = (1000,)
     seeds: tuple[int, ...] = (0,)
 
-    def describe(self) -> str:
-        return (f"--preset {SMOKE} --variants {','.join(self.variants)} --weighting {','.join(self.weightings)}"
-                f" --r {','.join(f'{r:g}' for r in self.rs)} --train-sizes {','.join(map(str, self.train_sizes))}"
-                f" --seeds {','.join(map(str, self.seeds))}")
-
 
 @dataclass
 class BenchmarkOutcome:

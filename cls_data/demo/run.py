@@ -222,17 +222,19 @@ def _benchmark(result: DemoResult, grid: lib.Grid, state: dict, on_progress: Cal
     complete = lib.complete_runs(result.runs, planned)
     if len(complete) == total and (result.runs / "results.json").exists():
         result.reused.append("benchmark")
-        on_progress(DemoProgress("benchmark", total, total, f"reused {result.runs.name}/: {total} runs"))
+        on_progress(DemoProgress("benchmark", total, total, f"reused {result.runs.name}/: {_count(total, 'run')}"))
         return False
-    on_progress(DemoProgress("benchmark", len(complete), total, f"{total - len(complete)} runs, {grid.describe()}"))
-    finished = set(complete)
+    on_progress(DemoProgress("benchmark", len(complete), total,
+                             f"{_count(total - len(complete), 'run')} to train (smoke preset): building the tiny backbones"))
+    finished, current = set(complete), [""]
 
     def progress(phase: str, done: int, of: int) -> None:
-        if phase.startswith("run "):  # a new run starts: `done` runs of this call are behind it
-            on_progress(DemoProgress("benchmark", len(finished), total, phase[4:]))
+        if phase.startswith("run "):
+            current[0] = phase[4:].removeprefix(f"{result.dataset.name}/")
             finished.update(lib.complete_runs(result.runs, planned))
+            on_progress(DemoProgress("benchmark", len(finished), total, current[0]))
         elif phase != "runs":
-            on_progress(DemoProgress("benchmark", len(finished), total, f"{phase} {done}/{of}"))
+            on_progress(DemoProgress("benchmark", len(finished), total, f"{current[0]}: {phase} {done}/{of}"))
 
     outcome = lib.benchmark(result.dataset, result.runs, grid, progress)
     result.failed_runs = outcome.failed
@@ -241,7 +243,7 @@ def _benchmark(result: DemoResult, grid: lib.Grid, state: dict, on_progress: Cal
         result.notes.append(f"{len(outcome.failed)} of {total} benchmark runs failed, e.g. {run_dir}: {error}"
                             f" (see {result.runs}/<run>.work/failed.json; a rerun retries them)")
     on_progress(DemoProgress("benchmark", total - len(outcome.failed), total,
-                             f"{len(outcome.done)} runs trained and scored, {len(outcome.skipped)} reused,"
+                             f"{_count(len(outcome.done), 'run')} trained and scored, {len(outcome.skipped)} reused,"
                              f" {len(outcome.failed)} failed"))
     return True
 
@@ -260,8 +262,8 @@ def _report(result: DemoResult, state: dict, ran: bool, on_progress: Callable[[D
     result.answer = outcome.answer
     result.notes.extend(outcome.notes)
     state["report"], state["answer"] = key, outcome.answer
-    on_progress(DemoProgress("report", 1, 1, f"{outcome.results_md.name}, {len(outcome.figures)} figures,"
-                                             f" {outcome.cards} model cards"))
+    on_progress(DemoProgress("report", 1, 1, f"{outcome.results_md.name}, {_count(len(outcome.figures), 'figure')},"
+                                             f" {_count(outcome.cards, 'model card')}"))
 
 
 # ---- helpers -----------------------------------------------------------------------------------
@@ -272,6 +274,10 @@ def _crawled_urls(path: Path) -> set[str]:
         return {a.url for a in lib.read_articles(path)}
     except lib.ClsDataError:  # a torn last line: the crawler's own resume repairs it
         return set()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _sibling(path: Path, suffix: str) -> Path:
