@@ -115,9 +115,12 @@ def _fingerprint(path: Path, splits: Any) -> str:
     return digest.hexdigest()[:16]
 
 
-def train_split_for_size(dataset: ClsDataset, size: int) -> tuple[str, int | None, str | None]:
+def train_split_for_size(dataset: ClsDataset, size: int, capped_at: int | None = None) -> tuple[str, int | None, str | None]:
     """(split, first-N limit or None, note) for a train size: `train_<size>` when built, else `train`
-    when it has exactly `size` rows (1000/3000/5000 -> train_1000/train_3000/train), else its first N."""
+    when it has exactly `size` rows (1000/3000/5000 -> train_1000/train_3000/train), else its first N.
+
+    A preset that caps training pairs anyway (`capped_at`, smoke) takes a small dataset's whole train split.
+    """
     if f"train_{size}" in dataset.splits:
         return f"train_{size}", None, None
     rows = dataset.split("train").num_rows
@@ -125,7 +128,11 @@ def train_split_for_size(dataset: ClsDataset, size: int) -> tuple[str, int | Non
         return "train", None, None
     if size < rows:
         return "train", size, f"train size {size}: no train_{size} split, using the first {size} of train ({rows} rows)"
-    raise ClsDataError(f"train size {size}: dataset {dataset.path} has only {rows} training pairs")
+    if capped_at is not None and capped_at <= rows:
+        return "train", None, f"train size {size}: the dataset has {rows} training pairs; this preset trains on {capped_at} anyway"
+    sizes = sorted({int(name.split("_", 1)[1]) for name in dataset.splits if re.fullmatch(r"train_\d+", name)} | {rows})
+    raise ClsDataError(f"train size {size}: dataset {dataset.path} has only {rows} training pairs; "
+                       f"its train splits hold {', '.join(map(str, sizes))} (pass --train-sizes {','.join(map(str, sizes))})")
 
 
 @dataclass

@@ -124,6 +124,7 @@ def shard(runs: list[RunSpec], k: int, n: int) -> list[RunSpec]:
 def preflight(runs: list[RunSpec], ctx: RunContext) -> None:
     """Load each backbone's tokenizer once before any training: no network and no local copy is one line now,
     not a failed.json in every run folder."""
+    from cls_data.benchmark.data import train_split_for_size
     from cls_data.benchmark.registry import resolve
     from cls_data.benchmark.runs import backbone_for
 
@@ -132,6 +133,7 @@ def preflight(runs: list[RunSpec], ctx: RunContext) -> None:
         if (ctx.out / run.rel_dir).exists():
             continue
         spec, dataset = get_variant(run.variant), ctx.dataset(run.dataset)
+        train_split_for_size(dataset, run.train_size, ctx.preset.stage2.max_train_samples)  # too large: one line now
         backbone = backbone_for(spec, ctx, dataset, run.train_size)
         if (spec.codec, backbone, dataset.path) not in checked:  # a dataset-trained backbone is built here, once
             checked.add((spec.codec, backbone, dataset.path))

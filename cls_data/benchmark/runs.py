@@ -120,7 +120,7 @@ def _stage_job(stage: StageSpec, run: RunSpec, ctx: RunContext, spec: VariantSpe
     from cls_data.text import tokenizer_for_language
 
     cfg = stage.train_config(ctx.preset)
-    split, limit, note = train_split_for_size(dataset, run.train_size)
+    split, limit, note = train_split_for_size(dataset, run.train_size, cfg.max_train_samples)
     if cfg.max_train_samples:
         limit = min(limit or cfg.max_train_samples, cfg.max_train_samples)
     columns = {"source": stage.source, "target": stage.target, "mono_target": stage.mono_target,

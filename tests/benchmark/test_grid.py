@@ -217,3 +217,19 @@ def test_a_stage_one_lock_left_by_a_dead_process_is_taken_over_and_a_live_one_is
     lock.release()
     done.mkdir()
     assert Lock(lock.path).acquire(done) is False  # finished by another meanwhile
+
+
+def test_a_train_size_larger_than_the_dataset_stops_the_grid_before_any_run_with_the_sizes_it_has(tmp_path, dataset_dir):
+    from cls_data.benchmark.grid import run_grid
+
+    grid = GridSpec(datasets=(str(dataset_dir),), variants=("mbart-cls",), train_sizes=(1000,), preset="paper")
+    with pytest.raises(ClsDataError, match=r"train size 1000: .* has only 24 training pairs; its train splits hold 8, 16, 24"):
+        run_grid(grid, tmp_path / "RUNS")
+    assert not (tmp_path / "RUNS").exists()
+
+
+def test_a_preset_that_caps_training_pairs_takes_a_small_datasets_whole_train_split(dataset):
+    from cls_data.benchmark.data import train_split_for_size
+
+    split, limit, note = train_split_for_size(dataset, 1000, capped_at=16)
+    assert (split, limit) == ("train", None) and "trains on 16 anyway" in note
