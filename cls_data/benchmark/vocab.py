@@ -71,14 +71,19 @@ def train_wordpiece_tokenizer(texts: Iterable[str], vocab_size: int = 1000):
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import BertTokenizer
 
-    wordpiece = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    wordpiece.normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False)
-    wordpiece.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    wordpiece.decoder = decoders.WordPiece()
+    normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False)
+    trainer_model = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    trainer_model.normalizer, trainer_model.pre_tokenizer = normalizer, pre_tokenizers.BertPreTokenizer()
     trainer = trainers.WordPieceTrainer(vocab_size=vocab_size + len(BERT_SPECIALS), special_tokens=BERT_SPECIALS)
-    wordpiece.train_from_iterator(texts, trainer)
+    trainer_model.train_from_iterator(texts, trainer)
+    # Rebuilt from the plain vocabulary: as in mBERT, the [unused] markers are ordinary tokens (a decode
+    # that skips special tokens keeps them); only [PAD]/[UNK]/[CLS]/[SEP]/[MASK] are special.
+    wordpiece = Tokenizer(models.WordPiece(trainer_model.get_vocab(), unk_token="[UNK]"))
+    wordpiece.normalizer, wordpiece.pre_tokenizer = normalizer, pre_tokenizers.BertPreTokenizer()
+    wordpiece.decoder = decoders.WordPiece()
     cls, sep = wordpiece.token_to_id("[CLS]"), wordpiece.token_to_id("[SEP]")
     wordpiece.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]", special_tokens=[("[CLS]", cls), ("[SEP]", sep)]
     )
-    return BertTokenizer(tokenizer_object=wordpiece, do_lower_case=False, model_max_length=512)
+    return BertTokenizer(tokenizer_object=wordpiece, do_lower_case=False, model_max_length=512, pad_token="[PAD]",
+                         unk_token="[UNK]", cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
