@@ -1,0 +1,309 @@
+"""One benchmark run: its stages (shared stage-1 runs trained once and reused), test decoding, its folder.
+
+A run works in `<run_dir>.work/` and is renamed to `<run_dir>` when complete (CONTRACT.md), so a
+run folder is complete or absent; a run that raises leaves `failed.json` in its work folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import socket
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cls_data.benchmark.config import SMOKE_BACKBONE, Preset, StageSpec, VariantSpec, to_dict
+from cls_data.benchmark.registry import BuildContext, get_variant, resolve
+
+Progress = Callable[[str, int, int], None]
+LOCK_STALE_SECONDS = 900  # a shared stage's lock not refreshed for this long belongs to a dead process
+
+
+def format_r(r: float) -> str:
+    return f"r{r:g}"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One cell of a grid; `rel_dir` is its folder under RUNS (CONTRACT.md)."""
+
+    dataset: str  # folder path or Hub id
+    dataset_name: str
+    variant: str
+    weighting: str | None
+    r: float | None
+    train_size: int
+    seed: int
+
+    @property
+    def rel_dir(self) -> Path:
+        parts = [self.dataset_name, self.variant, *([self.weighting] if self.weighting else []),
+                 *([format_r(self.r)] if self.r is not None else []), f"n{self.train_size}", f"seed{self.seed}"]
+        return Path(*parts)
+
+
+@dataclass
+class RunContext:
+    """Grid-wide settings and caches shared by the runs of one process."""
+
+    out: Path
+    preset: Preset
+    backbone: str | None = None
+    eval_on: tuple[str, ...] = ()
+    src_lang: str | None = None
+    tgt_lang: str | None = None
+    on_progress: Progress = lambda phase, done, total: None
+    datasets: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def cache(self) -> Path:
+        return self.out / ".cache"
+
+    def dataset(self, path: str) -> Any:
+        from cls_data.benchmark.data import open_dataset
+
+        if path not in self.datasets:
+            self.datasets[path] = open_dataset(path, src_lang=self.src_lang, tgt_lang=self.tgt_lang)
+        return self.datasets[path]
+
+
+def write_json(path: Path, data: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+def versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    found = {"python": platform.python_version()}
+    for name in ("cls-data", "torch", "transformers", "accelerate", "datasets", "tokenizers"):
+        try:
+            found[name.replace("-", "_")] = md.version(name)
+        except md.PackageNotFoundError:
+            pass
+    return found
+
+
+def backbone_for(spec: VariantSpec, ctx: RunContext, dataset: Any) -> str:
+    """--backbone (for its family), the smoke preset's tiny dataset-trained model, or the variant's default."""
+    name = ctx.backbone if ctx.backbone and spec.family == "mbart" else None
+    name = name or (SMOKE_BACKBONE if ctx.preset.backbone == SMOKE_BACKBONE else spec.default_backbone)
+    if name != SMOKE_BACKBONE:
+        return name
+    folder = ctx.cache / "backbones" / f"{spec.family}-smoke-{dataset.fingerprint}"
+    if not folder.exists():
+        train = dataset.split("train", ("text", "summary", "cls_summary"))
+        texts = [*train["text"], *train["summary"], *train["cls_summary"]]
+        tmp = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")
+        resolve(spec.smoke_backbone)(texts, tmp)
+        tmp.rename(folder)
+    return str(folder)
+
+
+class _Lock:
+    """An exclusive lock file for a shared stage-1 run, so shards that share RUNS train it once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def acquire(self, done: Path, poll: float = 20.0) -> bool:
+        """True when this process holds the lock; False when another finished the run meanwhile."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while not done.exists():
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                if time.time() - self.path.stat().st_mtime > LOCK_STALE_SECONDS:
+                    self.path.unlink(missing_ok=True)  # its owner died; its checkpoint lets us resume
+                else:
+                    time.sleep(poll)
+                continue
+            with os.fdopen(fd, "w") as handle:
+                handle.write(f"{socket.gethostname()} {os.getpid()}\n")
+            return True
+        return False
+
+    def touch(self) -> None:
+        self.path.touch()
+
+    def release(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _stage_job(stage: StageSpec, run: RunSpec, ctx: RunContext, spec: VariantSpec, dataset: Any, codec: Any,
+               backbone: str, init: Path | None, work: Path) -> Any:
+    from cls_data.benchmark.data import encode_split, train_split_for_size
+    from cls_data.benchmark.losses import make_weighting
+    from cls_data.benchmark.train import StageJob
+    from cls_data.text import tokenizer_for_language
+
+    cfg = stage.train_config(ctx.preset)
+    split, limit, note = train_split_for_size(dataset, run.train_size)
+    if cfg.max_train_samples:
+        limit = min(limit or cfg.max_train_samples, cfg.max_train_samples)
+    columns = {"source": stage.source, "target": stage.target, "mono_target": stage.mono_target,
+               "src_max_len": cfg.src_max_len, "tgt_max_len": cfg.tgt_max_len, "cache_dir": ctx.cache / "tokens",
+               "on_progress": ctx.on_progress}
+    train = encode_split(dataset, split, codec, limit=limit, **columns)
+    val = encode_split(dataset, "validation", codec, **columns)
+    build_ctx = BuildContext(backbone=backbone, codec=codec, src_lang=dataset.src_lang, tgt_lang=dataset.tgt_lang,
+                             stage=stage, train=cfg, init=init, weighting=run.weighting, r=run.r)
+    if stage.weighted:
+        weighting = lambda tasks: make_weighting(run.weighting or spec.default_weighting, tasks, r=run.r or 2.0)  # noqa: E731
+    else:
+        weighting = lambda tasks: make_weighting("sum", tasks, coefficients=dict(stage.loss_coefficients) or None)  # noqa: E731
+    job = StageJob(name=stage.name, build_model=lambda: resolve(stage.builder)(build_ctx), build_weighting=weighting,
+                   train=train, val=val, codec=codec, cfg=cfg, decode=ctx.preset.decode,
+                   rouge_tokenizer=tokenizer_for_language(dataset.tgt_lang), seed=run.seed, work_dir=work,
+                   postprocess=resolve(spec.postprocess) if spec.postprocess else None)
+    return job, build_ctx, [note] if note else []
+
+
+def _config(run: RunSpec, ctx: RunContext, spec: VariantSpec, dataset: Any, backbone: str, stages: list[StageSpec]) -> dict:
+    return {"variant": run.variant, "dataset": run.dataset_name, "dataset_path": run.dataset,
+            "dataset_fingerprint": dataset.fingerprint, "src_lang": dataset.src_lang, "tgt_lang": dataset.tgt_lang,
+            "weighting": run.weighting, "r": run.r, "train_size": run.train_size, "seed": run.seed,
+            "preset": ctx.preset.name, "model": {"backbone": backbone, "spec": to_dict(spec)},
+            "train": {s.name: to_dict(s.train_config(ctx.preset)) for s in stages}, "decode": to_dict(ctx.preset.decode),
+            "versions": versions(), "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
+
+
+def _concat_logs(folders: list[Path], target: Path) -> None:
+    with target.open("w", encoding="utf-8") as out:
+        for folder in folders:
+            log = folder / "train_log.jsonl"
+            if log.exists():
+                out.write(log.read_text(encoding="utf-8"))
+
+
+def shared_stage(stage: StageSpec, run: RunSpec, ctx: RunContext, spec: VariantSpec, dataset: Any, codec: Any, backbone: str) -> Path:
+    """The best weights of a shared stage (e.g. stage-1 translation), training it first if no run has yet."""
+    from cls_data.benchmark.train import train_stage
+
+    run_dir = ctx.out / run.dataset_name / stage.shared / f"n{run.train_size}" / f"seed{run.seed}"
+    work = run_dir.with_name(run_dir.name + ".work")
+    lock = _Lock(work / "lock")
+    if run_dir.exists() or not lock.acquire(run_dir):
+        return run_dir / "model"
+    try:
+        job, _, notes = _stage_job(stage, run, ctx, spec, dataset, codec, backbone, None, work / stage.name)
+        result = train_stage(job, lambda phase, done, total: (lock.touch(), ctx.on_progress(phase, done, total)))
+        final = work / "final"
+        final.mkdir(exist_ok=True)
+        if not (final / "model").exists():
+            os.replace(result.best_dir, final / "model")
+        write_json(final / "config.json", {**_config(run, ctx, spec, dataset, backbone, [stage]), "variant": stage.shared,
+                                           "weighting": None, "r": None})
+        write_json(final / "metrics.json", {"best_epoch": result.best_epoch, "best_val_rouge2": result.best_val.get("rouge2"),
+                                            "val": result.best_val, "train_seconds": result.train_seconds,
+                                            "train_samples_per_s": result.samples_per_s, "notes": notes})
+        _concat_logs([work / stage.name], final / "train_log.jsonl")
+        os.replace(final, run_dir)
+    finally:
+        lock.release()
+    shutil.rmtree(work, ignore_errors=True)
+    return run_dir / "model"
+
+
+def execute_run(run: RunSpec, ctx: RunContext) -> Path:
+    """Train and score one run into `RUNS/<rel_dir>`; returns the folder. Raises on failure (see `run_or_record`)."""
+    from cls_data.benchmark.data import encode_split
+    from cls_data.benchmark.scoring import score_split
+    from cls_data.benchmark.train import train_stage
+    from cls_data.text import tokenizer_for_language
+
+    spec, dataset = get_variant(run.variant), ctx.dataset(run.dataset)
+    run_dir = ctx.out / run.rel_dir
+    work = run_dir.with_name(run_dir.name + ".work")
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "failed.json").unlink(missing_ok=True)
+    backbone = backbone_for(spec, ctx, dataset)
+    codec = resolve(spec.codec)(backbone, dataset.src_lang, dataset.tgt_lang)
+    best: dict[str, Path] = {}
+    own, notes, results = [], [], []
+    for stage in spec.stages:
+        init = best.get(stage.init_from) if stage.init_from else None
+        if stage.shared:
+            best[stage.name] = shared_stage(stage, run, ctx, spec, dataset, codec, backbone)
+            continue
+        job, build_ctx, stage_notes = _stage_job(stage, run, ctx, spec, dataset, codec, backbone, init, work / stage.name)
+        result = train_stage(job, ctx.on_progress)
+        best[stage.name], notes, results = result.best_dir, notes + stage_notes, results + [result]
+        own.append(stage)
+    last = spec.stages[-1]
+    final = work / "final"
+    final.mkdir(exist_ok=True)
+    if not (final / "model").exists():
+        os.replace(best[last.name], final / "model")
+    build_ctx.init = final / "model"
+    model = resolve(last.loader or last.builder)(build_ctx)
+    from cls_data.benchmark.train import make_accelerator
+
+    model.to(make_accelerator(last.train_config(ctx.preset)).device)
+    decode_rows = {}
+    tokenizer = tokenizer_for_language(dataset.tgt_lang)
+    targets = [(run.dataset_name, dataset)] + [(ctx.dataset(p).name, ctx.dataset(p)) for p in ctx.eval_on]
+    for name, data in targets:
+        test = encode_split(data, "test", codec, source=last.source, target=last.target, limit=ctx.preset.max_test_samples,
+                            src_max_len=last.train_config(ctx.preset).src_max_len, tgt_max_len=last.train_config(ctx.preset).tgt_max_len,
+                            cache_dir=ctx.cache / "tokens", on_progress=ctx.on_progress)
+        decode_rows[name] = (score_split(model, codec, test, ctx.preset.decode, tokenizer_for_language(data.tgt_lang),
+                                         postprocess=job.postprocess,
+                                         on_progress=lambda d, t, n=name: ctx.on_progress(f"decode {n} test", d, t)), len(test))
+    scored, n_test = decode_rows.pop(run.dataset_name)
+    write_jsonl(final / "predictions.jsonl", scored.rows)
+    for name, (other, _) in decode_rows.items():
+        write_jsonl(final / f"predictions.{name}.jsonl", other.rows)
+    train_seconds = sum(r.train_seconds for r in results)
+    samples = sum(r.samples_per_s * r.train_seconds for r in results)
+    write_json(final / "metrics.json", {
+        "test": scored.rouge, "tokenizer": tokenizer, "n_test": n_test, "empty_predictions": scored.empty_predictions,
+        "best_epoch": results[-1].best_epoch, "best_val_rouge2": results[-1].best_val.get("rouge2"),
+        "train_seconds": round(train_seconds, 3), "decode_seconds": round(scored.seconds, 3),
+        "train_samples_per_s": round(samples / max(train_seconds, 1e-9), 3),
+        "decode_samples_per_s": round(n_test / max(scored.seconds, 1e-9), 3),
+        "eval_on": {name: {**other.rouge, "tokenizer": other.tokenizer, "n_test": n, "empty_predictions": other.empty_predictions}
+                    for name, (other, n) in decode_rows.items()},
+        "stages": {s.name: {"best_epoch": r.best_epoch, "best_val": r.best_val, "steps": r.steps} for s, r in zip(own, results)},
+        "notes": notes,
+    })
+    write_json(final / "config.json", _config(run, ctx, spec, dataset, backbone, list(spec.stages)))
+    _concat_logs([work / s.name for s in own], final / "train_log.jsonl")
+    os.replace(final, run_dir)
+    shutil.rmtree(work, ignore_errors=True)
+    return run_dir
+
+
+def run_or_record(run: RunSpec, ctx: RunContext) -> tuple[str, str | None]:
+    """("done" | "skipped" | "failed", error line); a failure leaves `<run_dir>.work/failed.json`."""
+    run_dir = ctx.out / run.rel_dir
+    if run_dir.exists():
+        return "skipped", None
+    try:
+        execute_run(run, ctx)
+        return "done", None
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # one run's failure must not stop the grid
+        line = (str(exc).splitlines() or [type(exc).__name__])[0]
+        work = run_dir.with_name(run_dir.name + ".work")
+        work.mkdir(parents=True, exist_ok=True)
+        write_json(work / "failed.json", {"error": f"{type(exc).__name__}: {line}", "traceback": traceback.format_exc(),
+                                          "time": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()})
+        return "failed", f"{type(exc).__name__}: {line}"
