@@ -18,6 +18,9 @@ PAPER_BACKBONE = "facebook/mbart-large-cc25"
 # tokenizer trained on the dataset itself, built offline by `cls_data.benchmark.smoke`.
 SMOKE_BACKBONE = "smoke-tiny"
 TRAIN_SPLITS = {1000: "train_1000", 3000: "train_3000", 5000: "train"}
+# "inverse-sqrt": linear warm-up over warmup_ratio of the steps to lr, then lr * sqrt(warmup / step)
+# (the Noam/fairseq schedule of the from-scratch Transformer baselines).
+SCHEDULES = ("epoch-decay", "warmup-linear", "inverse-sqrt", "constant")
 
 
 @dataclass(frozen=True)
@@ -41,11 +44,12 @@ class TrainConfig:
     grad_accum: int = 4  # micro-batches per optimizer step
     epochs: int = 10
     max_steps: int | None = None  # stop after this many optimizer steps (smoke runs)
-    schedule: str = "epoch-decay"  # "epoch-decay": lr * lr_gamma**epoch | "warmup-linear" | "constant"
+    schedule: str = "epoch-decay"  # "epoch-decay": lr * lr_gamma**epoch | "warmup-linear" | "inverse-sqrt" | "constant"
     lr_gamma: float = 0.95
     warmup_ratio: float = 0.0
     weight_decay: float = 0.0
     adam_betas: tuple[float, float] = (0.9, 0.999)
+    adam_eps: float = 1e-8
     clip_norm: float = 1.0
     weighting_lr: float | None = None  # learned loss weights' own lr; None = the model's lr (paper)
     val_subset: int | None = None  # None = the full validation split; else a fixed seeded subset
@@ -61,8 +65,8 @@ class TrainConfig:
     log_every: int = 10  # optimizer steps between step lines in train_log.jsonl
 
     def __post_init__(self) -> None:
-        if self.schedule not in ("epoch-decay", "warmup-linear", "constant"):
-            raise ClsDataError(f"unknown schedule {self.schedule!r}; choose epoch-decay, warmup-linear or constant")
+        if self.schedule not in SCHEDULES:
+            raise ClsDataError(f"unknown schedule {self.schedule!r}; choose one of: {', '.join(SCHEDULES)}")
         if self.precision not in ("auto", "fp32", "bf16"):
             raise ClsDataError(f"unknown precision {self.precision!r}; choose auto, fp32 or bf16")
 
@@ -95,13 +99,17 @@ class StageSpec:
     weighted: bool = False  # the stage's losses are combined by the run's loss-weighting scheme
     loss_coefficients: tuple[tuple[str, float], ...] = ()  # fixed weights of an unweighted stage's sum, e.g. (("ot", 0.1),)
     train_overrides: tuple[tuple[str, Any], ...] = ()
+    # Further overrides for one preset only, applied after `train_overrides`: ((preset name, ((field, value), ...)), ...).
+    preset_overrides: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    postprocess: bool = True  # apply the variant's `postprocess` to this stage's generations (MCLAS's mono stage: no)
     # "module:function" called as `loader(ctx)` with `ctx.init` = this stage's best weights, to reload
     # the trained model for decoding; None = the builder itself with `ctx.init` set to those weights.
     loader: str | None = None
 
     def train_config(self, preset: "Preset") -> TrainConfig:
+        changes = {**dict(self.train_overrides), **dict(dict(self.preset_overrides).get(preset.name, ()))}
         base = preset.recipe(self.recipe)
-        return dataclasses.replace(base, **dict(self.train_overrides)) if self.train_overrides else base
+        return dataclasses.replace(base, **changes) if changes else base
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,9 @@ class VariantSpec:
     # "module:function" called as `fn(texts, out_dir)` that saves a tiny backbone trained on the dataset's texts (smoke preset)
     smoke_backbone: str = "cls_data.benchmark.smoke:build_tiny_mbart"
     relative_cost: float = 1.0  # training cost per pair of one decoder relative to mBART-large's (for --plan)
+    # "module:function" called as `fn(texts, out_dir, src_lang, tgt_lang)` that saves a backbone trained on the
+    # run's own training split (NCLS: its vocabulary and model config) for every preset but smoke; None = pretrained
+    dataset_backbone: str | None = None
     description: str = ""
 
     def stage(self, name: str) -> StageSpec:

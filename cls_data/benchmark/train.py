@@ -79,6 +79,9 @@ def lr_lambda(cfg: TrainConfig, steps_per_epoch: int, total_steps: int) -> Calla
     if cfg.schedule == "warmup-linear":
         warmup = max(1, int(cfg.warmup_ratio * total_steps))
         return lambda step: (step + 1) / warmup if step < warmup else max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+    if cfg.schedule == "inverse-sqrt":
+        warmup = max(1, int(cfg.warmup_ratio * total_steps))
+        return lambda step: min((step + 1) / warmup, math.sqrt(warmup / (step + 1)))
     return lambda step: 1.0
 
 
@@ -140,10 +143,14 @@ def train_stage(job: StageJob, on_progress: Progress | None = None) -> StageResu
     objective = Objective(model, job.build_weighting(tuple(model.task_names)))
     if cfg.compile:
         model.compile()
-    groups = [{"params": [p for p in model.parameters() if p.requires_grad], "weight_decay": cfg.weight_decay}]
+    # A model may split its parameters into groups with relative learning rates (`param_groups()` ->
+    # [(params, lr_scale), ...]; MCLAS: pretrained encoder x0.01 of the fresh decoder's rate).
+    split = model.param_groups() if hasattr(model, "param_groups") else [(list(model.parameters()), 1.0)]
+    groups = [{"params": [p for p in params if p.requires_grad], "weight_decay": cfg.weight_decay, "lr": cfg.lr * scale}
+              for params, scale in split]
     if list(objective.weighting.parameters()):
         groups.append({"params": list(objective.weighting.parameters()), "weight_decay": 0.0, "lr": cfg.weighting_lr or cfg.lr})
-    optimizer = torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.adam_betas, fused=accelerator.device.type == "cuda")
+    optimizer = torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.adam_betas, eps=cfg.adam_eps, fused=accelerator.device.type == "cuda")
     micro_batches = len(length_batches(job.train, cfg, seed=job.seed, epoch=0)) // world
     steps_per_epoch = max(1, math.ceil(micro_batches / cfg.grad_accum))
     total_steps = min(cfg.max_steps or 10**12, cfg.epochs * steps_per_epoch)
