@@ -100,18 +100,28 @@ def versions() -> dict[str, str]:
     return found
 
 
-def backbone_for(spec: VariantSpec, ctx: RunContext, dataset: Any) -> str:
-    """--backbone (for its family), the smoke preset's tiny dataset-trained model, or the variant's default."""
+def backbone_for(spec: VariantSpec, ctx: RunContext, dataset: Any, train_size: int | None = None) -> str:
+    """--backbone (for its family), the smoke preset's tiny dataset-trained model, a backbone trained on the
+    run's training split (`spec.dataset_backbone`, e.g. NCLS's vocabulary), or the variant's default."""
     name = ctx.backbone if ctx.backbone and spec.family == "mbart" else None
-    name = name or (SMOKE_BACKBONE if ctx.preset.backbone == SMOKE_BACKBONE else spec.default_backbone)
-    if name != SMOKE_BACKBONE:
+    smoke = ctx.preset.backbone == SMOKE_BACKBONE
+    name = name or (SMOKE_BACKBONE if smoke else spec.default_backbone)
+    if name == SMOKE_BACKBONE:
+        folder = ctx.cache / "backbones" / f"{spec.family}-smoke-{dataset.fingerprint}"
+        split, limit, builder = "train", None, lambda texts, out: resolve(spec.smoke_backbone)(texts, out)
+    elif spec.dataset_backbone and name == spec.default_backbone and train_size is not None:
+        from cls_data.benchmark.data import train_split_for_size
+
+        split, limit, _ = train_split_for_size(dataset, train_size)
+        folder = ctx.cache / "backbones" / f"{spec.family}-{dataset.fingerprint}-n{train_size}"
+        builder = lambda texts, out: resolve(spec.dataset_backbone)(texts, out, dataset.src_lang, dataset.tgt_lang)  # noqa: E731
+    else:
         return name
-    folder = ctx.cache / "backbones" / f"{spec.family}-smoke-{dataset.fingerprint}"
     if not folder.exists():
-        train = dataset.split("train", ("text", "summary", "cls_summary"))
-        texts = [*train["text"], *train["summary"], *train["cls_summary"]]
+        train = dataset.split(split, ("text", "summary", "cls_summary"))
+        columns = [list(train[column])[:limit] if limit else list(train[column]) for column in ("text", "summary", "cls_summary")]
         tmp = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")
-        resolve(spec.smoke_backbone)(texts, tmp)
+        builder([text for column in columns for text in column], tmp)
         tmp.rename(folder)
     return str(folder)
 
@@ -170,8 +180,9 @@ def _stage_job(stage: StageSpec, run: RunSpec, ctx: RunContext, spec: VariantSpe
         weighting = lambda tasks: make_weighting("sum", tasks, coefficients=dict(stage.loss_coefficients) or None)  # noqa: E731
     job = StageJob(name=stage.name, build_model=lambda: resolve(stage.builder)(build_ctx), build_weighting=weighting,
                    train=train, val=val, codec=codec, cfg=cfg, decode=ctx.preset.decode,
-                   rouge_tokenizer=tokenizer_for_language(dataset.tgt_lang), seed=run.seed, work_dir=work,
-                   postprocess=resolve(spec.postprocess) if spec.postprocess else None)
+                   rouge_tokenizer=tokenizer_for_language(dataset.src_lang if stage.target == "summary" else dataset.tgt_lang),
+                   seed=run.seed, work_dir=work,
+                   postprocess=resolve(spec.postprocess) if spec.postprocess and stage.postprocess else None)
     return job, build_ctx, [note] if note else []
 
 
@@ -233,7 +244,7 @@ def execute_run(run: RunSpec, ctx: RunContext) -> Path:
     work = run_dir.with_name(run_dir.name + ".work")
     work.mkdir(parents=True, exist_ok=True)
     (work / "failed.json").unlink(missing_ok=True)
-    backbone = backbone_for(spec, ctx, dataset)
+    backbone = backbone_for(spec, ctx, dataset, run.train_size)
     codec = resolve(spec.codec)(backbone, dataset.src_lang, dataset.tgt_lang)
     best: dict[str, Path] = {}
     own, notes, results = [], [], []
@@ -274,6 +285,7 @@ def execute_run(run: RunSpec, ctx: RunContext) -> Path:
     samples = sum(r.samples_per_s * r.train_seconds for r in results)
     write_json(final / "metrics.json", {
         "test": scored.rouge, "tokenizer": tokenizer, "n_test": n_test, "empty_predictions": scored.empty_predictions,
+        **({"separator_missing": scored.separator_missing} if scored.separator_missing is not None else {}),
         "best_epoch": results[-1].best_epoch, "best_val_rouge2": results[-1].best_val.get("rouge2"),
         "train_seconds": round(train_seconds, 3), "decode_seconds": round(scored.seconds, 3),
         "train_samples_per_s": round(samples / max(train_seconds, 1e-9), 3),
