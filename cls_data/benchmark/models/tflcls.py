@@ -69,6 +69,7 @@ class TwoDecoderSeq2Seq(nn.Module):
     """Shared encoder + cross-lingual decoder (the wrapped seq2seq) + monolingual decoder; losses `cls` and `mls`."""
 
     task_names = ("cls", "mls")
+    label_smoothing = 0.0  # of both losses; the from-scratch NCLS+MS baseline sets 0.1
 
     def __init__(self, seq2seq: Any, mono_decoder: nn.Module, cls_start_id: int, mono_start_id: int) -> None:
         super().__init__()
@@ -102,8 +103,8 @@ class TwoDecoderSeq2Seq(nn.Module):
             encoder_hidden_states=encoded.last_hidden_state, encoder_attention_mask=mask, use_cache=False,
         ).last_hidden_state
         return {
-            "cls": token_cross_entropy(cls_logits, batch["labels"]),
-            "mls": token_cross_entropy(self.lm_logits(mono_hidden), batch["mono_labels"]),
+            "cls": token_cross_entropy(cls_logits, batch["labels"], self.label_smoothing),
+            "mls": token_cross_entropy(self.lm_logits(mono_hidden), batch["mono_labels"], self.label_smoothing),
         }
 
     @torch.no_grad()
@@ -112,7 +113,8 @@ class TwoDecoderSeq2Seq(nn.Module):
         return self.seq2seq.generate(
             input_ids=input_ids, attention_mask=attention_mask, decoder_start_token_id=self.cls_start_id,
             num_beams=decode.num_beams, no_repeat_ngram_size=decode.no_repeat_ngram_size,
-            max_new_tokens=decode.max_new_tokens, length_penalty=decode.length_penalty, early_stopping=True,
+            max_new_tokens=decode.max_new_tokens, length_penalty=decode.length_penalty,
+            early_stopping=False,  # True stops at num_beams finished junk beams on peaked models (see MBartCLS)
         )
 
     def save(self, folder: str | Path) -> Path:
