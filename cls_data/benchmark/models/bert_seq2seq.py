@@ -21,6 +21,9 @@ from cls_data.benchmark.models.base import IGNORE_INDEX, token_cross_entropy
 
 BOS, EOS, LSEP = "[unused1]", "[unused2]", "[unused5]"
 LABEL_SMOOTHING = 0.1
+# PreSumm/MCLAS train the pretrained encoder at a far lower rate than the fresh decoder (Noam peaks
+# 0.002 vs 0.2 before the schedule's scaling): the encoder's group gets the decoder's lr x this.
+ENCODER_LR_SCALE = 0.01
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,12 @@ class BertSummarizer(nn.Module):
         gen = self.model.generation_config
         gen.decoder_start_token_id, gen.bos_token_id, gen.eos_token_id, gen.pad_token_id = (
             markers.bos, markers.bos, markers.eos, markers.pad)
+
+    def param_groups(self) -> list[tuple[list[nn.Parameter], float]]:
+        """(parameters, relative learning rate): the pretrained encoder slower than the fresh decoder."""
+        encoder = list(self.model.get_encoder().parameters())
+        ids = {id(p) for p in encoder}
+        return [(encoder, ENCODER_LR_SCALE), ([p for p in self.parameters() if id(p) not in ids], 1.0)]
 
     def target(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         content = join_sequential(batch["mono_labels"], batch["labels"], self.markers.lsep) if self.sequential else batch["labels"]

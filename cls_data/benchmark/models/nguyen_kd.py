@@ -56,6 +56,14 @@ class NguyenKD(nn.Module):
         self.teacher._apply(fn, recurse)
         return self
 
+    def param_groups(self) -> list[tuple[list[nn.Parameter], float]]:
+        return self.student.param_groups()
+
+    def save(self, folder: Any) -> Any:
+        """The student alone, as a Hugging Face folder (the teacher is rebuilt from its own stage)."""
+        self.student.model.save_pretrained(folder)
+        return folder
+
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         decoder_input_ids, labels = frame(batch["labels"], self.markers)
         out = self.student.decode_states(batch, decoder_input_ids, hidden=True)
