@@ -21,6 +21,7 @@ from typing import Any
 
 from cls_data.benchmark.config import SMOKE_BACKBONE, Preset, StageSpec, VariantSpec, to_dict
 from cls_data.benchmark.registry import BuildContext, get_variant, resolve
+from cls_data.errors import ClsDataError
 
 Progress = Callable[[str, int, int], None]
 LOCK_STALE_SECONDS = 900  # a shared stage's lock not refreshed for this long belongs to a dead process
@@ -269,7 +270,15 @@ def execute_run(run: RunSpec, ctx: RunContext) -> Path:
     model.to(make_accelerator(last.train_config(ctx.preset)).device)
     decode_rows = {}
     tokenizer = tokenizer_for_language(dataset.tgt_lang)
-    targets = [(run.dataset_name, dataset)] + [(ctx.dataset(p).name, ctx.dataset(p)) for p in ctx.eval_on]
+    targets = [(run.dataset_name, dataset)]
+    for path in ctx.eval_on:
+        other = ctx.dataset(path)
+        if other.fingerprint == dataset.fingerprint:
+            notes.append(f"--eval-on {path}: the run's own dataset, not decoded twice")
+        elif other.name in dict(targets):
+            raise ClsDataError(f"--eval-on {path}: another dataset is already called {other.name!r}; rename its folder")
+        else:
+            targets.append((other.name, other))
     for name, data in targets:
         test = encode_split(data, "test", codec, source=last.source, target=last.target, limit=ctx.preset.max_test_samples,
                             src_max_len=last.train_config(ctx.preset).src_max_len, tgt_max_len=last.train_config(ctx.preset).tgt_max_len,
