@@ -99,3 +99,52 @@ def test_the_ncls_vocabulary_is_trained_on_the_runs_own_training_split(runs, dat
     train_8 = "".join(dataset.split("train_8")["cls_summary"])
     assert all(ch in vocab for ch in set(train_8) if "\u4e00" <= ch <= "\u9fff")
     assert get_variant("mclas").default_backbone == backbone_for(get_variant("mclas"), paper, dataset, 8)
+
+
+def test_inverse_sqrt_schedule_warms_up_linearly_then_decays_as_one_over_the_square_root_of_the_step():
+    from cls_data.benchmark.config import TrainConfig
+    from cls_data.benchmark.train import lr_lambda
+
+    factor = lr_lambda(TrainConfig(schedule="inverse-sqrt", warmup_ratio=0.1), steps_per_epoch=10, total_steps=100)
+    assert [round(factor(s), 6) for s in (0, 4, 9)] == [0.1, 0.5, 1.0]
+    assert factor(39) == pytest.approx((10 / 40) ** 0.5) and factor(99) == pytest.approx(0.1 ** 0.5)
+
+
+def test_mbert_models_train_the_pretrained_encoder_at_a_hundredth_of_the_decoder_rate():
+    from cls_data.benchmark.models.bert_seq2seq import DECODER_SIZES
+    from cls_data.benchmark.models.mclas import build_mclas
+    from tests.support.tiny_baselines import bert_tokenizer, tiny_bert_encoder
+
+    model = build_mclas(tiny_bert_encoder(), bert_tokenizer(), DECODER_SIZES["smoke"], sequential=True)
+    (decoder, scale_d), (encoder, scale_e) = model.param_groups()
+    assert (scale_d, scale_e) == (1.0, 0.01)
+    assert {id(p) for p in encoder} == {id(p) for p in model.model.get_encoder().parameters()}
+    assert sorted(map(id, decoder + encoder)) == sorted(map(id, model.parameters()))
+
+
+def test_a_tiny_ncls_overfits_a_handful_of_pairs_through_the_engine_loop_and_decoder(dataset, tmp_path):
+    from cls_data.benchmark.baseline_builders import ncls_smoke_backbone
+    from cls_data.benchmark.baseline_codecs import ncls_codec
+    from cls_data.benchmark.config import DecodeConfig, TrainConfig
+    from cls_data.benchmark.data import encode_split
+    from cls_data.benchmark.losses import make_weighting
+    from cls_data.benchmark.registry import BuildContext, resolve
+    from cls_data.benchmark.scoring import score_split
+    from cls_data.benchmark.train import StageJob, train_stage
+
+    train = dataset.split("train")
+    backbone = ncls_smoke_backbone([*train["text"], *train["summary"], *train["cls_summary"]], tmp_path / "vocab")
+    codec = ncls_codec(backbone, "vi", "zh")
+    stage = get_variant("ncls").stages[0]
+    cfg = TrainConfig(lr=1e-2, batch_size=4, grad_accum=1, epochs=120, schedule="constant", val_every=40, src_max_len=96,
+                      adam_betas=(0.9, 0.998), adam_eps=1e-9, log_every=40)
+    pairs = encode_split(dataset, "train_16", codec, source="text", target="cls_summary", limit=4, src_max_len=96, tgt_max_len=32)
+    ctx = BuildContext(backbone=str(backbone), codec=codec, src_lang="vi", tgt_lang="zh", stage=stage, train=cfg)
+    decode = DecodeConfig(num_beams=4, max_new_tokens=16, length_penalty=0.6)
+    job = StageJob(name="cls", build_model=lambda: resolve(stage.builder)(ctx), build_weighting=lambda t: make_weighting("sum", t),
+                   train=pairs, val=pairs, codec=codec, cfg=cfg, decode=decode, rouge_tokenizer="zh", seed=0, work_dir=tmp_path / "work")
+    result = train_stage(job)
+    assert result.steps == 120 and result.best_val["rouge2"] >= 0.9
+    ctx.init = result.best_dir
+    scored = score_split(resolve(stage.builder)(ctx), codec, pairs, decode, "zh")
+    assert scored.rouge["rouge2"] >= 0.9 and scored.empty_predictions == 0

@@ -95,10 +95,10 @@ class BertSummarizer(nn.Module):
             markers.bos, markers.bos, markers.eos, markers.pad)
 
     def param_groups(self) -> list[tuple[list[nn.Parameter], float]]:
-        """(parameters, relative learning rate): the pretrained encoder slower than the fresh decoder."""
+        """(parameters, relative learning rate): the fresh decoder first (its lr is the one logged), the pretrained encoder slower."""
         encoder = list(self.model.get_encoder().parameters())
         ids = {id(p) for p in encoder}
-        return [(encoder, ENCODER_LR_SCALE), ([p for p in self.parameters() if id(p) not in ids], 1.0)]
+        return [([p for p in self.parameters() if id(p) not in ids], 1.0), (encoder, ENCODER_LR_SCALE)]
 
     def target(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         content = join_sequential(batch["mono_labels"], batch["labels"], self.markers.lsep) if self.sequential else batch["labels"]
