@@ -137,6 +137,8 @@ class VariantSpec:
     # "module:function" called as `fn(texts, out_dir, src_lang, tgt_lang)` that saves a backbone trained on the
     # run's own training split (NCLS: its vocabulary and model config) for every preset but smoke; None = pretrained
     dataset_backbone: str | None = None
+    # Decoding settings of this variant's original recipe on top of the preset's, e.g. NCLS's length penalty 0.6.
+    decode_overrides: tuple[tuple[str, Any], ...] = ()
     description: str = ""
 
     def stage(self, name: str) -> StageSpec:
@@ -144,6 +146,9 @@ class VariantSpec:
             if stage.name == name:
                 return stage
         raise ClsDataError(f"variant {self.name!r} has no stage {name!r}; stages: {', '.join(s.name for s in self.stages)}")
+
+    def decode_config(self, preset: "Preset") -> DecodeConfig:
+        return dataclasses.replace(preset.decode, **dict(self.decode_overrides)) if self.decode_overrides else preset.decode
 
     def derive(self, name: str, **changes: Any) -> "VariantSpec":
         """A new spec from this one (ablations are derived specs, not trainer flags)."""

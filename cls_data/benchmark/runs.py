@@ -180,7 +180,7 @@ def _stage_job(stage: StageSpec, run: RunSpec, ctx: RunContext, spec: VariantSpe
     else:
         weighting = lambda tasks: make_weighting("sum", tasks, coefficients=dict(stage.loss_coefficients) or None)  # noqa: E731
     job = StageJob(name=stage.name, build_model=lambda: resolve(stage.builder)(build_ctx), build_weighting=weighting,
-                   train=train, val=val, codec=codec, cfg=cfg, decode=ctx.preset.decode,
+                   train=train, val=val, codec=codec, cfg=cfg, decode=spec.decode_config(ctx.preset),
                    rouge_tokenizer=tokenizer_for_language(dataset.src_lang if stage.target == "summary" else dataset.tgt_lang),
                    seed=run.seed, work_dir=work,
                    postprocess=resolve(spec.postprocess) if spec.postprocess and stage.postprocess else None)
@@ -192,7 +192,7 @@ def _config(run: RunSpec, ctx: RunContext, spec: VariantSpec, dataset: Any, back
             "dataset_fingerprint": dataset.fingerprint, "src_lang": dataset.src_lang, "tgt_lang": dataset.tgt_lang,
             "weighting": run.weighting, "r": run.r, "train_size": run.train_size, "seed": run.seed,
             "preset": ctx.preset.name, "model": {"backbone": backbone, "spec": to_dict(spec)},
-            "train": {s.name: to_dict(s.train_config(ctx.preset)) for s in stages}, "decode": to_dict(ctx.preset.decode),
+            "train": {s.name: to_dict(s.train_config(ctx.preset)) for s in stages}, "decode": to_dict(spec.decode_config(ctx.preset)),
             "versions": versions(), "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
 
 
@@ -283,7 +283,7 @@ def execute_run(run: RunSpec, ctx: RunContext) -> Path:
         test = encode_split(data, "test", codec, source=last.source, target=last.target, limit=ctx.preset.max_test_samples,
                             src_max_len=last.train_config(ctx.preset).src_max_len, tgt_max_len=last.train_config(ctx.preset).tgt_max_len,
                             cache_dir=ctx.cache / "tokens", on_progress=ctx.on_progress)
-        decode_rows[name] = (score_split(model, codec, test, ctx.preset.decode, tokenizer_for_language(data.tgt_lang),
+        decode_rows[name] = (score_split(model, codec, test, spec.decode_config(ctx.preset), tokenizer_for_language(data.tgt_lang),
                                          postprocess=job.postprocess,
                                          on_progress=lambda d, t, n=name: ctx.on_progress(f"decode {n} test", d, t)), len(test))
     scored, n_test = decode_rows.pop(run.dataset_name)
