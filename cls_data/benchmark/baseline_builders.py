@@ -103,7 +103,9 @@ def _bert_seq2seq(ctx: BuildContext) -> Any:
     from cls_data.benchmark.models.bert_seq2seq import DECODER_SIZES, DecoderSize, build_encoder_decoder, load_bert_encoder
 
     if ctx.init is not None:
-        return EncoderDecoderModel.from_pretrained(ctx.init)
+        model = EncoderDecoderModel.from_pretrained(ctx.init)
+        model.encoder.pooler = None  # rebuilt by from_pretrained although never saved nor used: keep it out of the optimizer
+        return model
     size_file = Path(ctx.backbone) / DECODER_SIZE_FILE
     size = DecoderSize(**json.loads(size_file.read_text(encoding="utf-8"))) if size_file.exists() else DECODER_SIZES["paper"]
     return build_encoder_decoder(load_bert_encoder(ctx.backbone), size)

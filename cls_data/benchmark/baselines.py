@@ -51,7 +51,8 @@ def _ncls_stage(**changes) -> StageSpec:
 
 def _ncls_spec(name: str, stage: StageSpec, description: str) -> VariantSpec:
     return VariantSpec(name=name, codec=_C + "ncls_codec", stages=(stage,), default_backbone="ncls-dataset-vocab",
-                       family="ncls", smoke_backbone=_B + "ncls_smoke_backbone", dataset_backbone=_B + "ncls_backbone",
+                       family="ncls", decode_overrides=(("length_penalty", 0.6),),  # NCLS: beam 4, length penalty 0.6
+                       smoke_backbone=_B + "ncls_smoke_backbone", dataset_backbone=_B + "ncls_backbone",
                        relative_cost=NCLS_COST, description=description)
 
 
@@ -84,6 +85,7 @@ def mclas() -> VariantSpec:
          _bert_stage("sequential", "build_mclas_sequential", "cls_summary", mono_target="summary", init_from="mono")),
         "MCLAS: mBERT encoder, one decoder generating mono [LSEP] cross; monolingual stage first",
         postprocess="cls_data.benchmark.models.mclas:split_at_separator",
+        decode_overrides=(("num_beams", 5),),  # MCLAS decodes with beam 5 (trigram blocking as every variant)
     )
 
 

@@ -148,3 +148,11 @@ def test_a_tiny_ncls_overfits_a_handful_of_pairs_through_the_engine_loop_and_dec
     ctx.init = result.best_dir
     scored = score_split(resolve(stage.builder)(ctx), codec, pairs, decode, "zh")
     assert scored.rouge["rouge2"] >= 0.9 and scored.empty_predictions == 0
+
+
+def test_ncls_decodes_with_length_penalty_0_6_and_mclas_with_beam_5_on_top_of_the_preset():
+    paper = PRESETS["paper"]
+    assert get_variant("ncls").decode_config(paper).length_penalty == 0.6
+    assert get_variant("ncls-ms").decode_config(paper).num_beams == paper.decode.num_beams == 4
+    assert get_variant("mclas").decode_config(paper).num_beams == 5
+    assert get_variant("mbart-cls").decode_config(paper) == paper.decode

@@ -91,3 +91,13 @@ def test_student_trains_a_few_steps_moves_its_teacher_with_it_and_generates(stud
     student.float().eval()
     out = student.generate(batch["input_ids"], batch["attention_mask"], DecodeConfig(num_beams=2, max_new_tokens=5))
     assert out[:, 0].tolist() == [1] * out.size(0) and out.size(1) <= 6
+
+
+def test_teacher_states_without_the_lm_head_are_the_decoders_final_hidden_states(student):
+    from cls_data.benchmark.models.bert_seq2seq import frame
+
+    batch = batch_for(bert_tokenizer(), special_targets=False)
+    inputs, _ = frame(batch["mono_labels"], student.markers)
+    with torch.no_grad():
+        full = student.teacher.decode_states(batch, inputs, hidden=True).decoder_hidden_states[-1]
+        assert torch.allclose(student.teacher.decoder_states(batch, inputs), full, atol=1e-5)

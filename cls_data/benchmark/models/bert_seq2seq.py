@@ -110,6 +110,15 @@ class BertSummarizer(nn.Module):
             decoder_attention_mask=(decoder_input_ids != self.markers.pad).long(), output_hidden_states=hidden,
         )
 
+    def decoder_states(self, batch: dict[str, torch.Tensor], decoder_input_ids: torch.Tensor) -> torch.Tensor:
+        """The decoder's final hidden states, without the LM head (a 119k-row matmul the OT term does not need)."""
+        mask = batch["attention_mask"]
+        encoded = self.model.get_encoder()(input_ids=batch["input_ids"], attention_mask=mask).last_hidden_state
+        return self.model.decoder.bert(
+            input_ids=decoder_input_ids, attention_mask=(decoder_input_ids != self.markers.pad).long(),
+            encoder_hidden_states=encoded, encoder_attention_mask=mask, use_cache=False,
+        ).last_hidden_state
+
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         decoder_input_ids, labels = self.target(batch)
         logits = self.decode_states(batch, decoder_input_ids).logits

@@ -69,7 +69,7 @@ class NguyenKD(nn.Module):
         out = self.student.decode_states(batch, decoder_input_ids, hidden=True)
         with torch.no_grad():
             mono_inputs, mono_labels = frame(batch["mono_labels"], self.markers)
-            teacher_states = self.teacher.decode_states(batch, mono_inputs, hidden=True).decoder_hidden_states[-1]
+            teacher_states = self.teacher.decoder_states(batch, mono_inputs)
         student_mask, teacher_mask = labels != IGNORE_INDEX, mono_labels != IGNORE_INDEX
         per_example = sinkhorn_divergence(out.decoder_hidden_states[-1], student_mask, teacher_states, teacher_mask)
         return {
