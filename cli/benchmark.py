@@ -95,6 +95,11 @@ def _run(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from cls_data.benchmark.grid import run_grid
+    from cls_data.benchmark.runs import is_main_process
+
+    if not is_main_process():  # the other ranks of a DDP launch train along quietly
+        run_grid(grids, out_dir, shard_of=shard_of)
+        return
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=False) as bars:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cls_data.benchmark.config import GridSpec, get_preset
 from cls_data.benchmark.registry import WEIGHTINGS, get_variant, variant_names
-from cls_data.benchmark.runs import RunContext, RunSpec, run_or_record
+from cls_data.benchmark.runs import RunContext, RunSpec, is_main_process, run_or_record
 from cls_data.errors import ClsDataError
 
 
@@ -151,6 +151,7 @@ def run_grid(grids: GridSpec | list[GridSpec], out: Path, *, shard_of: tuple[int
             result.failed.append((str(run.rel_dir), error or ""))
         else:
             getattr(result, status).append(str(run.rel_dir))
-        write_results(out)
+        if is_main_process():
+            write_results(out)
     progress("runs", len(runs), len(runs))
     return result

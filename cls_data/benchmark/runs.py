@@ -27,6 +27,19 @@ Progress = Callable[[str, int, int], None]
 LOCK_STALE_SECONDS = 900  # a shared stage's lock not refreshed for this long belongs to a dead process
 
 
+def is_main_process() -> bool:
+    """Rank 0 of a DDP launch (accelerate launch / torchrun), or the only process."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def barrier() -> None:
+    """Wait for every process of a DDP launch; nothing to do in a single process."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        from accelerate import PartialState
+
+        PartialState().wait_for_everyone()
+
+
 def format_r(r: float) -> str:
     return f"r{r:g}"
 
@@ -118,12 +131,13 @@ def backbone_for(spec: VariantSpec, ctx: RunContext, dataset: Any, train_size: i
         builder = lambda texts, out: resolve(spec.dataset_backbone)(texts, out, dataset.src_lang, dataset.tgt_lang)  # noqa: E731
     else:
         return name
-    if not folder.exists():
+    if not folder.exists() and is_main_process():
         train = dataset.split(split, ("text", "summary", "cls_summary"))
         columns = [list(train[column])[:limit] if limit else list(train[column]) for column in ("text", "summary", "cls_summary")]
         tmp = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")
         builder([text for column in columns for text in column], tmp)
         tmp.rename(folder)
+    barrier()
     return str(folder)
 
 
@@ -211,11 +225,16 @@ def shared_stage(stage: StageSpec, run: RunSpec, ctx: RunContext, spec: VariantS
     run_dir = ctx.out / run.dataset_name / stage.shared / f"n{run.train_size}" / f"seed{run.seed}"
     work = run_dir.with_name(run_dir.name + ".work")
     lock = _Lock(work / "lock")
-    if run_dir.exists() or not lock.acquire(run_dir):
+    holder = not run_dir.exists() and is_main_process() and lock.acquire(run_dir)  # the other ranks train along
+    barrier()
+    if run_dir.exists():
         return run_dir / "model"
     try:
         job, _, notes = _stage_job(stage, run, ctx, spec, dataset, codec, backbone, None, work / stage.name)
-        result = train_stage(job, lambda phase, done, total: (lock.touch(), ctx.on_progress(phase, done, total)))
+        result = train_stage(job, lambda phase, done, total: (holder and lock.touch(), ctx.on_progress(phase, done, total)))
+        if not holder:
+            barrier()
+            return run_dir / "model"
         final = work / "final"
         final.mkdir(exist_ok=True)
         if not (final / "model").exists():
@@ -228,8 +247,10 @@ def shared_stage(stage: StageSpec, run: RunSpec, ctx: RunContext, spec: VariantS
         _concat_logs([work / stage.name], final / "train_log.jsonl")
         os.replace(final, run_dir)
     finally:
-        lock.release()
+        if holder:
+            lock.release()
     shutil.rmtree(work, ignore_errors=True)
+    barrier()
     return run_dir / "model"
 
 
@@ -260,6 +281,9 @@ def execute_run(run: RunSpec, ctx: RunContext) -> Path:
         own.append(stage)
     last = spec.stages[-1]
     final = work / "final"
+    if not is_main_process():  # rank 0 decodes the test split and writes the run folder
+        barrier()
+        return run_dir
     final.mkdir(exist_ok=True)
     if not (final / "model").exists():
         os.replace(best[last.name], final / "model")
@@ -308,6 +332,7 @@ def execute_run(run: RunSpec, ctx: RunContext) -> Path:
     _concat_logs([work / s.name for s in own], final / "train_log.jsonl")
     os.replace(final, run_dir)
     shutil.rmtree(work, ignore_errors=True)
+    barrier()
     return run_dir
 
 

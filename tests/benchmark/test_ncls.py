@@ -76,6 +76,8 @@ def test_tiny_ncls_overfits_a_handful_of_pairs():
         optimizer.step()
     assert loss.item() < 0.05
     model.eval()
-    out = model.generate(batch["input_ids"], batch["attention_mask"], DecodeConfig(num_beams=4, max_new_tokens=16, length_penalty=0.6))
+    # Greedy: with early_stopping=True (the shared beam search), finished junk beams can end the search before
+    # the memorised one finishes on a model this peaked; beam 4 is exercised through the engine loop in test_baselines.
+    out = model.generate(batch["input_ids"], batch["attention_mask"], DecodeConfig(num_beams=1, max_new_tokens=16))
     assert out[:, 0].tolist() == [tok.eos_token_id] * len(PAIRS)
     assert tok.batch_decode(out, skip_special_tokens=True) == [p[2] for p in PAIRS]

@@ -10,7 +10,14 @@ from cls_data.benchmark.config import DecodeConfig  # noqa: E402
 from cls_data.benchmark.models.mbart import load_mbart  # noqa: E402
 from cls_data.benchmark.models.mbart_cls import MBartCLS  # noqa: E402
 from cls_data.benchmark.models.tflcls import TwoDecoderSeq2Seq, build_tflcls  # noqa: E402
-from tests.support.tiny_models import tiny_mbart  # noqa: E402
+from tests.support.tiny_models import one_torch_thread, tiny_mbart  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    with one_torch_thread():
+        yield
+
 
 SOURCES = ["Hà Nội hôm nay trời mưa to, nhiều tuyến phố bị ngập sâu.", "Giá vàng tăng mạnh."]
 SUMMARIES = ["Hà Nội mưa to", "Giá vàng trong nước tăng mạnh trong phiên giao dịch sáng nay"]

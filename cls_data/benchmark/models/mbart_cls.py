@@ -10,6 +10,7 @@ from transformers.models.mbart.modeling_mbart import shift_tokens_right
 
 from cls_data.benchmark.config import DecodeConfig
 from cls_data.benchmark.models.base import IGNORE_INDEX, token_cross_entropy
+from cls_data.benchmark.models.generation import beam_generate
 
 
 class MBartCLS(nn.Module):
@@ -36,9 +37,4 @@ class MBartCLS(nn.Module):
 
     @torch.no_grad()
     def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, decode: DecodeConfig) -> torch.Tensor:
-        return self.model.generate(
-            input_ids=input_ids, attention_mask=attention_mask, decoder_start_token_id=self.tgt_lang_id,
-            num_beams=decode.num_beams, no_repeat_ngram_size=decode.no_repeat_ngram_size,
-            max_new_tokens=decode.max_new_tokens, length_penalty=decode.length_penalty,
-            early_stopping=False,  # True stops at num_beams finished junk beams on peaked models (tiny overfit: 2 of 4 wrong at beam 2)
-        )
+        return beam_generate(self.model, input_ids, attention_mask, self.tgt_lang_id, decode)

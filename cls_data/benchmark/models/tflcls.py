@@ -38,6 +38,7 @@ from torch import nn
 
 from cls_data.benchmark.config import DecodeConfig
 from cls_data.benchmark.models.base import IGNORE_INDEX, token_cross_entropy
+from cls_data.benchmark.models.generation import beam_generate
 
 MONO_WEIGHTS = "mono_decoder.safetensors"
 TWO_DECODER_META = "two_decoder.json"
@@ -110,12 +111,7 @@ class TwoDecoderSeq2Seq(nn.Module):
     @torch.no_grad()
     def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, decode: DecodeConfig) -> torch.Tensor:
         """Cross-lingual summaries from the cross-lingual decoder only, starting with `cls_start_id`."""
-        return self.seq2seq.generate(
-            input_ids=input_ids, attention_mask=attention_mask, decoder_start_token_id=self.cls_start_id,
-            num_beams=decode.num_beams, no_repeat_ngram_size=decode.no_repeat_ngram_size,
-            max_new_tokens=decode.max_new_tokens, length_penalty=decode.length_penalty,
-            early_stopping=False,  # True stops at num_beams finished junk beams on peaked models (see MBartCLS)
-        )
+        return beam_generate(self.seq2seq, input_ids, attention_mask, self.cls_start_id, decode)
 
     def save(self, folder: str | Path) -> Path:
         """A Hugging Face folder of the cross-lingual path, plus the monolingual decoder's own weights."""
