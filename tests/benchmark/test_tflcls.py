@@ -176,3 +176,31 @@ def test_save_and_load_restore_every_weight_and_the_cls_path_loads_alone(folders
     decode = DecodeConfig(num_beams=2, max_new_tokens=6)
     assert torch.equal(MBartCLS(cls_only, model.cls_start_id).generate(batch["input_ids"], batch["attention_mask"], decode),
                        model.generate(batch["input_ids"], batch["attention_mask"], decode))
+
+
+def test_two_decoders_over_a_from_scratch_bart_as_ncls_ms_builds_it(tmp_path):
+    from transformers import BartConfig, BartForConditionalGeneration
+
+    from cls_data.benchmark.models.tflcls import build_two_decoder
+
+    config = BartConfig(vocab_size=96, d_model=16, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+                        decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32, max_position_embeddings=64,
+                        dropout=0.0, pad_token_id=1, bos_token_id=0, eos_token_id=2)
+    torch.manual_seed(0)
+    first, second = BartForConditionalGeneration(config), BartForConditionalGeneration(config)
+    model = build_two_decoder(first, second, cls_start_id=2, mono_start_id=0, label_smoothing=0.1).eval()
+    assert torch.equal(model.mono_decoder.layers[0].fc1.weight, second.get_decoder().layers[0].fc1.weight)
+    assert model.mono_decoder.embed_tokens is first.get_decoder().embed_tokens
+    ids = torch.randint(3, 96, (2, 9))
+    batch = {"input_ids": ids, "attention_mask": torch.ones_like(ids),
+             "labels": torch.tensor([[5, 6, 7, 2], [8, 9, 2, -100]]), "mono_labels": torch.tensor([[10, 2, -100], [11, 12, 2]])}
+    with torch.no_grad():
+        losses = model(batch)
+    assert set(losses) == {"cls", "mls"} and all(torch.isfinite(v) for v in losses.values())
+    out = model.generate(ids, batch["attention_mask"], DecodeConfig(num_beams=2, max_new_tokens=4))
+    assert out[:, 0].tolist() == [2, 2]
+    model.save(tmp_path / "ncls-ms")
+    loaded = TwoDecoderSeq2Seq.load(tmp_path / "ncls-ms").eval()
+    assert loaded.label_smoothing == 0.1 and type(loaded.seq2seq) is BartForConditionalGeneration
+    with torch.no_grad():
+        assert {k: v.item() for k, v in loaded(batch).items()} == pytest.approx({k: v.item() for k, v in losses.items()})

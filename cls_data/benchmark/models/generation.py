@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import torch
+from transformers.cache_utils import Cache, DynamicCache, DynamicLayer, EncoderDecoderCache
 
 from cls_data.benchmark.config import DecodeConfig
 
@@ -52,18 +53,19 @@ def _register() -> None:
         _registered = True
 
 
-def _cross_cache(num_beams: int, num_layers: int) -> Any:
-    """A cross-attention cache holding one row per source, never reordered (reordering within a source is a no-op)."""
-    from transformers.cache_utils import Cache, DynamicLayer
+class SharedBeamsLayer(DynamicLayer):
+    """Cross-attention keys/values of the first beam of each source; reordering beams within a source is a no-op."""
 
-    class SharedBeamsLayer(DynamicLayer):
-        def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any):
-            return super().update(key_states[::num_beams].contiguous(), value_states[::num_beams].contiguous(), *args, **kwargs)
+    def __init__(self, num_beams: int) -> None:
+        super().__init__()
+        self.num_beams = num_beams
 
-        def reorder_cache(self, beam_idx: torch.LongTensor) -> None:
-            pass
+    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any):
+        step = self.num_beams
+        return super().update(key_states[::step].contiguous(), value_states[::step].contiguous(), *args, **kwargs)
 
-    return Cache(layers=[SharedBeamsLayer() for _ in range(num_layers)])
+    def reorder_cache(self, beam_idx: torch.LongTensor) -> None:
+        pass
 
 
 @contextlib.contextmanager
@@ -85,8 +87,6 @@ def beam_generate(model: Any, input_ids: torch.Tensor, attention_mask: torch.Ten
 
     `share_beams=False` is plain `generate` (the baseline `bench/bench_decode.py` measures against).
     """
-    from transformers.cache_utils import DynamicCache, EncoderDecoderCache
-
     settings = dict(
         input_ids=input_ids, attention_mask=attention_mask, decoder_start_token_id=start_id,
         num_beams=decode.num_beams, no_repeat_ngram_size=decode.no_repeat_ngram_size,
@@ -96,7 +96,7 @@ def beam_generate(model: Any, input_ids: torch.Tensor, attention_mask: torch.Ten
         return model.generate(**settings)
     _register()
     decoder_config = model.config.get_text_config(decoder=True)
-    cache = EncoderDecoderCache(DynamicCache(config=decoder_config),
-                                _cross_cache(decode.num_beams, decoder_config.decoder_layers))
+    cross = Cache(layers=[SharedBeamsLayer(decode.num_beams) for _ in range(decoder_config.decoder_layers)])
+    cache = EncoderDecoderCache(DynamicCache(config=decoder_config), cross)
     with _attention(model, SHARED_BEAMS_ATTENTION):
         return model.generate(**settings, cache=cache)

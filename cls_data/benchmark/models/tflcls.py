@@ -72,13 +72,15 @@ class TwoDecoderSeq2Seq(nn.Module):
     task_names = ("cls", "mls")
     label_smoothing = 0.0  # of both losses; the from-scratch NCLS+MS baseline sets 0.1
 
-    def __init__(self, seq2seq: Any, mono_decoder: nn.Module, cls_start_id: int, mono_start_id: int) -> None:
+    def __init__(self, seq2seq: Any, mono_decoder: nn.Module, cls_start_id: int, mono_start_id: int,
+                 label_smoothing: float = 0.0) -> None:
         super().__init__()
         if mono_decoder.embed_tokens is not seq2seq.get_decoder().embed_tokens:
             raise ValueError("the monolingual decoder must use the model's token embedding (see copy_decoder)")
         self.seq2seq = seq2seq
         self.mono_decoder = mono_decoder
         self.cls_start_id, self.mono_start_id = int(cls_start_id), int(mono_start_id)
+        self.label_smoothing = float(label_smoothing)  # NCLS uses 0.1; never with a -inf padded head (models.base)
         self.seq2seq.generation_config.decoder_start_token_id = self.cls_start_id
         self.seq2seq.generation_config.forced_bos_token_id = None
 
@@ -121,7 +123,7 @@ class TwoDecoderSeq2Seq(nn.Module):
         self.seq2seq.save_pretrained(out)
         own = {k: v.detach().contiguous() for k, v in self.mono_decoder.state_dict().items() if not k.startswith("embed_tokens.")}
         save_file(own, str(out / MONO_WEIGHTS))
-        meta = {"cls_start_id": self.cls_start_id, "mono_start_id": self.mono_start_id,
+        meta = {"cls_start_id": self.cls_start_id, "mono_start_id": self.mono_start_id, "label_smoothing": self.label_smoothing,
                 "shared": "mono_decoder.embed_tokens and its LM head are the seq2seq's"}
         (out / TWO_DECODER_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         return out
@@ -139,10 +141,11 @@ class TwoDecoderSeq2Seq(nn.Module):
         missing, unexpected = mono.load_state_dict(load_file(str(folder / MONO_WEIGHTS)), strict=False)
         if unexpected or any(not k.startswith("embed_tokens.") for k in missing):
             raise ValueError(f"{folder / MONO_WEIGHTS} does not match the decoder: missing {missing}, unexpected {unexpected}")
-        return cls(seq2seq, mono, meta["cls_start_id"], meta["mono_start_id"])
+        return cls(seq2seq, mono, meta["cls_start_id"], meta["mono_start_id"], meta.get("label_smoothing", 0.0))
 
 
-def build_two_decoder(seq2seq: Any, mono_decoder_source: Any, cls_start_id: int, mono_start_id: int) -> TwoDecoderSeq2Seq:
+def build_two_decoder(seq2seq: Any, mono_decoder_source: Any, cls_start_id: int, mono_start_id: int, *,
+                      label_smoothing: float = 0.0) -> TwoDecoderSeq2Seq:
     """Two decoders over `seq2seq`'s encoder; the monolingual one is a copy of `mono_decoder_source`'s decoder.
 
     `seq2seq` (used as is, not copied) gives the encoder, the cross-lingual decoder and the shared
@@ -150,7 +153,7 @@ def build_two_decoder(seq2seq: Any, mono_decoder_source: Any, cls_start_id: int,
     and vocabulary (for `ncls-ms`: a second model built from the same config).
     """
     return TwoDecoderSeq2Seq(seq2seq, copy_decoder(mono_decoder_source, seq2seq.get_decoder().embed_tokens),
-                             cls_start_id, mono_start_id)
+                             cls_start_id, mono_start_id, label_smoothing)
 
 
 def build_tflcls(backbone: str | Path, *, stage1: str | Path | None, src_lang_id: int, tgt_lang_id: int) -> TwoDecoderSeq2Seq:
