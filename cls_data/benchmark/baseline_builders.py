@@ -90,9 +90,8 @@ def build_ncls_ms(ctx: BuildContext) -> Any:
         return TwoDecoderSeq2Seq.load(ctx.init)
     config = MBartConfig.from_pretrained(ctx.backbone)
     seq2seq, second = MBartForConditionalGeneration(config), MBartForConditionalGeneration(config)
-    model = build_two_decoder(seq2seq, second, cls_start_id=ctx.codec.eos_id, mono_start_id=ctx.codec.eos_id)
-    model.label_smoothing = LABEL_SMOOTHING
-    return model
+    return build_two_decoder(seq2seq, second, cls_start_id=ctx.codec.eos_id, mono_start_id=ctx.codec.eos_id,
+                             label_smoothing=LABEL_SMOOTHING)
 
 
 # --- mBERT encoder + BERT-layer decoder (MCLAS, Nguyen & Luu)

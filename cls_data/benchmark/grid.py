@@ -121,6 +121,23 @@ def shard(runs: list[RunSpec], k: int, n: int) -> list[RunSpec]:
     return ordered[k - 1::n]
 
 
+def preflight(runs: list[RunSpec], ctx: RunContext) -> None:
+    """Load each backbone's tokenizer once before any training: no network and no local copy is one line now,
+    not a failed.json in every run folder."""
+    from cls_data.benchmark.registry import resolve
+    from cls_data.benchmark.runs import backbone_for
+
+    checked = set()
+    for run in runs:
+        if (ctx.out / run.rel_dir).exists():
+            continue
+        spec, dataset = get_variant(run.variant), ctx.dataset(run.dataset)
+        backbone = backbone_for(spec, ctx, dataset)
+        if (spec.codec, backbone, dataset.path) not in checked:
+            checked.add((spec.codec, backbone, dataset.path))
+            resolve(spec.codec)(backbone, dataset.src_lang, dataset.tgt_lang)
+
+
 @dataclass
 class GridResult:
     done: list[str] = field(default_factory=list)
@@ -142,6 +159,7 @@ def run_grid(grids: GridSpec | list[GridSpec], out: Path, *, shard_of: tuple[int
                      src_lang=grid.src_lang, tgt_lang=grid.tgt_lang, on_progress=progress)
     for path in dict.fromkeys([d for g in grids for d in g.datasets] + list(grid.eval_on)):
         ctx.dataset(path)  # a missing dataset or language pair stops here, with one line
+    preflight(runs, ctx)
     out.mkdir(parents=True, exist_ok=True)
     result = GridResult()
     for index, run in enumerate(runs):

@@ -7,24 +7,20 @@ run folder is complete or absent; a run that raises leaves `failed.json` in its 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-import platform
 import shutil
-import socket
-import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cls_data.benchmark.config import SMOKE_BACKBONE, Preset, StageSpec, VariantSpec, to_dict
+from cls_data.benchmark.config import SMOKE_BACKBONE, Preset, StageSpec, VariantSpec
 from cls_data.benchmark.registry import BuildContext, get_variant, resolve
+from cls_data.benchmark.rundir import Lock, concat_logs, run_config, write_json, write_jsonl
 from cls_data.errors import ClsDataError
 
 Progress = Callable[[str, int, int], None]
-LOCK_STALE_SECONDS = 900  # a shared stage's lock not refreshed for this long belongs to a dead process
 
 
 def is_main_process() -> bool:
@@ -88,32 +84,6 @@ class RunContext:
         return self.datasets[path]
 
 
-def write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
-
-
-def versions() -> dict[str, str]:
-    import importlib.metadata as md
-
-    found = {"python": platform.python_version()}
-    for name in ("cls-data", "torch", "transformers", "accelerate", "datasets", "tokenizers"):
-        try:
-            found[name.replace("-", "_")] = md.version(name)
-        except md.PackageNotFoundError:
-            pass
-    return found
-
-
 def backbone_for(spec: VariantSpec, ctx: RunContext, dataset: Any, train_size: int | None = None) -> str:
     """--backbone (for its family), the smoke preset's tiny dataset-trained model, a backbone trained on the
     run's training split (`spec.dataset_backbone`, e.g. NCLS's vocabulary), or the variant's default."""
@@ -139,36 +109,6 @@ def backbone_for(spec: VariantSpec, ctx: RunContext, dataset: Any, train_size: i
         tmp.rename(folder)
     barrier()
     return str(folder)
-
-
-class _Lock:
-    """An exclusive lock file for a shared stage-1 run, so shards that share RUNS train it once."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def acquire(self, done: Path, poll: float = 20.0) -> bool:
-        """True when this process holds the lock; False when another finished the run meanwhile."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        while not done.exists():
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            except FileExistsError:
-                if time.time() - self.path.stat().st_mtime > LOCK_STALE_SECONDS:
-                    self.path.unlink(missing_ok=True)  # its owner died; its checkpoint lets us resume
-                else:
-                    time.sleep(poll)
-                continue
-            with os.fdopen(fd, "w") as handle:
-                handle.write(f"{socket.gethostname()} {os.getpid()}\n")
-            return True
-        return False
-
-    def touch(self) -> None:
-        self.path.touch()
-
-    def release(self) -> None:
-        self.path.unlink(missing_ok=True)
 
 
 def _stage_job(stage: StageSpec, run: RunSpec, ctx: RunContext, spec: VariantSpec, dataset: Any, codec: Any,
@@ -201,30 +141,13 @@ def _stage_job(stage: StageSpec, run: RunSpec, ctx: RunContext, spec: VariantSpe
     return job, build_ctx, [note] if note else []
 
 
-def _config(run: RunSpec, ctx: RunContext, spec: VariantSpec, dataset: Any, backbone: str, stages: list[StageSpec]) -> dict:
-    return {"variant": run.variant, "dataset": run.dataset_name, "dataset_path": run.dataset,
-            "dataset_fingerprint": dataset.fingerprint, "src_lang": dataset.src_lang, "tgt_lang": dataset.tgt_lang,
-            "weighting": run.weighting, "r": run.r, "train_size": run.train_size, "seed": run.seed,
-            "preset": ctx.preset.name, "model": {"backbone": backbone, "spec": to_dict(spec)},
-            "train": {s.name: to_dict(s.train_config(ctx.preset)) for s in stages}, "decode": to_dict(spec.decode_config(ctx.preset)),
-            "versions": versions(), "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
-
-
-def _concat_logs(folders: list[Path], target: Path) -> None:
-    with target.open("w", encoding="utf-8") as out:
-        for folder in folders:
-            log = folder / "train_log.jsonl"
-            if log.exists():
-                out.write(log.read_text(encoding="utf-8"))
-
-
 def shared_stage(stage: StageSpec, run: RunSpec, ctx: RunContext, spec: VariantSpec, dataset: Any, codec: Any, backbone: str) -> Path:
     """The best weights of a shared stage (e.g. stage-1 translation), training it first if no run has yet."""
     from cls_data.benchmark.train import train_stage
 
     run_dir = ctx.out / run.dataset_name / stage.shared / f"n{run.train_size}" / f"seed{run.seed}"
     work = run_dir.with_name(run_dir.name + ".work")
-    lock = _Lock(work / "lock")
+    lock = Lock(work / "lock")
     holder = not run_dir.exists() and is_main_process() and lock.acquire(run_dir)  # the other ranks train along
     barrier()
     if run_dir.exists():
@@ -239,12 +162,12 @@ def shared_stage(stage: StageSpec, run: RunSpec, ctx: RunContext, spec: VariantS
         final.mkdir(exist_ok=True)
         if not (final / "model").exists():
             os.replace(result.best_dir, final / "model")
-        write_json(final / "config.json", {**_config(run, ctx, spec, dataset, backbone, [stage]), "variant": stage.shared,
+        write_json(final / "config.json", {**run_config(run, ctx, spec, dataset, backbone, [stage]), "variant": stage.shared,
                                            "weighting": None, "r": None})
         write_json(final / "metrics.json", {"best_epoch": result.best_epoch, "best_val_rouge2": result.best_val.get("rouge2"),
                                             "val": result.best_val, "train_seconds": result.train_seconds,
                                             "train_samples_per_s": result.samples_per_s, "notes": notes})
-        _concat_logs([work / stage.name], final / "train_log.jsonl")
+        concat_logs([work / stage.name], final / "train_log.jsonl")
         os.replace(final, run_dir)
     finally:
         if holder:
@@ -328,8 +251,8 @@ def execute_run(run: RunSpec, ctx: RunContext) -> Path:
         "stages": {s.name: {"best_epoch": r.best_epoch, "best_val": r.best_val, "steps": r.steps} for s, r in zip(own, results)},
         "notes": notes,
     })
-    write_json(final / "config.json", _config(run, ctx, spec, dataset, backbone, list(spec.stages)))
-    _concat_logs([work / s.name for s in own], final / "train_log.jsonl")
+    write_json(final / "config.json", run_config(run, ctx, spec, dataset, backbone, list(spec.stages)))
+    concat_logs([work / s.name for s in own], final / "train_log.jsonl")
     os.replace(final, run_dir)
     shutil.rmtree(work, ignore_errors=True)
     barrier()

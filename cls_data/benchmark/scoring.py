@@ -24,36 +24,11 @@ class Scored:
 
 def generate(model: Any, codec: Any, encoded: Encoded, decode: DecodeConfig,
              on_progress: Callable[[int, int], None] | None = None) -> list[str]:
-    """Texts generated for every source of `encoded`, in its order (length-sorted batches inside)."""
+    """Texts generated for every source of `encoded`, in its order (`decode.generate_texts`: length-sorted batches)."""
+    from cls_data.benchmark.decode import generate_texts
+
     sources = [encoded.src.row(i).tolist() for i in range(len(encoded))]
-    try:
-        from cls_data.benchmark.decode import generate_texts
-    except ImportError:  # TEMPORARY until the models branch's decode.py is merged
-        return _generate_texts_minimal(model, codec, sources, decode, on_progress)
     return generate_texts(model, codec, sources, decode, on_progress)
-
-
-def _generate_texts_minimal(model: Any, codec: Any, sources: list[list[int]], decode: DecodeConfig,
-                            on_progress: Callable[[int, int], None] | None) -> list[str]:
-    import torch
-
-    device = next(model.parameters()).device
-    order = sorted(range(len(sources)), key=lambda i: -len(sources[i]))
-    texts: list[str] = [""] * len(sources)
-    for start in range(0, len(order), decode.batch_size):
-        chunk = order[start:start + decode.batch_size]
-        width = max(len(sources[i]) for i in chunk)
-        ids = torch.full((len(chunk), width), codec.pad_id, dtype=torch.long)
-        mask = torch.zeros_like(ids)
-        for row, i in enumerate(chunk):
-            ids[row, :len(sources[i])] = torch.tensor(sources[i])
-            mask[row, :len(sources[i])] = 1
-        out = model.generate(ids.to(device), mask.to(device), decode)
-        for i, text in zip(chunk, codec.decode(out.tolist())):
-            texts[i] = text
-        if on_progress:
-            on_progress(min(start + decode.batch_size, len(order)), len(order))
-    return texts
 
 
 def score_split(model: Any, codec: Any, encoded: Encoded, decode: DecodeConfig, tokenizer: str, *,

@@ -141,7 +141,7 @@ def train_stage(job: StageJob, on_progress: Progress | None = None) -> StageResu
     torch.manual_seed(job.seed), np.random.seed(job.seed), random.seed(job.seed)
     model = job.build_model()
     objective = Objective(model, job.build_weighting(tuple(model.task_names)))
-    if cfg.compile:
+    if cfg.compile and accelerator.device.type == "cuda":  # pays off on GPU with bucketed shapes; minutes of compiling on CPU
         model.compile()
     # A model may split its parameters into groups with relative learning rates (`param_groups()` ->
     # [(params, lr_scale), ...]; MCLAS: pretrained encoder x0.01 of the fresh decoder's rate).

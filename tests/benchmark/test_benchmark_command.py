@@ -13,12 +13,14 @@ LIGHT = """
 import sys
 from cls_data.cli.app import main
 sys.argv = ["cls-data", *sys.argv[1:]]
+code = 0
 try:
     main()
-except SystemExit:
-    pass
+except SystemExit as exit:
+    code = exit.code or 0
 heavy = sorted(m for m in ("torch", "transformers", "datasets", "accelerate") if m in sys.modules)
 print("HEAVY:", ",".join(heavy))
+sys.exit(code)
 """
 
 
@@ -71,3 +73,11 @@ def test_smoke_runs_every_variant_and_weighting(tmp_path, dataset_dir):
     assert done.returncode == 0, done.stderr[-3000:]
     rows = json.loads((out / "results.json").read_text())
     assert len(rows) == 1 + 4 + 4 + 1 + 4 and {row["status"] for row in rows} == {"done"}  # + the four baselines
+
+
+def test_a_backbone_neither_local_nor_cached_offline_is_one_line_before_anything_runs(tmp_path, dataset_dir):
+    done = cli("benchmark", "--dataset", str(dataset_dir), "--variants", "mbart-cls", "--train-sizes", "8",
+               "--out", str(tmp_path / "RUNS"), env={"HF_HOME": str(tmp_path / "hf")})
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 2 and len(lines) == 1 and "cannot load the tokenizer of 'facebook/mbart-large-cc25'" in lines[0]
+    assert not (tmp_path / "RUNS").exists()

@@ -54,7 +54,7 @@ def test_a_tiny_mbart_cls_overfits_a_handful_of_pairs_through_the_loop_and_the_d
     codec = mbart_codec(backbone, "vi", "zh")
     cfg = TrainConfig(lr=1e-2, batch_size=4, grad_accum=1, epochs=120, schedule="constant", val_every=40, src_max_len=96, log_every=20)
     job, ctx = make_job("mbart-cls", "cls", backbone, codec, dataset, cfg, tmp_path / "work", limit=4,
-                        decode=DecodeConfig(num_beams=2, max_new_tokens=16))
+                        decode=DecodeConfig(num_beams=4, max_new_tokens=16))
     job.val = job.train  # validate on the pairs it learns
     result = train_stage(job)
     assert result.steps == 120 and result.best_val["rouge2"] >= 0.9

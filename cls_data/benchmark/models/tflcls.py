@@ -70,7 +70,6 @@ class TwoDecoderSeq2Seq(nn.Module):
     """Shared encoder + cross-lingual decoder (the wrapped seq2seq) + monolingual decoder; losses `cls` and `mls`."""
 
     task_names = ("cls", "mls")
-    label_smoothing = 0.0  # of both losses; the from-scratch NCLS+MS baseline sets 0.1
 
     def __init__(self, seq2seq: Any, mono_decoder: nn.Module, cls_start_id: int, mono_start_id: int,
                  label_smoothing: float = 0.0) -> None:
