@@ -102,14 +102,19 @@ def stage_flops(variant: str, model: torch.nn.Module, enc: Encoded, batches) -> 
     decoder = sum(p.numel() for n, p in inner.get_decoder().named_parameters() if "embed" not in n and "position" not in n)
     head = inner.get_output_embeddings().weight.numel()
     d = inner.get_output_embeddings().weight.shape[1]
+    config = inner.config
+    enc_layers, dec_layers = ((config.encoder.num_hidden_layers, config.decoder.num_hidden_layers) if hasattr(config, "encoder")
+                              else (config.encoder_layers, config.decoder_layers))
     dec_tokens = {"mclas": tgt + mono + 2, "ncls": tgt, "ncls-ms": tgt, "nguyen-kd": tgt + 1}[variant]
     dense = 6 * (encoder * src.sum() + (decoder + head) * dec_tokens.sum())
-    attention = 12 * d * (src**2 + dec_tokens**2 + src * dec_tokens).sum()
+    # QK^T and AV: 4 d n m per layer forward, x3 with the backward
+    attention = 12 * d * (enc_layers * (src**2).sum() + dec_layers * (dec_tokens**2 + src * dec_tokens).sum())
     if variant == "ncls-ms":  # the second decoder and the shared head on the monolingual summary
         dense += 6 * (decoder + head) * mono.sum()
-        attention += 12 * d * (mono**2 + src * mono).sum()
-    if variant == "nguyen-kd":  # the frozen teacher's forward: encoder + decoder on the monolingual summary
+        attention += 12 * d * dec_layers * (mono**2 + src * mono).sum()
+    if variant == "nguyen-kd":  # the frozen teacher's forward (no LM head): encoder + decoder on the monolingual summary
         dense += 2 * (encoder * src.sum() + decoder * (mono + 1).sum())
+        attention += 4 * d * (enc_layers * (src**2).sum() + dec_layers * ((mono + 1) ** 2 + src * (mono + 1)).sum())
     return float(dense + attention)
 
 
