@@ -68,11 +68,22 @@ class BertCodec:
         return self.tokenizer(texts, add_special_tokens=False, truncation=True, max_length=max_len - 1)["input_ids"]
 
     def decode(self, ids: Any) -> list[str]:
-        from cls_data.benchmark.models.bert_seq2seq import BOS, EOS
+        """Text of each generation: start marker and padding dropped, cut at the end marker, each separator kept
+        as the text `[unused5]`. Done on ids, so it holds whether or not a tokenizer lists the markers as special."""
+        from cls_data.benchmark.models.bert_seq2seq import LSEP
         from cls_data.benchmark.models.mclas import glue_cjk
 
-        texts = self.tokenizer.batch_decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=True)
-        return [glue_cjk(" ".join(text.replace(BOS, " ").replace(EOS, " ").split())) for text in texts]
+        marks = self.markers
+        texts = []
+        for row in (ids.tolist() if hasattr(ids, "tolist") else ids):
+            row = [t for t in row if t not in (marks.pad, marks.bos)]
+            row = row[: row.index(marks.eos)] if marks.eos in row else row
+            parts, start = [], 0
+            for end in [i for i, t in enumerate(row) if t == marks.lsep] + [len(row)]:
+                parts.append(self.tokenizer.decode(row[start:end], skip_special_tokens=True, clean_up_tokenization_spaces=True))
+                start = end + 1
+            texts.append(glue_cjk(f" {LSEP} ".join(" ".join(part.split()) for part in parts).strip()))
+        return texts
 
     def save(self, folder: Path) -> None:
         self.tokenizer.save_pretrained(folder)

@@ -64,3 +64,27 @@ def test_both_stages_train_and_the_sequential_model_learns_to_emit_mono_separato
     assert [d["prediction"] for d in decoded] == [p[2] for p in PAIRS]
     assert all(d["separator_found"] for d in decoded)
     assert [d["raw_prediction"].split(" [unused5] ")[0] for d in decoded] == [p[1] for p in PAIRS]
+
+
+def test_the_codec_keeps_the_separator_even_when_a_tokenizer_lists_the_markers_as_special():
+    from cls_data.benchmark.baseline_codecs import BertCodec
+
+    tok = bert_tokenizer()
+    ids = tok(["Hà Nội mưa to"], add_special_tokens=False)["input_ids"][0]
+    cross = tok(["河内下大雨"], add_special_tokens=False)["input_ids"][0]
+    row = [1, *ids, 5, *cross, 2, 0, 0]
+    expected = ["Hà Nội mưa to [unused5] 河内下大雨"]
+    assert BertCodec(tok).decode([row]) == expected
+    special = train_marker_special_tokenizer()
+    assert BertCodec(special).decode([row]) == expected
+    assert split_at_separator(expected[0])["prediction"] == "河内下大雨"
+    assert BertCodec(tok).decode([[1, *ids, 2, 7, 7]]) == ["Hà Nội mưa to"]  # nothing after the end marker
+
+
+def train_marker_special_tokenizer():
+    import copy
+
+    special = copy.deepcopy(bert_tokenizer())
+    special.add_special_tokens({"additional_special_tokens": ["[unused1]", "[unused2]", "[unused5]"]})
+    assert special.decode([5, 1], skip_special_tokens=True) == ""
+    return special
