@@ -11,12 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cls_data.benchmark.models.bert_seq2seq import (
-    BOS, DECODER_SIZES, EOS, LSEP, BertSummarizer, DecoderSize, Markers, build_encoder_decoder, load_bert_encoder,
-)
+from cls_data.benchmark.models.bert_seq2seq import BOS, EOS, LSEP, BertSummarizer, DecoderSize, Markers, build_encoder_decoder
 from cls_data.text import CJK
 
-MBERT_BACKBONE = "bert-base-multilingual-cased"
 # BERT's decoder puts a space around every Han character ("今 天"); glue them back for the saved text.
 _SPACED_CJK = re.compile(rf"(?<=[{CJK}\u3000-\u303f\uff00-\uffef])\s+(?=[{CJK}\u3000-\u303f\uff00-\uffef])")
 
@@ -44,6 +41,3 @@ def split_at_separator(decoded: str) -> dict[str, Any]:
     found = LSEP in raw
     after = raw.split(LSEP, 1)[1] if found else ""
     return {"prediction": glue_cjk(" ".join(after.split())), "raw_prediction": glue_cjk(raw), "separator_found": found}
-
-
-__all__ = ["MBERT_BACKBONE", "DECODER_SIZES", "build_mclas", "load_bert_encoder", "split_at_separator", "glue_cjk"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cls_data.benchmark.models.base import IGNORE_INDEX  # noqa: F401  (re-exported for tests)
 
 LABEL_SMOOTHING = 0.1
 
