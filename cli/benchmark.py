@@ -34,9 +34,9 @@ def benchmark(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="RUNS folder: one sub-folder per run, results.json, results.md.")],
     dataset: Annotated[Optional[list[str]], typer.Option("--dataset", "-d", help="A folder written by `cls-data build`, or a Hub dataset id. Repeatable.")] = None,
     variants: Annotated[Optional[str], typer.Option(help="Comma-separated variant names, or 'all'.")] = None,
-    weighting: Annotated[Optional[str], typer.Option(help="Loss weightings for two-task variants: sum,hu,rhu,tflcls or 'all' (default: each variant's own).")] = None,
+    weighting: Annotated[Optional[str], typer.Option(help="Loss weightings for two-task variants: sum,hu,rhu,tflcls or 'all' (default: each variant's own; smoke: all).")] = None,
     r: Annotated[Optional[str], typer.Option("--r", help="r values of the tflcls weighting, comma-separated.")] = None,
-    train_sizes: Annotated[Optional[str], typer.Option(help="Training-set sizes (1000,3000,5000 -> train_1000, train_3000, train).")] = None,
+    train_sizes: Annotated[Optional[str], typer.Option(help="Training-set sizes (1000,3000,5000 -> train_1000, train_3000, train; smoke: 1000).")] = None,
     seeds: Annotated[Optional[str], typer.Option(help="Seeds, comma-separated.")] = None,
     preset: Annotated[Optional[PresetName], typer.Option(help="paper (the paper's recipe), fast (large bucketed batches), smoke (tiny offline model, minutes on a CPU).")] = None,
     backbone: Annotated[Optional[str], typer.Option(help="mBART-family backbone: Hub id or local folder (default facebook/mbart-large-cc25; smoke: a tiny model trained on the dataset).")] = None,
@@ -61,8 +61,9 @@ def benchmark(
     else:
         if not dataset:
             raise ClsDataError("pass --dataset PATH|HUB_ID (or a grid file with --spec)")
-        if options["preset"] == "smoke" and options["train_sizes"] is None:
-            options["train_sizes"] = (1000,)  # the smoke preset caps training pairs anyway
+        if options["preset"] == "smoke":  # every variant and weighting, once: the smoke preset caps training pairs anyway
+            options["train_sizes"] = options["train_sizes"] or (1000,)
+            options["weightings"] = options["weightings"] or ("all",)
         grids = [GridSpec(**{k: v for k, v in options.items() if v is not None})]
     shard_of = parse_shard(shard)
     if plan_only:

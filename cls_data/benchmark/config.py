@@ -199,9 +199,9 @@ FAST = Preset(
 )
 
 # Minutes on a CPU, offline: a tiny mBART with a tokenizer trained on the dataset, a few steps.
-_SMOKE_TRAIN = TrainConfig(lr=3e-3, batch_size=4, grad_accum=1, epochs=2, max_steps=6, schedule="constant",
+_SMOKE_TRAIN = TrainConfig(lr=5e-3, batch_size=4, grad_accum=1, epochs=4, max_steps=32, schedule="constant",
                            weighting_lr=1e-2, val_subset=8, max_train_samples=32, src_max_len=128, tgt_max_len=64,
-                           log_every=1)
+                           val_every=2, log_every=4)
 SMOKE = Preset(
     name="smoke",
     stage1=_SMOKE_TRAIN,

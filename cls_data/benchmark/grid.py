@@ -132,8 +132,8 @@ def preflight(runs: list[RunSpec], ctx: RunContext) -> None:
         if (ctx.out / run.rel_dir).exists():
             continue
         spec, dataset = get_variant(run.variant), ctx.dataset(run.dataset)
-        backbone = backbone_for(spec, ctx, dataset)
-        if (spec.codec, backbone, dataset.path) not in checked:
+        backbone = backbone_for(spec, ctx, dataset, run.train_size)
+        if (spec.codec, backbone, dataset.path) not in checked:  # a dataset-trained backbone is built here, once
             checked.add((spec.codec, backbone, dataset.path))
             resolve(spec.codec)(backbone, dataset.src_lang, dataset.tgt_lang)
 

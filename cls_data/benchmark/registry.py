@@ -5,7 +5,20 @@ lazy "module:function" strings, so listing or validating variants (`cls-data --h
 never imports torch. Ablations are specs derived from a base spec, not trainer flags.
 
 A family that lives in another module registers itself with the same decorator; add that module
-to `VARIANT_MODULES` so a lookup imports it (it must not import torch at module level).
+to `VARIANT_MODULES` so a lookup imports it (it must not import torch at module level):
+
+    @register_variant("mclas")
+    def mclas() -> VariantSpec:
+        return VariantSpec(
+            name="mclas", family="mclas", codec="cls_data.benchmark.models.mclas:mclas_codec",
+            default_backbone="bert-base-multilingual-cased", smoke_backbone="...:build_tiny_bert",
+            stages=(StageSpec(name="mono", builder="...:build_mclas", target="summary"),
+                    StageSpec(name="sequential", builder="...:build_mclas", init_from="mono")),
+            postprocess="cls_data.benchmark.models.mclas:after_separator",
+        )
+
+Builders are called as `builder(ctx: BuildContext)` and return a `models.base` model; codecs as
+`codec(backbone, src_lang, tgt_lang)` (see `codec.TextCodec`).
 """
 
 from __future__ import annotations

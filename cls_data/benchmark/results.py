@@ -83,6 +83,16 @@ def results_markdown(rows: list[dict]) -> str:
     return build_results_markdown(rows)
 
 
+def _default_weighting(variant: str) -> str | None:
+    from cls_data.benchmark.registry import get_variant
+    from cls_data.errors import ClsDataError
+
+    try:
+        return get_variant(variant).default_weighting
+    except ClsDataError:  # a variant registered by a module this process did not load
+        return None
+
+
 def _cell(values: list[float]) -> str:
     if not values:
         return "-"
@@ -99,7 +109,7 @@ def minimal_markdown(rows: list[dict]) -> str:
         subset = [row for row in done if row["eval_dataset"] == dataset]
         tokenizer = ", ".join(sorted({row["tokenizer"] for row in subset}))
         tables = [
-            ("Table 2", lambda row: row["variant"] != "tflcls" or (row["weighting"] == "tflcls" and row["r"] == 2.0), "variant"),
+            ("Table 2", lambda row: row["weighting"] == _default_weighting(row["variant"]) and row["r"] in (None, 2.0), "variant"),
             ("Table 3", lambda row: row["variant"] == "tflcls" and (row["weighting"] != "tflcls" or row["r"] == 2.0), "weighting"),
         ]
         for title, keep, key in tables:

@@ -55,7 +55,7 @@ class Lock:
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
             except FileExistsError:
-                if time.time() - self.path.stat().st_mtime > LOCK_STALE_SECONDS:
+                if self._stale():
                     self.path.unlink(missing_ok=True)  # its owner died; its checkpoint lets us resume
                 else:
                     time.sleep(poll)
@@ -63,6 +63,24 @@ class Lock:
             with os.fdopen(fd, "w") as handle:
                 handle.write(f"{socket.gethostname()} {os.getpid()}\n")
             return True
+        return False
+
+    def _stale(self) -> bool:
+        """Not refreshed for LOCK_STALE_SECONDS, or held by a process of this machine that is gone."""
+        try:
+            host, pid = self.path.read_text().split()
+            if time.time() - self.path.stat().st_mtime > LOCK_STALE_SECONDS:
+                return True
+        except (OSError, ValueError):
+            return False  # removed or being written just now: look again
+        if host != socket.gethostname():
+            return False
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
         return False
 
     def touch(self) -> None:

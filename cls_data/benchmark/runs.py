@@ -7,6 +7,7 @@ run folder is complete or absent; a run that raises leaves `failed.json` in its 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import traceback
@@ -151,6 +152,7 @@ def shared_stage(stage: StageSpec, run: RunSpec, ctx: RunContext, spec: VariantS
     holder = not run_dir.exists() and is_main_process() and lock.acquire(run_dir)  # the other ranks train along
     barrier()
     if run_dir.exists():
+        check_reusable(run_dir, ctx, dataset)
         return run_dir / "model"
     try:
         job, _, notes = _stage_job(stage, run, ctx, spec, dataset, codec, backbone, None, work / stage.name)
@@ -259,10 +261,23 @@ def execute_run(run: RunSpec, ctx: RunContext) -> Path:
     return run_dir
 
 
+def check_reusable(run_dir: Path, ctx: RunContext, dataset: Any) -> None:
+    """A finished run (or shared stage) is reused only if made with this preset on this version of the dataset."""
+    made = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
+    if (made.get("preset"), made.get("dataset_fingerprint")) != (ctx.preset.name, dataset.fingerprint):
+        raise ClsDataError(
+            f"{run_dir} was made with preset {made.get('preset')!r} on dataset version {made.get('dataset_fingerprint')}; "
+            f"this grid uses preset {ctx.preset.name!r} on {dataset.fingerprint}: choose another --out")
+
+
 def run_or_record(run: RunSpec, ctx: RunContext) -> tuple[str, str | None]:
-    """("done" | "skipped" | "failed", error line); a failure leaves `<run_dir>.work/failed.json`."""
+    """("done" | "skipped" | "failed", error line); a failure leaves `<run_dir>.work/failed.json`.
+
+    Raises ClsDataError when the finished folder was made with another preset or dataset version.
+    """
     run_dir = ctx.out / run.rel_dir
     if run_dir.exists():
+        check_reusable(run_dir, ctx, ctx.dataset(run.dataset))
         return "skipped", None
     try:
         execute_run(run, ctx)

@@ -8,6 +8,7 @@ the epoch's batch order, RNG) so a killed run ends exactly as an uninterrupted o
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import os
@@ -24,9 +25,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from cls_data.benchmark.config import DecodeConfig, TrainConfig
+from cls_data.benchmark.config import DecodeConfig, TrainConfig, to_dict
 from cls_data.benchmark.data import Encoded, collate, fixed_subset, length_batches
 from cls_data.benchmark.scoring import score_split
+from cls_data.errors import ClsDataError
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 CHECKPOINT = "checkpoint.pt"
@@ -73,9 +75,10 @@ class Objective(nn.Module):
         return self.weighting(losses), losses
 
 
-def lr_lambda(cfg: TrainConfig, steps_per_epoch: int, total_steps: int) -> Callable[[int], float]:
+def lr_lambda(cfg: TrainConfig, epoch_ends: list[int], total_steps: int) -> Callable[[int], float]:
+    """The lr factor after `step` optimizer steps; `epoch_ends[e]` is the step count at the end of epoch e."""
     if cfg.schedule == "epoch-decay":  # the paper: lr x0.95 at every epoch
-        return lambda step: cfg.lr_gamma ** (step // steps_per_epoch)
+        return lambda step: cfg.lr_gamma ** bisect.bisect_right(epoch_ends, step)
     if cfg.schedule == "warmup-linear":
         warmup = max(1, int(cfg.warmup_ratio * total_steps))
         return lambda step: (step + 1) / warmup if step < warmup else max(0.0, (total_steps - step) / max(1, total_steps - warmup))
@@ -136,6 +139,10 @@ def train_stage(job: StageJob, on_progress: Progress | None = None) -> StageResu
     progress = on_progress or (lambda phase, done, total: None)
     accelerator = make_accelerator(cfg)
     rank, world = accelerator.process_index, accelerator.num_processes
+    if accelerator.device.type == "cuda":
+        # cuDNN attention builds a plan per new shape (seconds each; REFERENCE.md); the bucketed
+        # shapes still make dozens of them, and flash/memory-efficient SDPA need none.
+        torch.backends.cuda.enable_cudnn_sdp(False)
 
     # --- model, loss weighting, optimizer (learned weights: own group, fp32, no decay), schedule
     torch.manual_seed(job.seed), np.random.seed(job.seed), random.seed(job.seed)
@@ -151,10 +158,12 @@ def train_stage(job: StageJob, on_progress: Progress | None = None) -> StageResu
     if list(objective.weighting.parameters()):
         groups.append({"params": list(objective.weighting.parameters()), "weight_decay": 0.0, "lr": cfg.weighting_lr or cfg.lr})
     optimizer = torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.adam_betas, eps=cfg.adam_eps, fused=accelerator.device.type == "cuda")
-    micro_batches = len(length_batches(job.train, cfg, seed=job.seed, epoch=0)) // world
-    steps_per_epoch = max(1, math.ceil(micro_batches / cfg.grad_accum))
-    total_steps = min(cfg.max_steps or 10**12, cfg.epochs * steps_per_epoch)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(cfg, steps_per_epoch, total_steps))
+    # Token-budget batches vary in number from epoch to epoch: count each epoch's optimizer steps.
+    epoch_steps = [math.ceil(len(length_batches(job.train, cfg, seed=job.seed, epoch=e)) // world / cfg.grad_accum)
+                   for e in range(cfg.epochs)]
+    epoch_ends = np.cumsum(epoch_steps).tolist()
+    total_steps = min(cfg.max_steps or 10**12, epoch_ends[-1])
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(cfg, epoch_ends, total_steps))
     objective, optimizer = accelerator.prepare(objective, optimizer)
     val = job.val.subset(fixed_subset(len(job.val), cfg.val_subset))
 
@@ -165,6 +174,8 @@ def train_stage(job: StageJob, on_progress: Progress | None = None) -> StageResu
     checkpoint = work / CHECKPOINT
     if checkpoint.exists():
         saved = torch.load(checkpoint, map_location="cpu", weights_only=False)
+        if saved.get("config") != to_dict(cfg):
+            raise ClsDataError(f"{checkpoint} was written with other training settings; delete {work} to start this stage afresh")
         accelerator.unwrap_model(objective).load_state_dict(saved["objective"])
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
@@ -188,7 +199,7 @@ def train_stage(job: StageJob, on_progress: Progress | None = None) -> StageResu
         if rank == 0:
             tmp = checkpoint.with_name(CHECKPOINT + ".tmp")
             torch.save({"objective": accelerator.unwrap_model(objective).state_dict(), "optimizer": optimizer.state_dict(),
-                        "scheduler": scheduler.state_dict(), "state": state, "rng": _rng_state()}, tmp)
+                        "scheduler": scheduler.state_dict(), "state": state, "rng": _rng_state(), "config": to_dict(cfg)}, tmp)
             os.replace(tmp, checkpoint)
         accelerator.wait_for_everyone()
 

@@ -105,7 +105,7 @@ def test_inverse_sqrt_schedule_warms_up_linearly_then_decays_as_one_over_the_squ
     from cls_data.benchmark.config import TrainConfig
     from cls_data.benchmark.train import lr_lambda
 
-    factor = lr_lambda(TrainConfig(schedule="inverse-sqrt", warmup_ratio=0.1), steps_per_epoch=10, total_steps=100)
+    factor = lr_lambda(TrainConfig(schedule="inverse-sqrt", warmup_ratio=0.1), epoch_ends=list(range(10, 101, 10)), total_steps=100)
     assert [round(factor(s), 6) for s in (0, 4, 9)] == [0.1, 0.5, 1.0]
     assert factor(39) == pytest.approx((10 / 40) ** 0.5) and factor(99) == pytest.approx(0.1 ** 0.5)
 

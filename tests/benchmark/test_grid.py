@@ -86,7 +86,8 @@ def test_results_json_has_one_row_per_run_and_evaluation_dataset(runs_dir):
     assert sorted({row["eval_dataset"] for row in rows}) == ["Vi2ZhLow", "Vi2ZhOOD"]
     assert {row["variant"] for row in rows} == {"mbart-cls", "tflcls", "tflcls-no-tra", "tflcls-no-mul"}
     assert {(row["weighting"], row["r"]) for row in rows if row["variant"] == "tflcls"} == {("tflcls", 2.0)}
-    assert "Table 2" in (runs_dir / "results.md").read_text() or "mbart-cls" in (runs_dir / "results.md").read_text()
+    table = (runs_dir / "results.md").read_text()
+    assert "Table 2" in table and "mbart-cls" in table and "tflcls-no-mul" in table
 
 
 def test_a_finished_run_is_skipped_on_rerun(runs_dir, dataset_dir):
@@ -95,6 +96,9 @@ def test_a_finished_run_is_skipped_on_rerun(runs_dir, dataset_dir):
     ctx = RunContext(out=runs_dir, preset=TINY_PRESET)
     assert run_or_record(run_spec(dataset_dir, "mbart-cls"), ctx) == ("skipped", None)
     assert metrics.stat().st_mtime_ns == before
+    other = RunContext(out=runs_dir, preset=dataclasses.replace(TINY_PRESET, name="fast"))
+    with pytest.raises(ClsDataError, match="was made with preset 'smoke'.*choose another --out"):
+        run_or_record(run_spec(dataset_dir, "mbart-cls"), other)
 
 
 def broken_variant():
@@ -116,7 +120,16 @@ def two_stage_variant():
         stages=(StageSpec(name="mono", builder=builder, source="text", target="summary"),
                 StageSpec(name="sequential", builder=builder, source="text", target="cls_summary", init_from="mono", recipe="stage2")),
         postprocess="tests.benchmark.test_grid:split_at_bar",
+        default_backbone="own-vocabulary", dataset_backbone="tests.benchmark.test_grid:backbone_from_texts",
     )
+
+
+def backbone_from_texts(texts, out_dir, src_lang, tgt_lang):
+    """A variant's own backbone trained on the run's training split (NCLS builds its vocabulary so)."""
+    from cls_data.benchmark.smoke import build_tiny_mbart
+
+    assert (src_lang, tgt_lang) == ("vi", "zh") and len(texts) == 3 * 8  # text, summary, cls_summary of train_8
+    return build_tiny_mbart(texts, out_dir, vocab_size=150, layers=1)
 
 
 @pytest.fixture
@@ -128,9 +141,10 @@ def extra_variants():
         registry._FACTORIES.pop(name), registry._SPECS.pop(name, None)
 
 
-def test_a_variant_registered_elsewhere_brings_its_own_stages_columns_and_post_processing(tmp_path, dataset_dir, extra_variants):
-    ctx = RunContext(out=tmp_path, preset=TINY_PRESET)
+def test_a_variant_registered_elsewhere_brings_its_own_stages_columns_backbone_and_post_processing(tmp_path, dataset_dir, extra_variants):
+    ctx = RunContext(out=tmp_path, preset=dataclasses.replace(TINY_PRESET, name="fast", backbone="facebook/mbart-large-cc25"))
     assert run_or_record(run_spec(dataset_dir, "test-mono-then-cls"), ctx) == ("done", None)
+    assert [p.name for p in (tmp_path / ".cache" / "backbones").iterdir()] == ["test-" + ctx.dataset(str(dataset_dir)).fingerprint + "-n8"]
     run = tmp_path / "Vi2ZhLow" / "test-mono-then-cls" / "n8" / "seed0"
     stages = [json.loads(line)["stage"] for line in (run / "train_log.jsonl").read_text().splitlines()]
     assert list(dict.fromkeys(stages)) == ["mono", "sequential"]
@@ -183,3 +197,23 @@ def test_a_grid_file_merges_its_tables_and_an_unknown_variant_lists_the_valid_na
     spec.write_text(f'datasets = ["{dataset_dir}"]\nvariants = ["mbart"]\n')
     with pytest.raises(ClsDataError, match="unknown variant 'mbart'; choose one of: mbart-cls, tflcls, tflcls-no-tra, tflcls-no-mul"):
         expand_all(load_grid_file(spec))
+
+
+def test_a_stage_one_lock_left_by_a_dead_process_is_taken_over_and_a_live_one_is_respected(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from cls_data.benchmark.rundir import Lock
+
+    done = tmp_path / "run"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    lock = Lock(tmp_path / "run.work" / "lock")
+    lock.path.parent.mkdir()
+    lock.path.write_text(f"{socket.gethostname()} {dead}\n")
+    assert lock.acquire(done, poll=0.01) and lock.path.read_text().split()[1] == str(os.getpid())
+    assert not Lock(lock.path)._stale()  # held by this live process
+    lock.release()
+    done.mkdir()
+    assert Lock(lock.path).acquire(done) is False  # finished by another meanwhile
