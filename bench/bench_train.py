@@ -177,6 +177,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--budget", type=int, default=16384, help="engine token budget (padded source tokens per batch)")
     parser.add_argument("--compile", action="store_true")
+    parser.add_argument("--baselines", action="store_true",
+                        help="also the non-mBART baselines through the engine loop (bench/bench_baselines.py; --arch cc25 -> their paper sizes)")
     args = parser.parse_args()
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -193,6 +195,11 @@ def main() -> None:
         results[name] = (samples / seconds, flops / seconds / peak)
         print(f"{name:9s}: {samples} pairs in {seconds:.2f} s = {samples / seconds:.2f} pairs/s, MFU {100 * flops / seconds / peak:.1f}%")
     print(f"speed-up engine / reference: {results['engine'][0] / results['reference'][0]:.1f}x")
+    if args.baselines:
+        from bench_baselines import run as run_baselines
+
+        run_baselines(size="paper" if args.arch == "cc25" else "small", pairs=args.pairs, steps=args.steps, warmup=args.warmup,
+                      budget=min(args.budget, 16384))
 
 
 if __name__ == "__main__":

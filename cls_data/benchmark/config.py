@@ -99,13 +99,17 @@ class StageSpec:
     weighted: bool = False  # the stage's losses are combined by the run's loss-weighting scheme
     loss_coefficients: tuple[tuple[str, float], ...] = ()  # fixed weights of an unweighted stage's sum, e.g. (("ot", 0.1),)
     train_overrides: tuple[tuple[str, Any], ...] = ()
+    # Further overrides for one preset only, applied after `train_overrides`: ((preset name, ((field, value), ...)), ...).
+    preset_overrides: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    postprocess: bool = True  # apply the variant's `postprocess` to this stage's generations (MCLAS's mono stage: no)
     # "module:function" called as `loader(ctx)` with `ctx.init` = this stage's best weights, to reload
     # the trained model for decoding; None = the builder itself with `ctx.init` set to those weights.
     loader: str | None = None
 
     def train_config(self, preset: "Preset") -> TrainConfig:
+        changes = {**dict(self.train_overrides), **dict(dict(self.preset_overrides).get(preset.name, ()))}
         base = preset.recipe(self.recipe)
-        return dataclasses.replace(base, **dict(self.train_overrides)) if self.train_overrides else base
+        return dataclasses.replace(base, **changes) if changes else base
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,8 @@ class VariantSpec:
     # "module:function" called as `fn(texts, out_dir, src_lang, tgt_lang)` that saves a backbone trained on the
     # run's own training split (NCLS: its vocabulary and model config) for every preset but smoke; None = pretrained
     dataset_backbone: str | None = None
+    # Decoding settings of this variant's original recipe on top of the preset's, e.g. NCLS's length penalty 0.6.
+    decode_overrides: tuple[tuple[str, Any], ...] = ()
     description: str = ""
 
     def stage(self, name: str) -> StageSpec:
@@ -140,6 +146,9 @@ class VariantSpec:
             if stage.name == name:
                 return stage
         raise ClsDataError(f"variant {self.name!r} has no stage {name!r}; stages: {', '.join(s.name for s in self.stages)}")
+
+    def decode_config(self, preset: "Preset") -> DecodeConfig:
+        return dataclasses.replace(preset.decode, **dict(self.decode_overrides)) if self.decode_overrides else preset.decode
 
     def derive(self, name: str, **changes: Any) -> "VariantSpec":
         """A new spec from this one (ablations are derived specs, not trainer flags)."""

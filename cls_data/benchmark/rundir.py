@@ -95,7 +95,7 @@ def run_config(run: Any, ctx: Any, spec: VariantSpec, dataset: Any, backbone: st
             "dataset_fingerprint": dataset.fingerprint, "src_lang": dataset.src_lang, "tgt_lang": dataset.tgt_lang,
             "weighting": run.weighting, "r": run.r, "train_size": run.train_size, "seed": run.seed,
             "preset": ctx.preset.name, "model": {"backbone": backbone, "spec": to_dict(spec)},
-            "train": {s.name: to_dict(s.train_config(ctx.preset)) for s in stages}, "decode": to_dict(ctx.preset.decode),
+            "train": {s.name: to_dict(s.train_config(ctx.preset)) for s in stages}, "decode": to_dict(spec.decode_config(ctx.preset)),
             "versions": versions(), "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
 
 

@@ -135,9 +135,10 @@ def _stage_job(stage: StageSpec, run: RunSpec, ctx: RunContext, spec: VariantSpe
     else:
         weighting = lambda tasks: make_weighting("sum", tasks, coefficients=dict(stage.loss_coefficients) or None)  # noqa: E731
     job = StageJob(name=stage.name, build_model=lambda: resolve(stage.builder)(build_ctx), build_weighting=weighting,
-                   train=train, val=val, codec=codec, cfg=cfg, decode=ctx.preset.decode,
-                   rouge_tokenizer=tokenizer_for_language(dataset.tgt_lang), seed=run.seed, work_dir=work,
-                   postprocess=resolve(spec.postprocess) if spec.postprocess else None)
+                   train=train, val=val, codec=codec, cfg=cfg, decode=spec.decode_config(ctx.preset),
+                   rouge_tokenizer=tokenizer_for_language(dataset.src_lang if stage.target == "summary" else dataset.tgt_lang),
+                   seed=run.seed, work_dir=work,
+                   postprocess=resolve(spec.postprocess) if spec.postprocess and stage.postprocess else None)
     return job, build_ctx, [note] if note else []
 
 
@@ -231,7 +232,7 @@ def execute_run(run: RunSpec, ctx: RunContext) -> Path:
         test = encode_split(data, "test", codec, source=last.source, target=last.target, limit=ctx.preset.max_test_samples,
                             src_max_len=last.train_config(ctx.preset).src_max_len, tgt_max_len=last.train_config(ctx.preset).tgt_max_len,
                             cache_dir=ctx.cache / "tokens", on_progress=ctx.on_progress)
-        decode_rows[name] = (score_split(model, codec, test, ctx.preset.decode, tokenizer_for_language(data.tgt_lang),
+        decode_rows[name] = (score_split(model, codec, test, spec.decode_config(ctx.preset), tokenizer_for_language(data.tgt_lang),
                                          postprocess=job.postprocess,
                                          on_progress=lambda d, t, n=name: ctx.on_progress(f"decode {n} test", d, t)), len(test))
     scored, n_test = decode_rows.pop(run.dataset_name)
@@ -242,6 +243,7 @@ def execute_run(run: RunSpec, ctx: RunContext) -> Path:
     samples = sum(r.samples_per_s * r.train_seconds for r in results)
     write_json(final / "metrics.json", {
         "test": scored.rouge, "tokenizer": tokenizer, "n_test": n_test, "empty_predictions": scored.empty_predictions,
+        **({"separator_missing": scored.separator_missing} if scored.separator_missing is not None else {}),
         "best_epoch": results[-1].best_epoch, "best_val_rouge2": results[-1].best_val.get("rouge2"),
         "train_seconds": round(train_seconds, 3), "decode_seconds": round(scored.seconds, 3),
         "train_samples_per_s": round(samples / max(train_seconds, 1e-9), 3),

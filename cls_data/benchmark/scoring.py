@@ -19,6 +19,7 @@ class Scored:
     rows: list[dict[str, Any]]  # id, prediction, reference, rouge1, rouge2, rougeL (+ post-processing fields)
     empty_predictions: int
     seconds: float
+    separator_missing: int | None = None  # generations without the post-processor's separator (MCLAS), None without one
 
 
 def generate(model: Any, codec: Any, encoded: Encoded, decode: DecodeConfig,
@@ -53,4 +54,6 @@ def score_split(model: Any, codec: Any, encoded: Encoded, decode: DecodeConfig, 
         for sample_id, pred, ref, pair, extra in zip(encoded.ids, predictions, encoded.references, pairs, extras)
     ]
     empty = sum(1 for pred in predictions if not pred.strip())
-    return Scored(corpus_f1(pairs), tokenizer, rows, empty, seconds)
+    flags = [extra["separator_found"] for extra in extras if "separator_found" in extra]
+    missing = sum(1 for found in flags if not found) if flags else None
+    return Scored(corpus_f1(pairs), tokenizer, rows, empty, seconds, missing)
