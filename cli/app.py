@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from cls_data import __version__
-from cls_data.cli import benchmark, build, crawl, rouge, stats
+from cls_data.cli import benchmark, build, crawl, demo, rouge, stats
 from cls_data.cli import filter as filter_cmd
 from cls_data.cli import report as report_cmd
 from cls_data.cli.console import err
@@ -24,6 +24,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 # In pipeline order, which is the order --help lists them in.
+app.command("demo")(demo.demo)
 app.command("crawl", no_args_is_help=True)(crawl.crawl)
 app.command("filter", no_args_is_help=True)(filter_cmd.filter_)
 app.command("build", no_args_is_help=True)(build.build)

@@ -21,7 +21,8 @@ def train_mbart_tokenizer(texts: Iterable[str], vocab_size: int = 1000) -> "obje
     unigram = Tokenizer(models.Unigram())
     # The same pre-tokenizer MBartTokenizer applies, so the trained pieces match what it will see.
     unigram.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
-    trainer = trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=specials, unk_token="<unk>")
+    trainer = trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=specials, unk_token="<unk>",
+                                      show_progress=False)  # its bars go to stdout, through the caller's output
     unigram.train_from_iterator(texts, trainer)
     pieces = [tuple(item) for item in json.loads(unigram.to_str())["model"]["vocab"]]
     vocab = pieces + [(code, 0.0) for code in FAIRSEQ_LANGUAGE_CODES] + [("<mask>", 0.0)]

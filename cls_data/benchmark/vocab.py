@@ -52,7 +52,8 @@ def train_ncls_tokenizer(texts: Iterable[str], vocab_size: int = NCLS_DEFAULT_VO
         pre_tokenizers.Punctuation(behavior="isolated"),
     ])
     bpe.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=list(NCLS_SPECIALS))
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=list(NCLS_SPECIALS),
+                                  show_progress=False)  # its bars go to stdout, through the caller's output
     bpe.train_from_iterator(texts, trainer)
     eos = bpe.token_to_id("</s>")
     bpe.post_processor = processors.TemplateProcessing(single="$A </s>", pair="$A </s> $B </s>", special_tokens=[("</s>", eos)])
@@ -74,7 +75,7 @@ def train_wordpiece_tokenizer(texts: Iterable[str], vocab_size: int = 1000):
     normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False)
     trainer_model = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     trainer_model.normalizer, trainer_model.pre_tokenizer = normalizer, pre_tokenizers.BertPreTokenizer()
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size + len(BERT_SPECIALS), special_tokens=BERT_SPECIALS)
+    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size + len(BERT_SPECIALS), special_tokens=BERT_SPECIALS, show_progress=False)
     trainer_model.train_from_iterator(texts, trainer)
     # Rebuilt from the plain vocabulary: as in mBERT, the [unused] markers are ordinary tokens (a decode
     # that skips special tokens keeps them); only [PAD]/[UNK]/[CLS]/[SEP]/[MASK] are special.
