@@ -1,5 +1,7 @@
 import unicodedata
 
+import pytest
+
 from rouge_score.tokenizers import DefaultTokenizer
 
 from cls_data.text import (
@@ -58,3 +60,24 @@ def test_table1_lengths_count_words_for_vi_and_nfc_characters_for_zh():
 
 def test_language_codes_map_to_tokenizers():
     assert [tokenizer_for_language(c) for c in ("vi", "zh-CN", "zh_Hans", "en")] == ["vi", "zh", "zh", "en"]
+
+
+@pytest.mark.parametrize(("text", "lang", "problem"), [
+    ("苹果在库比蒂诺发布iPhone 15 Pro Max", "zh", None),  # Latin names inside Chinese are fine
+    ("Hà Nội mưa to, đường ngập.", "zh", "not Chinese"),  # an echo of the Vietnamese source
+    ("Hà Nội mưa to, đường ngập.", "zho_Hans", "not Chinese"),  # NLLB's code for Chinese
+    ("Hà Nội mưa to, đường ngập.", "vi", None),
+    ("河内下大雨，道路被淹。", "vi", "not Vietnamese"),
+    ("The price of petrol rose for the third time", "vi", "not Vietnamese"),
+    ("The price of petrol rose for the third time", "en", None),
+    ("Prime Minister Nguyễn Xuân Phúc met leaders of Hà Nội on Monday", "en", None),
+    ("Thủ tướng Nguyễn Xuân Phúc gặp lãnh đạo Hà Nội hôm thứ Hai", "en", "not English"),
+    ("2024", "zh", None),  # nothing to judge
+    ("สวัสดีครับ", "th", None),
+    ("hello there", "th", "not Thai"),
+    ("anything at all", "sw", None),  # no rule for this language
+])
+def test_language_problem_catches_the_wrong_script_and_echoes(text, lang, problem):
+    from cls_data.text import language_problem
+
+    assert language_problem(text, lang) == problem
