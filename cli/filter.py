@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import shlex
+import sys
 import warnings
 from pathlib import Path
 from typing import Annotated, Optional
@@ -29,12 +31,13 @@ def filter_(
     src: Annotated[str, typer.Option("--src", help="Source language of the summaries.")] = "vi",
     tgt: Annotated[str, typer.Option("--tgt", help="Target language.")] = "zh",
     cache: Annotated[Optional[Path], typer.Option("--cache", help="SQLite translation cache (default: ~/.cache/cls-data/translations.sqlite, or under $XDG_CACHE_HOME).")] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", help="Requests in flight at once.")] = 4,
-    rate: Annotated[float, typer.Option("--rate", help="Most requests per second (0: no limit).")] = 0.0,
-    retries: Annotated[int, typer.Option("--retries", help="Retries per request on 429, 5xx, timeouts.")] = 6,
-    backoff: Annotated[float, typer.Option("--backoff", help="First retry delay in seconds, doubled each retry, with jitter.")] = 1.0,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for one answer.")] = 30.0,
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Texts per LibreTranslate request / hf batch.")] = 16,
+    concurrency: Annotated[int, typer.Option("--concurrency", help="Requests in flight at once (1 or more).")] = 4,
+    rate: Annotated[float, typer.Option("--rate", help="Most requests per second (0 or more; 0: no limit).")] = 0.0,
+    retries: Annotated[int, typer.Option("--retries", help="Retries per request on 429, 5xx, timeouts (0 or more).")] = 6,
+    backoff: Annotated[float, typer.Option("--backoff", help="First retry delay in seconds (0 or more), doubled each retry, with jitter.")] = 1.0,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for one answer (more than 0).")] = 30.0,
+    give_up_after: Annotated[float, typer.Option("--give-up-after", help="Stop (exit 2, progress kept in the cache) when no request has succeeded for this many seconds (more than 0).")] = 300.0,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Texts per LibreTranslate request / hf batch (1 or more).")] = 16,
     no_pack: Annotated[bool, typer.Option("--no-pack", help="One text per request.")] = False,
     rank_by: Annotated[RankBy, typer.Option("--rank-by", help="Score that ranks: mean of ROUGE-1/2/L F1, or one of them.")] = RankBy.mean,
     min_score: Annotated[Optional[float], typer.Option("--min-score", help="Drop samples whose ranking score is below this (0-1).")] = None,
@@ -45,18 +48,23 @@ def filter_(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Translate each summary, translate it back, score the round trip with ROUGE, keep the top K."""
+    from cls_data.errors import Interrupted
     from cls_data.roundtrip import FilterConfig, run_filter
 
+    command = shlex.join(["cls-data", *sys.argv[1:]])
     config = FilterConfig(
         input=input, out=out_dir, keep=keep, translator=translator.value, src=src, tgt=tgt,
         translator_url=translator_url, model=model, cache=cache, concurrency=concurrency, rate=rate,
         max_retries=retries, backoff_base=backoff, timeout=timeout, batch_size=batch_size, pack=not no_pack,
         rank_by=rank_by.value, min_score=min_score, min_rouge1=min_rouge1, min_rouge2=min_rouge2,
-        score=score.value, encoder=encoder, progress=not quiet,
+        score=score.value, encoder=encoder, progress=not quiet, give_up_after=give_up_after, command=command,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # printed below, once, in the summary
-        result = run_filter(config)
+        try:
+            result = run_filter(config)
+        except KeyboardInterrupt:  # outside a translation pass (those say how much is cached)
+            raise Interrupted(f"interrupted; finished translations are in the cache. Resume with: {command}") from None
     report = result.report
     counts = report["counts"]
     cutoff = "n/a" if report["cutoff_score"] is None else f"{report['cutoff_score']:.2f}"

@@ -36,6 +36,7 @@ class FilterConfig:
     max_retries: int = 6
     backoff_base: float = 1.0
     timeout: float = 30.0
+    give_up_after: float = 300.0  # stop when no request has succeeded for this long (seconds)
     batch_size: int = 16  # texts per request for libretranslate / per batch for hf
     max_chars: int = 5000  # characters per packed request
     pack: bool = True
@@ -47,6 +48,7 @@ class FilterConfig:
     encoder: str | None = None  # xsim encoder (LaBSE, MEXMA, a local path)
     tokenizer: str | None = None  # default: the source language's
     progress: bool = True
+    command: str = ""  # the command line that ran, said when a run stops early (how to resume)
 
 
 @dataclass
@@ -176,10 +178,17 @@ def _prepare_out(out: Path) -> None:
 def run_filter(config: FilterConfig) -> FilterResult:
     """Translate, back-translate, score, rank and write scored/kept/failures/report in `config.out`."""
     from cls_data.filter_report import progress_bars, write_outputs
-    from cls_data.translate import DEFAULT_CACHE, EngineConfig, TranslationCache, make_translator, translate_texts
+    from cls_data.translate import (
+        DEFAULT_CACHE, EngineConfig, TranslationCache, check_settings, make_translator, translate_texts,
+    )
 
     started = time.monotonic()
     _validate(config)
+    resume = f"resume with: {config.command}" if config.command else "rerun the same command to resume"
+    engine = EngineConfig(concurrency=config.concurrency, rate=config.rate, max_retries=config.max_retries,
+                          backoff_base=config.backoff_base, pack=config.pack, give_up_after=config.give_up_after,
+                          resume=resume)
+    check_settings(config.timeout, config.batch_size, config.max_chars)
     tokenizer = config.tokenizer or tokenizer_for_language(config.src)
     samples = read_samples(config.input, config.src, config.tgt)  # input errors before any request
     _prepare_out(config.out)  # and an unusable --out too, not after hours of translation
@@ -188,8 +197,6 @@ def run_filter(config: FilterConfig) -> FilterResult:
     try:  # the backend's connections are released on every path out
         src, tgt = translator.codes(config.src, config.tgt)
         cache = TranslationCache(config.cache or DEFAULT_CACHE)
-        engine = EngineConfig(concurrency=config.concurrency, rate=config.rate, max_retries=config.max_retries,
-                              backoff_base=config.backoff_base, pack=config.pack)
         keys = [normalize(s.summary) for s in samples]
         passes_stats = {}
         try:
