@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from cls_data import __version__
-from cls_data.cli import build, crawl, rouge, stats
+from cls_data.cli import build, cache, crawl, rouge, stats
 from cls_data.cli import filter as filter_cmd
 from cls_data.cli.console import err
 from cls_data.errors import ClsDataError
@@ -27,6 +27,7 @@ app.command("filter", no_args_is_help=True)(filter_cmd.filter_)
 app.command("build", no_args_is_help=True)(build.build)
 app.command("stats", no_args_is_help=True)(stats.stats)
 app.command("rouge", no_args_is_help=True)(rouge.rouge)
+app.add_typer(cache.app, name="cache")
 
 
 def _version(value: bool) -> None:
@@ -47,4 +48,4 @@ def main() -> None:
         app()
     except ClsDataError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
-        sys.exit(2)
+        sys.exit(getattr(exc, "exit_code", 2))
