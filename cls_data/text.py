@@ -120,7 +120,10 @@ def count_chars(text: str) -> int:
 
 # Language facts for telling whether a text can be in a language at all. Not a language
 # identifier: it catches what a failing translation service returns (the source echoed back,
-# another script), not a wrong language written in the same script.
+# another script), not a wrong language written in the same script. A statistical identifier was
+# measured and not adopted: py3langid 0.4.0 took 124 us a text (these checks: 14 us) and misjudged
+# 3 of 16 short news summaries (Mandarin as Wu, English naming "Nguyễn Xuân Phúc" as Vietnamese,
+# "Vietnam beat Thailand 2-0" as Gaelic), each a good translation that would have been thrown away.
 _ISO_639_3 = {"vie": "vi", "zho": "zh", "cmn": "zh", "eng": "en", "tha": "th", "jpn": "ja", "kor": "ko",
               "fra": "fr", "deu": "de", "ind": "id", "spa": "es"}
 LANGUAGE_NAMES = {"vi": "Vietnamese", "zh": "Chinese", "en": "English", "th": "Thai", "ja": "Japanese",
