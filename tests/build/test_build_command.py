@@ -55,3 +55,10 @@ def test_public_push_of_ncls_text_is_refused_before_building(tmp_path, gen):
 def test_bad_sizes_option_is_one_error_line(tmp_path, gen, kept_jsonl):
     done = gen.run_cli("build", "vi2zh", str(kept_jsonl), "--out", str(tmp_path / "out"), "--sizes", "train=10,subsets=20")
     assert done.returncode == 2 and done.stderr.startswith("error: --sizes") and done.stderr.strip().count("\n") == 0
+
+
+def test_an_unusable_out_is_one_line_before_any_work(tmp_path, gen, kept_jsonl):
+    (tmp_path / "taken").write_text("")
+    done = gen.run_cli("build", "vi2zh", str(kept_jsonl), "--out", str(tmp_path / "taken"), "--sizes", gen.SMALL)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [f"error: --out {tmp_path / 'taken'}: {tmp_path / 'taken'} is a file, not a folder"]
