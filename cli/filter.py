@@ -23,8 +23,8 @@ ScoreKind = enum.Enum("ScoreKind", {n: n for n in SCORES}, type=str)
 
 def filter_(
     input: Annotated[Path, typer.Argument(help="Article JSONL (crawl output) or CLSSample JSONL.")],
-    keep: Annotated[int, typer.Option("--keep", "-k", help="How many of the best samples to keep.")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder: scored/kept/failures.jsonl, report.json/png.")],
+    keep: Annotated[Optional[int], typer.Option("--keep", "-k", help="How many of the best distinct samples to keep (1 or more). Optional with a threshold: then every sample that passes is kept.")] = None,
     translator: Annotated[Backend, typer.Option("--translator", help="Translation backend.")] = Backend.google,
     translator_url: Annotated[Optional[str], typer.Option("--translator-url", help="LibreTranslate server URL; for google an endpoint override.")] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="hf: model name or local path (NLLB-200, M2M100, mBART-50, Marian).")] = None,
@@ -39,6 +39,7 @@ def filter_(
     give_up_after: Annotated[float, typer.Option("--give-up-after", help="Stop (exit 2, progress kept in the cache) when no request has succeeded for this many seconds (more than 0).")] = 300.0,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Texts per LibreTranslate request / hf batch (1 or more).")] = 16,
     no_pack: Annotated[bool, typer.Option("--no-pack", help="One text per request.")] = False,
+    no_language_check: Annotated[bool, typer.Option("--no-language-check", help="Accept answers not in the target language's script (echoes and empty answers are still rejected): for a pair the checks misjudge.")] = False,
     rank_by: Annotated[RankBy, typer.Option("--rank-by", help="Score that ranks: mean of ROUGE-1/2/L F1, or one of them.")] = RankBy.mean,
     min_score: Annotated[Optional[float], typer.Option("--min-score", help="Drop samples whose ranking score is below this (0-1).")] = None,
     min_rouge1: Annotated[Optional[float], typer.Option("--min-rouge1", help="Drop samples with round-trip ROUGE-1 F1 below this (0-1).")] = None,
@@ -48,7 +49,7 @@ def filter_(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Translate each summary, translate it back, score the round trip with ROUGE, keep the top K."""
-    from cls_data.errors import Interrupted
+    from cls_data.errors import ClsDataError, Interrupted
     from cls_data.roundtrip import FilterConfig, run_filter
 
     command = shlex.join(["cls-data", *sys.argv[1:]])
@@ -58,6 +59,7 @@ def filter_(
         max_retries=retries, backoff_base=backoff, timeout=timeout, batch_size=batch_size, pack=not no_pack,
         rank_by=rank_by.value, min_score=min_score, min_rouge1=min_rouge1, min_rouge2=min_rouge2,
         score=score.value, encoder=encoder, progress=not quiet, give_up_after=give_up_after, command=command,
+        check_language=not no_language_check,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # printed below, once, in the summary
@@ -76,5 +78,12 @@ def filter_(
     retries = sum(p["retries"] for p in report["translation"].values())
     out.print(f"requests sent {report['requests_sent']:,} ({retries:,} retries), cache hits {report['cache_hits']:,}, "
               f"{report['seconds']:.1f} s -> {out_dir}/")
+    if report["rejects"]:
+        out.print("rejected answers (not cached, asked again): "
+                  + ", ".join(f"{reason} {n:,}" for reason, n in report["rejects"].items()), soft_wrap=True)
     for note in result.warnings:
         err.print(f"[bold yellow]warning:[/] {note}", soft_wrap=True)
+    if not counts["kept"]:  # a run that keeps nothing must not look like a success
+        why = (f"no summary could be translated (see {out_dir / 'failures.jsonl'})" if not counts["scored"] else
+               f"none of the {counts['scored']:,} scored samples passed the thresholds")
+        raise ClsDataError(f"nothing kept: {why}")

@@ -6,13 +6,14 @@ import math
 import os
 import time
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cls_data.errors import ClsDataError
 from cls_data.records import Article, CLSSample, peek_first, read_jsonl
 from cls_data.rouge import METRICS, score_texts
-from cls_data.text import normalize, tokenizer_for_language
+from cls_data.text import nfc, normalize, tokenizer_for_language
 
 RANK_BY = ("mean", "rouge1", "rouge2", "rougeL")
 SCORES = ("roundtrip", "xsim", "both")
@@ -24,7 +25,7 @@ class FilterConfig:
 
     input: Path
     out: Path
-    keep: int = 11_000
+    keep: int | None = 11_000  # None: every sample that passes the thresholds
     translator: str = "google"
     src: str = "vi"
     tgt: str = "zh"
@@ -49,6 +50,7 @@ class FilterConfig:
     tokenizer: str | None = None  # default: the source language's
     progress: bool = True
     command: str = ""  # the command line that ran, said when a run stops early (how to resume)
+    check_language: bool = True  # reject answers not in the target language's script
 
 
 @dataclass
@@ -68,6 +70,9 @@ def read_samples(path: Path, src: str, tgt: str) -> list[CLSSample]:
     for number, record in enumerate(read_jsonl(path, CLSSample if is_sample else Article), start=1):
         sample = record if is_sample else CLSSample.from_article(record, tgt)
         sample.src_lang, sample.tgt_lang = src, tgt
+        # NFC as DESIGN.md promises: an NFD summary would reach kept.jsonl and the dataset as it came.
+        sample.summary, sample.text = nfc(sample.summary), nfc(sample.text)
+        sample.title = nfc(sample.title) if sample.title else sample.title
         if not normalize(sample.summary):
             raise ClsDataError(f"{path}: record {number} (id {sample.id}) has no summary")
         samples.append(sample)
@@ -158,8 +163,12 @@ def _validate(config: FilterConfig) -> None:
         raise ClsDataError(f"--score {config.score} needs --encoder (e.g. sentence-transformers/LaBSE)")
     if config.score == "xsim" and (config.min_rouge1 is not None or config.min_rouge2 is not None):
         raise ClsDataError("--min-rouge1/--min-rouge2 need a round trip: use --score roundtrip or both")
-    if config.keep < 0:
-        raise ClsDataError("--keep must be 0 or more")
+    thresholds = (config.min_score, config.min_rouge1, config.min_rouge2)
+    if config.keep is None and all(t is None for t in thresholds):
+        raise ClsDataError("say what to keep: --keep K (the best K), a threshold (--min-score, --min-rouge1,"
+                           " --min-rouge2), or both")
+    if config.keep is not None and config.keep < 1:
+        raise ClsDataError(f"--keep must be 1 or more, got {config.keep}")
     for name in ("min_score", "min_rouge1", "min_rouge2"):
         value = getattr(config, name)
         if value is not None and not 0 <= value <= 1:
@@ -187,7 +196,7 @@ def run_filter(config: FilterConfig) -> FilterResult:
     resume = f"resume with: {config.command}" if config.command else "rerun the same command to resume"
     engine = EngineConfig(concurrency=config.concurrency, rate=config.rate, max_retries=config.max_retries,
                           backoff_base=config.backoff_base, pack=config.pack, give_up_after=config.give_up_after,
-                          resume=resume)
+                          resume=resume, check_language=config.check_language)
     check_settings(config.timeout, config.batch_size, config.max_chars)
     tokenizer = config.tokenizer or tokenizer_for_language(config.src)
     samples = read_samples(config.input, config.src, config.tgt)  # input errors before any request
@@ -224,7 +233,7 @@ def run_filter(config: FilterConfig) -> FilterResult:
             failures.append({"id": sample.id, "stage": "forward", "text": key,
                              "error": passes_stats["forward"].failures.get(key, "not translated")})
             continue
-        sample.cls_summary = forward[key]
+        sample.cls_summary = nfc(forward[key])
         sample.extra["translator"] = backend
         if config.score != "xsim":
             mid = mid_of[key]
@@ -232,7 +241,7 @@ def run_filter(config: FilterConfig) -> FilterResult:
                 failures.append({"id": sample.id, "stage": "back", "text": mid,
                                  "error": passes_stats["back"].failures.get(mid, "not translated")})
                 continue
-            sample.back_summary = back[mid]
+            sample.back_summary = nfc(back[mid])
         scored.append(sample)
 
     agreement = None
@@ -251,12 +260,17 @@ def run_filter(config: FilterConfig) -> FilterResult:
             agreement = _combine(scored, config.keep)
 
     ranked = rank(scored)
-    eligible = [s for s in ranked if passes(s, config)]
+    distinct, duplicates = drop_duplicates(ranked)
+    eligible = [s for s in distinct if passes(s, config)]
     kept = eligible[:config.keep]
     notes = []
-    if config.keep > len(eligible):
-        notes.append(f"--keep {config.keep} but only {len(eligible)} samples were scored and passed the"
-                     f" thresholds: keeping all {len(eligible)}")
+    if sum(duplicates.values()):
+        notes.append(f"dropped {sum(duplicates.values())} samples that repeat a better-ranked one"
+                     f" ({', '.join(f'{reason}: {n}' for reason, n in sorted(duplicates.items()))}):"
+                     " kept.jsonl holds distinct samples only")
+    if config.keep is not None and config.keep > len(eligible):
+        notes.append(f"--keep {config.keep} but only {len(eligible)} distinct samples were scored and passed"
+                     f" the thresholds: keeping all {len(eligible)}")
     if failures:
         notes.append(f"{len(failures)} samples could not be translated; they are listed in failures.jsonl"
                      " and were not scored (rerun to retry them: finished translations come from the cache)")
@@ -268,7 +282,10 @@ def run_filter(config: FilterConfig) -> FilterResult:
         "tokenizer": tokenizer, "scale": "scores x100",
         "thresholds": {"min_score": config.min_score, "min_rouge1": config.min_rouge1, "min_rouge2": config.min_rouge2},
         "counts": {"input": len(samples), "scored": len(scored), "failed": len(failures),
-                   "passed_thresholds": len(eligible), "kept": len(kept), "keep_requested": config.keep},
+                   "duplicates": sum(duplicates.values()), "passed_thresholds": len(eligible), "kept": len(kept),
+                   "keep_requested": config.keep},
+        "duplicates": dict(sorted(duplicates.items())),
+        "rejects": _rejects(passes_stats),
         "failures": {"forward": sum(f["stage"] == "forward" for f in failures),
                      "back": sum(f["stage"] == "back" for f in failures), "file": "failures.jsonl"},
         "cutoff_score": round(100 * kept[-1].rt_score, 4) if kept else None,
@@ -285,8 +302,32 @@ def run_filter(config: FilterConfig) -> FilterResult:
     return FilterResult(report=report, warnings=notes, scored=ranked, kept=kept)
 
 
-def _combine(scored: list[CLSSample], keep: int) -> dict:
+def drop_duplicates(ranked: list[CLSSample]) -> tuple[list[CLSSample], Counter]:
+    """The best-ranked copy of each sample; a later one with the same id, document or summary
+    (after normalisation and case folding, as `build` judges them) is dropped and counted."""
+    from cls_data.build.dedup import DedupKey, Deduplicator, fingerprint
+
+    dedup = Deduplicator()
+    distinct = []
+    for sample in ranked:
+        # Without a document only the id and the summary can tell: no two empty texts collide.
+        document = fingerprint(sample.text) if sample.text.strip() else fingerprint(f"\0{sample.id}")
+        if dedup.keep(DedupKey(sample.id, True, document, fingerprint(sample.summary))):
+            distinct.append(sample)
+    return distinct, dedup.dropped
+
+
+def _rejects(passes_stats: dict) -> dict[str, int]:
+    """Answers rejected by the checks (never cached), by reason, over both passes."""
+    total: Counter = Counter()
+    for stats in passes_stats.values():
+        total.update(stats.rejects)
+    return dict(sorted(total.items()))
+
+
+def _combine(scored: list[CLSSample], keep: int | None) -> dict:
     """`both`: rank by the mean of the two fractional ranks (scale-free: ROUGE and cosine differ)."""
+    keep = len(scored) if keep is None else keep
     rt = [s.rt_score for s in scored]
     sims = [s.extra["xsim"] for s in scored]
     rt_ranks, sim_ranks = fractional_ranks(rt), fractional_ranks(sims)

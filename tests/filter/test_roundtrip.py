@@ -63,8 +63,8 @@ def test_filter_writes_best_first_files_and_a_report(tmp_path, articles_file, mt
     assert first.src_lang == "vi" and first.tgt_lang == "zh" and first.url.startswith("https://")
     assert first.extra["translator"] == "libretranslate"  # the dataset card names the backend from this
     report = json.loads((out / "report.json").read_text())
-    assert report["counts"] == {"input": 40, "scored": 40, "failed": 0, "passed_thresholds": 40, "kept": 10,
-                                "keep_requested": 10}
+    assert report["counts"] == {"input": 40, "scored": 40, "failed": 0, "duplicates": 0, "passed_thresholds": 40,
+                                "kept": 10, "keep_requested": 10}
     assert report["cutoff_score"] == pytest.approx(100 * kept[-1].rt_score, abs=1e-3)
     assert report["tokenizer"] == "vi" and report["requests_sent"] > 0
     assert (out / "report.png").read_bytes()[:4] == b"\x89PNG"
@@ -73,10 +73,10 @@ def test_filter_writes_best_first_files_and_a_report(tmp_path, articles_file, mt
 
 
 def test_keep_more_than_available_keeps_everything_with_a_warning(tmp_path, articles_file, mt_server):
-    with pytest.warns(UserWarning, match="only 40 samples"):
+    with pytest.warns(UserWarning, match="only 40 distinct samples"):
         result = run_filter(config(tmp_path, articles_file, mt_server, keep=100))
     assert len(result.kept) == 40
-    assert "only 40" in json.loads((tmp_path / "out" / "report.json").read_text())["warnings"][0]
+    assert "only 40 distinct" in json.loads((tmp_path / "out" / "report.json").read_text())["warnings"][0]
 
 
 def test_rouge_thresholds_drop_samples_before_the_top_k(tmp_path, articles_file, mt_server):
