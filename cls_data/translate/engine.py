@@ -35,6 +35,7 @@ class EngineConfig:
     pack: bool = True  # several texts per request, up to the backend's limits
     give_up_after: float = 300.0  # stop the run when no request has succeeded for this long (seconds)
     resume: str = RESUME  # how to resume, said when the run stops early (e.g. "resume with: cls-data ...")
+    check_language: bool = True  # reject answers not in the target language's script (echo/empty always)
 
     def __post_init__(self) -> None:
         """A setting out of range stops with one line naming the CLI option, before any request."""
@@ -159,7 +160,7 @@ class _Worker:
             self.last_error = f"rejected answer: {reason}"
 
     def check(self, text: str, answer: str) -> str | None:
-        return answer_problem(text, answer, self.src, self.tgt)
+        return answer_problem(text, answer, self.src, self.tgt, self.config.check_language)
 
     def call(self, texts: list[str]) -> list[str]:
         """One request with retries; raises the last error when retries are spent.
@@ -269,7 +270,7 @@ def translate_texts(
     stats = PassStats(texts=len(unique))
     key = (translator.name, translator.model, src, tgt)
     done = cache.get_many(*key, unique)
-    stale = [t for t, out in done.items() if answer_problem(t, out, src, tgt)]
+    stale = [t for t, out in done.items() if answer_problem(t, out, src, tgt, config.check_language)]
     for text in stale:
         del done[text]
     stats.cache_rejected = len(stale)

@@ -13,10 +13,11 @@ EMPTY = "empty answer"
 ECHO = "echo of the source"
 
 
-def answer_problem(source: str, answer: str, src: str, tgt: str) -> str | None:
+def answer_problem(source: str, answer: str, src: str, tgt: str, language: bool = True) -> str | None:
     """Why `answer` is not a translation of `source` from `src` into `tgt`, or None when it may be.
 
-    Reasons: "empty answer", "echo of the source", "not <Language>" (see `text.language_problem`).
+    Reasons: "empty answer", "echo of the source", "not <Language>" (see `text.language_problem`;
+    `language=False` skips that one, for a pair the script rules misjudge).
     """
     if not answer.strip():
         return EMPTY if source.strip() else None
@@ -24,4 +25,4 @@ def answer_problem(source: str, answer: str, src: str, tgt: str) -> str | None:
         same = normalize(answer).casefold() == normalize(source).casefold()
         if same and any(ch.isalpha() for ch in source):  # a number or a code is its own translation
             return ECHO
-    return language_problem(answer, tgt)
+    return language_problem(answer, tgt) if language else None
