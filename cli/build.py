@@ -25,7 +25,7 @@ def build(
     kind: Annotated[Kind, typer.Argument(help="vi2zh (filter's kept.jsonl), en2zh or zh2en (NCLS release files).")],
     inputs: Annotated[list[Path], typer.Argument(help="kept.jsonl; or NCLS files / the folder holding them; CLSSample JSONL also works.")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder that receives <Name>/ (Vi2ZhLow, En2ZhLow, Zh2EnLow).")],
-    seed: Annotated[int, typer.Option(help="Sampling seed; same input and seed give the same splits anywhere.")] = 0,
+    seed: Annotated[int, typer.Option(help="Sampling seed (any whole number); same input and seed give the same splits anywhere.")] = 0,
     sizes: Annotated[str, typer.Option(help="Split sizes and nested train subsets.")] = "train=5000,validation=3000,test=3000,subsets=1000+3000",
     lcsts: Annotated[Optional[list[Path]], typer.Option("--lcsts", help="LCSTS PART_I.txt (zh2en: the Chinese articles, joined by id). Repeatable.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail (write nothing) when near-duplicates leak across splits.")] = False,
