@@ -79,13 +79,17 @@ class RateLimiter:
         self._paused_until = 0.0
         self._lock = threading.Lock()
 
-    def wait(self) -> None:
+    def wait(self, stop: threading.Event | None = None) -> None:
+        """Until this worker may start a request; `stop` (a trip, Ctrl-C) ends the wait early."""
         with self._lock:
             now = time.monotonic()
             start = max(now, self._next, self._paused_until)
             self._next = start + self._interval
         if start > now:
-            time.sleep(start - now)
+            if stop is None:
+                time.sleep(start - now)
+            else:
+                stop.wait(start - now)
 
     def pause(self, seconds: float) -> None:
         with self._lock:
@@ -170,7 +174,8 @@ class _Worker:
         config = self.config
         for attempt in range(config.max_retries + 1):
             self.breaker.check(self.last_error)
-            self.limiter.wait()
+            self.limiter.wait(self.breaker.stop)
+            self.breaker.check(self.last_error)  # a long Retry-After pause may have used up the time
             self._count("requests")
             try:
                 answer = self.translator.translate(texts, self.src, self.tgt)

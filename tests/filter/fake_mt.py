@@ -7,8 +7,9 @@ Back (into vi): every word decoded (or reversed) again, but words of 4 or 8 lett
 each round trip loses a different share of the summary and ROUGE differs between samples.
 
 Misbehaviours of a real service, on demand: `faults` (per request, in order), `echo_rate` (that
-share of texts answered with the source itself), `die_after` (after that many answered requests
-the service is gone: open connections are dropped and new ones refused).
+share of texts answered with the source itself: the first time a text is seen, or every time
+with `echo_always`), `die_after` (after that many answered requests the service is gone: open
+connections are dropped and new ones refused).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class FakeMT:
     """Start with `with FakeMT() as server:`; `server.url`, `server.faults`, `server.requests`."""
 
     def __init__(self, delay: float = 0.0, retry_after: str = "0", slow_seconds: float = 2.0,
-                 echo_rate: float = 0.0, die_after: int | None = None):
+                 echo_rate: float = 0.0, echo_always: bool = False, die_after: int | None = None):
         self.delay = delay  # seconds every translation request takes
         self.retry_after = retry_after  # sent with every injected 429
         self.slow_seconds = slow_seconds  # how long a "slow" fault stalls
@@ -64,6 +65,8 @@ class FakeMT:
         self.statuses: list[int] = []
         self.api_key: str | None = None  # when set, /translate answers 403 without it
         self.echo_rate = echo_rate  # share of texts answered with the source text itself
+        self.echo_always = echo_always  # False: a text is echoed at most once, then translated
+        self._seen: set[str] = set()
         self.die_after = die_after  # answered requests before the service is gone for good
         self.answered = 0
         self.dead = False
@@ -120,6 +123,13 @@ class FakeMT:
         """Every text sent, packed Google requests split into their lines."""
         return [line for texts in self.requests for text in texts for line in text.split("\n")]
 
+    def _echo(self, line: str) -> bool:
+        """Whether this line comes back untranslated (call with the lock held)."""
+        if line in self._seen and not self.echo_always:
+            return False
+        self._seen.add(line)
+        return self._random.random() < self.echo_rate
+
     def die(self) -> None:
         """From now on the service is gone: open connections dropped, new ones refused."""
         self.dead = True
@@ -141,8 +151,7 @@ class FakeMT:
             self.requests.append(texts)
             fault = self.faults.popleft() if self.faults else None
             # Which lines (Google packs texts one per line) come back untranslated.
-            echoed = [[fault == "echo" or self._random.random() < self.echo_rate for _ in t.split("\n")]
-                      for t in texts]
+            echoed = [[fault == "echo" or self._echo(line) for line in t.split("\n")] for t in texts]
         if self.delay:
             time.sleep(self.delay)
         status = 200

@@ -86,7 +86,7 @@ def run(*args):
 
 
 def test_a_run_that_keeps_nothing_does_not_exit_0(tmp_path, articles_file):
-    with FakeMT(echo_rate=1.0) as server:  # every answer is the source: nothing is translated
+    with FakeMT(echo_rate=1.0, echo_always=True) as server:  # every answer is the source: nothing is translated
         done = run("filter", articles_file, "--keep", "5", "--out", tmp_path / "out", "--translator", "libretranslate",
                    "--translator-url", server.url, "--cache", tmp_path / "c.sqlite", "--quiet")
     assert done.returncode == 2 and "Traceback" not in done.stderr

@@ -37,7 +37,7 @@ def cached_rows(path) -> dict[str, str]:
 
 @pytest.mark.parametrize("backend", ["libretranslate", "google"])
 def test_echoed_answers_are_rejected_counted_never_cached_and_asked_again(backend, tmp_path):
-    with FakeMT(echo_rate=0.3) as server:  # 30% of texts come back untranslated
+    with FakeMT(echo_rate=0.3) as server:  # 30% of texts come back untranslated the first time
         done, stats = run(server, tmp_path, backend=backend, concurrency=2)
     assert done == {t: fake_translate(t, "vi") for t in TEXTS}
     assert all(language_problem(out, "zh") is None for out in done.values())
@@ -46,7 +46,7 @@ def test_echoed_answers_are_rejected_counted_never_cached_and_asked_again(backen
 
 
 def test_a_service_that_always_echoes_fails_every_text_quickly_and_caches_nothing(tmp_path):
-    with FakeMT(echo_rate=1.0) as server:
+    with FakeMT(echo_rate=1.0, echo_always=True) as server:
         done, stats = run(server, tmp_path, concurrency=2)
         requests = len(server.requests)
     assert done == {} and stats.failed == 30
