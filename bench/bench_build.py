@@ -1,4 +1,4 @@
-"""Leakage check: the shingle index of cls_data.build.leakage against brute-force all-pairs overlap.
+"""Leakage check: the shingle index of cls_data.dataset.leakage against brute-force all-pairs overlap.
 
 Both run in this process on the same generated Vietnamese splits with planted near-duplicates;
 the figure is the speed-up of the index over the baseline, and both must find the same leaks.
@@ -11,7 +11,7 @@ import argparse
 import random
 import time
 
-from cls_data.build.leakage import PAIRS, find_leaks, shingles
+from cls_data.dataset.leakage import PAIRS, find_leaks, shingles
 
 VOCAB = [f"{a}{b}" for a in "bcdghklmnpqrstvx" for b in ("a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y")]
 

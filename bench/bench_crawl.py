@@ -11,7 +11,6 @@ against the generated text: sapo exactly right, body paragraphs exactly right, b
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import subprocess
 import sys
@@ -21,10 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("crawl_fixture_site", ROOT / "tests" / "crawl" / "fixture_site.py")
-fixture_site = importlib.util.module_from_spec(_spec)
-sys.modules["crawl_fixture_site"] = fixture_site
-_spec.loader.exec_module(fixture_site)
+sys.path.insert(0, str(ROOT))  # the repo root: shared fakes come from tests.support
+
+from tests.support import fixture_site  # noqa: E402
 
 from cls_data.crawl.clean import strip_lead_prefix  # noqa: E402
 from cls_data.rouge import score_tokens  # noqa: E402

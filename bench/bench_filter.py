@@ -3,7 +3,7 @@
 1. Translation throughput against a loopback server that takes 50 ms per request: our engine
    (packing up to 5,000 characters, 4 requests in flight) versus a plain deep-translator loop
    that sends one request per text. Both talk to the same server, in the same run.
-2. Scoring and ranking 142,000 (summary, back-translation) pairs: `cls_data.roundtrip` versus a
+2. Scoring and ranking 142,000 (summary, back-translation) pairs: `cls_data.filter.select` versus a
    rouge-score loop with the same Vietnamese tokenizer. The rouge-score loop is measured on a
    subsample and extrapolated linearly (it is a per-pair loop: its cost is linear in pairs).
 
@@ -19,11 +19,11 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "filter"))
-from fake_mt import FakeMT  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: tests.support
+from tests.support.fake_mt import FakeMT  # noqa: E402
 
 from cls_data.records import CLSSample  # noqa: E402
-from cls_data.roundtrip import rank, score_roundtrip  # noqa: E402
+from cls_data.filter.select import rank, score_roundtrip  # noqa: E402
 from cls_data.text import tokenize_vi  # noqa: E402
 from cls_data.translate import EngineConfig, TranslationCache, make_translator, translate_texts  # noqa: E402
 

@@ -13,21 +13,22 @@ from rich.markup import escape
 from rich.table import Table
 
 from cls_data.cli.console import err, out
+from cls_data.dataset.kinds import KINDS  # light: the specs, no reader
 
-
-class Kind(str, enum.Enum):
-    vi2zh = "vi2zh"
-    en2zh = "en2zh"
-    zh2en = "zh2en"
+# Choices come from the kind registry, so a new kind needs no edit here.
+Kind = enum.Enum("Kind", {name: name for name in KINDS}, type=str)
+KINDS_HELP = ", ".join(f"{k.name} ({k.help})" for k in KINDS.values())
+NAMES = ", ".join(k.dataset for k in KINDS.values())
 
 
 def build(
-    kind: Annotated[Kind, typer.Argument(help="vi2zh (filter's kept.jsonl), en2zh or zh2en (NCLS release files).")],
+    kind: Annotated[Kind, typer.Argument(help=KINDS_HELP)],
     inputs: Annotated[list[Path], typer.Argument(help="kept.jsonl; or NCLS files / the folder holding them; CLSSample JSONL also works.")],
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder that receives <Name>/ (Vi2ZhLow, En2ZhLow, Zh2EnLow).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help=f"Folder that receives <Name>/ ({NAMES}).")],
     seed: Annotated[int, typer.Option(help="Sampling seed (any whole number); same input and seed give the same splits anywhere.")] = 0,
     sizes: Annotated[str, typer.Option(help="Split sizes and nested train subsets.")] = "train=5000,validation=3000,test=3000,subsets=1000+3000",
     lcsts: Annotated[Optional[list[Path]], typer.Option("--lcsts", help="LCSTS PART_I.txt (zh2en: the Chinese articles, joined by id). Repeatable.")] = None,
+    tags: Annotated[Optional[str], typer.Option("--tags", help="NCLS summary tags under other names: en=NAME,zh=NAME (e.g. en=en-summary).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail (write nothing) when near-duplicates leak across splits.")] = False,
     ids_only: Annotated[bool, typer.Option("--ids-only", help="Write the card and ids.json manifest but no text (shareable for NCLS data).")] = False,
     ids: Annotated[Optional[Path], typer.Option("--ids", help="Rebuild exactly the splits listed in an ids.json manifest (from --ids-only).")] = None,
@@ -38,27 +39,30 @@ def build(
     allow_public_ncls: Annotated[bool, typer.Option("--i-may-redistribute-ncls", help="Override the refusal to push NCLS-derived text publicly (only if you hold that right).")] = False,
 ) -> None:
     """Deduplicate, split (train + nested subsets, validation, test) and write a Hub-ready dataset folder."""
-    from cls_data.build.builder import BuildConfig, build_dataset
-    from cls_data.build.splits import SplitSizes
+    from cls_data.dataset.builder import BuildConfig, build_dataset
+    from cls_data.dataset.ncls import parse_tags
+    from cls_data.dataset.splits import SplitSizes
 
     config = BuildConfig(
         kind=kind.value, inputs=inputs, out=out_dir, seed=seed, sizes=SplitSizes.parse(sizes), lcsts=lcsts or [],
         strict=strict, ids_only=ids_only, license=license_id, command=shlex.join(["cls-data", *sys.argv[1:]]),
-        ids_manifest=ids, repo_id=push_to_hub, translator=translator,
+        ids_manifest=ids, repo_id=push_to_hub, translator=translator, tags=parse_tags(tags),
     )
     if push_to_hub:  # refuse before spending time on the build
-        from cls_data.build.hub import check_push_allowed
+        from cls_data.dataset.hub import check_push_allowed
 
-        check_push_allowed(kind.value != "vi2zh", ids_only, private, allow_public_ncls)
-    result = build_dataset(config, progress=lambda message: err.print(f"[dim]{escape(message)}…[/]", soft_wrap=True))
+        check_push_allowed(kind.value, ids_only, private, allow_public_ncls)
+    result = build_dataset(config, on_progress=lambda message: err.print(f"[dim]{escape(message)}…[/]", soft_wrap=True))
     out.print(summary_table(result))
     out.print(f"wrote {result.folder}" + (" (ids only, no text)" if result.ids_only else ""), soft_wrap=True, markup=False)
     for problem in result.parse.problems:
         err.print(f"skipped {problem}", soft_wrap=True, markup=False)
     if result.parse.malformed > len(result.parse.problems):
         err.print(f"skipped {result.parse.malformed - len(result.parse.problems):,} more malformed blocks (not listed)")
+    for note in result.notes:
+        err.print(f"[bold yellow]warning:[/] {escape(note)}", soft_wrap=True)
     if push_to_hub:
-        from cls_data.build.hub import push_folder
+        from cls_data.dataset.hub import push_folder
 
         url = push_folder(result.folder, push_to_hub, private=private, allow_public_ncls=allow_public_ncls)
         out.print(f"pushed to {url}", soft_wrap=True, markup=False)
@@ -74,6 +78,9 @@ def summary_table(result) -> Table:
         table.add_row("skipped: malformed blocks (listed on stderr)", f"{result.parse.malformed:,}")
     for reason, n in result.unmatched.items():
         table.add_row(f"skipped: {reason}", f"{n:,}")
+    if result.parse.join_checked:
+        table.add_row("LCSTS join: summaries agreeing with NCLS's Chinese",
+                      f"{result.parse.join_agreed:,} of {result.parse.join_checked:,} ({result.parse.join_agreement:.1%})")
     if not result.dropped and not result.parse.malformed and not result.unmatched:
         table.add_row("dropped", "none")
     for split, n in result.split_rows.items():

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cls_data.cli.console import err, out
@@ -37,8 +38,7 @@ def crawl(
 ) -> None:
     """Crawl news sites into Article JSONL (resumable, deduplicated), with a summary next to the output."""
     from cls_data.crawl import CrawlConfig, list_spiders, run_crawl
-    from cls_data.crawl.config import DEFAULT_USER_AGENT
-    from cls_data.crawl.pipelines import Limits
+    from cls_data.crawl.config import DEFAULT_DOWNLOAD_DELAY, DEFAULT_USER_AGENT, Limits
     from cls_data.crawl.runner import summary_path
     from cls_data.errors import ClsDataError
 
@@ -63,7 +63,7 @@ def crawl(
         sites=names, out=out_file, limit=limit, since=since, until=until, job_dir=job_dir, rejects=rejects,
         redis_url=redis_url, redis_idle=redis_idle, base_url=base_url, urls=url_list, user_agent=user_agent or DEFAULT_USER_AGENT,
         limits=Limits(min_body_words=min_body_words, min_summary_words=min_summary_words), max_pages=max_pages,
-        autothrottle=not no_throttle, concurrency_per_domain=concurrency, download_delay=0.0 if no_throttle else 0.25, timeout=timeout, retries=retries,
+        autothrottle=not no_throttle, concurrency_per_domain=concurrency, download_delay=0.0 if no_throttle else DEFAULT_DOWNLOAD_DELAY, timeout=timeout, retries=retries,
         max_retry_after=max_retry_after,
     )
     live = _live_progress() if err.is_terminal else None
@@ -83,6 +83,8 @@ def crawl(
         if s.dropped or s.errors:
             out.print(f"{s.site}: dropped {_counts(s.dropped)}; errors {_counts(s.errors)}", soft_wrap=True)
     err.print(f"summary: {summary_path(out_file)}", soft_wrap=True)
+    for note in summary.notes:
+        err.print(f"[bold yellow]warning:[/] {escape(note)}", soft_wrap=True)
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import enum
 import shlex
 import sys
-import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from cls_data.cli.console import err, out
-from cls_data.roundtrip import RANK_BY, SCORES  # light modules: no backend or model is imported
+from cls_data.filter.select import RANK_BY, SCORES  # light modules: no backend or model is imported
 from cls_data.translate import BACKENDS
 
 # Choices come from the library's own lists, so a new backend or scheme needs no edit here.
@@ -50,7 +51,7 @@ def filter_(
 ) -> None:
     """Translate each summary, translate it back, score the round trip with ROUGE, keep the top K."""
     from cls_data.errors import ClsDataError, Interrupted
-    from cls_data.roundtrip import FilterConfig, run_filter
+    from cls_data.filter.run import FilterConfig, run_filter
 
     command = shlex.join(["cls-data", *sys.argv[1:]])
     config = FilterConfig(
@@ -58,32 +59,49 @@ def filter_(
         translator_url=translator_url, model=model, cache=cache, concurrency=concurrency, rate=rate,
         max_retries=retries, backoff_base=backoff, timeout=timeout, batch_size=batch_size, pack=not no_pack,
         rank_by=rank_by.value, min_score=min_score, min_rouge1=min_rouge1, min_rouge2=min_rouge2,
-        score=score.value, encoder=encoder, progress=not quiet, give_up_after=give_up_after, command=command,
-        check_language=not no_language_check,
+        score=score.value, encoder=encoder, give_up_after=give_up_after, check_language=not no_language_check,
+        command=command,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # printed below, once, in the summary
-        try:
-            result = run_filter(config)
-        except KeyboardInterrupt:  # outside a translation pass (those say how much is cached)
-            raise Interrupted(f"interrupted; finished translations are in the cache. Resume with: {command}") from None
+    try:
+        with progress_bars(enabled=not quiet) as on_progress:
+            result = run_filter(config, on_progress=on_progress)
+    except KeyboardInterrupt:  # outside a translation pass (those say how much is cached)
+        raise Interrupted(f"interrupted; finished translations are in the cache. Resume with: {command}") from None
     report = result.report
-    counts = report["counts"]
-    cutoff = "n/a" if report["cutoff_score"] is None else f"{report['cutoff_score']:.2f}"
+    counts = report.counts
+    cutoff = "n/a" if report.cutoff is None else f"{100 * report.cutoff:.2f}"
+    ranked_by = report.rank_by if report.score == "roundtrip" else report.ranking_score
     passed = ""
-    if counts["passed_thresholds"] != counts["scored"]:
-        passed = f", {counts['passed_thresholds']:,} passed the thresholds"
-    out.print(f"kept {counts['kept']:,} of {counts['scored']:,} scored{passed} ({counts['input']:,} read, "
-              f"{counts['failed']:,} failed to translate); cut-off {report['rank_by']} {cutoff} (x100)")
-    retries = sum(p["retries"] for p in report["translation"].values())
-    out.print(f"requests sent {report['requests_sent']:,} ({retries:,} retries), cache hits {report['cache_hits']:,}, "
-              f"{report['seconds']:.1f} s -> {out_dir}/")
-    if report["rejects"]:
+    if counts.passed_thresholds != counts.scored:
+        passed = f", {counts.passed_thresholds:,} passed the thresholds"
+    out.print(f"kept {counts.kept:,} of {counts.scored:,} scored{passed} ({counts.input:,} read, "
+              f"{counts.failed:,} failed to translate); cut-off {ranked_by} {cutoff} (x100)")
+    out.print(f"requests sent {report.requests_sent:,} ({report.retries:,} retries), cache hits {report.cache_hits:,}, "
+              f"{report.seconds:.1f} s -> {out_dir}/")
+    if report.rejects:
         out.print("rejected answers (not cached, asked again): "
-                  + ", ".join(f"{reason} {n:,}" for reason, n in report["rejects"].items()), soft_wrap=True)
-    for note in result.warnings:
+                  + ", ".join(f"{reason} {n:,}" for reason, n in report.rejects.items()), soft_wrap=True)
+    for note in result.notes:
         err.print(f"[bold yellow]warning:[/] {note}", soft_wrap=True)
-    if not counts["kept"]:  # a run that keeps nothing must not look like a success
-        why = (f"no summary could be translated (see {out_dir / 'failures.jsonl'})" if not counts["scored"] else
-               f"none of the {counts['scored']:,} scored samples passed the thresholds")
+    if not counts.kept:  # a run that keeps nothing must not look like a success
+        why = (f"no summary could be translated (see {out_dir / 'failures.jsonl'})" if not counts.scored else
+               f"none of the {counts.scored:,} scored samples passed the thresholds")
         raise ClsDataError(f"nothing kept: {why}")
+
+
+@contextmanager
+def progress_bars(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
+    """Yields an `on_progress(pass, settled, total)` callback that draws one rich bar per translation pass."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeRemainingColumn(), console=err, disable=not enabled)
+    tasks: dict[str, int] = {}
+
+    def on_progress(name: str, settled: int, total: int) -> None:
+        if name not in tasks:
+            tasks[name] = progress.add_task(f"translate {name}", total=total)
+        progress.advance(tasks[name], settled)
+
+    with progress:
+        yield on_progress

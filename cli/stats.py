@@ -19,7 +19,7 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line instead of a table.")] = False,
 ) -> None:
     """Documents per split and average lengths (words for vi/en, characters for zh), as in Table 1."""
-    from cls_data.build.stats import FIELDS, dataset_stats
+    from cls_data.dataset.stats import FIELDS, dataset_stats
 
     result = dataset_stats(inputs)
     if as_json:

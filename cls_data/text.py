@@ -1,4 +1,5 @@
-"""Unicode/whitespace normalisation and the per-language tokenizers that ROUGE and the stats use.
+"""Unicode/whitespace normalisation, the per-language tokenizers that ROUGE and the stats use, and
+every language fact the project relies on (script ranges, base language of a code, names).
 
 The tokenization rules are pinned in DESIGN.md; the filter and the benchmark both depend on them,
 so a change here changes every score. rouge-score's default tokenizer keeps only [a-z0-9]: it
@@ -18,13 +19,65 @@ from cls_data.errors import ClsDataError
 
 Tokenizer = Callable[[str], list[str]]
 
-CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han characters: one zh token each
+EAST_ASIAN = CJK + "\u3040-\u30ff\uac00-\ud7af"  # Han, kana and Hangul: no Vietnamese text is written in them
+UNSPACED = CJK + "\u3000-\u303f\uff00-\uffef"  # Han and CJK/fullwidth punctuation: written without spaces
+LANGUAGE_NAMES = {"vi": "Vietnamese", "zh": "Chinese", "en": "English", "th": "Thai", "ja": "Japanese",
+                  "ko": "Korean", "fr": "French", "de": "German", "id": "Indonesian", "es": "Spanish"}
+# NLLB's codes name a language in three letters ("vie_Latn", "zho_Hans").
+_ISO_639_3 = {"vie": "vi", "zho": "zh", "cmn": "zh", "eng": "en", "tha": "th", "jpn": "ja", "kor": "ko",
+              "fra": "fr", "deu": "de", "ind": "id", "spa": "es"}
+_UNSPACED = re.compile(f"[{UNSPACED}]")
+_HAN = re.compile(f"[{CJK}]")
+_EAST_ASIAN = re.compile(f"[{EAST_ASIAN}]")
 _VI_TOKEN = re.compile(r"\w+")
 _ZH_TOKEN = re.compile(rf"[{CJK}]|[^\W_{CJK}]+")
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 # Zero-width characters that pages sprinkle into text; they are invisible and split tokens.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _SPACES = re.compile(r"\s+")
+
+
+def base_language(code: str) -> str:
+    """The language of a code in any backend's form, in two letters where we know it.
+
+    "zh-CN", "zh_CN", "zh-Hans", "zho_Hans" -> "zh"; "vie_Latn", "vi_VN" -> "vi"; an unknown code lower-cased.
+    """
+    base = code.lower().replace("_", "-").split("-")[0]
+    return _ISO_639_3.get(base, base)
+
+
+def is_chinese(lang: str) -> bool:
+    """Whether a language code names Chinese ("zh", "zh-CN", "zh_Hant"...)."""
+    return base_language(lang) == "zh"
+
+
+def language_name(code: str) -> str:
+    """"vi" -> "Vietnamese"; an unknown code is returned as given."""
+    return LANGUAGE_NAMES.get(base_language(code), code)
+
+
+def han_count(text: str) -> int:
+    return len(_HAN.findall(text))
+
+
+def east_asian_count(text: str) -> int:
+    """Characters of Han, kana or Hangul in `text`."""
+    return len(_EAST_ASIAN.findall(text))
+
+
+def join_wrapped(lines: list[str]) -> str:
+    """The lines of one wrapped paragraph as one line: joined by a space, except where the break
+    falls between two Chinese characters (or CJK punctuation), which a space would split."""
+    parts = [line.strip() for line in lines if line.strip()]
+    if not parts:
+        return ""
+    joined = [parts[0]]
+    for line in parts[1:]:
+        if not (_UNSPACED.match(joined[-1][-1]) and _UNSPACED.match(line[0])):
+            joined.append(" ")
+        joined.append(line)
+    return "".join(joined)
 
 
 def nfc(text: str) -> str:
@@ -102,7 +155,7 @@ def get_tokenizer(name: str) -> Tokenizer:
 
 def tokenizer_for_language(lang: str) -> str:
     """The default tokenizer name for a language code such as "vi", "zh-CN" or "en"."""
-    base = lang.lower().split("-")[0].split("_")[0]
+    base = base_language(lang)
     if base in ("vi", "zh", "en"):
         return base
     raise ClsDataError(f"no tokenizer for language {lang!r}; supported: vi, zh, en")
@@ -124,10 +177,6 @@ def count_chars(text: str) -> int:
 # measured and not adopted: py3langid 0.4.0 took 124 us a text (these checks: 14 us) and misjudged
 # 3 of 16 short news summaries (Mandarin as Wu, English naming "Nguyễn Xuân Phúc" as Vietnamese,
 # "Vietnam beat Thailand 2-0" as Gaelic), each a good translation that would have been thrown away.
-_ISO_639_3 = {"vie": "vi", "zho": "zh", "cmn": "zh", "eng": "en", "tha": "th", "jpn": "ja", "kor": "ko",
-              "fra": "fr", "deu": "de", "ind": "id", "spa": "es"}
-LANGUAGE_NAMES = {"vi": "Vietnamese", "zh": "Chinese", "en": "English", "th": "Thai", "ja": "Japanese",
-                  "ko": "Korean", "fr": "French", "de": "German", "id": "Indonesian", "es": "Spanish"}
 # Languages with a script of their own: a word (a Han character counts as one) must mostly be in it.
 _OWN_SCRIPT = {
     "zh": re.compile(f"[{CJK}]"),
@@ -146,15 +195,6 @@ MIN_VI_MARKED_SHARE = 0.15  # of a Vietnamese text's words (of 4 or more), with 
 MAX_EN_MARKED_SHARE = 0.5  # of an English text's words (of 6 or more): names like "Hà Nội" stay marked
 
 
-def base_language(code: str) -> str:
-    """Our two-letter code of a language code in any backend's form.
-
-    "zh-CN", "zh_CN", "zho_Hans" -> "zh"; "vie_Latn", "vi_VN" -> "vi"; an unknown code lower-cased.
-    """
-    base = code.lower().replace("_", "-").split("-")[0]
-    return _ISO_639_3.get(base, base)
-
-
 def language_problem(text: str, lang: str) -> str | None:
     """Why `text` cannot be written in `lang` ("not Chinese"), or None when it may be.
 
@@ -164,7 +204,7 @@ def language_problem(text: str, lang: str) -> str | None:
     words = [w for w in _WORD.findall(nfc(text)) if not w.isdigit()]
     if not words:
         return None
-    name = LANGUAGE_NAMES.get(lang, lang)
+    name = language_name(lang)
     if lang in _OWN_SCRIPT:
         script = _OWN_SCRIPT[lang]
         if sum(bool(script.match(w)) for w in words) < MIN_OWN_SCRIPT_SHARE * len(words):

@@ -11,6 +11,9 @@ import pytest
 
 DATA = Path(__file__).parent / "data"
 
+# The shared fixtures (MT server, fixture sites, corpora) for every test folder.
+pytest_plugins = ["tests.support.fixtures"]
+
 
 @pytest.fixture
 def data_dir() -> Path:

@@ -81,3 +81,21 @@ def test_language_problem_catches_the_wrong_script_and_echoes(text, lang, proble
     from cls_data.text import language_problem
 
     assert language_problem(text, lang) == problem
+
+
+def test_language_facts_read_any_code_form():
+    from cls_data.text import base_language, east_asian_count, han_count, is_chinese, language_name
+
+    assert [base_language(c) for c in ("zh-CN", "zh_CN", "ZH-Hans", "vie_Latn", "zho_Hans", "en")] == ["zh", "zh", "zh", "vi", "zh", "en"]
+    assert is_chinese("zh_Hant") and not is_chinese("vi")
+    assert language_name("zh-CN") == "Chinese" and language_name("xx") == "xx"
+    assert han_count("中文abc") == 2 and east_asian_count("中かな한글 việt") == 5
+
+
+def test_wrapped_chinese_lines_join_without_a_space_and_other_lines_with_one():
+    from cls_data.text import join_wrapped
+
+    assert join_wrapped(["北京今天", "下雨了。", "  "]) == "北京今天下雨了。"
+    assert join_wrapped(["first line", "second line"]) == "first line second line"
+    assert join_wrapped(["价格 100", "元", "up", "上涨"]) == "价格 100 元 up 上涨"
+    assert join_wrapped([]) == ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from cls_data.text import normalize, tokenize_vi
+from cls_data.text import east_asian_count, normalize, tokenize_vi
 
 # "TTO - ", "(Dân trí) - ", "(Chinhphu.vn) - ", "HÀ NỘI - ", "VOV.VN - ", "Hà Nội (TTXVN) - "
 _LEAD = re.compile(r"^\s*(?P<head>[^-–—:]{2,48}?)\s*[-–—]+\s+")
@@ -18,7 +18,6 @@ _VI_COMMON = set(
     "và của các là có được trong cho với những một này đã không người năm khi để từ theo đến "
     "tại về cũng sẽ ra nhiều đó như vào sau trên bị nhưng thì hơn nước việc làm".split()
 )
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _BOILERPLATE = re.compile(r"\bcookies?\b|javascript|trình duyệt của bạn|đăng nhập để|subscribe", re.IGNORECASE)
 
 
@@ -48,9 +47,9 @@ def _fold(text: str) -> str:
 
 
 def vietnamese_score(text: str) -> float:
-    """0..1: how Vietnamese a text looks (diacritic letters and common syllables; CJK scores 0)."""
+    """0..1: how Vietnamese a text looks (diacritic letters and common syllables; Han, kana, Hangul score 0)."""
     letters = [c for c in text.lower() if c.isalpha()]
-    if not letters or len(_CJK.findall(text)) > 0.1 * len(letters):
+    if not letters or east_asian_count(text) > 0.1 * len(letters):
         return 0.0
     diacritic_share = sum(c in _VI_LETTERS for c in letters) / len(letters)
     syllables = tokenize_vi(text)

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from scrapy.exceptions import DropItem
 from scrapy.logformatter import LogFormatter
 
+from cls_data.crawl.config import Bounds, Limits
 from cls_data.crawl.clean import content_hash, is_boilerplate, is_vietnamese, remove_summary_from_body, strip_lead_prefix
 from cls_data.records import Article, stable_id
 from cls_data.text import count_words, normalize, normalize_paragraphs
-
-
-@dataclass
-class Limits:
-    """What a plausible article looks like (whitespace-separated words)."""
-
-    min_title_chars: int = 10
-    min_summary_words: int = 8
-    max_summary_words: int = 150
-    min_body_words: int = 60
-    vi_threshold: float = 0.5
 
 
 class Drop(DropItem):
@@ -38,6 +27,7 @@ class _Step:
         self.stats = crawler.stats
         self.sink = crawler.settings["CLS_SINK"]
         self.limits: Limits = crawler.settings["CLS_LIMITS"]
+        self.bounds: Bounds = crawler.settings["CLS_BOUNDS"]
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -87,10 +77,8 @@ class ValidatePipeline(_Step):
             raise self.drop("summary_boilerplate", item)
         if not is_vietnamese(summary, lim.vi_threshold):
             raise self.drop("summary_not_vietnamese", item)
-        since, until = self.crawler.settings["CLS_SINCE"], self.crawler.settings["CLS_UNTIL"]
-        day = (item.get("published") or "")[:10]
-        if day and ((since and day < since) or (until and day > until)):
-            raise self.drop("out_of_date_range", item, day)
+        if not self.bounds.admits(item.get("published")):
+            raise self.drop("out_of_date_range", item, item["published"][:10])
         return item
 
 
@@ -110,8 +98,7 @@ class JsonlWriterPipeline(_Step):
     """Append the article to the output and record its keys in the seen-set, in that order."""
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        limit = self.crawler.settings["CLS_LIMIT"]
-        if limit and self.stats.get_value("cls/articles", 0) >= limit:
+        if self.bounds.reached(self.stats.get_value("cls/articles", 0)):
             raise DropItem("limit reached")  # in-flight pages finishing after --limit: not a rejection
         article = Article(
             id=stable_id(item["url"]), url=item["url"], site=item["site"], title=item["title"],

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,7 +14,6 @@ from urllib.parse import urlsplit
 from cls_data.crawl.config import SPIDER_MODULES, CrawlConfig
 from cls_data.errors import ClsDataError
 
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def spider_classes() -> dict[str, type]:
@@ -72,6 +70,7 @@ class CrawlSummary:
     sites: list[SiteSummary]
     started_at: str
     elapsed_s: float
+    notes: list[str] = field(default_factory=list)  # what the user should know
 
     @property
     def articles(self) -> int:
@@ -83,6 +82,7 @@ class CrawlSummary:
             "articles": self.articles,
             "articles_per_s": round(self.articles / self.elapsed_s, 2) if self.elapsed_s else 0.0,
             "sites": {s.site: {**{k: v for k, v in vars(s).items() if k != "site"}, "articles_per_s": round(s.rate, 2)} for s in self.sites},
+            "notes": self.notes,
         }
 
 
@@ -92,16 +92,7 @@ def _check(config: CrawlConfig, known: dict[str, type]) -> None:
         raise ClsDataError(f"unknown site {', '.join(unknown)}; known: {', '.join(known)}")
     if not config.sites:
         raise ClsDataError("no site given: use --site NAME (see --list) or --all")
-    for name, value in (("--since", config.since), ("--until", config.until)):
-        if value:
-            try:  # a real calendar day, not only its shape: 2024-13-01 is no date
-                if not _DAY.match(value):
-                    raise ValueError
-                date.fromisoformat(value)
-            except ValueError:
-                raise ClsDataError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from None
-    if config.since and config.until and config.since > config.until:
-        raise ClsDataError(f"--since {config.since} is after --until {config.until}: no article can match")
+    config.bounds.check()
     if config.base_url and not urlsplit(config.base_url).scheme.startswith("http"):
         raise ClsDataError(f"--base-url must be an http(s) URL, got {config.base_url!r}")
 

@@ -100,14 +100,10 @@ class NewsSpider(scrapy.Spider):
 
     # ---- limits and dates --------------------------------------------------------------------
     def done(self) -> bool:
-        limit = self.settings["CLS_LIMIT"]
-        return bool(limit) and self.crawler.stats.get_value("cls/articles", 0) >= limit
+        return self.settings["CLS_BOUNDS"].reached(self.crawler.stats.get_value("cls/articles", 0))
 
     def in_bounds(self, day: str | None, until_too: bool = True) -> bool:
-        since, until = self.settings["CLS_SINCE"], self.settings["CLS_UNTIL"]
-        if not day:
-            return True
-        return not ((since and day[:10] < since) or (until_too and until and day[:10] > until))
+        return self.settings["CLS_BOUNDS"].admits(day, until_too)
 
     # ---- requests ----------------------------------------------------------------------------
     def request(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:

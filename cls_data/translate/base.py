@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from cls_data.errors import ClsDataError
+from cls_data.text import base_language
 
 
 class TransientError(Exception):
@@ -59,17 +60,12 @@ class Translator(Protocol):
         ...
 
 
-def base_lang(code: str) -> str:
-    """"zh-CN" -> "zh", "vie_Latn" -> "vie"."""
-    return code.lower().replace("_", "-").split("-")[0]
-
-
 def map_code(codes: dict[str, str], lang: str, backend: str) -> str:
     """The backend's code for a language given as "vi", "zh" or already in the backend's form."""
     if lang in codes.values():
         return lang
     try:
-        return codes[base_lang(lang)]
+        return codes[base_language(lang)]
     except KeyError:
         known = ", ".join(sorted(codes))
         raise ClsDataError(f"language {lang!r} is not supported by the {backend} backend; known: {known}") from None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 
 from cls_data.errors import ClsDataError
-from cls_data.translate.base import base_lang, map_code
+from cls_data.text import base_language
+from cls_data.translate.base import map_code
 
 # Our language codes in each model family's form, and the token that starts the target.
 FAMILY_CODES: dict[str, dict[str, str]] = {
@@ -53,7 +54,7 @@ class HFTranslator:
 
     def codes(self, src: str, tgt: str) -> tuple[str, str]:
         if self.family == "marian":
-            return base_lang(src), base_lang(tgt)
+            return base_language(src), base_language(tgt)
         table = FAMILY_CODES[self.family]
         pair = map_code(table, src, f"hf ({self.family})"), map_code(table, tgt, f"hf ({self.family})")
         for code in pair:

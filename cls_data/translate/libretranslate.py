@@ -8,7 +8,8 @@ import httpx
 
 from cls_data.errors import ClsDataError
 from cls_data.retry_after import parse_retry_after
-from cls_data.translate.base import PackMismatch, PermanentError, TransientError, base_lang
+from cls_data.text import base_language
+from cls_data.translate.base import PackMismatch, PermanentError, TransientError
 
 API_KEY_ENV = "LIBRETRANSLATE_API_KEY"
 
@@ -39,7 +40,7 @@ class LibreTranslateTranslator:
         def resolve(code: str) -> str:
             if code in available:
                 return code
-            matches = sorted(c for c in available if base_lang(c) == base_lang(code))
+            matches = sorted(c for c in available if base_language(c) == base_language(code))
             if not matches:
                 raise ClsDataError(f"LibreTranslate at {self.url} does not know language {code!r};"
                                    f" it offers: {', '.join(sorted(available))}")

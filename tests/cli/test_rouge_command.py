@@ -60,6 +60,6 @@ def test_rouge_command_does_not_import_torch_or_transformers():
     import subprocess
     import sys
 
-    code = ("import sys; from cls_data.cli import app; from cls_data import evaluate; "
+    code = ("import sys; from cls_data.cli import app; from cls_data import rouge_files; "
             "print(sorted(m for m in ('torch', 'transformers', 'datasets', 'scrapy') if m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from crawl_fixture_site import article_path, render
+from tests.support.fixture_site import article_path, render
 from scrapy.http import HtmlResponse, Request
 
 from cls_data.crawl.clean import strip_lead_prefix

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from crawl_fixture_site import FAST, read_records, run_cli
+from tests.support.fixture_site import FAST, read_records, run_cli
 
 from cls_data.records import Article, read_jsonl
 
 
 @pytest.fixture(scope="module")
 def faulty_crawl(tmp_path_factory):
-    from crawl_fixture_site import FixtureSite
+    from tests.support.fixture_site import FixtureSite
 
     tmp = tmp_path_factory.mktemp("faults")
     with FixtureSite("vnexpress", n=4, faults=True) as server:

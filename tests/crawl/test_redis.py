@@ -8,7 +8,7 @@ import subprocess
 import time
 
 import pytest
-from crawl_fixture_site import FAST, cls_data_exe, read_records
+from tests.support.fixture_site import FAST, cls_data_exe, read_records
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not on PATH (apt-get install redis-server)")
 

@@ -7,7 +7,7 @@ import subprocess
 import time
 
 import pytest
-from crawl_fixture_site import FAST, cls_data_exe, read_records, run_cli
+from tests.support.fixture_site import FAST, cls_data_exe, read_records, run_cli
 
 
 def _lines(path) -> int:

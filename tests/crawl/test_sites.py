@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from crawl_fixture_site import FAST, run_cli
+from tests.support.fixture_site import FAST, run_cli
 
 from cls_data.crawl.runner import list_spiders
 from cls_data.records import Article, read_jsonl, stable_id

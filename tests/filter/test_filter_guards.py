@@ -10,22 +10,22 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import make_articles
-from fake_mt import FakeMT
 
-from cls_data.build.builder import BuildConfig, build_dataset
-from cls_data.build.splits import SplitSizes
+from cls_data.dataset.builder import BuildConfig, build_dataset
+from cls_data.dataset.splits import SplitSizes
 from cls_data.errors import ClsDataError
 from cls_data.records import CLSSample, read_jsonl, write_jsonl
-from cls_data.roundtrip import FilterConfig, run_filter
+from cls_data.filter.run import FilterConfig, run_filter
 from cls_data.text import normalize
+from tests.support.articles import make_articles
+from tests.support.fake_mt import FakeMT
 
 CLI = [str(Path(sys.executable).with_name("cls-data"))]
 
 
 def config(tmp_path, input, server, **overrides) -> FilterConfig:
     values = dict(input=input, out=tmp_path / "out", keep=10, translator="libretranslate",
-                  translator_url=server.url, cache=tmp_path / "cache.sqlite", progress=False, backoff_base=0.01)
+                  translator_url=server.url, cache=tmp_path / "cache.sqlite", backoff_base=0.01)
     values.update(overrides)
     return FilterConfig(**values)
 
@@ -37,8 +37,8 @@ def test_repeated_summaries_are_kept_once_so_build_gets_the_k_it_asked_for(tmp_p
               for i in range(3)]
     copies[1].summary = "  " + copies[1].summary.upper()
     write_jsonl(tmp_path / "articles.jsonl", articles + copies)
-    with pytest.warns(UserWarning, match="dropped 3 samples that repeat a better-ranked one"):
-        result = run_filter(config(tmp_path, tmp_path / "articles.jsonl", mt_server, keep=40))
+    result = run_filter(config(tmp_path, tmp_path / "articles.jsonl", mt_server, keep=40))
+    assert "dropped 3 samples that repeat a better-ranked one" in result.notes[0]
     summaries = [normalize(s.summary).casefold() for s in result.kept]
     assert len(result.kept) == 40 and len(set(summaries)) == 40
     report = json.loads((tmp_path / "out" / "report.json").read_text())

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cls_data.build.builder import BuildConfig, build_dataset
-from cls_data.build.splits import SplitSizes
-from cls_data.build.stats import dataset_stats
-from cls_data.roundtrip import FilterConfig, run_filter
+from cls_data.dataset.builder import BuildConfig, build_dataset
+from cls_data.dataset.splits import SplitSizes
+from cls_data.dataset.stats import dataset_stats
+from cls_data.filter.run import FilterConfig, run_filter
 
 
 def test_kept_samples_build_a_dataset_whose_card_names_the_translator(tmp_path, articles_file, mt_server, monkeypatch):
@@ -13,7 +13,7 @@ def test_kept_samples_build_a_dataset_whose_card_names_the_translator(tmp_path, 
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     run_filter(FilterConfig(input=articles_file, out=tmp_path / "filtered", keep=30, translator="libretranslate",
-                            translator_url=mt_server.url, cache=tmp_path / "cache.sqlite", progress=False))
+                            translator_url=mt_server.url, cache=tmp_path / "cache.sqlite"))
 
     sizes = SplitSizes.parse("train=20,validation=5,test=5,subsets=5+10")
     result = build_dataset(BuildConfig(kind="vi2zh", inputs=[tmp_path / "filtered" / "kept.jsonl"],

@@ -6,25 +6,14 @@ import json
 
 import pytest
 
-from cls_data.roundtrip import FilterConfig, run_filter
-from cls_data.xsim import xsim_scores
+from cls_data.filter.run import FilterConfig, run_filter
+from cls_data.filter.xsim import xsim_scores
+from tests.support.filter_models import build_tiny_encoder
 
 
 @pytest.fixture(scope="module")
 def tiny_encoder(tmp_path_factory):
-    import torch
-    from transformers import BertConfig, BertModel, BertTokenizer
-
-    path = tmp_path_factory.mktemp("tiny-bert")
-    letters = sorted(set("abcdefghijklmnopqrstuvwxyzàáảãạăâđêôơườìíọộệ.") | {"##" + c for c in "abcdefghijklmnopqrstuvwxyz"})
-    (path / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *letters]) + "\n")
-    tokenizer = BertTokenizer(str(path / "vocab.txt"), do_lower_case=True, strip_accents=False)
-    torch.manual_seed(0)
-    model = BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1,
-                                 num_attention_heads=2, intermediate_size=32, max_position_embeddings=256))
-    model.save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return str(path)
+    return str(build_tiny_encoder(tmp_path_factory.mktemp("tiny-bert")))
 
 
 def test_identical_texts_have_similarity_one_and_order_follows_the_pairs(tiny_encoder):
@@ -38,16 +27,22 @@ def test_identical_texts_have_similarity_one_and_order_follows_the_pairs(tiny_en
 def test_filter_ranks_by_xsim_or_both_and_reports_agreement(score, tiny_encoder, tmp_path, articles_file, mt_server):
     result = run_filter(FilterConfig(input=articles_file, out=tmp_path / "out", keep=10,
                                      translator="libretranslate", translator_url=mt_server.url,
-                                     cache=tmp_path / "c.sqlite", progress=False, score=score, encoder=tiny_encoder))
-    report = json.loads((tmp_path / "out" / "report.json").read_text())
-    values = [s.rt_score for s in result.scored]
+                                     cache=tmp_path / "c.sqlite", score=score, encoder=tiny_encoder))
+    report = result.report
+    name = {"xsim": "xsim", "both": "rank_mean"}[score]
+    assert report.ranking_score == name and report.ranking_score_meaning
+    values = [s.extra[name] for s in result.scored]
     assert values == sorted(values, reverse=True) and len(result.kept) == 10
     assert all("xsim" in s.extra for s in result.scored)
+    assert report.cutoff == result.kept[-1].extra[name]
     if score == "xsim":
-        assert all(s.back_summary is None for s in result.scored)
-        assert "back" not in report["translation"] and report["agreement"] is None
+        assert all(s.back_summary is None and s.rt_score is None for s in result.scored)  # no round trip
+        assert "back" not in report.translation and report.agreement is None
         assert values[0] == max(s.extra["xsim"] for s in result.scored)
     else:
-        agreement = report["agreement"]
-        assert 0 <= agreement["top_k_overlap"] <= 10 and -1 <= agreement["spearman"] <= 1
+        assert all(s.rt_score is not None for s in result.scored)  # rt_score stays round-trip ROUGE
+        agreement = report.agreement
+        assert 0 <= agreement.top_k_overlap <= 10 and -1 <= agreement.spearman <= 1
         assert all(0 <= v <= 1 for v in values)
+    written = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert written["ranking_score"] == name and (written["agreement"] is None) == (score == "xsim")

@@ -1,1 +1,0 @@
-"""Dataset building: NCLS readers, split sampling, Table-1 statistics, dataset cards, Hub export."""

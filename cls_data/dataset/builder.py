@@ -1,0 +1,356 @@
+"""`cls-data build`: read, deduplicate, split, check leakage, and write a Hub-ready dataset folder.
+
+The folder is built in a temporary directory next to the target and renamed into place at the
+end, so a failed build never leaves a partial dataset behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cls_data import __version__
+from cls_data.dataset import sources
+from cls_data.dataset.kinds import DatasetKind, get_kind
+from cls_data.dataset.dedup import DROP_REASONS, DedupKey, Deduplicator
+from cls_data.dataset.leakage import Leak, find_leaks
+from cls_data.dataset.ncls import ParseReport
+from cls_data.dataset.splits import SplitSizes, check_enough, sample_pools, split_one_pool
+from cls_data.dataset.stats import split_stats
+from cls_data.errors import ClsDataError
+from cls_data.records import CLSSample
+from cls_data.text import language_name, language_problem, nfc
+
+POOL_ORDER = ("test", "valid", "train", "all")  # on a duplicate, evaluation pools keep their copy
+
+
+@dataclass
+class BuildConfig:
+    kind: str  # a registered DatasetKind name: vi2zh | en2zh | zh2en
+    inputs: list[Path]
+    out: Path
+    seed: int = 0
+    sizes: SplitSizes = field(default_factory=SplitSizes)
+    lcsts: list[Path] = field(default_factory=list)
+    strict: bool = False
+    ids_only: bool = False
+    license: str = "other"  # for vi2zh: the news texts belong to their publishers
+    leak_threshold: float = 0.8
+    command: str = ""
+    ids_manifest: Path | None = None  # rebuild exactly the splits of an ids.json
+    repo_id: str | None = None  # the Hub repo the folder is meant for (shown in the card)
+    translator: str | None = None  # vi2zh: the MT backend, when the records do not say
+    tags: dict[str, str] = field(default_factory=dict)  # extra summary tag names: {"en": NAME, "zh": NAME}
+
+    @property
+    def spec(self) -> DatasetKind:
+        return get_kind(self.kind)
+
+    @property
+    def name(self) -> str:
+        return self.spec.dataset
+
+
+@dataclass
+class BuildResult:
+    folder: Path
+    name: str
+    read: int
+    split_rows: dict[str, int]
+    dropped: Counter
+    parse: ParseReport
+    leaks: list[Leak]
+    ids_only: bool
+    notes: list[str] = field(default_factory=list)  # what the user should know
+
+    @property
+    def unmatched(self) -> dict[str, int]:
+        return self.parse.unmatched
+
+    @property
+    def leak_by_field(self) -> Counter:
+        return Counter(f"{leak.field} {leak.other_split}/{leak.split}" for leak in self.leaks)
+
+
+def _stream(config: BuildConfig, report: ParseReport) -> Iterator[tuple[str, CLSSample]]:
+    kind = config.spec
+    for pool, sample in sources.read_pools(kind, config.inputs, config.lcsts, report, config.tags):
+        if (sample.src_lang, sample.tgt_lang) != (kind.src, kind.tgt):
+            raise ClsDataError(
+                f"record {sample.id}: {sample.src_lang}->{sample.tgt_lang}, but `build {kind.name}` needs {kind.src}->{kind.tgt}"
+            )
+        yield pool, sample
+
+
+def _untranslated(config: BuildConfig, count: int, first: CLSSample, read: int) -> ClsDataError:
+    """The one error for samples whose `cls_summary` is not in the target language."""
+    name = language_name(config.spec.tgt)
+    fix = ("rerun `cls-data filter` (it rejects untranslated answers) and build from its new kept.jsonl"
+           if config.kind == "vi2zh" else "remove those records")
+    return ClsDataError(
+        f"{count:,} of {read:,} samples have a cls_summary that is not {name}"
+        f" (e.g. id {first.id}: {first.cls_summary[:40]!r}); they cannot be published as {name} summaries: {fix}"
+    )
+
+
+def _dedup(config: BuildConfig, report: ParseReport) -> tuple[dict[str, list[str]], Counter, int]:
+    """Ids per pool after deduplication (pass 1: only fingerprints are held)."""
+    tgt = config.spec.tgt
+    by_pool: dict[str, list[DedupKey]] = {}
+    wrong, first_wrong = 0, None  # an untranslated cls_summary (an echo of the source, say)
+    for pool, sample in _stream(config, report):
+        by_pool.setdefault(pool, []).append(DedupKey.of(sample))
+        if sample.cls_summary and language_problem(sample.cls_summary, tgt):
+            wrong += 1
+            first_wrong = first_wrong or sample
+    if not by_pool:
+        raise ClsDataError(f"no samples read from {', '.join(map(str, config.inputs))}")
+    if wrong:
+        raise _untranslated(config, wrong, first_wrong, sum(map(len, by_pool.values())))
+    if "all" in by_pool and len(by_pool) > 1:
+        raise ClsDataError("give either one pool of samples or NCLS train/valid/test files, not a mix")
+    if "all" not in by_pool and set(by_pool) != {"train", "valid", "test"}:
+        missing = sorted({"train", "valid", "test"} - set(by_pool))
+        raise ClsDataError(f"NCLS input lacks the {', '.join(missing)} file(s); give train, valid and test")
+    dedup = Deduplicator()
+    pools: dict[str, list[str]] = {}
+    for pool in sorted(by_pool, key=POOL_ORDER.index):
+        pools[pool] = [key.id for key in by_pool[pool] if dedup.keep(key)]
+    read = sum(map(len, by_pool.values()))
+    return pools, dedup.dropped, read
+
+
+def _fetch(
+    config: BuildConfig, ids: dict[str, list[str]], report: ParseReport
+) -> tuple[dict[str, CLSSample], int]:
+    """The samples of the chosen ids (pass 2 over the input), and how many samples were read."""
+    wanted = {i for split in ("train", "validation", "test") for i in ids[split]}
+    chosen: dict[str, CLSSample] = {}
+    read = 0
+    for _, sample in _stream(config, report):
+        read += 1
+        if sample.id in wanted and sample.id not in chosen:
+            if sample.cls_summary and language_problem(sample.cls_summary, config.spec.tgt):
+                raise _untranslated(config, 1, sample, read)
+            chosen[sample.id] = sample
+    missing = sorted(wanted - chosen.keys())
+    if missing:
+        raise ClsDataError(
+            f"{len(missing):,} chosen id(s) are not in the input (e.g. {missing[0]}); "
+            "is this the corpus release the ids manifest was made from?"
+        )
+    return chosen, read
+
+
+def _row(sample: CLSSample, with_url: bool) -> dict:
+    # NFC as DESIGN.md promises, whatever form the input came in (a Vietnamese NFD summary is
+    # another string to every tokenizer, deduplicator and user of the dataset).
+    row = {"id": sample.id, "text": nfc(sample.text), "summary": nfc(sample.summary),
+           "cls_summary": nfc(sample.cls_summary)}
+    if with_url:
+        row["url"] = sample.url
+    return row
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def build_dataset(config: BuildConfig, on_progress: Callable[[str], None] | None = None) -> BuildResult:
+    """Build `config.out/<Name>/`; raises ClsDataError (and writes nothing) on bad or too little input.
+
+    `on_progress` hears one line per phase: reading a full NCLS train file takes minutes.
+    """
+    progress = on_progress or (lambda message: None)
+    kind = config.spec
+    name, src = kind.dataset, kind.src
+    target = config.out / name
+    check_out(config.out)  # before minutes of reading, not at the end
+    if target.exists() and not (target / "build_info.json").exists():
+        raise ClsDataError(f"{target} exists and is not a folder built by cls-data; move it away or choose another --out")
+    report = ParseReport()
+    if config.ids_manifest:  # one pass: the manifest already says which ids go where
+        config, ids = _from_manifest(config)
+        progress(f"reading the samples listed in {config.ids_manifest}")
+        chosen, read = _fetch(config, ids, report)
+        dropped: Counter = Counter()
+    else:
+        progress("reading and deduplicating the input")
+        pools, dropped, read = _dedup(config, report)
+        hint = ""
+        if config.kind == "vi2zh":  # the filter decides how many there are: say what to ask it for
+            missing = config.sizes.total - len(pools.get("all", []))
+            hint = (f"; {missing:,} more are needed: rerun `cls-data filter` with --keep {read + missing:,}"
+                    " or more (the filter keeps distinct summaries)")
+        check_enough(pools, config.sizes, sum(dropped.values()), hint)
+        if "all" in pools:
+            ids = split_one_pool(pools["all"], config.sizes, config.seed)
+        else:
+            ids = sample_pools(pools, config.sizes, config.seed)
+        progress(f"reading the texts of the {config.sizes.total:,} sampled ids")
+        chosen, _ = _fetch(config, ids, ParseReport())  # pass 1 already counted the problems
+    with_url = any(s.url for s in chosen.values())
+    splits = {split: [_row(chosen[i], with_url) for i in split_ids] for split, split_ids in ids.items()}
+    progress("checking near-duplicates across splits")
+    leaks = find_leaks(splits, src, config.leak_threshold)
+    if leaks and config.strict:
+        first = leaks[0]
+        raise ClsDataError(
+            f"--strict: {len(leaks)} near-duplicate pair(s) across splits, e.g. {first.field} of {first.split} "
+            f"{first.id} ~ {first.other_split} {first.other_id} ({first.overlap:.0%} shared n-grams); nothing written"
+        )
+    result = BuildResult(target, name, read, {s: len(v) for s, v in splits.items()}, dropped, report, leaks,
+                         config.ids_only, _notes(report))
+    progress(f"writing {target}")
+    info = _build_info(config, result, list(chosen.values()), with_url)
+    _write_folder(target, splits, info, config, with_url)
+    return result
+
+
+def _notes(report: ParseReport) -> list[str]:
+    agreement = report.join_agreement
+    if agreement is None or agreement >= 0.9:
+        return []
+    return [f"only {report.join_agreed:,} of {report.join_checked:,} LCSTS summaries ({agreement:.0%}) agree with the "
+            "NCLS Chinese summary of the same id; the others were not joined. If the Chinese section of your "
+            "ZH2ENSUM files is not the original LCSTS summary, name the right one with --tags zh=NAME"]
+
+
+def check_out(out: Path) -> None:
+    """An --out that cannot hold the dataset folder is one line before any work; nothing is created."""
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ClsDataError(f"--out {out}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ClsDataError(f"--out {out}: cannot write in {existing} (permission denied)")
+
+
+def _from_manifest(config: BuildConfig) -> tuple[BuildConfig, dict[str, list[str]]]:
+    """The config (seed, sizes) and split ids recorded in an ids.json manifest."""
+    path = config.ids_manifest
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        splits, kind = manifest["splits"], manifest["kind"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ClsDataError(f"{path}: not an ids.json manifest written by `cls-data build` ({exc})") from None
+    if kind != config.kind:
+        raise ClsDataError(f"{path} lists {kind} ids; run `cls-data build {kind}` with it")
+    if not isinstance(splits, dict) or not {"train", "validation", "test"} <= splits.keys():
+        raise ClsDataError(f"{path}: its splits must include train, validation and test")
+    sizes = SplitSizes.parse(manifest.get("sizes", ""))
+    return dataclasses.replace(config, seed=manifest.get("seed", config.seed), sizes=sizes), splits
+
+
+def _build_info(config: BuildConfig, result: BuildResult, samples: list[CLSSample], with_url: bool) -> dict:
+    from cls_data.dataset import provenance
+
+    kind = config.spec
+    inputs = [*sources.expand_inputs(kind, config.inputs), *config.lcsts]
+    return {
+        "name": kind.dataset,
+        "kind": kind.name,
+        "src_lang": kind.src,
+        "tgt_lang": kind.tgt,
+        "seed": config.seed,
+        "sizes": config.sizes.describe(),
+        "splits": result.split_rows,
+        "unique_rows": sum(result.split_rows[s] for s in ("train", "validation", "test")),
+        "has_url": with_url,
+        "ids_only": config.ids_only,
+        "command": config.command,
+        "rebuilt_from": str(config.ids_manifest) if config.ids_manifest else None,
+        "repo_id": config.repo_id,
+        "tool_version": __version__,
+        "built_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "inputs": [{"name": p.name, "bytes": p.stat().st_size, "sha256": file_sha256(p)} for p in inputs],
+        "read": result.read,
+        "dropped": {reason: result.dropped.get(reason, 0) for reason in DROP_REASONS},
+        "malformed_blocks": result.parse.malformed,
+        "malformed_examples": result.parse.problems,
+        "unmatched": result.unmatched,
+        "lcsts_join": {"checked": result.parse.join_checked, "agreed": result.parse.join_agreed,
+                       "agreement": result.parse.join_agreement},
+        "tags": config.tags,
+        "notes": result.notes,
+        "leakage": {
+            "threshold": config.leak_threshold,
+            "count": len(result.leaks),
+            "by_field": dict(result.leak_by_field),
+            "pairs": [leak.as_dict() for leak in result.leaks],
+        },
+        **provenance.describe(config, samples),
+    }
+
+
+def _write_parquet(path: Path, rows: list[dict], with_url: bool) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    names = ["id", "text", "summary", "cls_summary", *(["url"] if with_url else [])]
+    schema = pa.schema([(n, pa.string()) for n in names])
+    table = pa.Table.from_pylist(rows, schema=schema)
+    pq.write_table(table, path)
+
+
+def _write_folder(target: Path, splits: dict[str, list[dict]], info: dict, config: BuildConfig, with_url: bool) -> None:
+    from cls_data.dataset.card import render_card
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        tmp.chmod(0o755)  # mkdtemp makes it private; the dataset folder is meant to be shared
+        languages = {"text": info["src_lang"], "summary": info["src_lang"], "cls_summary": info["tgt_lang"]}
+        stats = {split: split_stats(rows, languages) for split, rows in splits.items()}
+        split_files: dict[str, str] = {}
+        if not config.ids_only:
+            (tmp / "data").mkdir()
+            for split, rows in splits.items():
+                split_files[split] = f"data/{split}-00000-of-00001.parquet"
+                _write_parquet(tmp / split_files[split], rows, with_url)
+        manifest = {
+            key: info[key] for key in ("name", "kind", "seed", "sizes", "command", "tool_version", "inputs")
+        } | {"splits": {split: [row["id"] for row in rows] for split, rows in splits.items()}}
+        _dump(tmp / "ids.json", manifest)
+        _dump(tmp / "stats.json", stats)
+        _dump(tmp / "build_info.json", info)
+        card = render_card(info, stats, split_files, {split: len(rows) for split, rows in splits.items()})
+        (tmp / "README.md").write_text(card, encoding="utf-8")
+        _swap_into_place(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _dump(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _swap_into_place(tmp: Path, target: Path) -> None:
+    """Rename the finished folder into place; an earlier build is removed only after that succeeded."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    try:
+        os.replace(tmp, target)
+    except OSError:
+        if old is not None:
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,59 @@
+"""Upload a built dataset folder to the Hugging Face Hub, keeping NCLS-derived text off public repos."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cls_data.dataset.kinds import get_kind
+from cls_data.errors import ClsDataError
+
+REFUSAL = (
+    "refusing to push NCLS-derived text to a public repo: the NCLS licence forbids redistribution. "
+    "Push with --private, or build with --ids-only and push the ids manifest, "
+    "or pass --i-may-redistribute-ncls if you hold the right to redistribute it"
+)
+
+
+def check_push_allowed(kind: str, ids_only: bool, private: bool, override: bool) -> None:
+    """Raise unless the push is private, carries no text, is of a redistributable kind, or is explicitly overridden."""
+    if not get_kind(kind).redistributable and not ids_only and not private and not override:
+        raise ClsDataError(REFUSAL)
+
+
+def folder_facts(folder: Path) -> tuple[str, bool]:
+    """(dataset kind, carries text) for a built folder, from its build_info.json and data/."""
+    info_path = folder / "build_info.json"
+    if not info_path.exists():
+        raise ClsDataError(f"{folder}: no build_info.json; push only folders made by `cls-data build`")
+    info = json.loads(info_path.read_text(encoding="utf-8"))
+    has_text = any((folder / "data").glob("*.parquet"))
+    return info["kind"], has_text
+
+
+def push_folder(
+    folder: Path, repo_id: str, private: bool = False, allow_public_ncls: bool = False,
+    token: str | None = None, endpoint: str | None = None,
+) -> str:
+    """Create (or reuse) the dataset repo and upload the folder; the token comes from the usual
+    places (HF_TOKEN, `hf auth login`) unless given, and is never printed."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError
+
+    kind, has_text = folder_facts(folder)
+    check_push_allowed(kind, not has_text, private, allow_public_ncls)
+    api = HfApi(endpoint=endpoint, token=token)
+    try:
+        repo = api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+        api.upload_folder(
+            repo_id=repo.repo_id, repo_type="dataset", folder_path=str(folder),
+            commit_message=f"Upload {folder.name} built by cls-data",
+        )
+    except HfHubHTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else "no response"
+        raise ClsDataError(f"push to {repo_id} failed (HTTP {status}); check the repo id and your token's write access") from None
+    except ValueError as exc:  # the Hub rejected the card's YAML
+        raise ClsDataError(f"push to {repo_id} refused by the Hub: {exc}") from None
+    except OSError as exc:
+        raise ClsDataError(f"push to {repo_id} failed: {exc.__class__.__name__}: {exc}") from None
+    return str(repo)
