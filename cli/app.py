@@ -10,6 +10,7 @@ from rich.markup import escape
 from cls_data import __version__
 from cls_data.cli import build, cache, crawl, rouge, stats
 from cls_data.cli import filter as filter_cmd
+from cls_data.cli import report as report_cmd
 from cls_data.cli.console import err
 from cls_data.errors import ClsDataError
 
@@ -28,7 +29,8 @@ app.command("filter", no_args_is_help=True)(filter_cmd.filter_)
 app.command("build", no_args_is_help=True)(build.build)
 app.command("stats", no_args_is_help=True)(stats.stats)
 app.command("rouge", no_args_is_help=True)(rouge.rouge)
-app.add_typer(cache.app, name="cache")
+app.add_typer(report_cmd.app, name="report")
+app.add_typer(cache.app, name="cache")  # maintenance of the filter's translation cache
 
 
 def _version(value: bool) -> None:

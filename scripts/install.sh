@@ -17,4 +17,4 @@ fi
 # torch first and pinned: on these machines torch==2.13.0 is a local CPU build, while a bare
 # `torch` requirement would pull gigabytes of CUDA wheels. Set TORCH_SPEC to choose another build.
 "$python" -m pip install -q --disable-pip-version-check "${TORCH_SPEC:-torch==2.13.0}"
-"$python" -m pip install -q --disable-pip-version-check -e ".[dev]"
+"$python" -m pip install -q --disable-pip-version-check -e ".[dev,report]"

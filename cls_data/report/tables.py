@@ -1,0 +1,240 @@
+"""Tables 2 and 3 of the paper (and the r sweep) as Markdown: ROUGE x100, mean +- std over seeds, best in bold."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cls_data.report.runs import DEFAULT_R, DEFAULT_WEIGHTING, RunRow, format_r
+
+if TYPE_CHECKING:
+    from cls_data.report.paper import PaperResults
+
+METRIC_LABELS = {"rouge1": "R-1", "rouge2": "R-2", "rougeL": "R-L"}
+# The paper's order: its datasets, then baselines before the method and its ablations.
+DATASET_ORDER = ("Vi2ZhLow", "En2ZhLow", "Zh2EnLow")
+VARIANT_ORDER = ("ncls", "ncls-ms", "mclas", "nguyen-kd", "mbart-cls", "tflcls-no-tra", "tflcls-no-mul", "tflcls")
+WEIGHTING_ORDER = ("sum", "hu", "rhu", "tflcls")
+Column = tuple[str, int]  # (dataset, train size)
+
+
+def order_key(order: Sequence[str], name: str) -> tuple[int, str]:
+    return (order.index(name) if name in order else len(order), name)
+
+
+@dataclass
+class Cell:
+    """The runs of one system on one dataset and train size: seeds done and seeds failed."""
+
+    done: list[RunRow] = field(default_factory=list)
+    failed: list[RunRow] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return "done" if self.done else "failed" if self.failed else "missing"
+
+    def values(self, metric: str) -> list[float]:
+        return [100 * row.score(metric) for row in self.done if row.score(metric) is not None]
+
+    def mean(self, metric: str) -> float | None:
+        values = self.values(metric)
+        return sum(values) / len(values) if values else None
+
+    def std(self, metric: str) -> float | None:
+        """Sample standard deviation over seeds (n - 1), None for a single seed."""
+        values = self.values(metric)
+        if len(values) < 2:
+            return None
+        mean = sum(values) / len(values)
+        return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+
+
+def group_cells(rows: Iterable[RunRow]) -> dict[tuple[str, str, int], Cell]:
+    """(system, dataset, train size) -> Cell, in-domain rows only."""
+    cells: dict[tuple[str, str, int], Cell] = defaultdict(Cell)
+    for row in rows:
+        if not row.in_domain or row.status == "missing":
+            continue
+        cell = cells[(row.system, row.dataset, row.train_size)]
+        (cell.done if row.status == "done" else cell.failed).append(row)
+    return dict(cells)
+
+
+def columns_of(rows: Iterable[RunRow]) -> list[Column]:
+    found = {(row.dataset, row.train_size) for row in rows if row.in_domain}
+    return sorted(found, key=lambda col: (order_key(DATASET_ORDER, col[0]), col[1]))
+
+
+def default_system(variant: str, systems: Iterable[str]) -> str:
+    """The system standing for a variant in Table 2: its paper default (weighting tflcls, r 2) when run."""
+    def preference(system: str) -> tuple:
+        parts = system.split("/")
+        weighting = parts[1] if len(parts) > 1 else None
+        r = float(parts[2][1:]) if len(parts) > 2 else None
+        return (weighting not in (None, DEFAULT_WEIGHTING), abs((r if r is not None else DEFAULT_R) - DEFAULT_R), system)
+
+    candidates = [s for s in systems if s.split("/")[0] == variant]
+    return min(candidates, key=preference)
+
+
+@dataclass
+class TableSpec:
+    """One table: a title, labelled rows (one system each) and (dataset, size) columns."""
+
+    key: str  # "table2", "table3", "rsweep": also the key of the paper's numbers
+    title: str
+    rows: list[tuple[str, str]]  # (label, system)
+    columns: list[Column]
+    notes: list[str] = field(default_factory=list)
+
+
+def table2_spec(rows: Sequence[RunRow]) -> TableSpec:
+    systems = {row.system for row in rows if row.in_domain}
+    variants = sorted({s.split("/")[0] for s in systems}, key=lambda v: order_key(VARIANT_ORDER, v))
+    spec_rows = []
+    for variant in variants:
+        system = default_system(variant, systems)
+        label = variant if system == variant else f"{variant} ({system.split('/', 1)[1]})"
+        spec_rows.append((label, system))
+    return TableSpec("table2", "Table 2: every variant at its default loss weighting", spec_rows, columns_of(rows))
+
+
+def table3_spec(rows: Sequence[RunRow]) -> TableSpec | None:
+    """TFLCLS under each loss-weighting scheme (the paper's own scheme at its default r)."""
+    systems = {row.system for row in rows if row.in_domain and row.variant == "tflcls" and row.weighting}
+    by_weighting: dict[str, list[str]] = defaultdict(list)
+    for system in systems:
+        by_weighting[system.split("/")[1]].append(system)
+    if len(by_weighting) < 2:
+        return None
+    spec_rows = []
+    for weighting in sorted(by_weighting, key=lambda w: order_key(WEIGHTING_ORDER, w)):
+        system = default_system("tflcls", by_weighting[weighting])
+        spec_rows.append((system.split("/", 1)[1], system))
+    return TableSpec("table3", "Table 3: TFLCLS under each loss-weighting scheme", spec_rows, columns_of(rows))
+
+
+def rsweep_spec(rows: Sequence[RunRow]) -> TableSpec | None:
+    """TFLCLS's scheme over r (the numbers behind Figure 5)."""
+    found = {row.r for row in rows if row.in_domain and row.variant == "tflcls"
+             and row.weighting == DEFAULT_WEIGHTING and row.r is not None}
+    if len(found) < 2:
+        return None
+    spec_rows = [(f"r = {format_r(r)}", f"tflcls/{DEFAULT_WEIGHTING}/r{format_r(r)}") for r in sorted(found)]
+    return TableSpec("rsweep", "Figure 5 data: TFLCLS's loss weighting over r", spec_rows, columns_of(rows))
+
+
+def _format(cell: Cell | None, metric: str, best: bool, modal_seeds: int) -> str:
+    if cell is None:
+        return "missing"
+    mean = cell.mean(metric)
+    if mean is None:
+        return "failed" if cell.failed else "missing"
+    std = cell.std(metric)
+    text = f"{mean:.2f}" if std is None else f"{mean:.2f} ± {std:.2f}"
+    if best:
+        text = f"**{text}**"
+    extra = []
+    if len(cell.done) != modal_seeds:
+        extra.append(f"{len(cell.done)} seed{'s' if len(cell.done) != 1 else ''}")
+    if cell.failed:
+        extra.append(f"{len(cell.failed)} failed")
+    return f"{text} ({', '.join(extra)})" if extra else text
+
+
+def _paper_suffix(ours: float | None, paper_value: float | None) -> str:
+    if paper_value is None:
+        return " / paper n/a"
+    if ours is None:
+        return f" / paper {paper_value:.2f}"
+    return f" / paper {paper_value:.2f} (Δ {ours - paper_value:+.2f})"
+
+
+def render_table(spec: TableSpec, cells: dict[tuple[str, str, int], Cell], paper: PaperResults | None = None) -> str:
+    """Markdown: one block per dataset, rows = systems, columns = train size x R-1/R-2/R-L."""
+    seed_counts = Counter(len(c.done) for c in cells.values() if c.done)
+    modal_seeds = seed_counts.most_common(1)[0][0] if seed_counts else 1
+    lines = [f"### {spec.title}", ""]
+    datasets = list(dict.fromkeys(dataset for dataset, _ in spec.columns))
+    for dataset in datasets:
+        sizes = [size for d, size in spec.columns if d == dataset]
+        tokenizers = sorted({row.tokenizer for c in cells.values() for row in c.done
+                             if row.dataset == dataset and row.tokenizer})
+        lines += [f"**{dataset}** (ROUGE F1 x100, tokenizer {', '.join(tokenizers) or 'unknown'})", ""]
+        header = ["model"] + [f"n={size:,} {METRIC_LABELS[m]}" for size in sizes for m in METRIC_LABELS]
+        lines += ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
+        best = {}
+        for size in sizes:
+            for metric in METRIC_LABELS:
+                means = [cells[k].mean(metric) for k in ((s, dataset, size) for _, s in spec.rows) if k in cells]
+                means = [m for m in means if m is not None]
+                best[(size, metric)] = max(means) if len(means) > 1 else None  # one entry is best of nothing
+        for label, system in spec.rows:
+            row_cells = [label]
+            for size in sizes:
+                cell = cells.get((system, dataset, size))
+                for metric in METRIC_LABELS:
+                    mean = cell.mean(metric) if cell else None
+                    is_best = mean is not None and best[(size, metric)] is not None and round(mean, 2) == round(best[(size, metric)], 2)
+                    text = _format(cell, metric, is_best, modal_seeds)
+                    if paper is not None:
+                        text += _paper_suffix(mean, paper.value(spec.key, dataset, system, size, metric))
+                    row_cells.append(text)
+            lines.append("| " + " | ".join(row_cells) + " |")
+        lines.append("")
+    seeds_note = f"mean ± sample std over {modal_seeds} seeds" if modal_seeds > 1 else "one seed per cell"
+    lines.append(f"Bold: best in its column. {seeds_note}; \"failed\": every seed raised; \"missing\": not run.")
+    lines += [f"- {note}" for note in spec.notes]
+    return "\n".join(lines) + "\n"
+
+
+def failures_markdown(rows: Sequence[RunRow]) -> str:
+    failed = [row for row in rows if row.status == "failed"]
+    if not failed:
+        return ""
+    lines = ["### Failed runs", "", "| run | error |", "|---|---|"]
+    lines += [f"| `{row.run_dir}` | {(row.error or '').replace('|', '/')[:200]} |" for row in failed]
+    return "\n".join(lines) + "\n"
+
+
+def cross_dataset_markdown(rows: Sequence[RunRow]) -> str:
+    """Runs scored on another dataset's test set (the engine's --eval-on): mean over seeds, x100."""
+    groups: dict[tuple[str, str, str, int], list[RunRow]] = defaultdict(list)
+    for row in rows:
+        if not row.in_domain and row.status == "done":
+            groups[(row.dataset, row.eval_dataset, row.system, row.train_size)].append(row)
+    if not groups:
+        return ""
+    lines = ["### Cross-dataset evaluation", "", "| trained on | tested on | model | n | seeds | R-1 | R-2 | R-L | tokenizer |",
+             "|---|---|---|---:|---:|---:|---:|---:|---|"]
+    for (dataset, eval_dataset, system, size), group in sorted(groups.items()):
+        cell = Cell(done=group)
+        scores = " | ".join("n/a" if cell.mean(m) is None else f"{cell.mean(m):.2f}" for m in METRIC_LABELS)
+        lines.append(f"| {dataset} | {eval_dataset} | {system} | {size:,} | {len(group)} | {scores} | {group[0].tokenizer or '?'} |")
+    return "\n".join(lines) + "\n"
+
+
+def _as_rows(rows: Iterable[RunRow | dict[str, Any]]) -> list[RunRow]:
+    return [row if isinstance(row, RunRow) else RunRow.from_dict(row, "results row") for row in rows]
+
+
+def build_results_markdown(rows: Iterable[RunRow | dict[str, Any]], paper: PaperResults | None = None) -> str:
+    """Table 2, Table 3 and the r sweep for these rows (results.json dicts or RunRows)."""
+    rows = [row for row in _as_rows(rows) if row.variant != "stage1-translation"]
+    if not rows:
+        return "# Results\n\nNo runs yet.\n"
+    cells = group_cells(rows)
+    parts = ["# Results", ""]
+    for spec in (table2_spec(rows), table3_spec(rows), rsweep_spec(rows)):
+        if spec is not None:
+            parts.append(render_table(spec, cells, paper))
+    cross = cross_dataset_markdown(rows)
+    if cross:
+        parts.append(cross)
+    failures = failures_markdown(rows)
+    if failures:
+        parts.append(failures)
+    return "\n".join(parts)

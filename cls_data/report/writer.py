@@ -1,0 +1,211 @@
+"""`cls-data report`: results.md (tables, significance, the answer up front), figures, case study, model cards."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cls_data.errors import ClsDataError
+from cls_data.report.runs import RunRow, RunSet, load_runs
+from cls_data.report.significance import (DEFAULT_PAIR, DEFAULT_RESAMPLES, Comparison, compare, format_p,
+                                          run_comparisons, significance_markdown)
+from cls_data.report.tables import (DATASET_ORDER, build_results_markdown, columns_of, group_cells, order_key)
+
+METRIC_CHOICES = ("rouge", "bertscore")
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    runs: Path
+    out: Path | None = None  # default RUNS/report
+    compare_paper: bool = False
+    pairs: tuple[tuple[str, str], ...] = (DEFAULT_PAIR,)
+    resamples: int = DEFAULT_RESAMPLES
+    seed: int = 0
+    case_ids: tuple[str, ...] = ()
+    case_samples: int = 5
+    case_size: int | None = None
+    figures: bool = True
+    cards: bool = True
+    metrics: tuple[str, ...] = ("rouge",)
+    bertscore_model: str = "bert-base-multilingual-cased"
+
+    @property
+    def out_dir(self) -> Path:
+        return self.out if self.out is not None else self.runs / "report"
+
+
+@dataclass
+class ReportResult:
+    out: Path
+    results_md: Path
+    runs_done: int
+    runs_failed: int
+    comparisons: int
+    figures: list[Path] = field(default_factory=list)
+    case_study: Path | None = None
+    cards: int = 0
+    answer: list[str] = field(default_factory=list)  # the "which model" lines, for the CLI to print
+    notes: list[str] = field(default_factory=list)
+
+
+def _recommendations(runs: RunSet, resamples: int, seed: int) -> tuple[list[str], list[str]]:
+    """Per dataset and size: the best system by mean ROUGE-2 against the runner-up, with the bootstrap's word."""
+    by_cell: dict[tuple[str, int], dict[str, list[RunRow]]] = defaultdict(lambda: defaultdict(list))
+    for row in runs.done():
+        if row.in_domain:
+            by_cell[(row.dataset, row.train_size)][row.system].append(row)
+    table, plain = [], []
+    for (dataset, size), systems in sorted(by_cell.items(), key=lambda c: (order_key(DATASET_ORDER, c[0][0]), c[0][1])):
+        means = {s: sum(r.rouge2 or 0.0 for r in rows) / len(rows) for s, rows in systems.items()}
+        ranked = sorted(means, key=means.get, reverse=True)
+        best = ranked[0]
+        # the runner-up is another model family: a weighting or r of the same variant is a setting, not a choice
+        others = [s for s in ranked if systems[s][0].variant != systems[best][0].variant]
+        if not others:
+            table.append(f"| {dataset} | {size:,} | {best} | {100 * means[best]:.2f} | (no other variant) | | |")
+            continue
+        second = others[0]
+        result: Comparison | None = compare(runs, systems[best], systems[second], resamples, seed)
+        test = result.tests.get("rouge2") if result else None
+        if test is None:
+            verdict = "no per-sample predictions to test"
+            interval = "n/a"
+        else:
+            interval = f"{test.diff:+.2f} [{test.low:+.2f}, {test.high:+.2f}], p {format_p(test.p_value)}"
+            verdict = "**clearly better** (p < 0.05)" if test.p_value < 0.05 else "not distinguishable from the runner-up"
+        table.append(f"| {dataset} | {size:,} | **{best}** | {100 * means[best]:.2f} | {second} ({100 * means[second]:.2f}) "
+                     f"| {interval} | {verdict} |")
+        plain.append(f"{dataset} n={size}: {best} (R-2 {100 * means[best]:.2f}) vs {second}: "
+                     + (verdict.replace("**", "") if test else verdict))
+    header = ["## Which model should I train?", "",
+              "The best system by mean ROUGE-2 on each dataset and training size, against the best system of "
+              "another variant (paired bootstrap over test samples, R-2 difference x100 with its 95% interval).", "",
+              "| dataset | train size | best | R-2 | runner-up (R-2) | Δ R-2 [95% CI], p | verdict |",
+              "|---|---:|---|---:|---|---|---|"]
+    return header + table + [""], plain
+
+
+def _paper_section(paper, runs: RunSet) -> str:
+    lines = ["## The paper's numbers", "", f"Source: {paper.citation} ({paper.url}).", ""]
+    if not paper.has_cells:
+        lines.append(f"**Unavailable:** {paper.status} Every \"paper\" value in the tables above reads n/a.")
+    if paper.abstract_gains:
+        lines += ["", f"The abstract states: \"{paper.abstract_claim}\" (train size not stated). Ours, TFLCLS (its own weighting) "
+                  "against the best baseline (a variant that is not TFLCLS or an ablation of it) by mean R-2:", ""]
+        cells = group_cells(runs.rows)
+        for dataset, size in columns_of(runs.rows):
+            systems = {s for (s, d, n) in cells if d == dataset and n == size}
+            ours = [s for s in systems if s.startswith("tflcls/tflcls")] or [s for s in systems if s == "tflcls"]
+            rivals = [cells[(s, dataset, size)].mean("rouge2") for s in systems if not s.startswith("tflcls")]
+            rivals = [v for v in rivals if v]
+            mine = cells[(sorted(ours)[0], dataset, size)].mean("rouge2") if ours else None
+            if mine is not None and rivals:
+                claimed = paper.abstract_gains.get(dataset)
+                claim = f"paper {claimed:+.2f}%" if claimed is not None else "paper n/a"
+                lines.append(f"- {dataset} n={size:,}: {100 * (mine / max(rivals) - 1):+.2f}% ({claim})")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None = None) -> ReportResult:
+    progress = on_progress or (lambda message: None)
+    unknown = set(config.metrics) - set(METRIC_CHOICES)
+    if unknown:
+        raise ClsDataError(f"--metrics: unknown {', '.join(sorted(unknown))} (choose from {', '.join(METRIC_CHOICES)})")
+    if config.resamples < 100:
+        raise ClsDataError(f"--resamples {config.resamples}: use at least 100 for a usable interval")
+    progress("reading run folders")
+    runs = load_runs(config.runs)
+    out = config.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    notes = list(runs.notes)
+    paper = None
+    if config.compare_paper:
+        from cls_data.report.paper import load_paper
+
+        paper = load_paper()
+    progress("bootstrapping significance")
+    answer, plain = _recommendations(runs, config.resamples, config.seed)
+    comparisons, pair_notes = run_comparisons(runs, config.pairs, config.resamples, config.seed)
+    result = ReportResult(out, out / "results.md", len(runs.done()), sum(r.status == "failed" for r in runs.rows),
+                          len(comparisons), answer=plain, notes=notes)
+    extra_sections = []
+    if "bertscore" in config.metrics:
+        progress("scoring BERTScore")
+        from cls_data.report.bertscore import bertscore_markdown
+
+        extra_sections.append(bertscore_markdown(runs, config.bertscore_model, notes, out))
+    if config.figures:
+        progress("drawing figures")
+        result.figures = _draw_figures(runs, out / "figures", notes)
+    progress("writing the case-study page")
+    from cls_data.report.casestudy import write_case_study
+
+    case = write_case_study(runs, out / "case_study.html", config.case_ids, config.case_samples, config.seed, config.case_size)
+    result.case_study = case.path
+    notes.extend(case.notes)
+    if config.cards:
+        progress("writing model cards")
+        from cls_data.report.cards import write_model_cards
+
+        cards = write_model_cards(runs, out / "model_cards")
+        result.cards = len(cards.paths)
+        notes.extend(cards.notes)
+    tables = build_results_markdown(runs.rows, paper if paper is not None and paper.has_cells else None).removeprefix("# Results\n")
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    parts = [f"# Benchmark report\n\nRuns: `{runs.root}` ({result.runs_done} finished, {result.runs_failed} failed), "
+             f"written {stamp}. ROUGE F1 x100 throughout; each table names its tokenizer.\n",
+             "\n".join(answer), "## Tables\n" + tables, significance_markdown(comparisons, config.resamples, config.seed, pair_notes)]
+    parts += extra_sections
+    if paper is not None:
+        parts.append(_paper_section(paper, runs))
+    parts.append(_links_section(result, out))
+    if notes:
+        parts.append("## Notes\n\n" + "\n".join(f"- {note}" for note in notes) + "\n")
+    tmp = out / "results.md.tmp"
+    tmp.write_text("\n".join(parts), encoding="utf-8")
+    tmp.replace(result.results_md)
+    return result
+
+
+def _draw_figures(runs: RunSet, folder: Path, notes: list[str]) -> list[Path]:
+    from cls_data.report import figures
+
+    cells = group_cells(runs.rows)
+    paths = []
+    columns = columns_of(runs.rows)
+    for dataset in dict.fromkeys(d for d, _ in columns):
+        sizes = [s for d, s in columns if d == dataset]
+        for draw, name in ((figures.ablation_figure, "figure4_ablation"), (figures.rsweep_figure, "figure5_r_sweep")):
+            path = draw(cells, dataset, sizes, folder / f"{name}_{dataset}.png")
+            if path is not None:
+                paths.append(path)
+    for row in runs.done():
+        if row.in_domain and row.run_dir:
+            path = figures.learning_curves(runs.run_path(row) / "train_log.jsonl", row.run_dir,
+                                           folder / "curves" / f"{figures.flat_name(row)}.png")
+            if path is not None:
+                paths.append(path)
+    if not any(p.name.startswith("figure4") for p in paths):
+        notes.append("Figure 4 needs at least two of tflcls, tflcls-no-tra, tflcls-no-mul, mbart-cls on one dataset")
+    if not any(p.name.startswith("figure5") for p in paths):
+        notes.append("Figure 5 needs tflcls with weighting tflcls at two or more values of r")
+    return paths
+
+
+def _links_section(result: ReportResult, out: Path) -> str:
+    lines = ["## Figures, case study, model cards", ""]
+    for path in result.figures:
+        if path.parent.name != "curves":
+            lines += [f"![{path.stem}]({path.relative_to(out).as_posix()})", ""]
+    curves = [p for p in result.figures if p.parent.name == "curves"]
+    if curves:
+        lines.append(f"- Learning curves (losses, validation ROUGE-2, learned loss weights) of {len(curves)} runs: `figures/curves/`")
+    if result.case_study:
+        lines.append(f"- Case study (opens offline): [{result.case_study.name}]({result.case_study.name})")
+    if result.cards:
+        lines.append(f"- Model cards of {result.cards} runs: `model_cards/<run path>/README.md`")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,112 @@
+import json
+import re
+import statistics
+
+from cls_data.report.paper import load_paper
+from cls_data.report.tables import build_results_markdown, group_cells, table2_spec, render_table
+
+
+def _table_block(markdown: str, title: str, dataset: str) -> list[str]:
+    """The Markdown rows of one dataset's block in one table."""
+    section = markdown.split(f"### {title}", 1)[1].split("\n### ", 1)[0]
+    block = section.split(f"**{dataset}**", 1)[1].split("\n\n", 2)[1]
+    return block.splitlines()
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip("|").split("|")]
+
+
+def test_table2_has_a_block_per_dataset_with_size_by_metric_columns(runs):
+    markdown = build_results_markdown(runs.rows)
+    lines = _table_block(markdown, "Table 2", "Vi2ZhLow")
+    assert _cells(lines[0]) == ["model", "n=1,000 R-1", "n=1,000 R-2", "n=1,000 R-L", "n=3,000 R-1", "n=3,000 R-2", "n=3,000 R-L"]
+    labels = [_cells(line)[0] for line in lines[2:]]
+    assert labels == ["ncls", "mbart-cls", "tflcls-no-tra (tflcls/r2)", "tflcls-no-mul", "tflcls (tflcls/r2)"]
+    assert "**En2ZhLow**" in markdown and "tokenizer zh" in markdown
+
+
+def test_cells_are_mean_and_sample_std_over_seeds_x100(runs):
+    rows = [r for r in runs.done() if r.system == "mbart-cls" and r.dataset == "Vi2ZhLow" and r.train_size == 1000]
+    values = [100 * r.rouge2 for r in rows]
+    expected = f"{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}"
+    line = next(l for l in _table_block(build_results_markdown(runs.rows), "Table 2", "Vi2ZhLow") if l.startswith("| mbart-cls"))
+    assert _cells(line)[2] == expected
+
+
+def test_the_best_of_each_column_and_only_it_is_bold(runs):
+    lines = _table_block(build_results_markdown(runs.rows), "Table 2", "Vi2ZhLow")[2:]
+    for column in range(1, 7):
+        bold = [_cells(line)[0] for line in lines if _cells(line)[column].startswith("**")]
+        assert bold == ["tflcls (tflcls/r2)"]
+
+
+def test_failed_and_missing_cells_say_so(runs):
+    markdown = build_results_markdown(runs.rows)
+    vi = next(l for l in _table_block(markdown, "Table 2", "Vi2ZhLow") if l.startswith("| ncls"))
+    assert _cells(vi)[4:] == ["failed"] * 3
+    en = next(l for l in _table_block(markdown, "Table 2", "En2ZhLow") if l.startswith("| ncls"))
+    assert _cells(en)[1:4] == ["missing"] * 3
+    assert "`Vi2ZhLow/ncls/n3000/seed1` | CUDA out of memory" in markdown
+
+
+def test_a_cell_with_some_seeds_failed_shows_the_survivors_and_counts(tmp_path):
+    from tests.support.fake_runs import make_failed, make_run
+    from cls_data.report.runs import load_runs
+
+    for seed in (1, 2):
+        make_run(tmp_path, "Vi2ZhLow", "mbart-cls", 1000, seed, skill=0.5)
+        make_run(tmp_path, "Vi2ZhLow", "ncls", 1000, seed, skill=0.2)
+    make_run(tmp_path, "Vi2ZhLow", "ncls", 3000, 1, skill=0.2)
+    make_failed(tmp_path, "Vi2ZhLow", "ncls", 3000, 2)
+    line = next(l for l in build_results_markdown(load_runs(tmp_path).rows).splitlines() if l.startswith("| ncls"))
+    assert re.search(r"\| \d+\.\d\d \(1 seed, 1 failed\) \|", line)
+
+
+def test_table3_lists_each_weighting_and_the_r_sweep_each_r(runs):
+    markdown = build_results_markdown(runs.rows)
+    labels = [_cells(l)[0] for l in _table_block(markdown, "Table 3", "Vi2ZhLow")[2:]]
+    assert labels == ["sum", "hu", "tflcls/r2"]
+    labels = [_cells(l)[0] for l in _table_block(markdown, "Figure 5 data", "Vi2ZhLow")[2:]]
+    assert labels == ["r = 2", "r = 2.5"]
+
+
+def test_results_json_dicts_give_the_same_tables_as_run_rows(runs):
+    import dataclasses
+
+    dicts = [json.loads(json.dumps(dataclasses.asdict(row))) for row in runs.rows]
+    assert build_results_markdown(dicts) == build_results_markdown(runs.rows)
+
+
+def test_compare_paper_puts_published_numbers_and_differences_beside_ours(runs):
+    paper = load_paper(json.dumps({
+        "citation": {"text": "Zhang et al. 2024"},
+        "table2": [{"dataset": "Vi2ZhLow", "variant": "mbart-cls", "train_size": 1000, "rouge1": 30.0, "rouge2": 10.0, "rougeL": 25.0}],
+    }))
+    cells = group_cells(runs.rows)
+    markdown = render_table(table2_spec(runs.rows), cells, paper)
+    mbart = next(l for l in markdown.splitlines() if l.startswith("| mbart-cls"))
+    mean = cells[("mbart-cls", "Vi2ZhLow", 1000)].mean("rouge2")
+    assert f"/ paper 10.00 (Δ {mean - 10.0:+.2f})" in _cells(mbart)[2]
+    assert _cells(mbart)[5].endswith("/ paper n/a")
+
+
+def test_the_shipped_paper_file_cites_the_article_and_says_what_is_unavailable():
+    paper = load_paper()
+    assert "10.3934/mbe.2024047" in paper.citation
+    assert paper.abstract_gains == {"Vi2ZhLow": 18.88, "En2ZhLow": 12.71, "Zh2EnLow": 16.91}
+    if not paper.has_cells:
+        assert "could not be retrieved" in paper.status
+
+
+def test_scores_on_other_datasets_get_their_own_table(tmp_path):
+    from cls_data.report.runs import load_runs
+    from tests.support.fake_runs import make_run
+
+    folder = make_run(tmp_path, "Vi2ZhLow", "mbart-cls", 1000, 1, skill=0.5)
+    metrics = json.loads((folder / "metrics.json").read_text())
+    metrics["eval_on"] = {"En2ZhLow": {"rouge1": 0.3, "rouge2": 0.1, "rougeL": 0.25, "tokenizer": "zh", "n_test": 10}}
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    markdown = build_results_markdown(load_runs(tmp_path).rows)
+    assert "| Vi2ZhLow | En2ZhLow | mbart-cls | 1,000 | 1 | 30.00 | 10.00 | 25.00 | zh |" in markdown
+    assert "**En2ZhLow**" not in markdown  # not a column of Table 2
