@@ -71,9 +71,9 @@ def filter_(
     counts = report.counts
     cutoff = "n/a" if report.cutoff is None else f"{100 * report.cutoff:.2f}"
     ranked_by = report.rank_by if report.score == "roundtrip" else report.ranking_score
-    passed = ""
-    if counts.passed_thresholds != counts.scored:
-        passed = f", {counts.passed_thresholds:,} passed the thresholds"
+    passed = f", {counts.duplicates:,} duplicates dropped" if counts.duplicates else ""
+    if counts.passed_thresholds != counts.scored - counts.duplicates:
+        passed += f", {counts.passed_thresholds:,} passed the thresholds"
     out.print(f"kept {counts.kept:,} of {counts.scored:,} scored{passed} ({counts.input:,} read, "
               f"{counts.failed:,} failed to translate); cut-off {ranked_by} {cutoff} (x100)")
     out.print(f"requests sent {report.requests_sent:,} ({report.retries:,} retries), cache hits {report.cache_hits:,}, "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,12 +109,8 @@ def run_filter(config: FilterConfig, on_progress: Progress | None = None) -> Fil
     distinct, duplicates = drop_duplicates(ranked)  # kept.jsonl holds K *distinct* samples: build needs them
     eligible = [s for s in distinct if passes(s, config.score, config.min_score, config.min_rouge1, config.min_rouge2)]
     kept = eligible[:config.keep]
-    report = make_report(config, translations, tokenizer, samples, ranked, eligible, kept, failures, agreement)
-    report.counts.duplicates, report.duplicates = sum(duplicates.values()), dict(sorted(duplicates.items()))
-    if duplicates:
-        report.notes.insert(0, f"dropped {sum(duplicates.values())} samples that repeat a better-ranked one"
-                               f" ({', '.join(f'{reason}: {n}' for reason, n in sorted(duplicates.items()))}):"
-                               " kept.jsonl holds distinct samples only")
+    report = make_report(config, translations, tokenizer, samples, ranked, eligible, kept, failures, agreement,
+                         duplicates)
     report.seconds = round(time.monotonic() - started, 2)
     write_outputs(Path(config.out), ranked, kept, failures, report, [ranking_score(s, config.score) for s in ranked])
     return FilterResult(report=report, scored=ranked, kept=kept)
@@ -254,8 +251,12 @@ def score(scored: list[CLSSample], config: FilterConfig, tokenizer: str) -> Agre
 
 def make_report(config: FilterConfig, translations: Translations, tokenizer: str, samples: list[CLSSample],
                 ranked: list[CLSSample], eligible: list[CLSSample], kept: list[CLSSample], failures: list[dict],
-                agreement: Agreement | None) -> FilterReport:
+                agreement: Agreement | None, duplicates: Counter) -> FilterReport:
     notes = []
+    if duplicates:
+        notes.append(f"dropped {sum(duplicates.values())} samples that repeat a better-ranked one"
+                     f" ({', '.join(f'{reason}: {n}' for reason, n in sorted(duplicates.items()))}):"
+                     " kept.jsonl holds distinct samples only")
     if config.keep is not None and config.keep > len(eligible):
         notes.append(f"--keep {config.keep} but only {len(eligible)} distinct samples were scored and passed"
                      f" the thresholds: keeping all {len(eligible)}")
@@ -270,11 +271,12 @@ def make_report(config: FilterConfig, translations: Translations, tokenizer: str
         ranking_score=name, ranking_score_meaning=meaning.format(rank_by=config.rank_by, encoder=config.encoder),
         tokenizer=tokenizer, encoder=config.encoder,
         thresholds={"min_score": config.min_score, "min_rouge1": config.min_rouge1, "min_rouge2": config.min_rouge2},
-        counts=FilterCounts(input=len(samples), scored=len(ranked), failed=len(failures), duplicates=0,
+        counts=FilterCounts(input=len(samples), scored=len(ranked), failed=len(failures),
+                            duplicates=sum(duplicates.values()),
                             passed_thresholds=len(eligible), kept=len(kept), keep_requested=config.keep),
         failures={stage: sum(f["stage"] == stage for f in failures) for stage in ("forward", "back")},
         cutoff=ranking_score(kept[-1], config.score) if kept else None,
         score_quantiles=quantiles(values),
         kept_quantiles=quantiles([ranking_score(s, config.score) for s in kept]),
-        translation=translations.passes, agreement=agreement, notes=notes,
+        translation=translations.passes, agreement=agreement, duplicates=dict(sorted(duplicates.items())), notes=notes,
     )

@@ -102,3 +102,15 @@ def test_cli_keep_is_optional_with_a_threshold(tmp_path, articles_file, mt_serve
     assert done.returncode == 0, done.stderr
     neither = run("filter", articles_file, *common)
     assert neither.returncode == 2 and neither.stderr.strip().startswith("error: say what to keep")
+
+
+def test_cli_summary_counts_duplicates_apart_from_thresholds(tmp_path, mt_server):
+    articles = make_articles(20)
+    copies = [dataclasses.replace(articles[i], id=f"copy{i}", url=f"https://mirror.vn/{i}", text=f"Bản khác {i}.")
+              for i in range(2)]
+    write_jsonl(tmp_path / "articles.jsonl", articles + copies)
+    done = run("filter", tmp_path / "articles.jsonl", "--keep", "5", "--out", tmp_path / "out", "--translator",
+               "libretranslate", "--translator-url", mt_server.url, "--cache", tmp_path / "c.sqlite", "--quiet")
+    assert done.returncode == 0, done.stderr
+    summary = " ".join(done.stdout.split())
+    assert "kept 5 of 22 scored, 2 duplicates dropped (22 read" in summary and "passed the thresholds" not in summary
