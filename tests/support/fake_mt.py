@@ -149,6 +149,7 @@ class FakeMT:
                 handler.close_connection = True  # no answer at all: the client sees a dropped connection
                 return
             self.requests.append(texts)
+            self.answered += 1  # counted when accepted: concurrent requests cannot slip past die_after
             fault = self.faults.popleft() if self.faults else None
             # Which lines (Google packs texts one per line) come back untranslated.
             echoed = [[fault == "echo" or self._echo(line) for line in t.split("\n")] for t in texts]
@@ -187,7 +188,6 @@ class FakeMT:
                               "application/json")
         with self._lock:
             self.statuses.append(status)
-            self.answered += 1
 
     def __enter__(self) -> "FakeMT":
         self._thread.start()
