@@ -10,35 +10,38 @@ from rich.markup import escape
 from rich.table import Table
 
 from cls_data.cli.console import err, out
+from cls_data.crawl.config import DEFAULT_USER_AGENT  # no Scrapy import: --help stays fast
 
 
 def crawl(
-    site: Annotated[Optional[list[str]], typer.Option("--site", "-s", help="Spider name (repeatable); see --list.")] = None,
+    site: Annotated[Optional[list[str]], typer.Option("--site", "-s", metavar="NAME", help="Spider name (repeatable); see --list. One of --site, --all or --urls is required.")] = None,
     all_sites: Annotated[bool, typer.Option("--all", help="Crawl every site.")] = False,
-    out_file: Annotated[Optional[Path], typer.Option("--out", "-o", help="Article JSONL to append to.")] = None,
+    out_file: Annotated[Optional[Path], typer.Option("--out", "-o", help="Article JSONL to append to. [required unless --list]")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Stop a site after N articles.")] = None,
-    since: Annotated[Optional[str], typer.Option("--since", help="Only articles published on or after YYYY-MM-DD.")] = None,
-    until: Annotated[Optional[str], typer.Option("--until", help="Only articles published on or before YYYY-MM-DD.")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after YYYY-MM-DD.")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", metavar="YYYY-MM-DD", help="Only articles published on or before YYYY-MM-DD.")] = None,
     job_dir: Annotated[Optional[Path], typer.Option("--job-dir", help="Scrapy JOBDIR: pause with Ctrl-C, resume with the same command.")] = None,
     rejects: Annotated[Optional[Path], typer.Option("--rejects", help="Write every dropped page (with its reason) as JSONL here.")] = None,
-    redis_url: Annotated[Optional[str], typer.Option("--redis-url", help="Share one frontier between processes via scrapy-redis, e.g. redis://host:6379/0.")] = None,
-    redis_idle: Annotated[float, typer.Option("--redis-idle", help="With --redis-url: stop after the shared frontier stayed empty this long (s).")] = 30.0,
-    base_url: Annotated[Optional[str], typer.Option("--base-url", help="Crawl a mirror of the site (same paths, other host).")] = None,
+    redis_url: Annotated[Optional[str], typer.Option("--redis-url", metavar="URL", help="Share one frontier between processes via scrapy-redis, e.g. redis://host:6379/0.")] = None,
+    redis_idle: Annotated[float, typer.Option("--redis-idle", min=0, help="With --redis-url: stop after the shared frontier stayed empty this long (s).")] = 30.0,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", metavar="URL", help="Crawl a mirror of the site (same paths, other host).")] = None,
     urls: Annotated[Optional[Path], typer.Option("--urls", help="Crawl exactly the article URLs listed in this file (one a line).")] = None,
     list_only: Annotated[bool, typer.Option("--list", help="List the spiders and their domains, then exit.")] = False,
     max_pages: Annotated[int, typer.Option("--max-pages", min=1, help="Listing pages to follow per category.")] = 50,
-    user_agent: Annotated[Optional[str], typer.Option("--user-agent", help="User-Agent with a contact address.")] = None,
+    user_agent: Annotated[str, typer.Option("--user-agent", help="User-Agent with a contact address (set yours).")] = DEFAULT_USER_AGENT,
     no_throttle: Annotated[bool, typer.Option("--no-throttle", help="Turn AutoThrottle and the download delay off (mirrors, benchmarks).")] = False,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Parallel requests per site.")] = 4,
-    timeout: Annotated[float, typer.Option("--timeout", help="Download timeout in seconds.")] = 30.0,
-    retries: Annotated[int, typer.Option("--retries", help="Retries on timeouts, 429 and 5xx.")] = 3,
-    max_retry_after: Annotated[float, typer.Option("--max-retry-after", help="Longest Retry-After wait honoured, seconds.")] = 120.0,
-    min_body_words: Annotated[int, typer.Option("--min-body-words", help="Drop articles with a shorter body.")] = 60,
-    min_summary_words: Annotated[int, typer.Option("--min-summary-words", help="Drop articles with a shorter summary.")] = 8,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Download timeout in seconds.")] = 30.0,
+    retries: Annotated[int, typer.Option("--retries", min=0, help="Retries on timeouts, 429 and 5xx.")] = 3,
+    max_retry_after: Annotated[float, typer.Option("--max-retry-after", min=0, help="Longest Retry-After wait honoured, seconds.")] = 120.0,
+    min_body_words: Annotated[int, typer.Option("--min-body-words", min=0, help="Drop articles with a shorter body.")] = 60,
+    min_summary_words: Annotated[int, typer.Option("--min-summary-words", min=0, max=150, help="Drop articles with a shorter summary.")] = 8,
+    max_page_mb: Annotated[float, typer.Option("--max-page-mb", min=0.01, help="Cancel a bigger download and count it as dropped (page_too_large).")] = 10.0,
+    max_record_chars: Annotated[int, typer.Option("--max-record-chars", min=1, help="Drop an article whose title, summary and body are longer together (record_too_long).")] = 100_000,
 ) -> None:
     """Crawl news sites into Article JSONL (resumable, deduplicated), with a summary next to the output."""
     from cls_data.crawl import CrawlConfig, list_spiders, run_crawl
-    from cls_data.crawl.config import DEFAULT_DOWNLOAD_DELAY, DEFAULT_USER_AGENT, Limits
+    from cls_data.crawl.config import DEFAULT_DOWNLOAD_DELAY, Limits
     from cls_data.crawl.runner import summary_path
     from cls_data.errors import ClsDataError
 
@@ -53,16 +56,11 @@ def crawl(
     if out_file is None:
         raise ClsDataError("--out FILE is required")
     names = [name for name, _ in list_spiders()] if all_sites else list(site or [])
-    url_list = []
-    if urls:
-        try:
-            url_list = [line.strip() for line in urls.read_text(encoding="utf-8").splitlines() if line.strip()]
-        except OSError as exc:
-            raise ClsDataError(f"{urls}: cannot read ({exc.strerror})") from None
     config = CrawlConfig(
         sites=names, out=out_file, limit=limit, since=since, until=until, job_dir=job_dir, rejects=rejects,
-        redis_url=redis_url, redis_idle=redis_idle, base_url=base_url, urls=url_list, user_agent=user_agent or DEFAULT_USER_AGENT,
-        limits=Limits(min_body_words=min_body_words, min_summary_words=min_summary_words), max_pages=max_pages,
+        redis_url=redis_url, redis_idle=redis_idle, base_url=base_url, urls_file=urls, user_agent=user_agent,
+        limits=Limits(min_body_words=min_body_words, min_summary_words=min_summary_words, max_record_chars=max_record_chars),
+        max_pages=max_pages, max_page_mb=max_page_mb,
         autothrottle=not no_throttle, concurrency_per_domain=concurrency, download_delay=0.0 if no_throttle else DEFAULT_DOWNLOAD_DELAY, timeout=timeout, retries=retries,
         max_retry_after=max_retry_after,
     )

@@ -21,11 +21,9 @@ def rouge(
     per_sample: Annotated[Optional[Path], typer.Option("--per-sample", help="Also write per-pair P/R/F as JSONL here.")] = None,
 ) -> None:
     """Score summaries with ROUGE-1/2/L F1 (x100, mean over pairs), tokenized for their language."""
-    from cls_data.rouge_files import score_files, write_per_sample
+    from cls_data.rouge_files import score_files
 
-    report = score_files(pred_file, ref_file, lang.value)
-    if per_sample:
-        write_per_sample(report, per_sample)
+    report = score_files(pred_file, ref_file, lang.value, per_sample=per_sample)
     if as_json:
         print(json.dumps(report.as_json()))
         return

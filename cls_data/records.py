@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import hashlib
 import json
 import os
 import types
 import typing
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,8 +103,16 @@ def _schema(record_type: type) -> tuple[dict[str, tuple[type, ...]], set[str]]:
 _SCHEMAS: dict[type, tuple[dict[str, tuple[type, ...]], set[str]]] = {}
 
 
+# Identifiers are kept byte for byte (an id is a hash of the URL as it was); every text is NFC.
+_VERBATIM = frozenset({"id", "url"})
+
+
 def record_from_dict(record_type: type[Record], data: Any, where: str) -> Record:
-    """Build a record from a decoded JSON object, naming `where` in any error."""
+    """Build a record from a decoded JSON object, naming `where` in any error.
+
+    Text fields come out NFC whatever the producer wrote (DESIGN.md: every text is NFC), so a
+    decomposed "ệ" from another tool never reaches the filter, the ROUGE scores or a dataset.
+    """
     if record_type not in _SCHEMAS:
         _SCHEMAS[record_type] = _schema(record_type)
     field_types, required = _SCHEMAS[record_type]
@@ -121,6 +131,8 @@ def record_from_dict(record_type: type[Record], data: Any, where: str) -> Record
         if isinstance(value, bool) and bool not in allowed or not isinstance(value, allowed):
             expected = " or ".join("null" if t is type(None) else t.__name__ for t in allowed)
             raise RecordError(f"{where}: field {key!r} should be {expected}, got {type(value).__name__} {value!r:.60}")
+        if isinstance(value, str) and key not in _VERBATIM and not unicodedata.is_normalized("NFC", value):
+            value = unicodedata.normalize("NFC", value)
         known[key] = value
     return record_type(**known, extra=extra)
 
@@ -133,19 +145,26 @@ def record_to_dict(record: Article | CLSSample) -> dict[str, Any]:
 
 def numbered_lines(path: str | os.PathLike[str], encoding: str = "utf-8") -> Iterator[tuple[int, str]]:
     """(line number, line) of a text file; a file that cannot be opened or decoded is one
-    `RecordError` naming the file (and line). Shared by every reader of JSONL and NCLS files."""
+    `RecordError` naming the file (and line). Shared by every reader of JSONL and NCLS files.
+
+    Lines end at "\\n" only, as `wc -l` counts them: U+2028, form feeds or a stray "\\r" inside a
+    line do not split it (`str.splitlines` would). Each line is decoded on its own, so a byte that
+    is not UTF-8 is reported on its own line; a UTF-8 byte order mark at the start is skipped.
+    """
     path = Path(path)
+    codec = "utf-8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") else encoding
     try:
-        handle = path.open(encoding=encoding)
+        handle = path.open("rb")
     except OSError as exc:
         raise RecordError(f"{path}: cannot read ({exc.strerror or exc})") from None
     with handle:
-        line_no = 0
-        try:
-            for line_no, line in enumerate(handle, start=1):
-                yield line_no, line
-        except UnicodeDecodeError as exc:
-            raise RecordError(f"{path}:{line_no + 1}: not UTF-8 ({exc.reason})") from None
+        for line_no, raw in enumerate(handle, start=1):  # binary iteration splits at b"\\n" only
+            if line_no == 1 and raw.startswith(codecs.BOM_UTF8) and codec == "utf-8":
+                raw = raw[len(codecs.BOM_UTF8):]
+            try:
+                yield line_no, raw.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise RecordError(f"{path}:{line_no}: not {codec.upper()} ({exc.reason} at column {exc.start + 1})") from None
 
 
 def read_jsonl(path: str | os.PathLike[str], record_type: type[Record]) -> Iterator[Record]:

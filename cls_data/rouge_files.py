@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cls_data.errors import ClsDataError
+from cls_data.outputs import check_output_file
+from cls_data.records import numbered_lines
 from cls_data.rouge import METRICS, PairScores, corpus_f1, score_texts
 
 
@@ -35,26 +37,30 @@ class RougeReport:
 
 
 def read_summaries(path: str | Path) -> list[str]:
-    """One summary per line; an empty line is an empty summary, a final newline is not a line."""
+    """One summary per line, lines ending at "\\n" only (as `wc -l` counts them: a U+2028 inside a
+    summary is part of it); an empty line is an empty summary, a final newline is not a line."""
     path = Path(path)
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise ClsDataError(f"{path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise ClsDataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise ClsDataError(f"{path}: cannot read ({exc.strerror})") from None
+    if not path.exists():
+        raise ClsDataError(f"{path}: no such file")
+    return [line.removesuffix("\n").removesuffix("\r") for _, line in numbered_lines(path)]
 
 
-def score_files(pred_path: str | Path, ref_path: str | Path, tokenizer: str) -> RougeReport:
+def score_files(pred_path: str | Path, ref_path: str | Path, tokenizer: str, per_sample: str | Path | None = None) -> RougeReport:
+    """Score two line-aligned files; with `per_sample`, that file is checked first and written last."""
+    if per_sample is not None:
+        check_output_file(Path(per_sample), "--per-sample")
     preds, refs = read_summaries(pred_path), read_summaries(ref_path)
     if len(preds) != len(refs):
         raise ClsDataError(
             f"{pred_path} has {len(preds)} lines but {ref_path} has {len(refs)}: "
             "the files must hold one summary per line, in the same order"
         )
-    return RougeReport(tokenizer, score_texts(preds, refs, tokenizer))
+    if not preds:
+        raise ClsDataError(f"{pred_path} and {ref_path} are empty: there is nothing to score")
+    report = RougeReport(tokenizer, score_texts(preds, refs, tokenizer))
+    if per_sample is not None:
+        write_per_sample(report, per_sample)
+    return report
 
 
 def write_per_sample(report: RougeReport, path: str | Path) -> None:

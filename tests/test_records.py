@@ -90,8 +90,9 @@ def test_missing_file_is_a_record_error(tmp_path):
 
 
 def test_non_utf8_file_names_the_line(tmp_path):
-    (tmp_path / "a.jsonl").write_bytes(b'{"id": "1"}\n{"id": "\xff"}\n')
-    with pytest.raises(RecordError, match="not UTF-8"):
+    good = json.dumps(make_article().__dict__ | {"extra": None}).encode()
+    (tmp_path / "a.jsonl").write_bytes(good + b'\n{"id": "\xff"}\n')
+    with pytest.raises(RecordError, match=r"a\.jsonl:2: not UTF-8"):
         list(read_jsonl(tmp_path / "a.jsonl", Article))
 
 
@@ -112,3 +113,38 @@ def test_write_replaces_the_file_atomically_and_append_adds(tmp_path):
     write_jsonl(path, [make_article(id="3")])
     assert [a.id for a in read_jsonl(path, Article)] == ["3"]
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_bad_byte_is_reported_on_its_own_line_not_where_the_decoder_chunk_began(tmp_path):
+    good = json.dumps(make_article().__dict__ | {"extra": None}, ensure_ascii=False).encode()
+    (tmp_path / "a.jsonl").write_bytes(good + b"\n" + good + b"\n" + good.replace(b"T\xc3\xb3m", b"T\xf3m") + b"\n" + good + b"\n")
+    with pytest.raises(RecordError, match=r"a\.jsonl:3: not UTF-8"):
+        list(read_jsonl(tmp_path / "a.jsonl", Article))
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path):
+    write_jsonl(tmp_path / "a.jsonl", [make_article()])
+    (tmp_path / "bom.jsonl").write_bytes(b"\xef\xbb\xbf" + (tmp_path / "a.jsonl").read_bytes())
+    assert list(read_jsonl(tmp_path / "bom.jsonl", Article)) == [make_article()]
+
+
+def test_line_numbers_agree_with_wc_l_when_a_text_holds_u2028_or_a_carriage_return(tmp_path):
+    odd = json.dumps(make_article(summary="Dòng một\u2028dòng hai\x0c.").__dict__ | {"extra": None}, ensure_ascii=False)
+    raw_cr = '{"id": "x",\r "url": "u"}'  # a bare CR between JSON tokens is whitespace, not a line end
+    write_lines(tmp_path / "a.jsonl", odd, raw_cr, "not json")
+    with pytest.raises(RecordError, match=r"a\.jsonl:2: missing required field"):
+        list(read_jsonl(tmp_path / "a.jsonl", Article))
+    assert next(read_jsonl(tmp_path / "a.jsonl", Article)).summary == "Dòng một\u2028dòng hai\x0c."
+
+
+def test_decomposed_text_is_read_as_nfc_but_ids_and_urls_are_kept(tmp_path):
+    import unicodedata
+
+    nfd = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
+    row = make_article().__dict__ | {"extra": None}
+    row = {k: nfd(v) if isinstance(v, str) else v for k, v in row.items() if k != "extra"}
+    row["url"] = nfd("https://vnexpress.net/tiếng-việt.html")
+    write_lines(tmp_path / "a.jsonl", json.dumps(row, ensure_ascii=False))
+    article = next(read_jsonl(tmp_path / "a.jsonl", Article))
+    assert (article.title, article.summary, article.text) == (make_article().title, make_article().summary, make_article().text)
+    assert unicodedata.is_normalized("NFC", article.summary) and article.url == row["url"]

@@ -1,8 +1,26 @@
-"""Typed, frozen configuration of the benchmark, saved with every run (config.json)."""
+"""Typed, frozen configuration of the benchmark, saved with every run (config.json).
+
+`DecodeConfig` (how summaries are generated), `TrainConfig` (one stage's optimisation recipe),
+`StageSpec`/`VariantSpec` (what a registered variant trains, from which columns, in which order),
+`Preset` (the `paper`, `fast` and `smoke` recipes) and `GridSpec` (which runs a grid holds).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any
+
+from cls_data.errors import ClsDataError
+
+PAPER_BACKBONE = "facebook/mbart-large-cc25"
+# Keyword a user passes as --backbone (and the smoke preset's default): a tiny random mBART with a
+# tokenizer trained on the dataset itself, built offline by `cls_data.benchmark.smoke`.
+SMOKE_BACKBONE = "smoke-tiny"
+TRAIN_SPLITS = {1000: "train_1000", 3000: "train_3000", 5000: "train"}
+# "inverse-sqrt": linear warm-up over warmup_ratio of the steps to lr, then lr * sqrt(warmup / step)
+# (the Noam/fairseq schedule of the from-scratch Transformer baselines).
+SCHEDULES = ("epoch-decay", "warmup-linear", "inverse-sqrt", "constant")
 
 
 @dataclass(frozen=True)
@@ -14,3 +32,224 @@ class DecodeConfig:
     max_new_tokens: int = 128
     length_penalty: float = 1.0
     batch_size: int = 64  # sources per generate call; batches are cut from length-sorted sources
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One stage's optimisation recipe; the trainer reads nothing else."""
+
+    lr: float = 5e-5
+    batch_size: int = 4  # sentences per micro-batch when token_budget is None
+    token_budget: int | None = None  # padded source tokens per micro-batch (length-grouped batches)
+    grad_accum: int = 4  # micro-batches per optimizer step
+    epochs: int = 10
+    max_steps: int | None = None  # stop after this many optimizer steps (smoke runs)
+    schedule: str = "epoch-decay"  # "epoch-decay": lr * lr_gamma**epoch | "warmup-linear" | "inverse-sqrt" | "constant"
+    lr_gamma: float = 0.95
+    warmup_ratio: float = 0.0
+    weight_decay: float = 0.0
+    adam_betas: tuple[float, float] = (0.9, 0.999)
+    adam_eps: float = 1e-8
+    clip_norm: float = 1.0
+    weighting_lr: float | None = None  # learned loss weights' own lr; None = the model's lr (paper)
+    val_subset: int | None = None  # None = the full validation split; else a fixed seeded subset
+    val_every: int = 1  # epochs between validations (the last epoch is always validated)
+    max_train_samples: int | None = None  # cap on training pairs (smoke)
+    src_max_len: int = 768
+    tgt_max_len: int = 128
+    src_multiple: int = 64  # batch shapes are rounded up to these multiples (few distinct shapes)
+    tgt_multiple: int = 16
+    precision: str = "auto"  # "auto": bf16 autocast with fp32 master weights on CUDA, fp32 on CPU | "fp32" | "bf16"
+    compile: bool = False  # torch.compile the model (worth it on bucketed shapes on GPU)
+    checkpoint_every: int | None = None  # optimizer steps between resume checkpoints; None = every epoch
+    log_every: int = 10  # optimizer steps between step lines in train_log.jsonl
+
+    def __post_init__(self) -> None:
+        if self.schedule not in SCHEDULES:
+            raise ClsDataError(f"unknown schedule {self.schedule!r}; choose one of: {', '.join(SCHEDULES)}")
+        if self.precision not in ("auto", "fp32", "bf16"):
+            raise ClsDataError(f"unknown precision {self.precision!r}; choose auto, fp32 or bf16")
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """One training stage of a variant.
+
+    `builder` is a lazy "module:function" string; the function is called as
+    `builder(ctx: BuildContext) -> model` (see `registry.BuildContext`) and returns a model that
+    implements `models.base` (named losses, `generate`). `source`/`target` name the dataset
+    columns read as encoder input and cross-lingual labels; `mono_target` the column of a second
+    (monolingual) target when the model has two tasks. `init_from` names an earlier stage (of this
+    variant, or a shared stage) whose best weights the builder receives as `ctx.init`.
+    `shared` makes the stage a run of its own, trained once per dataset, train size and seed and
+    reused by every variant/weighting/r that names the same key (DESIGN.md "Work shared by several
+    runs"); its folder is `RUNS/<dataset>/<shared>/n<size>/seed<k>/`. `recipe` picks the preset's
+    TrainConfig ("stage1" = single fine-tuning, "stage2" = second stage / joint) and
+    `train_overrides` replaces fields of it (baselines with their own optimiser settings).
+    """
+
+    name: str
+    builder: str
+    source: str = "text"
+    target: str = "cls_summary"
+    mono_target: str | None = None
+    init_from: str | None = None
+    shared: str | None = None
+    recipe: str = "stage1"
+    weighted: bool = False  # the stage's losses are combined by the run's loss-weighting scheme
+    loss_coefficients: tuple[tuple[str, float], ...] = ()  # fixed weights of an unweighted stage's sum, e.g. (("ot", 0.1),)
+    train_overrides: tuple[tuple[str, Any], ...] = ()
+    # Further overrides for one preset only, applied after `train_overrides`: ((preset name, ((field, value), ...)), ...).
+    preset_overrides: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    postprocess: bool = True  # apply the variant's `postprocess` to this stage's generations (MCLAS's mono stage: no)
+    # "module:function" called as `loader(ctx)` with `ctx.init` = this stage's best weights, to reload
+    # the trained model for decoding; None = the builder itself with `ctx.init` set to those weights.
+    loader: str | None = None
+
+    def train_config(self, preset: "Preset") -> TrainConfig:
+        changes = {**dict(self.train_overrides), **dict(dict(self.preset_overrides).get(preset.name, ()))}
+        base = preset.recipe(self.recipe)
+        return dataclasses.replace(base, **changes) if changes else base
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    """A registered benchmark variant: its text codec, its stages in order, its weighting schemes.
+
+    `codec` is a lazy "module:function" called as `codec(backbone, src_lang, tgt_lang)`; it returns
+    the object that turns columns into token ids and ids into text (`data.TextCodec`). The last
+    stage's best weights are the run's model; only that model generates at test time.
+    `postprocess` ("module:function", optional) maps a decoded string to a dict holding at least
+    `prediction` (MCLAS keeps the text after its separator and adds `raw_prediction`).
+    """
+
+    name: str
+    codec: str
+    stages: tuple[StageSpec, ...]
+    weightings: tuple[str, ...] = ()  # schemes a run may use; () = a single-loss variant
+    default_weighting: str | None = None
+    postprocess: str | None = None
+    default_backbone: str = PAPER_BACKBONE
+    family: str = "mbart"  # --backbone replaces the default backbone of the variants of this family only
+    # "module:function" called as `fn(texts, out_dir)` that saves a tiny backbone trained on the dataset's texts (smoke preset)
+    smoke_backbone: str = "cls_data.benchmark.smoke:build_tiny_mbart"
+    relative_cost: float = 1.0  # training cost per pair of one decoder relative to mBART-large's (for --plan)
+    # "module:function" called as `fn(texts, out_dir, src_lang, tgt_lang)` that saves a backbone trained on the
+    # run's own training split (NCLS: its vocabulary and model config) for every preset but smoke; None = pretrained
+    dataset_backbone: str | None = None
+    # Decoding settings of this variant's original recipe on top of the preset's, e.g. NCLS's length penalty 0.6.
+    decode_overrides: tuple[tuple[str, Any], ...] = ()
+    description: str = ""
+
+    def stage(self, name: str) -> StageSpec:
+        for stage in self.stages:
+            if stage.name == name:
+                return stage
+        raise ClsDataError(f"variant {self.name!r} has no stage {name!r}; stages: {', '.join(s.name for s in self.stages)}")
+
+    def decode_config(self, preset: "Preset") -> DecodeConfig:
+        return dataclasses.replace(preset.decode, **dict(self.decode_overrides)) if self.decode_overrides else preset.decode
+
+    def derive(self, name: str, **changes: Any) -> "VariantSpec":
+        """A new spec from this one (ablations are derived specs, not trainer flags)."""
+        return dataclasses.replace(self, name=name, **changes)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named recipe: one TrainConfig per stage recipe, the decoding settings, the default backbone."""
+
+    name: str
+    stage1: TrainConfig
+    stage2: TrainConfig
+    decode: DecodeConfig = DecodeConfig()
+    backbone: str = PAPER_BACKBONE
+    max_test_samples: int | None = None  # smoke: score only the first N test pairs
+    notes: str = ""
+
+    def recipe(self, name: str) -> TrainConfig:
+        if name not in ("stage1", "stage2"):
+            raise ClsDataError(f"unknown recipe {name!r}; choose stage1 or stage2")
+        return getattr(self, name)
+
+
+# The paper's recipe (REFERENCE.md): Adam, lr 5e-5 (stage 1, batch 4 x 4) / 2.5e-5 (stage 2,
+# batch 2 x 8), x0.95 per epoch, 10 epochs, clip 1.0, best by validation ROUGE-2 on the full split.
+# Learned loss weights share the single learning rate, as in the paper.
+PAPER = Preset(
+    name="paper",
+    stage1=TrainConfig(lr=5e-5, batch_size=4, grad_accum=4),
+    stage2=TrainConfig(lr=2.5e-5, batch_size=2, grad_accum=8),
+    notes="the paper's recipe; validation on the full split every epoch",
+)
+
+# Large length-grouped token-budget batches (~40-64 pairs at Vi2ZhLow lengths instead of 16), so the
+# learning rate is scaled by ~sqrt(batch ratio) (x2) with a 6% warm-up and linear decay; 8 epochs
+# (the paper's best epochs are mostly early, and a larger lr converges sooner); validation ROUGE-2
+# on a fixed 500-pair subset every 2 epochs (decoding 3,000 pairs every epoch costs more than training);
+# learned loss weights get their own lr (1e-2) so they move at all (REFERENCE.md: c moves ~0.08 at 2.5e-5).
+FAST = Preset(
+    name="fast",
+    stage1=TrainConfig(lr=1e-4, token_budget=49152, grad_accum=1, epochs=8, schedule="warmup-linear",
+                       warmup_ratio=0.06, weighting_lr=1e-2, val_subset=500, val_every=2, compile=True),
+    stage2=TrainConfig(lr=5e-5, token_budget=49152, grad_accum=1, epochs=8, schedule="warmup-linear",
+                       warmup_ratio=0.06, weighting_lr=1e-2, val_subset=500, val_every=2, compile=True),
+    decode=DecodeConfig(batch_size=128),
+    notes="token-budget batches, scaled lr with warm-up, validation on a 500-pair subset",
+)
+
+# Minutes on a CPU, offline: a tiny mBART with a tokenizer trained on the dataset, a few steps.
+_SMOKE_TRAIN = TrainConfig(lr=5e-3, batch_size=4, grad_accum=1, epochs=4, max_steps=32, schedule="constant",
+                           weighting_lr=1e-2, val_subset=8, max_train_samples=32, src_max_len=128, tgt_max_len=64,
+                           val_every=2, log_every=4)
+SMOKE = Preset(
+    name="smoke",
+    stage1=_SMOKE_TRAIN,
+    stage2=_SMOKE_TRAIN,
+    decode=DecodeConfig(num_beams=2, max_new_tokens=16, batch_size=16),
+    backbone=SMOKE_BACKBONE,
+    max_test_samples=16,
+    notes="tiny random model, a few steps: checks the plumbing, not the science",
+)
+
+PRESETS = {preset.name: preset for preset in (PAPER, FAST, SMOKE)}
+
+
+def get_preset(name: str) -> Preset:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ClsDataError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}") from None
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """Datasets x variants x weightings x r x train sizes x seeds (see `grid.expand`).
+
+    `variants=("all",)` means every registered variant; `weightings=()` means each variant's
+    default scheme, `("all",)` every scheme the variant accepts. `rs` apply to weighting `tflcls` only.
+    """
+
+    datasets: tuple[str, ...]
+    variants: tuple[str, ...] = ("all",)
+    weightings: tuple[str, ...] = ()
+    rs: tuple[float, ...] = (2.0,)
+    train_sizes: tuple[int, ...] = (1000, 3000, 5000)
+    seeds: tuple[int, ...] = (0,)
+    preset: str = "paper"
+    backbone: str | None = None  # None = the preset's (or the variant's) default
+    eval_on: tuple[str, ...] = ()
+    src_lang: str | None = None
+    tgt_lang: str | None = None
+
+
+def to_dict(config: Any) -> Any:
+    """A dataclass (nested ones included) as JSON-ready values; tuples become lists."""
+    if dataclasses.is_dataclass(config) and not isinstance(config, type):
+        return {f.name: to_dict(getattr(config, f.name)) for f in dataclasses.fields(config)}
+    if isinstance(config, (list, tuple)):
+        return [to_dict(item) for item in config]
+    if isinstance(config, dict):
+        return {str(key): to_dict(value) for key, value in config.items()}
+    return config
+

@@ -27,6 +27,17 @@ class Limits:
     max_summary_words: int = 150
     min_body_words: int = 60
     vi_threshold: float = 0.5
+    max_record_chars: int = 100_000  # title + summary + body; a longer one is a dump, not an article
+
+    def check(self) -> None:
+        """Raise ClsDataError for a limit no article could meet (the CLI's ranges, for library callers)."""
+        for name in ("min_title_chars", "min_summary_words", "min_body_words"):
+            if getattr(self, name) < 0:
+                raise ClsDataError(f"--{name.replace('_', '-')} must be 0 or more, got {getattr(self, name)}")
+        if self.min_summary_words > self.max_summary_words:
+            raise ClsDataError(f"--min-summary-words {self.min_summary_words} is above the longest summary kept ({self.max_summary_words} words)")
+        if self.max_record_chars < 1:
+            raise ClsDataError(f"--max-record-chars must be 1 or more, got {self.max_record_chars}")
 
 
 @dataclass(frozen=True)
@@ -79,9 +90,11 @@ class CrawlConfig:
     redis_idle: float = 30.0  # seconds the shared frontier must stay empty before a process stops
     base_url: str | None = None
     urls: list[str] = field(default_factory=list)
+    urls_file: Path | None = None  # --urls: one URL a line; bad lines are skipped with a note naming file:line
     user_agent: str = DEFAULT_USER_AGENT
     limits: Limits = field(default_factory=Limits)
     max_pages: int = 50  # listing pages per category
+    max_page_mb: float = 10.0  # a bigger response is cancelled and counted (dropped: page_too_large)
     # Politeness; tests and the benchmark turn throttling off and shorten the timeouts.
     autothrottle: bool = True
     concurrency_per_domain: int = 4

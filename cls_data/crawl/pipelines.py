@@ -59,6 +59,9 @@ class ValidatePipeline(_Step):
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         lim = self.limits
         summary, body = item["summary"], item["text"]
+        size = len(summary) + len(body) + len(item.get("title") or "")
+        if size > lim.max_record_chars:
+            raise self.drop("record_too_long", item, f"{size} characters")
         if not summary:
             raise self.drop("no_summary", item)
         if len((item.get("title") or "").strip()) < lim.min_title_chars:

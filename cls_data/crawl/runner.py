@@ -12,7 +12,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cls_data.crawl.config import SPIDER_MODULES, CrawlConfig
+from cls_data.crawl.urls import UrlLine, read_url_file
 from cls_data.errors import ClsDataError
+from cls_data.outputs import check_output_file
 
 
 
@@ -41,13 +43,14 @@ class SiteSummary:
     dropped: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     rules: dict[str, dict[str, int]] = field(default_factory=dict)
+    known: int = 0  # articles found that the output already holds (not fetched again)
     first_error: str | None = None
     finish_reason: str | None = None
     elapsed_s: float = 0.0
 
     @classmethod
     def from_stats(cls, site: str, stats: dict[str, Any], elapsed: float) -> "SiteSummary":
-        s = cls(site, articles=stats.get("cls/articles", 0), pages=stats.get("downloader/response_count", 0),
+        s = cls(site, articles=stats.get("cls/articles", 0), pages=stats.get("downloader/response_count", 0), known=stats.get("cls/known", 0),
                 first_error=stats.get("cls/first_error"), finish_reason=stats.get("finish_reason"), elapsed_s=round(elapsed, 3))
         for key, value in stats.items():
             if key.startswith("cls/dropped/"):
@@ -70,7 +73,7 @@ class CrawlSummary:
     sites: list[SiteSummary]
     started_at: str
     elapsed_s: float
-    notes: list[str] = field(default_factory=list)  # what the user should know
+    notes: list[str] = field(default_factory=list)  # what the user should know: skipped --urls lines, nothing new
 
     @property
     def articles(self) -> int:
@@ -93,6 +96,9 @@ def _check(config: CrawlConfig, known: dict[str, type]) -> None:
     if not config.sites:
         raise ClsDataError("no site given: use --site NAME (see --list) or --all")
     config.bounds.check()
+    config.limits.check()
+    if not config.max_page_mb > 0:
+        raise ClsDataError(f"--max-page-mb must be more than 0, got {config.max_page_mb}")
     if config.base_url and not urlsplit(config.base_url).scheme.startswith("http"):
         raise ClsDataError(f"--base-url must be an http(s) URL, got {config.base_url!r}")
 
@@ -110,9 +116,24 @@ def run_crawl(config: CrawlConfig, on_progress: Callable[[list[SiteSummary]], No
     from cls_data.crawl.sink import CrawlSink, seen_path
 
     known = spider_classes()
-    if config.urls and not config.sites:  # --urls alone: the spiders whose domain the URLs name
-        config.sites = sorted({name for url in config.urls for name, cls in known.items() if _same_site(url, cls.base_url)})
+    notes: list[str] = []
+    url_lines = [UrlLine(f"urls[{i}]", url) for i, url in enumerate(config.urls)]
+    if config.urls_file:
+        from_file, notes = read_url_file(config.urls_file)
+        url_lines += from_file
+    if url_lines and not config.sites:  # --urls alone: the spiders whose domain the URLs name
+        config.sites = sorted({name for line in url_lines for name, cls in known.items() if _same_site(line.url, cls.base_url)})
+        if not config.sites:
+            raise ClsDataError(f"{url_lines[0].where}: {_host(url_lines[0].url)} is the site of no spider (see --list); give --site")
     _check(config, known)
+    routed = _route_urls(url_lines, config, known, notes) if url_lines else {}
+    if routed:  # a site none of the listed URLs belongs to is not crawled (its spider would discover)
+        config.sites = [site for site in config.sites if site in routed]
+    check_output_file(config.out, "--out")  # before any download: a bad path costs a second, not a crawl
+    if config.rejects:
+        check_output_file(config.rejects, "--rejects")
+    if config.job_dir and config.job_dir.exists() and not config.job_dir.is_dir():
+        raise ClsDataError(f"--job-dir {config.job_dir}: is a file, not a folder")
     _resolve_or_fail([config.base_url] if config.base_url else [known[site].base_url for site in config.sites])
     existed = config.out.exists()
     sink = CrawlSink(config.out, config.rejects)
@@ -127,8 +148,7 @@ def run_crawl(config: CrawlConfig, on_progress: Callable[[list[SiteSummary]], No
         crawler = process.create_crawler(spidercls)
         crawler.signals.connect(_snapshot(site, crawler, finished, t0), signal=signals.spider_closed)
         crawlers[site] = crawler
-        urls = [u for u in config.urls if len(config.sites) == 1 or _same_site(u, spidercls.base_url)]
-        process.crawl(crawler, mirror=config.base_url, urls=urls)
+        process.crawl(crawler, mirror=config.base_url, urls=routed.get(site, []))
 
     def progress() -> list[SiteSummary]:
         now = time.monotonic() - t0
@@ -143,10 +163,14 @@ def run_crawl(config: CrawlConfig, on_progress: Callable[[list[SiteSummary]], No
         process.start()
     finally:
         sink.close()
-    summary = CrawlSummary(config.out, progress(), started, time.monotonic() - t0)
-    summary_path(config.out).write_text(json.dumps(summary.as_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    summary = CrawlSummary(config.out, progress(), started, time.monotonic() - t0, notes)
     first = next((s.first_error for s in summary.sites if s.first_error), None)
-    if summary.articles == 0 and first and not any(s.dropped for s in summary.sites):
+    seen_before = sum(s.known for s in summary.sites)
+    if summary.articles == 0 and seen_before:
+        # A rerun of a finished crawl: not a failure, whatever else went wrong on the way.
+        notes.append(f"nothing new: the {seen_before} article(s) found are already in {config.out}")
+    summary_path(config.out).write_text(json.dumps(summary.as_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if summary.articles == 0 and first and not seen_before and not any(s.dropped for s in summary.sites):
         if not existed and config.out.stat().st_size == 0:  # leave no empty output behind
             config.out.unlink()
             seen_path(config.out).unlink(missing_ok=True)
@@ -154,9 +178,28 @@ def run_crawl(config: CrawlConfig, on_progress: Callable[[list[SiteSummary]], No
     return summary
 
 
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
 def _same_site(url: str, base_url: str) -> bool:
-    host = lambda u: (urlsplit(u).hostname or "").removeprefix("www.")  # noqa: E731
-    return host(url) == host(base_url)
+    return _host(url) == _host(base_url)
+
+
+def _route_urls(lines: list[UrlLine], config: CrawlConfig, known: dict[str, type], notes: list[str]) -> dict[str, list[str]]:
+    """Each listed URL to the spider of its site (or of the --base-url mirror); the rest are notes."""
+    routed: dict[str, list[str]] = {}
+    for line in lines:
+        site = next((s for s in config.sites if _same_site(line.url, known[s].base_url)), None)
+        if site is None and len(config.sites) == 1 and config.base_url and _same_site(line.url, config.base_url):
+            site = config.sites[0]
+        if site is None:
+            notes.append(f"{line.where}: {_host(line.url)} is not the site of {' or '.join(config.sites)}, skipped")
+        else:
+            routed.setdefault(site, []).append(line.url)
+    if not routed:
+        raise ClsDataError(f"no listed URL belongs to {' or '.join(config.sites)}: {notes[0]}")
+    return routed
 
 
 def _resolve_or_fail(urls: list[str]) -> None:

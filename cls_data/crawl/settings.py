@@ -20,10 +20,18 @@ def build_settings(config: CrawlConfig, sink: CrawlSink) -> dict[str, Any]:
         "ROBOTSTXT_OBEY": config.obey_robots,
         "AUTOTHROTTLE_ENABLED": config.autothrottle,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": 2.0,
+        # Scrapy starts every site at 5 s between requests until answers arrive: with no answer
+        # (a site that is down) each queued start page then costs 5 s before it can even fail.
+        # AutoThrottle raises the delay again as soon as latencies say so.
+        "AUTOTHROTTLE_START_DELAY": max(1.0, config.download_delay),
         "CONCURRENT_REQUESTS": 32,
         "CONCURRENT_REQUESTS_PER_DOMAIN": config.concurrency_per_domain,
         "DOWNLOAD_DELAY": config.download_delay,
         "DOWNLOAD_TIMEOUT": config.timeout,
+        # Scrapy's default cap is 1 GiB: one hostile page then holds gigabytes and starves every
+        # other download. A news page is well under a megabyte; sitemaps get more (see NewsSpider).
+        "DOWNLOAD_MAXSIZE": int(config.max_page_mb * 2**20),
+        "DOWNLOAD_WARNSIZE": int(config.max_page_mb * 2**20) // 2,
         "RETRY_TIMES": config.retries,
         "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],
         "DOWNLOADER_MIDDLEWARES": {

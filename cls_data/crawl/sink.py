@@ -4,11 +4,14 @@ The seen-set (SQLite next to the output) remembers every canonical URL, fetched 
 hash already written or rejected, plus how many bytes of the output it has accounted for. On
 open, any lines written after the last commit (a crawl killed between the write and the commit)
 are read back into the set, and a half-written last line is cut off, so a resumed crawl writes
-no duplicate and leaves no broken line.
+no duplicate and leaves no broken line. The keys of a written article carry the offset where its
+line ends: an output that lost its tail after a clean close (a torn copy, a full disk) forgets
+the keys of the lines it lost, so those articles are fetched again.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import sqlite3
 from pathlib import Path
@@ -38,14 +41,18 @@ class SeenStore:
         self._pending = 0
         self.db.execute("CREATE TABLE IF NOT EXISTS seen (kind TEXT, key TEXT, PRIMARY KEY (kind, key)) WITHOUT ROWID")
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER)")
+        if "line_end" not in {row[1] for row in self.db.execute("PRAGMA table_info(seen)")}:
+            self.db.execute("ALTER TABLE seen ADD COLUMN line_end INTEGER")  # null: a rejected page
 
     def has(self, kind: str, key: str) -> bool:
         return self.db.execute("SELECT 1 FROM seen WHERE kind=? AND key=?", (kind, key)).fetchone() is not None
 
-    def add(self, pairs: list[tuple[str, str]], offset: int | None = None, commit: bool = False) -> None:
+    def add(self, pairs: list[tuple[str, str]], offset: int | None = None, commit: bool = False,
+            line_end: int | None = None) -> None:
+        """Record keys; `line_end`: where the output line of the article they belong to ends."""
         if not self.db.in_transaction:
             self.db.execute("BEGIN")
-        self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", pairs)
+        self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", [(kind, key, line_end) for kind, key in pairs])
         if offset is not None:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('offset', ?)", (offset,))
         self._pending += 1
@@ -60,6 +67,10 @@ class SeenStore:
     def offset(self) -> int:
         row = self.db.execute("SELECT value FROM meta WHERE name='offset'").fetchone()
         return row[0] if row else 0
+
+    def forget_after(self, size: int) -> None:
+        """Drop the keys of articles whose line ended beyond `size` bytes: the output lost them."""
+        self.db.execute("DELETE FROM seen WHERE line_end > ?", (size,))
 
     def close(self) -> None:
         self.commit()
@@ -89,7 +100,8 @@ class CrawlSink:
             return
         size = self.out.stat().st_size
         done = self.store.offset()
-        if done > size:  # the output lost its tail (power cut before the OS wrote it): re-read it all
+        lost_tail = done > size  # a power cut before the OS wrote it, a torn copy: re-read it all
+        if lost_tail:
             done = 0
         with self.out.open("r+b") as handle:
             handle.seek(done)
@@ -97,12 +109,18 @@ class CrawlSink:
             cut = tail.rfind(b"\n") + 1
             if cut < len(tail):  # a line cut off by a kill: drop it, its article will be fetched again
                 handle.truncate(done + cut)
-        pairs = []
-        for index, line in enumerate(tail[:cut].splitlines()):
+        recovered, end = [], done
+        for index, line in enumerate(tail[:cut].split(b"\n")[:-1]):  # b"\n" only, as the writer ends lines
+            end += len(line) + 1
             if line.strip():
-                article = self._parse_resumed(line, done, index)
-                pairs += [("url", article.url), ("hash", content_hash(article.summary, article.text))]
-        self.store.add(pairs, offset=done + cut, commit=True)
+                first = done == 0 and index == 0  # an output another tool saved with a byte order mark
+                article = self._parse_resumed(line.removeprefix(codecs.BOM_UTF8) if first else line, done, index)
+                recovered.append(([("url", article.url), ("hash", content_hash(article.summary, article.text))], end))
+        if lost_tail:
+            self.store.forget_after(done + cut)
+        for keys, line_end in recovered:
+            self.store.add(keys, line_end=line_end)
+        self.store.add([], offset=done + cut, commit=True)
 
     def _parse_resumed(self, line: bytes, offset: int, index: int) -> Article:
         """One line of an existing output; a bad one stops the crawl with its file and line."""
@@ -124,7 +142,8 @@ class CrawlSink:
         # lose the OS's page cache; a power cut is handled by re-reading the output.)
         self.handle.write(dumps(article).encode("utf-8") + b"\n")
         self.handle.flush()
-        self.store.add(keys, offset=self.handle.tell())
+        end = self.handle.tell()
+        self.store.add(keys, offset=end, line_end=end)
         self.written += 1
 
     def reject(self, reason: str, item: dict[str, Any], keys: list[tuple[str, str]]) -> None:

@@ -21,6 +21,8 @@ from scrapy.utils.sitemap import Sitemap
 
 from cls_data.crawl import extract as ex
 
+SITEMAP_MAX_BYTES = 50 * 2**20
+
 
 class NewsSpider(scrapy.Spider):
     """Base of every site spider; subclasses set the class attributes below and maybe a hook."""
@@ -115,10 +117,15 @@ class NewsSpider(scrapy.Spider):
 
     def article_request(self, url: str) -> scrapy.Request | None:
         url = urldefrag(url)[0]
-        sink = self.settings["CLS_SINK"]
-        if url in self._scheduled or sink.seen("fetched", url) or sink.seen("url", url):
+        if url in self._scheduled:
             return None
         self._scheduled.add(url)
+        sink = self.settings["CLS_SINK"]
+        # The seen-set knows a written article by its real URL (that is all a resumed output
+        # tells), a fetched page by the URL it came from (a mirror's, with --base-url).
+        if sink.seen("fetched", url) or sink.seen("url", url) or sink.seen("url", self.to_real(url)):
+            self.crawler.stats.inc_value("cls/known")
+            return None
         return self.request(url, self.parse_article)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -128,20 +135,25 @@ class NewsSpider(scrapy.Spider):
                     yield req
             return
         for path in self.sitemaps:
-            yield self.request(self.url(path), self.parse_sitemap, start=True)
+            yield self.request(self.url(path), self.parse_sitemap, start=True, download_maxsize=self._index_maxsize())
         for path in self.feeds:
-            yield self.request(self.url(path), self.parse_feed, start=True)
+            yield self.request(self.url(path), self.parse_feed, start=True, download_maxsize=self._index_maxsize())
         for template in self.listings:
             yield self.request(self.url(self.listing_path(template, 1)), self.parse_listing, template=template, page=1, start=True)
+
+    def _index_maxsize(self) -> int:
+        """Sitemaps and feeds may be bigger than an article page: up to the 50 MB the sitemap
+        protocol allows (uncompressed), or the page cap if that is higher."""
+        return max(SITEMAP_MAX_BYTES, self.settings.getint("DOWNLOAD_MAXSIZE"))
 
     # ---- discovery ---------------------------------------------------------------------------
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         body = response.body
-        if body[:2] == b"\x1f\x8b":
-            import gzip
-
-            body = gzip.decompress(body)
         try:
+            if body[:2] == b"\x1f\x8b":
+                from scrapy.utils.gz import gunzip
+
+                body = gunzip(body, max_size=self._index_maxsize())  # a gzip bomb stops at the cap
             sitemap = Sitemap(body)
         except Exception:  # noqa: BLE001 - a broken sitemap is a counted error, not a crash
             self.crawler.stats.inc_value("cls/errors/bad_sitemap")
@@ -153,7 +165,7 @@ class NewsSpider(scrapy.Spider):
             if not url or not self.in_bounds(ex.parse_date(entry.get("lastmod")), until_too=False):
                 continue
             if sitemap.type == "sitemapindex":
-                yield self.request(url, self.parse_sitemap)
+                yield self.request(url, self.parse_sitemap, download_maxsize=self._index_maxsize())
             elif self.is_article(url) and (req := self.article_request(url)):
                 yield req
 
@@ -226,6 +238,13 @@ class NewsSpider(scrapy.Spider):
 
     def on_error(self, failure: Any) -> None:
         kind, message = describe_failure(failure)
+        if kind == "page_too_large":  # not a failure to fetch: a page we refuse, like a bad article
+            request = failure.request
+            self.crawler.stats.inc_value("cls/dropped/page_too_large")
+            if request.callback == self.parse_article:  # remembered: a rerun does not download it again
+                item = {"url": self.to_real(request.url), "site": self.name, "detail": message}
+                self.settings["CLS_SINK"].reject("page_too_large", item, [("fetched", request.url)])
+            return
         self.crawler.stats.inc_value(f"cls/errors/{kind}")
         if not self.crawler.stats.get_value("cls/first_error"):
             self.crawler.stats.set_value("cls/first_error", message)
@@ -234,7 +253,8 @@ class NewsSpider(scrapy.Spider):
 def describe_failure(failure: Any) -> tuple[str, str]:
     """A stats key and a one-line message for a failed request."""
     from scrapy.exceptions import (
-        CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError, IgnoreRequest, ResponseDataLossError,
+        CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError, DownloadTimeoutError, IgnoreRequest,
+        ResponseDataLossError,
     )
     from scrapy.spidermiddlewares.httperror import HttpError
     from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
@@ -249,6 +269,8 @@ def describe_failure(failure: Any) -> tuple[str, str]:
         return "dns", f"DNS lookup failed for {urlsplit(url).hostname or url} (no network?)"
     if isinstance(exc, (TimeoutError, TCPTimedOutError, DownloadTimeoutError)):
         return "timeout", f"timed out fetching {url}"
+    if isinstance(exc, DownloadCancelledError):  # Scrapy's HTTP/1.1 handler cancels only over DOWNLOAD_MAXSIZE
+        return "page_too_large", f"page larger than --max-page-mb: {url}"
     if isinstance(exc, ResponseDataLossError):
         return "data_loss", f"connection closed before the whole page arrived: {url}"
     if isinstance(exc, (ConnectionRefusedError, DownloadConnectionRefusedError)):

@@ -120,6 +120,8 @@ def dataset_stats(inputs: Iterable[str | Path]) -> dict[str, dict]:
             found = dict([_jsonl_split(path)])
         else:
             raise ClsDataError(f"{path}: no such file or folder")
+        if not any(split.get("docs") for split in found.values()):
+            raise ClsDataError(f"{path}: no documents; there are no statistics to compute")
         clash = result.keys() & found.keys()
         if clash:
             raise ClsDataError(f"split name(s) {', '.join(sorted(clash))} given twice; rename the files")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 
 from tests.support.fixture_site import FAST, article_path, read_records, run_cli
 
@@ -29,13 +30,28 @@ def test_unresolvable_host_fails_fast_with_one_clear_line(tmp_path):
     assert not out.exists()
 
 
-def test_refused_connection_is_one_clear_line(tmp_path):
+def test_refused_connection_fails_fast_with_one_clear_line_under_default_settings(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again before the crawl: nothing listens there
-    proc = run_cli("--site", "tuoitre", "--out", str(tmp_path / "a.jsonl"), "--base-url", f"http://127.0.0.1:{port}",
-                   *FAST, check=False, timeout=60)
+    started = time.monotonic()  # default retries, throttling and timeouts: no FAST here
+    proc = run_cli("--site", "vnexpress", "--out", str(tmp_path / "a.jsonl"), "--base-url", f"http://127.0.0.1:{port}",
+                   check=False, timeout=120)
     assert "no article could be fetched: connection refused" in _one_line_error(proc)
+    assert time.monotonic() - started < 30, "no retries and backoff against a host that never answered"
+    assert not (tmp_path / "a.jsonl").exists()
+
+
+def test_a_host_that_never_answers_fails_after_one_timeout_not_after_retrying_every_page(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(64)  # connections are accepted by the kernel, but no byte ever comes back
+        started = time.monotonic()
+        proc = run_cli("--site", "vnexpress", "--out", str(tmp_path / "a.jsonl"), "--base-url", f"http://127.0.0.1:{s.getsockname()[1]}",
+                       "--timeout", "2", check=False, timeout=180)
+        elapsed = time.monotonic() - started
+    assert "no article could be fetched: timed out fetching" in _one_line_error(proc)
+    assert elapsed < 30, f"{elapsed:.0f} s"
 
 
 def test_unknown_site_and_bad_date_are_one_line_errors(tmp_path):

@@ -63,3 +63,43 @@ def test_rouge_command_does_not_import_torch_or_transformers():
     code = ("import sys; from cls_data.cli import app; from cls_data import rouge_files; "
             "print(sorted(m for m in ('torch', 'transformers', 'datasets', 'scrapy') if m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
+
+
+def _one_line_error(result) -> str:
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    return result.stderr.strip()
+
+
+def test_a_u2028_inside_a_summary_is_not_a_line_break(run_cli, tmp_path):
+    (tmp_path / "pred.txt").write_text("Hà Nội mưa to\u2028chiều nay\nGiá xăng giảm\n", encoding="utf-8")
+    (tmp_path / "ref.txt").write_text("Hà Nội mưa to chiều nay\nGiá xăng giảm nhẹ\n", encoding="utf-8")
+    result = run_cli("rouge", "--lang", "vi", tmp_path / "pred.txt", tmp_path / "ref.txt", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["n"] == 2  # as `wc -l` counts
+
+
+def test_a_byte_order_mark_is_accepted_and_a_bad_byte_names_its_line(run_cli, tmp_path):
+    (tmp_path / "ref.txt").write_text("Hà Nội mưa to\nGiá xăng giảm\nTrời nắng\n", encoding="utf-8")
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbf" + (tmp_path / "ref.txt").read_bytes())
+    result = run_cli("rouge", "--lang", "vi", tmp_path / "bom.txt", tmp_path / "ref.txt", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["rouge1"] == 100.0
+    (tmp_path / "bad.txt").write_bytes("Hà Nội mưa to\nGiá xăng giảm\n".encode() + b"Tr\xe1i n\xe1ng\n")
+    line = _one_line_error(run_cli("rouge", "--lang", "vi", tmp_path / "bad.txt", tmp_path / "ref.txt"))
+    assert "bad.txt:3: not UTF-8" in line
+
+
+def test_empty_input_is_an_error_not_a_table_of_zeros(run_cli, tmp_path):
+    (tmp_path / "pred.txt").write_text("", encoding="utf-8")
+    (tmp_path / "ref.txt").write_text("", encoding="utf-8")
+    line = _one_line_error(run_cli("rouge", "--lang", "vi", tmp_path / "pred.txt", tmp_path / "ref.txt"))
+    assert "empty" in line and "nothing to score" in line
+
+
+def test_an_unusable_per_sample_path_is_refused_before_scoring(run_cli, data_dir, tmp_path):
+    pred, ref = data_dir / "summaries_zh.txt", data_dir / "summaries_zh_ref.txt"
+    (tmp_path / "file").write_text("x")
+    for bad in (tmp_path, tmp_path / "file" / "per.jsonl"):
+        line = _one_line_error(run_cli("rouge", "--lang", "zh", pred, ref, "--per-sample", bad))
+        assert line.startswith("error: --per-sample") and "cannot write there" in line

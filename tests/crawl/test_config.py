@@ -2,7 +2,7 @@
 
 import pytest
 
-from cls_data.crawl.config import Bounds, CrawlConfig
+from cls_data.crawl.config import Bounds, CrawlConfig, Limits
 from cls_data.errors import ClsDataError
 
 
@@ -24,3 +24,21 @@ def test_limit_is_reached_at_n_articles_and_zero_means_none():
 def test_impossible_bounds_are_one_error(since, until):
     with pytest.raises(ClsDataError):
         Bounds(since, until).check()
+
+
+@pytest.mark.parametrize("limits, message", [
+    (Limits(max_record_chars=0), "--max-record-chars must be 1 or more"),
+    (Limits(min_body_words=-1), "--min-body-words must be 0 or more"),
+    (Limits(min_summary_words=200), "--min-summary-words 200 is above the longest summary kept"),
+])
+def test_limits_no_article_could_meet_are_one_error(limits, message):
+    with pytest.raises(ClsDataError, match=message):
+        limits.check()
+
+
+def test_a_page_cap_of_zero_is_refused_before_the_crawl_starts(tmp_path):
+    from cls_data.crawl import run_crawl
+
+    with pytest.raises(ClsDataError, match="--max-page-mb must be more than 0, got 0"):
+        run_crawl(CrawlConfig(sites=["moc"], out=tmp_path / "a.jsonl", max_page_mb=0))
+    assert not (tmp_path / "a.jsonl").exists()

@@ -47,3 +47,17 @@ def test_a_broken_line_is_one_error_naming_file_and_line(run_cli, tmp_path):
     result = run_cli("stats", train)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "train.jsonl:3:" in result.stderr
+
+
+def test_an_input_with_no_documents_is_an_error_not_a_table_of_zeros(run_cli, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "train.jsonl").write_text("\n\n", encoding="utf-8")
+    (tmp_path / "built" / "data").mkdir(parents=True)
+    empty = pa.table({"id": pa.array([], pa.string()), "text": pa.array([], pa.string())})
+    pq.write_table(empty, tmp_path / "built" / "data" / "test-00000-of-00001.parquet")
+    for bad in (tmp_path / "train.jsonl", tmp_path / "built"):
+        result = run_cli("stats", bad)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and f"{bad}: no documents" in result.stderr

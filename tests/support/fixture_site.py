@@ -131,6 +131,7 @@ class FixtureSite:
         self.times: dict[str, list[float]] = {}
         self.routes: dict[str, tuple[int, dict[str, str], bytes, float]] = {}
         self.expected: dict[str, Expected] = {}
+        self.unsized: set[str] = set()  # paths sent without Content-Length, ended by closing the connection
         self.lock = threading.Lock()
         for i in range(n):
             html, exp = render(site, i, self.real)
@@ -143,9 +144,18 @@ class FixtureSite:
         self.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", "text/plain")
 
     def add(self, path: str, body: str | bytes, ctype: str = "text/html; charset=utf-8", status: int = 200,
-            headers: dict[str, str] | None = None, delay: float = 0.0) -> None:
+            headers: dict[str, str] | None = None, delay: float = 0.0, sized: bool = True) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else body
         self.routes[path] = (status, {"Content-Type": ctype, **(headers or {})}, data, delay)
+        if not sized:
+            self.unsized.add(path)
+
+    def add_article(self, n: int, sized: bool = True, **render_args) -> str:
+        """Serve article n (optionally with other sapo/paragraphs) at its usual path; returns the path."""
+        html, exp = render(self.site, n, self.real, **render_args)
+        self.add(exp.path, html, sized=sized)
+        self.expected[exp.path] = exp
+        return exp.path
 
     def _add_discovery(self) -> None:
         links = self.articles
@@ -226,16 +236,21 @@ class FixtureSite:
                 status, headers, body, delay = site.routes.get(path, (404, {"Content-Type": "text/html"}, b"not found", 0.0))
                 if delay:
                     time.sleep(delay)
-                self._send(status, headers, body)
+                self._send(status, headers, body, sized=path not in site.unsized)
 
-            def _send(self, status, headers, body):
+            def _send(self, status, headers, body, sized=True):
                 try:
                     self.send_response(status)
                     for k, v in headers.items():
                         self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(body)))
+                    if sized:
+                        self.send_header("Content-Length", str(len(body)))
+                    else:  # the body ends when the connection closes, as old servers and streams do
+                        self.send_header("Connection", "close")
+                        self.close_connection = True
                     self.end_headers()
-                    self.wfile.write(body)
+                    for start in range(0, len(body), 1 << 16):
+                        self.wfile.write(body[start:start + (1 << 16)])
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

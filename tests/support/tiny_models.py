@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 SAMPLE_TEXTS = [
@@ -24,3 +25,17 @@ def tiny_mbart(folder: Path, texts: list[str] | None = None, **sizes) -> Path:
     if not (folder / "config.json").exists():
         build_tiny_mbart((texts or SAMPLE_TEXTS) * 20, folder, vocab_size=sizes.pop("vocab_size", 200), **sizes)
     return folder
+
+
+@contextlib.contextmanager
+def one_torch_thread():
+    """Run tiny models on one thread: their ops are too small to split, and on a busy machine the
+    idle OpenMP threads' spin-waits make them 10-40x slower."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -10,6 +10,7 @@ from transformers.models.mbart.modeling_mbart import shift_tokens_right
 
 from cls_data.benchmark.config import DecodeConfig
 from cls_data.benchmark.models.base import IGNORE_INDEX, token_cross_entropy
+from cls_data.benchmark.models.generation import beam_generate
 
 
 class MBartCLS(nn.Module):
@@ -17,10 +18,11 @@ class MBartCLS(nn.Module):
 
     task_names = ("cls",)
 
-    def __init__(self, model: Any, tgt_lang_id: int) -> None:
+    def __init__(self, model: Any, tgt_lang_id: int, label_smoothing: float = 0.0) -> None:
         super().__init__()
         self.model = model
         self.tgt_lang_id = tgt_lang_id
+        self.label_smoothing = label_smoothing  # the from-scratch NCLS baseline trains with 0.1
         self.model.generation_config.decoder_start_token_id = tgt_lang_id
         self.model.generation_config.forced_bos_token_id = None
 
@@ -31,12 +33,8 @@ class MBartCLS(nn.Module):
         logits = self.model(
             input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], decoder_input_ids=decoder_input_ids
         ).logits
-        return {"cls": token_cross_entropy(logits, labels)}
+        return {"cls": token_cross_entropy(logits, labels, self.label_smoothing)}
 
     @torch.no_grad()
     def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, decode: DecodeConfig) -> torch.Tensor:
-        return self.model.generate(
-            input_ids=input_ids, attention_mask=attention_mask, decoder_start_token_id=self.tgt_lang_id,
-            num_beams=decode.num_beams, no_repeat_ngram_size=decode.no_repeat_ngram_size,
-            max_new_tokens=decode.max_new_tokens, length_penalty=decode.length_penalty, early_stopping=True,
-        )
+        return beam_generate(self.model, input_ids, attention_mask, self.tgt_lang_id, decode)

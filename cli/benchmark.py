@@ -1,0 +1,126 @@
+"""`cls-data benchmark`: train and score CLS models on built datasets (a grid of run folders)."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from cls_data.cli.console import err, out
+
+
+class PresetName(str, enum.Enum):
+    paper = "paper"
+    fast = "fast"
+    smoke = "smoke"
+
+
+def _list(text: str | None, kind=str) -> tuple | None:
+    from cls_data.errors import ClsDataError
+
+    if text is None:
+        return None
+    try:
+        return tuple(kind(part.strip()) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ClsDataError(f"{text!r} is not a comma-separated list of {kind.__name__} values") from None
+
+
+def benchmark(
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="RUNS folder: one sub-folder per run, results.json, results.md.")],
+    dataset: Annotated[Optional[list[str]], typer.Option("--dataset", "-d", help="A folder written by `cls-data build`, or a Hub dataset id. Repeatable.")] = None,
+    variants: Annotated[Optional[str], typer.Option(help="Comma-separated variant names, or 'all'.")] = None,
+    weighting: Annotated[Optional[str], typer.Option(help="Loss weightings for two-task variants: sum,hu,rhu,tflcls or 'all' (default: each variant's own; smoke: all).")] = None,
+    r: Annotated[Optional[str], typer.Option("--r", help="r values of the tflcls weighting, comma-separated.")] = None,
+    train_sizes: Annotated[Optional[str], typer.Option(help="Training-set sizes (1000,3000,5000 -> train_1000, train_3000, train; smoke: 1000).")] = None,
+    seeds: Annotated[Optional[str], typer.Option(help="Seeds, comma-separated.")] = None,
+    preset: Annotated[Optional[PresetName], typer.Option(help="paper (the paper's recipe), fast (large bucketed batches), smoke (tiny offline model, minutes on a CPU).")] = None,
+    backbone: Annotated[Optional[str], typer.Option(help="mBART-family backbone: Hub id or local folder (default facebook/mbart-large-cc25; smoke: a tiny model trained on the dataset).")] = None,
+    eval_on: Annotated[Optional[list[str]], typer.Option("--eval-on", help="Also decode this built dataset's test split with each run's best model (separate rows). Repeatable.")] = None,
+    src_lang: Annotated[Optional[str], typer.Option(help="Source language when the dataset has no build_info.json (vi, en, zh).")] = None,
+    tgt_lang: Annotated[Optional[str], typer.Option(help="Target language when the dataset has no build_info.json.")] = None,
+    spec: Annotated[Optional[Path], typer.Option("--spec", help="A grid file (TOML/JSON, see grids/paper.toml) instead of the grid options; options given here override it.")] = None,
+    shard: Annotated[str, typer.Option(help="Run only shard K of N (1-based), e.g. a Slurm array task; shards may share --out.")] = "1/1",
+    plan_only: Annotated[bool, typer.Option("--plan", help="List the runs and estimated H100-hours, then exit (nothing is trained).")] = False,
+) -> None:
+    """Train and evaluate mBART-CLS, TFLCLS, its ablations and loss-weighting schemes on built datasets."""
+    from cls_data.benchmark.config import GridSpec
+    from cls_data.benchmark.grid import load_grid_file, parse_shard
+    from cls_data.errors import ClsDataError
+
+    options = {"datasets": tuple(dataset) if dataset else None, "variants": _list(variants), "weightings": _list(weighting),
+               "rs": _list(r, float), "train_sizes": _list(train_sizes, int), "seeds": _list(seeds, int),
+               "preset": preset.value if preset else None, "backbone": backbone,
+               "eval_on": tuple(eval_on) if eval_on else None, "src_lang": src_lang, "tgt_lang": tgt_lang}
+    if spec is not None:
+        grids = load_grid_file(spec, **options)
+    else:
+        if not dataset:
+            raise ClsDataError("pass --dataset PATH|HUB_ID (or a grid file with --spec)")
+        if options["preset"] == "smoke":  # every variant and weighting, once: the smoke preset caps training pairs anyway
+            options["train_sizes"] = options["train_sizes"] or (1000,)
+            options["weightings"] = options["weightings"] or ("all",)
+        grids = [GridSpec(**{k: v for k, v in options.items() if v is not None})]
+    shard_of = parse_shard(shard)
+    if plan_only:
+        _print_plan(grids, out_dir, shard_of)
+        return
+    _run(grids, out_dir, shard_of)
+
+
+def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
+    from cls_data.benchmark.config import get_preset
+    from cls_data.benchmark.grid import expand_all, shard
+    from cls_data.benchmark.plan import FORMULA, plan
+
+    preset = get_preset(grids[0].preset)
+    planned = plan(shard(expand_all(grids), *shard_of), preset, out_dir, eval_on=len(grids[0].eval_on))
+    table = Table("run folder", "status", "H100-hours", title=f"{len(planned)} runs, preset {preset.name}, shard {shard_of[0]}/{shard_of[1]}")
+    for item in planned:
+        table.add_row(escape(item.run_dir), item.status, f"{item.hours:.2f}")
+    out.print(table)
+    for path in dict.fromkeys(d for g in grids for d in g.datasets):
+        if not Path(path).is_dir():
+            err.print(f"note: {escape(path)} is not a local folder; it will be loaded as a Hub dataset id", soft_wrap=True)
+    total = sum(item.hours for item in planned)
+    todo = sum(item.status != "done" for item in planned)
+    out.print(f"estimated {total:.1f} H100-hours for {todo} runs to do (of {len(planned)}); one GPU of another kind scales by its speed.", soft_wrap=True)
+    err.print(f"[dim]{escape(FORMULA)}[/]", soft_wrap=True)
+
+
+def _run(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from cls_data.benchmark.grid import run_grid
+    from cls_data.benchmark.runs import is_main_process
+
+    if not is_main_process():  # the other ranks of a DDP launch train along quietly
+        run_grid(grids, out_dir, shard_of=shard_of)
+        return
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=False) as bars:
+        tasks: dict[str, int] = {}
+
+        def on_progress(phase: str, done: int, total: int) -> None:
+            if phase.startswith("run "):  # a new run: a fresh set of bars
+                for task in tasks.values():
+                    bars.remove_task(task)
+                tasks.clear()
+                bars.console.print(f"[bold]run {done + 1}/{total}[/] {escape(phase[4:])}")
+                return
+            if phase not in tasks:
+                tasks[phase] = bars.add_task(escape(phase), total=total)
+            bars.update(tasks[phase], completed=done, total=total)
+
+        result = run_grid(grids, out_dir, shard_of=shard_of, on_progress=on_progress)
+    out.print(f"{len(result.done)} runs done, {len(result.skipped)} already complete (skipped), {len(result.failed)} failed")
+    for run_dir, error in result.failed:
+        err.print(f"[red]failed[/] {escape(run_dir)}: {escape(error)}", soft_wrap=True)
+    out.print(f"results: {out_dir / 'results.json'}, {out_dir / 'results.md'}", soft_wrap=True, markup=False)
+    if result.failed:
+        raise typer.Exit(1)

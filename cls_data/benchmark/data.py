@@ -1,0 +1,296 @@
+"""The benchmark's data pipeline: open a built dataset, tokenize once (cached), length-grouped batches.
+
+Token ids are kept as ragged numpy arrays (one flat int32 array + offsets per column), cached on
+disk under a key made of the dataset fingerprint, the codec (tokenizer and language codes), the
+split, the column, its role and its length limit, so every run on the same dataset and backbone
+reuses them. Batches group similar lengths and round shapes up to multiples of 64 (source) / 16
+(target) tokens, so a handful of distinct shapes recur (cheap for cuDNN plans and torch.compile).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cls_data.benchmark.config import TrainConfig
+from cls_data.errors import ClsDataError
+
+COLUMNS = ("id", "text", "summary", "cls_summary")
+IGNORE_INDEX = -100
+ENCODE_CHUNK = 2000  # texts per tokenizer call: large enough for the fast tokenizer, small enough for progress
+
+
+@dataclass
+class ClsDataset:
+    """A built dataset (a `cls-data build` folder or a Hub id) with its language pair."""
+
+    name: str  # run-folder name: the folder's name, or the Hub id with "/" -> "__"
+    path: str
+    fingerprint: str
+    src_lang: str
+    tgt_lang: str
+    splits: Any  # datasets.DatasetDict
+
+    def split(self, name: str, columns: tuple[str, ...] = ()) -> Any:
+        """One split, checked for the columns a stage reads; a miss is one clear line."""
+        if name not in self.splits:
+            raise ClsDataError(f"dataset {self.path} has no split {name!r}; it has: {', '.join(self.splits)}")
+        split = self.splits[name]
+        missing = [c for c in columns if c not in split.column_names]
+        if missing:
+            raise ClsDataError(f"dataset {self.path} split {name!r} has no column {missing[0]!r}; it has: {', '.join(split.column_names)}")
+        return split
+
+
+def open_dataset(path_or_id: str | Path, *, src_lang: str | None = None, tgt_lang: str | None = None) -> ClsDataset:
+    """Load a folder written by `cls-data build` (no network) or a Hub dataset id with `datasets`.
+
+    The language pair comes from the folder's `build_info.json`, unless given explicitly.
+    """
+    import datasets
+
+    datasets.disable_progress_bars()  # the CLI shows its own progress
+    path = Path(path_or_id)
+    info: dict = {}
+    if path.is_dir():
+        name = path.resolve().name
+        info_file = path / "build_info.json"
+        if info_file.exists():
+            info = json.loads(info_file.read_text(encoding="utf-8"))
+        if not list(path.glob("data/*.parquet")) and not list(path.glob("*.parquet")):
+            raise ClsDataError(f"{path} holds no parquet splits (an --ids-only build has no text; rebuild it with --ids)")
+    elif str(path_or_id).count("/") == 1 and not str(path_or_id).startswith((".", "/")):
+        name = str(path_or_id).replace("/", "__")
+        info = _hub_build_info(str(path_or_id))
+    else:
+        raise ClsDataError(f"--dataset {path_or_id}: no such folder, and not a Hub id (owner/name)")
+    src, tgt = src_lang or info.get("src_lang"), tgt_lang or info.get("tgt_lang")
+    if not src or not tgt:
+        raise ClsDataError(f"{path_or_id}: no build_info.json with src_lang/tgt_lang; pass --src-lang and --tgt-lang")
+    try:
+        # A local folder is read through its parquet files: `load_dataset(folder)` keys its cache by
+        # the card's YAML alone, so every Vi2ZhLow folder would share (and return) one cached copy.
+        splits = (datasets.load_dataset("parquet", data_files=_split_files(path)) if path.is_dir()
+                  else datasets.load_dataset(str(path_or_id)))
+    except (FileNotFoundError, ConnectionError, OSError, ValueError) as exc:
+        raise ClsDataError(f"cannot load dataset {path_or_id}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    return ClsDataset(name=name, path=str(path_or_id), fingerprint=_fingerprint(path, splits), src_lang=src, tgt_lang=tgt, splits=splits)
+
+
+def _split_files(folder: Path) -> dict[str, list[str]]:
+    """{split: parquet files} of a Hub-layout folder (`data/<split>-00000-of-00001.parquet`)."""
+    files: dict[str, list[str]] = {}
+    for file in sorted(folder.glob("data/*.parquet")) or sorted(folder.glob("*.parquet")):
+        files.setdefault(re.sub(r"-\d+-of-\d+$", "", file.stem), []).append(str(file))
+    return files
+
+
+def _hub_build_info(repo_id: str) -> dict:
+    try:
+        from huggingface_hub import hf_hub_download
+
+        return json.loads(Path(hf_hub_download(repo_id, "build_info.json", repo_type="dataset")).read_text(encoding="utf-8"))
+    except Exception:  # a Hub dataset not made by cls-data: the languages must then be given
+        return {}
+
+
+def _fingerprint(path: Path, splits: Any) -> str:
+    digest = hashlib.sha256()
+    if path.is_dir():
+        for file in sorted(path.glob("data/*.parquet")) or sorted(path.glob("*.parquet")):
+            digest.update(file.name.encode())
+            digest.update(file.read_bytes())
+    else:
+        for name in sorted(splits):
+            digest.update(f"{name}:{splits[name]._fingerprint}".encode())
+    return digest.hexdigest()[:16]
+
+
+def train_split_for_size(dataset: ClsDataset, size: int, capped_at: int | None = None) -> tuple[str, int | None, str | None]:
+    """(split, first-N limit or None, note) for a train size: `train_<size>` when built, else `train`
+    when it has exactly `size` rows (1000/3000/5000 -> train_1000/train_3000/train), else its first N.
+
+    A preset that caps training pairs anyway (`capped_at`, smoke) takes a small dataset's whole train split.
+    """
+    if f"train_{size}" in dataset.splits:
+        return f"train_{size}", None, None
+    rows = dataset.split("train").num_rows
+    if rows == size:
+        return "train", None, None
+    if size < rows:
+        return "train", size, f"train size {size}: no train_{size} split, using the first {size} of train ({rows} rows)"
+    if capped_at is not None and capped_at <= rows:
+        return "train", None, f"train size {size}: the dataset has {rows} training pairs; this preset trains on {capped_at} anyway"
+    sizes = sorted({int(name.split("_", 1)[1]) for name in dataset.splits if re.fullmatch(r"train_\d+", name)} | {rows})
+    raise ClsDataError(f"train size {size}: dataset {dataset.path} has only {rows} training pairs; "
+                       f"its train splits hold {', '.join(map(str, sizes))} (pass --train-sizes {','.join(map(str, sizes))})")
+
+
+@dataclass
+class Ragged:
+    """Variable-length token sequences: `flat[offsets[i]:offsets[i+1]]` is sequence i."""
+
+    flat: np.ndarray
+    offsets: np.ndarray
+
+    @classmethod
+    def from_lists(cls, seqs: list[list[int]]) -> "Ragged":
+        lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
+        offsets = np.zeros(len(seqs) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        flat = np.fromiter(itertools.chain.from_iterable(seqs), dtype=np.int32, count=int(offsets[-1]))
+        return cls(flat, offsets)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def row(self, i: int) -> np.ndarray:
+        return self.flat[self.offsets[i]:self.offsets[i + 1]]
+
+    def take(self, indices: np.ndarray) -> "Ragged":
+        lengths = self.lengths[indices]
+        offsets = np.zeros(len(indices) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        positions = np.repeat(self.offsets[indices] - offsets[:-1], lengths) + np.arange(offsets[-1])
+        return Ragged(self.flat[positions], offsets)
+
+
+@dataclass
+class Encoded:
+    """One split as token ids: sources, cross-lingual labels and (two-task stages) monolingual labels."""
+
+    ids: list[str]
+    src: Ragged
+    tgt: Ragged
+    mono: Ragged | None = None
+    references: list[str] = field(default_factory=list)  # the target column's text, for ROUGE
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def subset(self, indices: np.ndarray) -> "Encoded":
+        return Encoded([self.ids[i] for i in indices], self.src.take(indices), self.tgt.take(indices),
+                       self.mono.take(indices) if self.mono is not None else None, [self.references[i] for i in indices])
+
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+
+def encode_split(dataset: ClsDataset, split: str, codec: Any, *, source: str, target: str, mono_target: str | None = None,
+                 src_max_len: int = 768, tgt_max_len: int = 128, limit: int | None = None, cache_dir: Path | None = None,
+                 on_progress: Progress | None = None) -> Encoded:
+    """Token ids of one split's columns (sources truncated at `src_max_len`, targets at `tgt_max_len`), cached."""
+    columns = ("id", source, target, *((mono_target,) if mono_target else ()))
+    table = dataset.split(split, columns)
+    if limit is not None:
+        table = table.select(range(min(limit, table.num_rows)))
+    jobs = [(source, "source", src_max_len), (target, "target", tgt_max_len)]
+    if mono_target:
+        jobs.append((mono_target, "mono", tgt_max_len))
+    arrays = [_encode_column(dataset, split, table, column, role, max_len, codec, limit, cache_dir, on_progress)
+              for column, role, max_len in jobs]
+    return Encoded(list(table["id"]), arrays[0], arrays[1], arrays[2] if mono_target else None, list(table[target]))
+
+
+def _encode_column(dataset: ClsDataset, split: str, table: Any, column: str, role: str, max_len: int, codec: Any,
+                   limit: int | None, cache_dir: Path | None, on_progress: Progress | None) -> Ragged:
+    key = hashlib.sha1(f"{dataset.fingerprint}|{codec.key}|{split}|{limit}|{column}|{role}|{max_len}".encode()).hexdigest()[:20]
+    file = cache_dir / f"{dataset.name}-{split}-{column}-{role}-{key}.npz" if cache_dir else None
+    if file is not None and file.exists():
+        with np.load(file) as cached:
+            return Ragged(cached["flat"], cached["offsets"])
+    texts = table[column]
+    seqs: list[list[int]] = []
+    for start in range(0, len(texts), ENCODE_CHUNK):
+        seqs.extend(codec.encode(texts[start:start + ENCODE_CHUNK], role, max_len))
+        if on_progress:
+            on_progress(f"tokenize {split}/{column}", min(start + ENCODE_CHUNK, len(texts)), len(texts))
+    ragged = Ragged.from_lists(seqs)
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_name(f"{file.name}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, flat=ragged.flat, offsets=ragged.offsets)
+        os.replace(tmp, file)
+    return ragged
+
+
+def round_up(n: int | np.ndarray, multiple: int) -> Any:
+    return -(-n // multiple) * multiple
+
+
+def length_batches(encoded: Encoded, cfg: TrainConfig, *, seed: int, epoch: int, shuffle: bool = True,
+                   batch_size: int | None = None) -> list[np.ndarray]:
+    """Index batches of similar source length; the same (seed, epoch) always gives the same batches.
+
+    Shuffled pools of 64 batches' worth of pairs are sorted by bucketed length and cut into
+    batches (a fixed count, or as many as fit `cfg.token_budget` padded source tokens); the
+    batches are then shuffled, so lengths mix across steps but rarely inside a batch.
+    """
+    n = len(encoded)
+    src_len = round_up(encoded.src.lengths, cfg.src_multiple)
+    tgt_len = round_up(encoded.tgt.lengths, cfg.tgt_multiple)
+    rng = np.random.default_rng([seed, epoch])
+    order = rng.permutation(n) if shuffle else np.arange(n)
+    size = batch_size or cfg.batch_size
+    pool = 64 * (size if cfg.token_budget is None else max(1, cfg.token_budget // max(int(src_len.mean()), 1)))
+    batches: list[np.ndarray] = []
+    for start in range(0, n, pool):
+        chunk = order[start:start + pool]
+        chunk = chunk[np.lexsort((tgt_len[chunk], src_len[chunk]))]
+        if cfg.token_budget is None:
+            batches.extend(chunk[i:i + size] for i in range(0, len(chunk), size))
+            continue
+        begin = 0
+        for end in range(1, len(chunk) + 1):  # per pair, not per token: sorted, so the last length is the max
+            if end - begin > 1 and (end - begin) * int(src_len[chunk[end - 1]]) > cfg.token_budget:
+                batches.append(chunk[begin:end - 1])
+                begin = end - 1
+        batches.append(chunk[begin:])
+    if shuffle:
+        batches = [batches[i] for i in rng.permutation(len(batches))]
+    return batches
+
+
+def _pad(ragged: Ragged, indices: np.ndarray, width: int, fill: int) -> np.ndarray:
+    out = np.full((len(indices), width), fill, dtype=np.int64)
+    for row, i in enumerate(indices):
+        seq = ragged.row(int(i))
+        out[row, :len(seq)] = seq
+    return out
+
+
+def collate(encoded: Encoded, indices: np.ndarray, cfg: TrainConfig, pad_id: int) -> dict[str, Any]:
+    """Tensors for one batch, padded to the batch's longest sequence rounded up to the bucket multiple."""
+    import torch
+
+    src_lengths = encoded.src.lengths[indices]
+    src_width = int(round_up(int(src_lengths.max()), cfg.src_multiple))
+    batch = {
+        "input_ids": torch.from_numpy(_pad(encoded.src, indices, src_width, pad_id)),
+        "attention_mask": torch.from_numpy((np.arange(src_width)[None, :] < src_lengths[:, None]).astype(np.int64)),
+    }
+    targets = [("labels", encoded.tgt)] + ([("mono_labels", encoded.mono)] if encoded.mono is not None else [])
+    for key, ragged in targets:
+        width = int(round_up(int(ragged.lengths[indices].max()), cfg.tgt_multiple))
+        batch[key] = torch.from_numpy(_pad(ragged, indices, width, IGNORE_INDEX))
+    return batch
+
+
+def fixed_subset(n: int, size: int | None, seed: int = 0) -> np.ndarray:
+    """The same validation subset for every run and epoch (sorted indices); all of them when size is None."""
+    if size is None or size >= n:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).permutation(n)[:size])

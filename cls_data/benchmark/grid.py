@@ -1,0 +1,177 @@
+"""The grid runner: datasets x variants x weightings x r x train sizes x seeds -> run folders.
+
+`expand` lists the runs, `shard` splits them deterministically across machines that share RUNS
+(a Slurm array maps `--shard $((SLURM_ARRAY_TASK_ID+1))/$SLURM_ARRAY_TASK_COUNT` to it), `plan`
+estimates the GPU-hours before anything is spent, `run_grid` executes them (a finished run is
+skipped, a failed one recorded and the grid goes on) and rewrites RUNS/results.json after each.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cls_data.benchmark.config import GridSpec, get_preset
+from cls_data.benchmark.registry import WEIGHTINGS, get_variant, variant_names
+from cls_data.benchmark.runs import RunContext, RunSpec, is_main_process, run_or_record
+from cls_data.errors import ClsDataError
+
+
+def dataset_name(path_or_id: str) -> str:
+    """The run-folder name of a dataset: a folder's name, or a Hub id with "/" -> "__"."""
+    path = Path(path_or_id)
+    return path.resolve().name if path.is_dir() else str(path_or_id).replace("/", "__")
+
+
+def expand(grid: GridSpec) -> list[RunSpec]:
+    """Every run of the grid, in a stable order (the order of the options, then of the values)."""
+    names = variant_names() if grid.variants == ("all",) else list(grid.variants)
+    specs = [get_variant(name) for name in names]  # a miss lists every valid name
+    for weighting in grid.weightings:
+        if weighting != "all" and weighting not in WEIGHTINGS:
+            raise ClsDataError(f"unknown weighting {weighting!r}; choose one of: {', '.join(WEIGHTINGS)} (or all)")
+    runs = []
+    for dataset in grid.datasets:
+        for spec in specs:
+            if not spec.weightings:
+                schemes: list[str | None] = [None]
+            elif not grid.weightings:
+                schemes = [spec.default_weighting]
+            elif grid.weightings == ("all",):
+                schemes = list(spec.weightings)
+            else:
+                schemes = [w for w in grid.weightings if w in spec.weightings] or [spec.default_weighting]
+            for weighting in schemes:
+                for r in grid.rs if weighting == "tflcls" else [None]:
+                    for size in grid.train_sizes:
+                        for seed in grid.seeds:
+                            runs.append(RunSpec(dataset, dataset_name(dataset), spec.name, weighting, r, size, seed))
+    seen, unique = set(), []
+    for run in runs:  # e.g. one r listed twice
+        if run.rel_dir not in seen:
+            seen.add(run.rel_dir)
+            unique.append(run)
+    return unique
+
+
+def expand_all(grids: list[GridSpec]) -> list[RunSpec]:
+    """The union of several grids' runs (a spec file's [[grid]] tables), each run once."""
+    seen, runs = set(), []
+    for grid in grids:
+        for run in expand(grid):
+            if run.rel_dir not in seen:
+                seen.add(run.rel_dir)
+                runs.append(run)
+    return runs
+
+
+SHARED_KEYS = ("preset", "backbone", "eval_on", "src_lang", "tgt_lang")
+
+
+def load_grid_file(path: Path, **overrides) -> list[GridSpec]:
+    """GridSpecs from a TOML or JSON file: top-level keys apply to every `[[grid]]` table (see grids/paper.toml).
+
+    `overrides` (options given on the command line) replace the file's values.
+    """
+    import tomllib
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    except (OSError, ValueError) as exc:
+        raise ClsDataError(f"cannot read grid file {path}: {str(exc).splitlines()[0]}") from None
+    valid = {f.name for f in dataclasses.fields(GridSpec)}
+    top = {k: v for k, v in data.items() if k != "grid"}
+    grids = []
+    for entry in data.get("grid") or [{}]:
+        merged = {**top, **entry, **{k: v for k, v in overrides.items() if v is not None}}
+        unknown = sorted(set(merged) - valid)
+        if unknown:
+            raise ClsDataError(f"grid file {path}: unknown key {unknown[0]!r}; valid keys: {', '.join(sorted(valid))}")
+        if "datasets" not in merged:
+            raise ClsDataError(f"grid file {path}: no datasets (set datasets = [...] or pass --dataset)")
+        grids.append(GridSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in merged.items()}))
+    for key in SHARED_KEYS:
+        if len({getattr(g, key) for g in grids}) > 1:
+            raise ClsDataError(f"grid file {path}: {key} must be the same in every [[grid]] table (set it at the top)")
+    return grids
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    try:
+        k, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise ClsDataError(f"--shard {text!r}: expected K/N, e.g. 1/4") from None
+    if not 1 <= k <= n:
+        raise ClsDataError(f"--shard {text!r}: K must be between 1 and N")
+    return k, n
+
+
+def shard(runs: list[RunSpec], k: int, n: int) -> list[RunSpec]:
+    """Shard K of N (1-based): every N-th run of the grid sorted by folder, so the N shards cover every run once.
+
+    Sorting by folder keeps the split independent of option order; dealing round-robin spreads the
+    expensive variants evenly. Runs that share a stage-1 run may land in different shards: the
+    first to need it trains it under a lock file and the others wait for it (runs.shared_stage).
+    """
+    ordered = sorted(runs, key=lambda run: str(run.rel_dir))
+    return ordered[k - 1::n]
+
+
+def preflight(runs: list[RunSpec], ctx: RunContext) -> None:
+    """Load each backbone's tokenizer once before any training: no network and no local copy is one line now,
+    not a failed.json in every run folder."""
+    from cls_data.benchmark.data import train_split_for_size
+    from cls_data.benchmark.registry import resolve
+    from cls_data.benchmark.runs import backbone_for
+
+    checked = set()
+    for run in runs:
+        if (ctx.out / run.rel_dir).exists():
+            continue
+        spec, dataset = get_variant(run.variant), ctx.dataset(run.dataset)
+        train_split_for_size(dataset, run.train_size, ctx.preset.stage2.max_train_samples)  # too large: one line now
+        backbone = backbone_for(spec, ctx, dataset, run.train_size)
+        if (spec.codec, backbone, dataset.path) not in checked:  # a dataset-trained backbone is built here, once
+            checked.add((spec.codec, backbone, dataset.path))
+            resolve(spec.codec)(backbone, dataset.src_lang, dataset.tgt_lang)
+
+
+@dataclass
+class GridResult:
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (run dir, error line)
+    notes: list[str] = field(default_factory=list)
+
+
+def run_grid(grids: GridSpec | list[GridSpec], out: Path, *, shard_of: tuple[int, int] = (1, 1),
+             on_progress: Callable[[str, int, int], None] | None = None) -> GridResult:
+    """Run (or skip, when already complete) every run of this shard; results.json after each."""
+    from cls_data.benchmark.results import write_results
+
+    grids = [grids] if isinstance(grids, GridSpec) else grids
+    grid = grids[0]  # preset, backbone, eval_on and languages are shared (load_grid_file checks)
+    progress = on_progress or (lambda phase, done, total: None)
+    runs = shard(expand_all(grids), *shard_of)
+    ctx = RunContext(out=out, preset=get_preset(grid.preset), backbone=grid.backbone, eval_on=grid.eval_on,
+                     src_lang=grid.src_lang, tgt_lang=grid.tgt_lang, on_progress=progress)
+    for path in dict.fromkeys([d for g in grids for d in g.datasets] + list(grid.eval_on)):
+        ctx.dataset(path)  # a missing dataset or language pair stops here, with one line
+    preflight(runs, ctx)
+    out.mkdir(parents=True, exist_ok=True)
+    result = GridResult()
+    for index, run in enumerate(runs):
+        progress(f"run {run.rel_dir}", index, len(runs))
+        status, error = run_or_record(run, ctx)
+        if status == "failed":
+            result.failed.append((str(run.rel_dir), error or ""))
+        else:
+            getattr(result, status).append(str(run.rel_dir))
+        if is_main_process():
+            write_results(out)
+    progress("runs", len(runs), len(runs))
+    return result

@@ -1,0 +1,90 @@
+"""`--plan`: the runs of a grid and what they cost in H100-hours, before anything is spent (no torch).
+
+Cost of one stage = train_pairs x epochs x stage_factor / TRAIN_RATE[preset]
+                  + validation pairs x validations / DECODE_RATE[preset];
+cost of one run   = its own stages + test pairs x (1 + eval-on datasets) / DECODE_RATE[preset];
+a shared stage-1 run is counted once per dataset, train size and seed; finished runs cost nothing.
+stage_factor = variant.relative_cost (model size vs mBART-large) x 1.4 for a second (monolingual)
+decoder x 0.2 when the encoder reads the summary instead of the document (~50 vs ~700 tokens).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from cls_data.benchmark.config import Preset, StageSpec, VariantSpec
+from cls_data.benchmark.registry import get_variant
+from cls_data.benchmark.runs import RunSpec
+
+# Samples/s on one H100 at Vi2ZhLow lengths, mbart-large-cc25 (REFERENCE.md, measured 2026-11-22):
+# fast = bf16 autocast, bucketed batches of 64, padded head, torch.compile: 325/s; paper = the
+# paper's micro-batches of 4 and 2 in bf16 with bucketing, not measured: 60/s is assumed between
+# the fp32 reference loop (24/s at batch 4) and bf16 at batch 16 (75/s). Decoding: beam-4 generate,
+# 64 new tokens: 23/s at batch 32, 42/s at batch 128 (paper decodes in batches of 64: 30/s assumed).
+TRAIN_RATE = {"paper": 60.0, "fast": 325.0, "smoke": 325.0}
+DECODE_RATE = {"paper": 30.0, "fast": 42.0, "smoke": 42.0}
+SECOND_DECODER = 1.4
+SUMMARY_SOURCE = 0.2
+DEFAULT_SPLITS = {"validation": 3000, "test": 3000}
+
+
+@dataclass
+class PlannedRun:
+    run_dir: str
+    status: str  # "todo" | "done" | "shared" (a stage-1 run, counted once)
+    hours: float
+
+
+def split_sizes(dataset: str) -> dict[str, int]:
+    info = Path(dataset) / "build_info.json"
+    if info.exists():
+        return {**DEFAULT_SPLITS, **json.loads(info.read_text(encoding="utf-8")).get("splits", {})}
+    return dict(DEFAULT_SPLITS)
+
+
+def stage_factor(spec: VariantSpec, stage: StageSpec) -> float:
+    factor = spec.relative_cost * (SECOND_DECODER if stage.mono_target else 1.0)
+    return factor * (SUMMARY_SOURCE if stage.source == "summary" else 1.0)
+
+
+def stage_hours(spec: VariantSpec, stage: StageSpec, preset: Preset, train_size: int, val_pairs: int) -> float:
+    cfg = stage.train_config(preset)
+    pairs = min(train_size, cfg.max_train_samples or train_size)
+    epochs = cfg.epochs
+    if cfg.max_steps:
+        batch = cfg.batch_size * cfg.grad_accum if cfg.token_budget is None else 64 * cfg.grad_accum
+        epochs = min(epochs, cfg.max_steps * batch / max(pairs, 1))
+    validations = math.ceil(epochs / cfg.val_every)
+    val = min(val_pairs, cfg.val_subset or val_pairs)
+    seconds = pairs * epochs * stage_factor(spec, stage) / TRAIN_RATE[preset.name] + validations * val / DECODE_RATE[preset.name]
+    return seconds / 3600
+
+
+def plan(runs: list[RunSpec], preset: Preset, out: Path, eval_on: int = 0) -> list[PlannedRun]:
+    """Every run (and each shared stage-1 run once) with its estimated H100-hours."""
+    planned, shared_seen = [], set()
+    for run in runs:
+        spec = get_variant(run.variant)
+        sizes = split_sizes(run.dataset)
+        done = (out / run.rel_dir).exists()
+        hours = 0.0
+        for stage in spec.stages:
+            if stage.shared:
+                rel = f"{run.dataset_name}/{stage.shared}/n{run.train_size}/seed{run.seed}"
+                if rel not in shared_seen:
+                    shared_seen.add(rel)
+                    exists = (out / rel).exists()
+                    planned.append(PlannedRun(rel, "done" if exists else "shared",
+                                              0.0 if exists else stage_hours(spec, stage, preset, run.train_size, sizes["validation"])))
+                continue
+            hours += stage_hours(spec, stage, preset, run.train_size, sizes["validation"])
+        test = min(sizes["test"], preset.max_test_samples or sizes["test"])
+        hours += test * (1 + eval_on) / DECODE_RATE[preset.name] / 3600
+        planned.append(PlannedRun(str(run.rel_dir), "done" if done else "todo", 0.0 if done else hours))
+    return planned
+
+
+FORMULA = __doc__.split("\n\n", 1)[1].strip()

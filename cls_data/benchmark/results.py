@@ -1,0 +1,132 @@
+"""RUNS/results.json (one row per run and evaluation dataset, CONTRACT.md) and a first RUNS/results.md.
+
+Rows come from scanning the run folders, not from memory, so shards that share RUNS converge on
+the same file whichever writes last.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+SHARED_STAGES = ("stage1-translation",)  # stage runs reused by variants; not rows of their own
+_R_PART = re.compile(r"^r\d")
+
+
+def _parse_rel(rel: Path) -> dict[str, Any]:
+    parts = list(rel.parts)
+    seed = int(parts[-1].removesuffix(".work").removeprefix("seed"))
+    size = int(parts[-2].removeprefix("n"))
+    middle = parts[2:-2]
+    r = next((float(p[1:]) for p in middle if _R_PART.match(p)), None)
+    weighting = next((p for p in middle if not _R_PART.match(p)), None)
+    return {"dataset": parts[0], "variant": parts[1], "weighting": weighting, "r": r, "train_size": size, "seed": seed}
+
+
+def _row(base: dict, eval_dataset: str, scores: dict | None, metrics: dict, rel: str, error: str | None) -> dict:
+    return {**base, "eval_dataset": eval_dataset, "status": "failed" if error else "done", "error": error,
+            "rouge1": scores and scores["rouge1"], "rouge2": scores and scores["rouge2"], "rougeL": scores and scores["rougeL"],
+            "tokenizer": scores.get("tokenizer", metrics.get("tokenizer")) if scores else None,
+            "n_test": scores.get("n_test", metrics.get("n_test")) if scores else None,
+            "train_seconds": metrics.get("train_seconds"), "decode_seconds": metrics.get("decode_seconds"),
+            "samples_per_s": metrics.get("train_samples_per_s"), "run_dir": rel}
+
+
+def collect_rows(out: Path) -> list[dict]:
+    """One row per (finished run, evaluation dataset) and one per failed run, sorted by run folder."""
+    rows = []
+    for metrics_file in sorted(out.rglob("metrics.json")):
+        run = metrics_file.parent
+        rel = run.relative_to(out)
+        if rel.parts[0].startswith(".") or len(rel.parts) < 4 or rel.parts[1] in SHARED_STAGES or run.name.endswith(".work"):
+            continue
+        metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+        config = json.loads((run / "config.json").read_text(encoding="utf-8"))
+        base = {k: config.get(k) for k in ("dataset", "variant", "weighting", "r", "train_size", "seed")}
+        rows.append(_row(base, base["dataset"], {**metrics["test"], "tokenizer": metrics["tokenizer"], "n_test": metrics["n_test"]},
+                         metrics, str(rel), None))
+        for name, scores in sorted(metrics.get("eval_on", {}).items()):
+            rows.append(_row(base, name, scores, {**metrics, "decode_seconds": None}, str(rel), None))
+    for failed_file in sorted(out.rglob("failed.json")):
+        work = failed_file.parent
+        rel = work.relative_to(out)
+        if rel.parts[0].startswith(".") or len(rel.parts) < 4 or (work.with_name(work.name.removesuffix(".work"))).exists():
+            continue
+        failure = json.loads(failed_file.read_text(encoding="utf-8"))
+        base = _parse_rel(rel)
+        rows.append(_row(base, base["dataset"], None, {}, str(rel.with_name(rel.name.removesuffix(".work"))), failure["error"]))
+    return sorted(rows, key=lambda row: (row["run_dir"], row["eval_dataset"] != row["dataset"], row["eval_dataset"]))
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_results(out: Path) -> list[dict]:
+    """Rewrite RUNS/results.json and RUNS/results.md atomically from the run folders."""
+    rows = collect_rows(out)
+    _write(out / "results.json", json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+    _write(out / "results.md", results_markdown(rows))
+    return rows
+
+
+def results_markdown(rows: list[dict]) -> str:
+    try:
+        from cls_data.report.tables import build_results_markdown
+    except ImportError:
+        return minimal_markdown(rows)
+    return build_results_markdown(rows)
+
+
+def _default_weighting(variant: str) -> str | None:
+    from cls_data.benchmark.registry import get_variant
+    from cls_data.errors import ClsDataError
+
+    try:
+        return get_variant(variant).default_weighting
+    except ClsDataError:  # a variant registered by a module this process did not load
+        return None
+
+
+def _cell(values: list[float]) -> str:
+    if not values:
+        return "-"
+    mean = sum(values) / len(values)
+    return f"{100 * mean:.2f}" + (f" (n={len(values)})" if len(values) > 1 else "")
+
+
+def minimal_markdown(rows: list[dict]) -> str:
+    """Table 2 (variants at their default weighting) and Table 3 (tflcls by weighting), ROUGE x100, mean over seeds."""
+    done = [row for row in rows if row["status"] == "done"]
+    sizes = sorted({row["train_size"] for row in done})
+    lines = ["# Benchmark results", "", "ROUGE-1/2/L F1 x100, mean over seeds; the ROUGE tokenizer is named in each heading.", ""]
+    for dataset in sorted({row["eval_dataset"] for row in done}):
+        subset = [row for row in done if row["eval_dataset"] == dataset]
+        tokenizer = ", ".join(sorted({row["tokenizer"] for row in subset}))
+        tables = [
+            ("Table 2", lambda row: row["weighting"] == _default_weighting(row["variant"]) and row["r"] in (None, 2.0), "variant"),
+            ("Table 3", lambda row: row["variant"] == "tflcls" and (row["weighting"] != "tflcls" or row["r"] == 2.0), "weighting"),
+        ]
+        for title, keep, key in tables:
+            chosen = [row for row in subset if keep(row)]
+            if not chosen:
+                continue
+            header = " | ".join(f"n{size} {m}" for size in sizes for m in ("R1", "R2", "RL"))
+            lines += [f"## {title}: {dataset} (tokenizer {tokenizer})", "", f"| {key} | {header} |",
+                      "|---|" + "---|" * (3 * len(sizes))]
+            for name in sorted({row[key] for row in chosen}):
+                cells = []
+                for size in sizes:
+                    group = [row for row in chosen if row[key] == name and row["train_size"] == size]
+                    cells += [_cell([row[m] for row in group]) for m in ("rouge1", "rouge2", "rougeL")]
+                lines.append(f"| {name} | " + " | ".join(cells) + " |")
+            lines.append("")
+    failed = [row for row in rows if row["status"] == "failed"]
+    if failed:
+        lines += ["## Failed runs", ""] + [f"- `{row['run_dir']}`: {row['error']}" for row in failed] + [""]
+    return "\n".join(lines)
