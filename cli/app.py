@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from cls_data import __version__
-from cls_data.cli import benchmark, build, crawl, demo, rouge, stats
+from cls_data.cli import benchmark, build, cache, crawl, demo, rouge, stats
 from cls_data.cli import filter as filter_cmd
 from cls_data.cli import report as report_cmd
 from cls_data.cli.console import err
@@ -16,7 +16,7 @@ from cls_data.errors import ClsDataError
 
 app = typer.Typer(
     name="cls-data",
-    help="Build low-resource cross-lingual summarization datasets and score summaries.",
+    help="Build low-resource cross-lingual summarization datasets, benchmark models on them, and report.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -32,6 +32,7 @@ app.command("benchmark", no_args_is_help=True)(benchmark.benchmark)
 app.command("stats", no_args_is_help=True)(stats.stats)
 app.command("rouge", no_args_is_help=True)(rouge.rouge)
 app.add_typer(report_cmd.app, name="report")
+app.add_typer(cache.app, name="cache")  # maintenance of the filter's translation cache
 
 
 def _version(value: bool) -> None:
@@ -52,4 +53,4 @@ def main() -> None:
         app()
     except ClsDataError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
-        sys.exit(2)
+        sys.exit(getattr(exc, "exit_code", 2))

@@ -25,7 +25,7 @@ def build(
     kind: Annotated[Kind, typer.Argument(help=KINDS_HELP)],
     inputs: Annotated[list[Path], typer.Argument(help="kept.jsonl; or NCLS files / the folder holding them; CLSSample JSONL also works.")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help=f"Folder that receives <Name>/ ({NAMES}).")],
-    seed: Annotated[int, typer.Option(help="Sampling seed; same input and seed give the same splits anywhere.")] = 0,
+    seed: Annotated[int, typer.Option(help="Sampling seed (any whole number); same input and seed give the same splits anywhere.")] = 0,
     sizes: Annotated[str, typer.Option(help="Split sizes and nested train subsets.")] = "train=5000,validation=3000,test=3000,subsets=1000+3000",
     lcsts: Annotated[Optional[list[Path]], typer.Option("--lcsts", help="LCSTS PART_I.txt (zh2en: the Chinese articles, joined by id). Repeatable.")] = None,
     tags: Annotated[Optional[str], typer.Option("--tags", help="NCLS summary tags under other names: en=NAME,zh=NAME (e.g. en=en-summary).")] = None,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import shlex
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,21 +24,23 @@ ScoreKind = enum.Enum("ScoreKind", {n: n for n in SCORES}, type=str)
 
 def filter_(
     input: Annotated[Path, typer.Argument(help="Article JSONL (crawl output) or CLSSample JSONL.")],
-    keep: Annotated[int, typer.Option("--keep", "-k", help="How many of the best samples to keep.")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder: scored/kept/failures.jsonl, report.json/png.")],
+    keep: Annotated[Optional[int], typer.Option("--keep", "-k", help="How many of the best distinct samples to keep (1 or more). Optional with a threshold: then every sample that passes is kept.")] = None,
     translator: Annotated[Backend, typer.Option("--translator", help="Translation backend.")] = Backend.google,
     translator_url: Annotated[Optional[str], typer.Option("--translator-url", help="LibreTranslate server URL; for google an endpoint override.")] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="hf: model name or local path (NLLB-200, M2M100, mBART-50, Marian).")] = None,
     src: Annotated[str, typer.Option("--src", help="Source language of the summaries.")] = "vi",
     tgt: Annotated[str, typer.Option("--tgt", help="Target language.")] = "zh",
     cache: Annotated[Optional[Path], typer.Option("--cache", help="SQLite translation cache (default: ~/.cache/cls-data/translations.sqlite, or under $XDG_CACHE_HOME).")] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", help="Requests in flight at once.")] = 4,
-    rate: Annotated[float, typer.Option("--rate", help="Most requests per second (0: no limit).")] = 0.0,
-    retries: Annotated[int, typer.Option("--retries", help="Retries per request on 429, 5xx, timeouts.")] = 6,
-    backoff: Annotated[float, typer.Option("--backoff", help="First retry delay in seconds, doubled each retry, with jitter.")] = 1.0,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for one answer.")] = 30.0,
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Texts per LibreTranslate request / hf batch.")] = 16,
+    concurrency: Annotated[int, typer.Option("--concurrency", help="Requests in flight at once (1 or more).")] = 4,
+    rate: Annotated[float, typer.Option("--rate", help="Most requests per second (0 or more; 0: no limit).")] = 0.0,
+    retries: Annotated[int, typer.Option("--retries", help="Retries per request on 429, 5xx, timeouts (0 or more).")] = 6,
+    backoff: Annotated[float, typer.Option("--backoff", help="First retry delay in seconds (0 or more), doubled each retry, with jitter.")] = 1.0,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for one answer (more than 0).")] = 30.0,
+    give_up_after: Annotated[float, typer.Option("--give-up-after", help="Stop (exit 2, progress kept in the cache) when no request has succeeded for this many seconds (more than 0).")] = 300.0,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Texts per LibreTranslate request / hf batch (1 or more).")] = 16,
     no_pack: Annotated[bool, typer.Option("--no-pack", help="One text per request.")] = False,
+    no_language_check: Annotated[bool, typer.Option("--no-language-check", help="Accept answers not in the target language's script (echoes and empty answers are still rejected): for a pair the checks misjudge.")] = False,
     rank_by: Annotated[RankBy, typer.Option("--rank-by", help="Score that ranks: mean of ROUGE-1/2/L F1, or one of them.")] = RankBy.mean,
     min_score: Annotated[Optional[float], typer.Option("--min-score", help="Drop samples whose ranking score is below this (0-1).")] = None,
     min_rouge1: Annotated[Optional[float], typer.Option("--min-rouge1", help="Drop samples with round-trip ROUGE-1 F1 below this (0-1).")] = None,
@@ -46,30 +50,43 @@ def filter_(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Translate each summary, translate it back, score the round trip with ROUGE, keep the top K."""
+    from cls_data.errors import ClsDataError, Interrupted
     from cls_data.filter.run import FilterConfig, run_filter
 
+    command = shlex.join(["cls-data", *sys.argv[1:]])
     config = FilterConfig(
         input=input, out=out_dir, keep=keep, translator=translator.value, src=src, tgt=tgt,
         translator_url=translator_url, model=model, cache=cache, concurrency=concurrency, rate=rate,
         max_retries=retries, backoff_base=backoff, timeout=timeout, batch_size=batch_size, pack=not no_pack,
         rank_by=rank_by.value, min_score=min_score, min_rouge1=min_rouge1, min_rouge2=min_rouge2,
-        score=score.value, encoder=encoder,
+        score=score.value, encoder=encoder, give_up_after=give_up_after, check_language=not no_language_check,
+        command=command,
     )
-    with progress_bars(enabled=not quiet) as on_progress:
-        result = run_filter(config, on_progress=on_progress)
+    try:
+        with progress_bars(enabled=not quiet) as on_progress:
+            result = run_filter(config, on_progress=on_progress)
+    except KeyboardInterrupt:  # outside a translation pass (those say how much is cached)
+        raise Interrupted(f"interrupted; finished translations are in the cache. Resume with: {command}") from None
     report = result.report
     counts = report.counts
     cutoff = "n/a" if report.cutoff is None else f"{100 * report.cutoff:.2f}"
     ranked_by = report.rank_by if report.score == "roundtrip" else report.ranking_score
-    passed = ""
-    if counts.passed_thresholds != counts.scored:
-        passed = f", {counts.passed_thresholds:,} passed the thresholds"
+    passed = f", {counts.duplicates:,} duplicates dropped" if counts.duplicates else ""
+    if counts.passed_thresholds != counts.scored - counts.duplicates:
+        passed += f", {counts.passed_thresholds:,} passed the thresholds"
     out.print(f"kept {counts.kept:,} of {counts.scored:,} scored{passed} ({counts.input:,} read, "
               f"{counts.failed:,} failed to translate); cut-off {ranked_by} {cutoff} (x100)")
     out.print(f"requests sent {report.requests_sent:,} ({report.retries:,} retries), cache hits {report.cache_hits:,}, "
               f"{report.seconds:.1f} s -> {out_dir}/")
+    if report.rejects:
+        out.print("rejected answers (not cached, asked again): "
+                  + ", ".join(f"{reason} {n:,}" for reason, n in report.rejects.items()), soft_wrap=True)
     for note in result.notes:
         err.print(f"[bold yellow]warning:[/] {note}", soft_wrap=True)
+    if not counts.kept:  # a run that keeps nothing must not look like a success
+        why = (f"no summary could be translated (see {out_dir / 'failures.jsonl'})" if not counts.scored else
+               f"none of the {counts.scored:,} scored samples passed the thresholds")
+        raise ClsDataError(f"nothing kept: {why}")
 
 
 @contextmanager

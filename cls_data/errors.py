@@ -7,3 +7,9 @@ class ClsDataError(Exception):
 
 class RecordError(ClsDataError):
     """A JSONL record that cannot be read; the message names the file and line."""
+
+
+class Interrupted(ClsDataError):
+    """Ctrl-C: the message says what is saved and how to resume; the exit status is 130."""
+
+    exit_code = 130

@@ -28,6 +28,7 @@ from cls_data.dataset.splits import SplitSizes, check_enough, sample_pools, spli
 from cls_data.dataset.stats import split_stats
 from cls_data.errors import ClsDataError
 from cls_data.records import CLSSample
+from cls_data.text import language_name, language_problem, nfc
 
 POOL_ORDER = ("test", "valid", "train", "all")  # on a duplicate, evaluation pools keep their copy
 
@@ -90,13 +91,31 @@ def _stream(config: BuildConfig, report: ParseReport) -> Iterator[tuple[str, CLS
         yield pool, sample
 
 
+def _untranslated(config: BuildConfig, count: int, first: CLSSample, read: int) -> ClsDataError:
+    """The one error for samples whose `cls_summary` is not in the target language."""
+    name = language_name(config.spec.tgt)
+    fix = ("rerun `cls-data filter` (it rejects untranslated answers) and build from its new kept.jsonl"
+           if config.kind == "vi2zh" else "remove those records")
+    return ClsDataError(
+        f"{count:,} of {read:,} samples have a cls_summary that is not {name}"
+        f" (e.g. id {first.id}: {first.cls_summary[:40]!r}); they cannot be published as {name} summaries: {fix}"
+    )
+
+
 def _dedup(config: BuildConfig, report: ParseReport) -> tuple[dict[str, list[str]], Counter, int]:
     """Ids per pool after deduplication (pass 1: only fingerprints are held)."""
+    tgt = config.spec.tgt
     by_pool: dict[str, list[DedupKey]] = {}
+    wrong, first_wrong = 0, None  # an untranslated cls_summary (an echo of the source, say)
     for pool, sample in _stream(config, report):
         by_pool.setdefault(pool, []).append(DedupKey.of(sample))
+        if sample.cls_summary and language_problem(sample.cls_summary, tgt):
+            wrong += 1
+            first_wrong = first_wrong or sample
     if not by_pool:
         raise ClsDataError(f"no samples read from {', '.join(map(str, config.inputs))}")
+    if wrong:
+        raise _untranslated(config, wrong, first_wrong, sum(map(len, by_pool.values())))
     if "all" in by_pool and len(by_pool) > 1:
         raise ClsDataError("give either one pool of samples or NCLS train/valid/test files, not a mix")
     if "all" not in by_pool and set(by_pool) != {"train", "valid", "test"}:
@@ -120,6 +139,8 @@ def _fetch(
     for _, sample in _stream(config, report):
         read += 1
         if sample.id in wanted and sample.id not in chosen:
+            if sample.cls_summary and language_problem(sample.cls_summary, config.spec.tgt):
+                raise _untranslated(config, 1, sample, read)
             chosen[sample.id] = sample
     missing = sorted(wanted - chosen.keys())
     if missing:
@@ -131,7 +152,10 @@ def _fetch(
 
 
 def _row(sample: CLSSample, with_url: bool) -> dict:
-    row = {"id": sample.id, "text": sample.text, "summary": sample.summary, "cls_summary": sample.cls_summary}
+    # NFC as DESIGN.md promises, whatever form the input came in (a Vietnamese NFD summary is
+    # another string to every tokenizer, deduplicator and user of the dataset).
+    row = {"id": sample.id, "text": nfc(sample.text), "summary": nfc(sample.summary),
+           "cls_summary": nfc(sample.cls_summary)}
     if with_url:
         row["url"] = sample.url
     return row
@@ -154,6 +178,7 @@ def build_dataset(config: BuildConfig, on_progress: Callable[[str], None] | None
     kind = config.spec
     name, src = kind.dataset, kind.src
     target = config.out / name
+    check_out(config.out)  # before minutes of reading, not at the end
     if target.exists() and not (target / "build_info.json").exists():
         raise ClsDataError(f"{target} exists and is not a folder built by cls-data; move it away or choose another --out")
     report = ParseReport()
@@ -165,7 +190,12 @@ def build_dataset(config: BuildConfig, on_progress: Callable[[str], None] | None
     else:
         progress("reading and deduplicating the input")
         pools, dropped, read = _dedup(config, report)
-        check_enough(pools, config.sizes, sum(dropped.values()))
+        hint = ""
+        if config.kind == "vi2zh":  # the filter decides how many there are: say what to ask it for
+            missing = config.sizes.total - len(pools.get("all", []))
+            hint = (f"; {missing:,} more are needed: rerun `cls-data filter` with --keep {read + missing:,}"
+                    " or more (the filter keeps distinct summaries)")
+        check_enough(pools, config.sizes, sum(dropped.values()), hint)
         if "all" in pools:
             ids = split_one_pool(pools["all"], config.sizes, config.seed)
         else:
@@ -197,6 +227,17 @@ def _notes(report: ParseReport) -> list[str]:
     return [f"only {report.join_agreed:,} of {report.join_checked:,} LCSTS summaries ({agreement:.0%}) agree with the "
             "NCLS Chinese summary of the same id; the others were not joined. If the Chinese section of your "
             "ZH2ENSUM files is not the original LCSTS summary, name the right one with --tags zh=NAME"]
+
+
+def check_out(out: Path) -> None:
+    """An --out that cannot hold the dataset folder is one line before any work; nothing is created."""
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ClsDataError(f"--out {out}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ClsDataError(f"--out {out}: cannot write in {existing} (permission denied)")
 
 
 def _from_manifest(config: BuildConfig) -> tuple[BuildConfig, dict[str, list[str]]]:

@@ -86,15 +86,15 @@ def sample_pools(pools: dict[str, list[str]], sizes: SplitSizes, seed: int) -> d
     return {**_with_subsets(train, sizes), "validation": validation, "test": test}
 
 
-def check_enough(pools: dict[str, list[str]], sizes: SplitSizes, dropped: int) -> None:
-    """One clear error when deduplicated data cannot fill the requested splits."""
+def check_enough(pools: dict[str, list[str]], sizes: SplitSizes, dropped: int, hint: str = "") -> None:
+    """One clear error when deduplicated data cannot fill the requested splits; `hint` says how to get more."""
     after = f" after removing {dropped:,} duplicate or incomplete record(s)" if dropped else ""
     if set(pools) == {"all"}:
         have = len(pools["all"])
         if have < sizes.total:
             raise ClsDataError(
-                f"too little data: {sizes.describe()} needs {sizes.total:,} samples, the input has {have:,}{after}; "
-                "give more input or smaller --sizes"
+                f"too little data: {sizes.describe()} needs {sizes.total:,} samples, the input has {have:,}{after}"
+                f"{hint or '; give more input'} or smaller --sizes"
             )
         return
     wanted = {"train": sizes.train, "valid": sizes.validation, "test": sizes.test}

@@ -20,9 +20,10 @@ class FilterCounts:
     input: int  # records read
     scored: int  # translated (both ways, unless --score xsim) and scored
     failed: int  # could not be translated: listed in failures.jsonl
+    duplicates: int  # scored, but repeating a better-ranked sample (id, document or summary): not kept
     passed_thresholds: int
     kept: int
-    keep_requested: int
+    keep_requested: int | None  # None: every sample that passes the thresholds
 
 
 @dataclass
@@ -48,6 +49,7 @@ class FilterReport:
     kept_quantiles: dict[str, float]  # ... over the kept ones
     translation: dict[str, PassStats]  # per pass: forward, back
     agreement: Agreement | None  # --score both only
+    duplicates: dict[str, int] = field(default_factory=dict)  # dropped before the top K, by reason
     notes: list[str] = field(default_factory=list)  # what the user should know, said once
     seconds: float = 0.0
 
@@ -63,12 +65,21 @@ class FilterReport:
     def retries(self) -> int:
         return sum(stats.retries for stats in self.translation.values())
 
+    @property
+    def rejects(self) -> dict[str, int]:
+        """Answers rejected by the checks (never cached, asked again), by reason, over both passes."""
+        total: dict[str, int] = {}
+        for stats in self.translation.values():
+            for reason, n in stats.rejects.items():
+                total[reason] = total.get(reason, 0) + n
+        return dict(sorted(total.items()))
+
     def as_json(self) -> dict:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         data["counts"] = dataclasses.asdict(self.counts)
         data["agreement"] = dataclasses.asdict(self.agreement) if self.agreement else None
         data["translation"] = {name: stats.as_json() for name, stats in self.translation.items()}
-        return {**data, "requests_sent": self.requests_sent, "cache_hits": self.cache_hits,
+        return {**data, "requests_sent": self.requests_sent, "cache_hits": self.cache_hits, "rejects": self.rejects,
                 "failures_file": "failures.jsonl", "scale": SCALE}
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +15,11 @@ from pathlib import Path
 from cls_data.errors import ClsDataError
 from cls_data.filter.report import FilterCounts, FilterReport, write_outputs
 from cls_data.filter.select import (
-    RANK_BY, RANKING_SCORES, SCORES, Agreement, combine, passes, quantiles, rank, ranking_score, score_roundtrip,
+    RANK_BY, RANKING_SCORES, SCORES, Agreement, combine, drop_duplicates, passes, quantiles, rank, ranking_score,
+    score_roundtrip,
 )
 from cls_data.records import Article, CLSSample, peek_first, read_jsonl
-from cls_data.text import normalize, tokenizer_for_language
+from cls_data.text import nfc, normalize, tokenizer_for_language
 
 # on_progress(pass, settled, total): `settled` more texts of translation pass `pass` ("vi → zh") are done.
 Progress = Callable[[str, int, int], None]
@@ -29,7 +31,7 @@ class FilterConfig:
 
     input: Path
     out: Path
-    keep: int = 11_000
+    keep: int | None = 11_000  # None: every sample that passes the thresholds
     translator: str = "google"
     src: str = "vi"
     tgt: str = "zh"
@@ -51,6 +53,9 @@ class FilterConfig:
     score: str = "roundtrip"
     encoder: str | None = None  # xsim encoder (LaBSE, MEXMA, a local path)
     tokenizer: str | None = None  # default: the source language's
+    give_up_after: float = 300.0  # stop when no request has succeeded for this long (seconds)
+    check_language: bool = True  # reject answers not in the target language's script
+    command: str = ""  # the command line that ran, said when a run stops early (how to resume)
 
     @property
     def round_trip(self) -> bool:
@@ -93,16 +98,19 @@ def run_filter(config: FilterConfig, on_progress: Progress | None = None) -> Fil
     """Translate, back-translate, score, rank and write scored/kept/failures/report in `config.out`."""
     started = time.monotonic()
     _validate(config)
+    engine = _engine(config)  # settings out of range are one line before anything is read
     tokenizer = config.tokenizer or tokenizer_for_language(config.src)  # configuration errors first,
     samples = read_samples(config.input, config.src, config.tgt)  # input errors before any request,
     _prepare_out(config.out)  # and an unusable --out too, not after hours of translation
-    translations = translate(samples, config, on_progress)
+    translations = translate(samples, config, engine, on_progress)
     scored, failures = attach(samples, translations, config.round_trip)
     agreement = score(scored, config, tokenizer)
     ranked = rank(scored, config.score)
-    eligible = [s for s in ranked if passes(s, config.score, config.min_score, config.min_rouge1, config.min_rouge2)]
+    distinct, duplicates = drop_duplicates(ranked)  # kept.jsonl holds K *distinct* samples: build needs them
+    eligible = [s for s in distinct if passes(s, config.score, config.min_score, config.min_rouge1, config.min_rouge2)]
     kept = eligible[:config.keep]
-    report = make_report(config, translations, tokenizer, samples, ranked, eligible, kept, failures, agreement)
+    report = make_report(config, translations, tokenizer, samples, ranked, eligible, kept, failures, agreement,
+                         duplicates)
     report.seconds = round(time.monotonic() - started, 2)
     write_outputs(Path(config.out), ranked, kept, failures, report, [ranking_score(s, config.score) for s in ranked])
     return FilterResult(report=report, scored=ranked, kept=kept)
@@ -117,8 +125,12 @@ def _validate(config: FilterConfig) -> None:
         raise ClsDataError(f"--score {config.score} needs --encoder (e.g. sentence-transformers/LaBSE)")
     if config.score == "xsim" and (config.min_rouge1 is not None or config.min_rouge2 is not None):
         raise ClsDataError("--min-rouge1/--min-rouge2 need a round trip: use --score roundtrip or both")
-    if config.keep < 0:
-        raise ClsDataError("--keep must be 0 or more")
+    thresholds = (config.min_score, config.min_rouge1, config.min_rouge2)
+    if config.keep is None and all(t is None for t in thresholds):
+        raise ClsDataError("say what to keep: --keep K (the best K), a threshold (--min-score, --min-rouge1,"
+                           " --min-rouge2), or both")
+    if config.keep is not None and config.keep < 1:
+        raise ClsDataError(f"--keep must be 1 or more, got {config.keep}")
     for name in ("min_score", "min_rouge1", "min_rouge2"):
         value = getattr(config, name)
         if value is not None and not 0 <= value <= 1:
@@ -134,6 +146,9 @@ def read_samples(path: Path, src: str, tgt: str) -> list[CLSSample]:
     for number, record in enumerate(read_jsonl(path, CLSSample if is_sample else Article), start=1):
         sample = record if is_sample else CLSSample.from_article(record, tgt)
         sample.src_lang, sample.tgt_lang = src, tgt
+        # NFC as DESIGN.md promises: an NFD summary would reach kept.jsonl and the dataset as it came.
+        sample.summary, sample.text = nfc(sample.summary), nfc(sample.text)
+        sample.title = nfc(sample.title) if sample.title else sample.title
         if not normalize(sample.summary):
             raise ClsDataError(f"{path}: record {number} (id {sample.id}) has no summary")
         samples.append(sample)
@@ -151,17 +166,26 @@ def _prepare_out(out: Path) -> None:
         raise ClsDataError(f"{out}: cannot write the outputs there (permission denied)")
 
 
-def translate(samples: list[CLSSample], config: FilterConfig, on_progress: Progress | None) -> Translations:
+def _engine(config: FilterConfig):
+    """The request engine's settings; out-of-range ones (--retries -1, --timeout 0...) stop with one line."""
+    from cls_data.translate import EngineConfig, check_settings
+
+    check_settings(config.timeout, config.batch_size, config.max_chars)
+    resume = f"resume with: {config.command}" if config.command else "rerun the same command to resume"
+    return EngineConfig(concurrency=config.concurrency, rate=config.rate, max_retries=config.max_retries,
+                        backoff_base=config.backoff_base, pack=config.pack, give_up_after=config.give_up_after,
+                        resume=resume, check_language=config.check_language)
+
+
+def translate(samples: list[CLSSample], config: FilterConfig, engine, on_progress: Progress | None) -> Translations:
     """The forward pass over the distinct summaries and, for a round trip, the back pass over the
     distinct translations (each normalised once); finished texts come from the cache."""
-    from cls_data.translate import DEFAULT_CACHE, EngineConfig, TranslationCache, make_translator, translate_texts
+    from cls_data.translate import DEFAULT_CACHE, TranslationCache, make_translator, translate_texts
 
     translator = make_translator(config.translator, url=config.translator_url, model=config.model,
                                  timeout=config.timeout, batch_size=config.batch_size, max_chars=config.max_chars)
     try:  # the backend's connections and the cache are released on every path out
         src, tgt = translator.codes(config.src, config.tgt)
-        engine = EngineConfig(concurrency=config.concurrency, rate=config.rate, max_retries=config.max_retries,
-                              backoff_base=config.backoff_base, pack=config.pack)
         cache = TranslationCache(config.cache or DEFAULT_CACHE)
         try:
             def run_pass(texts: list[str], a: str, b: str):
@@ -193,14 +217,14 @@ def attach(samples: list[CLSSample], translations: Translations, round_trip: boo
         if key not in translations.forward:
             failures.append(_failure(sample, "forward", key, translations))
             continue
-        sample.cls_summary = translations.forward[key]
+        sample.cls_summary = nfc(translations.forward[key])
         sample.extra["translator"] = translations.backend
         if round_trip:
             mid = translations.mid_of[key]
             if mid not in translations.back:
                 failures.append(_failure(sample, "back", mid, translations))
                 continue
-            sample.back_summary = translations.back[mid]
+            sample.back_summary = nfc(translations.back[mid])
         scored.append(sample)
     return scored, failures
 
@@ -221,16 +245,21 @@ def score(scored: list[CLSSample], config: FilterConfig, tokenizer: str) -> Agre
     sims = xsim_scores([s.summary for s in scored], [s.cls_summary for s in scored], config.encoder)
     for sample, sim in zip(scored, sims):
         sample.extra["xsim"] = sim
-    return combine(scored, config.keep) if config.score == "both" else None
+    keep = len(scored) if config.keep is None else config.keep
+    return combine(scored, keep) if config.score == "both" else None
 
 
 def make_report(config: FilterConfig, translations: Translations, tokenizer: str, samples: list[CLSSample],
                 ranked: list[CLSSample], eligible: list[CLSSample], kept: list[CLSSample], failures: list[dict],
-                agreement: Agreement | None) -> FilterReport:
+                agreement: Agreement | None, duplicates: Counter) -> FilterReport:
     notes = []
-    if config.keep > len(eligible):
-        notes.append(f"--keep {config.keep} but only {len(eligible)} samples were scored and passed the"
-                     f" thresholds: keeping all {len(eligible)}")
+    if duplicates:
+        notes.append(f"dropped {sum(duplicates.values())} samples that repeat a better-ranked one"
+                     f" ({', '.join(f'{reason}: {n}' for reason, n in sorted(duplicates.items()))}):"
+                     " kept.jsonl holds distinct samples only")
+    if config.keep is not None and config.keep > len(eligible):
+        notes.append(f"--keep {config.keep} but only {len(eligible)} distinct samples were scored and passed"
+                     f" the thresholds: keeping all {len(eligible)}")
     if failures:
         notes.append(f"{len(failures)} samples could not be translated; they are listed in failures.jsonl"
                      " and were not scored (rerun to retry them: finished translations come from the cache)")
@@ -243,10 +272,11 @@ def make_report(config: FilterConfig, translations: Translations, tokenizer: str
         tokenizer=tokenizer, encoder=config.encoder,
         thresholds={"min_score": config.min_score, "min_rouge1": config.min_rouge1, "min_rouge2": config.min_rouge2},
         counts=FilterCounts(input=len(samples), scored=len(ranked), failed=len(failures),
+                            duplicates=sum(duplicates.values()),
                             passed_thresholds=len(eligible), kept=len(kept), keep_requested=config.keep),
         failures={stage: sum(f["stage"] == stage for f in failures) for stage in ("forward", "back")},
         cutoff=ranking_score(kept[-1], config.score) if kept else None,
         score_quantiles=quantiles(values),
         kept_quantiles=quantiles([ranking_score(s, config.score) for s in kept]),
-        translation=translations.passes, agreement=agreement, notes=notes,
+        translation=translations.passes, agreement=agreement, duplicates=dict(sorted(duplicates.items())), notes=notes,
     )

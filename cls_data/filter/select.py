@@ -9,6 +9,7 @@ round-trip ROUGE, whatever ranks.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 from cls_data.records import CLSSample
@@ -61,6 +62,21 @@ def passes(sample: CLSSample, score: str, min_score: float | None, min_rouge1: f
     if min_rouge1 is not None and rt.get("rouge1", 0.0) < min_rouge1:
         return False
     return min_rouge2 is None or rt.get("rouge2", 0.0) >= min_rouge2
+
+
+def drop_duplicates(ranked: list[CLSSample]) -> tuple[list[CLSSample], Counter]:
+    """The best-ranked copy of each sample; a later one with the same id, document or summary
+    (after normalisation and case folding, as `build` judges them) is dropped and counted by reason."""
+    from cls_data.dataset.dedup import DedupKey, Deduplicator, fingerprint
+
+    dedup = Deduplicator()
+    distinct = []
+    for sample in ranked:
+        # Without a document only the id and the summary can tell: no two empty texts collide.
+        document = fingerprint(sample.text) if sample.text.strip() else fingerprint(f"\0{sample.id}")
+        if dedup.keep(DedupKey(sample.id, True, document, fingerprint(sample.summary))):
+            distinct.append(sample)
+    return distinct, dedup.dropped
 
 
 def fractional_ranks(values: list[float]) -> list[float]:

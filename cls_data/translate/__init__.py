@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from cls_data.errors import ClsDataError
-from cls_data.translate.base import PackMismatch, PermanentError, TransientError, Translator
+from cls_data.translate.base import PackMismatch, PermanentError, ServiceDown, TransientError, Translator
 from cls_data.translate.cache import DEFAULT_CACHE, TranslationCache
 from cls_data.translate.engine import EngineConfig, PassStats, translate_texts
 
 BACKENDS = ("google", "libretranslate", "hf")
 
 
+def check_settings(timeout: float = 30.0, batch_size: int = 16, max_chars: int = 5000) -> None:
+    """A setting out of range stops with one line naming the CLI option, before anything is sent."""
+    if not timeout > 0:  # `not >` also refuses NaN
+        raise ClsDataError(f"--timeout must be more than 0 seconds, got {timeout}")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ClsDataError(f"--batch-size must be a whole number of 1 or more, got {batch_size}")
+    if not isinstance(max_chars, int) or max_chars < 1:
+        raise ClsDataError(f"max_chars must be a whole number of 1 or more, got {max_chars}")
+
+
 def make_translator(name: str, url: str | None = None, model: str | None = None, timeout: float = 30.0,
                     batch_size: int = 16, max_chars: int = 5000) -> Translator:
     """Build a backend by name; heavy imports happen only for the chosen one."""
+    check_settings(timeout, batch_size, max_chars)
     if name == "google":
         from cls_data.translate.google import GoogleTranslator
 
@@ -33,6 +44,6 @@ def make_translator(name: str, url: str | None = None, model: str | None = None,
 
 
 __all__ = [
-    "BACKENDS", "DEFAULT_CACHE", "EngineConfig", "PackMismatch", "PassStats", "PermanentError",
+    "BACKENDS", "DEFAULT_CACHE", "check_settings", "EngineConfig", "PackMismatch", "PassStats", "PermanentError", "ServiceDown",
     "TransientError", "TranslationCache", "Translator", "make_translator", "translate_texts",
 ]

@@ -24,6 +24,10 @@ class ServiceUnreachable(TransientError):
     """
 
 
+class ServiceDown(ClsDataError):
+    """No request of a run has succeeded for the configured time: the run stops (circuit breaker)."""
+
+
 class PackMismatch(Exception):
     """A packed request came back with a different number of texts than were sent."""
 

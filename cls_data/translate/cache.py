@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -59,6 +60,39 @@ class TranslationCache:
             [(backend, model, src, tgt, text, translation) for text, translation in pairs],
         )
         self._db.commit()
+
+    def stats(self) -> list[tuple[str, str, str, str, int]]:
+        """(backend, model, src, tgt, rows) for every key prefix in the cache."""
+        return list(self._db.execute(
+            "SELECT backend, model, src, tgt, COUNT(*) FROM translations GROUP BY backend, model, src, tgt"
+            " ORDER BY backend, model, src, tgt"))
+
+    def purge(self, backend: str | None = None, model: str | None = None, invalid: bool = False) -> Counter:
+        """Delete rows of `backend`/`model` (all when None); with `invalid`, only answers that fail
+        validation today (echoes, empty answers, wrong script). Returns the rows deleted, by reason."""
+        from cls_data.translate.validate import answer_problem
+
+        where, params = [], []
+        for column, value in (("backend", backend), ("model", model)):
+            if value is not None:
+                where.append(f"{column}=?")
+                params.append(value)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        deleted: Counter = Counter()
+        if not invalid:
+            deleted["selected"] = self._db.execute(f"DELETE FROM translations{clause}", params).rowcount
+            self._db.commit()
+            return deleted
+        doomed = []
+        rows = self._db.execute(f"SELECT backend, model, src, tgt, text, translation FROM translations{clause}", params)
+        for *key, text, translation in rows:
+            problem = answer_problem(text, translation, key[2], key[3])
+            if problem:
+                deleted[problem] += 1
+                doomed.append((*key, text))
+        self._db.executemany("DELETE FROM translations WHERE backend=? AND model=? AND src=? AND tgt=? AND text=?", doomed)
+        self._db.commit()
+        return deleted
 
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM translations").fetchone()[0]

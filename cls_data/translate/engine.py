@@ -5,13 +5,24 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from cls_data.errors import ClsDataError
-from cls_data.translate.base import PackMismatch, PermanentError, ServiceUnreachable, TransientError, Translator
+from cls_data.errors import ClsDataError, Interrupted
+from cls_data.translate.base import (
+    PackMismatch, PermanentError, ServiceDown, ServiceUnreachable, TransientError, Translator,
+)
 from cls_data.translate.cache import TranslationCache
+from cls_data.translate.validate import answer_problem
+
+# An answer that fails validation (echo, empty, wrong script) is asked again, one text per
+# request, at most this many times: a flaky service gets another chance, while a service that
+# always echoes a text costs a few quick requests, not minutes of backoff.
+REJECT_RETRIES = 2
+WRONG_COUNT = "packed answer with the wrong number of texts"
+RESUME = "rerun the same command to resume"
 
 
 @dataclass
@@ -22,6 +33,19 @@ class EngineConfig:
     backoff_base: float = 1.0  # first retry waits about this long, then doubling
     backoff_max: float = 120.0  # no single wait is longer (Retry-After included)
     pack: bool = True  # several texts per request, up to the backend's limits
+    give_up_after: float = 300.0  # stop the run when no request has succeeded for this long (seconds)
+    resume: str = RESUME  # how to resume, said when the run stops early (e.g. "resume with: cls-data ...")
+    check_language: bool = True  # reject answers not in the target language's script (echo/empty always)
+
+    def __post_init__(self) -> None:
+        """A setting out of range stops with one line naming the CLI option, before any request."""
+        for option, value, low in (("--concurrency", self.concurrency, 1), ("--retries", self.max_retries, 0)):
+            if not isinstance(value, int) or value < low:
+                raise ClsDataError(f"{option} must be a whole number of {low} or more, got {value}")
+        for option, value, positive in (("--rate", self.rate, False), ("--backoff", self.backoff_base, False),
+                                        ("--give-up-after", self.give_up_after, True)):
+            if not value >= 0 or (positive and value == 0):  # `not >=` also refuses NaN
+                raise ClsDataError(f"{option} must be {'more than' if positive else 'at least'} 0, got {value}")
 
 
 @dataclass
@@ -34,11 +58,14 @@ class PassStats:
     failed: int = 0
     requests: int = 0  # HTTP requests / model batches sent, retries included
     retries: int = 0
-    pack_fallbacks: int = 0  # packed answers that did not split back; their texts went one by one
+    pack_fallbacks: int = 0  # packed answers with rejected parts; those texts went one by one
+    rejects: Counter = field(default_factory=Counter)  # answers rejected (never cached), by reason
+    cache_rejected: int = 0  # cached answers that fail validation today: asked again
     failures: dict[str, str] = field(default_factory=dict)  # text -> last error
 
     def as_json(self) -> dict:
         data = {k: v for k, v in self.__dict__.items() if k != "failures"}
+        data["rejects"] = dict(sorted(self.rejects.items()))
         data["requests_per_text"] = round(self.requests / self.translated, 4) if self.translated else 0.0
         return data
 
@@ -52,17 +79,53 @@ class RateLimiter:
         self._paused_until = 0.0
         self._lock = threading.Lock()
 
-    def wait(self) -> None:
+    def wait(self, stop: threading.Event | None = None) -> None:
+        """Until this worker may start a request; `stop` (a trip, Ctrl-C) ends the wait early."""
         with self._lock:
             now = time.monotonic()
             start = max(now, self._next, self._paused_until)
             self._next = start + self._interval
         if start > now:
-            time.sleep(start - now)
+            if stop is None:
+                time.sleep(start - now)
+            else:
+                stop.wait(start - now)
 
     def pause(self, seconds: float) -> None:
         with self._lock:
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+
+class Breaker:
+    """Shared by every worker of a pass: trips when no request has succeeded for `seconds`.
+
+    A service that died mid-run would otherwise be retried text by text for hours; `stop` also
+    wakes every worker sleeping in a backoff (a trip, Ctrl-C).
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.last_success = time.monotonic()
+        self.stop = threading.Event()
+
+    def success(self) -> None:
+        self.last_success = time.monotonic()
+
+    def remaining(self) -> float:
+        return self.seconds - (time.monotonic() - self.last_success)
+
+    def check(self, last_error: str) -> None:
+        if self.stop.is_set() or self.remaining() <= 0:
+            self.stop.set()
+            raise _Stopped(last_error)
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep, but not past the moment the breaker trips nor past a stop."""
+        self.stop.wait(max(0.0, min(seconds, self.remaining() + 0.01)))
+
+
+class _Stopped(Exception):
+    """A worker stops: the breaker tripped or the run was interrupted; carries the last error."""
 
 
 def pack_texts(texts: list[str], max_chars: int, max_items: int, separator_len: int = 1) -> list[list[str]]:
@@ -86,18 +149,33 @@ class _Worker:
     def __init__(self, translator: Translator, src: str, tgt: str, config: EngineConfig, stats: PassStats):
         self.translator, self.src, self.tgt, self.config, self.stats = translator, src, tgt, config, stats
         self.limiter = RateLimiter(config.rate)
+        self.breaker = Breaker(config.give_up_after)
         self._lock = threading.Lock()
         self.reached_service = False  # has any request of this run been answered?
+        self.last_error = "no answer yet"
 
     def _count(self, name: str) -> None:
         with self._lock:
             setattr(self.stats, name, getattr(self.stats, name) + 1)
 
+    def _reject(self, reason: str) -> None:
+        with self._lock:
+            self.stats.rejects[reason] += 1
+            self.last_error = f"rejected answer: {reason}"
+
+    def check(self, text: str, answer: str) -> str | None:
+        return answer_problem(text, answer, self.src, self.tgt, self.config.check_language)
+
     def call(self, texts: list[str]) -> list[str]:
-        """One request with retries; raises the last error when retries are spent."""
+        """One request with retries; raises the last error when retries are spent.
+
+        Raises `_Stopped` instead of waiting on once the breaker has tripped.
+        """
         config = self.config
         for attempt in range(config.max_retries + 1):
-            self.limiter.wait()
+            self.breaker.check(self.last_error)
+            self.limiter.wait(self.breaker.stop)
+            self.breaker.check(self.last_error)  # a long Retry-After pause may have used up the time
             self._count("requests")
             try:
                 answer = self.translator.translate(texts, self.src, self.tgt)
@@ -108,6 +186,7 @@ class _Worker:
                     # Nothing has ever got through: retrying for minutes would only hide the cause.
                     raise ClsDataError(f"{exc} (no network?). Nothing is lost: finished translations "
                                        "stay in the cache; rerun when the service is reachable") from None
+                self.last_error = str(exc)
                 if attempt == config.max_retries:
                     raise
                 self._count("retries")
@@ -116,34 +195,55 @@ class _Worker:
                 if exc.retry_after is not None:
                     delay = max(delay, min(exc.retry_after, config.backoff_max))
                     self.limiter.pause(delay)  # the server asked everyone to wait, not just us
-                time.sleep(delay)
+                self.breaker.sleep(delay)
         raise AssertionError("unreachable")
 
     def run_pack(self, texts: list[str]) -> list[tuple[str, str | None, str | None]]:
-        """(text, translation, error) for each text of a pack."""
+        """(text, translation, error) for each text of a pack; only validated answers come back."""
+        settled: dict[str, tuple[str, str | None, str | None]] = {}
+        redo = texts
         if len(texts) > 1:
             try:
-                return [_checked(t, out) for t, out in zip(texts, self.call(texts), strict=True)]
-            except (PackMismatch, ValueError):  # ValueError: zip(strict) saw a wrong count
-                self._count("pack_fallbacks")
+                answers = self.call(texts)
+                if len(answers) != len(texts):
+                    raise PackMismatch(f"sent {len(texts)} texts, got {len(answers)} back")
+            except PackMismatch:
+                self._reject(WRONG_COUNT)
             except (TransientError, PermanentError) as exc:
                 return [(t, None, _describe(exc)) for t in texts]
-        results = []
-        for text in texts:
+            else:
+                redo = []
+                for text, answer in zip(texts, answers):
+                    problem = self.check(text, answer)
+                    if problem is None:
+                        settled[text] = (text, answer, None)
+                    else:
+                        self._reject(problem)
+                        redo.append(text)
+                if settled:
+                    self.breaker.success()
+            if redo:
+                self._count("pack_fallbacks")
+        for text in redo:
+            settled[text] = self.single(text)
+        return [settled[t] for t in texts]
+
+    def single(self, text: str) -> tuple[str, str | None, str | None]:
+        """One text alone; a rejected answer is asked again up to REJECT_RETRIES times."""
+        problem = None
+        for attempt in range(REJECT_RETRIES + 1):
+            if attempt:
+                self._count("retries")
             try:
-                (out,) = self.call([text])
-                results.append(_checked(text, out))
-            except (TransientError, PermanentError, PackMismatch, ValueError) as exc:
-                results.append((text, None, _describe(exc)))
-        return results
-
-
-def _checked(text: str, out: str) -> tuple[str, str | None, str | None]:
-    # An empty answer to a real text is a failure (a block page, a model that said nothing),
-    # not a translation to score.
-    if not out.strip() and text.strip():
-        return text, None, "empty translation"
-    return text, out, None
+                answers = self.call([text])
+            except (TransientError, PermanentError, PackMismatch) as exc:
+                return text, None, _describe(exc)
+            problem = WRONG_COUNT if len(answers) != 1 else self.check(text, answers[0])
+            if problem is None:
+                self.breaker.success()
+                return text, answers[0], None
+            self._reject(problem)
+        return text, None, f"rejected answer: {problem} ({REJECT_RETRIES + 1} tries)"
 
 
 def _describe(exc: Exception) -> str:
@@ -163,14 +263,22 @@ def translate_texts(
 ) -> tuple[dict[str, str], PassStats]:
     """Translate distinct `texts` (already normalised); returns text -> translation and the stats.
 
-    Cached texts send nothing. Every finished request is committed to the cache before the
-    next result is looked at, so a kill loses at most the requests in flight.
+    Cached texts send nothing. Every answer is validated (`validate.answer_problem`) before it is
+    cached; a cached answer that fails validation is asked again. Every finished request is
+    committed to the cache before the next result is looked at, so a kill loses at most the
+    requests in flight. When no request has succeeded for `config.give_up_after` seconds the
+    pass stops with `ServiceDown`, and Ctrl-C with `Interrupted`: both say how much is cached
+    and how to resume.
     """
     config = config or EngineConfig()
     unique = list(dict.fromkeys(texts))
     stats = PassStats(texts=len(unique))
     key = (translator.name, translator.model, src, tgt)
     done = cache.get_many(*key, unique)
+    stale = [t for t, out in done.items() if answer_problem(t, out, src, tgt, config.check_language)]
+    for text in stale:
+        del done[text]
+    stats.cache_rejected = len(stale)
     stats.cache_hits = len(done)
     if on_progress and done:
         on_progress(len(done))
@@ -184,13 +292,29 @@ def translate_texts(
     max_items = translator.max_items if config.pack else 1
     packs = pack_texts(todo, translator.max_chars, max_items)
     worker = _Worker(translator, src, tgt, config, stats)
-    with ThreadPoolExecutor(max_workers=max(1, config.concurrency)) as pool:
-        pending = set()
+
+    def settle(results: list[tuple[str, str | None, str | None]]) -> None:
+        good = [(t, out) for t, out, error in results if error is None]
+        cache.put_many(*key, good)
+        done.update(good)
+        stats.translated += len(good)
+        for t, _, error in results:
+            if error is not None:
+                stats.failures[t] = error
+        if on_progress:
+            on_progress(len(results))
+
+    def where() -> str:
+        return (f"{len(done):,} of {len(unique):,} {src} → {tgt} translations are cached in {cache.path}"
+                f" (answers that failed validation are not); {config.resume}")
+
+    with ThreadPoolExecutor(max_workers=config.concurrency) as pool:
+        pending: set = set()
         queue = iter(packs)
         try:
             while True:
                 # Bounded submission: a kill leaves few started-but-unfinished requests behind.
-                while len(pending) < 2 * max(1, config.concurrency):
+                while len(pending) < 2 * config.concurrency:
                     pack = next(queue, None)
                     if pack is None:
                         break
@@ -199,19 +323,32 @@ def translate_texts(
                     break
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    results = future.result()
-                    good = [(t, out) for t, out, error in results if error is None]
-                    cache.put_many(*key, good)
-                    done.update(good)
-                    for t, _, error in results:
-                        if error is not None:
-                            stats.failures[t] = error
-                    if on_progress:
-                        on_progress(len(results))
+                    settle(future.result())
+        except _Stopped as stop:
+            _drain(pending, worker, settle)
+            raise ServiceDown(f"no {src} → {tgt} request has succeeded for {config.give_up_after:g} s"
+                              f" (last error: {stop}); stopped. {where()}") from None
+        except KeyboardInterrupt:
+            _drain(pending, worker, settle)
+            raise Interrupted(f"interrupted. {where()}") from None
         except BaseException:
+            worker.breaker.stop.set()
             for future in pending:
                 future.cancel()
             raise
-    stats.translated = len(done) - stats.cache_hits
     stats.failed = len(stats.failures)
     return done, stats
+
+
+def _drain(pending: set, worker: _Worker, settle: Callable) -> None:
+    """Stop every worker, and keep what the requests in flight finished with."""
+    worker.breaker.stop.set()
+    for future in pending:
+        future.cancel()
+    for future in pending:
+        if future.cancelled():
+            continue
+        try:
+            settle(future.result())
+        except BaseException:  # a worker that stopped midway has nothing to keep
+            pass

@@ -61,6 +61,13 @@ def test_bad_sizes_option_is_one_error_line(tmp_path, gen, kept_jsonl):
     assert done.returncode == 2 and done.stderr.startswith("error: --sizes") and done.stderr.strip().count("\n") == 0
 
 
+def test_an_unusable_out_is_one_line_before_any_work(tmp_path, gen, kept_jsonl):
+    (tmp_path / "taken").write_text("")
+    done = gen.run_cli("build", "vi2zh", str(kept_jsonl), "--out", str(tmp_path / "taken"), "--sizes", gen.SMALL)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [f"error: --out {tmp_path / 'taken'}: {tmp_path / 'taken'} is a file, not a folder"]
+
+
 def test_ncls_files_naming_their_summaries_otherwise_build_with_tags(tmp_path, gen):
     folder = gen.write_en2zh(tmp_path / "ncls")
     for path in folder.glob("*.txt"):

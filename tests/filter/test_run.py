@@ -65,8 +65,8 @@ def test_filter_writes_best_first_files_and_a_report(tmp_path, articles_file, mt
     assert first.src_lang == "vi" and first.tgt_lang == "zh" and first.url.startswith("https://")
     assert first.extra["translator"] == "libretranslate"  # the dataset card names the backend from this
     report = result.report
-    assert dataclasses.asdict(report.counts) == {"input": 40, "scored": 40, "failed": 0, "passed_thresholds": 40,
-                                                 "kept": 10, "keep_requested": 10}
+    assert dataclasses.asdict(report.counts) == {"input": 40, "scored": 40, "failed": 0, "duplicates": 0,
+                                                 "passed_thresholds": 40, "kept": 10, "keep_requested": 10}
     assert report.cutoff == pytest.approx(kept[-1].rt_score) and report.ranking_score == "rt_score"
     assert report.tokenizer == "vi" and report.requests_sent > 0
     written = json.loads((out / "report.json").read_text())  # one scale: [0, 1], as in the library
@@ -80,7 +80,7 @@ def test_filter_writes_best_first_files_and_a_report(tmp_path, articles_file, mt
 def test_keep_more_than_available_keeps_everything_with_a_warning(tmp_path, articles_file, mt_server):
     result = run_filter(config(tmp_path, articles_file, mt_server, keep=100))
     assert len(result.kept) == 40
-    assert len(result.notes) == 1 and "only 40 samples" in result.notes[0]
+    assert len(result.notes) == 1 and "only 40 distinct samples" in result.notes[0]
     assert json.loads((tmp_path / "out" / "report.json").read_text())["notes"] == result.notes
 
 
