@@ -19,7 +19,7 @@ from cls_data.benchmark.config import Preset, StageSpec, VariantSpec
 from cls_data.benchmark.registry import get_variant
 from cls_data.benchmark.runs import RunSpec
 
-# Samples/s on one H100 at Vi2ZhLow lengths, mbart-large-cc25 (REFERENCE.md, measured 2026-11-22):
+# Samples/s on one H100 at Vi2ZhLow lengths, mbart-large-cc25 (bench/RESULTS.md, "H100 reference loops", 2026-11-22):
 # fast = bf16 autocast, bucketed batches of 64, padded head, torch.compile: 325/s; paper = the
 # paper's micro-batches of 4 and 2 in bf16 with bucketing, not measured: 60/s is assumed between
 # the fp32 reference loop (24/s at batch 4) and bf16 at batch 16 (75/s). Decoding: beam-4 generate,
