@@ -34,11 +34,9 @@ TRANSLATOR = "libretranslate"  # the backend whose cache entries the demo fills 
 
 
 def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    from cls_data.dataset.builder import file_sha256
+
+    return file_sha256(path)
 
 
 # ---- crawl -------------------------------------------------------------------------------------
