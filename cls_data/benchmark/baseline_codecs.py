@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from cls_data.benchmark.codec import ROLES
-from cls_data.errors import ClsDataError
 
 
 def _digest(tokenizer: Any) -> str:
@@ -24,13 +23,9 @@ def _digest(tokenizer: Any) -> str:
 def _load_tokenizer(backbone: str | Path) -> Any:
     from transformers import AutoTokenizer
 
-    try:
-        return AutoTokenizer.from_pretrained(str(backbone))
-    except OSError as exc:
-        raise ClsDataError(
-            f"cannot load the tokenizer of {backbone!r}: not a local folder and not in the Hugging Face cache "
-            f"(no network? download it once with `hf download {backbone}` or pass --backbone PATH) [{str(exc).splitlines()[0]}]"
-        ) from None
+    from cls_data.benchmark.pretrained import from_pretrained
+
+    return from_pretrained(AutoTokenizer.from_pretrained, backbone, "the tokenizer of")
 
 
 class NclsCodec:

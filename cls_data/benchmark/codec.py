@@ -12,7 +12,6 @@ import hashlib
 from pathlib import Path
 from typing import Any, Protocol
 
-from cls_data.errors import ClsDataError
 
 ROLES = ("source", "target", "mono")
 
@@ -67,11 +66,7 @@ def mbart_codec(backbone: str | Path, src_lang: str, tgt_lang: str) -> MBartCode
     """The codec of an mBART backbone (Hub id or folder); offline without a local copy, one line."""
     from transformers import AutoTokenizer
 
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(str(backbone))
-    except OSError as exc:
-        raise ClsDataError(
-            f"cannot load the tokenizer of {backbone!r}: not a local folder and not in the Hugging Face cache "
-            f"(no network? download it once with `hf download {backbone}` or pass --backbone PATH) [{str(exc).splitlines()[0]}]"
-        ) from None
+    from cls_data.benchmark.pretrained import from_pretrained
+
+    tokenizer = from_pretrained(AutoTokenizer.from_pretrained, backbone, "the tokenizer of")
     return MBartCodec(tokenizer, src_lang, tgt_lang)

@@ -71,3 +71,19 @@ def test_mbart_cls_loss_is_the_mean_over_label_tokens_and_generation_starts_with
     out = wrapped.generate(enc["input_ids"], enc["attention_mask"], DecodeConfig(num_beams=2, max_new_tokens=5))
     assert out[:, 0].tolist() == [zh, zh] and out.shape[1] <= 6
     assert wrapped.model.generation_config.forced_bos_token_id is None  # no second language code (REFERENCE.md)
+
+
+def test_an_unreachable_hub_is_one_line_at_once_not_a_minute_of_retries(tmp_path, monkeypatch):
+    import time
+
+    from cls_data.benchmark.pretrained import from_pretrained
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)
+    monkeypatch.setenv("HF_ENDPOINT", "https://hub.invalid")  # .invalid never resolves (RFC 2606): no traffic
+    calls = []
+    started = time.monotonic()
+    with pytest.raises(ClsDataError, match=r"cannot load backbone 'someone/uncached-model'.*\[hub.invalid cannot be resolved\]"):
+        from_pretrained(calls.append, "someone/uncached-model", "backbone")
+    assert calls == [] and time.monotonic() - started < 5
+    assert from_pretrained(lambda name: name, str(tmp_path), "backbone") == str(tmp_path)  # a local folder loads as is

@@ -164,14 +164,8 @@ def load_bert_encoder(backbone: str, *, tiny_vocab: int | None = None) -> Any:
     """`BertModel` from a Hub id or local folder (`tiny_vocab`: a random tiny one instead); one clear line offline."""
     from transformers import BertModel
 
-    from cls_data.errors import ClsDataError
+    from cls_data.benchmark.pretrained import from_pretrained
 
     if tiny_vocab is not None:
         return BertModel(tiny_bert_config(tiny_vocab), add_pooling_layer=False)
-    try:
-        return BertModel.from_pretrained(str(backbone), add_pooling_layer=False)
-    except OSError as exc:
-        raise ClsDataError(
-            f"cannot load encoder {backbone!r}: not a local folder and not in the Hugging Face cache "
-            f"(no network? download it once with `hf download {backbone}` or pass --backbone PATH) [{str(exc).splitlines()[0]}]"
-        ) from None
+    return from_pretrained(lambda name: BertModel.from_pretrained(name, add_pooling_layer=False), backbone, "encoder")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cls_data.errors import ClsDataError
 
 # mBART-cc25 language codes for the base languages cls-data builds datasets in.
 MBART_LANG_CODES = {"vi": "vi_VN", "zh": "zh_CN", "en": "en_XX"}
@@ -44,13 +43,11 @@ def load_mbart(backbone: str | Path, *, pad_to_multiple: int = 64, attn_implemen
     """
     from transformers import AutoTokenizer, MBartForConditionalGeneration
 
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(str(backbone))
-        model = MBartForConditionalGeneration.from_pretrained(str(backbone), attn_implementation=attn_implementation)
-    except OSError as exc:
-        raise ClsDataError(
-            f"cannot load backbone {backbone!r}: not a local folder and not in the Hugging Face cache "
-            f"(no network? download it once with `hf download {backbone}` or pass --backbone PATH) [{str(exc).splitlines()[0]}]"
-        ) from None
+    from cls_data.benchmark.pretrained import from_pretrained
+
+    tokenizer = from_pretrained(AutoTokenizer.from_pretrained, backbone, "backbone")
+    model = from_pretrained(
+        lambda name: MBartForConditionalGeneration.from_pretrained(name, attn_implementation=attn_implementation), backbone, "backbone"
+    )
     pad_lm_head(model, pad_to_multiple)
     return model, tokenizer
