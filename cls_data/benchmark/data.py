@@ -87,10 +87,10 @@ def open_dataset(path_or_id: str | Path, *, src_lang: str | None = None, tgt_lan
 
 
 def _split_files(folder: Path) -> dict[str, list[str]]:
-    """{split: parquet files} of a Hub-layout folder (`data/<split>-00000-of-00001.parquet`)."""
+    """{split: parquet files} of a Hub-layout folder (`data/<split>-00000-of-00001[-<hash>].parquet`)."""
     files: dict[str, list[str]] = {}
     for file in sorted(folder.glob("data/*.parquet")) or sorted(folder.glob("*.parquet")):
-        files.setdefault(re.sub(r"-\d+-of-\d+$", "", file.stem), []).append(str(file))
+        files.setdefault(file.name.split("-")[0], []).append(str(file))  # split names hold no "-"
     return files
 
 

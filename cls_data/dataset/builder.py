@@ -320,8 +320,13 @@ def _write_folder(target: Path, splits: dict[str, list[dict]], info: dict, confi
         if not config.ids_only:
             (tmp / "data").mkdir()
             for split, rows in splits.items():
-                split_files[split] = f"data/{split}-00000-of-00001.parquet"
-                _write_parquet(tmp / split_files[split], rows, with_url)
+                # The content hash in the name (as datasets' own push_to_hub names shards) changes the
+                # card's YAML with the data: datasets keys a local folder's cache by that YAML alone, so
+                # with fixed names a rebuilt or second folder loaded the first one's cached rows.
+                scratch = tmp / "data" / f"{split}.parquet"
+                _write_parquet(scratch, rows, with_url)
+                split_files[split] = f"data/{split}-00000-of-00001-{file_sha256(scratch)[:16]}.parquet"
+                scratch.rename(tmp / split_files[split])
         manifest = {
             key: info[key] for key in ("name", "kind", "seed", "sizes", "command", "tool_version", "inputs")
         } | {"splits": {split: [row["id"] for row in rows] for split, rows in splits.items()}}

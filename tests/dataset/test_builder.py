@@ -70,7 +70,8 @@ def test_same_input_and_seed_rebuild_identical_splits(tmp_path, kept_jsonl):
     other_seed = build_dataset(BuildConfig("vi2zh", [kept_jsonl], tmp_path / "c", seed=7, sizes=SIZES)).folder
     assert _read(first) == _read(second)
     for split in EXPECTED_ROWS:
-        assert (first / "data" / f"{split}-00000-of-00001.parquet").read_bytes() == (second / "data" / f"{split}-00000-of-00001.parquet").read_bytes()
+        [a], [b] = (list((folder / "data").glob(f"{split}-*.parquet")) for folder in (first, second))
+        assert a.name == b.name and a.read_bytes() == b.read_bytes()
     assert _read(first)["test"] != _read(other_seed)["test"]
 
 
@@ -240,3 +241,12 @@ def test_crawl_output_is_refused_with_what_to_run_first(tmp_path):
     with pytest.raises(ClsDataError, match="holds crawled articles, not translated samples: run `cls-data filter`"):
         build_dataset(BuildConfig(kind="vi2zh", inputs=[crawled], out=tmp_path / "out"))
     assert not (tmp_path / "out" / "Vi2ZhLow").exists()
+
+
+def test_load_dataset_of_a_second_or_rebuilt_folder_returns_its_own_rows_not_a_cached_copy(tmp_path, kept_jsonl):
+    # datasets keys a local folder's cache by its card's YAML; with fixed file names every Vi2ZhLow
+    # folder had the same YAML, so loading another build silently returned the first one's rows.
+    first = build_dataset(BuildConfig("vi2zh", [kept_jsonl], tmp_path / "a", sizes=SIZES)).folder
+    second = build_dataset(BuildConfig("vi2zh", [kept_jsonl], tmp_path / "b", seed=7, sizes=SIZES)).folder
+    for folder in (first, second, first):
+        assert _load_offline(folder)["test"]["id"] == [row["id"] for row in _read(folder)["test"]]
