@@ -1,4 +1,4 @@
-"""RUNS/results.json (one row per run and evaluation dataset, CONTRACT.md) and a first RUNS/results.md.
+"""RUNS/results.json (one row per run and evaluation dataset, docs/run-folders.md) and a first RUNS/results.md.
 
 Rows come from scanning the run folders, not from memory, so shards that share RUNS converge on
 the same file whichever writes last.

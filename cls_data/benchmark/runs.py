@@ -1,6 +1,6 @@
 """One benchmark run: its stages (shared stage-1 runs trained once and reused), test decoding, its folder.
 
-A run works in `<run_dir>.work/` and is renamed to `<run_dir>` when complete (CONTRACT.md), so a
+A run works in `<run_dir>.work/` and is renamed to `<run_dir>` when complete (docs/run-folders.md), so a
 run folder is complete or absent; a run that raises leaves `failed.json` in its work folder.
 """
 
@@ -43,7 +43,7 @@ def format_r(r: float) -> str:
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One cell of a grid; `rel_dir` is its folder under RUNS (CONTRACT.md)."""
+    """One cell of a grid; `rel_dir` is its folder under RUNS (docs/run-folders.md)."""
 
     dataset: str  # folder path or Hub id
     dataset_name: str

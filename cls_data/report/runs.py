@@ -1,4 +1,4 @@
-"""Load a RUNS folder (the benchmark contract, /work/CONTRACT.md) into typed rows: done, failed, missing."""
+"""Load a RUNS folder (the benchmark contract, docs/run-folders.md) into typed rows: done, failed, missing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hand-made benchmark run folders (the layout of /work/CONTRACT.md) for tests of what reads them.
+"""Hand-made benchmark run folders (the layout of docs/run-folders.md) for tests of what reads them.
 
 Predictions are the references with a share of their tokens replaced, so a system's "skill" sets
 its ROUGE; per-sample and corpus scores are computed with cls_data.rouge, as the engine does.
