@@ -24,9 +24,30 @@ def train_mbart_tokenizer(texts: Iterable[str], vocab_size: int = 1000) -> "obje
     trainer = trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=specials, unk_token="<unk>",
                                       show_progress=False)  # its bars go to stdout, through the caller's output
     unigram.train_from_iterator(texts, trainer)
-    pieces = [tuple(item) for item in json.loads(unigram.to_str())["model"]["vocab"]]
-    vocab = pieces + [(code, 0.0) for code in FAIRSEQ_LANGUAGE_CODES] + [("<mask>", 0.0)]
+    trained = [(piece, score) for piece, score in json.loads(unigram.to_str())["model"]["vocab"] if piece not in specials]
+    pieces = _canonical_order(trained)
+    vocab = [(token, 0.0) for token in specials] + pieces + [(code, 0.0) for code in FAIRSEQ_LANGUAGE_CODES] + [("<mask>", 0.0)]
     return MBartTokenizer(vocab=vocab)
+
+
+def _canonical_order(pieces: list[tuple[str, float]], tie: float = 5e-4) -> list[tuple[str, float]]:
+    """Pieces in an order (and with scores) that depend only on what was trained, not on thread timing.
+
+    The Unigram trainer breaks ties between equal scores with 1e-4 steps handed out in a different
+    order on every call; the multiset of scores is the same, so groups of scores closer than `tie`
+    are the same groups every time: each gets its best score (to 6 decimals: the last digits vary too)
+    and is ordered by piece.
+    """
+    ordered = sorted(pieces, key=lambda item: -item[1])
+    result: list[tuple[str, float]] = []
+    group: list[tuple[str, float]] = []
+    for piece, score in ordered:
+        if group and group[-1][1] - score >= tie:
+            result += [(p, round(group[0][1], 6)) for p, _ in sorted(group)]
+            group = []
+        group.append((piece, score))
+    result += [(p, round(group[0][1], 6)) for p, _ in sorted(group)] if group else []
+    return result
 
 
 def build_tiny_mbart(texts: Iterable[str], out_dir: str | Path, *, vocab_size: int = 1000, d_model: int = 32,

@@ -87,3 +87,12 @@ def test_an_unreachable_hub_is_one_line_at_once_not_a_minute_of_retries(tmp_path
         from_pretrained(calls.append, "someone/uncached-model", "backbone")
     assert calls == [] and time.monotonic() - started < 5
     assert from_pretrained(lambda name: name, str(tmp_path), "backbone") == str(tmp_path)  # a local folder loads as is
+
+
+def test_the_smoke_tokenizer_is_the_same_for_the_same_texts():
+    # The Unigram trainer hands out tie-breaking score steps in a different order on every call.
+    from cls_data.benchmark.smoke import train_mbart_tokenizer
+    from tests.support.tiny_models import SAMPLE_TEXTS
+
+    trained = {train_mbart_tokenizer(SAMPLE_TEXTS * 20, 200).backend_tokenizer.to_str() for _ in range(4)}
+    assert len(trained) == 1
