@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from cls_data.benchmark.registry import variant_names  # names only: no torch (the registry is lazy)
 from cls_data.cli.console import err, out
 
 
@@ -31,20 +32,20 @@ def _list(text: str | None, kind=str) -> tuple | None:
 
 
 def benchmark(
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="RUNS folder: one sub-folder per run, results.json, results.md.")],
-    dataset: Annotated[Optional[list[str]], typer.Option("--dataset", "-d", help="A folder written by `cls-data build`, or a Hub dataset id. Repeatable.")] = None,
-    variants: Annotated[Optional[str], typer.Option(help="Comma-separated variant names, or 'all'.")] = None,
-    weighting: Annotated[Optional[str], typer.Option(help="Loss weightings for two-task variants: sum,hu,rhu,tflcls or 'all' (default: each variant's own; smoke: all).")] = None,
-    r: Annotated[Optional[str], typer.Option("--r", help="r values of the tflcls weighting, comma-separated.")] = None,
-    train_sizes: Annotated[Optional[str], typer.Option(help="Training-set sizes (1000,3000,5000 -> train_1000, train_3000, train; smoke: 1000).")] = None,
-    seeds: Annotated[Optional[str], typer.Option(help="Seeds, comma-separated.")] = None,
-    preset: Annotated[Optional[PresetName], typer.Option(help="paper (the paper's recipe), fast (large bucketed batches), smoke (tiny offline model, minutes on a CPU).")] = None,
-    backbone: Annotated[Optional[str], typer.Option(help="mBART-family backbone: Hub id or local folder (default facebook/mbart-large-cc25; smoke: a tiny model trained on the dataset).")] = None,
-    eval_on: Annotated[Optional[list[str]], typer.Option("--eval-on", help="Also decode this built dataset's test split with each run's best model (separate rows). Repeatable.")] = None,
-    src_lang: Annotated[Optional[str], typer.Option(help="Source language when the dataset has no build_info.json (vi, en, zh).")] = None,
-    tgt_lang: Annotated[Optional[str], typer.Option(help="Target language when the dataset has no build_info.json.")] = None,
-    spec: Annotated[Optional[Path], typer.Option("--spec", help="A grid file (TOML/JSON, see grids/paper.toml) instead of the grid options; options given here override it.")] = None,
-    shard: Annotated[str, typer.Option(help="Run only shard K of N (1-based), e.g. a Slurm array task; shards may share --out.")] = "1/1",
+    out_dir: Annotated[Path, typer.Option("--out", "-o", metavar="RUNS", help="RUNS folder: one sub-folder per run, results.json, results.md.")],
+    dataset: Annotated[Optional[list[str]], typer.Option("--dataset", "-d", metavar="PATH|HUB_ID", help="A folder written by `cls-data build`, or a Hub dataset id. Repeatable.")] = None,
+    variants: Annotated[Optional[str], typer.Option(metavar="NAMES", help=f"Comma-separated variant names, or 'all' (the default): {', '.join(variant_names())}.")] = None,
+    weighting: Annotated[Optional[str], typer.Option(metavar="NAMES", help="Loss weightings for two-task variants: sum,hu,rhu,tflcls or 'all' (default: each variant's own; smoke: all).")] = None,
+    r: Annotated[Optional[str], typer.Option("--r", metavar="R,...", help="r values of the tflcls weighting, comma-separated (default 2).")] = None,
+    train_sizes: Annotated[Optional[str], typer.Option(metavar="N,...", help="Training-set sizes (default 1000,3000,5000 -> train_1000, train_3000, train; smoke: 1000).")] = None,
+    seeds: Annotated[Optional[str], typer.Option(metavar="K,...", help="Seeds, comma-separated (default 0).")] = None,
+    preset: Annotated[Optional[PresetName], typer.Option(help="paper (the paper's recipe; the default), fast (large bucketed batches), smoke (tiny offline model, minutes on a CPU).")] = None,
+    backbone: Annotated[Optional[str], typer.Option(metavar="NAME|PATH", help="mBART-family backbone: Hub id or local folder (default facebook/mbart-large-cc25; smoke: a tiny model trained on the dataset).")] = None,
+    eval_on: Annotated[Optional[list[str]], typer.Option("--eval-on", metavar="PATH|HUB_ID", help="Also decode this built dataset's test split with each run's best model (separate rows). Repeatable.")] = None,
+    src_lang: Annotated[Optional[str], typer.Option(metavar="LANG", help="Source language when the dataset has no build_info.json (vi, en, zh).")] = None,
+    tgt_lang: Annotated[Optional[str], typer.Option(metavar="LANG", help="Target language when the dataset has no build_info.json.")] = None,
+    spec: Annotated[Optional[Path], typer.Option("--spec", metavar="FILE", help="A grid file (TOML/JSON, see grids/paper.toml) instead of the grid options; options given here override it.")] = None,
+    shard: Annotated[str, typer.Option(metavar="K/N", help="Run only shard K of N (1-based), e.g. a Slurm array task; shards may share --out.")] = "1/1",
     plan_only: Annotated[bool, typer.Option("--plan", help="List the runs and estimated H100-hours, then exit (nothing is trained).")] = False,
 ) -> None:
     """Train and evaluate mBART-CLS, TFLCLS, its ablations and loss-weighting schemes on built datasets."""
