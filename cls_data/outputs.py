@@ -1,9 +1,11 @@
-"""Check that an output file can be written before the work that produces it starts."""
+"""Output files: checked before the work that produces them starts, written atomically when it ends."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 from cls_data.errors import ClsDataError
 
@@ -35,3 +37,17 @@ def check_output_file(path: Path, option: str) -> None:
         raise fail(exc.strerror or str(exc)) from None
     if not os.access(path.parent, os.W_OK | os.X_OK):  # root passes the open above regardless
         raise fail("permission denied")
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
+    """Write `text` through a sibling temporary file renamed over `path`: a reader, or a rerun after a
+    kill, sees the old file or the new one, never half of one (the pid keeps concurrent writers apart)."""
+    path = Path(path)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding=encoding)
+    os.replace(tmp, path)
+
+
+def write_json_atomic(path: str | os.PathLike[str], data: Any, indent: int = 2) -> None:
+    """`data` as UTF-8 JSON (non-ASCII kept readable), written atomically."""
+    write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=indent) + "\n")

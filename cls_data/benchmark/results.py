@@ -7,10 +7,10 @@ the same file whichever writes last.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
+from cls_data.outputs import write_json_atomic, write_text_atomic
 
 SHARED_STAGES = ("stage1-translation",)  # stage runs reused by variants; not rows of their own
 _R_PART = re.compile(r"^r\d")
@@ -61,17 +61,11 @@ def collect_rows(out: Path) -> list[dict]:
     return sorted(rows, key=lambda row: (row["run_dir"], row["eval_dataset"] != row["dataset"], row["eval_dataset"]))
 
 
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def write_results(out: Path) -> list[dict]:
     """Rewrite RUNS/results.json and RUNS/results.md atomically from the run folders."""
     rows = collect_rows(out)
-    _write(out / "results.json", json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
-    _write(out / "results.md", results_markdown(rows))
+    write_json_atomic(out / "results.json", rows)
+    write_text_atomic(out / "results.md", results_markdown(rows))
     return rows
 
 

@@ -12,22 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from cls_data.benchmark.config import StageSpec, VariantSpec, to_dict
+from cls_data.outputs import write_json_atomic, write_text_atomic
 
 LOCK_STALE_SECONDS = 900  # a shared stage's lock not refreshed for this long belongs to a dead process
 
 
-def write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+write_json = write_json_atomic
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
 
 
 def versions() -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from collections.abc import Callable
@@ -13,6 +12,7 @@ from pathlib import Path
 from cls_data.demo import pipeline as lib
 from cls_data.demo.corpus import TRANSLATIONS, Sample, load_sample
 from cls_data.demo.mirror import MirrorServer
+from cls_data.outputs import write_json_atomic
 
 # Vi2ZhLow's shape (train 5,000 with nested 1,000 and 3,000, validation 3,000, test 3,000: the
 # paper kept 11,000 of 142,000), scaled to the sample: the filter keeps what the splits need.
@@ -122,11 +122,11 @@ def run_demo(out_dir: Path | str = "cls-data-demo", on_progress: Callable[[DemoP
     t0 = time.monotonic()
     ran = _benchmark(result, grid, state, on_progress)
     result.seconds["benchmark"] = time.monotonic() - t0
-    _write_state(state_file, state)
+    write_json_atomic(state_file, state)
     t0 = time.monotonic()
     _report(result, state, ran, on_progress)
     result.seconds["report"] = time.monotonic() - t0
-    _write_state(state_file, state)
+    write_json_atomic(state_file, state)
     result.seconds["total"] = time.monotonic() - started
     return result
 
@@ -289,12 +289,6 @@ def _read_state(path: Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-
-
-def _write_state(path: Path, state: dict) -> None:
-    tmp = _sibling(path, ".tmp")
-    tmp.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 __all__ = ["GRID", "DemoProgress", "DemoResult", "KEEP", "SPLIT_SIZES", "run_demo"]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cls_data.filter.select import Agreement
 from cls_data.records import CLSSample, write_jsonl
 from cls_data.translate.engine import PassStats
+from cls_data.outputs import write_json_atomic, write_text_atomic
 
 SCALE = "every score and threshold is in [0, 1] (F1, cosine similarity, fractional rank); the CLI prints x100"
 
@@ -89,15 +89,9 @@ def write_outputs(out: Path, ranked: list[CLSSample], kept: list[CLSSample], fai
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl(out / "scored.jsonl", ranked)
     write_jsonl(out / "kept.jsonl", kept)
-    _write_text(out / "failures.jsonl", "".join(json.dumps(f, ensure_ascii=False) + "\n" for f in failures))
-    _write_text(out / "report.json", json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
+    write_text_atomic(out / "failures.jsonl", "".join(json.dumps(f, ensure_ascii=False) + "\n" for f in failures))
+    write_json_atomic(out / "report.json", report.as_json())
     plot_histogram(out / "report.png", scores, report)
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def plot_histogram(path: Path, scores: list[float], report: FilterReport) -> None:

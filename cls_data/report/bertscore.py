@@ -14,6 +14,7 @@ from pathlib import Path
 from cls_data.errors import ClsDataError
 from cls_data.report.runs import RunSet, read_json_lines
 from cls_data.report.tables import DATASET_ORDER, order_key, table2_spec
+from cls_data.outputs import write_json_atomic
 
 CACHE = "bertscore_cache.json"
 
@@ -60,9 +61,7 @@ def run_scores(runs: RunSet, model: str, cache_path: Path, notes: list[str]) -> 
             cache[key] = float(f1.mean())
         scores[row.run_dir] = cache[key]
     cache_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache_path.with_name(cache_path.name + ".tmp")
-    tmp.write_text(json.dumps(cache, indent=1), encoding="utf-8")
-    tmp.replace(cache_path)
+    write_json_atomic(cache_path, cache, indent=1)
     if not scores:
         notes.append("BERTScore: no predictions.jsonl to score")
     return scores

@@ -11,6 +11,7 @@ from typing import Any
 
 from cls_data.report.paper import DATA as PAPER_DATA
 from cls_data.report.runs import RunRow, RunSet, read_json
+from cls_data.outputs import write_text_atomic
 
 TEMPLATE = resources.files("cls_data.modelcards") / "model_card.md"
 LANGUAGE_NAMES = {"vi": "Vietnamese", "zh": "Chinese", "en": "English"}
@@ -108,9 +109,7 @@ def write_model_cards(runs: RunSet, out: Path, on_progress: Callable[[int, int],
                          str((folder / "model").resolve()))
         path = out / row.run_dir / "README.md"
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name("README.md.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        write_text_atomic(path, text)
         paths.append(path)
         if on_progress:
             on_progress(i, len(done))

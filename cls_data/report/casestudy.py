@@ -17,6 +17,7 @@ from pathlib import Path
 from cls_data.report.runs import RunRow, RunSet, read_json, read_json_lines
 from cls_data.report.tables import DATASET_ORDER, VARIANT_ORDER, order_key
 from cls_data.text import CJK, get_tokenizer, nfc
+from cls_data.outputs import write_text_atomic
 
 # Highlighting walks the text with the tokenizer's own token shapes, so marks sit on the original characters.
 _SHAPES = {"zh": re.compile(rf"[{CJK}]|[^\W_{CJK}]+"), "en": re.compile(r"[A-Za-z0-9]+"), "vi": re.compile(r"[^\W_]+")}
@@ -154,7 +155,5 @@ def write_case_study(runs: RunSet, path: Path, ids: Sequence[str] | None = None,
             f'the card with a blue border has the best ROUGE-2 on that sample.</p><nav>{nav}</nav></header>'
             + "\n".join(section for _, _, section in sections) + "</body></html>\n")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, page)
     return CaseStudyResult(path, shown, systems_shown, notes)

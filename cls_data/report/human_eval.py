@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import html
-import json
 import random
 import string
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from cls_data.report.casestudy import load_sources
 from cls_data.report.runs import RunRow, RunSet, read_json_lines
 from cls_data.report.significance import resolve_system
 from cls_data.report.tables import DATASET_ORDER, order_key
+from cls_data.outputs import write_json_atomic, write_text_atomic
 
 CRITERIA = ("informativeness", "conciseness", "fluency")
 KEY_FILE = "key.json"
@@ -98,18 +98,12 @@ def export_kit(runs: RunSet, out: Path, systems: Sequence[str], samples: int = 2
     _write_csv(out / "sheet.csv", ["item", "source", "reference", *labels], sheet_rows)
     _write_csv(out / "answers_template.csv", ["item", "criterion", "best", "worst"],
                [{"item": item, "criterion": c, "best": "", "worst": ""} for item in key_items for c in CRITERIA])
-    _write_text(out / "form.html", _form(sheet_rows, labels, cell_dataset))
-    _write_text(out / "README.txt", INSTRUCTIONS)
+    write_text_atomic(out / "form.html", _form(sheet_rows, labels, cell_dataset))
+    write_text_atomic(out / "README.txt", INSTRUCTIONS)
     key = {"dataset": cell_dataset, "train_size": cell_size, "systems": names, "criteria": list(CRITERIA),
            "labels": labels, "seed": seed, "run_dirs": [row.run_dir for row in rows], "items": key_items}
-    _write_text(out / KEY_FILE, json.dumps(key, indent=1, ensure_ascii=False))
+    write_json_atomic(out / KEY_FILE, key, indent=1)
     return ExportResult(out, cell_dataset, cell_size, len(chosen), names, notes)
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 def _write_csv(path: Path, columns: Sequence[str], rows: Sequence[dict]) -> None:

@@ -13,6 +13,7 @@ from cls_data.report.runs import RunRow, RunSet, load_runs
 from cls_data.report.significance import (DEFAULT_PAIR, DEFAULT_RESAMPLES, Comparison, compare, format_p,
                                           run_comparisons, significance_markdown)
 from cls_data.report.tables import (DATASET_ORDER, build_results_markdown, columns_of, group_cells, order_key)
+from cls_data.outputs import write_text_atomic
 
 METRIC_CHOICES = ("rouge", "bertscore")
 
@@ -165,9 +166,7 @@ def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None
     parts.append(_links_section(result, out))
     if notes:
         parts.append("## Notes\n\n" + "\n".join(f"- {note}" for note in notes) + "\n")
-    tmp = out / "results.md.tmp"
-    tmp.write_text("\n".join(parts), encoding="utf-8")
-    tmp.replace(result.results_md)
+    write_text_atomic(result.results_md, "\n".join(parts))
     return result
 
 
