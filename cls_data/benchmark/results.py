@@ -70,57 +70,7 @@ def write_results(out: Path) -> list[dict]:
 
 
 def results_markdown(rows: list[dict]) -> str:
-    try:
-        from cls_data.report.tables import build_results_markdown
-    except ImportError:
-        return minimal_markdown(rows)
+    """Tables 2 and 3 as the report lays them out (one table builder for both commands)."""
+    from cls_data.report.tables import build_results_markdown
+
     return build_results_markdown(rows)
-
-
-def _default_weighting(variant: str) -> str | None:
-    from cls_data.benchmark.registry import get_variant
-    from cls_data.errors import ClsDataError
-
-    try:
-        return get_variant(variant).default_weighting
-    except ClsDataError:  # a variant registered by a module this process did not load
-        return None
-
-
-def _cell(values: list[float]) -> str:
-    if not values:
-        return "-"
-    mean = sum(values) / len(values)
-    return f"{100 * mean:.2f}" + (f" (n={len(values)})" if len(values) > 1 else "")
-
-
-def minimal_markdown(rows: list[dict]) -> str:
-    """Table 2 (variants at their default weighting) and Table 3 (tflcls by weighting), ROUGE x100, mean over seeds."""
-    done = [row for row in rows if row["status"] == "done"]
-    sizes = sorted({row["train_size"] for row in done})
-    lines = ["# Benchmark results", "", "ROUGE-1/2/L F1 x100, mean over seeds; the ROUGE tokenizer is named in each heading.", ""]
-    for dataset in sorted({row["eval_dataset"] for row in done}):
-        subset = [row for row in done if row["eval_dataset"] == dataset]
-        tokenizer = ", ".join(sorted({row["tokenizer"] for row in subset}))
-        tables = [
-            ("Table 2", lambda row: row["weighting"] == _default_weighting(row["variant"]) and row["r"] in (None, 2.0), "variant"),
-            ("Table 3", lambda row: row["variant"] == "tflcls" and (row["weighting"] != "tflcls" or row["r"] == 2.0), "weighting"),
-        ]
-        for title, keep, key in tables:
-            chosen = [row for row in subset if keep(row)]
-            if not chosen:
-                continue
-            header = " | ".join(f"n{size} {m}" for size in sizes for m in ("R1", "R2", "RL"))
-            lines += [f"## {title}: {dataset} (tokenizer {tokenizer})", "", f"| {key} | {header} |",
-                      "|---|" + "---|" * (3 * len(sizes))]
-            for name in sorted({row[key] for row in chosen}):
-                cells = []
-                for size in sizes:
-                    group = [row for row in chosen if row[key] == name and row["train_size"] == size]
-                    cells += [_cell([row[m] for row in group]) for m in ("rouge1", "rouge2", "rougeL")]
-                lines.append(f"| {name} | " + " | ".join(cells) + " |")
-            lines.append("")
-    failed = [row for row in rows if row["status"] == "failed"]
-    if failed:
-        lines += ["## Failed runs", ""] + [f"- `{row['run_dir']}`: {row['error']}" for row in failed] + [""]
-    return "\n".join(lines)
