@@ -61,12 +61,13 @@ def open_dataset(path_or_id: str | Path, *, src_lang: str | None = None, tgt_lan
     datasets.disable_progress_bars()  # the CLI shows its own progress
     path = Path(path_or_id)
     info: dict = {}
+    files = _split_files(path) if path.is_dir() else {}
     if path.is_dir():
         name = path.resolve().name
         info_file = path / "build_info.json"
         if info_file.exists():
             info = json.loads(info_file.read_text(encoding="utf-8"))
-        if not list(path.glob("data/*.parquet")) and not list(path.glob("*.parquet")):
+        if not files:
             raise ClsDataError(f"{path} holds no parquet splits (an --ids-only build has no text; rebuild it with --ids)")
     elif str(path_or_id).count("/") == 1 and not str(path_or_id).startswith((".", "/")):
         name = str(path_or_id).replace("/", "__")
@@ -79,11 +80,11 @@ def open_dataset(path_or_id: str | Path, *, src_lang: str | None = None, tgt_lan
     try:
         # A local folder is read through its parquet files: `load_dataset(folder)` keys its cache by
         # the card's YAML alone, so every Vi2ZhLow folder would share (and return) one cached copy.
-        splits = (datasets.load_dataset("parquet", data_files=_split_files(path)) if path.is_dir()
+        splits = (datasets.load_dataset("parquet", data_files=files) if files
                   else datasets.load_dataset(str(path_or_id)))
     except (FileNotFoundError, ConnectionError, OSError, ValueError) as exc:
         raise ClsDataError(f"cannot load dataset {path_or_id}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
-    return ClsDataset(name=name, path=str(path_or_id), fingerprint=_fingerprint(path, splits), src_lang=src, tgt_lang=tgt, splits=splits)
+    return ClsDataset(name=name, path=str(path_or_id), fingerprint=_fingerprint(files, splits), src_lang=src, tgt_lang=tgt, splits=splits)
 
 
 def _split_files(folder: Path) -> dict[str, list[str]]:
@@ -103,12 +104,14 @@ def _hub_build_info(repo_id: str) -> dict:
         return {}
 
 
-def _fingerprint(path: Path, splits: Any) -> str:
+def _fingerprint(files: dict[str, list[str]], splits: Any) -> str:
+    """The content of a folder's parquet files (streamed), or the Hub splits' own fingerprints."""
+    from cls_data.dataset.builder import file_sha256
+
     digest = hashlib.sha256()
-    if path.is_dir():
-        for file in sorted(path.glob("data/*.parquet")) or sorted(path.glob("*.parquet")):
-            digest.update(file.name.encode())
-            digest.update(file.read_bytes())
+    if files:
+        for path in sorted(p for group in files.values() for p in group):
+            digest.update(f"{Path(path).name}:{file_sha256(Path(path))}".encode())
     else:
         for name in sorted(splits):
             digest.update(f"{name}:{splits[name]._fingerprint}".encode())
