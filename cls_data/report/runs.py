@@ -170,7 +170,7 @@ def _done_rows(root: Path, run: Path) -> list[RunRow]:
     rows = [RunRow(**common, eval_dataset=common["dataset"], tokenizer=metrics.get("tokenizer"),
                    n_test=metrics.get("n_test"), **{m: test.get(m) for m in METRICS})]
     for other, scores in sorted((metrics.get("eval_on") or {}).items()):
-        rows.append(RunRow(**common, eval_dataset=other, tokenizer=scores.get("tokenizer"),
+        rows.append(RunRow(**{**common, "decode_seconds": None}, eval_dataset=other, tokenizer=scores.get("tokenizer"),
                            n_test=scores.get("n_test"), **{m: scores.get(m) for m in METRICS}))
     return rows
 
