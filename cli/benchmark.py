@@ -48,7 +48,7 @@ def benchmark(
     shard: Annotated[str, typer.Option(metavar="K/N", help="Run only shard K of N (1-based), e.g. a Slurm array task; shards may share --out.")] = "1/1",
     plan_only: Annotated[bool, typer.Option("--plan", help="List the runs and estimated H100-hours, then exit (nothing is trained).")] = False,
 ) -> None:
-    """Train and evaluate mBART-CLS, TFLCLS, its ablations and loss-weighting schemes on built datasets."""
+    """Train and evaluate the paper's systems (mBART-CLS, TFLCLS, its ablations and loss weightings, the baselines) on built datasets."""
     from cls_data.benchmark.config import GridSpec
     from cls_data.benchmark.grid import load_grid_file, parse_shard
     from cls_data.errors import ClsDataError
