@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cls_data.report.runs import RunRow, RunSet, read_json, read_json_lines
+from cls_data.report.runs import RunSet
+from cls_data.run_folder import RunRow, read_json, read_json_lines
 from cls_data.report.tables import DATASET_ORDER, VARIANT_ORDER, order_key
 from cls_data.text import CJK, get_tokenizer, nfc
 from cls_data.outputs import write_text_atomic
