@@ -10,7 +10,6 @@ decoder x 0.2 when the encoder reads the summary instead of the document (~50 vs
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from cls_data.benchmark.config import StageSpec, VariantSpec
 from cls_data.benchmark.presets import Preset
 from cls_data.benchmark.registry import get_variant
 from cls_data.benchmark.runs import RunSpec
+from cls_data.dataset_folder import read_build_info
 from cls_data.run_folder import shared_rel_dir
 
 # The rates (samples/s on one H100 at Vi2ZhLow lengths) are the preset's own (`presets.py`).
@@ -35,10 +35,8 @@ class PlannedRun:
 
 
 def split_sizes(dataset: str) -> dict[str, int]:
-    info = Path(dataset) / "build_info.json"
-    if info.exists():
-        return {**DEFAULT_SPLITS, **json.loads(info.read_text(encoding="utf-8")).get("splits", {})}
-    return dict(DEFAULT_SPLITS)
+    info = read_build_info(Path(dataset)) if Path(dataset).is_dir() else None
+    return {**DEFAULT_SPLITS, **(info or {}).get("splits", {})}
 
 
 def stage_factor(spec: VariantSpec, stage: StageSpec) -> float:

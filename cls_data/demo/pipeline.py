@@ -7,7 +7,6 @@ only the imports below change.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
@@ -34,7 +33,7 @@ TRANSLATOR = "libretranslate"  # the backend whose cache entries the demo fills 
 
 
 def sha256(path: Path) -> str:
-    from cls_data.dataset.builder import file_sha256
+    from cls_data.dataset_folder import file_sha256
 
     return file_sha256(path)
 
@@ -268,12 +267,10 @@ def complete_runs(runs: Path, planned: list[str]) -> list[str]:
 
 
 def dataset_fingerprint(folder: Path) -> str:
-    """A hash of the dataset's parquet splits: runs trained on another version of them are not reused."""
-    digest = hashlib.sha256()
-    for file in sorted((folder / "data").glob("*.parquet")):
-        digest.update(file.name.encode())
-        digest.update(sha256(file).encode())
-    return digest.hexdigest()[:16]
+    """The dataset folder's fingerprint (the one the benchmark records): runs on another version are not reused."""
+    from cls_data.dataset_folder import folder_fingerprint
+
+    return folder_fingerprint(folder)
 
 
 def benchmark(dataset: Path, runs: Path, grid: Grid, on_progress: Callable[[str, int, int], None]) -> BenchmarkOutcome:
