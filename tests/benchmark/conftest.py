@@ -1,4 +1,4 @@
-"""Shared fixtures: a dataset folder written by the real builder and a tiny mBART trained on its texts."""
+"""Shared fixtures: the tiny preset, the dataset (`dataset_dir` is a suite-wide fixture) and a tiny mBART trained on its texts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import pytest
 
 from cls_data.benchmark.config import DecodeConfig, TrainConfig
 from cls_data.benchmark.presets import Preset
-from tests.support.cls_dataset import build_cls_dataset
 
 # A few steps of a tiny model with tiny decoding: the plumbing, in seconds.
 TINY_TRAIN = TrainConfig(lr=3e-3, batch_size=4, grad_accum=1, epochs=1, max_steps=2, schedule="constant", weighting_lr=1e-2,
@@ -31,11 +30,6 @@ def _one_torch_thread():
 def _offline(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-
-
-@pytest.fixture(scope="session")
-def dataset_dir(tmp_path_factory):
-    return build_cls_dataset(tmp_path_factory.mktemp("datasets"), train=24, validation=6, test=6, subsets=(8, 16), text_words=24)
 
 
 @pytest.fixture(scope="session")
