@@ -45,8 +45,7 @@ def backbones(size: str, root: Path) -> dict[str, Path]:
     """Random backbones of the requested size saved as the registry's builders expect them (no download)."""
     from transformers import BertConfig, BertModel, MBartConfig
 
-    from cls_data.benchmark.families.mbert import DECODER_SIZE_FILE
-    from cls_data.benchmark.families.mbert import BERT_SPECIALS
+    from cls_data.benchmark.families.mbert import BERT_SPECIALS, DECODER_SIZE_FILE
 
     (d, layers, heads, ffn, vocab), (bd, bl, bh, bf, bvocab, dl, dh, df) = SIZES[size]
     ncls = root / "ncls"

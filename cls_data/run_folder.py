@@ -266,21 +266,8 @@ class RunRow:
 
 
 def system_name(variant: str, weighting: str | None, r: float | None) -> str:
-    parts = [variant]
-    if weighting:
-        parts.append(weighting)
-    if r is not None:
-        parts.append(format_r(r))
-    return "/".join(parts)
-
-
-def system_name(variant: str, weighting: str | None, r: float | None) -> str:
-    parts = [variant]
-    if weighting:
-        parts.append(weighting)
-    if r is not None:
-        parts.append(format_r(r))
-    return "/".join(parts)
+    """A system spelled like its folder path under the dataset: `tflcls/tflcls/r2`."""
+    return "/".join([variant, *([weighting] if weighting else []), *([format_r(r)] if r is not None else [])])
 
 
 def _done_rows(root: Path, run: Path) -> list[RunRow]:

@@ -113,7 +113,7 @@ class VariantSpec:
     """A registered benchmark variant: its text codec, its stages in order, its weighting schemes.
 
     `codec` is a lazy "module:function" called as `codec(backbone, src_lang, tgt_lang)`; it returns
-    the object that turns columns into token ids and ids into text (`data.TextCodec`). The last
+    the object that turns columns into token ids and ids into text (`codec.TextCodec`). The last
     stage's best weights are the run's model; only that model generates at test time.
     `postprocess` ("module:function", optional) maps a decoded string to a dict holding at least
     `prediction` (MCLAS keeps the text after its separator and adds `raw_prediction`).

@@ -107,7 +107,7 @@ class BuildContext:
     """What a stage's model builder receives: `builder(ctx) -> model` (see `models.base`)."""
 
     backbone: str  # a Hub id or a local folder (the smoke backbone is already resolved to a folder)
-    codec: Any  # the variant's text codec (`data.TextCodec`)
+    codec: Any  # the variant's text codec (`codec.TextCodec`)
     src_lang: str
     tgt_lang: str
     stage: StageSpec

@@ -23,7 +23,8 @@ from cls_data.benchmark.registry import Variant, resolve_variant
 from cls_data.benchmark.stages import (TrainedStages, barrier, check_reusable, is_main_process, run_config,
                                        train_stages)
 from cls_data.errors import ClsDataError
-from cls_data.run_folder import FAILED, concat_logs, rel_dir, work_dir, write_config, write_failed, write_jsonl, write_metrics
+from cls_data.run_folder import (FAILED, concat_logs, rel_dir, work_dir, write_config, write_failed, write_jsonl,
+                                 write_metrics)
 
 Progress = Callable[[str, int, int], None]
 
