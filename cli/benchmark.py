@@ -60,7 +60,7 @@ def benchmark(
     else:
         if not dataset:
             raise ClsDataError("pass --dataset PATH|HUB_ID (or a grid file with --spec)")
-        for key, value in PRESETS[options["preset"] or "paper"].grid_defaults:  # e.g. smoke: every variant and weighting once
+        for key, value in PRESETS[options["preset"] or GridSpec.preset].grid_defaults:  # e.g. smoke: every variant and weighting once
             options[key] = options[key] or value
         grids = [GridSpec(**{k: v for k, v in options.items() if v is not None})]
     shard_of = parse_shard(shard)
