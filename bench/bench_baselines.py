@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cls_data.benchmark.config import DecodeConfig, TrainConfig  # noqa: E402
 from cls_data.benchmark.data import Encoded, Ragged, length_batches  # noqa: E402
 from cls_data.benchmark.losses import make_weighting  # noqa: E402
-from cls_data.benchmark.registry import BuildContext, get_variant, resolve  # noqa: E402
+from cls_data.benchmark.registry import BuildContext, get_variant, resolve_variant  # noqa: E402
 from cls_data.benchmark.train import StageJob, train_stage  # noqa: E402
 
 VARIANTS = ("ncls", "ncls-ms", "mclas", "nguyen-kd")
@@ -45,8 +45,7 @@ def backbones(size: str, root: Path) -> dict[str, Path]:
     """Random backbones of the requested size saved as the registry's builders expect them (no download)."""
     from transformers import BertConfig, BertModel, MBartConfig
 
-    from cls_data.benchmark.baseline_builders import DECODER_SIZE_FILE
-    from cls_data.benchmark.vocab import BERT_SPECIALS
+    from cls_data.benchmark.families.mbert import BERT_SPECIALS, DECODER_SIZE_FILE
 
     (d, layers, heads, ffn, vocab), (bd, bl, bh, bf, bvocab, dl, dh, df) = SIZES[size]
     ncls = root / "ncls"
@@ -119,7 +118,8 @@ def stage_flops(variant: str, model: torch.nn.Module, enc: Encoded, batches) -> 
 
 
 def measure(variant: str, backbone: Path, vocab: int, pairs: int, steps: int, warmup: int, budget: int) -> dict:
-    spec = get_variant(variant)
+    resolved = resolve_variant(variant)
+    spec = resolved.spec
     stage = spec.stages[-1]
     bert = spec.family == "mbert"
     src_max = 512 if bert else 768
@@ -133,13 +133,13 @@ def measure(variant: str, backbone: Path, vocab: int, pairs: int, steps: int, wa
             first = spec.stage(stage.init_from)
             ctx0 = BuildContext(backbone=str(backbone), codec=codec, src_lang="vi", tgt_lang="zh", stage=first, train=cfg)
             init = Path(work) / "init"
-            resolve(first.builder)(ctx0).model.save_pretrained(init)
+            resolved.builders[first.name](ctx0).model.save_pretrained(init)
         ctx = BuildContext(backbone=str(backbone), codec=codec, src_lang="vi", tgt_lang="zh", stage=stage, train=cfg, init=init)
         clock: dict[int, float] = {}
         built: list = []
 
         def build():
-            built.append(resolve(stage.builder)(ctx))
+            built.append(resolved.builders[stage.name](ctx))
             return built[-1]
 
         def on_progress(phase, done, total):

@@ -12,6 +12,7 @@ from cls_data.cli import benchmark, build, cache, crawl, demo, rouge, stats
 from cls_data.cli import filter as filter_cmd
 from cls_data.cli import report as report_cmd
 from cls_data.cli.console import err
+from cls_data.cli.options import PanelCommand
 from cls_data.errors import ClsDataError
 
 app = typer.Typer(
@@ -25,8 +26,8 @@ app = typer.Typer(
 )
 # In pipeline order, which is the order --help lists them in.
 app.command("demo")(demo.demo)
-app.command("crawl", no_args_is_help=True)(crawl.crawl)
-app.command("filter", no_args_is_help=True)(filter_cmd.filter_)
+app.command("crawl", no_args_is_help=True, cls=PanelCommand)(crawl.crawl)  # options grouped under headings
+app.command("filter", no_args_is_help=True, cls=PanelCommand)(filter_cmd.filter_)
 app.command("build", no_args_is_help=True)(build.build)
 app.command("benchmark", no_args_is_help=True)(benchmark.benchmark)
 app.command("stats", no_args_is_help=True)(stats.stats)

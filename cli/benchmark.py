@@ -10,14 +10,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from cls_data.benchmark.presets import PRESETS  # plain dataclasses: no torch
 from cls_data.benchmark.registry import variant_names  # names only: no torch (the registry is lazy)
 from cls_data.cli.console import err, out
 
-
-class PresetName(str, enum.Enum):
-    paper = "paper"
-    fast = "fast"
-    smoke = "smoke"
+PresetName = enum.Enum("PresetName", {name: name for name in PRESETS}, type=str)  # the preset registry's names
+PRESET_HELP = ", ".join(f"{preset.name} ({preset.summary})" for preset in PRESETS.values()) + "."
 
 
 def _list(text: str | None, kind=str) -> tuple | None:
@@ -39,7 +37,7 @@ def benchmark(
     r: Annotated[Optional[str], typer.Option("--r", metavar="R,...", help="r values of the tflcls weighting, comma-separated (default 2).")] = None,
     train_sizes: Annotated[Optional[str], typer.Option(metavar="N,...", help="Training-set sizes (default 1000,3000,5000 -> train_1000, train_3000, train; smoke: 1000).")] = None,
     seeds: Annotated[Optional[str], typer.Option(metavar="K,...", help="Seeds, comma-separated (default 0).")] = None,
-    preset: Annotated[Optional[PresetName], typer.Option(help="paper (the paper's recipe; the default), fast (large bucketed batches), smoke (tiny offline model, minutes on a CPU).")] = None,
+    preset: Annotated[Optional[PresetName], typer.Option(help=PRESET_HELP)] = None,
     backbone: Annotated[Optional[str], typer.Option(metavar="NAME|PATH", help="mBART-family backbone: Hub id or local folder (default facebook/mbart-large-cc25; smoke: a tiny model trained on the dataset).")] = None,
     eval_on: Annotated[Optional[list[str]], typer.Option("--eval-on", metavar="PATH|HUB_ID", help="Also decode this built dataset's test split with each run's best model (separate rows). Repeatable.")] = None,
     src_lang: Annotated[Optional[str], typer.Option(metavar="LANG", help="Source language when the dataset has no build_info.json (vi, en, zh).")] = None,
@@ -62,9 +60,8 @@ def benchmark(
     else:
         if not dataset:
             raise ClsDataError("pass --dataset PATH|HUB_ID (or a grid file with --spec)")
-        if options["preset"] == "smoke":  # every variant and weighting, once: the smoke preset caps training pairs anyway
-            options["train_sizes"] = options["train_sizes"] or (1000,)
-            options["weightings"] = options["weightings"] or ("all",)
+        for key, value in PRESETS[options["preset"] or GridSpec.preset].grid_defaults:  # e.g. smoke: every variant and weighting once
+            options[key] = options[key] or value
         grids = [GridSpec(**{k: v for k, v in options.items() if v is not None})]
     shard_of = parse_shard(shard)
     if plan_only:
@@ -74,8 +71,8 @@ def benchmark(
 
 
 def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
-    from cls_data.benchmark.config import get_preset
     from cls_data.benchmark.grid import expand_all, shard
+    from cls_data.benchmark.presets import get_preset
     from cls_data.benchmark.plan import FORMULA, plan
 
     preset = get_preset(grids[0].preset)
@@ -98,6 +95,7 @@ def _run(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
 
     from cls_data.benchmark.grid import run_grid
     from cls_data.benchmark.runs import is_main_process
+    from cls_data.report.runs import write_results  # results.json and results.md after each run
 
     if not is_main_process():  # the other ranks of a DDP launch train along quietly
         run_grid(grids, out_dir, shard_of=shard_of)
@@ -118,7 +116,7 @@ def _run(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
                 tasks[phase] = bars.add_task(escape(phase), total=total)
             bars.update(tasks[phase], completed=done, total=total)
 
-        result = run_grid(grids, out_dir, shard_of=shard_of, on_progress=on_progress)
+        result = run_grid(grids, out_dir, shard_of=shard_of, on_progress=on_progress, write_results=write_results)
     out.print(f"{len(result.done)} runs done, {len(result.skipped)} already complete (skipped), {len(result.failed)} failed")
     for run_dir, error in result.failed:
         err.print(f"[red]failed[/] {escape(run_dir)}: {escape(error)}", soft_wrap=True)

@@ -2,7 +2,7 @@
 
 `DecodeConfig` (how summaries are generated), `TrainConfig` (one stage's optimisation recipe),
 `StageSpec`/`VariantSpec` (what a registered variant trains, from which columns, in which order),
-`Preset` (the `paper`, `fast` and `smoke` recipes) and `GridSpec` (which runs a grid holds).
+and `GridSpec` (which runs a grid holds). The presets that fill these in live in `presets.py`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 from cls_data.errors import ClsDataError
 
 PAPER_BACKBONE = "facebook/mbart-large-cc25"
-# Keyword a user passes as --backbone (and the smoke preset's default): a tiny random mBART with a
-# tokenizer trained on the dataset itself, built offline by `cls_data.benchmark.smoke`.
+# Keyword a user passes as --backbone: a tiny random backbone with a tokenizer trained on the dataset
+# itself, built offline by the family's smoke builder (what a preset with `tiny_backbones` always uses).
 SMOKE_BACKBONE = "smoke-tiny"
 TRAIN_SPLITS = {1000: "train_1000", 3000: "train_3000", 5000: "train"}
 # "inverse-sqrt": linear warm-up over warmup_ratio of the steps to lr, then lr * sqrt(warmup / step)
@@ -85,7 +85,8 @@ class StageSpec:
     reused by every variant/weighting/r that names the same key (DESIGN.md "Work shared by several
     runs"); its folder is `RUNS/<dataset>/<shared>/n<size>/seed<k>/`. `recipe` picks the preset's
     TrainConfig ("stage1" = single fine-tuning, "stage2" = second stage / joint) and
-    `train_overrides` replaces fields of it (baselines with their own optimiser settings).
+    `train_overrides` replaces fields of it for every preset (a model's own optimiser settings);
+    `presets.Preset.train_config` computes the result (with the preset's per-family overrides).
     """
 
     name: str
@@ -106,18 +107,13 @@ class StageSpec:
     # the trained model for decoding; None = the builder itself with `ctx.init` set to those weights.
     loader: str | None = None
 
-    def train_config(self, preset: "Preset") -> TrainConfig:
-        changes = {**dict(self.train_overrides), **dict(dict(self.preset_overrides).get(preset.name, ()))}
-        base = preset.recipe(self.recipe)
-        return dataclasses.replace(base, **changes) if changes else base
-
 
 @dataclass(frozen=True)
 class VariantSpec:
     """A registered benchmark variant: its text codec, its stages in order, its weighting schemes.
 
     `codec` is a lazy "module:function" called as `codec(backbone, src_lang, tgt_lang)`; it returns
-    the object that turns columns into token ids and ids into text (`data.TextCodec`). The last
+    the object that turns columns into token ids and ids into text (`codec.TextCodec`). The last
     stage's best weights are the run's model; only that model generates at test time.
     `postprocess` ("module:function", optional) maps a decoded string to a dict holding at least
     `prediction` (MCLAS keeps the text after its separator and adds `raw_prediction`).
@@ -132,7 +128,7 @@ class VariantSpec:
     default_backbone: str = PAPER_BACKBONE
     family: str = "mbart"  # --backbone replaces the default backbone of the variants of this family only
     # "module:function" called as `fn(texts, out_dir)` that saves a tiny backbone trained on the dataset's texts (smoke preset)
-    smoke_backbone: str = "cls_data.benchmark.smoke:build_tiny_mbart"
+    smoke_backbone: str = "cls_data.benchmark.families.mbart:build_tiny_mbart"
     relative_cost: float = 1.0  # training cost per pair of one decoder relative to mBART-large's (for --plan)
     # "module:function" called as `fn(texts, out_dir, src_lang, tgt_lang)` that saves a backbone trained on the
     # run's own training split (NCLS: its vocabulary and model config) for every preset but smoke; None = pretrained
@@ -147,79 +143,13 @@ class VariantSpec:
                 return stage
         raise ClsDataError(f"variant {self.name!r} has no stage {name!r}; stages: {', '.join(s.name for s in self.stages)}")
 
-    def decode_config(self, preset: "Preset") -> DecodeConfig:
+    def decode_config(self, preset: Any) -> DecodeConfig:
+        """The preset's decoding settings with this variant's own on top (`preset`: a `presets.Preset`)."""
         return dataclasses.replace(preset.decode, **dict(self.decode_overrides)) if self.decode_overrides else preset.decode
 
     def derive(self, name: str, **changes: Any) -> "VariantSpec":
         """A new spec from this one (ablations are derived specs, not trainer flags)."""
         return dataclasses.replace(self, name=name, **changes)
-
-
-@dataclass(frozen=True)
-class Preset:
-    """A named recipe: one TrainConfig per stage recipe, the decoding settings, the default backbone."""
-
-    name: str
-    stage1: TrainConfig
-    stage2: TrainConfig
-    decode: DecodeConfig = DecodeConfig()
-    backbone: str = PAPER_BACKBONE
-    max_test_samples: int | None = None  # smoke: score only the first N test pairs
-    notes: str = ""
-
-    def recipe(self, name: str) -> TrainConfig:
-        if name not in ("stage1", "stage2"):
-            raise ClsDataError(f"unknown recipe {name!r}; choose stage1 or stage2")
-        return getattr(self, name)
-
-
-# The paper's recipe (REFERENCE.md): Adam, lr 5e-5 (stage 1, batch 4 x 4) / 2.5e-5 (stage 2,
-# batch 2 x 8), x0.95 per epoch, 10 epochs, clip 1.0, best by validation ROUGE-2 on the full split.
-# Learned loss weights share the single learning rate, as in the paper.
-PAPER = Preset(
-    name="paper",
-    stage1=TrainConfig(lr=5e-5, batch_size=4, grad_accum=4),
-    stage2=TrainConfig(lr=2.5e-5, batch_size=2, grad_accum=8),
-    notes="the paper's recipe; validation on the full split every epoch",
-)
-
-# Large length-grouped token-budget batches (~40-64 pairs at Vi2ZhLow lengths instead of 16), so the
-# learning rate is scaled by ~sqrt(batch ratio) (x2) with a 6% warm-up and linear decay; 8 epochs
-# (the paper's best epochs are mostly early, and a larger lr converges sooner); validation ROUGE-2
-# on a fixed 500-pair subset every 2 epochs (decoding 3,000 pairs every epoch costs more than training);
-# learned loss weights get their own lr (1e-2) so they move at all (REFERENCE.md: c moves ~0.08 at 2.5e-5).
-FAST = Preset(
-    name="fast",
-    stage1=TrainConfig(lr=1e-4, token_budget=49152, grad_accum=1, epochs=8, schedule="warmup-linear",
-                       warmup_ratio=0.06, weighting_lr=1e-2, val_subset=500, val_every=2, compile=True),
-    stage2=TrainConfig(lr=5e-5, token_budget=49152, grad_accum=1, epochs=8, schedule="warmup-linear",
-                       warmup_ratio=0.06, weighting_lr=1e-2, val_subset=500, val_every=2, compile=True),
-    decode=DecodeConfig(batch_size=128),
-    notes="token-budget batches, scaled lr with warm-up, validation on a 500-pair subset",
-)
-
-# Minutes on a CPU, offline: a tiny mBART with a tokenizer trained on the dataset, a few steps.
-_SMOKE_TRAIN = TrainConfig(lr=5e-3, batch_size=4, grad_accum=1, epochs=4, max_steps=32, schedule="constant",
-                           weighting_lr=1e-2, val_subset=8, max_train_samples=32, src_max_len=128, tgt_max_len=64,
-                           val_every=2, log_every=4)
-SMOKE = Preset(
-    name="smoke",
-    stage1=_SMOKE_TRAIN,
-    stage2=_SMOKE_TRAIN,
-    decode=DecodeConfig(num_beams=2, max_new_tokens=16, batch_size=16),
-    backbone=SMOKE_BACKBONE,
-    max_test_samples=16,
-    notes="tiny random model, a few steps: checks the plumbing, not the science",
-)
-
-PRESETS = {preset.name: preset for preset in (PAPER, FAST, SMOKE)}
-
-
-def get_preset(name: str) -> Preset:
-    try:
-        return PRESETS[name]
-    except KeyError:
-        raise ClsDataError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}") from None
 
 
 @dataclass(frozen=True)

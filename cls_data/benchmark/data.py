@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from cls_data.benchmark.config import TrainConfig
+from cls_data.dataset_folder import BUILD_INFO, fingerprint, read_build_info, split_files
 from cls_data.errors import ClsDataError
 
 COLUMNS = ("id", "text", "summary", "cls_summary")
@@ -61,12 +62,10 @@ def open_dataset(path_or_id: str | Path, *, src_lang: str | None = None, tgt_lan
     datasets.disable_progress_bars()  # the CLI shows its own progress
     path = Path(path_or_id)
     info: dict = {}
-    files = _split_files(path) if path.is_dir() else {}
+    files = split_files(path) if path.is_dir() else {}
     if path.is_dir():
         name = path.resolve().name
-        info_file = path / "build_info.json"
-        if info_file.exists():
-            info = json.loads(info_file.read_text(encoding="utf-8"))
+        info = read_build_info(path) or {}
         if not files:
             raise ClsDataError(f"{path} holds no parquet splits (an --ids-only build has no text; rebuild it with --ids)")
     elif str(path_or_id).count("/") == 1 and not str(path_or_id).startswith((".", "/")):
@@ -80,41 +79,29 @@ def open_dataset(path_or_id: str | Path, *, src_lang: str | None = None, tgt_lan
     try:
         # A local folder is read through its parquet files: `load_dataset(folder)` keys its cache by
         # the card's YAML alone, so every Vi2ZhLow folder would share (and return) one cached copy.
-        splits = (datasets.load_dataset("parquet", data_files=files) if files
+        splits = (datasets.load_dataset("parquet", data_files={k: [str(f) for f in v] for k, v in files.items()}) if files
                   else datasets.load_dataset(str(path_or_id)))
     except (FileNotFoundError, ConnectionError, OSError, ValueError) as exc:
         raise ClsDataError(f"cannot load dataset {path_or_id}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     return ClsDataset(name=name, path=str(path_or_id), fingerprint=_fingerprint(files, splits), src_lang=src, tgt_lang=tgt, splits=splits)
 
 
-def _split_files(folder: Path) -> dict[str, list[str]]:
-    """{split: parquet files} of a Hub-layout folder (`data/<split>-00000-of-00001[-<hash>].parquet`)."""
-    files: dict[str, list[str]] = {}
-    for file in sorted(folder.glob("data/*.parquet")) or sorted(folder.glob("*.parquet")):
-        files.setdefault(file.name.split("-")[0], []).append(str(file))  # split names hold no "-"
-    return files
-
-
 def _hub_build_info(repo_id: str) -> dict:
     try:
         from huggingface_hub import hf_hub_download
 
-        return json.loads(Path(hf_hub_download(repo_id, "build_info.json", repo_type="dataset")).read_text(encoding="utf-8"))
+        return json.loads(Path(hf_hub_download(repo_id, BUILD_INFO, repo_type="dataset")).read_text(encoding="utf-8"))
     except Exception:  # a Hub dataset not made by cls-data: the languages must then be given
         return {}
 
 
-def _fingerprint(files: dict[str, list[str]], splits: Any) -> str:
-    """The content of a folder's parquet files (streamed), or the Hub splits' own fingerprints."""
-    from cls_data.dataset.builder import file_sha256
-
-    digest = hashlib.sha256()
+def _fingerprint(files: dict[str, list[Path]], splits: Any) -> str:
+    """A local folder's fingerprint (`dataset_folder.fingerprint`), or one of the Hub splits' own fingerprints."""
     if files:
-        for path in sorted(p for group in files.values() for p in group):
-            digest.update(f"{Path(path).name}:{file_sha256(Path(path))}".encode())
-    else:
-        for name in sorted(splits):
-            digest.update(f"{name}:{splits[name]._fingerprint}".encode())
+        return fingerprint(files)
+    digest = hashlib.sha256()
+    for name in sorted(splits):
+        digest.update(f"{name}:{splits[name]._fingerprint}".encode())
     return digest.hexdigest()[:16]
 
 

@@ -3,7 +3,8 @@
 `expand` lists the runs, `shard` splits them deterministically across machines that share RUNS
 (a Slurm array maps `--shard $((SLURM_ARRAY_TASK_ID+1))/$SLURM_ARRAY_TASK_COUNT` to it), `plan`
 estimates the GPU-hours before anything is spent, `run_grid` executes them (a finished run is
-skipped, a failed one recorded and the grid goes on) and rewrites RUNS/results.json after each.
+skipped, a failed one recorded and the grid goes on) and rewrites RUNS/results.json after each
+(`cls_data.run_folder` reads and writes the folders).
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cls_data.benchmark.config import GridSpec, get_preset
+from cls_data.benchmark.config import GridSpec
+from cls_data.benchmark.presets import get_preset
 from cls_data.benchmark.registry import WEIGHTINGS, get_variant, variant_names
 from cls_data.benchmark.runs import RunContext, RunSpec, is_main_process, run_or_record
 from cls_data.errors import ClsDataError
+from cls_data.run_folder import write_results_json
 
 
 def dataset_name(path_or_id: str) -> str:
@@ -125,19 +128,19 @@ def preflight(runs: list[RunSpec], ctx: RunContext) -> None:
     """Load each backbone's tokenizer once before any training: no network and no local copy is one line now,
     not a failed.json in every run folder."""
     from cls_data.benchmark.data import train_split_for_size
-    from cls_data.benchmark.registry import resolve
+    from cls_data.benchmark.registry import resolve_variant
     from cls_data.benchmark.runs import backbone_for
 
     checked = set()
     for run in runs:
         if (ctx.out / run.rel_dir).exists():
             continue
-        spec, dataset = get_variant(run.variant), ctx.dataset(run.dataset)
+        variant, dataset = resolve_variant(run.variant), ctx.dataset(run.dataset)
         train_split_for_size(dataset, run.train_size, ctx.preset.stage2.max_train_samples)  # too large: one line now
-        backbone = backbone_for(spec, ctx, dataset, run.train_size)
-        if (spec.codec, backbone, dataset.path) not in checked:  # a dataset-trained backbone is built here, once
-            checked.add((spec.codec, backbone, dataset.path))
-            resolve(spec.codec)(backbone, dataset.src_lang, dataset.tgt_lang)
+        backbone = backbone_for(variant, ctx, dataset, run.train_size)
+        if (variant.spec.codec, backbone, dataset.path) not in checked:  # a dataset-trained backbone is built here, once
+            checked.add((variant.spec.codec, backbone, dataset.path))
+            variant.codec(backbone, dataset.src_lang, dataset.tgt_lang)
 
 
 @dataclass
@@ -149,10 +152,13 @@ class GridResult:
 
 
 def run_grid(grids: GridSpec | list[GridSpec], out: Path, *, shard_of: tuple[int, int] = (1, 1),
-             on_progress: Callable[[str, int, int], None] | None = None) -> GridResult:
-    """Run (or skip, when already complete) every run of this shard; results.json after each."""
-    from cls_data.benchmark.results import write_results
+             on_progress: Callable[[str, int, int], None] | None = None,
+             write_results: Callable[[Path], object] = write_results_json) -> GridResult:
+    """Run (or skip, when already complete) every run of this shard; `write_results(out)` after each.
 
+    The default rewrites RUNS/results.json from the run folders; `cls-data benchmark` passes the
+    report's `write_results`, which adds RUNS/results.md (the benchmark does not import the report).
+    """
     grids = [grids] if isinstance(grids, GridSpec) else grids
     grid = grids[0]  # preset, backbone, eval_on and languages are shared (load_grid_file checks)
     progress = on_progress or (lambda phase, done, total: None)

@@ -1,8 +1,8 @@
 """`--plan`: the runs of a grid and what they cost in H100-hours, before anything is spent (no torch).
 
-Cost of one stage = train_pairs x epochs x stage_factor / TRAIN_RATE[preset]
-                  + validation pairs x validations / DECODE_RATE[preset];
-cost of one run   = its own stages + test pairs x (1 + eval-on datasets) / DECODE_RATE[preset];
+Cost of one stage = train_pairs x epochs x stage_factor / preset.train_rate
+                  + validation pairs x validations / preset.decode_rate;
+cost of one run   = its own stages + test pairs x (1 + eval-on datasets) / preset.decode_rate;
 a shared stage-1 run is counted once per dataset, train size and seed; finished runs cost nothing.
 stage_factor = variant.relative_cost (model size vs mBART-large) x 1.4 for a second (monolingual)
 decoder x 0.2 when the encoder reads the summary instead of the document (~50 vs ~700 tokens).
@@ -10,22 +10,18 @@ decoder x 0.2 when the encoder reads the summary instead of the document (~50 vs
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from cls_data.benchmark.config import Preset, StageSpec, VariantSpec
+from cls_data.benchmark.config import StageSpec, VariantSpec
+from cls_data.benchmark.presets import Preset
 from cls_data.benchmark.registry import get_variant
 from cls_data.benchmark.runs import RunSpec
+from cls_data.dataset_folder import read_build_info
+from cls_data.run_folder import shared_rel_dir
 
-# Samples/s on one H100 at Vi2ZhLow lengths, mbart-large-cc25 (bench/RESULTS.md, "H100 reference loops", 2026-11-22):
-# fast = bf16 autocast, bucketed batches of 64, padded head, torch.compile: 325/s; paper = the
-# paper's micro-batches of 4 and 2 in bf16 with bucketing, not measured: 60/s is assumed between
-# the fp32 reference loop (24/s at batch 4) and bf16 at batch 16 (75/s). Decoding: beam-4 generate,
-# 64 new tokens: 23/s at batch 32, 42/s at batch 128 (paper decodes in batches of 64: 30/s assumed).
-TRAIN_RATE = {"paper": 60.0, "fast": 325.0, "smoke": 325.0}
-DECODE_RATE = {"paper": 30.0, "fast": 42.0, "smoke": 42.0}
+# The rates (samples/s on one H100 at Vi2ZhLow lengths) are the preset's own (`presets.py`).
 SECOND_DECODER = 1.4
 SUMMARY_SOURCE = 0.2
 DEFAULT_SPLITS = {"validation": 3000, "test": 3000}
@@ -39,10 +35,8 @@ class PlannedRun:
 
 
 def split_sizes(dataset: str) -> dict[str, int]:
-    info = Path(dataset) / "build_info.json"
-    if info.exists():
-        return {**DEFAULT_SPLITS, **json.loads(info.read_text(encoding="utf-8")).get("splits", {})}
-    return dict(DEFAULT_SPLITS)
+    info = read_build_info(Path(dataset)) if Path(dataset).is_dir() else None
+    return {**DEFAULT_SPLITS, **(info or {}).get("splits", {})}
 
 
 def stage_factor(spec: VariantSpec, stage: StageSpec) -> float:
@@ -51,7 +45,7 @@ def stage_factor(spec: VariantSpec, stage: StageSpec) -> float:
 
 
 def stage_hours(spec: VariantSpec, stage: StageSpec, preset: Preset, train_size: int, val_pairs: int) -> float:
-    cfg = stage.train_config(preset)
+    cfg = preset.train_config(stage, spec.family)
     pairs = min(train_size, cfg.max_train_samples or train_size)
     epochs = cfg.epochs
     if cfg.max_steps:
@@ -59,7 +53,7 @@ def stage_hours(spec: VariantSpec, stage: StageSpec, preset: Preset, train_size:
         epochs = min(epochs, cfg.max_steps * batch / max(pairs, 1))
     validations = math.ceil(epochs / cfg.val_every)
     val = min(val_pairs, cfg.val_subset or val_pairs)
-    seconds = pairs * epochs * stage_factor(spec, stage) / TRAIN_RATE[preset.name] + validations * val / DECODE_RATE[preset.name]
+    seconds = pairs * epochs * stage_factor(spec, stage) / preset.train_rate + validations * val / preset.decode_rate
     return seconds / 3600
 
 
@@ -73,7 +67,7 @@ def plan(runs: list[RunSpec], preset: Preset, out: Path, eval_on: int = 0) -> li
         hours = 0.0
         for stage in spec.stages:
             if stage.shared:
-                rel = f"{run.dataset_name}/{stage.shared}/n{run.train_size}/seed{run.seed}"
+                rel = shared_rel_dir(run.dataset_name, stage.shared, run.train_size, run.seed).as_posix()
                 if rel not in shared_seen:
                     shared_seen.add(rel)
                     exists = (out / rel).exists()
@@ -82,7 +76,7 @@ def plan(runs: list[RunSpec], preset: Preset, out: Path, eval_on: int = 0) -> li
                 continue
             hours += stage_hours(spec, stage, preset, run.train_size, sizes["validation"])
         test = min(sizes["test"], preset.max_test_samples or sizes["test"])
-        hours += test * (1 + eval_on) / DECODE_RATE[preset.name] / 3600
+        hours += test * (1 + eval_on) / preset.decode_rate / 3600
         planned.append(PlannedRun(str(run.rel_dir), "done" if done else "todo", 0.0 if done else hours))
     return planned
 

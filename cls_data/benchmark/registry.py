@@ -1,29 +1,24 @@
-"""The variant registry: `@register_variant("name")` on a function returning a `VariantSpec`.
+"""The variant registry: `@register_variant("name")` on a function returning a `VariantSpec`, and `resolve_variant`.
 
-Specs are plain frozen dataclasses whose model builders, text codecs and post-processors are
-lazy "module:function" strings, so listing or validating variants (`cls-data --help`, `--plan`)
-never imports torch. Ablations are specs derived from a base spec, not trainer flags.
+Each model family is one module of `cls_data.benchmark.families` holding its variants' specs, model
+builders, text codec and tiny smoke backbone (see `families/mbart.py`); `FAMILY_MODULES` lists them
+and a lookup imports them (they must not import torch at module level). Specs name their builders,
+codec, loaders and post-processor as lazy "module:function" strings, so listing or validating
+variants (`cls-data --help`, `--plan`) never imports torch. Ablations are specs derived from a base
+spec, not trainer flags. A new variant is one function in its family's module:
 
-A family that lives in another module registers itself with the same decorator; add that module
-to `VARIANT_MODULES` so a lookup imports it (it must not import torch at module level):
+    @register_variant("mbart-cls")
+    def mbart_cls() -> VariantSpec:
+        return VariantSpec(name="mbart-cls", codec=_M + "mbart_codec", smoke_backbone=_M + "build_tiny_mbart",
+                           stages=(StageSpec(name="cls", builder=_M + "build_mbart_cls"),))
 
-    @register_variant("mclas")
-    def mclas() -> VariantSpec:
-        return VariantSpec(
-            name="mclas", family="mclas", codec="cls_data.benchmark.models.mclas:mclas_codec",
-            default_backbone="bert-base-multilingual-cased", smoke_backbone="...:build_tiny_bert",
-            stages=(StageSpec(name="mono", builder="...:build_mclas", target="summary"),
-                    StageSpec(name="sequential", builder="...:build_mclas", init_from="mono")),
-            postprocess="cls_data.benchmark.models.mclas:after_separator",
-        )
-
-Builders are called as `builder(ctx: BuildContext)` and return a `models.base` model; codecs as
-`codec(backbone, src_lang, tgt_lang)` (see `codec.TextCodec`).
+A run resolves its variant once (`resolve_variant(name) -> Variant`: the spec with every string
+imported) and passes that object down. Builders are called as `builder(ctx: BuildContext)` and
+return a `models.base` model; codecs as `codec(backbone, src_lang, tgt_lang)` (see `codec.TextCodec`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,8 +28,9 @@ from typing import Any
 from cls_data.benchmark.config import StageSpec, TrainConfig, VariantSpec
 from cls_data.errors import ClsDataError
 
-# Modules holding further @register_variant functions, imported on first lookup.
-VARIANT_MODULES: list[str] = ["cls_data.benchmark.baselines"]
+# The family modules holding the @register_variant functions, imported on first lookup (order = listing order).
+FAMILY_MODULES: list[str] = ["cls_data.benchmark.families.mbart", "cls_data.benchmark.families.ncls",
+                             "cls_data.benchmark.families.mbert"]
 
 # The loss-weighting schemes of `cls_data.benchmark.losses` (named here so that validating a grid
 # does not import torch; a test pins that both lists agree).
@@ -42,6 +38,7 @@ WEIGHTINGS = ("sum", "hu", "rhu", "tflcls")
 
 _FACTORIES: dict[str, Callable[[], VariantSpec]] = {}
 _SPECS: dict[str, VariantSpec] = {}
+_RESOLVED: dict[str, "Variant"] = {}
 _loaded = False
 
 
@@ -53,9 +50,15 @@ def register_variant(name: str) -> Callable[[Callable[[], VariantSpec]], Callabl
             raise ValueError(f"variant {name!r} is registered twice")
         _FACTORIES[name] = factory
         _SPECS.pop(name, None)
+        _RESOLVED.pop(name, None)
         return factory
 
     return decorator
+
+
+def unregister_variant(name: str) -> None:
+    """Forget a variant (tests that register a throwaway one clean up with this)."""
+    _FACTORIES.pop(name, None), _SPECS.pop(name, None), _RESOLVED.pop(name, None)
 
 
 def _load_modules() -> None:
@@ -63,7 +66,7 @@ def _load_modules() -> None:
     if _loaded:
         return
     _loaded = True
-    for module in VARIANT_MODULES:
+    for module in FAMILY_MODULES:
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
@@ -72,16 +75,17 @@ def _load_modules() -> None:
 
 
 def variant_names() -> list[str]:
-    """Every registered variant, in registration order."""
+    """Every registered variant: by family (the order of FAMILY_MODULES, then others), each in registration order."""
     _load_modules()
-    return list(_FACTORIES)
+    order = {module: index for index, module in enumerate(FAMILY_MODULES)}
+    return sorted(_FACTORIES, key=lambda name: order.get(_FACTORIES[name].__module__, len(order)))
 
 
 def get_variant(name: str) -> VariantSpec:
     """The spec of a registered variant; a miss lists every valid name."""
     _load_modules()
     if name not in _FACTORIES:
-        raise ClsDataError(f"unknown variant {name!r}; choose one of: {', '.join(_FACTORIES)}")
+        raise ClsDataError(f"unknown variant {name!r}; choose one of: {', '.join(variant_names())}")
     if name not in _SPECS:
         spec = _FACTORIES[name]()
         if spec.name != name:
@@ -103,7 +107,7 @@ class BuildContext:
     """What a stage's model builder receives: `builder(ctx) -> model` (see `models.base`)."""
 
     backbone: str  # a Hub id or a local folder (the smoke backbone is already resolved to a folder)
-    codec: Any  # the variant's text codec (`data.TextCodec`)
+    codec: Any  # the variant's text codec (`codec.TextCodec`)
     src_lang: str
     tgt_lang: str
     stage: StageSpec
@@ -114,54 +118,48 @@ class BuildContext:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-# The mBART family (DESIGN.md "Benchmark variants"). Builders and the codec live in
-# `cls_data.benchmark.builders` and `cls_data.benchmark.codec`.
-MBART_CODEC = "cls_data.benchmark.codec:mbart_codec"
-_B = "cls_data.benchmark.builders:"
-TRANSLATION = StageSpec(name="translation", builder=_B + "build_mbart_cls", source="summary", target="cls_summary",
-                        shared="stage1-translation", recipe="stage1")
+@dataclass(frozen=True)
+class Variant:
+    """A registered variant resolved once: its spec with every "module:function" string imported."""
+
+    spec: VariantSpec
+    codec: Callable[..., Any]  # codec(backbone, src_lang, tgt_lang) -> TextCodec
+    builders: dict[str, Callable[[BuildContext], Any]]  # stage name -> builder(ctx) -> model
+    loaders: dict[str, Callable[[BuildContext], Any]]  # stage name -> loader(ctx) of its trained weights
+    postprocess: Callable[[str], dict] | None
+    smoke_backbone: Callable[..., Path]  # fn(texts, out_dir)
+    dataset_backbone: Callable[..., Path] | None  # fn(texts, out_dir, src_lang, tgt_lang)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def family(self) -> str:
+        return self.spec.family
+
+    @property
+    def stages(self) -> tuple[StageSpec, ...]:
+        return self.spec.stages
+
+    def train_config(self, stage: StageSpec, preset: Any) -> TrainConfig:
+        """The stage's recipe under `preset` (a `presets.Preset`), with this family's overrides."""
+        return preset.train_config(stage, self.spec.family)
+
+    def postprocess_for(self, stage: StageSpec) -> Callable[[str], dict] | None:
+        return self.postprocess if stage.postprocess else None
 
 
-@register_variant("mbart-cls")
-def mbart_cls() -> VariantSpec:
-    return VariantSpec(
-        name="mbart-cls", codec=MBART_CODEC,
-        stages=(StageSpec(name="cls", builder=_B + "build_mbart_cls", source="text", target="cls_summary", recipe="stage1"),),
-        description="mBART fine-tuned on text -> cls_summary (= tflcls-no-tramul)",
-    )
-
-
-@register_variant("tflcls")
-def tflcls() -> VariantSpec:
-    return VariantSpec(
-        name="tflcls", codec=MBART_CODEC,
-        stages=(
-            TRANSLATION,
-            StageSpec(name="joint", builder=_B + "build_tflcls", source="text", target="cls_summary",
-                      mono_target="summary", init_from="translation", recipe="stage2", weighted=True,
-                      loader=_B + "load_tflcls"),
-        ),
-        weightings=WEIGHTINGS, default_weighting="tflcls",
-        description="stage 1 summary -> cls_summary; stage 2 shared encoder, cross-lingual + monolingual decoders",
-    )
-
-
-@register_variant("tflcls-no-tra")
-def tflcls_no_tra() -> VariantSpec:
-    base = get_variant("tflcls")
-    joint = base.stage("joint")
-    return base.derive("tflcls-no-tra", stages=(dataclasses.replace(joint, init_from=None),),
-                       description="tflcls without stage 1: the cross-lingual decoder starts from pretrained mBART")
-
-
-@register_variant("tflcls-no-mul")
-def tflcls_no_mul() -> VariantSpec:
-    base = get_variant("tflcls")
-    return base.derive(
-        "tflcls-no-mul",
-        stages=(base.stage("translation"),
-                StageSpec(name="cls", builder=_B + "build_mbart_cls", source="text", target="cls_summary",
-                          init_from="translation", recipe="stage2")),
-        weightings=(), default_weighting=None,
-        description="tflcls without the monolingual decoder: stage 1, then plain CLS fine-tuning",
-    )
+def resolve_variant(name: str) -> Variant:
+    """The variant called `name` with its builders, loaders, codec and post-processor imported (once per process)."""
+    spec = get_variant(name)
+    if name not in _RESOLVED:
+        _RESOLVED[name] = Variant(
+            spec=spec, codec=resolve(spec.codec),
+            builders={stage.name: resolve(stage.builder) for stage in spec.stages},
+            loaders={stage.name: resolve(stage.loader or stage.builder) for stage in spec.stages},
+            postprocess=resolve(spec.postprocess) if spec.postprocess else None,
+            smoke_backbone=resolve(spec.smoke_backbone),
+            dataset_backbone=resolve(spec.dataset_backbone) if spec.dataset_backbone else None,
+        )
+    return _RESOLVED[name]

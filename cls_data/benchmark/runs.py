@@ -1,13 +1,14 @@
 """One benchmark run: its stages (shared stage-1 runs trained once and reused), test decoding, its folder.
 
 A run works in `<run_dir>.work/` and is renamed to `<run_dir>` when complete (docs/run-folders.md), so a
-run folder is complete or absent; a run that raises leaves `failed.json` in its work folder.
+run folder is complete or absent; a run that raises leaves `failed.json` in its work folder. The folder
+format itself (paths, files, lock) is `cls_data.run_folder`. `execute_run` resolves the variant once
+(`registry.resolve_variant`) and passes it down: train the stages, decode, write.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
+import dataclasses
 import os
 import shutil
 import traceback
@@ -16,29 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cls_data.benchmark.config import SMOKE_BACKBONE, Preset, StageSpec, VariantSpec
-from cls_data.benchmark.registry import BuildContext, get_variant, resolve
-from cls_data.benchmark.rundir import Lock, concat_logs, run_config, write_json, write_jsonl
+from cls_data.benchmark.config import SMOKE_BACKBONE
+from cls_data.benchmark.presets import Preset
+from cls_data.benchmark.registry import Variant, resolve_variant
+from cls_data.benchmark.stages import (TrainedStages, barrier, check_reusable, is_main_process, run_config,
+                                       train_stages)
 from cls_data.errors import ClsDataError
+from cls_data.run_folder import (FAILED, concat_logs, rel_dir, work_dir, write_config, write_failed, write_jsonl,
+                                 write_metrics)
 
 Progress = Callable[[str, int, int], None]
-
-
-def is_main_process() -> bool:
-    """Rank 0 of a DDP launch (accelerate launch / torchrun), or the only process."""
-    return int(os.environ.get("RANK", "0")) == 0
-
-
-def barrier() -> None:
-    """Wait for every process of a DDP launch; nothing to do in a single process."""
-    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        from accelerate import PartialState
-
-        PartialState().wait_for_everyone()
-
-
-def format_r(r: float) -> str:
-    return f"r{r:g}"
 
 
 @dataclass(frozen=True)
@@ -55,9 +43,7 @@ class RunSpec:
 
     @property
     def rel_dir(self) -> Path:
-        parts = [self.dataset_name, self.variant, *([self.weighting] if self.weighting else []),
-                 *([format_r(self.r)] if self.r is not None else []), f"n{self.train_size}", f"seed{self.seed}"]
-        return Path(*parts)
+        return rel_dir(self.dataset_name, self.variant, self.weighting, self.r, self.train_size, self.seed)
 
 
 @dataclass
@@ -85,21 +71,22 @@ class RunContext:
         return self.datasets[path]
 
 
-def backbone_for(spec: VariantSpec, ctx: RunContext, dataset: Any, train_size: int | None = None) -> str:
-    """--backbone (for its family), the smoke preset's tiny dataset-trained model, a backbone trained on the
-    run's training split (`spec.dataset_backbone`, e.g. NCLS's vocabulary), or the variant's default."""
+def backbone_for(variant: Variant, ctx: RunContext, dataset: Any, train_size: int | None = None) -> str:
+    """--backbone (for its family), the tiny dataset-trained model of a preset with `tiny_backbones` (or of
+    --backbone smoke-tiny), a backbone trained on the run's training split (`dataset_backbone`, e.g. NCLS's
+    vocabulary), or the variant's default."""
+    spec = variant.spec
     name = ctx.backbone if ctx.backbone and spec.family == "mbart" else None
-    smoke = ctx.preset.backbone == SMOKE_BACKBONE
-    name = name or (SMOKE_BACKBONE if smoke else spec.default_backbone)
+    name = name or (SMOKE_BACKBONE if ctx.preset.tiny_backbones else spec.default_backbone)
     if name == SMOKE_BACKBONE:
         folder = ctx.cache / "backbones" / f"{spec.family}-smoke-{dataset.fingerprint}"
-        split, limit, builder = "train", None, lambda texts, out: resolve(spec.smoke_backbone)(texts, out)
-    elif spec.dataset_backbone and name == spec.default_backbone and train_size is not None:
+        split, limit, builder = "train", None, variant.smoke_backbone
+    elif variant.dataset_backbone and name == spec.default_backbone and train_size is not None:
         from cls_data.benchmark.data import train_split_for_size
 
         split, limit, _ = train_split_for_size(dataset, train_size)
         folder = ctx.cache / "backbones" / f"{spec.family}-{dataset.fingerprint}-n{train_size}"
-        builder = lambda texts, out: resolve(spec.dataset_backbone)(texts, out, dataset.src_lang, dataset.tgt_lang)  # noqa: E731
+        builder = lambda texts, out: variant.dataset_backbone(texts, out, dataset.src_lang, dataset.tgt_lang)  # noqa: E731
     else:
         return name
     if not folder.exists() and is_main_process():
@@ -112,113 +99,8 @@ def backbone_for(spec: VariantSpec, ctx: RunContext, dataset: Any, train_size: i
     return str(folder)
 
 
-def _stage_job(stage: StageSpec, run: RunSpec, ctx: RunContext, spec: VariantSpec, dataset: Any, codec: Any,
-               backbone: str, init: Path | None, work: Path) -> Any:
-    from cls_data.benchmark.data import encode_split, train_split_for_size
-    from cls_data.benchmark.losses import make_weighting
-    from cls_data.benchmark.train import StageJob
-    from cls_data.text import tokenizer_for_language
-
-    cfg = stage.train_config(ctx.preset)
-    split, limit, note = train_split_for_size(dataset, run.train_size, cfg.max_train_samples)
-    if cfg.max_train_samples:
-        limit = min(limit or cfg.max_train_samples, cfg.max_train_samples)
-    columns = {"source": stage.source, "target": stage.target, "mono_target": stage.mono_target,
-               "src_max_len": cfg.src_max_len, "tgt_max_len": cfg.tgt_max_len, "cache_dir": ctx.cache / "tokens",
-               "on_progress": ctx.on_progress}
-    train = encode_split(dataset, split, codec, limit=limit, **columns)
-    val = encode_split(dataset, "validation", codec, **columns)
-    build_ctx = BuildContext(backbone=backbone, codec=codec, src_lang=dataset.src_lang, tgt_lang=dataset.tgt_lang,
-                             stage=stage, train=cfg, init=init, weighting=run.weighting, r=run.r)
-    if stage.weighted:
-        weighting = lambda tasks: make_weighting(run.weighting or spec.default_weighting, tasks, r=run.r or 2.0)  # noqa: E731
-    else:
-        weighting = lambda tasks: make_weighting("sum", tasks, coefficients=dict(stage.loss_coefficients) or None)  # noqa: E731
-    job = StageJob(name=stage.name, build_model=lambda: resolve(stage.builder)(build_ctx), build_weighting=weighting,
-                   train=train, val=val, codec=codec, cfg=cfg, decode=spec.decode_config(ctx.preset),
-                   rouge_tokenizer=tokenizer_for_language(dataset.src_lang if stage.target == "summary" else dataset.tgt_lang),
-                   seed=run.seed, work_dir=work,
-                   postprocess=resolve(spec.postprocess) if spec.postprocess and stage.postprocess else None)
-    return job, build_ctx, [note] if note else []
-
-
-def shared_stage(stage: StageSpec, run: RunSpec, ctx: RunContext, spec: VariantSpec, dataset: Any, codec: Any, backbone: str) -> Path:
-    """The best weights of a shared stage (e.g. stage-1 translation), training it first if no run has yet."""
-    from cls_data.benchmark.train import train_stage
-
-    run_dir = ctx.out / run.dataset_name / stage.shared / f"n{run.train_size}" / f"seed{run.seed}"
-    work = run_dir.with_name(run_dir.name + ".work")
-    lock = Lock(work / "lock")
-    holder = not run_dir.exists() and is_main_process() and lock.acquire(run_dir)  # the other ranks train along
-    barrier()
-    if run_dir.exists():
-        check_reusable(run_dir, ctx, dataset)
-        return run_dir / "model"
-    try:
-        job, _, notes = _stage_job(stage, run, ctx, spec, dataset, codec, backbone, None, work / stage.name)
-        result = train_stage(job, lambda phase, done, total: (holder and lock.touch(), ctx.on_progress(phase, done, total)))
-        if not holder:
-            barrier()
-            return run_dir / "model"
-        final = work / "final"
-        final.mkdir(exist_ok=True)
-        if not (final / "model").exists():
-            os.replace(result.best_dir, final / "model")
-        write_json(final / "config.json", {**run_config(run, ctx, spec, dataset, backbone, [stage]), "variant": stage.shared,
-                                           "weighting": None, "r": None})
-        write_json(final / "metrics.json", {"best_epoch": result.best_epoch, "best_val_rouge2": result.best_val.get("rouge2"),
-                                            "val": result.best_val, "train_seconds": result.train_seconds,
-                                            "train_samples_per_s": result.samples_per_s, "notes": notes})
-        concat_logs([work / stage.name], final / "train_log.jsonl")
-        os.replace(final, run_dir)
-    finally:
-        if holder:
-            lock.release()
-    shutil.rmtree(work, ignore_errors=True)
-    barrier()
-    return run_dir / "model"
-
-
-def execute_run(run: RunSpec, ctx: RunContext) -> Path:
-    """Train and score one run into `RUNS/<rel_dir>`; returns the folder. Raises on failure (see `run_or_record`)."""
-    from cls_data.benchmark.data import encode_split
-    from cls_data.benchmark.scoring import score_split
-    from cls_data.benchmark.train import train_stage
-    from cls_data.text import tokenizer_for_language
-
-    spec, dataset = get_variant(run.variant), ctx.dataset(run.dataset)
-    run_dir = ctx.out / run.rel_dir
-    work = run_dir.with_name(run_dir.name + ".work")
-    work.mkdir(parents=True, exist_ok=True)
-    (work / "failed.json").unlink(missing_ok=True)
-    backbone = backbone_for(spec, ctx, dataset, run.train_size)
-    codec = resolve(spec.codec)(backbone, dataset.src_lang, dataset.tgt_lang)
-    best: dict[str, Path] = {}
-    own, notes, results = [], [], []
-    for stage in spec.stages:
-        init = best.get(stage.init_from) if stage.init_from else None
-        if stage.shared:
-            best[stage.name] = shared_stage(stage, run, ctx, spec, dataset, codec, backbone)
-            continue
-        job, build_ctx, stage_notes = _stage_job(stage, run, ctx, spec, dataset, codec, backbone, init, work / stage.name)
-        result = train_stage(job, ctx.on_progress)
-        best[stage.name], notes, results = result.best_dir, notes + stage_notes, results + [result]
-        own.append(stage)
-    last = spec.stages[-1]
-    final = work / "final"
-    if not is_main_process():  # rank 0 decodes the test split and writes the run folder
-        barrier()
-        return run_dir
-    final.mkdir(exist_ok=True)
-    if not (final / "model").exists():
-        os.replace(best[last.name], final / "model")
-    build_ctx.init = final / "model"
-    model = resolve(last.loader or last.builder)(build_ctx)
-    from cls_data.benchmark.train import make_accelerator
-
-    model.to(make_accelerator(last.train_config(ctx.preset)).device)
-    decode_rows = {}
-    tokenizer = tokenizer_for_language(dataset.tgt_lang)
+def eval_targets(run: RunSpec, ctx: RunContext, dataset: Any, notes: list[str]) -> list[tuple[str, Any]]:
+    """(name, dataset) of the run's own test split and of each --eval-on dataset, each once."""
     targets = [(run.dataset_name, dataset)]
     for path in ctx.eval_on:
         other = ctx.dataset(path)
@@ -228,46 +110,93 @@ def execute_run(run: RunSpec, ctx: RunContext) -> Path:
             raise ClsDataError(f"--eval-on {path}: another dataset is already called {other.name!r}; rename its folder")
         else:
             targets.append((other.name, other))
-    for name, data in targets:
+    return targets
+
+
+def decode_tests(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, codec: Any, model: Any,
+                 notes: list[str]) -> dict[str, tuple[Any, int]]:
+    """{dataset name: (scoring.Scored, test pairs)} for the run's test split and every --eval-on dataset."""
+    from cls_data.benchmark.data import encode_split
+    from cls_data.benchmark.scoring import score_split
+    from cls_data.text import tokenizer_for_language
+
+    last = variant.stages[-1]
+    cfg = variant.train_config(last, ctx.preset)
+    decoded = {}
+    for name, data in eval_targets(run, ctx, dataset, notes):
         test = encode_split(data, "test", codec, source=last.source, target=last.target, limit=ctx.preset.max_test_samples,
-                            src_max_len=last.train_config(ctx.preset).src_max_len, tgt_max_len=last.train_config(ctx.preset).tgt_max_len,
-                            cache_dir=ctx.cache / "tokens", on_progress=ctx.on_progress)
-        decode_rows[name] = (score_split(model, codec, test, spec.decode_config(ctx.preset), tokenizer_for_language(data.tgt_lang),
-                                         postprocess=job.postprocess,
-                                         on_progress=lambda d, t, n=name: ctx.on_progress(f"decode {n} test", d, t)), len(test))
-    scored, n_test = decode_rows.pop(run.dataset_name)
-    write_jsonl(final / "predictions.jsonl", scored.rows)
-    for name, (other, _) in decode_rows.items():
-        write_jsonl(final / f"predictions.{name}.jsonl", other.rows)
+                            src_max_len=cfg.src_max_len, tgt_max_len=cfg.tgt_max_len, cache_dir=ctx.cache / "tokens",
+                            on_progress=ctx.on_progress)
+        scored = score_split(model, codec, test, variant.spec.decode_config(ctx.preset), tokenizer_for_language(data.tgt_lang),
+                             postprocess=variant.postprocess_for(last),
+                             on_progress=lambda d, t, n=name: ctx.on_progress(f"decode {n} test", d, t))
+        decoded[name] = (scored, len(test))
+    return decoded
+
+
+def run_metrics(trained: TrainedStages, scored: Any, n_test: int, others: dict[str, tuple[Any, int]]) -> dict:
+    """metrics.json of a finished run (docs/run-folders.md)."""
+    results = trained.results
     train_seconds = sum(r.train_seconds for r in results)
     samples = sum(r.samples_per_s * r.train_seconds for r in results)
-    write_json(final / "metrics.json", {
-        "test": scored.rouge, "tokenizer": tokenizer, "n_test": n_test, "empty_predictions": scored.empty_predictions,
+    return {
+        "test": scored.rouge, "tokenizer": scored.tokenizer, "n_test": n_test, "empty_predictions": scored.empty_predictions,
         **({"separator_missing": scored.separator_missing} if scored.separator_missing is not None else {}),
         "best_epoch": results[-1].best_epoch, "best_val_rouge2": results[-1].best_val.get("rouge2"),
         "train_seconds": round(train_seconds, 3), "decode_seconds": round(scored.seconds, 3),
         "train_samples_per_s": round(samples / max(train_seconds, 1e-9), 3),
         "decode_samples_per_s": round(n_test / max(scored.seconds, 1e-9), 3),
         "eval_on": {name: {**other.rouge, "tokenizer": other.tokenizer, "n_test": n, "empty_predictions": other.empty_predictions}
-                    for name, (other, n) in decode_rows.items()},
-        "stages": {s.name: {"best_epoch": r.best_epoch, "best_val": r.best_val, "steps": r.steps} for s, r in zip(own, results)},
-        "notes": notes,
-    })
-    write_json(final / "config.json", run_config(run, ctx, spec, dataset, backbone, list(spec.stages)))
-    concat_logs([work / s.name for s in own], final / "train_log.jsonl")
+                    for name, (other, n) in others.items()},
+        "stages": {s.name: {"best_epoch": r.best_epoch, "best_val": r.best_val, "steps": r.steps}
+                   for s, r in zip(trained.own, results)},
+        "notes": trained.notes,
+    }
+
+
+def write_run(final: Path, run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, backbone: str,
+              trained: TrainedStages, decoded: dict[str, tuple[Any, int]]) -> None:
+    """predictions, metrics.json, config.json and the joined train log into the run's `final` folder."""
+    scored, n_test = decoded.pop(run.dataset_name)
+    write_jsonl(final / "predictions.jsonl", scored.rows)
+    for name, (other, _) in decoded.items():
+        write_jsonl(final / f"predictions.{name}.jsonl", other.rows)
+    write_metrics(final, run_metrics(trained, scored, n_test, decoded))
+    write_config(final, run_config(run, ctx, variant, dataset, backbone, list(variant.stages)))
+    concat_logs([final.parent / s.name for s in trained.own], final / "train_log.jsonl")
+
+
+def execute_run(run: RunSpec, ctx: RunContext) -> Path:
+    """Train the stages, decode the test split(s), write the run folder `RUNS/<rel_dir>`; returns it.
+
+    Raises on failure (see `run_or_record`).
+    """
+    from cls_data.benchmark.train import make_accelerator
+
+    variant, dataset = resolve_variant(run.variant), ctx.dataset(run.dataset)
+    run_dir = ctx.out / run.rel_dir
+    work = work_dir(run_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    (work / FAILED).unlink(missing_ok=True)
+    backbone = backbone_for(variant, ctx, dataset, run.train_size)
+    codec = variant.codec(backbone, dataset.src_lang, dataset.tgt_lang)
+    trained = train_stages(run, ctx, variant, dataset, codec, backbone, work)
+    if not is_main_process():  # rank 0 decodes the test split and writes the run folder
+        barrier()
+        return run_dir
+    last = variant.stages[-1]
+    final = work / "final"
+    final.mkdir(exist_ok=True)
+    if not (final / "model").exists():
+        os.replace(trained.best[last.name], final / "model")
+    model = variant.loaders[last.name](dataclasses.replace(trained.last_ctx, init=final / "model"))
+    model.to(make_accelerator(variant.train_config(last, ctx.preset)).device)
+    decoded = decode_tests(run, ctx, variant, dataset, codec, model, trained.notes)
+    write_run(final, run, ctx, variant, dataset, backbone, trained, decoded)
     os.replace(final, run_dir)
     shutil.rmtree(work, ignore_errors=True)
     barrier()
     return run_dir
-
-
-def check_reusable(run_dir: Path, ctx: RunContext, dataset: Any) -> None:
-    """A finished run (or shared stage) is reused only if made with this preset on this version of the dataset."""
-    made = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
-    if (made.get("preset"), made.get("dataset_fingerprint")) != (ctx.preset.name, dataset.fingerprint):
-        raise ClsDataError(
-            f"{run_dir} was made with preset {made.get('preset')!r} on dataset version {made.get('dataset_fingerprint')}; "
-            f"this grid uses preset {ctx.preset.name!r} on {dataset.fingerprint}: choose another --out")
 
 
 def run_or_record(run: RunSpec, ctx: RunContext) -> tuple[str, str | None]:
@@ -286,8 +215,5 @@ def run_or_record(run: RunSpec, ctx: RunContext) -> tuple[str, str | None]:
         raise
     except Exception as exc:  # one run's failure must not stop the grid
         line = (str(exc).splitlines() or [type(exc).__name__])[0]
-        work = run_dir.with_name(run_dir.name + ".work")
-        work.mkdir(parents=True, exist_ok=True)
-        write_json(work / "failed.json", {"error": f"{type(exc).__name__}: {line}", "traceback": traceback.format_exc(),
-                                          "time": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()})
+        write_failed(work_dir(run_dir), f"{type(exc).__name__}: {line}", traceback.format_exc())
         return "failed", f"{type(exc).__name__}: {line}"

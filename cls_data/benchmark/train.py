@@ -29,6 +29,7 @@ from cls_data.benchmark.config import DecodeConfig, TrainConfig, to_dict
 from cls_data.benchmark.data import Encoded, collate, fixed_subset, length_batches
 from cls_data.benchmark.scoring import score_split
 from cls_data.errors import ClsDataError
+from cls_data.run_folder import read_done, write_done
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 CHECKPOINT = "checkpoint.pt"
@@ -128,89 +129,131 @@ def _set_rng_state(state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
+class _Run:
+    """One stage's training state: set up (model, weighting, optimizer, schedule) and resumed from its checkpoint.
+
+    Holds what the loop in `train_stage` reads and the small steps it calls (log a line, save a
+    checkpoint, validate), so the loop itself reads top to bottom.
+    """
+
+    def __init__(self, job: StageJob, accelerator: Any) -> None:
+        cfg = job.cfg
+        self.job, self.accelerator = job, accelerator
+        self.rank, self.world = accelerator.process_index, accelerator.num_processes
+        # --- model, loss weighting, optimizer (learned weights: own group, fp32, no decay), schedule
+        torch.manual_seed(job.seed), np.random.seed(job.seed), random.seed(job.seed)
+        model = job.build_model()
+        objective = Objective(model, job.build_weighting(tuple(model.task_names)))
+        if cfg.compile and accelerator.device.type == "cuda":  # pays off on GPU with bucketed shapes; minutes of compiling on CPU
+            model.compile()
+        # A model may split its parameters into groups with relative learning rates (`param_groups()` ->
+        # [(params, lr_scale), ...]; MCLAS: pretrained encoder x0.01 of the fresh decoder's rate).
+        split = model.param_groups() if hasattr(model, "param_groups") else [(list(model.parameters()), 1.0)]
+        groups = [{"params": [p for p in params if p.requires_grad], "weight_decay": cfg.weight_decay, "lr": cfg.lr * scale}
+                  for params, scale in split]
+        if list(objective.weighting.parameters()):
+            groups.append({"params": list(objective.weighting.parameters()), "weight_decay": 0.0, "lr": cfg.weighting_lr or cfg.lr})
+        optimizer = torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.adam_betas, eps=cfg.adam_eps, fused=accelerator.device.type == "cuda")
+        # Token-budget batches vary in number from epoch to epoch: count each epoch's optimizer steps.
+        epoch_steps = [math.ceil(len(length_batches(job.train, cfg, seed=job.seed, epoch=e)) // self.world / cfg.grad_accum)
+                       for e in range(cfg.epochs)]
+        epoch_ends = np.cumsum(epoch_steps).tolist()
+        self.total_steps = min(cfg.max_steps or 10**12, epoch_ends[-1])
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(cfg, epoch_ends, self.total_steps))
+        self.objective, self.optimizer = accelerator.prepare(objective, optimizer)
+        self.val = job.val.subset(fixed_subset(len(job.val), cfg.val_subset))
+        self.log_path, self.checkpoint = job.work_dir / "train_log.jsonl", job.work_dir / CHECKPOINT
+        self.state = {"epoch": 0, "batch": 0, "step": 0, "best": {"rouge2": -1.0, "epoch": -1, "val": {}},
+                      "log_lines": 0, "train_seconds": 0.0, "samples": 0, "sums": {}, "counts": 0}
+        self._resume()
+
+    def _resume(self) -> None:
+        """Model, weighting, optimizer, schedule, loop position and RNG from the checkpoint; the log cut to match."""
+        if self.checkpoint.exists():
+            saved = torch.load(self.checkpoint, map_location="cpu", weights_only=False)
+            if saved.get("config") != to_dict(self.job.cfg):
+                raise ClsDataError(f"{self.checkpoint} was written with other training settings; "
+                                   f"delete {self.job.work_dir} to start this stage afresh")
+            self.accelerator.unwrap_model(self.objective).load_state_dict(saved["objective"])
+            self.optimizer.load_state_dict(saved["optimizer"])
+            self.scheduler.load_state_dict(saved["scheduler"])
+            self.state = saved["state"]
+            _set_rng_state(saved["rng"])
+        lines = (self.log_path.read_text(encoding="utf-8").splitlines(keepends=True)[: self.state["log_lines"]]
+                 if self.log_path.exists() else [])
+        if self.rank == 0:
+            self.log_path.write_text("".join(lines), encoding="utf-8")
+
+    def log(self, record: dict) -> None:
+        if self.rank == 0:
+            with self.log_path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps({"stage": self.job.name, **record}, ensure_ascii=False) + "\n")
+        self.state["log_lines"] += 1
+
+    def weights(self) -> dict[str, float]:
+        return self.accelerator.unwrap_model(self.objective).weighting.learned_values()
+
+    def save_checkpoint(self) -> None:
+        state = self.state
+        state["sums"] = {k: float(v) for k, v in state["sums"].items()}  # float64 both ways: exact on resume
+        if self.rank == 0:
+            tmp = self.checkpoint.with_name(CHECKPOINT + ".tmp")
+            torch.save({"objective": self.accelerator.unwrap_model(self.objective).state_dict(),
+                        "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
+                        "state": state, "rng": _rng_state(), "config": to_dict(self.job.cfg)}, tmp)
+            os.replace(tmp, self.checkpoint)
+        self.accelerator.wait_for_everyone()
+
+    def validate(self, epoch: int, record: dict, progress: Progress) -> None:
+        """Validation ROUGE-2 (full split or a fixed subset) into `record`; the best weights kept."""
+        job, state = self.job, self.state
+        unwrapped = self.accelerator.unwrap_model(self.objective).model
+        if self.rank == 0:
+            scored = score_split(unwrapped, job.codec, self.val, job.decode, job.rouge_tokenizer, postprocess=job.postprocess,
+                                 on_progress=lambda d, t: progress(f"validate {job.name}", d, t))
+            record["val"], record["val_seconds"] = scored.rouge, scored.seconds
+            if scored.rouge["rouge2"] > state["best"]["rouge2"]:
+                state["best"] = {"rouge2": scored.rouge["rouge2"], "epoch": epoch, "val": scored.rouge}
+                save_weights(unwrapped, job.codec, job.work_dir / "best")
+        self.accelerator.wait_for_everyone()
+
+    def finish(self) -> StageResult:
+        """The result (best weights kept, `done.json` written) and the optimizer state dropped."""
+        state = self.state
+        result = StageResult(best_dir=self.job.work_dir / "best", best_epoch=state["best"]["epoch"], best_val=state["best"]["val"],
+                             steps=state["step"], train_seconds=round(state["train_seconds"], 3),
+                             samples_per_s=round(state["samples"] / max(state["train_seconds"], 1e-9), 3))
+        if self.rank == 0:
+            write_done(self.job.work_dir, {**result.__dict__, "best_dir": str(result.best_dir)})
+            self.checkpoint.unlink(missing_ok=True)
+        self.accelerator.wait_for_everyone()
+        return result
+
+
 def train_stage(job: StageJob, on_progress: Progress | None = None) -> StageResult:
     """Train one stage to its configured end (resuming from `work_dir/checkpoint.pt` if present)."""
-    cfg, work = job.cfg, job.work_dir
-    work.mkdir(parents=True, exist_ok=True)
-    done_file = work / "done.json"
-    if done_file.exists():  # finished earlier: nothing to redo
-        done = json.loads(done_file.read_text(encoding="utf-8"))
+    cfg = job.cfg
+    job.work_dir.mkdir(parents=True, exist_ok=True)
+    done = read_done(job.work_dir)
+    if done is not None:  # finished earlier: nothing to redo
         return StageResult(**{**done, "best_dir": Path(done["best_dir"])})
     progress = on_progress or (lambda phase, done, total: None)
     accelerator = make_accelerator(cfg)
-    rank, world = accelerator.process_index, accelerator.num_processes
     if accelerator.device.type == "cuda":
         # cuDNN attention builds a plan per new shape (seconds each; REFERENCE.md); the bucketed
         # shapes still make dozens of them, and flash/memory-efficient SDPA need none.
         torch.backends.cuda.enable_cudnn_sdp(False)
-
-    # --- model, loss weighting, optimizer (learned weights: own group, fp32, no decay), schedule
-    torch.manual_seed(job.seed), np.random.seed(job.seed), random.seed(job.seed)
-    model = job.build_model()
-    objective = Objective(model, job.build_weighting(tuple(model.task_names)))
-    if cfg.compile and accelerator.device.type == "cuda":  # pays off on GPU with bucketed shapes; minutes of compiling on CPU
-        model.compile()
-    # A model may split its parameters into groups with relative learning rates (`param_groups()` ->
-    # [(params, lr_scale), ...]; MCLAS: pretrained encoder x0.01 of the fresh decoder's rate).
-    split = model.param_groups() if hasattr(model, "param_groups") else [(list(model.parameters()), 1.0)]
-    groups = [{"params": [p for p in params if p.requires_grad], "weight_decay": cfg.weight_decay, "lr": cfg.lr * scale}
-              for params, scale in split]
-    if list(objective.weighting.parameters()):
-        groups.append({"params": list(objective.weighting.parameters()), "weight_decay": 0.0, "lr": cfg.weighting_lr or cfg.lr})
-    optimizer = torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.adam_betas, eps=cfg.adam_eps, fused=accelerator.device.type == "cuda")
-    # Token-budget batches vary in number from epoch to epoch: count each epoch's optimizer steps.
-    epoch_steps = [math.ceil(len(length_batches(job.train, cfg, seed=job.seed, epoch=e)) // world / cfg.grad_accum)
-                   for e in range(cfg.epochs)]
-    epoch_ends = np.cumsum(epoch_steps).tolist()
-    total_steps = min(cfg.max_steps or 10**12, epoch_ends[-1])
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(cfg, epoch_ends, total_steps))
-    objective, optimizer = accelerator.prepare(objective, optimizer)
-    val = job.val.subset(fixed_subset(len(job.val), cfg.val_subset))
-
-    # --- resume state
-    state = {"epoch": 0, "batch": 0, "step": 0, "best": {"rouge2": -1.0, "epoch": -1, "val": {}},
-             "log_lines": 0, "train_seconds": 0.0, "samples": 0, "sums": {}, "counts": 0}
-    log_path = work / "train_log.jsonl"
-    checkpoint = work / CHECKPOINT
-    if checkpoint.exists():
-        saved = torch.load(checkpoint, map_location="cpu", weights_only=False)
-        if saved.get("config") != to_dict(cfg):
-            raise ClsDataError(f"{checkpoint} was written with other training settings; delete {work} to start this stage afresh")
-        accelerator.unwrap_model(objective).load_state_dict(saved["objective"])
-        optimizer.load_state_dict(saved["optimizer"])
-        scheduler.load_state_dict(saved["scheduler"])
-        state = saved["state"]
-        _set_rng_state(saved["rng"])
-    lines = log_path.read_text(encoding="utf-8").splitlines(keepends=True)[: state["log_lines"]] if log_path.exists() else []
-    if rank == 0:
-        log_path.write_text("".join(lines), encoding="utf-8")
-
-    def log(record: dict) -> None:
-        if rank == 0:
-            with log_path.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps({"stage": job.name, **record}, ensure_ascii=False) + "\n")
-        state["log_lines"] += 1
-
-    def weights() -> dict[str, float]:
-        return accelerator.unwrap_model(objective).weighting.learned_values()
-
-    def save_checkpoint() -> None:
-        state["sums"] = {k: float(v) for k, v in state["sums"].items()}  # float64 both ways: exact on resume
-        if rank == 0:
-            tmp = checkpoint.with_name(CHECKPOINT + ".tmp")
-            torch.save({"objective": accelerator.unwrap_model(objective).state_dict(), "optimizer": optimizer.state_dict(),
-                        "scheduler": scheduler.state_dict(), "state": state, "rng": _rng_state(), "config": to_dict(cfg)}, tmp)
-            os.replace(tmp, checkpoint)
-        accelerator.wait_for_everyone()
+    run = _Run(job, accelerator)
+    objective, optimizer, scheduler, state, world = run.objective, run.optimizer, run.scheduler, run.state, run.world
 
     # --- the loop
     objective.train()
     for epoch in range(state["epoch"], cfg.epochs):
-        if state["step"] >= total_steps:
+        if state["step"] >= run.total_steps:
             break
         started = time.perf_counter()
         batches = length_batches(job.train, cfg, seed=job.seed, epoch=epoch)
-        batches = batches[: len(batches) // world * world][rank::world]  # the same count on every rank
+        batches = batches[: len(batches) // world * world][run.rank::world]  # the same count on every rank
         for index in range(state["batch"], len(batches)):
             group_start = index - index % cfg.grad_accum
             group_size = min(cfg.grad_accum, len(batches) - group_start)
@@ -232,43 +275,22 @@ def train_stage(job: StageJob, on_progress: Progress | None = None) -> StageResu
             state["step"] += 1
             state["batch"] = index + 1
             if state["step"] % cfg.log_every == 0:
-                log({"kind": "step", "epoch": epoch, "step": state["step"], "lr": scheduler.get_last_lr()[0],
-                     "losses": {k: v.item() for k, v in losses.items()} | {"total": total.item()}, "weights": weights()})
+                run.log({"kind": "step", "epoch": epoch, "step": state["step"], "lr": scheduler.get_last_lr()[0],
+                         "losses": {k: v.item() for k, v in losses.items()} | {"total": total.item()}, "weights": run.weights()})
             if cfg.checkpoint_every and state["step"] % cfg.checkpoint_every == 0:
                 state["train_seconds"] += time.perf_counter() - started
                 started = time.perf_counter()
-                save_checkpoint()
-            progress(f"train {job.name}", state["step"], total_steps)
-            if state["step"] >= total_steps:
+                run.save_checkpoint()
+            progress(f"train {job.name}", state["step"], run.total_steps)
+            if state["step"] >= run.total_steps:
                 break
         state["train_seconds"] += time.perf_counter() - started
-
-        # --- validation ROUGE-2 (full split or a fixed subset), best weights kept
-        last = state["step"] >= total_steps or epoch == cfg.epochs - 1
         record = {"kind": "epoch", "epoch": epoch, "step": state["step"], "lr": scheduler.get_last_lr()[0],
-                  "losses": {k: float(v) / max(state["counts"], 1) for k, v in state["sums"].items()}, "weights": weights()}
-        if (epoch + 1) % cfg.val_every == 0 or last:
-            unwrapped = accelerator.unwrap_model(objective).model
-            scored = score_split(unwrapped, job.codec, val, job.decode, job.rouge_tokenizer, postprocess=job.postprocess,
-                                 on_progress=lambda d, t: progress(f"validate {job.name}", d, t)) if rank == 0 else None
-            if rank == 0:
-                record["val"] = scored.rouge
-                record["val_seconds"] = scored.seconds
-                if scored.rouge["rouge2"] > state["best"]["rouge2"]:
-                    state["best"] = {"rouge2": scored.rouge["rouge2"], "epoch": epoch, "val": scored.rouge}
-                    save_weights(unwrapped, job.codec, work / "best")
-            accelerator.wait_for_everyone()
+                  "losses": {k: float(v) / max(state["counts"], 1) for k, v in state["sums"].items()}, "weights": run.weights()}
+        if (epoch + 1) % cfg.val_every == 0 or state["step"] >= run.total_steps or epoch == cfg.epochs - 1:
+            run.validate(epoch, record, progress)
         record["seconds"] = round(time.perf_counter() - started, 3)
-        log(record)
+        run.log(record)
         state.update(epoch=epoch + 1, batch=0, sums={}, counts=0)
-        save_checkpoint()
-
-    # --- finished: keep the best weights, drop the optimizer state
-    result = StageResult(best_dir=work / "best", best_epoch=state["best"]["epoch"], best_val=state["best"]["val"],
-                         steps=state["step"], train_seconds=round(state["train_seconds"], 3),
-                         samples_per_s=round(state["samples"] / max(state["train_seconds"], 1e-9), 3))
-    if rank == 0:
-        done_file.write_text(json.dumps({**result.__dict__, "best_dir": str(result.best_dir)}, indent=2) + "\n", encoding="utf-8")
-        checkpoint.unlink(missing_ok=True)
-    accelerator.wait_for_everyone()
-    return result
+        run.save_checkpoint()
+    return run.finish()

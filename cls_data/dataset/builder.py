@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -26,6 +25,7 @@ from cls_data.dataset.leakage import Leak, find_leaks
 from cls_data.dataset.ncls import ParseReport
 from cls_data.dataset.splits import SplitSizes, check_enough, sample_pools, split_one_pool
 from cls_data.dataset.stats import split_stats
+from cls_data.dataset_folder import BUILD_INFO, CARD, IDS, STATS, file_sha256, write_split
 from cls_data.errors import ClsDataError
 from cls_data.records import CLSSample
 from cls_data.text import language_name, language_problem, nfc
@@ -161,14 +161,6 @@ def _row(sample: CLSSample, with_url: bool) -> dict:
     return row
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def build_dataset(config: BuildConfig, on_progress: Callable[[str], None] | None = None) -> BuildResult:
     """Build `config.out/<Name>/`; raises ClsDataError (and writes nothing) on bad or too little input.
 
@@ -179,7 +171,7 @@ def build_dataset(config: BuildConfig, on_progress: Callable[[str], None] | None
     name, src = kind.dataset, kind.src
     target = config.out / name
     check_out(config.out)  # before minutes of reading, not at the end
-    if target.exists() and not (target / "build_info.json").exists():
+    if target.exists() and not (target / BUILD_INFO).exists():
         raise ClsDataError(f"{target} exists and is not a folder built by cls-data; move it away or choose another --out")
     report = ParseReport()
     if config.ids_manifest:  # one pass: the manifest already says which ids go where
@@ -297,16 +289,6 @@ def _build_info(config: BuildConfig, result: BuildResult, samples: list[CLSSampl
     }
 
 
-def _write_parquet(path: Path, rows: list[dict], with_url: bool) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    names = ["id", "text", "summary", "cls_summary", *(["url"] if with_url else [])]
-    schema = pa.schema([(n, pa.string()) for n in names])
-    table = pa.Table.from_pylist(rows, schema=schema)
-    pq.write_table(table, path)
-
-
 def _write_folder(target: Path, splits: dict[str, list[dict]], info: dict, config: BuildConfig, with_url: bool) -> None:
     from cls_data.dataset.card import render_card
 
@@ -318,23 +300,17 @@ def _write_folder(target: Path, splits: dict[str, list[dict]], info: dict, confi
         stats = {split: split_stats(rows, languages) for split, rows in splits.items()}
         split_files: dict[str, str] = {}
         if not config.ids_only:
-            (tmp / "data").mkdir()
+            columns = ["id", "text", "summary", "cls_summary", *(["url"] if with_url else [])]
             for split, rows in splits.items():
-                # The content hash in the name (as datasets' own push_to_hub names shards) changes the
-                # card's YAML with the data: datasets keys a local folder's cache by that YAML alone, so
-                # with fixed names a rebuilt or second folder loaded the first one's cached rows.
-                scratch = tmp / "data" / f"{split}.parquet"
-                _write_parquet(scratch, rows, with_url)
-                split_files[split] = f"data/{split}-00000-of-00001-{file_sha256(scratch)[:16]}.parquet"
-                scratch.rename(tmp / split_files[split])
+                split_files[split] = write_split(tmp, split, rows, columns)
         manifest = {
             key: info[key] for key in ("name", "kind", "seed", "sizes", "command", "tool_version", "inputs")
         } | {"splits": {split: [row["id"] for row in rows] for split, rows in splits.items()}}
-        _dump(tmp / "ids.json", manifest)
-        _dump(tmp / "stats.json", stats)
-        _dump(tmp / "build_info.json", info)
+        _dump(tmp / IDS, manifest)
+        _dump(tmp / STATS, stats)
+        _dump(tmp / BUILD_INFO, info)
         card = render_card(info, stats, split_files, {split: len(rows) for split, rows in splits.items()})
-        (tmp / "README.md").write_text(card, encoding="utf-8")
+        (tmp / CARD).write_text(card, encoding="utf-8")
         _swap_into_place(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

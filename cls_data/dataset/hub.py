@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from cls_data.dataset.kinds import get_kind
+from cls_data.dataset_folder import read_build_info, split_files
 from cls_data.errors import ClsDataError
 
 REFUSAL = (
@@ -23,12 +23,10 @@ def check_push_allowed(kind: str, ids_only: bool, private: bool, override: bool)
 
 def folder_facts(folder: Path) -> tuple[str, bool]:
     """(dataset kind, carries text) for a built folder, from its build_info.json and data/."""
-    info_path = folder / "build_info.json"
-    if not info_path.exists():
+    info = read_build_info(folder)
+    if info is None:
         raise ClsDataError(f"{folder}: no build_info.json; push only folders made by `cls-data build`")
-    info = json.loads(info_path.read_text(encoding="utf-8"))
-    has_text = any((folder / "data").glob("*.parquet"))
-    return info["kind"], has_text
+    return info["kind"], bool(split_files(folder))
 
 
 def push_folder(

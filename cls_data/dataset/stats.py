@@ -7,11 +7,11 @@ Vietnamese and English (`avg_words`), characters of the NFC string for Chinese (
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from cls_data.dataset_folder import read_build_info, read_split, read_stats, split_files
 from cls_data.errors import ClsDataError
 from cls_data.records import CLSSample, read_jsonl
 from cls_data.text import count_chars, count_words, han_count, is_chinese
@@ -77,11 +77,9 @@ def _jsonl_split(path: Path) -> tuple[str, dict]:
 
 
 def _folder_languages(folder: Path, table) -> dict[str, str]:
-    info = folder / "build_info.json"
-    if info.exists():
-        data = json.loads(info.read_text(encoding="utf-8"))
-        if data.get("src_lang") and data.get("tgt_lang"):
-            return {"text": data["src_lang"], "summary": data["src_lang"], "cls_summary": data["tgt_lang"]}
+    data = read_build_info(folder) or {}
+    if data.get("src_lang") and data.get("tgt_lang"):
+        return {"text": data["src_lang"], "summary": data["src_lang"], "cls_summary": data["tgt_lang"]}
     guess = {}
     for name in FIELDS:
         column = table.column(name).to_pylist() if name in table.column_names else []
@@ -90,20 +88,15 @@ def _folder_languages(folder: Path, table) -> dict[str, str]:
 
 
 def _folder_splits(folder: Path) -> dict[str, dict]:
-    import pyarrow as pa  # only built folders need parquet
-    import pyarrow.parquet as pq
-
-    files = sorted((folder / "data").glob("*.parquet"))
-    if not files and (folder / "stats.json").exists():  # an --ids-only build: no text, stats kept
-        return json.loads((folder / "stats.json").read_text(encoding="utf-8"))
-    if not files:
+    splits = split_files(folder)
+    stats = None if splits else read_stats(folder)
+    if stats is not None:  # an --ids-only build: no text, stats kept
+        return stats
+    if not splits:
         raise ClsDataError(f"{folder}: no data/*.parquet files; is this a folder made by `cls-data build`?")
-    by_split: dict[str, list[Path]] = {}
-    for file in files:
-        by_split.setdefault(file.name.split("-")[0], []).append(file)
     result, languages = {}, None
-    for split, parts in by_split.items():
-        table = pa.concat_tables([pq.read_table(part) for part in parts])
+    for split in splits:
+        table = read_split(folder, split)
         languages = languages or _folder_languages(folder, table)
         result[split] = split_stats(table.to_pylist(), languages)
     return result

@@ -104,3 +104,28 @@ def slugify(title: str) -> str:
     text = unicodedata.normalize("NFD", title.lower().replace("đ", "d"))
     text = "".join(c for c in text if not unicodedata.combining(c))
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:90].rstrip("-")
+
+
+TRANSLATOR = "libretranslate"  # the backend whose cache entries the demo fills (the mirror serves its API)
+
+
+def fill_translation_cache(path: Path, url: str, translations: list[SampleTranslation], src: str = "vi", tgt: str = "zh") -> int:
+    """Store the sample's (summary, translation, back-translation) triples as the filter's cache entries for the
+    translation server at `url` (the cache key holds the backend's name, model and language codes)."""
+    from cls_data.text import normalize
+    from cls_data.translate import TranslationCache, make_translator
+
+    translator = make_translator(TRANSLATOR, url=url)
+    try:
+        src_code, tgt_code = translator.codes(src, tgt)
+        backend, model = translator.name, translator.model
+    finally:
+        translator.close()
+    pairs = [(normalize(t.vi), normalize(t.zh), normalize(t.back)) for t in translations]
+    cache = TranslationCache(path)
+    try:
+        cache.put_many(backend, model, src_code, tgt_code, [(a, b) for a, b, _ in pairs])
+        cache.put_many(backend, model, tgt_code, src_code, [(b, c) for _, b, c in pairs])
+        return len(cache)
+    finally:
+        cache.close()

@@ -1,18 +1,30 @@
-"""`run_demo`: the whole pipeline on the bundled sample, offline, into one folder; reruns reuse what is done."""
+"""`run_demo`: the whole pipeline on the bundled sample, offline, into one folder; reruns reuse what is done.
+
+Each stage is the stage's own library call (`run_crawl` in a child process, `run_filter`,
+`build_dataset`, `run_grid`, `write_report`) read through its own typed result; the folder
+formats are read through `dataset_folder` and `run_folder`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from cls_data.demo import pipeline as lib
-from cls_data.demo.corpus import TRANSLATIONS, Sample, load_sample
+from cls_data.benchmark.config import GridSpec
+from cls_data.dataset_folder import file_sha256, folder_fingerprint, read_build_info
+from cls_data.demo.corpus import TRANSLATIONS, TRANSLATOR, Sample, fill_translation_cache, load_sample
+from cls_data.demo.crawl_child import crawl_in_child
 from cls_data.demo.mirror import MirrorServer
+from cls_data.demo.result import DemoProgress, DemoResult, demo_paths
+from cls_data.errors import ClsDataError
 from cls_data.outputs import write_json_atomic
+from cls_data.records import Article, CLSSample, read_jsonl
+from cls_data.run_folder import METRICS, RESULTS
 
 # Vi2ZhLow's shape (train 5,000 with nested 1,000 and 3,000, validation 3,000, test 3,000: the
 # paper kept 11,000 of 142,000), scaled to the sample: the filter keeps what the splits need.
@@ -21,91 +33,33 @@ KEEP = SPLIT_SIZES["train"] + SPLIT_SIZES["validation"] + SPLIT_SIZES["test"]
 # `cls-data benchmark --preset smoke`: every registered variant, TFLCLS under every loss weighting
 # and its own weighting at two values of r (the paper's r = 2, and 2.5), so the report has Table 2,
 # Table 3, Figure 4 and Figure 5; trained on the full (30-pair) train split.
-GRID = lib.Grid(variants=("all",), weightings=("all",), rs=(2.0, 2.5), train_sizes=(SPLIT_SIZES["train"],))
+# `run_demo` fills in the dataset.
+GRID = GridSpec(datasets=(), variants=("all",), weightings=("all",), rs=(2.0, 2.5), train_sizes=(SPLIT_SIZES["train"],),
+                preset="smoke")
 TRANSLATOR_NAME = "hand-written sample translations (cls-data demo cache; no MT system)"
 
 
-@dataclass(frozen=True)
-class DemoProgress:
-    """One progress event: `stage` advanced to `done` of `total` (total 0: a step without a count)."""
-
-    stage: str
-    done: int
-    total: int
-    message: str = ""
-
-
-@dataclass
-class DemoResult:
-    out_dir: Path
-    articles: Path  # crawl: Article JSONL
-    crawl_summary: Path
-    translation_cache: Path  # SQLite, filled from the sample's translations.jsonl
-    scored: Path  # filter: every sample with its round-trip scores, best first
-    kept: Path
-    failures: Path
-    filter_report: Path
-    histogram: Path
-    dataset: Path  # build: the Vi2ZhLow-shaped folder
-    dataset_card: Path
-    runs: Path  # benchmark: RUNS/<dataset>/<variant>/.../n<size>/seed<k>/ and results.json
-    report: Path  # report: results.md, figures/, case_study.html, model_cards/
-    results_md: Path
-    figures: Path
-    case_study: Path
-    model_cards: Path
-    counts: dict[str, int] = field(default_factory=dict)
-    split_rows: dict[str, int] = field(default_factory=dict)
-    dropped: list[str] = field(default_factory=list)  # summaries the filter dropped, lowest first
-    benchmark_runs: list[str] = field(default_factory=list)  # run folders, relative to `runs`
-    failed_runs: list[tuple[str, str]] = field(default_factory=list)  # (run folder, one-line error)
-    answer: list[str] = field(default_factory=list)  # the report's "which model should I train?" lines
-    reused: list[str] = field(default_factory=list)  # stages whose earlier output was kept
-    seconds: dict[str, float] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    def artefacts(self) -> list[tuple[str, Path]]:
-        """(what, where) for the final table, in pipeline order."""
-        return [
-            ("crawled articles", self.articles), ("crawl summary", self.crawl_summary),
-            ("translation cache", self.translation_cache), ("scored samples", self.scored), ("kept samples", self.kept),
-            ("filter report", self.filter_report), ("score histogram", self.histogram),
-            ("dataset", self.dataset), ("dataset card", self.dataset_card),
-            ("benchmark runs", self.runs), ("results.md", self.results_md), ("figures", self.figures),
-            ("case study", self.case_study), ("model cards", self.model_cards),
-        ]
-
-
-def _paths(out: Path) -> DemoResult:
-    filtered, dataset, report = out / "filtered", out / "datasets" / "Vi2ZhLow", out / "report"
-    return DemoResult(
-        out_dir=out, articles=out / "articles.jsonl", crawl_summary=lib.crawl_summary_path(out / "articles.jsonl"),
-        translation_cache=out / "translations.sqlite", scored=filtered / "scored.jsonl", kept=filtered / "kept.jsonl",
-        failures=filtered / "failures.jsonl", filter_report=filtered / "report.json", histogram=filtered / "report.png",
-        dataset=dataset, dataset_card=dataset / "README.md", runs=out / "runs", report=report,
-        results_md=report / "results.md", figures=report / "figures", case_study=report / "case_study.html",
-        model_cards=report / "model_cards",
-    )
-
-
 def run_demo(out_dir: Path | str = "cls-data-demo", on_progress: Callable[[DemoProgress], None] = lambda p: None,
-             grid: lib.Grid = GRID) -> DemoResult:
+             grid: GridSpec = GRID) -> DemoResult:
     """Crawl the bundled sample with the real spiders, filter it, build the dataset, benchmark the
     models on it with the smoke preset and write the report; returns where all went.
 
     Everything is served from 127.0.0.1 and every translation comes from the sample's cache: a
     request that would reach a translation service is an error; the smoke models are built from
     the dataset itself. A second run into the same folder reuses each stage whose input did not
-    change. `grid` picks the benchmark runs (a smaller one makes a quicker demo).
+    change. `grid` picks the benchmark runs (a smaller one makes a quicker demo; its datasets are ignored).
     """
+    from cls_data.benchmark.grid import expand
+
     started = time.monotonic()
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise lib.ClsDataError(f"{out}: cannot write the demo there ({exc.strerror or exc})") from None
-    lib.check_grid(grid)
-    result = _paths(out)
+        raise ClsDataError(f"{out}: cannot write the demo there ({exc.strerror or exc})") from None
+    result = demo_paths(out)
+    grid = dataclasses.replace(grid, datasets=(str(result.dataset),))
+    expand(grid)  # an unknown variant or weighting stops here, before anything runs
     sample = load_sample()
     state_file = out / "demo.json"
     state = _read_state(state_file)
@@ -145,82 +99,99 @@ def _crawl(sample: Sample, result: DemoResult, mirror: MirrorServer, on_progress
             path.unlink(missing_ok=True)
         have = set()
     on_progress(DemoProgress("crawl", len(have), total, f"{', '.join(sample.sites)} from {mirror.base_url}"))
-    outcome = lib.crawl(list(sample.sites), result.articles, mirror.base_url,
-                        on_articles=lambda n: on_progress(DemoProgress("crawl", min(total, len(have) + n), total)))
+    summary = crawl_in_child(list(sample.sites), result.articles, mirror.base_url,
+                             on_articles=lambda n: on_progress(DemoProgress("crawl", min(total, len(have) + n), total)))
     have = _crawled_urls(result.articles)
     if have != wanted:
-        raise lib.ClsDataError(f"the crawl wrote {len(have & wanted)} of the sample's {total} articles; see {result.crawl_summary}"
+        raise ClsDataError(f"the crawl wrote {len(have & wanted)} of the sample's {total} articles; see {result.crawl_summary}"
                                f" and {_sibling(result.articles, '.log')}")
-    on_progress(DemoProgress("crawl", total, total, f"{total} articles, {outcome.seconds:.1f}s, {outcome.dropped} dropped"))
+    dropped = sum(sum(site["dropped"].values()) for site in summary["sites"].values())
+    on_progress(DemoProgress("crawl", total, total, f"{total} articles, {summary['elapsed_s']:.1f}s, {dropped} dropped"))
 
 
 def _filter(sample: Sample, result: DemoResult, mirror: MirrorServer, state: dict, on_progress: Callable[[DemoProgress], None]) -> None:
-    key = {"articles_sha256": lib.sha256(result.articles), "translations_sha256": lib.sha256(TRANSLATIONS), "keep": KEEP}
+    from cls_data.filter.run import FilterConfig, run_filter
+
+    key = {"articles_sha256": file_sha256(result.articles), "translations_sha256": file_sha256(TRANSLATIONS), "keep": KEEP}
     outputs = (result.scored, result.kept, result.failures, result.filter_report, result.histogram)
     if state.get("filter") == key and all(p.exists() for p in outputs):
         result.reused.append("filter")
-        outcome = lib.read_filter_report(result.filter_report)
-        _filter_counts(result, outcome)
-        on_progress(DemoProgress("filter", 1, 1, f"reused {result.filter_report.parent.name}/: kept {outcome.kept}"))
+        report = json.loads(result.filter_report.read_text(encoding="utf-8"))  # as FilterReport.as_json wrote it
+        _filter_counts(result, report)
+        on_progress(DemoProgress("filter", 1, 1, f"reused {result.filter_report.parent.name}/: kept {report['counts']['kept']}"))
         return
     on_progress(DemoProgress("filter", 0, 1, f"loading {len(sample.translations)} sample translations into the cache"))
     # The cache is keyed by the translation server's URL, whose port changes from run to run:
     # it is rebuilt from the bundled translations.jsonl whenever the filter runs.
     for suffix in ("", "-wal", "-shm"):
         _sibling(result.translation_cache, suffix).unlink(missing_ok=True)
-    lib.fill_translation_cache(result.translation_cache, mirror.translator_url, [(t.vi, t.zh, t.back) for t in sample.translations])
+    fill_translation_cache(result.translation_cache, mirror.translator_url, sample.translations)
     on_progress(DemoProgress("filter", 0, 1, "round trip vi → zh → vi from the cache, ROUGE, top K"))
-    outcome = lib.filter_summaries(result.articles, result.scored.parent, KEEP, mirror.translator_url, result.translation_cache)
-    if outcome.requests_sent or mirror.translator_requests or outcome.failed:
-        raise lib.ClsDataError(
-            f"{outcome.failed} summaries are missing from the sample's translation cache "
+    config = FilterConfig(input=result.articles, out=result.scored.parent, keep=KEEP, translator=TRANSLATOR,
+                          translator_url=mirror.translator_url, cache=result.translation_cache, concurrency=1, max_retries=0,
+                          backoff_base=0.0, timeout=10.0)
+    report = run_filter(config).report  # its notes are in report.json; the demo words its own
+    if report.requests_sent or mirror.translator_requests or report.counts.failed:
+        raise ClsDataError(
+            f"{report.counts.failed} summaries are missing from the sample's translation cache "
             f"({mirror.translator_requests} translation requests were refused; the demo never translates over a network); "
             f"see {result.failures}")
-    _filter_counts(result, outcome)
+    _filter_counts(result, report.as_json())
     state["filter"] = key
-    on_progress(DemoProgress("filter", 1, 1, f"kept {outcome.kept} of {outcome.scored}, cut-off {100 * outcome.cutoff:.1f},"
+    on_progress(DemoProgress("filter", 1, 1, f"kept {report.counts.kept} of {report.counts.scored}, cut-off {100 * report.cutoff:.1f},"
                                              " 0 translation requests"))
 
 
-def _filter_counts(result: DemoResult, outcome: lib.FilterOutcome) -> None:
-    result.counts.update(articles=outcome.input, scored=outcome.scored, kept=outcome.kept, dropped=outcome.scored - outcome.kept,
-                         translation_requests=outcome.requests_sent, cache_hits=outcome.cache_hits)
-    kept = {s.id for s in lib.read_samples(result.kept)}
-    result.dropped = [s.summary for s in reversed(lib.read_samples(result.scored)) if s.id not in kept]
+def _filter_counts(result: DemoResult, report: dict) -> None:
+    """The demo's counts from the filter report (`FilterReport.as_json`, as report.json holds it)."""
+    counts = report["counts"]
+    result.counts.update(articles=counts["input"], scored=counts["scored"], kept=counts["kept"],
+                         dropped=counts["scored"] - counts["kept"], translation_requests=report["requests_sent"],
+                         cache_hits=report["cache_hits"])
+    kept = {s.id for s in read_jsonl(result.kept, CLSSample)}
+    result.dropped = [s.summary for s in reversed(list(read_jsonl(result.scored, CLSSample))) if s.id not in kept]
     if result.dropped:
-        result.notes.append(f"the filter dropped {len(result.dropped)} of {outcome.scored} summaries whose round trip drifted"
-                            f" (cut-off {100 * outcome.cutoff:.1f} ROUGE x100); see {result.scored}")
+        result.notes.append(f"the filter dropped {len(result.dropped)} of {counts['scored']} summaries whose round trip drifted"
+                            f" (cut-off {100 * report['cutoff']:.1f} ROUGE x100); see {result.scored}")
 
 
 def _build(result: DemoResult, on_progress: Callable[[DemoProgress], None]) -> None:
-    sizes = lib.describe_sizes(SPLIT_SIZES)
-    earlier = lib.read_build_info(result.dataset)
-    if earlier and earlier.input_sha256 == lib.sha256(result.kept) and earlier.sizes == sizes:
+    from cls_data.dataset.builder import BuildConfig, build_dataset
+    from cls_data.dataset.splits import SplitSizes
+
+    sizes = SplitSizes(**SPLIT_SIZES)
+    earlier = read_build_info(result.dataset) or {}
+    if earlier.get("sizes") == sizes.describe() and earlier.get("inputs") and earlier["inputs"][0].get("sha256") == file_sha256(result.kept):
         result.reused.append("build")
-        result.split_rows = earlier.split_rows
+        result.split_rows = earlier["splits"]
         on_progress(DemoProgress("build", 1, 1, f"reused {result.dataset.name}/"))
         return
-    on_progress(DemoProgress("build", 0, 1, f"Vi2ZhLow with {sizes}"))
-    outcome = lib.build_vi2zh(result.kept, result.dataset.parent, SPLIT_SIZES, TRANSLATOR_NAME,
-                              on_message=lambda m: on_progress(DemoProgress("build", 0, 1, m)))
-    result.split_rows = outcome.split_rows
-    if outcome.leaks:
-        result.notes.append(f"the build found {outcome.leaks} near-duplicate pair(s) across splits; see build_info.json")
-    on_progress(DemoProgress("build", 1, 1, ", ".join(f"{k} {v}" for k, v in outcome.split_rows.items())))
+    on_progress(DemoProgress("build", 0, 1, f"Vi2ZhLow with {sizes.describe()}"))
+    out = result.dataset.parent
+    config = BuildConfig(kind="vi2zh", inputs=[result.kept], out=out, sizes=sizes, translator=TRANSLATOR_NAME,
+                         command=f"cls-data build vi2zh {result.kept} --out {out} --sizes {sizes.describe()}")
+    built = build_dataset(config, on_progress=lambda m: on_progress(DemoProgress("build", 0, 1, m)))
+    result.split_rows = built.split_rows
+    if built.leaks:
+        result.notes.append(f"the build found {len(built.leaks)} near-duplicate pair(s) across splits; see build_info.json")
+    on_progress(DemoProgress("build", 1, 1, ", ".join(f"{k} {v}" for k, v in built.split_rows.items())))
 
 
-def _benchmark(result: DemoResult, grid: lib.Grid, state: dict, on_progress: Callable[[DemoProgress], None]) -> bool:
+def _benchmark(result: DemoResult, grid: GridSpec, state: dict, on_progress: Callable[[DemoProgress], None]) -> bool:
     """Train and score every run of `grid` not complete yet; whether any run was attempted."""
-    fingerprint = lib.dataset_fingerprint(result.dataset)
+    from cls_data.benchmark.grid import expand, run_grid
+    from cls_data.report.runs import write_results
+
+    fingerprint = folder_fingerprint(result.dataset)
     if state.get("benchmark", {}).get("dataset") not in (None, fingerprint):
         # Runs trained on another version of the dataset: the engine would (rightly) refuse to reuse them.
         shutil.rmtree(result.runs, ignore_errors=True)
     state["benchmark"] = {"dataset": fingerprint}
-    planned = lib.planned_runs(result.dataset, grid)
+    planned = [str(run.rel_dir) for run in expand(grid)]
     result.benchmark_runs = planned
     total = len(planned)
-    complete = lib.complete_runs(result.runs, planned)
-    if len(complete) == total and (result.runs / "results.json").exists():
+    complete = _complete(result.runs, planned)
+    if len(complete) == total and (result.runs / RESULTS).exists():
         result.reused.append("benchmark")
         on_progress(DemoProgress("benchmark", total, total, f"reused {result.runs.name}/: {_count(total, 'run')}"))
         return False
@@ -231,12 +202,13 @@ def _benchmark(result: DemoResult, grid: lib.Grid, state: dict, on_progress: Cal
     def progress(phase: str, done: int, of: int) -> None:
         if phase.startswith("run "):
             current[0] = phase[4:].removeprefix(f"{result.dataset.name}/")
-            finished.update(lib.complete_runs(result.runs, planned))
+            finished.update(_complete(result.runs, planned))
             on_progress(DemoProgress("benchmark", len(finished), total, current[0]))
         elif phase != "runs":
             on_progress(DemoProgress("benchmark", len(finished), total, f"{current[0]}: {phase} {done}/{of}"))
 
-    outcome = lib.benchmark(result.dataset, result.runs, grid, progress)
+    with _quiet_transformers():
+        outcome = run_grid(grid, result.runs, on_progress=progress, write_results=write_results)
     result.failed_runs = outcome.failed
     if outcome.failed:
         run_dir, error = outcome.failed[0]
@@ -249,16 +221,19 @@ def _benchmark(result: DemoResult, grid: lib.Grid, state: dict, on_progress: Cal
 
 
 def _report(result: DemoResult, state: dict, ran: bool, on_progress: Callable[[DemoProgress], None]) -> None:
-    if not (result.runs / "results.json").exists():
-        raise lib.ClsDataError(f"the benchmark finished no run; see {result.runs}")
-    key = {"results_sha256": lib.sha256(result.runs / "results.json")}
+    from cls_data.report.writer import ReportConfig, write_report
+
+    if not (result.runs / RESULTS).exists():
+        raise ClsDataError(f"the benchmark finished no run; see {result.runs}")
+    key = {"results_sha256": file_sha256(result.runs / RESULTS)}
     if not ran and state.get("report") == key and result.results_md.exists():
         result.reused.append("report")
         result.answer = state.get("answer", [])
         on_progress(DemoProgress("report", 1, 1, f"reused {result.report.name}/"))
         return
     on_progress(DemoProgress("report", 0, 1, "tables, significance, figures, case study, model cards"))
-    outcome = lib.report(result.runs, result.report, on_message=lambda m: on_progress(DemoProgress("report", 0, 1, m)))
+    outcome = write_report(ReportConfig(runs=result.runs, out=result.report),
+                           on_progress=lambda m: on_progress(DemoProgress("report", 0, 1, m)))
     result.answer = outcome.answer
     result.notes.extend(outcome.notes)
     state["report"], state["answer"] = key, outcome.answer
@@ -271,9 +246,30 @@ def _crawled_urls(path: Path) -> set[str]:
     if not path.exists():
         return set()
     try:
-        return {a.url for a in lib.read_articles(path)}
-    except lib.ClsDataError:  # a torn last line: the crawler's own resume repairs it
+        return {a.url for a in read_jsonl(path, Article)}
+    except ClsDataError:  # a torn last line: the crawler's own resume repairs it
         return set()
+
+
+def _complete(runs: Path, planned: list[str]) -> list[str]:
+    """Those of `planned` whose run folder is complete (the benchmark renames a run into place when it is)."""
+    return [rel for rel in planned if (runs / rel / METRICS).exists()]
+
+
+@contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """transformers' per-load bars and load reports would tear through the demo's progress bars."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 def _count(n: int, noun: str) -> str:
@@ -291,4 +287,4 @@ def _read_state(path: Path) -> dict:
         return {}
 
 
-__all__ = ["GRID", "DemoProgress", "DemoResult", "KEEP", "SPLIT_SIZES", "run_demo"]
+__all__ = ["GRID", "KEEP", "SPLIT_SIZES", "run_demo"]

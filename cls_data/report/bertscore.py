@@ -12,7 +12,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from cls_data.errors import ClsDataError
-from cls_data.report.runs import RunSet, read_json_lines
+from cls_data.report.runs import RunSet
+from cls_data.run_folder import read_json_lines
 from cls_data.report.tables import DATASET_ORDER, order_key, table2_spec
 from cls_data.outputs import write_json_atomic
 

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from cls_data.report.paper import DATA as PAPER_DATA
-from cls_data.report.runs import RunRow, RunSet, read_json
+from cls_data.report.runs import RunSet
+from cls_data.run_folder import RunRow, read_json
 from cls_data.outputs import write_text_atomic
 
 TEMPLATE = resources.files("cls_data.modelcards") / "model_card.md"

@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cls_data.report.runs import RunRow, RunSet, read_json, read_json_lines
+from cls_data.dataset_folder import read_split
+from cls_data.report.runs import RunSet
+from cls_data.run_folder import RunRow, read_json, read_json_lines
 from cls_data.report.tables import DATASET_ORDER, VARIANT_ORDER, order_key
 from cls_data.text import CJK, get_tokenizer, nfc
 from cls_data.outputs import write_text_atomic
@@ -68,16 +70,11 @@ def load_sources(runs: RunSet, row: RunRow) -> dict[str, str]:
     if not config_path.exists():
         return {}
     dataset_path = Path(str(read_json(config_path).get("dataset_path") or ""))
-    files = sorted((dataset_path / "data").glob("test-*.parquet")) if dataset_path.is_dir() else []
-    if not files:
+    table = read_split(dataset_path, "test", columns=["id", "text"]) if dataset_path.is_dir() else None
+    if table is None:
         return {}
-    import pyarrow.parquet as pq
-
-    sources = {}
-    for file in files:
-        table = pq.read_table(file, columns=["id", "text"]).to_pydict()
-        sources.update(zip(map(str, table["id"]), table["text"]))
-    return sources
+    columns = table.to_pydict()
+    return dict(zip(map(str, columns["id"]), columns["text"]))
 
 
 def _predictions(runs: RunSet, row: RunRow) -> dict[str, dict]:

@@ -10,7 +10,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from cls_data.report.runs import DEFAULT_WEIGHTING, RunRow, format_r, read_json_lines
+from cls_data.report.runs import DEFAULT_WEIGHTING
+from cls_data.run_folder import RunRow, read_json_lines
 from cls_data.report.tables import METRIC_LABELS, Cell, default_system
 
 # Figure 4's bars: the method, each ablation, and both removed (which is mBART-CLS).
@@ -84,7 +85,7 @@ def rsweep_figure(cells: dict[tuple[str, str, int], Cell], dataset: str, sizes: 
             if points:
                 ax.errorbar([p[0] for p in points], [p[1] for p in points], yerr=[p[2] for p in points],
                             marker="o", capsize=3, color=COLOURS[i % len(COLOURS)], label=f"n={size:,}")
-        ax.set_xticks(rs, [format_r(r) for r in rs])
+        ax.set_xticks(rs, [f"{r:g}" for r in rs])
         ax.set_xlabel("r (fixed ratio of the two tasks' uncertainties)")
         ax.set_title(f"{label} (F1 x100)")
         ax.grid(alpha=0.3)

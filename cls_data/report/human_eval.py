@@ -17,7 +17,8 @@ from pathlib import Path
 
 from cls_data.errors import ClsDataError
 from cls_data.report.casestudy import load_sources
-from cls_data.report.runs import RunRow, RunSet, read_json_lines
+from cls_data.report.runs import RunSet
+from cls_data.run_folder import RunRow, read_json_lines
 from cls_data.report.significance import resolve_system
 from cls_data.report.tables import DATASET_ORDER, order_key
 from cls_data.outputs import write_json_atomic, write_text_atomic

@@ -31,7 +31,7 @@ class PaperResults:
 
 
 def _system(row: dict[str, Any]) -> str:
-    from cls_data.report.runs import system_name
+    from cls_data.run_folder import system_name
 
     variant = row["variant"]
     weighting, r = row.get("weighting"), row.get("r")

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from cls_data.errors import ClsDataError
-from cls_data.report.runs import RunRow, RunSet, read_json_lines
+from cls_data.report.runs import RunSet
+from cls_data.run_folder import RunRow, read_json_lines
 from cls_data.report.tables import DATASET_ORDER, default_system, order_key
 from cls_data.rouge import METRICS
 

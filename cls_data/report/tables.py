@@ -8,7 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cls_data.report.runs import DEFAULT_R, DEFAULT_WEIGHTING, RunRow, format_r
+from cls_data.report.runs import DEFAULT_R, DEFAULT_WEIGHTING
+from cls_data.run_folder import STAGE1, RunRow, format_r
 
 if TYPE_CHECKING:
     from cls_data.report.paper import PaperResults
@@ -123,7 +124,7 @@ def rsweep_spec(rows: Sequence[RunRow]) -> TableSpec | None:
              and row.weighting == DEFAULT_WEIGHTING and row.r is not None}
     if len(found) < 2:
         return None
-    spec_rows = [(f"r = {format_r(r)}", f"tflcls/{DEFAULT_WEIGHTING}/r{format_r(r)}") for r in sorted(found)]
+    spec_rows = [(f"r = {r:g}", f"tflcls/{DEFAULT_WEIGHTING}/{format_r(r)}") for r in sorted(found)]
     return TableSpec("rsweep", "Figure 5 data: TFLCLS's loss weighting over r", spec_rows, columns_of(rows))
 
 
@@ -223,7 +224,7 @@ def _as_rows(rows: Iterable[RunRow | dict[str, Any]]) -> list[RunRow]:
 
 def build_results_markdown(rows: Iterable[RunRow | dict[str, Any]], paper: PaperResults | None = None) -> str:
     """Table 2, Table 3 and the r sweep for these rows (results.json dicts or RunRows)."""
-    rows = [row for row in _as_rows(rows) if row.variant != "stage1-translation"]
+    rows = [row for row in _as_rows(rows) if row.variant != STAGE1]
     if not rows:
         return "# Results\n\nNo runs yet.\n"
     cells = group_cells(rows)

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cls_data.errors import ClsDataError
-from cls_data.report.runs import RunRow, RunSet, load_runs
+from cls_data.report.runs import RunSet, load_runs
+from cls_data.run_folder import RunRow
 from cls_data.report.significance import (DEFAULT_PAIR, DEFAULT_RESAMPLES, Comparison, compare, format_p,
                                           run_comparisons, significance_markdown)
 from cls_data.report.tables import (DATASET_ORDER, build_results_markdown, columns_of, group_cells, order_key)

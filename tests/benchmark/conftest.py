@@ -1,17 +1,17 @@
-"""Shared fixtures: a dataset folder written by the real builder and a tiny mBART trained on its texts."""
+"""Shared fixtures: the tiny preset, the dataset (`dataset_dir` is a suite-wide fixture) and a tiny mBART trained on its texts."""
 
 from __future__ import annotations
 
 import pytest
 
-from cls_data.benchmark.config import DecodeConfig, Preset, TrainConfig
-from tests.support.cls_dataset import build_cls_dataset
+from cls_data.benchmark.config import DecodeConfig, TrainConfig
+from cls_data.benchmark.presets import Preset
 
 # A few steps of a tiny model with tiny decoding: the plumbing, in seconds.
 TINY_TRAIN = TrainConfig(lr=3e-3, batch_size=4, grad_accum=1, epochs=1, max_steps=2, schedule="constant", weighting_lr=1e-2,
                          val_subset=2, src_max_len=96, tgt_max_len=32, log_every=1)
 TINY_PRESET = Preset(name="smoke", stage1=TINY_TRAIN, stage2=TINY_TRAIN, decode=DecodeConfig(num_beams=2, max_new_tokens=4, batch_size=8),
-                     backbone="smoke-tiny", max_test_samples=3)
+                     tiny_backbones=True, max_test_samples=3)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -33,11 +33,6 @@ def _offline(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def dataset_dir(tmp_path_factory):
-    return build_cls_dataset(tmp_path_factory.mktemp("datasets"), train=24, validation=6, test=6, subsets=(8, 16), text_words=24)
-
-
-@pytest.fixture(scope="session")
 def dataset(dataset_dir):
     from cls_data.benchmark.data import open_dataset
 
@@ -46,7 +41,7 @@ def dataset(dataset_dir):
 
 @pytest.fixture(scope="session")
 def backbone(tmp_path_factory, dataset):
-    from cls_data.benchmark.smoke import build_tiny_mbart
+    from cls_data.benchmark.families.mbart import build_tiny_mbart
 
     train = dataset.split("train")
     texts = [*train["text"], *train["summary"], *train["cls_summary"]]
@@ -55,6 +50,6 @@ def backbone(tmp_path_factory, dataset):
 
 @pytest.fixture(scope="session")
 def codec(backbone):
-    from cls_data.benchmark.codec import mbart_codec
+    from cls_data.benchmark.families.mbart import mbart_codec
 
     return mbart_codec(backbone, "vi", "zh")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from cls_data.benchmark.config import PRESETS
+from cls_data.benchmark.presets import PRESETS
 from cls_data.benchmark.registry import get_variant, variant_names
 
 BASELINES = ("ncls", "ncls-ms", "mclas", "nguyen-kd")
@@ -20,13 +20,13 @@ def test_the_four_baselines_are_registered_next_to_the_mbart_family():
 def test_each_baseline_has_its_original_optimiser_in_paper_and_fast_and_the_tiny_recipe_in_smoke():
     for name in ("ncls", "ncls-ms"):
         stage = get_variant(name).stages[-1]
-        paper, fast, smoke = (stage.train_config(PRESETS[p]) for p in ("paper", "fast", "smoke"))
+        paper, fast, smoke = (PRESETS[p].train_config(stage, "ncls") for p in ("paper", "fast", "smoke"))
         assert (paper.adam_betas, paper.adam_eps, paper.schedule, paper.token_budget) == ((0.9, 0.998), 1e-9, "inverse-sqrt", 4096)
         assert (fast.schedule, fast.token_budget, fast.val_subset) == ("inverse-sqrt", 16384, 500)
         assert (smoke.adam_eps, smoke.max_steps) == (1e-9, PRESETS["smoke"].stage1.max_steps)
     for name in ("mclas", "nguyen-kd"):
         for stage in get_variant(name).stages:
-            paper, smoke = stage.train_config(PRESETS["paper"]), stage.train_config(PRESETS["smoke"])
+            paper, smoke = PRESETS["paper"].train_config(stage, "mbert"), PRESETS["smoke"].train_config(stage, "mbert")
             assert (paper.src_max_len, paper.schedule, paper.lr) == (512, "inverse-sqrt", 2e-3)
             assert smoke == PRESETS["smoke"].recipe(stage.recipe)
 
@@ -84,11 +84,12 @@ def test_each_baseline_trains_a_few_steps_and_decodes_into_a_run_folder(runs, da
 
 
 def test_the_ncls_vocabulary_is_trained_on_the_runs_own_training_split(runs, dataset):
-    from cls_data.benchmark.config import PRESETS as P
+    from cls_data.benchmark.presets import PRESETS as P
+    from cls_data.benchmark.registry import resolve_variant
     from cls_data.benchmark.runs import RunContext, backbone_for
 
     paper = RunContext(out=runs.out, preset=P["paper"])
-    spec = get_variant("ncls")
+    spec = resolve_variant("ncls")
     folder = backbone_for(spec, paper, dataset, 8)
     assert folder.endswith("-n8") and backbone_for(spec, paper, dataset, 16).endswith("-n16")
     config = json.loads(open(f"{folder}/config.json").read())
@@ -98,7 +99,7 @@ def test_the_ncls_vocabulary_is_trained_on_the_runs_own_training_split(runs, dat
     vocab = AutoTokenizer.from_pretrained(folder).get_vocab()
     train_8 = "".join(dataset.split("train_8")["cls_summary"])
     assert all(ch in vocab for ch in set(train_8) if "\u4e00" <= ch <= "\u9fff")
-    assert get_variant("mclas").default_backbone == backbone_for(get_variant("mclas"), paper, dataset, 8)
+    assert get_variant("mclas").default_backbone == backbone_for(resolve_variant("mclas"), paper, dataset, 8)
 
 
 def test_inverse_sqrt_schedule_warms_up_linearly_then_decays_as_one_over_the_square_root_of_the_step():
@@ -111,11 +112,9 @@ def test_inverse_sqrt_schedule_warms_up_linearly_then_decays_as_one_over_the_squ
 
 
 def test_mbert_models_train_the_pretrained_encoder_at_a_hundredth_of_the_decoder_rate():
-    from cls_data.benchmark.models.bert_seq2seq import DECODER_SIZES
-    from cls_data.benchmark.models.mclas import build_mclas
-    from tests.support.tiny_baselines import bert_tokenizer, tiny_bert_encoder
+    from tests.support.family_models import build_stage
 
-    model = build_mclas(tiny_bert_encoder(), bert_tokenizer(), DECODER_SIZES["smoke"], sequential=True)
+    model = build_stage("mclas", "sequential")
     (decoder, scale_d), (encoder, scale_e) = model.param_groups()
     assert (scale_d, scale_e) == (1.0, 0.01)
     assert {id(p) for p in encoder} == {id(p) for p in model.model.get_encoder().parameters()}
@@ -123,10 +122,9 @@ def test_mbert_models_train_the_pretrained_encoder_at_a_hundredth_of_the_decoder
 
 
 def test_a_tiny_ncls_overfits_a_handful_of_pairs_through_the_engine_loop_and_decoder(dataset, tmp_path):
-    from cls_data.benchmark.baseline_builders import ncls_smoke_backbone
-    from cls_data.benchmark.baseline_codecs import ncls_codec
     from cls_data.benchmark.config import DecodeConfig, TrainConfig
     from cls_data.benchmark.data import encode_split
+    from cls_data.benchmark.families.ncls import ncls_codec, ncls_smoke_backbone
     from cls_data.benchmark.losses import make_weighting
     from cls_data.benchmark.registry import BuildContext, resolve
     from cls_data.benchmark.scoring import score_split

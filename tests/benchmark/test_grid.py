@@ -13,7 +13,7 @@ from cls_data.benchmark import registry  # noqa: E402
 from cls_data.benchmark.config import GridSpec, StageSpec, VariantSpec  # noqa: E402
 from cls_data.benchmark.grid import expand, expand_all, load_grid_file, parse_shard, shard  # noqa: E402
 from cls_data.benchmark.registry import register_variant, get_variant  # noqa: E402
-from cls_data.benchmark.results import write_results  # noqa: E402
+from cls_data.report.runs import write_results  # noqa: E402
 from cls_data.benchmark.runs import RunContext, RunSpec, run_or_record  # noqa: E402
 from cls_data.errors import ClsDataError  # noqa: E402
 from tests.benchmark.conftest import TINY_PRESET  # noqa: E402
@@ -114,9 +114,9 @@ def split_at_bar(text):
 
 def two_stage_variant():
     """A variant from another module: its own stages and columns (monolingual first, then CLS) and a hook."""
-    builder = "cls_data.benchmark.builders:build_mbart_cls"
+    builder = "cls_data.benchmark.families.mbart:build_mbart_cls"
     return VariantSpec(
-        name="test-mono-then-cls", codec="cls_data.benchmark.codec:mbart_codec", family="test",
+        name="test-mono-then-cls", codec="cls_data.benchmark.families.mbart:mbart_codec", family="test",
         stages=(StageSpec(name="mono", builder=builder, source="text", target="summary"),
                 StageSpec(name="sequential", builder=builder, source="text", target="cls_summary", init_from="mono", recipe="stage2")),
         postprocess="tests.benchmark.test_grid:split_at_bar",
@@ -126,7 +126,7 @@ def two_stage_variant():
 
 def backbone_from_texts(texts, out_dir, src_lang, tgt_lang):
     """A variant's own backbone trained on the run's training split (NCLS builds its vocabulary so)."""
-    from cls_data.benchmark.smoke import build_tiny_mbart
+    from cls_data.benchmark.families.mbart import build_tiny_mbart
 
     assert (src_lang, tgt_lang) == ("vi", "zh") and len(texts) == 3 * 8  # text, summary, cls_summary of train_8
     return build_tiny_mbart(texts, out_dir, vocab_size=150, layers=1)
@@ -138,11 +138,11 @@ def extra_variants():
         register_variant(factory().name)(factory)
     yield
     for name in ("test-broken", "test-mono-then-cls"):
-        registry._FACTORIES.pop(name), registry._SPECS.pop(name, None)
+        registry.unregister_variant(name)
 
 
 def test_a_variant_registered_elsewhere_brings_its_own_stages_columns_backbone_and_post_processing(tmp_path, dataset_dir, extra_variants):
-    ctx = RunContext(out=tmp_path, preset=dataclasses.replace(TINY_PRESET, name="fast", backbone="facebook/mbart-large-cc25"))
+    ctx = RunContext(out=tmp_path, preset=dataclasses.replace(TINY_PRESET, name="fast", tiny_backbones=False))
     assert run_or_record(run_spec(dataset_dir, "test-mono-then-cls"), ctx) == ("done", None)
     assert [p.name for p in (tmp_path / ".cache" / "backbones").iterdir()] == ["test-" + ctx.dataset(str(dataset_dir)).fingerprint + "-n8"]
     run = tmp_path / "Vi2ZhLow" / "test-mono-then-cls" / "n8" / "seed0"
@@ -205,7 +205,7 @@ def test_a_stage_one_lock_left_by_a_dead_process_is_taken_over_and_a_live_one_is
     import subprocess
     import sys
 
-    from cls_data.benchmark.rundir import Lock
+    from cls_data.run_folder import Lock
 
     done = tmp_path / "run"
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from cls_data.benchmark.config import FAST, PAPER
-from cls_data.benchmark.plan import DECODE_RATE, TRAIN_RATE, plan
+from cls_data.benchmark.presets import FAST, PAPER
+from cls_data.benchmark.plan import plan
 from cls_data.benchmark.runs import RunSpec
 
 
@@ -18,7 +18,7 @@ def run(dataset_dir, variant, weighting=None, r=None, size=1000):
 def test_one_run_costs_training_plus_validation_plus_test_decoding(dataset_dir, tmp_path):
     [item] = plan([run(dataset_dir, "mbart-cls")], FAST, tmp_path)
     # fast: 8 epochs, validation every 2 epochs on min(500, 6) pairs; the fixture's test split has 6 pairs
-    expected = (1000 * 8 / TRAIN_RATE["fast"] + math.ceil(8 / 2) * 6 / DECODE_RATE["fast"] + 6 / DECODE_RATE["fast"]) / 3600
+    expected = (1000 * 8 / FAST.train_rate + math.ceil(8 / 2) * 6 / FAST.decode_rate + 6 / FAST.decode_rate) / 3600
     assert item.status == "todo" and item.hours == pytest.approx(expected)
 
 

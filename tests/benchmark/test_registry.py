@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from cls_data.benchmark.config import PRESETS, to_dict
+from cls_data.benchmark.config import to_dict
+from cls_data.benchmark.presets import PRESETS
 from cls_data.benchmark.registry import WEIGHTINGS, get_variant, variant_names
 from cls_data.errors import ClsDataError
 

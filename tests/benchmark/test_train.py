@@ -46,8 +46,8 @@ def dropout_backbone(backbone, tmp_path_factory):
 
 
 def test_a_tiny_mbart_cls_overfits_a_handful_of_pairs_through_the_loop_and_the_decoder(dataset, tmp_path):
-    from cls_data.benchmark.codec import mbart_codec
-    from cls_data.benchmark.smoke import build_tiny_mbart
+    from cls_data.benchmark.families.mbart import mbart_codec
+    from cls_data.benchmark.families.mbart import build_tiny_mbart
 
     train = dataset.split("train")
     backbone = build_tiny_mbart([*train["text"], *train["summary"], *train["cls_summary"]], tmp_path / "bb",

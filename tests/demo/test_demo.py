@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -10,17 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from cls_data.demo import KEEP, SPLIT_SIZES, run_demo
-from cls_data.demo import pipeline as lib
+from cls_data.demo import GRID, KEEP, SPLIT_SIZES, run_demo
 from cls_data.demo import run as demo_run
 from cls_data.demo.corpus import Sample, load_sample
+from cls_data.errors import ClsDataError
+from cls_data.records import Article, CLSSample, read_jsonl
 from tests.demo.conftest import QUICK_VARIANTS
 
 
 def test_the_real_spiders_crawl_every_sample_article_through_the_sites_own_selectors(demo_runs):
     first, _, _ = demo_runs
     sample = load_sample()
-    crawled = {a.url: a for a in lib.read_articles(first.articles)}
+    crawled = {a.url: a for a in read_jsonl(first.articles, Article)}
     assert set(crawled) == {a.url for a in sample.articles}  # the real sites' URLs, not the mirror's
     for article in sample.articles:
         got = crawled[article.url]
@@ -43,7 +45,7 @@ def test_the_filter_drops_exactly_the_poor_round_trips_and_sends_no_translation_
     assert report["cache_hits"] == 2 * len(sample.articles)  # both directions, every one from the cache
     assert first.counts["translation_requests"] == 0
     assert set(first.dropped) == sample.poor and len(sample.poor) == len(sample.articles) - KEEP
-    kept = lib.read_samples(first.kept)
+    kept = list(read_jsonl(first.kept, CLSSample))
     assert len(kept) == KEEP and not {s.summary for s in kept} & sample.poor
     by_vi = {t.vi: t for t in sample.translations}
     assert all(s.cls_summary == by_vi[s.summary].zh and s.back_summary == by_vi[s.summary].back for s in kept)
@@ -123,8 +125,10 @@ def test_the_benchmark_trains_on_the_demos_dataset_even_when_another_vi2zhlow_is
         pq.write_table(table.set_column(table.column_names.index("id"), "id", ids), file)
     datasets.load_dataset(str(decoy))
 
-    grid = lib.Grid(variants=("mbart-cls",), weightings=(), train_sizes=(30,))
-    outcome = lib.benchmark(first.dataset, tmp_path / "runs", grid, on_progress=lambda *a: None)
+    from cls_data.benchmark.grid import run_grid
+
+    grid = dataclasses.replace(GRID, datasets=(str(first.dataset),), variants=("mbart-cls",), weightings=(), train_sizes=(30,))
+    outcome = run_grid(grid, tmp_path / "runs", on_progress=lambda *a: None)
     assert outcome.done == ["Vi2ZhLow/mbart-cls/n30/seed0"] and outcome.failed == []
     predictions = (tmp_path / "runs" / outcome.done[0] / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
     test_ids = _test_ids(first.dataset)
@@ -159,15 +163,15 @@ def test_a_summary_missing_from_the_translation_cache_fails_loudly_without_reach
     short = Sample(sample.articles, sample.translations[1:])
     monkeypatch.setattr(demo_run, "load_sample", lambda: short)
 
-    with pytest.raises(lib.ClsDataError, match="1 summaries are missing from the sample's translation cache"):
+    with pytest.raises(ClsDataError, match="1 summaries are missing from the sample's translation cache"):
         run_demo(out)
     failure = json.loads((out / "filtered" / "failures.jsonl").read_text(encoding="utf-8"))
     assert failure["text"] == sample.translations[0].vi and "503" in failure["error"]
 
 
 def test_an_unknown_variant_stops_the_demo_before_the_crawl(tmp_path):
-    with pytest.raises(lib.ClsDataError, match="unknown variant 'nope'; choose one of: mbart-cls, tflcls"):
-        run_demo(tmp_path / "demo", grid=lib.Grid(variants=("nope",)))
+    with pytest.raises(ClsDataError, match="unknown variant 'nope'; choose one of: mbart-cls, tflcls"):
+        run_demo(tmp_path / "demo", grid=dataclasses.replace(GRID, variants=("nope",)))
     assert not (tmp_path / "demo" / "articles.jsonl").exists()
 
 

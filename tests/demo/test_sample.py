@@ -7,9 +7,11 @@ from collections import Counter
 
 import pytest
 
-from cls_data.demo import pipeline as lib
+from cls_data.crawl.clean import is_boilerplate, is_vietnamese, strip_lead_prefix
+from cls_data.crawl.config import Limits
 from cls_data.demo.corpus import load_sample
 from cls_data.demo.mirror import SITES, routes
+from cls_data.text import CJK, count_words, normalize
 
 SAMPLE = load_sample()
 # Characters that only Traditional Chinese uses (their Simplified forms differ): none may appear.
@@ -26,15 +28,15 @@ def test_the_sample_has_thirty_articles_for_each_of_two_sites_on_varied_topics()
 
 @pytest.mark.parametrize("article", SAMPLE.articles, ids=lambda a: f"{a.site}-{a.number}")
 def test_every_article_passes_the_crawlers_validation(article):
-    limits = lib.Limits()
-    assert 15 <= lib.count_words(article.sapo) <= 45
-    assert limits.min_summary_words <= lib.count_words(article.sapo) <= limits.max_summary_words
-    assert 3 <= len(article.body) <= 6 and lib.count_words(" ".join(article.body)) >= limits.min_body_words
+    limits = Limits()
+    assert 15 <= count_words(article.sapo) <= 45
+    assert limits.min_summary_words <= count_words(article.sapo) <= limits.max_summary_words
+    assert 3 <= len(article.body) <= 6 and count_words(" ".join(article.body)) >= limits.min_body_words
     assert len(article.title) >= limits.min_title_chars
-    assert lib.is_vietnamese(article.sapo, limits.vi_threshold) and not lib.is_boilerplate(article.sapo)
+    assert is_vietnamese(article.sapo, limits.vi_threshold) and not is_boilerplate(article.sapo)
     # Written normalised, and nothing the crawler would strip as an agency prefix or location stamp.
-    assert lib.normalize(article.sapo) == article.sapo == lib.strip_lead_prefix(article.sapo)
-    assert all(lib.normalize(p) == p for p in article.body)
+    assert normalize(article.sapo) == article.sapo == strip_lead_prefix(article.sapo)
+    assert all(normalize(p) == p for p in article.body)
 
 
 def test_every_sapo_has_exactly_one_translation_and_ten_drift():
@@ -47,11 +49,11 @@ def test_every_sapo_has_exactly_one_translation_and_ten_drift():
 def test_the_chinese_is_simplified_chinese_and_the_way_back_vietnamese(translation):
     zh = translation.zh
     letters = [c for c in zh if c.isalpha()]  # digits and Latin names (SJC, RON 95) are fine in Chinese text
-    han = [c for c in letters if re.match(f"[{lib.CJK}]", c)]
+    han = [c for c in letters if re.match(f"[{CJK}]", c)]
     assert len(han) >= 0.8 * len(letters) and len(han) >= 15
     assert not _VI_LETTERS.search(zh) and not set(zh) & TRADITIONAL
-    assert lib.normalize(zh) == zh and lib.normalize(translation.back) == translation.back
-    assert lib.is_vietnamese(translation.back)
+    assert normalize(zh) == zh and normalize(translation.back) == translation.back
+    assert is_vietnamese(translation.back)
 
 
 def test_the_mirror_serves_every_page_the_spiders_start_from():

@@ -3,7 +3,8 @@ import json
 import pytest
 
 from cls_data.errors import ClsDataError
-from cls_data.report.runs import load_runs, parse_run_path
+from cls_data.report.runs import load_runs
+from cls_data.run_folder import parse_run_path
 from tests.support.fake_runs import make_failed, make_run
 
 

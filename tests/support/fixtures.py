@@ -10,6 +10,7 @@ import pytest
 from cls_data.records import write_jsonl
 from tests.support import corpora
 from tests.support.articles import make_articles
+from tests.support.cls_dataset import build_cls_dataset
 from tests.support.fake_mt import FakeMT
 from tests.support.fixture_site import FixtureSite
 
@@ -19,6 +20,12 @@ def articles_file(tmp_path) -> Path:
     path = tmp_path / "articles.jsonl"
     write_jsonl(path, make_articles(40))
     return path
+
+
+@pytest.fixture(scope="session")
+def dataset_dir(tmp_path_factory) -> Path:
+    """A small Vi2ZhLow folder written by the real builder (train 24 with nested 8 and 16, validation 6, test 6)."""
+    return build_cls_dataset(tmp_path_factory.mktemp("datasets"), train=24, validation=6, test=6, subsets=(8, 16), text_words=24)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ SAMPLE_TEXTS = [
 
 def tiny_mbart(folder: Path, texts: list[str] | None = None, **sizes) -> Path:
     """Build (once per folder) a tiny random mBART backbone and return its path."""
-    from cls_data.benchmark.smoke import build_tiny_mbart
+    from cls_data.benchmark.families.mbart import build_tiny_mbart
 
     if not (folder / "config.json").exists():
         build_tiny_mbart((texts or SAMPLE_TEXTS) * 20, folder, vocab_size=sizes.pop("vocab_size", 200), **sizes)

@@ -2,7 +2,7 @@
 
 The architecture is transformers' `MBartForConditionalGeneration` built from a config (no
 pretrained weights): the NCLS release's sizes (6+6 layers, d 512, 8 heads, FFN 2048, dropout 0.1,
-ReLU), one joint vocabulary trained on the run's training split (`cls_data.benchmark.vocab`), its
+ReLU), one joint vocabulary trained on the run's training split (`families/ncls.py`), its
 embedding shared by encoder, decoder and LM head. Labels are `Y </s>`; mBART's `shift_tokens_right`
 turns them into the decoder input `</s> Y` (fairseq's convention: generation starts from `</s>`),
 so the mBART wrapper serves unchanged with `</s>` in place of a language code.
@@ -49,18 +49,3 @@ def ncls_config(tokenizer: Any, size: TransformerSize, max_positions: int = 1024
         eos_token_id=tokenizer.eos_token_id, decoder_start_token_id=tokenizer.eos_token_id,
         forced_eos_token_id=None, tie_word_embeddings=True,
     )
-
-
-def build_ncls(tokenizer: Any, size: TransformerSize, *, seed: int = 0, init_state: dict | None = None) -> Any:
-    """A randomly initialised NCLS model (`MBartCLS`, label smoothing 0.1) or one loaded from `init_state`."""
-    import torch
-    from transformers import MBartForConditionalGeneration
-
-    from cls_data.benchmark.models.mbart_cls import MBartCLS
-
-    torch.manual_seed(seed)
-    model = MBartForConditionalGeneration(ncls_config(tokenizer, size))
-    wrapped = MBartCLS(model, tokenizer.eos_token_id, label_smoothing=LABEL_SMOOTHING)
-    if init_state is not None:
-        wrapped.load_state_dict(init_state)
-    return wrapped

@@ -14,7 +14,6 @@ encoder and let the OT gradient reach that decoder too.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import torch
@@ -22,15 +21,10 @@ from torch import nn
 
 from cls_data.benchmark.config import DecodeConfig
 from cls_data.benchmark.models.base import IGNORE_INDEX, token_cross_entropy
-from cls_data.benchmark.models.bert_seq2seq import BertSummarizer, DecoderSize, Markers, build_encoder_decoder, frame
-from cls_data.benchmark.ot import sinkhorn_divergence
+from cls_data.benchmark.models.bert_seq2seq import BertSummarizer, frame
+from cls_data.benchmark.models.ot import sinkhorn_divergence
 
 OT_WEIGHT = 0.1
-
-
-def build_teacher(encoder: Any, tokenizer: Any, size: DecoderSize, *, seed: int = 0) -> BertSummarizer:
-    """The monolingual summariser (labels = the source-language summary; loss "mls")."""
-    return BertSummarizer(build_encoder_decoder(encoder, size, seed=seed), Markers.of(tokenizer), task="mls")
 
 
 class NguyenKD(nn.Module):
@@ -82,13 +76,3 @@ class NguyenKD(nn.Module):
     @torch.no_grad()
     def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, decode: DecodeConfig) -> torch.Tensor:
         return self.student.generate(input_ids, attention_mask, decode)
-
-
-def build_student(teacher_state: dict | None, encoder: Any, tokenizer: Any, size: DecoderSize, *, seed: int = 0) -> NguyenKD:
-    """Student and frozen teacher, both starting from the trained teacher's weights (`teacher_state`)."""
-    teacher = build_teacher(encoder, tokenizer, size, seed=seed)
-    if teacher_state is not None:
-        teacher.load_state_dict(teacher_state)
-    student = copy.deepcopy(teacher)
-    student.task_names = ("cls",)
-    return NguyenKD(student, teacher)

@@ -7,9 +7,9 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from cls_data.benchmark.config import DecodeConfig  # noqa: E402
-from cls_data.benchmark.models.bert_seq2seq import DECODER_SIZES, Markers, frame, join_sequential  # noqa: E402
-from cls_data.benchmark.models.mclas import build_mclas, split_at_separator  # noqa: E402
-from tests.support.tiny_baselines import PAIRS, batch_for, bert_tokenizer, tiny_bert_encoder  # noqa: E402
+from cls_data.benchmark.families.mbert import split_at_separator  # noqa: E402
+from cls_data.benchmark.models.bert_seq2seq import Markers, frame, join_sequential  # noqa: E402
+from tests.support.family_models import PAIRS, batch_for, bert_tokenizer, build_stage, save_stage  # noqa: E402
 
 
 def test_markers_are_berts_unused_tokens():
@@ -40,15 +40,15 @@ def test_a_missing_separator_is_an_empty_prediction():
     assert out == {"prediction": "", "raw_prediction": "Hà Nội mưa to 河内", "separator_found": False}
 
 
-def test_both_stages_train_and_the_sequential_model_learns_to_emit_mono_separator_cross():
+def test_both_stages_train_and_the_sequential_model_learns_to_emit_mono_separator_cross(tmp_path):
     tok = bert_tokenizer()
     batch = batch_for(tok, special_targets=False)
-    mono = build_mclas(tiny_bert_encoder(), tok, DECODER_SIZES["smoke"], sequential=False)
+    mono = build_stage("mclas", "mono")
     assert mono.task_names == ("mls",)
     first = mono({**batch, "labels": batch["mono_labels"]})["mls"]
     assert torch.isfinite(first)
 
-    model = build_mclas(tiny_bert_encoder(), tok, DECODER_SIZES["smoke"], sequential=True, init_state=mono.state_dict())
+    model = build_stage("mclas", "sequential", init=save_stage(mono, "mclas", tmp_path / "mono"))
     model.label_smoothing = 0.0
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     model.train()
@@ -67,7 +67,7 @@ def test_both_stages_train_and_the_sequential_model_learns_to_emit_mono_separato
 
 
 def test_the_codec_keeps_the_separator_even_when_a_tokenizer_lists_the_markers_as_special():
-    from cls_data.benchmark.baseline_codecs import BertCodec
+    from cls_data.benchmark.families.mbert import BertCodec
 
     tok = bert_tokenizer()
     ids = tok(["Hà Nội mưa to"], add_special_tokens=False)["input_ids"][0]

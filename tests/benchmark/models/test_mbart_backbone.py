@@ -91,7 +91,7 @@ def test_an_unreachable_hub_is_one_line_at_once_not_a_minute_of_retries(tmp_path
 
 def test_the_smoke_tokenizer_is_the_same_for_the_same_texts():
     # The Unigram trainer hands out tie-breaking score steps in a different order on every call.
-    from cls_data.benchmark.smoke import train_mbart_tokenizer
+    from cls_data.benchmark.families.mbart import train_mbart_tokenizer
     from tests.support.tiny_models import SAMPLE_TEXTS
 
     trained = {train_mbart_tokenizer(SAMPLE_TEXTS * 20, 200).backend_tokenizer.to_str() for _ in range(4)}

@@ -7,9 +7,9 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from cls_data.benchmark.config import DecodeConfig  # noqa: E402
-from cls_data.benchmark.models.ncls import LABEL_SMOOTHING, NCLS_SIZES, build_ncls, ncls_config  # noqa: E402
-from cls_data.benchmark.vocab import ncls_vocab_size  # noqa: E402
-from tests.support.tiny_baselines import PAIRS, batch_for, ncls_tokenizer  # noqa: E402
+from cls_data.benchmark.models.ncls import LABEL_SMOOTHING, NCLS_SIZES, ncls_config  # noqa: E402
+from cls_data.benchmark.families.ncls import ncls_vocab_size  # noqa: E402
+from tests.support.family_models import PAIRS, batch_for, build_stage, ncls_tokenizer  # noqa: E402
 
 
 def test_every_chinese_character_is_its_own_unit_and_text_round_trips():
@@ -50,7 +50,7 @@ def test_paper_size_is_the_ncls_release_transformer():
 
 def test_loss_is_label_smoothed_cross_entropy_with_decoder_input_starting_at_eos():
     tok = ncls_tokenizer()
-    model = build_ncls(tok, NCLS_SIZES["smoke"]).eval()
+    model = build_stage("ncls", "cls").eval()
     batch = batch_for(tok)
     loss = model(batch)["cls"]
     labels = batch["labels"]
@@ -64,7 +64,7 @@ def test_loss_is_label_smoothed_cross_entropy_with_decoder_input_starting_at_eos
 
 def test_tiny_ncls_overfits_a_handful_of_pairs():
     tok = ncls_tokenizer()
-    model = build_ncls(tok, NCLS_SIZES["smoke"], seed=0)
+    model = build_stage("ncls", "cls", seed=0)
     model.label_smoothing = 0.0  # memorising exact strings: no mass kept for other tokens
     batch = batch_for(tok)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2, betas=(0.9, 0.998), eps=1e-9)

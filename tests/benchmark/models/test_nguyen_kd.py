@@ -8,10 +8,8 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("geomloss")
 
 from cls_data.benchmark.config import DecodeConfig  # noqa: E402
-from cls_data.benchmark.models.bert_seq2seq import DECODER_SIZES  # noqa: E402
-from cls_data.benchmark.models.nguyen_kd import build_student, build_teacher  # noqa: E402
-from cls_data.benchmark.ot import sinkhorn_divergence  # noqa: E402
-from tests.support.tiny_baselines import batch_for, bert_tokenizer, tiny_bert_encoder  # noqa: E402
+from cls_data.benchmark.models.ot import sinkhorn_divergence  # noqa: E402
+from tests.support.family_models import batch_for, bert_tokenizer, build_stage, save_stage  # noqa: E402
 
 
 def _states(seed: int, batch: int = 2, length: int = 6, dim: int = 16) -> torch.Tensor:
@@ -48,10 +46,9 @@ def test_sinkhorn_term_depends_on_the_sets_not_their_order():
 
 
 @pytest.fixture(scope="module")
-def student():
-    tok = bert_tokenizer()
-    teacher = build_teacher(tiny_bert_encoder(), tok, DECODER_SIZES["smoke"])
-    return build_student(teacher.state_dict(), tiny_bert_encoder(seed=1), tok, DECODER_SIZES["smoke"])
+def student(tmp_path_factory):
+    teacher = build_stage("nguyen-kd", "teacher")
+    return build_stage("nguyen-kd", "student", init=save_stage(teacher, "nguyen-kd", tmp_path_factory.mktemp("teacher") / "best"), seed=1)
 
 
 def test_student_starts_from_the_teacher_and_the_teacher_is_not_a_trainable_or_saved_part(student):

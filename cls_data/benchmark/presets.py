@@ -1,0 +1,148 @@
+"""The presets (`paper`, `fast`, `smoke`), each the one home of its facts: recipes, decoding, --plan rates, overrides.
+
+A preset holds one TrainConfig per stage recipe, its decoding settings, its throughput for `--plan`,
+its per-family recipe overrides (a baseline keeps its original optimiser in `paper` and `fast`),
+whether it builds tiny dataset-trained backbones instead of loading pretrained ones, and the grid
+defaults the CLI applies with it. `cls-data benchmark --preset` lists this registry. Adding a preset
+is one `register_preset(Preset(...))` here. No torch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from cls_data.benchmark.config import DecodeConfig, StageSpec, TrainConfig
+from cls_data.errors import ClsDataError
+
+Overrides = tuple[tuple[str, Any], ...]  # ((TrainConfig field, value), ...)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named recipe and everything that depends on it."""
+
+    name: str
+    stage1: TrainConfig
+    stage2: TrainConfig
+    decode: DecodeConfig = DecodeConfig()
+    # Samples/s of mBART-large on one H100 at Vi2ZhLow lengths, training and decoding (--plan, see plan.py).
+    train_rate: float = 60.0
+    decode_rate: float = 30.0
+    tiny_backbones: bool = False  # every family's tiny random backbone with a dataset-trained tokenizer (offline)
+    family_overrides: tuple[tuple[str, Overrides], ...] = ()  # ((family, overrides), ...), after the stage's own
+    grid_defaults: tuple[tuple[str, Any], ...] = ()  # GridSpec fields the CLI fills in when not given
+    max_test_samples: int | None = None  # smoke: score only the first N test pairs
+    summary: str = ""  # one line for `--preset`'s help
+    notes: str = ""
+
+    def recipe(self, name: str) -> TrainConfig:
+        if name not in ("stage1", "stage2"):
+            raise ClsDataError(f"unknown recipe {name!r}; choose stage1 or stage2")
+        return getattr(self, name)
+
+    def train_config(self, stage: StageSpec, family: str) -> TrainConfig:
+        """The stage's recipe, with its own `train_overrides`, this preset's for its family, then its `preset_overrides`."""
+        changes = {**dict(stage.train_overrides), **dict(dict(self.family_overrides).get(family, ())),
+                   **dict(dict(stage.preset_overrides).get(self.name, ()))}
+        base = self.recipe(stage.recipe)
+        return dataclasses.replace(base, **changes) if changes else base
+
+
+PRESETS: dict[str, Preset] = {}
+
+
+def register_preset(preset: Preset) -> Preset:
+    if preset.name in PRESETS:
+        raise ValueError(f"preset {preset.name!r} is registered twice")
+    PRESETS[preset.name] = preset
+    return preset
+
+
+def preset_names() -> list[str]:
+    return list(PRESETS)
+
+
+def get_preset(name: str) -> Preset:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ClsDataError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}") from None
+
+
+# Baselines' own recipes, adapted to 1k-5k training pairs (the originals trained for 100k+ steps on 0.4M-1.7M pairs):
+# - NCLS/NCLS+MS (Adam 0.9/0.998, eps 1e-9 for every preset: `families/ncls.py`): inverse-square-root
+#   schedule with a linear warm-up over the first 10% of the steps (NCLS: 8k-16k steps, more than a whole
+#   low-resource run), peak lr 5e-4 (the Noam peak of a d=512 model), 4,096-token batches (paper) / 16,384
+#   (fast, peak 1e-3), 30 epochs, best of validations every 2 epochs (paper) / every 3 on a 500-pair subset (fast).
+# - MCLAS/Nguyen: one Adam(0.9, 0.999) with two parameter groups, decoder peak lr 2e-3 and the pretrained
+#   mBERT encoder x0.01 (PreSumm's two Noam optimisers peak at 0.002/sqrt(20k) and 0.2/sqrt(10k)),
+#   inverse-sqrt with 10% warm-up, 4,096-token batches (8 documents of 512 tokens) / 16,384 (fast),
+#   20 epochs per stage, sources truncated at 512 tokens (BERT's positions).
+# `smoke` keeps its tiny few-step recipe for every family.
+_NCLS_SCHEDULE = (("schedule", "inverse-sqrt"), ("warmup_ratio", 0.1), ("grad_accum", 1), ("epochs", 30))
+_BERT_SCHEDULE = (("schedule", "inverse-sqrt"), ("warmup_ratio", 0.1), ("grad_accum", 1), ("epochs", 20), ("lr", 2e-3),
+                  ("src_max_len", 512))
+
+# Rates (bench/RESULTS.md, "H100 reference loops", 2026-11-22): fast = bf16 autocast, bucketed batches of
+# 64, padded head, torch.compile: 325/s; paper = the paper's micro-batches of 4 and 2 in bf16 with
+# bucketing, not measured: 60/s is assumed between the fp32 reference loop (24/s at batch 4) and bf16 at
+# batch 16 (75/s). Decoding: beam-4 generate, 64 new tokens: 23/s at batch 32, 42/s at batch 128 (paper
+# decodes in batches of 64: 30/s assumed).
+
+# The paper's recipe (REFERENCE.md): Adam, lr 5e-5 (stage 1, batch 4 x 4) / 2.5e-5 (stage 2,
+# batch 2 x 8), x0.95 per epoch, 10 epochs, clip 1.0, best by validation ROUGE-2 on the full split.
+# Learned loss weights share the single learning rate, as in the paper.
+PAPER = register_preset(Preset(
+    name="paper",
+    stage1=TrainConfig(lr=5e-5, batch_size=4, grad_accum=4),
+    stage2=TrainConfig(lr=2.5e-5, batch_size=2, grad_accum=8),
+    train_rate=60.0, decode_rate=30.0,
+    family_overrides=(
+        ("ncls", (("lr", 5e-4), ("token_budget", 4096), ("val_every", 2), *_NCLS_SCHEDULE)),
+        ("mbert", (("token_budget", 4096), ("val_every", 2), *_BERT_SCHEDULE)),
+    ),
+    summary="the paper's recipe; the default",
+    notes="the paper's recipe; validation on the full split every epoch",
+))
+
+# Large length-grouped token-budget batches (~40-64 pairs at Vi2ZhLow lengths instead of 16), so the
+# learning rate is scaled by ~sqrt(batch ratio) (x2) with a 6% warm-up and linear decay; 8 epochs
+# (the paper's best epochs are mostly early, and a larger lr converges sooner); validation ROUGE-2
+# on a fixed 500-pair subset every 2 epochs (decoding 3,000 pairs every epoch costs more than training);
+# learned loss weights get their own lr (1e-2) so they move at all (REFERENCE.md: c moves ~0.08 at 2.5e-5).
+FAST = register_preset(Preset(
+    name="fast",
+    stage1=TrainConfig(lr=1e-4, token_budget=49152, grad_accum=1, epochs=8, schedule="warmup-linear",
+                       warmup_ratio=0.06, weighting_lr=1e-2, val_subset=500, val_every=2, compile=True),
+    stage2=TrainConfig(lr=5e-5, token_budget=49152, grad_accum=1, epochs=8, schedule="warmup-linear",
+                       warmup_ratio=0.06, weighting_lr=1e-2, val_subset=500, val_every=2, compile=True),
+    decode=DecodeConfig(batch_size=128),
+    train_rate=325.0, decode_rate=42.0,
+    family_overrides=(
+        ("ncls", (("lr", 1e-3), ("token_budget", 16384), ("val_every", 3), ("val_subset", 500), ("compile", True),
+                  *_NCLS_SCHEDULE)),
+        ("mbert", (("token_budget", 16384), ("val_every", 2), ("val_subset", 500), *_BERT_SCHEDULE)),
+    ),
+    summary="large bucketed batches",
+    notes="token-budget batches, scaled lr with warm-up, validation on a 500-pair subset",
+))
+
+# Minutes on a CPU, offline: tiny models with tokenizers trained on the dataset, a few steps.
+_SMOKE_TRAIN = TrainConfig(lr=5e-3, batch_size=4, grad_accum=1, epochs=4, max_steps=32, schedule="constant",
+                           weighting_lr=1e-2, val_subset=8, max_train_samples=32, src_max_len=128, tgt_max_len=64,
+                           val_every=2, log_every=4)
+SMOKE = register_preset(Preset(
+    name="smoke",
+    stage1=_SMOKE_TRAIN,
+    stage2=_SMOKE_TRAIN,
+    decode=DecodeConfig(num_beams=2, max_new_tokens=16, batch_size=16),
+    train_rate=325.0, decode_rate=42.0,
+    tiny_backbones=True,
+    # every variant and weighting, once: the smoke preset caps training pairs anyway
+    grid_defaults=(("train_sizes", (1000,)), ("weightings", ("all",))),
+    max_test_samples=16,
+    summary="tiny offline model, minutes on a CPU",
+    notes="tiny random model, a few steps: checks the plumbing, not the science",
+))

@@ -1,0 +1,156 @@
+"""Training a run's stages: each stage's job, a shared stage (stage 1) trained once under a lock, the own stages.
+
+Also the two helpers of a DDP launch (rank 0 writes, every rank trains) and what a run folder's
+config.json records, since a shared stage writes a run folder of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cls_data.benchmark.config import StageSpec, to_dict
+from cls_data.benchmark.registry import BuildContext, Variant
+from cls_data.errors import ClsDataError
+from cls_data.run_folder import (Lock, concat_logs, read_config, shared_rel_dir, versions, work_dir, write_config,
+                                 write_metrics)
+
+if TYPE_CHECKING:
+    from cls_data.benchmark.runs import RunContext, RunSpec
+
+
+def is_main_process() -> bool:
+    """Rank 0 of a DDP launch (accelerate launch / torchrun), or the only process."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def barrier() -> None:
+    """Wait for every process of a DDP launch; nothing to do in a single process."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        from accelerate import PartialState
+
+        PartialState().wait_for_everyone()
+
+
+def run_config(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, backbone: str, stages: list[StageSpec]) -> dict:
+    """config.json: every setting of the run, the dataset fingerprint, versions."""
+    spec = variant.spec
+    return {"variant": run.variant, "dataset": run.dataset_name, "dataset_path": run.dataset,
+            "dataset_fingerprint": dataset.fingerprint, "src_lang": dataset.src_lang, "tgt_lang": dataset.tgt_lang,
+            "weighting": run.weighting, "r": run.r, "train_size": run.train_size, "seed": run.seed,
+            "preset": ctx.preset.name, "model": {"backbone": backbone, "spec": to_dict(spec)},
+            "train": {s.name: to_dict(variant.train_config(s, ctx.preset)) for s in stages}, "decode": to_dict(spec.decode_config(ctx.preset)),
+            "versions": versions(), "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
+
+
+def check_reusable(run_dir: Path, ctx: RunContext, dataset: Any) -> None:
+    """A finished run (or shared stage) is reused only if made with this preset on this version of the dataset."""
+    made = read_config(run_dir)
+    if (made.get("preset"), made.get("dataset_fingerprint")) != (ctx.preset.name, dataset.fingerprint):
+        raise ClsDataError(
+            f"{run_dir} was made with preset {made.get('preset')!r} on dataset version {made.get('dataset_fingerprint')}; "
+            f"this grid uses preset {ctx.preset.name!r} on {dataset.fingerprint}: choose another --out")
+
+
+def _stage_job(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, codec: Any,
+               backbone: str, init: Path | None, work: Path) -> tuple[Any, BuildContext, list[str]]:
+    """The trainer's job for one stage (its encoded splits, model builder, weighting), its BuildContext, notes."""
+    from cls_data.benchmark.data import encode_split, train_split_for_size
+    from cls_data.benchmark.losses import make_weighting
+    from cls_data.benchmark.train import StageJob
+    from cls_data.text import tokenizer_for_language
+
+    cfg = variant.train_config(stage, ctx.preset)
+    split, limit, note = train_split_for_size(dataset, run.train_size, cfg.max_train_samples)
+    if cfg.max_train_samples:
+        limit = min(limit or cfg.max_train_samples, cfg.max_train_samples)
+    columns = {"source": stage.source, "target": stage.target, "mono_target": stage.mono_target,
+               "src_max_len": cfg.src_max_len, "tgt_max_len": cfg.tgt_max_len, "cache_dir": ctx.cache / "tokens",
+               "on_progress": ctx.on_progress}
+    train = encode_split(dataset, split, codec, limit=limit, **columns)
+    val = encode_split(dataset, "validation", codec, **columns)
+    build_ctx = BuildContext(backbone=backbone, codec=codec, src_lang=dataset.src_lang, tgt_lang=dataset.tgt_lang,
+                             stage=stage, train=cfg, init=init, weighting=run.weighting, r=run.r)
+    if stage.weighted:
+        weighting = lambda tasks: make_weighting(run.weighting or variant.spec.default_weighting, tasks, r=run.r or 2.0)  # noqa: E731
+    else:
+        weighting = lambda tasks: make_weighting("sum", tasks, coefficients=dict(stage.loss_coefficients) or None)  # noqa: E731
+    builder = variant.builders[stage.name]
+    job = StageJob(name=stage.name, build_model=lambda: builder(build_ctx), build_weighting=weighting,
+                   train=train, val=val, codec=codec, cfg=cfg, decode=variant.spec.decode_config(ctx.preset),
+                   rouge_tokenizer=tokenizer_for_language(dataset.src_lang if stage.target == "summary" else dataset.tgt_lang),
+                   seed=run.seed, work_dir=work, postprocess=variant.postprocess_for(stage))
+    return job, build_ctx, [note] if note else []
+
+
+def shared_stage(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, codec: Any,
+                 backbone: str) -> Path:
+    """The best weights of a shared stage (e.g. stage-1 translation), training it first if no run has yet."""
+    from cls_data.benchmark.train import train_stage
+
+    run_dir = ctx.out / shared_rel_dir(run.dataset_name, stage.shared, run.train_size, run.seed)
+    work = work_dir(run_dir)
+    lock = Lock(work / "lock")
+    holder = not run_dir.exists() and is_main_process() and lock.acquire(run_dir)  # the other ranks train along
+    barrier()
+    if run_dir.exists():
+        check_reusable(run_dir, ctx, dataset)
+        return run_dir / "model"
+    try:
+        job, _, notes = _stage_job(stage, run, ctx, variant, dataset, codec, backbone, None, work / stage.name)
+        result = train_stage(job, lambda phase, done, total: (holder and lock.touch(), ctx.on_progress(phase, done, total)))
+        if not holder:
+            barrier()
+            return run_dir / "model"
+        final = work / "final"
+        final.mkdir(exist_ok=True)
+        if not (final / "model").exists():
+            os.replace(result.best_dir, final / "model")
+        write_config(final, {**run_config(run, ctx, variant, dataset, backbone, [stage]), "variant": stage.shared,
+                             "weighting": None, "r": None})
+        write_metrics(final, {"best_epoch": result.best_epoch, "best_val_rouge2": result.best_val.get("rouge2"),
+                              "val": result.best_val, "train_seconds": result.train_seconds,
+                              "train_samples_per_s": result.samples_per_s, "notes": notes})
+        concat_logs([work / stage.name], final / "train_log.jsonl")
+        os.replace(final, run_dir)
+    finally:
+        if holder:
+            lock.release()
+    shutil.rmtree(work, ignore_errors=True)
+    barrier()
+    return run_dir / "model"
+
+
+@dataclass
+class TrainedStages:
+    """What training a run's stages left: best weights per stage, the run's own stages and their results."""
+
+    best: dict[str, Path] = field(default_factory=dict)
+    own: list[StageSpec] = field(default_factory=list)
+    results: list[Any] = field(default_factory=list)  # train.StageResult, one per own stage
+    notes: list[str] = field(default_factory=list)
+    last_ctx: BuildContext | None = None  # the last stage's BuildContext, to reload its best weights
+
+
+def train_stages(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, codec: Any, backbone: str,
+                 work: Path) -> TrainedStages:
+    """Train every stage in order (a shared stage is trained once and reused), each from the one it names."""
+    from cls_data.benchmark.train import train_stage
+
+    trained = TrainedStages()
+    for stage in variant.stages:
+        init = trained.best.get(stage.init_from) if stage.init_from else None
+        if stage.shared:
+            trained.best[stage.name] = shared_stage(stage, run, ctx, variant, dataset, codec, backbone)
+            continue
+        job, trained.last_ctx, notes = _stage_job(stage, run, ctx, variant, dataset, codec, backbone, init, work / stage.name)
+        result = train_stage(job, ctx.on_progress)
+        trained.best[stage.name] = result.best_dir
+        trained.notes += notes
+        trained.results.append(result)
+        trained.own.append(stage)
+    return trained
