@@ -24,7 +24,8 @@ CONFIG_KEYS = {"variant", "dataset", "dataset_path", "dataset_fingerprint", "src
 METRICS_KEYS = {"test", "tokenizer", "n_test", "empty_predictions", "best_epoch", "best_val_rouge2", "train_seconds",
                 "decode_seconds", "train_samples_per_s", "decode_samples_per_s", "eval_on"}
 ROW_KEYS = {"dataset", "eval_dataset", "variant", "weighting", "r", "train_size", "seed", "status", "error", "rouge1", "rouge2",
-            "rougeL", "tokenizer", "n_test", "train_seconds", "decode_seconds", "samples_per_s", "run_dir"}
+            "rougeL", "tokenizer", "n_test", "train_seconds", "decode_seconds", "samples_per_s", "run_dir",
+            "val_rouge2", "preset", "preset_faithful"}
 
 
 def run_spec(dataset_dir, variant, weighting=None, r=None, size=8):
