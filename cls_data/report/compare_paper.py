@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cls_data.report.fidelity import is_unvalidated
 from cls_data.report.paper import CAVEATS, CLAIM_BASELINE, CLAIM_SYSTEM, PAPER_SYSTEMS, REFERENCE_SYSTEM, PaperResults
 from cls_data.report.runs import RunRow
 from cls_data.report.tables import DATASET_ORDER, METRIC_LABELS, Cell, group_cells, order_key
@@ -119,5 +120,11 @@ def paper_markdown(paper: PaperResults, rows: Sequence[RunRow]) -> str:
     lines = ["## Ours beside the paper", "", f"Source: {paper.citation} ({paper.url}).", ""]
     if paper.rouge_note:
         lines += [f"**ROUGE differs:** {paper.rouge_note}", ""]
+    done = [row for row in rows if row.status == "done" and row.in_domain]
+    unvalidated = sorted({str(row.preset) for row in done if is_unvalidated(row)})
+    if unvalidated:
+        lines += [f"**Recipe differs:** {sum(is_unvalidated(row) for row in done)} of our {len(done)} finished runs used "
+                  f"preset {', '.join(f'`{p}`' for p in unvalidated)}, which changes the optimisation and is unvalidated "
+                  "against the paper's: a Δ below mixes that with any difference in the method.", ""]
     lines += cells_markdown(paper, cells) + [""] + claim_markdown(paper, cells) + [""] + human_markdown(paper)
     return "\n".join(lines).rstrip() + "\n"
