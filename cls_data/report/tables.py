@@ -116,7 +116,11 @@ def table3_spec(rows: Sequence[RunRow]) -> TableSpec | None:
     for weighting in sorted(by_weighting, key=lambda w: order_key(WEIGHTING_ORDER, w)):
         system = default_system("tflcls", by_weighting[weighting])
         spec_rows.append((system.split("/", 1)[1], system))
-    return TableSpec("table3", "Table 3: TFLCLS under each loss-weighting scheme", spec_rows, columns_of(rows))
+    notes = []
+    if "hu" in by_weighting:
+        notes.append("hu is Kendall et al.'s HU (log sigma^2 learned); the paper's code drew new random sigmas at every "
+                     "step, so the paper's HU row is another method (docs/paper-fidelity.md).")
+    return TableSpec("table3", "Table 3: TFLCLS under each loss-weighting scheme", spec_rows, columns_of(rows), notes)
 
 
 def rsweep_spec(rows: Sequence[RunRow]) -> TableSpec | None:
@@ -126,7 +130,13 @@ def rsweep_spec(rows: Sequence[RunRow]) -> TableSpec | None:
     if len(found) < 2:
         return None
     spec_rows = [(f"r = {r:g}", f"tflcls/{DEFAULT_WEIGHTING}/{format_r(r)}") for r in sorted(found)]
-    columns = columns_of(rows)
+    swept: dict[Column, set[float]] = defaultdict(set)
+    for row in rows:
+        if row.in_domain and row.system in {system for _, system in spec_rows}:
+            swept[(row.dataset, row.train_size)].add(row.r)
+    columns = [column for column in columns_of(rows) if len(swept[column]) > 1]  # a lone r = 2 is Table 2's, not a sweep
+    if not columns:
+        return None
     notes = [f"The paper's Figure 5 swept r = 1.0-3.5 on {FIGURE5_CELL[0]} at n = {FIGURE5_CELL[1]:,} (test scores; "
              "best r = 2.5 on test, r = 2 chosen on validation)."]
     extra = [f"{dataset} n={size:,}" for dataset, size in columns if (dataset, size) != FIGURE5_CELL]

@@ -69,6 +69,7 @@ def test_table3_lists_each_weighting_and_the_r_sweep_each_r(runs):
     assert labels == ["sum", "hu", "tflcls/r2"]
     labels = [_cells(l)[0] for l in _table_block(markdown, "Figure 5 data", "Vi2ZhLow")[2:]]
     assert labels == ["r = 2", "r = 2.5"]
+    assert "- hu is Kendall et al.'s HU (log sigma^2 learned); the paper's code drew new random sigmas" in markdown
 
 
 def test_results_json_dicts_give_the_same_tables_as_run_rows(runs):
@@ -103,7 +104,10 @@ def test_the_r_sweep_marks_cells_beyond_figure_5_as_additions_and_names_the_r_va
             metrics = json.loads((folder / "metrics.json").read_text())
             metrics["best_val_rouge2"] = 0.3 if r == 2.5 else 0.2  # validation prefers 2.5, test prefers 2
             (folder / "metrics.json").write_text(json.dumps(metrics))
-    notes = rsweep_spec(load_runs(tmp_path).rows).notes
+    make_run(tmp_path, "Zh2EnLow", "tflcls", 1000, 0, 0.5, "tflcls", 2.0)  # Table 2's run, no sweep here
+    spec = rsweep_spec(load_runs(tmp_path).rows)
+    assert spec.columns == [("Vi2ZhLow", 1000), ("Vi2ZhLow", 5000), ("En2ZhLow", 5000)]
+    notes = spec.notes
     assert any("Figure 5 swept r = 1.0-3.5 on Vi2ZhLow at n = 5,000" in note for note in notes)
     assert "Additions beyond the paper's Figure 5: Vi2ZhLow n=1,000, En2ZhLow n=5,000." in notes
     assert "Vi2ZhLow n=5,000: r = 2.5 has the best validation R-2 (30.00); the recommendation uses that r." in notes
