@@ -72,7 +72,7 @@ def write(
 @human_eval.command("export", no_args_is_help=True)
 def export(
     runs: Annotated[Path, typer.Argument(help="The runs folder.")],
-    systems: Annotated[str, typer.Option(help="Comma-separated systems, e.g. tflcls,mbart-cls,ncls (a variant means its default weighting).")],
+    systems: Annotated[str, typer.Option(help="Comma-separated systems, e.g. tflcls,mbart-cls,ncls (a variant means its default weighting); `reference` rates the reference summaries as one more anonymous system, as the paper's Table 4 did.")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the sheets, form and private key.")],
     samples: Annotated[int, typer.Option(help="Test samples to judge.")] = 25,
     dataset: Annotated[Optional[str], typer.Option(help="Dataset to sample from [default: the first with all systems].")] = None,

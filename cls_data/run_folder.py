@@ -238,11 +238,21 @@ class RunRow:
     decode_seconds: float | None = None
     samples_per_s: float | None = None
     run_dir: str | None = None  # relative to RUNS
+    val_rouge2: float | None = None  # validation ROUGE-2 of the best epoch, in [0, 1]: what a choice may look at
+    preset: str | None = None  # config.json's recipe name
+    preset_faithful: bool | None = None  # config.json's word; None = faithful only if the preset is `paper`
 
     @property
     def system(self) -> str:
         """The variant with its weighting and r, spelled like the run folder path: `tflcls/tflcls/r2`."""
         return system_name(self.variant, self.weighting, self.r)
+
+    @property
+    def faithful(self) -> bool | None:
+        """Whether the run's recipe is the paper's optimisation (None: no preset recorded)."""
+        if self.preset_faithful is not None:
+            return bool(self.preset_faithful)
+        return None if self.preset is None else self.preset == "paper"
 
     @property
     def in_domain(self) -> bool:
@@ -288,6 +298,9 @@ def _done_rows(root: Path, run: Path) -> list[RunRow]:
         "decode_seconds": metrics.get("decode_seconds"),
         "samples_per_s": metrics.get("train_samples_per_s"),
         "run_dir": relative,
+        "val_rouge2": best_validation_rouge2(metrics, run / TRAIN_LOG),
+        "preset": config.get("preset"),
+        "preset_faithful": config.get("preset_faithful"),
     }
     if common["dataset"] is None or common["variant"] is None:
         raise ClsDataError(f"{run}: neither config.json nor the folder path names the dataset and variant")
@@ -297,6 +310,23 @@ def _done_rows(root: Path, run: Path) -> list[RunRow]:
         rows.append(RunRow(**{**common, "decode_seconds": None}, eval_dataset=other, tokenizer=scores.get("tokenizer"),
                            n_test=scores.get("n_test"), **{m: scores.get(m) for m in ROUGE_METRICS}))
     return rows
+
+
+def best_validation_rouge2(metrics: dict[str, Any], train_log: Path) -> float | None:
+    """The best epoch's validation ROUGE-2: metrics.json's `validation` or `best_val_rouge2`, else train_log.jsonl's
+    epoch rows of the last stage (the one whose best epoch was kept)."""
+    validation = metrics.get("validation")
+    if isinstance(validation, dict) and validation.get("rouge2") is not None:
+        return float(validation["rouge2"])
+    if metrics.get("best_val_rouge2") is not None:
+        return float(metrics["best_val_rouge2"])
+    if not train_log.exists():
+        return None
+    by_stage: dict[str, list[float]] = {}
+    for _, line in read_json_lines(train_log):
+        if line.get("kind") == "epoch" and (line.get("val") or {}).get("rouge2") is not None:
+            by_stage.setdefault(str(line.get("stage")), []).append(float(line["val"]["rouge2"]))
+    return max(list(by_stage.values())[-1]) if by_stage else None
 
 
 def _failed_row(root: Path, failed: Path) -> RunRow | None:

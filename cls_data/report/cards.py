@@ -63,6 +63,13 @@ def _seq2seq_type(model: Path) -> str | None:
     return model_type if model_type in SEQ2SEQ_TYPES else None
 
 
+def _preset_note(row: RunRow) -> str:
+    from cls_data.report.fidelity import is_unvalidated
+
+    return (": it changes the paper's optimisation and is unvalidated (no measured run has shown it within noise of "
+            "the `paper` preset; see docs/paper-fidelity.md)") if is_unvalidated(row) else ""
+
+
 def card_text(row: RunRow, config: dict, metrics: dict, eval_rows: list[RunRow], model_path: str) -> str:
     from jinja2 import Environment, StrictUndefined
 
@@ -82,7 +89,7 @@ def card_text(row: RunRow, config: dict, metrics: dict, eval_rows: list[RunRow],
         title=f"{row.system} on {row.dataset} (n={row.train_size:,}, seed {row.seed})",
         languages=[lang for lang in (src, tgt) if lang], dataset=row.dataset, variant=row.variant,
         weighting=row.weighting, r=None if row.r is None else f"{row.r:g}", train_size=f"{row.train_size:,}",
-        seed=row.seed, preset=config.get("preset"), src_name=LANGUAGE_NAMES.get(src, src or "source-language"),
+        seed=row.seed, preset=config.get("preset"), preset_note=_preset_note(row), src_name=LANGUAGE_NAMES.get(src, src or "source-language"),
         tgt_name=LANGUAGE_NAMES.get(tgt, tgt or "target-language"),
         variant_note=VARIANT_NOTES.get(row.variant, f"Variant `{row.variant}` of the cls-data benchmark registry."),
         n_test=metrics.get("n_test", "?"), tokenizer=tokenizer, tokenizer_note=TOKENIZER_NOTES.get(tokenizer, "see cls_data.text"),

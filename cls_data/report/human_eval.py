@@ -17,6 +17,7 @@ from pathlib import Path
 
 from cls_data.errors import ClsDataError
 from cls_data.report.casestudy import load_sources
+from cls_data.report.paper import REFERENCE_SYSTEM as REFERENCE  # Table 4's last row, rated as a system
 from cls_data.report.runs import RunSet
 from cls_data.run_folder import RunRow, read_json_lines
 from cls_data.report.significance import resolve_system
@@ -68,13 +69,19 @@ def export_kit(runs: RunSet, out: Path, systems: Sequence[str], samples: int = 2
         raise ClsDataError("--systems needs at least two different systems, e.g. tflcls,mbart-cls,ncls")
     if len(systems) > len(string.ascii_uppercase):
         raise ClsDataError(f"--systems: at most {len(string.ascii_uppercase)} systems fit one sheet")
-    cell_dataset, cell_size, rows = _pick_cell(runs, systems, dataset, size)
+    models = [name for name in systems if name != REFERENCE]  # at least one: the systems are two or more, all different
+    cell_dataset, cell_size, rows = _pick_cell(runs, models, dataset, size)
     predictions = []
     for row in rows:
         path = runs.run_path(row) / "predictions.jsonl"
         if not path.exists():
             raise ClsDataError(f"{path}: missing; the human-evaluation kit needs every system's predictions")
         predictions.append({str(d.get("id")): d for _, d in read_json_lines(path)})
+    names = [row.system for row in rows]
+    rated_reference = REFERENCE in systems
+    if rated_reference:  # the paper's Table 4 rates the reference summaries as one more anonymous system
+        predictions.insert(systems.index(REFERENCE), {i: {"prediction": d.get("reference", "")} for i, d in predictions[0].items()})
+        names.insert(systems.index(REFERENCE), REFERENCE)
     common = sorted(set.intersection(*(set(p) for p in predictions)))
     if not common:
         raise ClsDataError(f"{cell_dataset} n={cell_size}: the systems share no test id")
@@ -84,19 +91,20 @@ def export_kit(runs: RunSet, out: Path, systems: Sequence[str], samples: int = 2
     sources = load_sources(runs, rows[0])
     if not sources:
         notes.append("the dataset folder named in config.json is not here: the sheets carry no source documents")
-    labels = list(string.ascii_uppercase[:len(rows)])
-    names = [row.system for row in rows]
+    labels = list(string.ascii_uppercase[:len(names)])
     key_items, sheet_rows = {}, []
     for number, sample_id in enumerate(chosen, start=1):
         item = f"{number:03d}"
-        order = list(range(len(rows)))
+        order = list(range(len(names)))
         rng.shuffle(order)  # a fresh order per item, so position says nothing about the system
         key_items[item] = {"sample_id": sample_id, "labels": {labels[i]: names[j] for i, j in enumerate(order)}}
-        sheet_rows.append({"item": item, "source": sources.get(sample_id, ""),
-                           "reference": str(predictions[0][sample_id].get("reference", "")),
+        shown = {} if rated_reference else {"reference": str(predictions[0][sample_id].get("reference", ""))}
+        sheet_rows.append({"item": item, "source": sources.get(sample_id, ""), **shown,
                            **{labels[i]: str(predictions[j][sample_id].get("prediction", "")) for i, j in enumerate(order)}})
+    if rated_reference:
+        notes.append(f"{REFERENCE} is rated as one of the anonymous summaries, so the sheets show no reference column")
     out.mkdir(parents=True, exist_ok=True)
-    _write_csv(out / "sheet.csv", ["item", "source", "reference", *labels], sheet_rows)
+    _write_csv(out / "sheet.csv", ["item", "source", *([] if rated_reference else ["reference"]), *labels], sheet_rows)
     _write_csv(out / "answers_template.csv", ["item", "criterion", "best", "worst"],
                [{"item": item, "criterion": c, "best": "", "worst": ""} for item in key_items for c in CRITERIA])
     write_text_atomic(out / "form.html", _form(sheet_rows, labels, cell_dataset))

@@ -20,6 +20,7 @@ DATASET_ORDER = ("Vi2ZhLow", "En2ZhLow", "Zh2EnLow")
 VARIANT_ORDER = ("ncls", "ncls-ms", "mclas", "nguyen-kd", "mbart-cls", "tflcls-no-tra", "tflcls-no-mul", "tflcls")
 WEIGHTING_ORDER = ("sum", "hu", "rhu", "tflcls")
 Column = tuple[str, int]  # (dataset, train size)
+FIGURE5_CELL: Column = ("Vi2ZhLow", 5000)  # the one cell the paper swept r on
 
 
 def order_key(order: Sequence[str], name: str) -> tuple[int, str]:
@@ -115,7 +116,11 @@ def table3_spec(rows: Sequence[RunRow]) -> TableSpec | None:
     for weighting in sorted(by_weighting, key=lambda w: order_key(WEIGHTING_ORDER, w)):
         system = default_system("tflcls", by_weighting[weighting])
         spec_rows.append((system.split("/", 1)[1], system))
-    return TableSpec("table3", "Table 3: TFLCLS under each loss-weighting scheme", spec_rows, columns_of(rows))
+    notes = []
+    if "hu" in by_weighting:
+        notes.append("hu is Kendall et al.'s HU (log sigma^2 learned); the paper's code drew new random sigmas at every "
+                     "step, so the paper's HU row is another method (docs/paper-fidelity.md).")
+    return TableSpec("table3", "Table 3: TFLCLS under each loss-weighting scheme", spec_rows, columns_of(rows), notes)
 
 
 def rsweep_spec(rows: Sequence[RunRow]) -> TableSpec | None:
@@ -125,7 +130,28 @@ def rsweep_spec(rows: Sequence[RunRow]) -> TableSpec | None:
     if len(found) < 2:
         return None
     spec_rows = [(f"r = {r:g}", f"tflcls/{DEFAULT_WEIGHTING}/{format_r(r)}") for r in sorted(found)]
-    return TableSpec("rsweep", "Figure 5 data: TFLCLS's loss weighting over r", spec_rows, columns_of(rows))
+    swept: dict[Column, set[float]] = defaultdict(set)
+    for row in rows:
+        if row.in_domain and row.system in {system for _, system in spec_rows}:
+            swept[(row.dataset, row.train_size)].add(row.r)
+    columns = [column for column in columns_of(rows) if len(swept[column]) > 1]  # a lone r = 2 is Table 2's, not a sweep
+    if not columns:
+        return None
+    notes = [f"The paper's Figure 5 swept r = 1.0-3.5 on {FIGURE5_CELL[0]} at n = {FIGURE5_CELL[1]:,} (test scores; "
+             "best r = 2.5 on test, r = 2 chosen on validation)."]
+    extra = [f"{dataset} n={size:,}" for dataset, size in columns if (dataset, size) != FIGURE5_CELL]
+    if extra:
+        notes.append(f"Additions beyond the paper's Figure 5: {', '.join(extra)}.")
+    cells = group_cells(row for row in rows if row.system in {system for _, system in spec_rows})
+    for dataset, size in columns:
+        vals = {system: [r.val_rouge2 for r in cell.done]
+                for (system, d, n), cell in cells.items() if (d, n) == (dataset, size) and cell.done}
+        vals = {system: sum(v) / len(v) for system, v in vals.items() if v and None not in v}
+        if len(vals) > 1:
+            best = max(vals, key=vals.get)
+            notes.append(f"{dataset} n={size:,}: r = {best.rsplit('/r', 1)[1]} has the best validation R-2 "
+                         f"({100 * vals[best]:.2f}); the recommendation uses that r.")
+    return TableSpec("rsweep", "Figure 5 data: TFLCLS's loss weighting over r", spec_rows, columns, notes)
 
 
 def _format(cell: Cell | None, metric: str, best: bool, modal_seeds: int) -> str:
@@ -181,7 +207,7 @@ def render_table(spec: TableSpec, cells: dict[tuple[str, str, int], Cell], paper
                     mean = cell.mean(metric) if cell else None
                     is_best = mean is not None and best[(size, metric)] is not None and round(mean, 2) == round(best[(size, metric)], 2)
                     text = _format(cell, metric, is_best, modal_seeds)
-                    if paper is not None:
+                    if paper is not None and spec.key in paper.tables_with(system):
                         text += _paper_suffix(mean, paper.value(spec.key, dataset, system, size, metric))
                     row_cells.append(text)
             lines.append("| " + " | ".join(row_cells) + " |")

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cls_data.errors import ClsDataError
 from cls_data.report.runs import RunSet, load_runs
-from cls_data.run_folder import RunRow
-from cls_data.report.significance import (DEFAULT_PAIR, DEFAULT_RESAMPLES, Comparison, compare, format_p,
-                                          run_comparisons, significance_markdown)
-from cls_data.report.tables import (DATASET_ORDER, build_results_markdown, columns_of, group_cells, order_key)
+from cls_data.report.fidelity import differences_markdown, presets_markdown
+from cls_data.report.selection import recommendations
+from cls_data.report.significance import DEFAULT_PAIR, DEFAULT_RESAMPLES, run_comparisons, significance_markdown
+from cls_data.report.tables import build_results_markdown, columns_of, group_cells
 from cls_data.outputs import write_text_atomic
 
 METRIC_CHOICES = ("rouge", "bertscore")
@@ -54,64 +53,6 @@ class ReportResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _recommendations(runs: RunSet, resamples: int, seed: int) -> tuple[list[str], list[str]]:
-    """Per dataset and size: the best system by mean ROUGE-2 against the runner-up, with the bootstrap's word."""
-    by_cell: dict[tuple[str, int], dict[str, list[RunRow]]] = defaultdict(lambda: defaultdict(list))
-    for row in runs.done():
-        if row.in_domain:
-            by_cell[(row.dataset, row.train_size)][row.system].append(row)
-    table, plain = [], []
-    for (dataset, size), systems in sorted(by_cell.items(), key=lambda c: (order_key(DATASET_ORDER, c[0][0]), c[0][1])):
-        means = {s: sum(r.rouge2 or 0.0 for r in rows) / len(rows) for s, rows in systems.items()}
-        ranked = sorted(means, key=means.get, reverse=True)
-        best = ranked[0]
-        # the runner-up is another model family: a weighting or r of the same variant is a setting, not a choice
-        others = [s for s in ranked if systems[s][0].variant != systems[best][0].variant]
-        if not others:
-            table.append(f"| {dataset} | {size:,} | {best} | {100 * means[best]:.2f} | (no other variant) | | |")
-            continue
-        second = others[0]
-        result: Comparison | None = compare(runs, systems[best], systems[second], resamples, seed)
-        test = result.tests.get("rouge2") if result else None
-        if test is None:
-            verdict = "no per-sample predictions to test"
-            interval = "n/a"
-        else:
-            interval = f"{test.diff:+.2f} [{test.low:+.2f}, {test.high:+.2f}], p {format_p(test.p_value)}"
-            verdict = "**clearly better** (p < 0.05)" if test.p_value < 0.05 else "not distinguishable from the runner-up"
-        table.append(f"| {dataset} | {size:,} | **{best}** | {100 * means[best]:.2f} | {second} ({100 * means[second]:.2f}) "
-                     f"| {interval} | {verdict} |")
-        plain.append(f"{dataset} n={size}: {best} (R-2 {100 * means[best]:.2f}) vs {second}: "
-                     + (verdict.replace("**", "") if test else verdict))
-    header = ["## Which model should I train?", "",
-              "The best system by mean ROUGE-2 on each dataset and training size, against the best system of "
-              "another variant (paired bootstrap over test samples, R-2 difference x100 with its 95% interval).", "",
-              "| dataset | train size | best | R-2 | runner-up (R-2) | Δ R-2 [95% CI], p | verdict |",
-              "|---|---:|---|---:|---|---|---|"]
-    return header + table + [""], plain
-
-
-def _paper_section(paper, runs: RunSet) -> str:
-    lines = ["## The paper's numbers", "", f"Source: {paper.citation} ({paper.url}).", ""]
-    if not paper.has_cells:
-        lines.append(f"**Unavailable:** {paper.status} Every \"paper\" value in the tables above reads n/a.")
-    if paper.abstract_gains:
-        lines += ["", f"The abstract states: \"{paper.abstract_claim}\" (train size not stated). Ours, TFLCLS (its own weighting) "
-                  "against the best baseline (a variant that is not TFLCLS or an ablation of it) by mean R-2:", ""]
-        cells = group_cells(runs.rows)
-        for dataset, size in columns_of(runs.rows):
-            systems = {s for (s, d, n) in cells if d == dataset and n == size}
-            ours = [s for s in systems if s.startswith("tflcls/tflcls")] or [s for s in systems if s == "tflcls"]
-            rivals = [cells[(s, dataset, size)].mean("rouge2") for s in systems if not s.startswith("tflcls")]
-            rivals = [v for v in rivals if v]
-            mine = cells[(sorted(ours)[0], dataset, size)].mean("rouge2") if ours else None
-            if mine is not None and rivals:
-                claimed = paper.abstract_gains.get(dataset)
-                claim = f"paper {claimed:+.2f}%" if claimed is not None else "paper n/a"
-                lines.append(f"- {dataset} n={size:,}: {100 * (mine / max(rivals) - 1):+.2f}% ({claim})")
-    return "\n".join(lines) + "\n"
-
-
 def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None = None) -> ReportResult:
     progress = on_progress or (lambda message: None)
     unknown = set(config.metrics) - set(METRIC_CHOICES)
@@ -130,7 +71,7 @@ def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None
 
         paper = load_paper()
     progress("bootstrapping significance")
-    answer, plain = _recommendations(runs, config.resamples, config.seed)
+    answer, plain = recommendations(runs, config.resamples, config.seed)
     comparisons, pair_notes = run_comparisons(runs, config.pairs, config.resamples, config.seed)
     result = ReportResult(out, out / "results.md", len(runs.done()), sum(r.status == "failed" for r in runs.rows),
                           len(comparisons), answer=plain, notes=notes)
@@ -156,14 +97,17 @@ def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None
         cards = write_model_cards(runs, out / "model_cards")
         result.cards = len(cards.paths)
         notes.extend(cards.notes)
-    tables = build_results_markdown(runs.rows, paper if paper is not None and paper.has_cells else None).removeprefix("# Results\n")
+    tables = build_results_markdown(runs.rows, paper).removeprefix("# Results\n")
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [f"# Benchmark report\n\nRuns: `{runs.root}` ({result.runs_done} finished, {result.runs_failed} failed), "
              f"written {stamp}. ROUGE F1 x100 throughout; each table names its tokenizer.\n",
-             "\n".join(answer), "## Tables\n" + tables, significance_markdown(comparisons, config.resamples, config.seed, pair_notes)]
+             presets_markdown(runs.rows), "\n".join(answer), "## Tables\n" + tables, significance_markdown(comparisons, config.resamples, config.seed, pair_notes)]
     parts += extra_sections
     if paper is not None:
-        parts.append(_paper_section(paper, runs))
+        from cls_data.report.compare_paper import paper_markdown
+
+        parts.append(paper_markdown(paper, runs.rows))
+    parts.append(differences_markdown())
     parts.append(_links_section(result, out))
     if notes:
         parts.append("## Notes\n\n" + "\n".join(f"- {note}" for note in notes) + "\n")

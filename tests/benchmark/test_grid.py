@@ -24,7 +24,8 @@ CONFIG_KEYS = {"variant", "dataset", "dataset_path", "dataset_fingerprint", "src
 METRICS_KEYS = {"test", "tokenizer", "n_test", "empty_predictions", "best_epoch", "best_val_rouge2", "train_seconds",
                 "decode_seconds", "train_samples_per_s", "decode_samples_per_s", "eval_on"}
 ROW_KEYS = {"dataset", "eval_dataset", "variant", "weighting", "r", "train_size", "seed", "status", "error", "rouge1", "rouge2",
-            "rougeL", "tokenizer", "n_test", "train_seconds", "decode_seconds", "samples_per_s", "run_dir"}
+            "rougeL", "tokenizer", "n_test", "train_seconds", "decode_seconds", "samples_per_s", "run_dir",
+            "val_rouge2", "preset", "preset_faithful"}
 
 
 def run_spec(dataset_dir, variant, weighting=None, r=None, size=8):
@@ -233,3 +234,14 @@ def test_a_preset_that_caps_training_pairs_takes_a_small_datasets_whole_train_sp
 
     split, limit, note = train_split_for_size(dataset, 1000, capped_at=16)
     assert (split, limit) == ("train", None) and "trains on 16 anyway" in note
+
+
+def test_the_paper_grid_sweeps_r_over_1_to_3_5_on_vi2zhlow_at_5000_as_figure_5_did():
+    from pathlib import Path
+
+    spec = Path(__file__).resolve().parents[2] / "grids" / "paper.toml"
+    runs = expand_all(load_grid_file(spec))
+    swept = {(Path(run.dataset).name, run.train_size, run.r) for run in runs if run.r not in (None, 2.0)}
+    assert swept == {("Vi2ZhLow", 5000, r) for r in (1.0, 1.5, 2.5, 3.0, 3.5)}
+    assert {(Path(run.dataset).name, run.train_size) for run in runs if run.r == 2.0} == {
+        (d, n) for d in ("Vi2ZhLow", "En2ZhLow", "Zh2EnLow") for n in (1000, 3000, 5000)}  # Table 2's TFLCLS everywhere

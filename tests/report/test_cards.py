@@ -15,6 +15,21 @@ def test_every_finished_run_gets_a_card_with_metrics_tokenizer_recipe_and_limita
     assert "| train.lr | `2.5e-05` |" in card and "num_beams=4" in card
     assert "machine translations" in card and "doi = {10.3934/mbe.2024047}" in card
     assert not (runs.run_path(row) / "README.md").exists()  # run folders are only read
+    assert "preset `smoke`: it changes the paper's optimisation and is unvalidated" in card  # fake runs say smoke
+
+
+def test_a_paper_preset_card_carries_no_unvalidated_label(tmp_path):
+    import json
+
+    from cls_data.report.runs import load_runs
+    from tests.support.fake_runs import make_run
+
+    folder = make_run(tmp_path / "runs", "Vi2ZhLow", "mbart-cls", 1000, 0, 0.5)
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "preset": "paper"}))
+    write_model_cards(load_runs(tmp_path / "runs"), tmp_path / "cards")
+    card = (tmp_path / "cards/Vi2ZhLow/mbart-cls/n1000/seed0/README.md").read_text()
+    assert "preset `paper`)." in card and "unvalidated" not in card
 
 
 def test_the_usage_snippet_appears_only_for_weights_transformers_can_load(tmp_path):

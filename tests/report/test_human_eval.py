@@ -112,3 +112,19 @@ def test_the_blank_template_is_not_mistaken_for_answers(kit):
 def test_export_names_the_systems_it_cannot_find(runs, tmp_path):
     with pytest.raises(ClsDataError, match="no finished runs of all of tflcls, mclas.*systems run: "):
         export_kit(runs, tmp_path, ["tflcls", "mclas"])
+
+
+def test_the_reference_can_be_rated_as_one_more_anonymous_system_as_in_table_4(runs, tmp_path):
+    kit = tmp_path / "kit"
+    result = export_kit(runs, kit, ["tflcls", "mbart-cls", "reference"], samples=5, seed=1)
+    assert result.systems == ["tflcls/tflcls/r2", "mbart-cls", "reference"]
+    key = json.loads((kit / "key.json").read_text(encoding="utf-8"))
+    rows = {row["item"]: row for row in csv.DictReader((kit / "sheet.csv").open(encoding="utf-8-sig"))}
+    assert "reference" not in next(iter(rows.values()))  # a reference column would unmask the rated letter
+    predictions = {json.loads(line)["id"]: json.loads(line) for line in
+                   (runs.root / key["run_dirs"][0] / "predictions.jsonl").read_text(encoding="utf-8").splitlines()}
+    for item, entry in key["items"].items():
+        letter = next(label for label, system in entry["labels"].items() if system == "reference")
+        assert rows[item][letter] == predictions[entry["sample_id"]]["reference"]
+    scored = score_answers(kit, [_answer(kit, "ana", lambda item, criterion: ("reference", "mbart-cls"))])
+    assert scored.scores[("reference", "fluency")] == 1.0 and scored.scores[("mbart-cls", "fluency")] == -1.0

@@ -69,6 +69,7 @@ def test_table3_lists_each_weighting_and_the_r_sweep_each_r(runs):
     assert labels == ["sum", "hu", "tflcls/r2"]
     labels = [_cells(l)[0] for l in _table_block(markdown, "Figure 5 data", "Vi2ZhLow")[2:]]
     assert labels == ["r = 2", "r = 2.5"]
+    assert "- hu is Kendall et al.'s HU (log sigma^2 learned); the paper's code drew new random sigmas" in markdown
 
 
 def test_results_json_dicts_give_the_same_tables_as_run_rows(runs):
@@ -79,24 +80,37 @@ def test_results_json_dicts_give_the_same_tables_as_run_rows(runs):
 
 
 def test_compare_paper_puts_published_numbers_and_differences_beside_ours(runs):
-    paper = load_paper(json.dumps({
-        "citation": {"text": "Zhang et al. 2024"},
-        "table2": [{"dataset": "Vi2ZhLow", "variant": "mbart-cls", "train_size": 1000, "rouge1": 30.0, "rouge2": 10.0, "rougeL": 25.0}],
-    }))
+    paper = load_paper(json.dumps({"citation": {"text": "Zhang et al. 2024"}}),
+                       "table\tdataset\tsystem\ttrain_size\trouge1\trouge2\trougeL\n"
+                       "table2\tVi2ZhLow\tmBART-CLS\t1000\t30.0\t10.0\t25.0\n", "system\n")
     cells = group_cells(runs.rows)
     markdown = render_table(table2_spec(runs.rows), cells, paper)
     mbart = next(l for l in markdown.splitlines() if l.startswith("| mbart-cls"))
     mean = cells[("mbart-cls", "Vi2ZhLow", 1000)].mean("rouge2")
     assert f"/ paper 10.00 (Δ {mean - 10.0:+.2f})" in _cells(mbart)[2]
     assert _cells(mbart)[5].endswith("/ paper n/a")
+    ncls = next(l for l in markdown.splitlines() if l.startswith("| ncls "))
+    assert "paper" not in ncls  # a system the paper has no cell for carries no "paper n/a" noise
 
 
-def test_the_shipped_paper_file_cites_the_article_and_says_what_is_unavailable():
-    paper = load_paper()
-    assert "10.3934/mbe.2024047" in paper.citation
-    assert paper.abstract_gains == {"Vi2ZhLow": 18.88, "En2ZhLow": 12.71, "Zh2EnLow": 16.91}
-    if not paper.has_cells:
-        assert "could not be retrieved" in paper.status
+def test_the_r_sweep_marks_cells_beyond_figure_5_as_additions_and_names_the_r_validation_picks(tmp_path):
+    from cls_data.report.runs import load_runs
+    from cls_data.report.tables import rsweep_spec
+    from tests.support.fake_runs import make_run
+
+    for dataset, size in (("Vi2ZhLow", 5000), ("Vi2ZhLow", 1000), ("En2ZhLow", 5000)):
+        for r, skill in ((2.0, 0.6), (2.5, 0.5)):
+            folder = make_run(tmp_path, dataset, "tflcls", size, 0, skill, "tflcls", r)
+            metrics = json.loads((folder / "metrics.json").read_text())
+            metrics["best_val_rouge2"] = 0.3 if r == 2.5 else 0.2  # validation prefers 2.5, test prefers 2
+            (folder / "metrics.json").write_text(json.dumps(metrics))
+    make_run(tmp_path, "Zh2EnLow", "tflcls", 1000, 0, 0.5, "tflcls", 2.0)  # Table 2's run, no sweep here
+    spec = rsweep_spec(load_runs(tmp_path).rows)
+    assert spec.columns == [("Vi2ZhLow", 1000), ("Vi2ZhLow", 5000), ("En2ZhLow", 5000)]
+    notes = spec.notes
+    assert any("Figure 5 swept r = 1.0-3.5 on Vi2ZhLow at n = 5,000" in note for note in notes)
+    assert "Additions beyond the paper's Figure 5: Vi2ZhLow n=1,000, En2ZhLow n=5,000." in notes
+    assert "Vi2ZhLow n=5,000: r = 2.5 has the best validation R-2 (30.00); the recommendation uses that r." in notes
 
 
 def test_scores_on_other_datasets_get_their_own_table(tmp_path):
