@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from cls_data.benchmark.config import TrainConfig
-from cls_data.dataset_folder import BUILD_INFO, fingerprint, read_build_info, split_files
+from cls_data.dataset_folder import BUILD_INFO, check_parquet, fingerprint, read_build_info, split_files
 from cls_data.errors import ClsDataError
 
 COLUMNS = ("id", "text", "summary", "cls_summary")
@@ -73,6 +73,8 @@ def open_dataset(path_or_id: str | Path, *, src_lang: str | None = None, tgt_lan
         info = _hub_build_info(str(path_or_id))
     else:
         raise ClsDataError(f"--dataset {path_or_id}: no such folder, and not a Hub id (owner/name)")
+    for file in (f for group in files.values() for f in group):
+        check_parquet(file)  # a truncated file: one line naming it, not a traceback from datasets
     src, tgt = src_lang or info.get("src_lang"), tgt_lang or info.get("tgt_lang")
     if not src or not tgt:
         raise ClsDataError(f"{path_or_id}: no build_info.json with src_lang/tgt_lang; pass --src-lang and --tgt-lang")
@@ -81,7 +83,7 @@ def open_dataset(path_or_id: str | Path, *, src_lang: str | None = None, tgt_lan
         # the card's YAML alone, so every Vi2ZhLow folder would share (and return) one cached copy.
         splits = (datasets.load_dataset("parquet", data_files={k: [str(f) for f in v] for k, v in files.items()}) if files
                   else datasets.load_dataset(str(path_or_id)))
-    except (FileNotFoundError, ConnectionError, OSError, ValueError) as exc:
+    except (FileNotFoundError, ConnectionError, OSError, ValueError, datasets.exceptions.DatasetGenerationError) as exc:
         raise ClsDataError(f"cannot load dataset {path_or_id}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     return ClsDataset(name=name, path=str(path_or_id), fingerprint=_fingerprint(files, splits), src_lang=src, tgt_lang=tgt, splits=splits)
 

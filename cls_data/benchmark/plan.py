@@ -6,6 +6,9 @@ cost of one run   = its own stages + test pairs x (1 + eval-on datasets) / prese
 a shared stage-1 run is counted once per dataset, train size and seed; finished runs cost nothing.
 stage_factor = variant.relative_cost (model size vs mBART-large) x 1.4 for a second (monolingual)
 decoder x 0.2 when the encoder reads the summary instead of the document (~50 vs ~700 tokens).
+Disk = fp32 best weights kept in every run folder still to do (4 bytes x the backbone's parameters,
+x 4/3 with a second decoder) + the working space of the largest run (resume checkpoint with Adam's
+two moments, its temporary copy, two best folders: 8 x its weights).
 """
 
 from __future__ import annotations
@@ -25,6 +28,12 @@ from cls_data.run_folder import shared_rel_dir
 SECOND_DECODER = 1.4
 SUMMARY_SOURCE = 0.2
 DEFAULT_SPLITS = {"validation": 3000, "test": 3000}
+# Parameters of each family's default backbone, for the disk estimate: mBART-large-cc25 611M (REFERENCE.md); the
+# from-scratch NCLS Transformer ~50M (6+6 layers, d 512, 12k joint vocabulary); mBERT (178M) + a 6-layer decoder ~320M.
+# The tiny dataset-trained backbones of the smoke preset hold well under 1M.
+BACKBONE_PARAMS = {"mbart": 611e6, "ncls": 50e6, "mbert": 320e6}
+TINY_PARAMS = 1e6
+WORK_FACTOR = 8  # checkpoint (weights + 2 Adam moments) + its temporary copy + the kept and the new best folder
 
 
 @dataclass
@@ -32,6 +41,27 @@ class PlannedRun:
     run_dir: str
     status: str  # "todo" | "done" | "shared" (a stage-1 run, counted once)
     hours: float
+    disk: float = 0.0  # bytes its run folder will keep (0 when done)
+    work_disk: float = 0.0  # bytes its work folder needs at most while it trains
+
+
+def weights_bytes(spec: VariantSpec, stage: StageSpec, preset: Preset) -> float:
+    """fp32 bytes of one stage's saved weights (what a run folder keeps, and the unit of its working space)."""
+    params = TINY_PARAMS if preset.tiny_backbones else BACKBONE_PARAMS.get(spec.family, BACKBONE_PARAMS["mbart"])
+    return 4 * params * (4 / 3 if stage.mono_target and spec.family in ("mbart", "ncls") else 1.0)
+
+
+def disk_needed(planned: list[PlannedRun]) -> tuple[float, float]:
+    """(bytes kept by the run folders still to make, bytes of working space while the largest of them trains)."""
+    todo = [item for item in planned if item.status != "done"]
+    return sum(item.disk for item in todo), max((item.work_disk for item in todo), default=0.0)
+
+
+def human_bytes(n: float) -> str:
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n / 1e3:.0f} kB"
 
 
 def split_sizes(dataset: str) -> dict[str, int]:
@@ -71,13 +101,17 @@ def plan(runs: list[RunSpec], preset: Preset, out: Path, eval_on: int = 0) -> li
                 if rel not in shared_seen:
                     shared_seen.add(rel)
                     exists = (out / rel).exists()
+                    size = 0.0 if exists else weights_bytes(spec, stage, preset)
                     planned.append(PlannedRun(rel, "done" if exists else "shared",
-                                              0.0 if exists else stage_hours(spec, stage, preset, run.train_size, sizes["validation"])))
+                                              0.0 if exists else stage_hours(spec, stage, preset, run.train_size, sizes["validation"]),
+                                              size, WORK_FACTOR * size))
                 continue
             hours += stage_hours(spec, stage, preset, run.train_size, sizes["validation"])
         test = min(sizes["test"], preset.max_test_samples or sizes["test"])
         hours += test * (1 + eval_on) / preset.decode_rate / 3600
-        planned.append(PlannedRun(str(run.rel_dir), "done" if done else "todo", 0.0 if done else hours))
+        size = 0.0 if done else weights_bytes(spec, spec.stages[-1], preset)
+        work = 0.0 if done else WORK_FACTOR * max(weights_bytes(spec, stage, preset) for stage in spec.stages if not stage.shared)
+        planned.append(PlannedRun(str(run.rel_dir), "done" if done else "todo", 0.0 if done else hours, size, work))
     return planned
 
 

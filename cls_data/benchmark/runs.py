@@ -9,6 +9,7 @@ format itself (paths, files, lock) is `cls_data.run_folder`. `execute_run` resol
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import shutil
 import traceback
@@ -199,10 +200,33 @@ def execute_run(run: RunSpec, ctx: RunContext) -> Path:
     return run_dir
 
 
+class DiskFull(ClsDataError):
+    """No space left under RUNS: every further run would fail the same way, so the grid stops (grid.run_grid)."""
+
+    def __init__(self, run: RunSpec, line: str) -> None:
+        super().__init__(f"disk full during {run.rel_dir}: {line}")
+        self.run, self.line = run, line
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether `exc` (or an exception it was raised from) is "no space left" / "quota exceeded", as the writers say it:
+    OSError ENOSPC/EDQUOT from Python files, "No space left on device (os error 28)" from safetensors' Rust writer."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if "No space left on device" in str(exc) or "os error 28" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def run_or_record(run: RunSpec, ctx: RunContext) -> tuple[str, str | None]:
     """("done" | "skipped" | "failed", error line); a failure leaves `<run_dir>.work/failed.json`.
 
-    Raises ClsDataError when the finished folder was made with another preset or dataset version.
+    Raises ClsDataError when the finished folder was made with another preset or dataset version, and
+    `DiskFull` when the disk is full (its work folder is kept: the run resumes from its checkpoint).
     """
     run_dir = ctx.out / run.rel_dir
     if run_dir.exists():
@@ -215,5 +239,10 @@ def run_or_record(run: RunSpec, ctx: RunContext) -> tuple[str, str | None]:
         raise
     except Exception as exc:  # one run's failure must not stop the grid
         line = (str(exc).splitlines() or [type(exc).__name__])[0]
-        write_failed(work_dir(run_dir), f"{type(exc).__name__}: {line}", traceback.format_exc())
+        if disk_full(exc):
+            raise DiskFull(run, line) from exc
+        from cls_data.benchmark.train import NonFiniteLoss
+
+        extra = {"stage": exc.stage, "step": exc.step, "epoch": exc.epoch, "lr": exc.lr} if isinstance(exc, NonFiniteLoss) else {}
+        write_failed(work_dir(run_dir), f"{type(exc).__name__}: {line}", traceback.format_exc(), **extra)
         return "failed", f"{type(exc).__name__}: {line}"
