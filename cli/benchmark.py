@@ -45,6 +45,7 @@ def benchmark(
     spec: Annotated[Optional[Path], typer.Option("--spec", metavar="FILE", help="A grid file (TOML/JSON, see grids/paper.toml) instead of the grid options; options given here override it.")] = None,
     shard: Annotated[str, typer.Option(metavar="K/N", help="Run only shard K of N (1-based), e.g. a Slurm array task; shards may share --out.")] = "1/1",
     plan_only: Annotated[bool, typer.Option("--plan", help="List the runs and estimated H100-hours, then exit (nothing is trained).")] = False,
+    deterministic: Annotated[bool, typer.Option("--deterministic", help="Deterministic algorithms on CUDA: a killed run resumes to exactly the weights of an uninterrupted one (slower; CPU runs are deterministic anyway).")] = False,
 ) -> None:
     """Train and evaluate the paper's systems (mBART-CLS, TFLCLS, its ablations and loss weightings, the baselines) on built datasets."""
     from cls_data.benchmark.config import GridSpec
@@ -54,7 +55,8 @@ def benchmark(
     options = {"datasets": tuple(dataset) if dataset else None, "variants": _list(variants), "weightings": _list(weighting),
                "rs": _list(r, float), "train_sizes": _list(train_sizes, int), "seeds": _list(seeds, int),
                "preset": preset.value if preset else None, "backbone": backbone,
-               "eval_on": tuple(eval_on) if eval_on else None, "src_lang": src_lang, "tgt_lang": tgt_lang}
+               "eval_on": tuple(eval_on) if eval_on else None, "src_lang": src_lang, "tgt_lang": tgt_lang,
+               "deterministic": deterministic or None}
     if spec is not None:
         grids = load_grid_file(spec, **options)
     else:

@@ -174,6 +174,7 @@ class GridSpec:
     eval_on: tuple[str, ...] = ()
     src_lang: str | None = None
     tgt_lang: str | None = None
+    deterministic: bool = False  # every stage with TrainConfig.deterministic (CUDA: exact resume, some speed lost)
 
 
 def to_dict(config: Any) -> Any:

@@ -59,6 +59,7 @@ class RunContext:
     tgt_lang: str | None = None
     on_progress: Progress = lambda phase, done, total: None
     datasets: dict[str, Any] = field(default_factory=dict)
+    deterministic: bool = False  # --deterministic: every stage's TrainConfig.deterministic
 
     @property
     def cache(self) -> Path:
@@ -144,6 +145,7 @@ def run_metrics(trained: TrainedStages, scored: Any, n_test: int, others: dict[s
         "test": scored.rouge, "tokenizer": scored.tokenizer, "n_test": n_test, "empty_predictions": scored.empty_predictions,
         **({"separator_missing": scored.separator_missing} if scored.separator_missing is not None else {}),
         "best_epoch": results[-1].best_epoch, "best_val_rouge2": results[-1].best_val.get("rouge2"),
+        "validation": {**results[-1].best_val, "epoch": results[-1].best_epoch},  # the epoch kept, on the validation split
         "train_seconds": round(train_seconds, 3), "decode_seconds": round(scored.seconds, 3),
         "train_samples_per_s": round(samples / max(train_seconds, 1e-9), 3),
         "decode_samples_per_s": round(n_test / max(scored.seconds, 1e-9), 3),

@@ -74,11 +74,17 @@ def tflcls_no_mul() -> VariantSpec:
 
 
 # --- builders: `builder(ctx: BuildContext) -> model`
+def _check_init(ctx: BuildContext) -> None:
+    if ctx.stage.init_from and ctx.init is None:  # never fall back to the backbone for a stage that continues another
+        raise ValueError(f"stage {ctx.stage.name!r} starts from stage {ctx.stage.init_from!r}, but no weights were passed")
+
+
 def build_mbart_cls(ctx: BuildContext) -> Any:
     """One mBART encoder-decoder from the backbone, or from an earlier stage's best weights (`ctx.init`)."""
     from cls_data.benchmark.models.mbart import load_mbart
     from cls_data.benchmark.models.mbart_cls import MBartCLS
 
+    _check_init(ctx)
     model, _ = load_mbart(ctx.init or ctx.backbone)
     return MBartCLS(model, ctx.codec.tgt_lang_id)
 
@@ -88,6 +94,7 @@ def build_tflcls(ctx: BuildContext) -> Any:
     `tflcls-no-tra`, from the backbone; the monolingual decoder from the pretrained backbone."""
     from cls_data.benchmark.models.tflcls import build_tflcls as build
 
+    _check_init(ctx)
     return build(ctx.backbone, stage1=ctx.init, src_lang_id=ctx.codec.src_lang_id, tgt_lang_id=ctx.codec.tgt_lang_id)
 
 
