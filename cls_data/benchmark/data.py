@@ -230,6 +230,7 @@ def length_batches(encoded: Encoded, cfg: TrainConfig, *, seed: int, epoch: int,
     Shuffled pools of 64 batches' worth of pairs are sorted by bucketed length and cut into
     batches (a fixed count, or as many as fit `cfg.token_budget` padded source tokens); the
     batches are then shuffled, so lengths mix across steps but rarely inside a batch.
+    `cfg.batching == "shuffle"` cuts the shuffled order as it comes (the paper's code): no sorting.
     """
     n = len(encoded)
     src_len = round_up(encoded.src.lengths, cfg.src_multiple)
@@ -241,15 +242,18 @@ def length_batches(encoded: Encoded, cfg: TrainConfig, *, seed: int, epoch: int,
     batches: list[np.ndarray] = []
     for start in range(0, n, pool):
         chunk = order[start:start + pool]
-        chunk = chunk[np.lexsort((tgt_len[chunk], src_len[chunk]))]
+        if cfg.batching == "length":
+            chunk = chunk[np.lexsort((tgt_len[chunk], src_len[chunk]))]
         if cfg.token_budget is None:
             batches.extend(chunk[i:i + size] for i in range(0, len(chunk), size))
             continue
-        begin = 0
-        for end in range(1, len(chunk) + 1):  # per pair, not per token: sorted, so the last length is the max
-            if end - begin > 1 and (end - begin) * int(src_len[chunk[end - 1]]) > cfg.token_budget:
+        begin, longest = 0, 0
+        for end in range(1, len(chunk) + 1):  # per pair, not per token; the batch is padded to its longest source
+            width = max(longest, int(src_len[chunk[end - 1]]))
+            if end - begin > 1 and (end - begin) * width > cfg.token_budget:
                 batches.append(chunk[begin:end - 1])
-                begin = end - 1
+                begin, width = end - 1, int(src_len[chunk[end - 1]])
+            longest = width
         batches.append(chunk[begin:])
     if shuffle:
         batches = [batches[i] for i in rng.permutation(len(batches))]

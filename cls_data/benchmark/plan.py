@@ -21,7 +21,7 @@ from cls_data.benchmark.config import StageSpec, VariantSpec
 from cls_data.benchmark.presets import Preset
 from cls_data.benchmark.registry import get_variant
 from cls_data.benchmark.runs import RunSpec
-from cls_data.dataset_folder import read_build_info
+from cls_data.dataset_folder import read_build_info, read_stats
 from cls_data.run_folder import shared_rel_dir
 
 # The rates (samples/s on one H100 at Vi2ZhLow lengths) are the preset's own (`presets.py`).
@@ -113,6 +113,92 @@ def plan(runs: list[RunSpec], preset: Preset, out: Path, eval_on: int = 0) -> li
         work = 0.0 if done else WORK_FACTOR * max(weights_bytes(spec, stage, preset) for stage in spec.stages if not stage.shared)
         planned.append(PlannedRun(str(run.rel_dir), "done" if done else "todo", 0.0 if done else hours, size, work))
     return planned
+
+
+# --- per stage: epochs, optimizer steps, pairs per step (the paper's recipe: effective batch 16, 10 epochs)
+PAPER_BATCH, PAPER_EPOCHS = 16, 10
+# Source lengths when a dataset folder has no stats.json: Vi2ZhLow's Table 1 (words; Chinese: characters).
+DEFAULT_LENGTHS = {"text": 715.0, "summary": 48.0, "cls_summary": 53.0}
+TOKENS_PER_WORD = 1.3  # mBART SentencePiece pieces per Vietnamese/English word or Chinese character, roughly
+
+
+@dataclass
+class StageSchedule:
+    """What one stage of one run does: the numbers `--plan` prints per stage."""
+
+    label: str  # "tflcls: joint", "stage1-translation"
+    train_size: int
+    pairs: int  # training pairs it sees per epoch
+    epochs: float
+    steps: int  # optimizer steps
+    pairs_per_step: float
+    lr: float
+    paper_steps: int | None  # the paper's recipe on the same pairs (mBART family), else None
+
+
+def source_tokens(dataset: str, column: str, max_len: int) -> float:
+    """The mean source length of a column in tokens, from the folder's stats.json (Table-1 lengths) or Vi2ZhLow's."""
+    stats = (read_stats(Path(dataset)) if Path(dataset).is_dir() else None) or {}
+    measured = stats.get("train", {}).get(column, {})
+    words = measured.get("avg_words") or measured.get("avg_chars") or DEFAULT_LENGTHS.get(column, DEFAULT_LENGTHS["text"])
+    return min(max_len, words * TOKENS_PER_WORD + 2)
+
+
+def stage_schedule(spec: VariantSpec, stage: StageSpec, preset: Preset, train_size: int, dataset: str) -> StageSchedule:
+    """Epochs, optimizer steps and pairs per optimizer step of one stage (token-budget batches: estimated from lengths)."""
+    cfg = preset.train_config(stage, spec.family)
+    pairs = min(train_size, cfg.max_train_samples or train_size)
+    if cfg.token_budget is None:
+        per_batch = float(cfg.batch_size)
+    else:  # batches padded to their longest source, rounded up to the bucket multiple
+        width = math.ceil(source_tokens(dataset, stage.source, cfg.src_max_len) / cfg.src_multiple) * cfg.src_multiple
+        per_batch = float(max(1, cfg.token_budget // width))
+    per_epoch = max(1, math.ceil(math.ceil(pairs / per_batch) / cfg.grad_accum))
+    steps = min(cfg.max_steps or 10**12, per_epoch * cfg.epochs)
+    label = stage.shared or f"{spec.name}: {stage.name}"
+    paper = math.ceil(pairs / PAPER_BATCH) * PAPER_EPOCHS if spec.family == "mbart" else None
+    return StageSchedule(label, train_size, pairs, round(steps / per_epoch, 2), steps, min(pairs, per_batch * cfg.grad_accum),
+                         cfg.lr, paper)
+
+
+def schedules(runs: list[RunSpec], preset: Preset) -> list[StageSchedule]:
+    """One line per distinct stage and train size of the grid (on the first dataset's lengths), in grid order."""
+    seen, lines, order = set(), [], {}
+    first = runs[0].dataset if runs else ""
+    for run in runs:
+        if run.dataset != first:
+            continue
+        spec = get_variant(run.variant)
+        for stage in spec.stages:
+            line = stage_schedule(spec, stage, preset, run.train_size, run.dataset)
+            order.setdefault(line.label, len(order))
+            if (line.label, line.train_size) not in seen:
+                seen.add((line.label, line.train_size))
+                lines.append(line)
+    return sorted(lines, key=lambda line: (order[line.label], line.train_size))
+
+
+def supplied_runs(runs: list[RunSpec], preset: Preset) -> tuple[list[RunSpec], list[str]]:
+    """The runs whose train size the dataset can supply, and one note per (dataset, size) dropped.
+
+    A size is supplied by a `train_<size>` split or by the first N pairs of `train`; a preset that caps training pairs
+    (smoke) takes a small dataset's whole train split. A folder without build_info.json (or a Hub id) is not checked.
+    """
+    cap = preset.stage2.max_train_samples
+    kept, notes = [], {}
+    for run in runs:
+        splits = ((read_build_info(Path(run.dataset)) or {}) if Path(run.dataset).is_dir() else {}).get("splits") or {}
+        rows = splits.get("train")
+        ok = (not splits or f"train_{run.train_size}" in splits or rows is None or run.train_size <= rows
+              or (cap is not None and cap <= rows))
+        if ok:
+            kept.append(run)
+        else:
+            sizes = sorted({int(name.split("_", 1)[1]) for name in splits if name.startswith("train_")} | {rows})
+            notes[(run.dataset, run.train_size)] = (f"{run.dataset_name}: train size {run.train_size} dropped: the dataset has "
+                                                    f"{rows} training pairs (train splits {', '.join(map(str, sizes))}); "
+                                                    f"the grid itself stops on it: pass --train-sizes {','.join(map(str, sizes))}")
+    return kept, list(notes.values())
 
 
 FORMULA = __doc__.split("\n\n", 1)[1].strip()

@@ -60,6 +60,7 @@ class RunContext:
     on_progress: Progress = lambda phase, done, total: None
     datasets: dict[str, Any] = field(default_factory=dict)
     deterministic: bool = False  # --deterministic: every stage's TrainConfig.deterministic
+    paper_code: bool = False  # --paper-code: the numerics of the paper's code (stages.stage_config)
 
     @property
     def cache(self) -> Path:

@@ -42,18 +42,31 @@ def run_config(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, ba
     return {"variant": run.variant, "dataset": run.dataset_name, "dataset_path": run.dataset,
             "dataset_fingerprint": dataset.fingerprint, "src_lang": dataset.src_lang, "tgt_lang": dataset.tgt_lang,
             "weighting": run.weighting, "r": run.r, "train_size": run.train_size, "seed": run.seed,
-            "preset": ctx.preset.name, "preset_faithful": ctx.preset.faithful, "deterministic": ctx.deterministic,
+            "preset": ctx.preset.name, "preset_faithful": ctx.preset.faithful, "deterministic": ctx.deterministic or ctx.paper_code,
+            "paper_code": ctx.paper_code,
             "model": {"backbone": backbone, "spec": to_dict(spec)},
             "train": {s.name: to_dict(stage_config(variant, s, ctx)) for s in stages}, "decode": to_dict(spec.decode_config(ctx.preset)),
             "versions": versions(), "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
 
 
 def stage_config(variant: Variant, stage: StageSpec, ctx: RunContext) -> Any:
-    """The stage's TrainConfig under the grid's preset, with the run-wide engine switches (--deterministic)."""
+    """The stage's TrainConfig under the grid's preset, with the run-wide engine switches.
+
+    --deterministic: deterministic algorithms. --paper-code: the numerics of the paper's code on top of the same
+    optimisation: fp32, batches cut from the shuffled order, clipping over every parameter (the learned loss weights
+    too), deterministic, no compile, and the paper's micro-batches where the preset names them for the same
+    effective batch (4 x 4 and 2 x 8 for 16).
+    """
     import dataclasses
 
     cfg = variant.train_config(stage, ctx.preset)
-    return dataclasses.replace(cfg, deterministic=True) if ctx.deterministic else cfg
+    changes: dict[str, Any] = {"deterministic": True} if ctx.deterministic else {}
+    if ctx.paper_code:
+        changes.update(precision="fp32", batching="shuffle", clip_weighting=True, deterministic=True, compile=False)
+        micro = dict(ctx.preset.code_micro_batches).get(stage.recipe)
+        if micro and cfg.token_budget is None and micro[0] * micro[1] == cfg.batch_size * cfg.grad_accum:
+            changes.update(batch_size=micro[0], grad_accum=micro[1])
+    return dataclasses.replace(cfg, **changes) if changes else cfg
 
 
 def check_reusable(run_dir: Path, ctx: RunContext, dataset: Any) -> None:
@@ -63,6 +76,9 @@ def check_reusable(run_dir: Path, ctx: RunContext, dataset: Any) -> None:
         raise ClsDataError(
             f"{run_dir} was made with preset {made.get('preset')!r} on dataset version {made.get('dataset_fingerprint')}; "
             f"this grid uses preset {ctx.preset.name!r} on {dataset.fingerprint}: choose another --out")
+    if bool(made.get("paper_code")) != ctx.paper_code:
+        raise ClsDataError(f"{run_dir} was made {'with' if made.get('paper_code') else 'without'} --paper-code and this grid "
+                           f"{'uses' if ctx.paper_code else 'does not use'} it: choose another --out")
 
 
 def _stage_job(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, codec: Any,

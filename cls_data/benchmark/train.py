@@ -357,7 +357,8 @@ def _train_stage(job: StageJob, on_progress: Progress | None) -> StageResult:
             state["samples"] += len(batches[index]) * world
             if not sync:
                 continue
-            norm = accelerator.clip_grad_norm_(accelerator.unwrap_model(objective).model.parameters(), cfg.clip_norm or float("inf"))
+            clipped = accelerator.unwrap_model(objective) if cfg.clip_weighting else accelerator.unwrap_model(objective).model
+            norm = accelerator.clip_grad_norm_(clipped.parameters(), cfg.clip_norm or float("inf"))
             # One host sync per optimizer step. The norm is the same on every rank (DDP averaged the gradients), so all
             # ranks stop together; a NaN loss gives NaN gradients, hence a NaN norm.
             if not bool(torch.isfinite(group_loss + torch.as_tensor(norm, device=group_loss.device, dtype=torch.float64))):
