@@ -203,6 +203,11 @@ def run_grid(grids: GridSpec | list[GridSpec], out: Path, *, shard_of: tuple[int
         else:
             getattr(result, status).append(str(run.rel_dir))
         if is_main_process():
-            write_results(out)
+            try:
+                write_results(out)
+            except OSError as exc:
+                if disk_full(exc):
+                    raise _disk_full_error(out, runs[index + 1:], ctx, "writing results.json", exc) from None
+                raise
     progress("runs", len(runs), len(runs))
     return result
