@@ -74,13 +74,17 @@ def starts_from(start, best, parts):
     return all(torch.equal(start[prefix + k], best[k]) for k in keys)
 
 
-def test_the_tflcls_joint_stage_starts_from_stage_ones_best_encoder_and_decoder(followed, backbone):
+def test_the_tflcls_joint_stage_starts_from_stage_ones_best_encoder_and_decoder(followed):
     out, starts, bests = followed
+    [backbone] = (out / ".cache" / "backbones").glob("mbart-*")  # the tiny backbone the runs were built from
     stage1, joint = one(bests, "stage1-translation", "translation"), one(starts, "tflcls", "joint")
     saved = load_weights(out / "Vi2ZhLow" / "stage1-translation" / "n8" / "seed0" / "model")
     assert all(torch.equal(saved[k], stage1[k]) for k in saved)  # the stage-1 run folder keeps its best weights
     assert starts_from(joint, stage1, ("encoder.", "decoder."))
-    assert not starts_from(joint, load_weights(backbone), ("encoder.layers",))  # stage 1 trained: not the pretrained weights
+    pretrained = load_weights(backbone)
+    assert not starts_from(joint, pretrained, ("encoder.layers",))  # stage 1 trained: not the pretrained weights
+    mono = [k for k in pretrained if k.startswith("model.decoder.layers.")]  # the monolingual decoder: the pretrained one
+    assert mono and all(torch.equal(joint["mono_decoder." + k.removeprefix("model.decoder.")], pretrained[k]) for k in mono)
 
 
 def test_tflcls_no_mul_starts_its_cls_stage_from_stage_ones_best_weights(followed):
