@@ -13,7 +13,7 @@ from cls_data.benchmark.config import GridSpec
 from cls_data.benchmark.plan import stage_schedule
 from cls_data.benchmark.presets import PAPER, PRESETS
 from cls_data.benchmark.registry import get_variant, resolve_variant
-from tests.benchmark.test_benchmark_command import cli
+from tests.cli.test_benchmark_command import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 # The paper's stages (REFERENCE.md): (variant, stage) -> its learning rate; effective batch 16, 10 epochs, x0.95 per epoch.

@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from tests.benchmark.test_benchmark_command import cli  # noqa: E402
+from tests.cli.test_benchmark_command import cli  # noqa: E402
 
 VI_VOWELS = "aăâeêioôơuưy"
 TONES = {"a": "aàáảãạ", "ă": "ăằắẳẵặ", "â": "âầấẩẫậ", "e": "eèéẻẽẹ", "ê": "êềếểễệ", "i": "iìíỉĩị", "o": "oòóỏõọ", "ô": "ôồốổỗộ",
