@@ -143,7 +143,7 @@ def shared_stage(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Varia
         write_metrics(final, {"best_epoch": result.best_epoch, "best_val_rouge2": result.best_val.get("rouge2"),
                               "val": result.best_val, "validation": {**result.best_val, "epoch": result.best_epoch},
                               "train_seconds": result.train_seconds,
-                              "train_samples_per_s": result.samples_per_s, "notes": notes})
+                              "train_samples_per_s": result.samples_per_s, "notes": notes + result.notes})
         concat_logs([work / stage.name], final / "train_log.jsonl")
         os.replace(final, run_dir)
     finally:
@@ -195,7 +195,7 @@ def train_stages(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, 
         job, trained.last_ctx, notes = _stage_job(stage, run, ctx, variant, dataset, codec, backbone, init, work / stage.name)
         result = train_stage(job, ctx.on_progress)
         trained.best[stage.name] = result.best_dir
-        trained.notes += notes
+        trained.notes += notes + result.notes
         trained.results.append(result)
         trained.own.append(stage)
     return trained

@@ -13,6 +13,7 @@ A non-finite loss or gradient norm stops the stage with `NonFiniteLoss` (step an
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import json
 import math
 import os
@@ -33,6 +34,7 @@ from torch import nn
 from cls_data.benchmark.config import DecodeConfig, TrainConfig, to_dict
 from cls_data.benchmark.data import Encoded, collate, fixed_subset, length_batches
 from cls_data.benchmark.scoring import score_split
+from cls_data.outputs import write_json_atomic
 from cls_data.errors import ClsDataError
 from cls_data.run_folder import read_done, write_done
 
@@ -244,6 +246,7 @@ class _Run:
 
     def _resume(self) -> None:
         """Model, weighting, optimizer, schedule, loop position and RNG from the checkpoint; the log cut to match."""
+        self.resumed = self.checkpoint.exists()
         if self.checkpoint.exists():
             saved = torch.load(self.checkpoint, map_location="cpu", weights_only=False)
             if saved.get("config") != to_dict(self.job.cfg):
@@ -312,10 +315,63 @@ class _Run:
         return result
 
 
+MICRO_BATCH = "micro_batch.json"  # the micro-batching a stage fell back to when its batch did not fit in memory
+
+
+class _OutOfMemoryInFirstEpoch(Exception):
+    """GPU memory ran out before the first epoch ended: the stage restarts with smaller micro-batches."""
+
+
+def _fitted(job: StageJob) -> StageJob:
+    """The job with the micro-batching recorded by an earlier fallback (the same effective batch)."""
+    recorded = job.work_dir / MICRO_BATCH
+    if not recorded.exists():
+        return job
+    micro = json.loads(recorded.read_text(encoding="utf-8"))
+    if micro["batch_size"] * micro["grad_accum"] != job.cfg.batch_size * job.cfg.grad_accum:
+        return job  # recorded for other settings; the checkpoint check will say so
+    return dataclasses.replace(job, cfg=dataclasses.replace(job.cfg, batch_size=micro["batch_size"], grad_accum=micro["grad_accum"]))
+
+
 def train_stage(job: StageJob, on_progress: Progress | None = None) -> StageResult:
-    """Train one stage to its configured end (resuming from `work_dir/checkpoint.pt` if present)."""
+    """Train one stage to its configured end (resuming from `work_dir/checkpoint.pt` if present).
+
+    When a batch does not fit in GPU memory during the first epoch, the stage starts again with half the
+    pairs per micro-batch and twice the accumulation (the same effective batch, as the paper's code did
+    to fit its GPU); the choice is kept in `micro_batch.json`, so a resumed stage uses it too.
+    """
+    planned = job.cfg
     with deterministic_algorithms(job.cfg.deterministic):
-        return _train_stage(job, on_progress)
+        while True:
+            job = _fitted(job)
+            try:
+                result = _train_stage(job, on_progress)
+                break
+            except _OutOfMemoryInFirstEpoch as oom:
+                cfg = job.cfg
+                if cfg.token_budget is not None or cfg.batch_size == 1:
+                    raise oom.__cause__ from None
+                if cfg.batch_size % 2:
+                    raise oom.__cause__ from None  # halving would change the effective batch
+                _restart(job.work_dir)
+                write_json_atomic(job.work_dir / MICRO_BATCH, {"batch_size": cfg.batch_size // 2, "grad_accum": cfg.grad_accum * 2})
+    if (job.cfg.batch_size, job.cfg.grad_accum) != (planned.batch_size, planned.grad_accum):
+        note = (f"stage {job.name}: {planned.batch_size} pairs per micro-batch did not fit in GPU memory; trained "
+                f"{job.cfg.batch_size} x {job.cfg.grad_accum} micro-batches (the same effective batch)")
+        result.notes = [*result.notes, note] if note not in result.notes else result.notes
+    return result
+
+
+def _restart(work: Path) -> None:
+    """Forget a stage's progress (its first epoch, cut short): checkpoint, log, best weights."""
+    import gc
+
+    for name in (CHECKPOINT, "train_log.jsonl", BEST):
+        (work / name).unlink(missing_ok=True)
+    keep_only_best(work, None)
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 def _train_stage(job: StageJob, on_progress: Progress | None) -> StageResult:
@@ -348,8 +404,13 @@ def _train_stage(job: StageJob, on_progress: Progress | None) -> StageResult:
             sync = index == group_start + group_size - 1
             batch = {k: v.to(accelerator.device, non_blocking=True) for k, v in collate(job.train, batches[index], cfg, job.codec.pad_id).items()}
             with nullcontext() if sync else accelerator.no_sync(objective):
-                total, losses = objective(batch)
-                accelerator.backward(total / group_size)
+                try:
+                    total, losses = objective(batch)
+                    accelerator.backward(total / group_size)
+                except torch.OutOfMemoryError as exc:
+                    if epoch == 0 and not run.resumed:  # before any checkpoint of this stage: start again, smaller
+                        raise _OutOfMemoryInFirstEpoch from exc
+                    raise
             for name, value in {**losses, "total": total}.items():  # on device: no sync per micro-batch
                 state["sums"][name] = state["sums"].get(name, 0.0) + value.detach().double()
             group_loss += total.detach().double()

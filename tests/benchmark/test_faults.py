@@ -233,3 +233,33 @@ def test_disk_full_is_recognised_through_the_writers_own_errors():
     assert disk_full(OSError(errno.ENOSPC, "No space left on device"))
     wrapped = RuntimeError("Error while serializing: I/O error: No space left on device (os error 28)")
     assert disk_full(wrapped) and not disk_full(ValueError("bad value"))
+
+
+# --- a batch that does not fit in GPU memory (injected in the model: more than 2 pairs per forward "run out")
+def test_a_batch_that_does_not_fit_in_memory_is_split_into_micro_batches_with_the_same_effective_batch(
+        dataset, codec, backbone, tmp_path):
+    from cls_data.benchmark.train import train_stage
+
+    cfg = dataclasses.replace(CFG, batch_size=8, grad_accum=1, epochs=2)
+    job, _ = make_job("mbart-cls", "cls", backbone, codec, dataset, cfg, tmp_path / "work")
+    build, seen = job.build_model, []
+
+    def small_memory():
+        model = build()
+        forward = model.forward
+
+        def limited(batch):
+            seen.append(len(batch["input_ids"]))
+            if len(batch["input_ids"]) > 2:
+                raise torch.OutOfMemoryError("CUDA out of memory (injected)")
+            return forward(batch)
+
+        model.forward = limited
+        return model
+
+    job.build_model = small_memory
+    result = train_stage(job)
+    assert seen[:3] == [8, 4, 2] and set(seen[3:]) <= {1, 2}  # 8 -> 4 -> 2 pairs per micro-batch, then it trains
+    assert result.steps == 2 * 2  # 16 pairs at an effective batch of 8: the steps of the planned batch, per epoch
+    assert "trained 2 x 4 micro-batches (the same effective batch)" in result.notes[0]
+    assert json.loads((tmp_path / "work" / "micro_batch.json").read_text()) == {"batch_size": 2, "grad_accum": 4}
