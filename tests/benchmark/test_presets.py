@@ -88,3 +88,23 @@ def test_shuffled_batches_are_cut_from_the_shuffled_order_as_it_comes():
     assert sorted(map(tuple, batches)) == sorted(tuple(order[i:i + 4]) for i in range(0, 40, 4))
     grouped = length_batches(encoded, dataclasses.replace(cfg, batching="length"), seed=1, epoch=2)
     assert sorted(map(tuple, grouped)) != sorted(map(tuple, batches))
+
+
+def test_a_paper_code_grid_records_its_numerics_and_is_not_mixed_with_an_engine_grid(tmp_path, dataset_dir, monkeypatch):
+    pytest.importorskip("torch")
+    import json
+
+    from cls_data.benchmark import presets
+    from cls_data.benchmark.grid import run_grid
+    from cls_data.errors import ClsDataError
+    from tests.benchmark.conftest import TINY_PRESET
+
+    monkeypatch.setitem(presets.PRESETS, "tiny", dataclasses.replace(TINY_PRESET, name="tiny"))
+    grid = GridSpec(datasets=(str(dataset_dir),), variants=("mbart-cls",), train_sizes=(8,), preset="tiny", paper_code=True)
+    assert run_grid(grid, tmp_path).done == ["Vi2ZhLow/mbart-cls/n8/seed0"]
+    config = json.loads((tmp_path / "Vi2ZhLow/mbart-cls/n8/seed0/config.json").read_text())
+    assert (config["paper_code"], config["deterministic"]) == (True, True)
+    assert {k: config["train"]["cls"][k] for k in ("precision", "batching", "clip_weighting")} == {
+        "precision": "fp32", "batching": "shuffle", "clip_weighting": True}
+    with pytest.raises(ClsDataError, match="made with --paper-code"):
+        run_grid(dataclasses.replace(grid, paper_code=False), tmp_path)
