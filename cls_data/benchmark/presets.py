@@ -113,7 +113,8 @@ PAPER = register_preset(Preset(
         ("ncls", (("lr", 5e-4), ("token_budget", 4096), ("val_every", 2), *_NCLS_SCHEDULE)),
         ("mbert", (("token_budget", 4096), ("val_every", 2), *_BERT_SCHEDULE)),
     ),
-    summary="the paper's optimisation (batch 16, its learning rates and schedule, full validation every epoch), engine speed-ups only; the default",
+    summary=("the paper's optimisation (batch 16, its learning rates and schedule, full validation every epoch), "
+             "engine speed-ups only; the default"),
     notes="the paper's optimisation; speed from the engine only (bf16, batch 16 in one micro-batch, bucketing, compile)",
     faithful=True,
     code_micro_batches=(("stage1", (4, 4)), ("stage2", (2, 8))),
@@ -136,7 +137,8 @@ FAST = register_preset(Preset(
                   *_NCLS_SCHEDULE)),
         ("mbert", (("token_budget", 16384), ("val_every", 2), ("val_subset", 500), *_BERT_SCHEDULE)),
     ),
-    summary="UNVALIDATED, opt-in: batches of 32 with lr x1.41 (half the paper's optimizer steps), validation on 500 pairs every 2 epochs",
+    summary=("UNVALIDATED, opt-in: batches of 32 with lr x1.41 (half the paper's optimizer steps), "
+             "validation on 500 pairs every 2 epochs"),
     notes="UNVALIDATED: changes the paper's optimisation (batch 32, lr x1.41, 500-pair validation every 2 epochs)",
 ))
 
