@@ -45,6 +45,8 @@ def benchmark(
     spec: Annotated[Optional[Path], typer.Option("--spec", metavar="FILE", help="A grid file (TOML/JSON, see grids/paper.toml) instead of the grid options; options given here override it.")] = None,
     shard: Annotated[str, typer.Option(metavar="K/N", help="Run only shard K of N (1-based), e.g. a Slurm array task; shards may share --out.")] = "1/1",
     plan_only: Annotated[bool, typer.Option("--plan", help="List the runs and estimated H100-hours, then exit (nothing is trained).")] = False,
+    deterministic: Annotated[bool, typer.Option("--deterministic", help="Deterministic algorithms on CUDA: a killed run resumes to exactly the weights of an uninterrupted one (slower; CPU runs are deterministic anyway).")] = False,
+    paper_code: Annotated[bool, typer.Option("--paper-code", help="Train with the numerics of the paper's code: fp32, shuffled (not length-grouped) batches, its micro-batches (4x4, 2x8), clipping over every parameter, deterministic. Slower; see docs/paper-fidelity-engine.md.")] = False,
 ) -> None:
     """Train and evaluate the paper's systems (mBART-CLS, TFLCLS, its ablations and loss weightings, the baselines) on built datasets."""
     from cls_data.benchmark.config import GridSpec
@@ -54,7 +56,8 @@ def benchmark(
     options = {"datasets": tuple(dataset) if dataset else None, "variants": _list(variants), "weightings": _list(weighting),
                "rs": _list(r, float), "train_sizes": _list(train_sizes, int), "seeds": _list(seeds, int),
                "preset": preset.value if preset else None, "backbone": backbone,
-               "eval_on": tuple(eval_on) if eval_on else None, "src_lang": src_lang, "tgt_lang": tgt_lang}
+               "eval_on": tuple(eval_on) if eval_on else None, "src_lang": src_lang, "tgt_lang": tgt_lang,
+               "deterministic": deterministic or None, "paper_code": paper_code or None}
     if spec is not None:
         grids = load_grid_file(spec, **options)
     else:
@@ -73,20 +76,33 @@ def benchmark(
 def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
     from cls_data.benchmark.grid import expand_all, shard
     from cls_data.benchmark.presets import get_preset
-    from cls_data.benchmark.plan import FORMULA, plan
+    from cls_data.benchmark.plan import FORMULA, disk_needed, human_bytes, plan, schedules, supplied_runs
 
     preset = get_preset(grids[0].preset)
-    planned = plan(shard(expand_all(grids), *shard_of), preset, out_dir, eval_on=len(grids[0].eval_on))
-    table = Table("run folder", "status", "H100-hours", title=f"{len(planned)} runs, preset {preset.name}, shard {shard_of[0]}/{shard_of[1]}")
+    runs, dropped = supplied_runs(shard(expand_all(grids), *shard_of), preset)
+    planned = plan(runs, preset, out_dir, eval_on=len(grids[0].eval_on))
+    label = "" if preset.faithful else " (UNVALIDATED: changes the paper's optimisation)"
+    table = Table("run folder", "status", "H100-hours", title=f"{len(planned)} runs, preset {preset.name}{label}, shard {shard_of[0]}/{shard_of[1]}")
     for item in planned:
         table.add_row(escape(item.run_dir), item.status, f"{item.hours:.2f}")
     out.print(table)
+    lengths = f", at {runs[0].dataset_name}'s lengths" if runs else ""
+    out.print(f"per stage (preset {preset.name}{label}{lengths}):", soft_wrap=True, markup=False)
+    for line in schedules(runs, preset):
+        paper = "" if line.paper_steps is None else f" (paper's recipe: {line.paper_steps:,})"
+        out.print(f"  {line.label:<24} n={line.train_size:<6,} {line.epochs:g} epochs, {line.steps:,} optimizer steps{paper}, "
+                  f"{line.pairs_per_step:g} pairs per step, lr {line.lr:.3g}", soft_wrap=True, markup=False)
+    for note in dropped:
+        err.print(f"note: {escape(note)}", soft_wrap=True)
     for path in dict.fromkeys(d for g in grids for d in g.datasets):
         if not Path(path).is_dir():
             err.print(f"note: {escape(path)} is not a local folder; it will be loaded as a Hub dataset id", soft_wrap=True)
     total = sum(item.hours for item in planned)
     todo = sum(item.status != "done" for item in planned)
+    kept, work = disk_needed(planned)
     out.print(f"estimated {total:.1f} H100-hours for {todo} runs to do (of {len(planned)}); one GPU of another kind scales by its speed.", soft_wrap=True)
+    out.print(f"disk: about {human_bytes(kept + work)} under {out_dir} ({human_bytes(kept)} of best weights kept in run folders, "
+              f"{human_bytes(work)} while the largest run trains), plus the token cache.", soft_wrap=True, markup=False)
     err.print(f"[dim]{escape(FORMULA)}[/]", soft_wrap=True)
 
 

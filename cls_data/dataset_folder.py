@@ -57,6 +57,21 @@ def split_files(folder: Path) -> dict[str, list[Path]]:
     return files
 
 
+def check_parquet(file: Path) -> None:
+    """One `ClsDataError` line naming a parquet file that cannot be read (a copy cut short, a damaged disk) instead
+    of the reader's traceback; reads only the footer."""
+    import pyarrow.parquet as pq
+
+    from cls_data.errors import ClsDataError
+
+    try:
+        pq.read_metadata(file)
+    except Exception as exc:  # pyarrow raises ArrowInvalid/OSError in C++ wording
+        why = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise ClsDataError(f"{file}: not a readable parquet file, truncated or damaged ({why}); rebuild the dataset "
+                           f"or copy the file again") from None
+
+
 def read_split(folder: Path, split: str, columns: list[str] | None = None) -> Any:
     """One split as a pyarrow Table (its files concatenated), or None when the folder has no such split."""
     import pyarrow as pa

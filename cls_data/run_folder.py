@@ -141,10 +141,11 @@ def read_done(stage_dir: Path) -> dict | None:
     return read_json(stage_dir / DONE) if (stage_dir / DONE).exists() else None
 
 
-def write_failed(work: Path, error: str, traceback_text: str) -> None:
+def write_failed(work: Path, error: str, traceback_text: str, **extra: object) -> None:
+    """failed.json: the error line, its traceback, the time, and what the error knows (a non-finite loss: stage, step, lr)."""
     work.mkdir(parents=True, exist_ok=True)
     write_json(work / FAILED, {"error": error, "traceback": traceback_text,
-                               "time": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()})
+                               "time": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(), **extra})
 
 
 def versions() -> dict[str, str]:

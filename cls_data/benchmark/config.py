@@ -60,15 +60,24 @@ class TrainConfig:
     src_multiple: int = 64  # batch shapes are rounded up to these multiples (few distinct shapes)
     tgt_multiple: int = 16
     precision: str = "auto"  # "auto": bf16 autocast with fp32 master weights on CUDA, fp32 on CPU | "fp32" | "bf16"
+    # "length": pools of pairs sorted by length and cut into batches (little padding, few shapes) | "shuffle": batches cut
+    # from the shuffled order as they come (the paper's code; --paper-code)
+    batching: str = "length"
+    clip_weighting: bool = False  # clip the learned loss weights' gradients together with the model's (the paper's code)
     compile: bool = False  # torch.compile the model (worth it on bucketed shapes on GPU)
     checkpoint_every: int | None = None  # optimizer steps between resume checkpoints; None = every epoch
     log_every: int = 10  # optimizer steps between step lines in train_log.jsonl
+    # torch's deterministic algorithms (cuDNN/cuBLAS included): on CUDA a killed run then resumes to the same
+    # weights as an uninterrupted one (docs/paper-fidelity-engine.md); CPU runs are deterministic anyway.
+    deterministic: bool = False
 
     def __post_init__(self) -> None:
         if self.schedule not in SCHEDULES:
             raise ClsDataError(f"unknown schedule {self.schedule!r}; choose one of: {', '.join(SCHEDULES)}")
         if self.precision not in ("auto", "fp32", "bf16"):
             raise ClsDataError(f"unknown precision {self.precision!r}; choose auto, fp32 or bf16")
+        if self.batching not in ("length", "shuffle"):
+            raise ClsDataError(f"unknown batching {self.batching!r}; choose length or shuffle")
 
 
 @dataclass(frozen=True)
@@ -171,6 +180,8 @@ class GridSpec:
     eval_on: tuple[str, ...] = ()
     src_lang: str | None = None
     tgt_lang: str | None = None
+    deterministic: bool = False  # every stage with TrainConfig.deterministic (CUDA: exact resume, some speed lost)
+    paper_code: bool = False  # the numerics of the paper's code: fp32, shuffled batches, its micro-batches (stages.stage_config)
 
 
 def to_dict(config: Any) -> Any:

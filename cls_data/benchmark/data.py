@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from cls_data.benchmark.config import TrainConfig
-from cls_data.dataset_folder import BUILD_INFO, fingerprint, read_build_info, split_files
+from cls_data.dataset_folder import BUILD_INFO, check_parquet, fingerprint, read_build_info, split_files
 from cls_data.errors import ClsDataError
 
 COLUMNS = ("id", "text", "summary", "cls_summary")
@@ -73,6 +73,8 @@ def open_dataset(path_or_id: str | Path, *, src_lang: str | None = None, tgt_lan
         info = _hub_build_info(str(path_or_id))
     else:
         raise ClsDataError(f"--dataset {path_or_id}: no such folder, and not a Hub id (owner/name)")
+    for file in (f for group in files.values() for f in group):
+        check_parquet(file)  # a truncated file: one line naming it, not a traceback from datasets
     src, tgt = src_lang or info.get("src_lang"), tgt_lang or info.get("tgt_lang")
     if not src or not tgt:
         raise ClsDataError(f"{path_or_id}: no build_info.json with src_lang/tgt_lang; pass --src-lang and --tgt-lang")
@@ -81,7 +83,7 @@ def open_dataset(path_or_id: str | Path, *, src_lang: str | None = None, tgt_lan
         # the card's YAML alone, so every Vi2ZhLow folder would share (and return) one cached copy.
         splits = (datasets.load_dataset("parquet", data_files={k: [str(f) for f in v] for k, v in files.items()}) if files
                   else datasets.load_dataset(str(path_or_id)))
-    except (FileNotFoundError, ConnectionError, OSError, ValueError) as exc:
+    except (FileNotFoundError, ConnectionError, OSError, ValueError, datasets.exceptions.DatasetGenerationError) as exc:
         raise ClsDataError(f"cannot load dataset {path_or_id}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     return ClsDataset(name=name, path=str(path_or_id), fingerprint=_fingerprint(files, splits), src_lang=src, tgt_lang=tgt, splits=splits)
 
@@ -228,6 +230,7 @@ def length_batches(encoded: Encoded, cfg: TrainConfig, *, seed: int, epoch: int,
     Shuffled pools of 64 batches' worth of pairs are sorted by bucketed length and cut into
     batches (a fixed count, or as many as fit `cfg.token_budget` padded source tokens); the
     batches are then shuffled, so lengths mix across steps but rarely inside a batch.
+    `cfg.batching == "shuffle"` cuts the shuffled order as it comes (the paper's code): no sorting.
     """
     n = len(encoded)
     src_len = round_up(encoded.src.lengths, cfg.src_multiple)
@@ -239,15 +242,18 @@ def length_batches(encoded: Encoded, cfg: TrainConfig, *, seed: int, epoch: int,
     batches: list[np.ndarray] = []
     for start in range(0, n, pool):
         chunk = order[start:start + pool]
-        chunk = chunk[np.lexsort((tgt_len[chunk], src_len[chunk]))]
+        if cfg.batching == "length":
+            chunk = chunk[np.lexsort((tgt_len[chunk], src_len[chunk]))]
         if cfg.token_budget is None:
             batches.extend(chunk[i:i + size] for i in range(0, len(chunk), size))
             continue
-        begin = 0
-        for end in range(1, len(chunk) + 1):  # per pair, not per token: sorted, so the last length is the max
-            if end - begin > 1 and (end - begin) * int(src_len[chunk[end - 1]]) > cfg.token_budget:
+        begin, longest = 0, 0
+        for end in range(1, len(chunk) + 1):  # per pair, not per token; the batch is padded to its longest source
+            width = max(longest, int(src_len[chunk[end - 1]]))
+            if end - begin > 1 and (end - begin) * width > cfg.token_budget:
                 batches.append(chunk[begin:end - 1])
-                begin = end - 1
+                begin, width = end - 1, int(src_len[chunk[end - 1]])
+            longest = width
         batches.append(chunk[begin:])
     if shuffle:
         batches = [batches[i] for i in rng.permutation(len(batches))]

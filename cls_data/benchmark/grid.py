@@ -18,7 +18,7 @@ from pathlib import Path
 from cls_data.benchmark.config import GridSpec
 from cls_data.benchmark.presets import get_preset
 from cls_data.benchmark.registry import WEIGHTINGS, get_variant, variant_names
-from cls_data.benchmark.runs import RunContext, RunSpec, is_main_process, run_or_record
+from cls_data.benchmark.runs import DiskFull, RunContext, RunSpec, disk_full, is_main_process, run_or_record
 from cls_data.errors import ClsDataError
 from cls_data.run_folder import write_results_json
 
@@ -71,7 +71,7 @@ def expand_all(grids: list[GridSpec]) -> list[RunSpec]:
     return runs
 
 
-SHARED_KEYS = ("preset", "backbone", "eval_on", "src_lang", "tgt_lang")
+SHARED_KEYS = ("preset", "backbone", "eval_on", "src_lang", "tgt_lang", "deterministic", "paper_code")
 
 
 def load_grid_file(path: Path, **overrides) -> list[GridSpec]:
@@ -143,6 +143,22 @@ def preflight(runs: list[RunSpec], ctx: RunContext) -> None:
             variant.codec(backbone, dataset.src_lang, dataset.tgt_lang)
 
 
+def _disk_full_error(out: Path, runs: list[RunSpec], ctx: RunContext, where: str, why: object) -> ClsDataError:
+    """One line: where the disk filled, what is free, and what the runs still to do need (plan.disk_needed)."""
+    import shutil
+
+    from cls_data.benchmark.plan import disk_needed, human_bytes, plan
+
+    kept, work = disk_needed(plan(runs, ctx.preset, out, eval_on=len(ctx.eval_on)))
+    probe = next((p for p in (out, *out.parents) if p.exists()), Path("."))
+    free = shutil.disk_usage(probe).free
+    line = (str(why).splitlines() or [type(why).__name__])[0]
+    return ClsDataError(f"disk full {where} ({line}): {out} has {human_bytes(free)} free; the {len(runs)} runs still to do "
+                        f"need about {human_bytes(kept + work)} ({human_bytes(work)} while one trains, {human_bytes(kept)} kept "
+                        f"in run folders); free space or choose another --out, then rerun (finished runs are skipped, "
+                        f"a stopped one resumes from its checkpoint)")
+
+
 @dataclass
 class GridResult:
     done: list[str] = field(default_factory=list)
@@ -164,20 +180,34 @@ def run_grid(grids: GridSpec | list[GridSpec], out: Path, *, shard_of: tuple[int
     progress = on_progress or (lambda phase, done, total: None)
     runs = shard(expand_all(grids), *shard_of)
     ctx = RunContext(out=out, preset=get_preset(grid.preset), backbone=grid.backbone, eval_on=grid.eval_on,
-                     src_lang=grid.src_lang, tgt_lang=grid.tgt_lang, on_progress=progress)
+                     src_lang=grid.src_lang, tgt_lang=grid.tgt_lang, on_progress=progress, deterministic=grid.deterministic,
+                     paper_code=grid.paper_code)
     for path in dict.fromkeys([d for g in grids for d in g.datasets] + list(grid.eval_on)):
         ctx.dataset(path)  # a missing dataset or language pair stops here, with one line
-    preflight(runs, ctx)
+    try:
+        preflight(runs, ctx)
+    except Exception as exc:
+        if disk_full(exc):
+            raise _disk_full_error(out, runs, ctx, "while preparing backbones and tokens", exc) from None
+        raise
     out.mkdir(parents=True, exist_ok=True)
     result = GridResult()
     for index, run in enumerate(runs):
         progress(f"run {run.rel_dir}", index, len(runs))
-        status, error = run_or_record(run, ctx)
+        try:
+            status, error = run_or_record(run, ctx)
+        except DiskFull as full:  # every further run would fail alike: stop with what it takes
+            raise _disk_full_error(out, runs[index:], ctx, f"during {run.rel_dir}", full.line) from None
         if status == "failed":
             result.failed.append((str(run.rel_dir), error or ""))
         else:
             getattr(result, status).append(str(run.rel_dir))
         if is_main_process():
-            write_results(out)
+            try:
+                write_results(out)
+            except OSError as exc:
+                if disk_full(exc):
+                    raise _disk_full_error(out, runs[index + 1:], ctx, "writing results.json", exc) from None
+                raise
     progress("runs", len(runs), len(runs))
     return result

@@ -6,6 +6,9 @@ cost of one run   = its own stages + test pairs x (1 + eval-on datasets) / prese
 a shared stage-1 run is counted once per dataset, train size and seed; finished runs cost nothing.
 stage_factor = variant.relative_cost (model size vs mBART-large) x 1.4 for a second (monolingual)
 decoder x 0.2 when the encoder reads the summary instead of the document (~50 vs ~700 tokens).
+Disk = fp32 best weights kept in every run folder still to do (4 bytes x the backbone's parameters,
+x 4/3 with a second decoder) + the working space of the largest run (resume checkpoint with Adam's
+two moments, its temporary copy, two best folders: 8 x its weights).
 """
 
 from __future__ import annotations
@@ -18,13 +21,19 @@ from cls_data.benchmark.config import StageSpec, VariantSpec
 from cls_data.benchmark.presets import Preset
 from cls_data.benchmark.registry import get_variant
 from cls_data.benchmark.runs import RunSpec
-from cls_data.dataset_folder import read_build_info
+from cls_data.dataset_folder import read_build_info, read_stats
 from cls_data.run_folder import shared_rel_dir
 
 # The rates (samples/s on one H100 at Vi2ZhLow lengths) are the preset's own (`presets.py`).
 SECOND_DECODER = 1.4
 SUMMARY_SOURCE = 0.2
 DEFAULT_SPLITS = {"validation": 3000, "test": 3000}
+# Parameters of each family's default backbone, for the disk estimate: mBART-large-cc25 611M (REFERENCE.md); the
+# from-scratch NCLS Transformer ~50M (6+6 layers, d 512, 12k joint vocabulary); mBERT (178M) + a 6-layer decoder ~320M.
+# The tiny dataset-trained backbones of the smoke preset hold well under 1M.
+BACKBONE_PARAMS = {"mbart": 611e6, "ncls": 50e6, "mbert": 320e6}
+TINY_PARAMS = 1e6
+WORK_FACTOR = 8  # checkpoint (weights + 2 Adam moments) + its temporary copy + the kept and the new best folder
 
 
 @dataclass
@@ -32,6 +41,27 @@ class PlannedRun:
     run_dir: str
     status: str  # "todo" | "done" | "shared" (a stage-1 run, counted once)
     hours: float
+    disk: float = 0.0  # bytes its run folder will keep (0 when done)
+    work_disk: float = 0.0  # bytes its work folder needs at most while it trains
+
+
+def weights_bytes(spec: VariantSpec, stage: StageSpec, preset: Preset) -> float:
+    """fp32 bytes of one stage's saved weights (what a run folder keeps, and the unit of its working space)."""
+    params = TINY_PARAMS if preset.tiny_backbones else BACKBONE_PARAMS.get(spec.family, BACKBONE_PARAMS["mbart"])
+    return 4 * params * (4 / 3 if stage.mono_target and spec.family in ("mbart", "ncls") else 1.0)
+
+
+def disk_needed(planned: list[PlannedRun]) -> tuple[float, float]:
+    """(bytes kept by the run folders still to make, bytes of working space while the largest of them trains)."""
+    todo = [item for item in planned if item.status != "done"]
+    return sum(item.disk for item in todo), max((item.work_disk for item in todo), default=0.0)
+
+
+def human_bytes(n: float) -> str:
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n / 1e3:.0f} kB"
 
 
 def split_sizes(dataset: str) -> dict[str, int]:
@@ -71,14 +101,104 @@ def plan(runs: list[RunSpec], preset: Preset, out: Path, eval_on: int = 0) -> li
                 if rel not in shared_seen:
                     shared_seen.add(rel)
                     exists = (out / rel).exists()
+                    size = 0.0 if exists else weights_bytes(spec, stage, preset)
                     planned.append(PlannedRun(rel, "done" if exists else "shared",
-                                              0.0 if exists else stage_hours(spec, stage, preset, run.train_size, sizes["validation"])))
+                                              0.0 if exists else stage_hours(spec, stage, preset, run.train_size, sizes["validation"]),
+                                              size, WORK_FACTOR * size))
                 continue
             hours += stage_hours(spec, stage, preset, run.train_size, sizes["validation"])
         test = min(sizes["test"], preset.max_test_samples or sizes["test"])
         hours += test * (1 + eval_on) / preset.decode_rate / 3600
-        planned.append(PlannedRun(str(run.rel_dir), "done" if done else "todo", 0.0 if done else hours))
+        size = 0.0 if done else weights_bytes(spec, spec.stages[-1], preset)
+        work = 0.0 if done else WORK_FACTOR * max(weights_bytes(spec, stage, preset) for stage in spec.stages if not stage.shared)
+        planned.append(PlannedRun(str(run.rel_dir), "done" if done else "todo", 0.0 if done else hours, size, work))
     return planned
+
+
+# --- per stage: epochs, optimizer steps, pairs per step (the paper's recipe: effective batch 16, 10 epochs)
+PAPER_BATCH, PAPER_EPOCHS = 16, 10
+# Source lengths when a dataset folder has no stats.json: Vi2ZhLow's Table 1 (words; Chinese: characters).
+DEFAULT_LENGTHS = {"text": 715.0, "summary": 48.0, "cls_summary": 53.0}
+TOKENS_PER_WORD = 1.3  # mBART SentencePiece pieces per Vietnamese/English word or Chinese character, roughly
+
+
+@dataclass
+class StageSchedule:
+    """What one stage of one run does: the numbers `--plan` prints per stage."""
+
+    label: str  # "tflcls: joint", "stage1-translation"
+    train_size: int
+    pairs: int  # training pairs it sees per epoch
+    epochs: float
+    steps: int  # optimizer steps
+    pairs_per_step: float
+    lr: float
+    paper_steps: int | None  # the paper's recipe on the same pairs (mBART family), else None
+
+
+def source_tokens(dataset: str, column: str, max_len: int) -> float:
+    """The mean source length of a column in tokens, from the folder's stats.json (Table-1 lengths) or Vi2ZhLow's."""
+    stats = (read_stats(Path(dataset)) if Path(dataset).is_dir() else None) or {}
+    measured = stats.get("train", {}).get(column, {})
+    words = measured.get("avg_words") or measured.get("avg_chars") or DEFAULT_LENGTHS.get(column, DEFAULT_LENGTHS["text"])
+    return min(max_len, words * TOKENS_PER_WORD + 2)
+
+
+def stage_schedule(spec: VariantSpec, stage: StageSpec, preset: Preset, train_size: int, dataset: str) -> StageSchedule:
+    """Epochs, optimizer steps and pairs per optimizer step of one stage (token-budget batches: estimated from lengths)."""
+    cfg = preset.train_config(stage, spec.family)
+    pairs = min(train_size, cfg.max_train_samples or train_size)
+    if cfg.token_budget is None:
+        per_batch = float(cfg.batch_size)
+    else:  # batches padded to their longest source, rounded up to the bucket multiple
+        width = math.ceil(source_tokens(dataset, stage.source, cfg.src_max_len) / cfg.src_multiple) * cfg.src_multiple
+        per_batch = float(max(1, cfg.token_budget // width))
+    per_epoch = max(1, math.ceil(math.ceil(pairs / per_batch) / cfg.grad_accum))
+    steps = min(cfg.max_steps or 10**12, per_epoch * cfg.epochs)
+    label = stage.shared or f"{spec.name}: {stage.name}"
+    paper = math.ceil(pairs / PAPER_BATCH) * PAPER_EPOCHS if spec.family == "mbart" else None
+    return StageSchedule(label, train_size, pairs, round(steps / per_epoch, 2), steps, min(pairs, per_batch * cfg.grad_accum),
+                         cfg.lr, paper)
+
+
+def schedules(runs: list[RunSpec], preset: Preset) -> list[StageSchedule]:
+    """One line per distinct stage and train size of the grid (on the first dataset's lengths), in grid order."""
+    seen, lines, order = set(), [], {}
+    first = runs[0].dataset if runs else ""
+    for run in runs:
+        if run.dataset != first:
+            continue
+        spec = get_variant(run.variant)
+        for stage in spec.stages:
+            line = stage_schedule(spec, stage, preset, run.train_size, run.dataset)
+            order.setdefault(line.label, len(order))
+            if (line.label, line.train_size) not in seen:
+                seen.add((line.label, line.train_size))
+                lines.append(line)
+    return sorted(lines, key=lambda line: (order[line.label], line.train_size))
+
+
+def supplied_runs(runs: list[RunSpec], preset: Preset) -> tuple[list[RunSpec], list[str]]:
+    """The runs whose train size the dataset can supply, and one note per (dataset, size) dropped.
+
+    A size is supplied by a `train_<size>` split or by the first N pairs of `train`; a preset that caps training pairs
+    (smoke) takes a small dataset's whole train split. A folder without build_info.json (or a Hub id) is not checked.
+    """
+    cap = preset.stage2.max_train_samples
+    kept, notes = [], {}
+    for run in runs:
+        splits = ((read_build_info(Path(run.dataset)) or {}) if Path(run.dataset).is_dir() else {}).get("splits") or {}
+        rows = splits.get("train")
+        ok = (not splits or f"train_{run.train_size}" in splits or rows is None or run.train_size <= rows
+              or (cap is not None and cap <= rows))
+        if ok:
+            kept.append(run)
+        else:
+            sizes = sorted({int(name.split("_", 1)[1]) for name in splits if name.startswith("train_")} | {rows})
+            notes[(run.dataset, run.train_size)] = (f"{run.dataset_name}: train size {run.train_size} dropped: the dataset has "
+                                                    f"{rows} training pairs (train splits {', '.join(map(str, sizes))}); "
+                                                    f"the grid itself stops on it: pass --train-sizes {','.join(map(str, sizes))}")
+    return kept, list(notes.values())
 
 
 FORMULA = __doc__.split("\n\n", 1)[1].strip()

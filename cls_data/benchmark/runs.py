@@ -9,6 +9,7 @@ format itself (paths, files, lock) is `cls_data.run_folder`. `execute_run` resol
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import shutil
 import traceback
@@ -58,6 +59,8 @@ class RunContext:
     tgt_lang: str | None = None
     on_progress: Progress = lambda phase, done, total: None
     datasets: dict[str, Any] = field(default_factory=dict)
+    deterministic: bool = False  # --deterministic: every stage's TrainConfig.deterministic
+    paper_code: bool = False  # --paper-code: the numerics of the paper's code (stages.stage_config)
 
     @property
     def cache(self) -> Path:
@@ -143,6 +146,7 @@ def run_metrics(trained: TrainedStages, scored: Any, n_test: int, others: dict[s
         "test": scored.rouge, "tokenizer": scored.tokenizer, "n_test": n_test, "empty_predictions": scored.empty_predictions,
         **({"separator_missing": scored.separator_missing} if scored.separator_missing is not None else {}),
         "best_epoch": results[-1].best_epoch, "best_val_rouge2": results[-1].best_val.get("rouge2"),
+        "validation": {**results[-1].best_val, "epoch": results[-1].best_epoch},  # the epoch kept, on the validation split
         "train_seconds": round(train_seconds, 3), "decode_seconds": round(scored.seconds, 3),
         "train_samples_per_s": round(samples / max(train_seconds, 1e-9), 3),
         "decode_samples_per_s": round(n_test / max(scored.seconds, 1e-9), 3),
@@ -199,10 +203,33 @@ def execute_run(run: RunSpec, ctx: RunContext) -> Path:
     return run_dir
 
 
+class DiskFull(ClsDataError):
+    """No space left under RUNS: every further run would fail the same way, so the grid stops (grid.run_grid)."""
+
+    def __init__(self, run: RunSpec, line: str) -> None:
+        super().__init__(f"disk full during {run.rel_dir}: {line}")
+        self.run, self.line = run, line
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether `exc` (or an exception it was raised from) is "no space left" / "quota exceeded", as the writers say it:
+    OSError ENOSPC/EDQUOT from Python files, "No space left on device (os error 28)" from safetensors' Rust writer."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if "No space left on device" in str(exc) or "os error 28" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def run_or_record(run: RunSpec, ctx: RunContext) -> tuple[str, str | None]:
     """("done" | "skipped" | "failed", error line); a failure leaves `<run_dir>.work/failed.json`.
 
-    Raises ClsDataError when the finished folder was made with another preset or dataset version.
+    Raises ClsDataError when the finished folder was made with another preset or dataset version, and
+    `DiskFull` when the disk is full (its work folder is kept: the run resumes from its checkpoint).
     """
     run_dir = ctx.out / run.rel_dir
     if run_dir.exists():
@@ -215,5 +242,10 @@ def run_or_record(run: RunSpec, ctx: RunContext) -> tuple[str, str | None]:
         raise
     except Exception as exc:  # one run's failure must not stop the grid
         line = (str(exc).splitlines() or [type(exc).__name__])[0]
-        write_failed(work_dir(run_dir), f"{type(exc).__name__}: {line}", traceback.format_exc())
+        if disk_full(exc):
+            raise DiskFull(run, line) from exc
+        from cls_data.benchmark.train import NonFiniteLoss
+
+        extra = {"stage": exc.stage, "step": exc.step, "epoch": exc.epoch, "lr": exc.lr} if isinstance(exc, NonFiniteLoss) else {}
+        write_failed(work_dir(run_dir), f"{type(exc).__name__}: {line}", traceback.format_exc(), **extra)
         return "failed", f"{type(exc).__name__}: {line}"

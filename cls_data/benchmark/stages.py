@@ -42,9 +42,31 @@ def run_config(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, ba
     return {"variant": run.variant, "dataset": run.dataset_name, "dataset_path": run.dataset,
             "dataset_fingerprint": dataset.fingerprint, "src_lang": dataset.src_lang, "tgt_lang": dataset.tgt_lang,
             "weighting": run.weighting, "r": run.r, "train_size": run.train_size, "seed": run.seed,
-            "preset": ctx.preset.name, "model": {"backbone": backbone, "spec": to_dict(spec)},
-            "train": {s.name: to_dict(variant.train_config(s, ctx.preset)) for s in stages}, "decode": to_dict(spec.decode_config(ctx.preset)),
+            "preset": ctx.preset.name, "preset_faithful": ctx.preset.faithful, "deterministic": ctx.deterministic or ctx.paper_code,
+            "paper_code": ctx.paper_code,
+            "model": {"backbone": backbone, "spec": to_dict(spec)},
+            "train": {s.name: to_dict(stage_config(variant, s, ctx)) for s in stages}, "decode": to_dict(spec.decode_config(ctx.preset)),
             "versions": versions(), "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
+
+
+def stage_config(variant: Variant, stage: StageSpec, ctx: RunContext) -> Any:
+    """The stage's TrainConfig under the grid's preset, with the run-wide engine switches.
+
+    --deterministic: deterministic algorithms. --paper-code: the numerics of the paper's code on top of the same
+    optimisation: fp32, batches cut from the shuffled order, clipping over every parameter (the learned loss weights
+    too), deterministic, no compile, and the paper's micro-batches where the preset names them for the same
+    effective batch (4 x 4 and 2 x 8 for 16).
+    """
+    import dataclasses
+
+    cfg = variant.train_config(stage, ctx.preset)
+    changes: dict[str, Any] = {"deterministic": True} if ctx.deterministic else {}
+    if ctx.paper_code:
+        changes.update(precision="fp32", batching="shuffle", clip_weighting=True, deterministic=True, compile=False)
+        micro = dict(ctx.preset.code_micro_batches).get(stage.recipe)
+        if micro and cfg.token_budget is None and micro[0] * micro[1] == cfg.batch_size * cfg.grad_accum:
+            changes.update(batch_size=micro[0], grad_accum=micro[1])
+    return dataclasses.replace(cfg, **changes) if changes else cfg
 
 
 def check_reusable(run_dir: Path, ctx: RunContext, dataset: Any) -> None:
@@ -54,6 +76,9 @@ def check_reusable(run_dir: Path, ctx: RunContext, dataset: Any) -> None:
         raise ClsDataError(
             f"{run_dir} was made with preset {made.get('preset')!r} on dataset version {made.get('dataset_fingerprint')}; "
             f"this grid uses preset {ctx.preset.name!r} on {dataset.fingerprint}: choose another --out")
+    if bool(made.get("paper_code")) != ctx.paper_code:
+        raise ClsDataError(f"{run_dir} was made {'with' if made.get('paper_code') else 'without'} --paper-code and this grid "
+                           f"{'uses' if ctx.paper_code else 'does not use'} it: choose another --out")
 
 
 def _stage_job(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, codec: Any,
@@ -64,7 +89,7 @@ def _stage_job(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Variant
     from cls_data.benchmark.train import StageJob
     from cls_data.text import tokenizer_for_language
 
-    cfg = variant.train_config(stage, ctx.preset)
+    cfg = stage_config(variant, stage, ctx)
     split, limit, note = train_split_for_size(dataset, run.train_size, cfg.max_train_samples)
     if cfg.max_train_samples:
         limit = min(limit or cfg.max_train_samples, cfg.max_train_samples)
@@ -99,6 +124,9 @@ def shared_stage(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Varia
     barrier()
     if run_dir.exists():
         check_reusable(run_dir, ctx, dataset)
+        if not (run_dir / "model").is_dir():
+            raise ClsDataError(f"{run_dir} has no best weights (model/), which stage {stage.name!r} of every run that shares it "
+                               f"starts from; delete that folder to train it again")
         return run_dir / "model"
     try:
         job, _, notes = _stage_job(stage, run, ctx, variant, dataset, codec, backbone, None, work / stage.name)
@@ -113,8 +141,9 @@ def shared_stage(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Varia
         write_config(final, {**run_config(run, ctx, variant, dataset, backbone, [stage]), "variant": stage.shared,
                              "weighting": None, "r": None})
         write_metrics(final, {"best_epoch": result.best_epoch, "best_val_rouge2": result.best_val.get("rouge2"),
-                              "val": result.best_val, "train_seconds": result.train_seconds,
-                              "train_samples_per_s": result.samples_per_s, "notes": notes})
+                              "val": result.best_val, "validation": {**result.best_val, "epoch": result.best_epoch},
+                              "train_seconds": result.train_seconds,
+                              "train_samples_per_s": result.samples_per_s, "notes": notes + result.notes})
         concat_logs([work / stage.name], final / "train_log.jsonl")
         os.replace(final, run_dir)
     finally:
@@ -123,6 +152,22 @@ def shared_stage(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Varia
     shutil.rmtree(work, ignore_errors=True)
     barrier()
     return run_dir / "model"
+
+
+def start_weights(variant: Variant, stage: StageSpec, best: dict[str, Path]) -> Path | None:
+    """The best weights a stage starts from (`init_from`), or None for a stage that starts from the backbone.
+
+    A named stage without a result is an error: silently starting from the backbone instead would turn
+    `tflcls` into `tflcls-no-tra` without a word.
+    """
+    if not stage.init_from:
+        return None
+    if stage.init_from not in best:
+        raise ClsDataError(f"variant {variant.name!r}: stage {stage.name!r} starts from stage {stage.init_from!r}, which has no "
+                           f"result (stages before it: {', '.join(best) or 'none'})")
+    if not best[stage.init_from].is_dir():
+        raise ClsDataError(f"variant {variant.name!r}: stage {stage.name!r} starts from {best[stage.init_from]}, which holds no weights")
+    return best[stage.init_from]
 
 
 @dataclass
@@ -143,14 +188,14 @@ def train_stages(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, 
 
     trained = TrainedStages()
     for stage in variant.stages:
-        init = trained.best.get(stage.init_from) if stage.init_from else None
+        init = start_weights(variant, stage, trained.best)
         if stage.shared:
             trained.best[stage.name] = shared_stage(stage, run, ctx, variant, dataset, codec, backbone)
             continue
         job, trained.last_ctx, notes = _stage_job(stage, run, ctx, variant, dataset, codec, backbone, init, work / stage.name)
         result = train_stage(job, ctx.on_progress)
         trained.best[stage.name] = result.best_dir
-        trained.notes += notes
+        trained.notes += notes + result.notes
         trained.results.append(result)
         trained.own.append(stage)
     return trained

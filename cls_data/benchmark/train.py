@@ -3,20 +3,26 @@
 bf16 autocast with fp32 master weights on CUDA, fused AdamW there, gradient accumulation and
 clipping, the learned loss weights in their own optimizer group, validation ROUGE-2 with the
 best weights kept, a resume checkpoint (model, loss weights, optimizer, scheduler, position in
-the epoch's batch order, RNG) so a killed run ends exactly as an uninterrupted one would.
+the epoch's batch order, RNG, and which folder holds the best weights with their score) so a
+killed run ends exactly as an uninterrupted one would (on CUDA only with `deterministic`; see
+docs/paper-fidelity-engine.md). `best` is a link to a folder of its own: a new best is written
+beside the old one and the link is swapped by one rename, so best weights are never absent.
+A non-finite loss or gradient norm stops the stage with `NonFiniteLoss` (step and lr).
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import json
 import math
 import os
 import random
 import shutil
 import time
+import uuid
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,11 +34,22 @@ from torch import nn
 from cls_data.benchmark.config import DecodeConfig, TrainConfig, to_dict
 from cls_data.benchmark.data import Encoded, collate, fixed_subset, length_batches
 from cls_data.benchmark.scoring import score_split
+from cls_data.outputs import write_json_atomic
 from cls_data.errors import ClsDataError
 from cls_data.run_folder import read_done, write_done
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 CHECKPOINT = "checkpoint.pt"
+BEST = "best"  # a link to the folder `best.<id>` named in the checkpoint
+
+
+class NonFiniteLoss(ClsDataError):
+    """The loss or the gradient norm became NaN/inf: the run stops (failed.json names the step and the lr)."""
+
+    def __init__(self, stage: str, step: int, epoch: int, lr: float, loss: float, norm: float) -> None:
+        super().__init__(f"stage {stage}: non-finite training (loss {loss:g}, gradient norm {norm:g}) at optimizer step {step} "
+                         f"(epoch {epoch + 1}, lr {lr:g}); lower the learning rate or train in fp32")
+        self.stage, self.step, self.epoch, self.lr = stage, step, epoch, lr
 
 
 @dataclass
@@ -99,7 +116,7 @@ def make_accelerator(cfg: TrainConfig) -> Any:
 
 
 def save_weights(model: nn.Module, codec: Any, folder: Path) -> None:
-    """Best weights as a loadable folder (safetensors + config + tokenizer), written atomically."""
+    """Weights as a loadable folder (safetensors + config + tokenizer), written atomically."""
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     if hasattr(model, "save"):
@@ -112,8 +129,68 @@ def save_weights(model: nn.Module, codec: Any, folder: Path) -> None:
         tmp.mkdir(parents=True)
         save_model(model, str(tmp / "model.safetensors"))
     codec.save(tmp)
-    shutil.rmtree(folder, ignore_errors=True)
     os.replace(tmp, folder)
+
+
+def _point_best(work: Path, name: str) -> None:
+    link = work / f"{BEST}.{os.getpid()}.link"
+    link.unlink(missing_ok=True)
+    link.symlink_to(name)
+    os.replace(link, work / BEST)  # one rename: `best` is the old folder or the new one, never absent
+
+
+def publish_best(model: nn.Module, codec: Any, work: Path) -> str:
+    """Write new best weights to a folder of their own and point `work/best` at it; returns the folder's name.
+    The previous best stays until the checkpoint that names the new one is saved (`keep_only_best`)."""
+    name = f"{BEST}.{uuid.uuid4().hex[:12]}"
+    save_weights(model, codec, work / name)
+    _point_best(work, name)
+    return name
+
+
+def keep_only_best(work: Path, name: str | None) -> None:
+    """Point `work/best` at the folder the checkpoint names and remove every other best folder (a kill between
+    publishing a best and checkpointing it leaves one that the resumed run may not keep)."""
+    best = work / BEST
+    if name is None:
+        best.unlink(missing_ok=True)
+    elif not best.is_symlink() or os.readlink(best) != name:
+        _point_best(work, name)
+    for other in work.glob(f"{BEST}.*"):
+        if other.name != name:
+            shutil.rmtree(other) if other.is_dir() and not other.is_symlink() else other.unlink(missing_ok=True)
+
+
+def _save_checkpoint_file(obj: dict, checkpoint: Path) -> None:
+    """torch.save through a Python file (a full disk is then OSError ENOSPC, not a C++ 'unexpected pos'), atomically."""
+    tmp = checkpoint.with_name(checkpoint.name + ".tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            torch.save(obj, handle)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, checkpoint)
+
+
+@contextmanager
+def deterministic_algorithms(on: bool):
+    """torch's deterministic algorithms (and cuBLAS's fixed workspace) for one stage, restored afterwards."""
+    if not on:
+        yield
+        return
+    before = (torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic,
+              os.environ.get("CUBLAS_WORKSPACE_CONFIG"))
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS is deterministic only with a fixed workspace
+    torch.use_deterministic_algorithms(True)
+    torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = False, True
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(before[0])
+        torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = before[1], before[2]
+        if before[3] is None:
+            os.environ.pop("CUBLAS_WORKSPACE_CONFIG", None)
 
 
 def _rng_state() -> dict:
@@ -163,12 +240,13 @@ class _Run:
         self.objective, self.optimizer = accelerator.prepare(objective, optimizer)
         self.val = job.val.subset(fixed_subset(len(job.val), cfg.val_subset))
         self.log_path, self.checkpoint = job.work_dir / "train_log.jsonl", job.work_dir / CHECKPOINT
-        self.state = {"epoch": 0, "batch": 0, "step": 0, "best": {"rouge2": -1.0, "epoch": -1, "val": {}},
+        self.state = {"epoch": 0, "batch": 0, "step": 0, "best": {"rouge2": -1.0, "epoch": -1, "val": {}, "dir": None},
                       "log_lines": 0, "train_seconds": 0.0, "samples": 0, "sums": {}, "counts": 0}
         self._resume()
 
     def _resume(self) -> None:
         """Model, weighting, optimizer, schedule, loop position and RNG from the checkpoint; the log cut to match."""
+        self.resumed = self.checkpoint.exists()
         if self.checkpoint.exists():
             saved = torch.load(self.checkpoint, map_location="cpu", weights_only=False)
             if saved.get("config") != to_dict(self.job.cfg):
@@ -179,6 +257,13 @@ class _Run:
             self.scheduler.load_state_dict(saved["scheduler"])
             self.state = saved["state"]
             _set_rng_state(saved["rng"])
+            if "dir" not in self.state["best"]:  # a checkpoint from before `best` was a link: its best is the folder itself
+                legacy, work = self.job.work_dir / BEST, self.job.work_dir
+                if legacy.is_dir() and not legacy.is_symlink():
+                    os.replace(legacy, work / f"{BEST}.legacy")
+                self.state["best"]["dir"] = f"{BEST}.legacy" if (work / f"{BEST}.legacy").is_dir() else None
+        if self.rank == 0:
+            keep_only_best(self.job.work_dir, self.state["best"]["dir"])
         lines = (self.log_path.read_text(encoding="utf-8").splitlines(keepends=True)[: self.state["log_lines"]]
                  if self.log_path.exists() else [])
         if self.rank == 0:
@@ -197,11 +282,10 @@ class _Run:
         state = self.state
         state["sums"] = {k: float(v) for k, v in state["sums"].items()}  # float64 both ways: exact on resume
         if self.rank == 0:
-            tmp = self.checkpoint.with_name(CHECKPOINT + ".tmp")
-            torch.save({"objective": self.accelerator.unwrap_model(self.objective).state_dict(),
-                        "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
-                        "state": state, "rng": _rng_state(), "config": to_dict(self.job.cfg)}, tmp)
-            os.replace(tmp, self.checkpoint)
+            _save_checkpoint_file({"objective": self.accelerator.unwrap_model(self.objective).state_dict(),
+                                   "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
+                                   "state": state, "rng": _rng_state(), "config": to_dict(self.job.cfg)}, self.checkpoint)
+            keep_only_best(self.job.work_dir, state["best"]["dir"])  # the best the checkpoint names is now the only one
         self.accelerator.wait_for_everyone()
 
     def validate(self, epoch: int, record: dict, progress: Progress) -> None:
@@ -213,14 +297,15 @@ class _Run:
                                  on_progress=lambda d, t: progress(f"validate {job.name}", d, t))
             record["val"], record["val_seconds"] = scored.rouge, scored.seconds
             if scored.rouge["rouge2"] > state["best"]["rouge2"]:
-                state["best"] = {"rouge2": scored.rouge["rouge2"], "epoch": epoch, "val": scored.rouge}
-                save_weights(unwrapped, job.codec, job.work_dir / "best")
+                state["best"] = {"rouge2": scored.rouge["rouge2"], "epoch": epoch, "val": scored.rouge,
+                                 "dir": publish_best(unwrapped, job.codec, job.work_dir)}
         self.accelerator.wait_for_everyone()
 
     def finish(self) -> StageResult:
         """The result (best weights kept, `done.json` written) and the optimizer state dropped."""
         state = self.state
-        result = StageResult(best_dir=self.job.work_dir / "best", best_epoch=state["best"]["epoch"], best_val=state["best"]["val"],
+        best_dir = self.job.work_dir / (state["best"].get("dir") or BEST)  # the folder itself: a run folder takes it by rename
+        result = StageResult(best_dir=best_dir, best_epoch=state["best"]["epoch"], best_val=state["best"]["val"],
                              steps=state["step"], train_seconds=round(state["train_seconds"], 3),
                              samples_per_s=round(state["samples"] / max(state["train_seconds"], 1e-9), 3))
         if self.rank == 0:
@@ -230,8 +315,66 @@ class _Run:
         return result
 
 
+MICRO_BATCH = "micro_batch.json"  # the micro-batching a stage fell back to when its batch did not fit in memory
+
+
+class _OutOfMemoryInFirstEpoch(Exception):
+    """GPU memory ran out before the first epoch ended: the stage restarts with smaller micro-batches."""
+
+
+def _fitted(job: StageJob) -> StageJob:
+    """The job with the micro-batching recorded by an earlier fallback (the same effective batch)."""
+    recorded = job.work_dir / MICRO_BATCH
+    if not recorded.exists():
+        return job
+    micro = json.loads(recorded.read_text(encoding="utf-8"))
+    if micro["batch_size"] * micro["grad_accum"] != job.cfg.batch_size * job.cfg.grad_accum:
+        return job  # recorded for other settings; the checkpoint check will say so
+    return dataclasses.replace(job, cfg=dataclasses.replace(job.cfg, batch_size=micro["batch_size"], grad_accum=micro["grad_accum"]))
+
+
 def train_stage(job: StageJob, on_progress: Progress | None = None) -> StageResult:
-    """Train one stage to its configured end (resuming from `work_dir/checkpoint.pt` if present)."""
+    """Train one stage to its configured end (resuming from `work_dir/checkpoint.pt` if present).
+
+    When a batch does not fit in GPU memory during the first epoch, the stage starts again with half the
+    pairs per micro-batch and twice the accumulation (the same effective batch, as the paper's code did
+    to fit its GPU); the choice is kept in `micro_batch.json`, so a resumed stage uses it too.
+    """
+    planned = job.cfg
+    with deterministic_algorithms(job.cfg.deterministic):
+        while True:
+            job = _fitted(job)
+            try:
+                result = _train_stage(job, on_progress)
+                break
+            except _OutOfMemoryInFirstEpoch as oom:
+                cfg = job.cfg
+                if cfg.token_budget is not None or cfg.batch_size == 1:
+                    raise oom.__cause__ from None
+                if cfg.batch_size % 2:
+                    raise oom.__cause__ from None  # halving would change the effective batch
+                _restart(job.work_dir)
+                write_json_atomic(job.work_dir / MICRO_BATCH, {"batch_size": cfg.batch_size // 2, "grad_accum": cfg.grad_accum * 2})
+    if (job.cfg.batch_size, job.cfg.grad_accum) != (planned.batch_size, planned.grad_accum):
+        note = (f"stage {job.name}: {planned.batch_size} pairs per micro-batch did not fit in GPU memory; trained "
+                f"{job.cfg.batch_size} x {job.cfg.grad_accum} micro-batches (the same effective batch)")
+        result.notes = [*result.notes, note] if note not in result.notes else result.notes
+    return result
+
+
+def _restart(work: Path) -> None:
+    """Forget a stage's progress (its first epoch, cut short): checkpoint, log, best weights."""
+    import gc
+
+    for name in (CHECKPOINT, "train_log.jsonl", BEST):
+        (work / name).unlink(missing_ok=True)
+    keep_only_best(work, None)
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def _train_stage(job: StageJob, on_progress: Progress | None) -> StageResult:
     cfg = job.cfg
     job.work_dir.mkdir(parents=True, exist_ok=True)
     done = read_done(job.work_dir)
@@ -248,6 +391,7 @@ def train_stage(job: StageJob, on_progress: Progress | None = None) -> StageResu
 
     # --- the loop
     objective.train()
+    group_loss = torch.zeros((), device=accelerator.device, dtype=torch.float64)
     for epoch in range(state["epoch"], cfg.epochs):
         if state["step"] >= run.total_steps:
             break
@@ -260,15 +404,27 @@ def train_stage(job: StageJob, on_progress: Progress | None = None) -> StageResu
             sync = index == group_start + group_size - 1
             batch = {k: v.to(accelerator.device, non_blocking=True) for k, v in collate(job.train, batches[index], cfg, job.codec.pad_id).items()}
             with nullcontext() if sync else accelerator.no_sync(objective):
-                total, losses = objective(batch)
-                accelerator.backward(total / group_size)
+                try:
+                    total, losses = objective(batch)
+                    accelerator.backward(total / group_size)
+                except torch.OutOfMemoryError as exc:
+                    if epoch == 0 and not run.resumed:  # before any checkpoint of this stage: start again, smaller
+                        raise _OutOfMemoryInFirstEpoch from exc
+                    raise
             for name, value in {**losses, "total": total}.items():  # on device: no sync per micro-batch
                 state["sums"][name] = state["sums"].get(name, 0.0) + value.detach().double()
+            group_loss += total.detach().double()
             state["counts"] += 1
             state["samples"] += len(batches[index]) * world
             if not sync:
                 continue
-            accelerator.clip_grad_norm_(accelerator.unwrap_model(objective).model.parameters(), cfg.clip_norm)
+            clipped = accelerator.unwrap_model(objective) if cfg.clip_weighting else accelerator.unwrap_model(objective).model
+            norm = accelerator.clip_grad_norm_(clipped.parameters(), cfg.clip_norm or float("inf"))
+            # One host sync per optimizer step. The norm is the same on every rank (DDP averaged the gradients), so all
+            # ranks stop together; a NaN loss gives NaN gradients, hence a NaN norm.
+            if not bool(torch.isfinite(group_loss + torch.as_tensor(norm, device=group_loss.device, dtype=torch.float64))):
+                raise NonFiniteLoss(job.name, state["step"] + 1, epoch, scheduler.get_last_lr()[0], float(group_loss), float(norm))
+            group_loss.zero_()
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)

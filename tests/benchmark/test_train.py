@@ -81,7 +81,7 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_ends_exactly_like_an_unint
 
     cfg = TrainConfig(lr=1e-3, batch_size=4, grad_accum=2, epochs=3, schedule="epoch-decay", lr_gamma=0.5, weighting_lr=0.05,
                       val_subset=2, src_max_len=64, tgt_max_len=32, checkpoint_every=checkpoint_every, log_every=1)
-    args = ("tflcls", "joint", dropout_backbone, codec, dataset, cfg)
+    args = ("tflcls-no-tra", "joint", dropout_backbone, codec, dataset, cfg)
     straight, _ = make_job(*args, tmp_path / "straight", weighting="hu")
     expected = train_stage(straight)
 
@@ -94,7 +94,7 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_ends_exactly_like_an_unint
     with pytest.raises(Killed):
         train_stage(killed, kill_after_three_steps)  # step 3 is in the middle of epoch 2 (2 steps per epoch)
     assert (tmp_path / "killed" / "checkpoint.pt").exists()
-    changed, _ = make_job("tflcls", "joint", dropout_backbone, codec, dataset, dataclasses.replace(cfg, lr=2e-3),
+    changed, _ = make_job("tflcls-no-tra", "joint", dropout_backbone, codec, dataset, dataclasses.replace(cfg, lr=2e-3),
                           tmp_path / "killed", weighting="hu")
     with pytest.raises(ClsDataError, match="other training settings"):
         train_stage(changed)

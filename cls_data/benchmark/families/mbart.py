@@ -74,11 +74,17 @@ def tflcls_no_mul() -> VariantSpec:
 
 
 # --- builders: `builder(ctx: BuildContext) -> model`
+def _check_init(ctx: BuildContext) -> None:
+    if ctx.stage.init_from and ctx.init is None:  # never fall back to the backbone for a stage that continues another
+        raise ValueError(f"stage {ctx.stage.name!r} starts from stage {ctx.stage.init_from!r}, but no weights were passed")
+
+
 def build_mbart_cls(ctx: BuildContext) -> Any:
     """One mBART encoder-decoder from the backbone, or from an earlier stage's best weights (`ctx.init`)."""
     from cls_data.benchmark.models.mbart import load_mbart
     from cls_data.benchmark.models.mbart_cls import MBartCLS
 
+    _check_init(ctx)
     model, _ = load_mbart(ctx.init or ctx.backbone)
     return MBartCLS(model, ctx.codec.tgt_lang_id)
 
@@ -88,6 +94,7 @@ def build_tflcls(ctx: BuildContext) -> Any:
     `tflcls-no-tra`, from the backbone; the monolingual decoder from the pretrained backbone."""
     from cls_data.benchmark.models.tflcls import build_tflcls as build
 
+    _check_init(ctx)
     return build(ctx.backbone, stage1=ctx.init, src_lang_id=ctx.codec.src_lang_id, tgt_lang_id=ctx.codec.tgt_lang_id)
 
 
@@ -145,8 +152,21 @@ def mbart_codec(backbone: str | Path, src_lang: str, tgt_lang: str) -> MBartCode
 
 
 # --- tiny smoke backbone: `fn(texts, out_dir)`
+# Pieces beyond the alphabet when the alphabet alone exceeds the requested size (a real Vi2ZhLow split holds
+# ~3-4k distinct Han characters; the Unigram trainer fails when its vocabulary cannot hold every character).
+ALPHABET_MARGIN = 256
+
+
+def vocabulary_size(texts: list[str], requested: int) -> int:
+    """`requested`, or the number of distinct characters (plus the word marker and a margin of pieces) when larger."""
+    alphabet = set().union(*map(set, texts)) | {"▁"}
+    alphabet.discard(" ")
+    return max(requested, len(alphabet) + ALPHABET_MARGIN)
+
+
 def train_mbart_tokenizer(texts: Iterable[str], vocab_size: int = 1000) -> "object":
-    """An `MBartTokenizer` (mBART's special tokens and 25 language codes) over a Unigram vocabulary of `texts`."""
+    """An `MBartTokenizer` (mBART's special tokens and 25 language codes) over a Unigram vocabulary of `texts`,
+    grown past `vocab_size` when the texts hold more distinct characters (every character stays a piece)."""
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
     from transformers import MBartTokenizer
     from transformers.models.mbart.tokenization_mbart import FAIRSEQ_LANGUAGE_CODES
@@ -155,7 +175,8 @@ def train_mbart_tokenizer(texts: Iterable[str], vocab_size: int = 1000) -> "obje
     unigram = Tokenizer(models.Unigram())
     # The same pre-tokenizer MBartTokenizer applies, so the trained pieces match what it will see.
     unigram.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
-    trainer = trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=specials, unk_token="<unk>",
+    texts = list(texts)
+    trainer = trainers.UnigramTrainer(vocab_size=vocabulary_size(texts, vocab_size), special_tokens=specials, unk_token="<unk>",
                                       show_progress=False)  # its bars go to stdout, through the caller's output
     unigram.train_from_iterator(texts, trainer)
     trained = [(piece, score) for piece, score in json.loads(unigram.to_str())["model"]["vocab"] if piece not in specials]
