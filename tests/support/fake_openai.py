@@ -42,8 +42,9 @@ class FakeChat:
     """Start with `with FakeChat() as server:`; `server.url` ends in /v1, like a --translator-url."""
 
     def __init__(self, delay: float = 0.0, retry_after: str = "0", slow_seconds: float = 2.0,
-                 models: tuple[str, ...] = (MODEL,)):
+                 models: tuple[str, ...] = (MODEL,), delay_per_char: float = 0.0):
         self.delay, self.retry_after, self.slow_seconds, self.models = delay, retry_after, slow_seconds, models
+        self.delay_per_char = delay_per_char  # seconds per character of the answer: decoding time
         self.faults: deque[str] = deque()
         self.requests: list[dict] = []  # every chat request body, in order
         self.headers: list[dict] = []  # the headers of every request, /models included
@@ -54,6 +55,9 @@ class FakeChat:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: with Nagle's algorithm on, every answer waited
+            # ~40 ms for the client's delayed ACK, a cost no real server adds to a request.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):
                 pass
@@ -119,8 +123,9 @@ class FakeChat:
         with self._lock:
             self.requests.append(body)
             fault = self.faults.popleft() if self.faults else None
-        if self.delay:
-            time.sleep(self.delay)
+        if self.delay or self.delay_per_char:
+            texts, _ = self._texts(body)
+            time.sleep(self.delay + self.delay_per_char * sum(map(len, texts)))
         if body.get("model") not in self.models:
             return handler._send(404, json.dumps({"error": {"message": f"The model `{body.get('model')}` does not exist."}}))
         if fault == "429":
