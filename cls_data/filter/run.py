@@ -43,7 +43,7 @@ class FilterConfig:
     max_retries: int = 6
     backoff_base: float = 1.0
     timeout: float = 30.0
-    batch_size: int = 16  # texts per request for libretranslate / per batch for hf
+    batch_size: int = 16  # texts per request for libretranslate and openai / per batch for hf
     max_chars: int = 5000  # characters per packed request
     pack: bool = True
     rank_by: str = "mean"

@@ -27,7 +27,10 @@ from cls_data.translate.base import PackMismatch, PermanentError, RejectedAnswer
 API_KEY_ENV = "OPENAI_API_KEY"
 CHATTER = "chatter around the answer"
 CUT = "answer cut off at max_tokens"
-_TARGET_NAMES = {"zh": "Simplified Chinese", "zh-tw": "Traditional Chinese", "zh-hant": "Traditional Chinese"}
+_TARGET_NAMES = {"zh": "Simplified Chinese", "zh-cn": "Simplified Chinese", "zh-hans": "Simplified Chinese",
+                 "zh-tw": "Traditional Chinese", "zh-hant": "Traditional Chinese"}
+MAX_TOKENS = 4096  # a bound on a runaway answer that still fits the context of the small models people serve
+PACK_REFUSED = "packed request refused (HTTP 400)"
 _NUMBERED = re.compile(r"^\s*(\d+)\s*[.)：:]\s?(.*)$")
 _FENCE = re.compile(r"^```[\w-]*\s*\n?(.*?)\n?```$", re.DOTALL)
 _THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
@@ -115,15 +118,15 @@ class OpenAITranslator:
         chars = sum(map(len, texts))
         body = {"model": self.model, "messages": self.messages(texts, src, tgt), "temperature": 0,
                 # room for a translation several times longer in tokens than the source in characters
-                "max_tokens": 256 + 3 * chars}
-        content, finish = self._post(body)
+                "max_tokens": min(MAX_TOKENS, 256 + 3 * chars)}
+        content, finish = self._post(body, packed=len(texts) > 1)
         if finish == "length":
             raise RejectedAnswer(CUT)
         if len(texts) == 1:
             return [clean_single(content)]
         return parse_numbered(content, len(texts))
 
-    def _post(self, body: dict) -> tuple[str, str | None]:
+    def _post(self, body: dict, packed: bool) -> tuple[str, str | None]:
         try:
             response = self._client.post("/chat/completions", json=body)
         except httpx.TimeoutException as exc:
@@ -138,6 +141,8 @@ class OpenAITranslator:
             raise TransientError(f"HTTP {status}: {_error_message(response, self._scrub)}",
                                  parse_retry_after(response.headers.get("Retry-After")))
         self._check_refusal(response)
+        if status == 400 and packed:  # most often prompt + max_tokens over the model's context: ask singly
+            raise RejectedAnswer(PACK_REFUSED)
         if status >= 400:
             raise PermanentError(f"HTTP {status}: {_error_message(response, self._scrub)}")
         try:

@@ -10,7 +10,8 @@ answer), "wrongcount" (the last numbered line dropped), "renumber" (lines number
 "merge" (two numbered lines merged into one), "quotes" / "fence" / "label" (the answer wrapped in
 quotes, a code fence or behind "Translation:"), "wronglang" (one line, or the answer, in English),
 "cut" (finish_reason "length"), "429" (with `retry_after`), "500", "503", "badjson" (a body cut
-off mid-JSON), "slow" (stalls `slow_seconds`). `api_key`: answer 401 without "Bearer <key>".
+off mid-JSON), "slow" (stalls `slow_seconds`). `api_key`: answer 401 without "Bearer <key>";
+`context_chars`: a request whose texts are longer is refused with vLLM's 400.
 """
 
 from __future__ import annotations
@@ -42,9 +43,10 @@ class FakeChat:
     """Start with `with FakeChat() as server:`; `server.url` ends in /v1, like a --translator-url."""
 
     def __init__(self, delay: float = 0.0, retry_after: str = "0", slow_seconds: float = 2.0,
-                 models: tuple[str, ...] = (MODEL,), delay_per_char: float = 0.0):
+                 models: tuple[str, ...] = (MODEL,), delay_per_char: float = 0.0, context_chars: int | None = None):
         self.delay, self.retry_after, self.slow_seconds, self.models = delay, retry_after, slow_seconds, models
         self.delay_per_char = delay_per_char  # seconds per character of the answer: decoding time
+        self.context_chars = context_chars  # a request whose texts are longer gets vLLM's 400
         self.faults: deque[str] = deque()
         self.requests: list[dict] = []  # every chat request body, in order
         self.headers: list[dict] = []  # the headers of every request, /models included
@@ -128,6 +130,10 @@ class FakeChat:
             time.sleep(self.delay + self.delay_per_char * sum(map(len, texts)))
         if body.get("model") not in self.models:
             return handler._send(404, json.dumps({"error": {"message": f"The model `{body.get('model')}` does not exist."}}))
+        if self.context_chars is not None and sum(map(len, self._texts(body)[0])) > self.context_chars:
+            message = (f"This model's maximum context length is {self.context_chars} tokens. However, you requested "
+                       f"{body.get('max_tokens')} tokens in the completion. Please reduce the length.")
+            return handler._send(400, json.dumps({"error": {"message": message, "type": "BadRequestError"}}))
         if fault == "429":
             return handler._send(429, json.dumps({"error": {"message": "Rate limit reached"}}), {"Retry-After": self.retry_after})
         if fault in ("500", "503"):

@@ -83,6 +83,15 @@ def test_an_answer_in_the_wrong_language_is_rejected_and_asked_again(chat, tmp_p
     assert stats.rejects == {"not Chinese": 1} and stats.pack_fallbacks == 1
 
 
+def test_a_packed_request_over_the_context_is_asked_singly_and_a_single_one_fails_alone(tmp_path):
+    long_text = "Một bản tin rất dài về thị trường bất động sản " * 12
+    with FakeChat(context_chars=300) as chat:  # one summary fits, six do not
+        done, stats = run(chat, tmp_path, texts=[*TEXTS[:6], long_text], concurrency=1)
+    assert done == honest(TEXTS[:6]) and stats.rejects == {"packed request refused (HTTP 400)": 1}
+    assert "HTTP 400: This model's maximum context length is 300" in stats.failures[long_text]
+    assert all(body["max_tokens"] <= 4096 for body in chat.requests)
+
+
 def test_429_with_retry_after_500s_truncated_json_and_slow_answers_are_retried(tmp_path):
     with FakeChat(retry_after="1", slow_seconds=1.5) as chat:
         chat.faults.extend(["429", "500", "badjson", "slow", "503"])
