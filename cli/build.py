@@ -26,10 +26,10 @@ def build(
     inputs: Annotated[list[Path], typer.Argument(help="kept.jsonl; or NCLS files / the folder holding them; CLSSample JSONL also works.")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help=f"Folder that receives <Name>/ ({NAMES}).")],
     seed: Annotated[int, typer.Option(help="Sampling seed (any whole number); same input and seed give the same splits anywhere.")] = 0,
-    sizes: Annotated[str, typer.Option(help="Split sizes and nested train subsets.")] = "train=5000,validation=3000,test=3000,subsets=1000+3000",
+    sizes: Annotated[Optional[str], typer.Option(help="Split sizes and nested train subsets. Left out, one pool a little short of the total gives train what is left (rounded down to a hundred) [default: train=5000,validation=3000,test=3000,subsets=1000+3000]")] = None,
     lcsts: Annotated[Optional[list[Path]], typer.Option("--lcsts", help="LCSTS PART_I.txt (zh2en: the Chinese articles, joined by id). Repeatable.")] = None,
     tags: Annotated[Optional[str], typer.Option("--tags", help="NCLS summary tags under other names: en=NAME,zh=NAME (e.g. en=en-summary).")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail (write nothing) when near-duplicates leak across splits.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (write nothing) when near-duplicates leak across splits or a summary is not in its language (without it such samples are dropped, counted and listed in <Name>.rejects.jsonl beside the folder).")] = False,
     ids_only: Annotated[bool, typer.Option("--ids-only", help="Write the card and ids.json manifest but no text (shareable for NCLS data).")] = False,
     ids: Annotated[Optional[Path], typer.Option("--ids", help="Rebuild exactly the splits listed in an ids.json manifest (from --ids-only).")] = None,
     translator: Annotated[Optional[str], typer.Option("--translator", help="vi2zh: translation backend to name in the card when the records do not carry it.")] = None,
@@ -44,9 +44,10 @@ def build(
     from cls_data.dataset.splits import SplitSizes
 
     config = BuildConfig(
-        kind=kind.value, inputs=inputs, out=out_dir, seed=seed, sizes=SplitSizes.parse(sizes), lcsts=lcsts or [],
+        kind=kind.value, inputs=inputs, out=out_dir, seed=seed, sizes=SplitSizes.parse(sizes or ""), lcsts=lcsts or [],
         strict=strict, ids_only=ids_only, license=license_id, command=shlex.join(["cls-data", *sys.argv[1:]]),
         ids_manifest=ids, repo_id=push_to_hub, translator=translator, tags=parse_tags(tags),
+        fit_train=sizes is None,
     )
     if push_to_hub:  # refuse before spending time on the build
         from cls_data.dataset.hub import check_push_allowed
@@ -55,6 +56,9 @@ def build(
     result = build_dataset(config, on_progress=lambda message: err.print(f"[dim]{escape(message)}…[/]", soft_wrap=True))
     out.print(summary_table(result))
     out.print(f"wrote {result.folder}" + (" (ids only, no text)" if result.ids_only else ""), soft_wrap=True, markup=False)
+    if result.rejects:
+        dropped = ", ".join(f"{n:,} dropped: {reason}" for reason, n in result.unpublishable.items())
+        out.print(f"{dropped} (listed with their reason in {result.rejects})", soft_wrap=True, markup=False)
     for problem in result.parse.problems:
         err.print(f"skipped {problem}", soft_wrap=True, markup=False)
     if result.parse.malformed > len(result.parse.problems):

@@ -45,7 +45,7 @@ def stats(cache: CacheOption = None) -> None:
 @app.command("purge")
 def purge(
     cache: CacheOption = None,
-    backend: Annotated[Optional[str], typer.Option("--backend", help="Only this backend's translations (google, libretranslate, hf).")] = None,
+    backend: Annotated[Optional[str], typer.Option("--backend", help="Only this backend's translations (google, libretranslate, hf, openai).")] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="Only this model (a LibreTranslate server's URL, an hf model name).")] = None,
     invalid: Annotated[bool, typer.Option("--invalid", help="Only answers that fail today's validation: echoes of the source, empty answers, the wrong script.")] = False,
     everything: Annotated[bool, typer.Option("--all", help="Allow deleting every translation when no other option narrows the purge.")] = False,

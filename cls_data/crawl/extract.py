@@ -16,9 +16,13 @@ from parsel import Selector
 from cls_data.text import normalize, normalize_paragraphs
 
 # Paragraphs inside these (between the body container and the paragraph) are captions, bylines,
-# related-article boxes or ads, never body text.
-_SKIP_TAGS = {"figure", "figcaption", "table", "script", "style", "aside"}
-_SKIP_CLASS = re.compile(r"caption|relate|author|byline|tinlienquan|(^|\s)ads?(\s|$)|advert", re.IGNORECASE)
+# related-article or recommendation boxes or ads, never body text. Their names are looked for in
+# the class, the id and the attributes sites mark parts with (dantri 2026: data-slot="related-news").
+_SKIP_TAGS = {"figure", "figcaption", "table", "script", "style", "aside", "nav", "footer"}
+# ("block_ads_connect" is on vnexpress's whole article: "ads" counts only as a word of its own.)
+_SKIP_CLASS = re.compile(r"caption|relate|recommend|suggest|author|byline|breadcrumb|tinlienquan|tin-lien-quan|xem-them"
+                         r"|doc-them|more-news|other-news|(^|\s)ads?(\s|$)|advert", re.IGNORECASE)
+_MARKS = ("class", "id", "type", "data-slot", "data-role", "data-type", "data-box")
 _RIGHT_ALIGNED = re.compile(r"text-align\s*:\s*right")
 _BLOCKS = " or ".join(f"self::{tag}" for tag in ("p", "h2", "h3", "li", "blockquote"))
 _VN = timezone(timedelta(hours=7))
@@ -75,26 +79,41 @@ def first_text(sel: Selector, selectors: Sequence[str], skip: Sequence[str] = ()
 def paragraphs(sel: Selector, selectors: Sequence[str], skip: Sequence[str] = ()) -> tuple[str | None, str | None]:
     """Body paragraphs of the first selector that yields any, captions/bylines/related boxes left out."""
     for css in selectors:
-        nodes = sel.css(css)
-        if not nodes:
-            continue
-        for bad in skip:  # site-specific junk (e.g. an inline "read more" box)
-            for node in nodes.css(bad):
-                node.drop()
-        lines: list[str] = []
-        for node in nodes:
-            # A selector may name the paragraphs themselves or their container.
-            direct = node.root.tag in ("p", "h2", "h3")
-            blocks = [node] if direct else node.xpath(f"./descendant::*[{_BLOCKS}]")
-            for block in blocks:
-                if _skipped(block.root, None if direct else node.root):
-                    continue
-                line = text_of(block)
-                if line:
-                    lines.append(line)
+        lines = _lines(sel.css(css), skip)
         if lines:
             return "\n".join(lines), css
     return None, None
+
+
+def container_paragraphs(sel: Selector, tag: str = "article", skip: Sequence[str] = ()) -> tuple[str | None, str | None]:
+    """The last resort: paragraphs of the page's outermost `<tag>`, the story only.
+
+    Such a container also holds the sapo (give its selectors in `skip`) and, below the story, the
+    related-news and recommendation boxes, whose teasers are often `<article>`s of their own: those
+    are left out, so a layout change costs the body's fine selectors, never its cleanliness.
+    """
+    lines = _lines(sel.xpath(f"//{tag}[not(ancestor::{tag})]")[:1], skip)
+    return ("\n".join(lines), tag) if lines else (None, None)
+
+
+def _lines(nodes, skip: Sequence[str]) -> list[str]:
+    if not nodes:
+        return []
+    for bad in skip:  # site-specific junk (e.g. an inline "read more" box)
+        for node in nodes.css(bad):
+            node.drop()
+    lines: list[str] = []
+    for node in nodes:
+        # A selector may name the paragraphs themselves or their container.
+        direct = node.root.tag in ("p", "h2", "h3")
+        blocks = [node] if direct else node.xpath(f"./descendant::*[{_BLOCKS}]")
+        for block in blocks:
+            if _skipped(block.root, None if direct else node.root):
+                continue
+            line = text_of(block)
+            if line:
+                lines.append(line)
+    return lines
 
 
 def _skipped(element, container) -> bool:
@@ -103,9 +122,11 @@ def _skipped(element, container) -> bool:
     while el is not None:
         if el is not element and el is not container and el.tag in ("p", "h2", "h3", "li", "blockquote"):
             return True  # nested block: its text is taken with its parent
-        cls, style = el.get("class") or "", el.get("style") or ""
-        if el.tag in _SKIP_TAGS or _SKIP_CLASS.search(cls) or _RIGHT_ALIGNED.search(style):
+        marks = " ".join(el.get(name) or "" for name in _MARKS)
+        if el.tag in _SKIP_TAGS or _SKIP_CLASS.search(marks) or _RIGHT_ALIGNED.search(el.get("style") or ""):
             return True
+        if container is not None and el is not container and el.tag == "article":
+            return True  # an article inside the body's container is a teaser of another story
         if el is container or el.tag == "body":
             return False
         el = el.getparent()

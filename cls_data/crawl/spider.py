@@ -215,7 +215,7 @@ class NewsSpider(scrapy.Spider):
                 lambda: (fb.meta(sel, "og:description"), "og:description"), lambda: (fb.meta(sel, "description"), "meta:description")),
             "text": fb.fallback_chain(
                 lambda: fb.paragraphs(sel, css.body_css, css.body_skip_css), lambda: fb.jsonld_text(ld, "articleBody", True),
-                lambda: fb.paragraphs(sel, ("article",))),
+                lambda: fb.container_paragraphs(sel, "article", (*css.body_skip_css, *css.summary_css))),
             "published": fb.fallback_chain(
                 lambda: fb.date_from(sel, css.date_css), lambda: (fb.parse_date(ld.get("datePublished")), "json-ld:datePublished"),
                 lambda: (fb.parse_date(fb.meta(sel, "article:published_time", "datePublished", "pubdate")), "meta:published_time")),

@@ -23,12 +23,13 @@ from cls_data.dataset.kinds import DatasetKind, get_kind
 from cls_data.dataset.dedup import DROP_REASONS, DedupKey, Deduplicator
 from cls_data.dataset.leakage import Leak, find_leaks
 from cls_data.dataset.ncls import ParseReport
+from cls_data.dataset.publishable import LANGUAGE_DROP, RejectsFile, language_drop
 from cls_data.dataset.splits import SplitSizes, check_enough, sample_pools, split_one_pool
 from cls_data.dataset.stats import split_stats
 from cls_data.dataset_folder import BUILD_INFO, CARD, IDS, STATS, file_sha256, write_split
 from cls_data.errors import ClsDataError
 from cls_data.records import CLSSample
-from cls_data.text import language_name, language_problem, nfc
+from cls_data.text import nfc
 
 POOL_ORDER = ("test", "valid", "train", "all")  # on a duplicate, evaluation pools keep their copy
 
@@ -41,7 +42,7 @@ class BuildConfig:
     seed: int = 0
     sizes: SplitSizes = field(default_factory=SplitSizes)
     lcsts: list[Path] = field(default_factory=list)
-    strict: bool = False
+    strict: bool = False  # refuse (write nothing) on leakage or on a summary not in its language
     ids_only: bool = False
     license: str = "other"  # for vi2zh: the news texts belong to their publishers
     leak_threshold: float = 0.8
@@ -50,6 +51,7 @@ class BuildConfig:
     repo_id: str | None = None  # the Hub repo the folder is meant for (shown in the card)
     translator: str | None = None  # vi2zh: the MT backend, when the records do not say
     tags: dict[str, str] = field(default_factory=dict)  # extra summary tag names: {"en": NAME, "zh": NAME}
+    fit_train: bool = False  # one pool a little short: train shrinks to what is left (x100), eval splits stay full
 
     @property
     def spec(self) -> DatasetKind:
@@ -71,6 +73,12 @@ class BuildResult:
     leaks: list[Leak]
     ids_only: bool
     notes: list[str] = field(default_factory=list)  # what the user should know
+    rejects: Path | None = None  # the samples dropped as unpublishable, one JSON line each with its reason
+
+    @property
+    def unpublishable(self) -> dict[str, int]:
+        """Drops for a summary not in its language (the rest of `dropped` is deduplication)."""
+        return {reason: n for reason, n in self.dropped.items() if LANGUAGE_DROP in reason}
 
     @property
     def unmatched(self) -> dict[str, int]:
@@ -91,31 +99,45 @@ def _stream(config: BuildConfig, report: ParseReport) -> Iterator[tuple[str, CLS
         yield pool, sample
 
 
-def _untranslated(config: BuildConfig, count: int, first: CLSSample, read: int) -> ClsDataError:
-    """The one error for samples whose `cls_summary` is not in the target language."""
-    name = language_name(config.spec.tgt)
-    fix = ("rerun `cls-data filter` (it rejects untranslated answers) and build from its new kept.jsonl"
-           if config.kind == "vi2zh" else "remove those records")
+def _untranslated(config: BuildConfig, count: int, first: CLSSample, read: int, reason: str) -> ClsDataError:
+    """The one error (--strict, or an ids manifest naming such a sample) for unpublishable samples."""
+    fix = ("drop --strict to build without them (they are counted and listed in a rejects file), or rerun "
+           "`cls-data filter` (it rejects untranslated answers) and build from its new kept.jsonl"
+           if config.kind == "vi2zh" else "drop --strict to build without them, or remove those records")
+    if config.ids_manifest:
+        fix = f"{config.ids_manifest} names it; build without --ids to drop such samples"
+    column = "summary" if language_drop(dataclasses.replace(first, cls_summary=""), config.spec) else "cls_summary"
+    value = getattr(first, column)
     return ClsDataError(
-        f"{count:,} of {read:,} samples have a cls_summary that is not {name}"
-        f" (e.g. id {first.id}: {first.cls_summary[:40]!r}); they cannot be published as {name} summaries: {fix}"
+        f"{count:,} of {read:,} samples cannot be published ({reason}"
+        f", e.g. id {first.id}: {column} {value[:40]!r}): {fix}"
     )
 
 
-def _dedup(config: BuildConfig, report: ParseReport) -> tuple[dict[str, list[str]], Counter, int]:
-    """Ids per pool after deduplication (pass 1: only fingerprints are held)."""
-    tgt = config.spec.tgt
+def _dedup(config: BuildConfig, report: ParseReport, rejects: RejectsFile) -> tuple[dict[str, list[str]], Counter, int]:
+    """Ids per pool after the language check and deduplication (pass 1: only fingerprints are held).
+
+    A sample whose summary or cls_summary is not in its language (an answer the translator
+    returned untranslated, say) is dropped before deduplication, counted and written to `rejects`;
+    with --strict it stops the build.
+    """
     by_pool: dict[str, list[DedupKey]] = {}
-    wrong, first_wrong = 0, None  # an untranslated cls_summary (an echo of the source, say)
+    unpublishable: Counter = Counter()
+    first_wrong: tuple[CLSSample, str] | None = None
     for pool, sample in _stream(config, report):
-        by_pool.setdefault(pool, []).append(DedupKey.of(sample))
-        if sample.cls_summary and language_problem(sample.cls_summary, tgt):
-            wrong += 1
-            first_wrong = first_wrong or sample
-    if not by_pool:
+        reason = language_drop(sample, config.spec)
+        if reason is None:
+            by_pool.setdefault(pool, []).append(DedupKey.of(sample))
+            continue
+        unpublishable[reason] += 1
+        first_wrong = first_wrong or (sample, reason)
+        if not config.strict:
+            rejects.add(sample, reason)
+    read = sum(map(len, by_pool.values())) + sum(unpublishable.values())
+    if not read:
         raise ClsDataError(f"no samples read from {', '.join(map(str, config.inputs))}")
-    if wrong:
-        raise _untranslated(config, wrong, first_wrong, sum(map(len, by_pool.values())))
+    if unpublishable and (config.strict or not by_pool):
+        raise _untranslated(config, sum(unpublishable.values()), first_wrong[0], read, first_wrong[1])
     if "all" in by_pool and len(by_pool) > 1:
         raise ClsDataError("give either one pool of samples or NCLS train/valid/test files, not a mix")
     if "all" not in by_pool and set(by_pool) != {"train", "valid", "test"}:
@@ -125,8 +147,7 @@ def _dedup(config: BuildConfig, report: ParseReport) -> tuple[dict[str, list[str
     pools: dict[str, list[str]] = {}
     for pool in sorted(by_pool, key=POOL_ORDER.index):
         pools[pool] = [key.id for key in by_pool[pool] if dedup.keep(key)]
-    read = sum(map(len, by_pool.values()))
-    return pools, dedup.dropped, read
+    return pools, unpublishable + dedup.dropped, read
 
 
 def _fetch(
@@ -139,8 +160,11 @@ def _fetch(
     for _, sample in _stream(config, report):
         read += 1
         if sample.id in wanted and sample.id not in chosen:
-            if sample.cls_summary and language_problem(sample.cls_summary, config.spec.tgt):
-                raise _untranslated(config, 1, sample, read)
+            reason = language_drop(sample, config.spec)
+            if reason and config.ids_manifest:  # a manifest chose it: refuse rather than publish it
+                raise _untranslated(config, 1, sample, read, reason)
+            if reason:  # pass 1 dropped this copy; a later copy under the same id was kept
+                continue
             chosen[sample.id] = sample
     missing = sorted(wanted - chosen.keys())
     if missing:
@@ -174,42 +198,70 @@ def build_dataset(config: BuildConfig, on_progress: Callable[[str], None] | None
     if target.exists() and not (target / BUILD_INFO).exists():
         raise ClsDataError(f"{target} exists and is not a folder built by cls-data; move it away or choose another --out")
     report = ParseReport()
+    rejects = RejectsFile(config.out, name)
+    try:
+        config, ids, chosen, read, dropped, notes = _choose(config, report, rejects, progress)
+        with_url = any(s.url for s in chosen.values())
+        splits = {split: [_row(chosen[i], with_url) for i in split_ids] for split, split_ids in ids.items()}
+        progress("checking near-duplicates across splits")
+        leaks = find_leaks(splits, src, config.leak_threshold)
+        if leaks and config.strict:
+            first = leaks[0]
+            raise ClsDataError(
+                f"--strict: {len(leaks)} near-duplicate pair(s) across splits, e.g. {first.field} of {first.split} "
+                f"{first.id} ~ {first.other_split} {first.other_id} ({first.overlap:.0%} shared n-grams); nothing written"
+            )
+        result = BuildResult(target, name, read, {s: len(v) for s, v in splits.items()}, dropped, report, leaks,
+                             config.ids_only, notes + _notes(report))
+        progress(f"writing {target}")
+        info = _build_info(config, result, list(chosen.values()), with_url)
+        _write_folder(target, splits, info, config, with_url)
+    except BaseException:
+        rejects.discard()
+        raise
+    result.rejects = rejects.commit()
+    return result
+
+
+def _choose(config: BuildConfig, report: ParseReport, rejects: RejectsFile, progress: Callable[[str], None]):
+    """(config with the sizes used, split ids, the chosen samples, samples read, drops by reason, notes)."""
     if config.ids_manifest:  # one pass: the manifest already says which ids go where
         config, ids = _from_manifest(config)
         progress(f"reading the samples listed in {config.ids_manifest}")
         chosen, read = _fetch(config, ids, report)
-        dropped: Counter = Counter()
+        return config, ids, chosen, read, Counter(), []
+    progress("reading, checking languages and deduplicating the input")
+    pools, dropped, read = _dedup(config, report, rejects)
+    config, notes = _fit_train(config, pools)
+    hint = ""
+    if config.kind == "vi2zh":  # the filter decides how many there are: say what to ask it for
+        missing = config.sizes.total - len(pools.get("all", []))
+        hint = (f"; {missing:,} more are needed: rerun `cls-data filter` with --keep {read + missing:,}"
+                " or more (the filter keeps distinct summaries)")
+    check_enough(pools, config.sizes, sum(dropped.values()), hint)
+    if "all" in pools:
+        ids = split_one_pool(pools["all"], config.sizes, config.seed)
     else:
-        progress("reading and deduplicating the input")
-        pools, dropped, read = _dedup(config, report)
-        hint = ""
-        if config.kind == "vi2zh":  # the filter decides how many there are: say what to ask it for
-            missing = config.sizes.total - len(pools.get("all", []))
-            hint = (f"; {missing:,} more are needed: rerun `cls-data filter` with --keep {read + missing:,}"
-                    " or more (the filter keeps distinct summaries)")
-        check_enough(pools, config.sizes, sum(dropped.values()), hint)
-        if "all" in pools:
-            ids = split_one_pool(pools["all"], config.sizes, config.seed)
-        else:
-            ids = sample_pools(pools, config.sizes, config.seed)
-        progress(f"reading the texts of the {config.sizes.total:,} sampled ids")
-        chosen, _ = _fetch(config, ids, ParseReport())  # pass 1 already counted the problems
-    with_url = any(s.url for s in chosen.values())
-    splits = {split: [_row(chosen[i], with_url) for i in split_ids] for split, split_ids in ids.items()}
-    progress("checking near-duplicates across splits")
-    leaks = find_leaks(splits, src, config.leak_threshold)
-    if leaks and config.strict:
-        first = leaks[0]
-        raise ClsDataError(
-            f"--strict: {len(leaks)} near-duplicate pair(s) across splits, e.g. {first.field} of {first.split} "
-            f"{first.id} ~ {first.other_split} {first.other_id} ({first.overlap:.0%} shared n-grams); nothing written"
-        )
-    result = BuildResult(target, name, read, {s: len(v) for s, v in splits.items()}, dropped, report, leaks,
-                         config.ids_only, _notes(report))
-    progress(f"writing {target}")
-    info = _build_info(config, result, list(chosen.values()), with_url)
-    _write_folder(target, splits, info, config, with_url)
-    return result
+        ids = sample_pools(pools, config.sizes, config.seed)
+    progress(f"reading the texts of the {config.sizes.total:,} sampled ids")
+    chosen, _ = _fetch(config, ids, ParseReport())  # pass 1 already counted the problems
+    return config, ids, chosen, read, dropped, notes
+
+
+def _fit_train(config: BuildConfig, pools: dict[str, list[str]]) -> tuple[BuildConfig, list[str]]:
+    """With `fit_train`, one pool a little short of the sizes gives train what is left (rounded down
+    to a hundred) instead of failing: the paper's 11,000 released pairs hold 10,924 publishable,
+    distinct ones, so the paper's 5,000/3,000/3,000 becomes 4,900/3,000/3,000."""
+    sizes = config.sizes
+    have = len(pools.get("all", []))
+    if not config.fit_train or set(pools) != {"all"} or have >= sizes.total:
+        return config, []
+    train = (have - sizes.validation - sizes.test) // 100 * 100
+    if train <= max(sizes.subsets, default=0):
+        return config, []  # too short to fit: check_enough says how many more are needed
+    fitted = dataclasses.replace(config, sizes=dataclasses.replace(sizes, train=train))
+    return fitted, [f"the input holds {have:,} distinct publishable samples, fewer than the {sizes.total:,} of "
+                    f"{sizes.describe()}: train has {train:,} (validation and test are full); give --sizes to choose"]
 
 
 def _notes(report: ParseReport) -> list[str]:
@@ -271,7 +323,8 @@ def _build_info(config: BuildConfig, result: BuildResult, samples: list[CLSSampl
         "built_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "inputs": [{"name": p.name, "bytes": p.stat().st_size, "sha256": file_sha256(p)} for p in inputs],
         "read": result.read,
-        "dropped": {reason: result.dropped.get(reason, 0) for reason in DROP_REASONS},
+        "dropped": {**result.unpublishable, **{reason: result.dropped.get(reason, 0) for reason in DROP_REASONS}},
+        "rejects": f"{kind.dataset}.rejects.jsonl" if result.unpublishable else None,  # beside the folder, unpublished
         "malformed_blocks": result.parse.malformed,
         "malformed_examples": result.parse.problems,
         "unmatched": result.unmatched,

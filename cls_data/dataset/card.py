@@ -65,7 +65,9 @@ def render_card(info: dict, stats: dict, split_files: dict[str, str], split_rows
         note = notes.get(name) or f"first {rows:,} rows of `train` (nested: smaller subsets are prefixes)"
         splits.append({"name": name, "rows": rows, "note": note})
     stats_splits, stats_rows = _stats_rows(stats)
-    dropped = ", ".join(f"{k} {v:,}" for k, v in info["dropped"].items() if v) or "none"
+    language = {k: v for k, v in info["dropped"].items() if v and " summary not in " in k}
+    dropped = ", ".join(f"{k} {v:,}" for k, v in info["dropped"].items() if v and k not in language) or "none"
+    unpublishable = "; ".join(f"{v:,} dropped: {k}" for k, v in language.items()) or "none"
     leaks = info["leakage"]
     leakage = (
         f"{leaks['count']} near-duplicate pair(s) found ({', '.join(f'{k} {v}' for k, v in leaks['by_field'].items())}); "
@@ -86,6 +88,7 @@ def render_card(info: dict, stats: dict, split_files: dict[str, str], split_rows
         smallest_subset=min((s for s in split_rows if s.startswith("train_")), key=split_rows.get, default="train"),
         provenance=info["provenance"],
         dropped=dropped,
+        unpublishable=unpublishable,
         sampling=info["sampling"],
         seed=info["seed"],
         leak_threshold=info["leakage"]["threshold"],

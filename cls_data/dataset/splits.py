@@ -88,7 +88,7 @@ def sample_pools(pools: dict[str, list[str]], sizes: SplitSizes, seed: int) -> d
 
 def check_enough(pools: dict[str, list[str]], sizes: SplitSizes, dropped: int, hint: str = "") -> None:
     """One clear error when deduplicated data cannot fill the requested splits; `hint` says how to get more."""
-    after = f" after removing {dropped:,} duplicate or incomplete record(s)" if dropped else ""
+    after = f" after removing {dropped:,} duplicate, incomplete or unpublishable record(s)" if dropped else ""
     if set(pools) == {"all"}:
         have = len(pools["all"])
         if have < sizes.total:

@@ -35,15 +35,15 @@ class FilterConfig:
     translator: str = "google"
     src: str = "vi"
     tgt: str = "zh"
-    translator_url: str | None = None  # google: endpoint override; libretranslate: the server
-    model: str | None = None  # hf: checkpoint name or local path
+    translator_url: str | None = None  # google: endpoint override; libretranslate, openai: the server
+    model: str | None = None  # hf: checkpoint name or local path; openai: the served model's name
     cache: Path | None = None  # None: the user cache directory
     concurrency: int = 4
     rate: float = 0.0  # requests per second, 0 = unlimited
     max_retries: int = 6
     backoff_base: float = 1.0
     timeout: float = 30.0
-    batch_size: int = 16  # texts per request for libretranslate / per batch for hf
+    batch_size: int = 16  # texts per request for libretranslate and openai / per batch for hf
     max_chars: int = 5000  # characters per packed request
     pack: bool = True
     rank_by: str = "mean"
@@ -89,9 +89,9 @@ class Translations:
 
     @property
     def backend(self) -> str:
-        """As the dataset card names it: only a local model's name is worth publishing
+        """As the dataset card names it: only a model's name is worth publishing
         (LibreTranslate's "model" is its server's URL)."""
-        return f"hf ({self.model})" if self.name == "hf" else self.name
+        return f"{self.name} ({self.model})" if self.name in ("hf", "openai") else self.name
 
 
 def run_filter(config: FilterConfig, on_progress: Progress | None = None) -> FilterResult:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from cls_data.errors import ClsDataError
-from cls_data.translate.base import PackMismatch, PermanentError, ServiceDown, TransientError, Translator
+from cls_data.translate.base import (
+    PackMismatch, PermanentError, RejectedAnswer, ServiceDown, TransientError, Translator,
+)
 from cls_data.translate.cache import DEFAULT_CACHE, TranslationCache
 from cls_data.translate.engine import EngineConfig, PassStats, translate_texts
 
-BACKENDS = ("google", "libretranslate", "hf")
+BACKENDS = ("google", "libretranslate", "hf", "openai")
 
 
 def check_settings(timeout: float = 30.0, batch_size: int = 16, max_chars: int = 5000) -> None:
@@ -40,10 +42,17 @@ def make_translator(name: str, url: str | None = None, model: str | None = None,
         if not model:
             raise ClsDataError("the hf backend needs --model (e.g. facebook/nllb-200-distilled-600M or a local path)")
         return HFTranslator(model, batch_size=batch_size)
+    if name == "openai":
+        from cls_data.translate.openai_chat import OpenAITranslator
+
+        if not url or not model:
+            raise ClsDataError("the openai backend needs --translator-url (e.g. http://localhost:8000/v1 for vLLM,"
+                               " http://localhost:11434/v1 for Ollama) and --model (the served model's name)")
+        return OpenAITranslator(url, model, timeout=timeout, max_chars=max_chars, max_items=batch_size)
     raise ClsDataError(f"unknown translator {name!r}; choose one of: {', '.join(BACKENDS)}")
 
 
 __all__ = [
-    "BACKENDS", "DEFAULT_CACHE", "check_settings", "EngineConfig", "PackMismatch", "PassStats", "PermanentError", "ServiceDown",
+    "BACKENDS", "DEFAULT_CACHE", "check_settings", "EngineConfig", "PackMismatch", "PassStats", "PermanentError", "RejectedAnswer", "ServiceDown",
     "TransientError", "TranslationCache", "Translator", "make_translator", "translate_texts",
 ]

@@ -32,6 +32,16 @@ class PackMismatch(Exception):
     """A packed request came back with a different number of texts than were sent."""
 
 
+class RejectedAnswer(Exception):
+    """The service answered, but not with a translation the backend can use (a chat model's
+    chatter around it, an answer cut off): rejected with `reason`, counted, never cached, and asked
+    again one text at a time, as an answer that fails validation is."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 class PermanentError(Exception):
     """A failure that retrying will not fix (e.g. a text over the service's length limit)."""
 
@@ -40,8 +50,8 @@ class PermanentError(Exception):
 class Translator(Protocol):
     """One backend. `translate` sends ONE request for all `texts` and returns one string each.
 
-    It raises `TransientError` (retry), `PackMismatch` (send the texts one by one) or
-    `PermanentError`. The engine owns packing, concurrency, rate limits, retries and the cache.
+    It raises `TransientError` (retry), `PackMismatch` (send the texts one by one),
+    `RejectedAnswer` (reject, count, ask again one by one) or `PermanentError`. The engine owns packing, concurrency, rate limits, retries and the cache.
     """
 
     name: str  # backend name, part of the cache key

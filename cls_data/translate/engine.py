@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from cls_data.errors import ClsDataError, Interrupted
 from cls_data.translate.base import (
-    PackMismatch, PermanentError, ServiceDown, ServiceUnreachable, TransientError, Translator,
+    PackMismatch, PermanentError, RejectedAnswer, ServiceDown, ServiceUnreachable, TransientError, Translator,
 )
 from cls_data.translate.cache import TranslationCache
 from cls_data.translate.validate import answer_problem
@@ -181,6 +181,9 @@ class _Worker:
                 answer = self.translator.translate(texts, self.src, self.tgt)
                 self.reached_service = True
                 return answer
+            except (RejectedAnswer, PackMismatch):
+                self.reached_service = True  # it answered: not a retry with backoff, the caller decides
+                raise
             except TransientError as exc:
                 if isinstance(exc, ServiceUnreachable) and not self.reached_service:
                     # Nothing has ever got through: retrying for minutes would only hide the cause.
@@ -209,6 +212,8 @@ class _Worker:
                     raise PackMismatch(f"sent {len(texts)} texts, got {len(answers)} back")
             except PackMismatch:
                 self._reject(WRONG_COUNT)
+            except RejectedAnswer as exc:
+                self._reject(exc.reason)
             except (TransientError, PermanentError) as exc:
                 return [(t, None, _describe(exc)) for t in texts]
             else:
@@ -236,6 +241,10 @@ class _Worker:
                 self._count("retries")
             try:
                 answers = self.call([text])
+            except RejectedAnswer as exc:
+                problem = exc.reason
+                self._reject(problem)
+                continue
             except (TransientError, PermanentError, PackMismatch) as exc:
                 return text, None, _describe(exc)
             problem = WRONG_COUNT if len(answers) != 1 else self.check(text, answers[0])

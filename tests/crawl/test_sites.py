@@ -35,3 +35,15 @@ def test_site_crawl_finds_every_article_with_clean_summary_and_body(site, site_s
     summary = json.loads((tmp_path / "a.summary.json").read_text())
     assert summary["articles"] == 5 and summary["sites"][site]["articles"] == 5
     assert sum(summary["sites"][site]["rules"]["summary"].values()) == 5
+
+
+def test_dantri_crawls_from_its_category_pages_when_the_sitemap_is_blocked(site_server, tmp_path):
+    server = site_server("dantri", n=5)
+    server.add("/sitemaps/sitemap.xml", "<h1>403 Forbidden</h1>", status=403)
+    out = tmp_path / "a.jsonl"
+    run_cli("--site", "dantri", "--out", str(out), "--base-url", server.base_url, *FAST)
+    articles = list(read_jsonl(out, Article))
+    assert sorted(a.url.removeprefix(server.real) for a in articles) == sorted(server.expected)
+    assert server.hits["/xa-hoi.htm"] == 1  # the category page, page 1 unnumbered as on the site
+    rules = json.loads((tmp_path / "a.summary.json").read_text())["sites"]["dantri"]["rules"]
+    assert rules["text"] == {"div[data-slot=content]": 5} and rules["summary"] == {"h2[data-slot=sapo]": 5}

@@ -1,4 +1,4 @@
-"""What `build` refuses before publishing: untranslated summaries, too few samples, a bad --out; text comes out NFC."""
+"""What `build` refuses before publishing: untranslated summaries under --strict, too few samples, a bad --out; text comes out NFC."""
 
 import dataclasses
 import unicodedata
@@ -14,16 +14,16 @@ from cls_data.records import write_jsonl
 SIZES = SplitSizes(train=50, validation=20, test=20, subsets=(10, 30))  # 90 samples
 
 
-def test_a_cls_summary_not_in_the_target_language_is_refused(tmp_path, gen):
+def test_strict_refuses_a_cls_summary_not_in_the_target_language(tmp_path, gen):
     samples = gen.vi_samples(95)
     for sample in samples[10:13]:  # what an echoing translation service left in kept.jsonl
         sample.cls_summary = sample.summary
     kept = tmp_path / "kept.jsonl"
     write_jsonl(kept, samples)
-    with pytest.raises(ClsDataError, match=rf"^3 of 95 samples have a cls_summary that is not Chinese \(e\.g\. id {samples[10].id}: "
-                                           r".*rerun `cls-data filter`"):
-        build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "out", sizes=SIZES))
-    assert not (tmp_path / "out" / "Vi2ZhLow").exists()
+    with pytest.raises(ClsDataError, match=rf"^3 of 95 samples cannot be published \(Chinese summary not in Chinese, "
+                                           rf"e\.g\. id {samples[10].id}: cls_summary .*drop --strict.*rerun `cls-data filter`"):
+        build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "out", sizes=SIZES, strict=True))
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
 def test_short_of_samples_after_deduplication_says_how_many_more_to_keep(tmp_path, gen):

@@ -61,7 +61,7 @@ SPECS = {
     "tuoitre": SiteSpec("detail_cms.html", "<p>{}</p>", "/bai-viet-so-{n}-{id17}.htm", prefix="TTO - "),
     "thanhnien": SiteSpec("detail_cms.html", "<p>{}</p>", "/thoi-su/bai-viet-so-{n}-{id17}.htm"),
     "baochinhphu": SiteSpec("detail_cms.html", "<p>{}</p>", "/bai-viet-so-{n}-{id17}.htm", prefix="(Chinhphu.vn) - "),
-    "dantri": SiteSpec("dantri.html", "<p>{}</p>", "/xa-hoi/bai-viet-so-{n}-{id17}.htm", prefix="(Dân trí) - "),
+    "dantri": SiteSpec("dantri_2026.html", "<p>{}</p>", "/xa-hoi/bai-viet-so-{n}-{id17}.htm", prefix="(Dân trí) - "),
     "vietnamnet": SiteSpec("vietnamnet.html", "<p>{}</p>", "/bai-viet-so-{n}-{id7}.html"),
     "vietnamplus": SiteSpec("vietnamplus.html", "<p>{}</p>", "/bai-viet-so-{n}-post{id7}.vnp"),
     "moc": SiteSpec("moc.html", "<p>{}</p>", "/vn/tin-tuc/1240/{id5}/bai-viet-so-{n}.aspx", date_text="{d:%d/%m/%Y}"),

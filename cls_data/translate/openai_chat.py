@@ -1,0 +1,210 @@
+"""An instruction LLM behind an OpenAI-compatible chat server (vLLM, SGLang, llama.cpp, Ollama, a provider).
+
+Plain httpx, not the `openai` client: the engine already owns retries, Retry-After, the breaker
+and concurrency, and the client would add retries of its own (hiding 429s from the engine's rate
+limiter), a dependency and ~0.5 s of import for one POST; with httpx we also see exactly which
+host gets the key (redirects are never followed) and can parse truncated bodies ourselves.
+
+Several texts go in one request as numbered lines and must come back as exactly those numbered
+lines; anything else (a wrong count, a missing number, chatter around them) is a `PackMismatch`
+and the engine asks again one text at a time. A one-text answer loses the wrappers chat models
+add (quotes, code fences, a "Translation:" label, a <think> block); any other extra text is a
+`RejectedAnswer`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import httpx
+
+from cls_data.errors import ClsDataError
+from cls_data.retry_after import parse_retry_after
+from cls_data.text import language_name
+from cls_data.translate.base import PackMismatch, PermanentError, RejectedAnswer, ServiceUnreachable, TransientError
+
+API_KEY_ENV = "OPENAI_API_KEY"
+CHATTER = "chatter around the answer"
+CUT = "answer cut off at max_tokens"
+_TARGET_NAMES = {"zh": "Simplified Chinese", "zh-cn": "Simplified Chinese", "zh-hans": "Simplified Chinese",
+                 "zh-tw": "Traditional Chinese", "zh-hant": "Traditional Chinese"}
+MAX_TOKENS = 4096  # a bound on a runaway answer that still fits the context of the small models people serve
+PACK_REFUSED = "packed request refused (HTTP 400)"
+_NUMBERED = re.compile(r"^\s*(\d+)\s*[.)：:]\s?(.*)$")
+_FENCE = re.compile(r"^```[\w-]*\s*\n?(.*?)\n?```$", re.DOTALL)
+_THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
+# "Here is the translation: ...", "Sure! The translation is: ...": a preamble on the answer's own line.
+_PREAMBLE = re.compile(r"^\s*(?:here|sure|okay|ok|certainly|below|of course)\b[^:：\n]{0,80}[:：]", re.IGNORECASE)
+_QUOTES = [('"', '"'), ("“", "”"), ("「", "」"), ("『", "』"), ("'", "'"), ("«", "»")]
+# "Translation:", "**Chinese translation:**", "Translated text:", "译文：", "翻译：", once, at the start.
+_LABEL = re.compile(r"^\s*\**\s*(?:(?:(?:simplified|traditional)\s+)?(?:chinese|vietnamese|english)\s+)?"
+                    r"(?:translation|translated text)\s*\**\s*[:：]\s*\**\s*|^\s*(?:译文|翻译|中文译文|bản dịch)\s*[:：]\s*",
+                    re.IGNORECASE)
+
+SYSTEM = ("You are a professional translator. Translate the user's {src} text into {tgt}. "
+          "Reply with the translation only: no explanation, no notes, no quotation marks, no original text.")
+SYSTEM_PACKED = ("You are a professional translator. The user sends {n} numbered lines of {src} text. Translate "
+                 "each line into {tgt}. Reply with exactly {n} lines, numbered 1 to {n} in the same order as "
+                 "\"1. <translation>\", and nothing else: no explanation, no notes, no original text.")
+
+
+class OpenAITranslator:
+    name = "openai"
+
+    def __init__(self, url: str, model: str, api_key: str | None = None, timeout: float = 30.0,
+                 max_chars: int = 5000, max_items: int = 16):
+        self.url = url.rstrip("/")
+        self.model = model  # the cache key: the same model served elsewhere reuses its translations
+        self.max_chars, self.max_items = max_chars, max_items
+        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        self._key = key or None
+        headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
+        # base_url pins every request to --translator-url's host; redirects are not followed, so the
+        # key is never sent anywhere else.
+        self._client = httpx.Client(base_url=self.url, timeout=timeout, headers=headers, follow_redirects=False)
+
+    def __repr__(self) -> str:  # never the key
+        return f"OpenAITranslator({self.url!r}, model={self.model!r})"
+
+    def _scrub(self, text: str) -> str:
+        """A server may quote the key back in an error ("Incorrect API key provided: sk-..."): not in ours."""
+        if self._key:
+            text = text.replace(self._key, "***")
+        return text
+
+    def codes(self, src: str, tgt: str) -> tuple[str, str]:
+        """Our codes (the prompt names the languages); the server and --model are checked on /models."""
+        for code in (src, tgt):
+            if language_name(code) == code:
+                raise ClsDataError(f"openai backend: no language name for {code!r}; use a code such as vi, zh, en")
+        try:
+            response = self._client.get("/models")
+        except httpx.TransportError as exc:
+            raise ClsDataError(f"cannot reach the OpenAI-compatible server at {self.url}: "
+                               f"{self._scrub(str(exc)) or type(exc).__name__}") from None
+        self._check_refusal(response)
+        try:
+            served = [m["id"] for m in response.json()["data"]] if response.status_code == 200 else None
+        except (ValueError, KeyError, TypeError):
+            served = None  # the server does not list its models; the first request will tell
+        if served and self.model not in served:
+            raise ClsDataError(f"the server at {self.url} does not serve model {self.model!r};"
+                               f" it serves: {', '.join(served[:20])}")
+        return src, tgt
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _check_refusal(self, response: httpx.Response) -> None:
+        status = response.status_code
+        if status in (401, 403):
+            hint = f"set the key in ${API_KEY_ENV}" if not self._key else f"check the key in ${API_KEY_ENV}"
+            raise ClsDataError(f"the server at {self.url} refused the request (HTTP {status}): {hint}")
+        if 300 <= status < 400:
+            where = self._scrub(response.headers.get("Location", "elsewhere"))
+            raise ClsDataError(f"the server at {self.url} redirects to {where}; give that as --translator-url"
+                               " (redirects are not followed, so the key goes to one host only)")
+
+    def messages(self, texts: list[str], src: str, tgt: str) -> list[dict[str, str]]:
+        names = {"src": language_name(src), "tgt": _TARGET_NAMES.get(tgt.lower(), language_name(tgt))}
+        if len(texts) == 1:
+            return [{"role": "system", "content": SYSTEM.format(**names)}, {"role": "user", "content": texts[0]}]
+        numbered = "\n".join(f"{i}. {text}" for i, text in enumerate(texts, start=1))
+        return [{"role": "system", "content": SYSTEM_PACKED.format(n=len(texts), **names)},
+                {"role": "user", "content": numbered}]
+
+    def translate(self, texts: list[str], src: str, tgt: str) -> list[str]:
+        chars = sum(map(len, texts))
+        body = {"model": self.model, "messages": self.messages(texts, src, tgt), "temperature": 0,
+                # room for a translation several times longer in tokens than the source in characters
+                "max_tokens": min(MAX_TOKENS, 256 + 3 * chars)}
+        content, finish = self._post(body, packed=len(texts) > 1)
+        if finish == "length":
+            raise RejectedAnswer(CUT)
+        if len(texts) == 1:
+            return [clean_single(content)]
+        return parse_numbered(content, len(texts))
+
+    def _post(self, body: dict, packed: bool) -> tuple[str, str | None]:
+        try:
+            response = self._client.post("/chat/completions", json=body)
+        except httpx.TimeoutException as exc:
+            raise TransientError(f"timeout: {self._scrub(str(exc)) or 'no answer in time'}") from None
+        except httpx.ConnectError as exc:
+            raise ServiceUnreachable(f"cannot reach the OpenAI-compatible server at {self.url}: "
+                                     f"{self._scrub(str(exc))}") from None
+        except httpx.TransportError as exc:
+            raise TransientError(f"{type(exc).__name__}: {self._scrub(str(exc))}") from None
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise TransientError(f"HTTP {status}: {_error_message(response, self._scrub)}",
+                                 parse_retry_after(response.headers.get("Retry-After")))
+        self._check_refusal(response)
+        if status == 400 and packed:  # most often prompt + max_tokens over the model's context: ask singly
+            raise RejectedAnswer(PACK_REFUSED)
+        if status >= 400:
+            raise PermanentError(f"HTTP {status}: {_error_message(response, self._scrub)}")
+        try:
+            choice = response.json()["choices"][0]
+            content = choice["message"]["content"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise TransientError(f"malformed answer: {self._scrub(response.text[:80])!r}") from None
+        if not isinstance(content, str):
+            raise TransientError("malformed answer: no message content")
+        return content, choice.get("finish_reason")
+
+
+def _error_message(response: httpx.Response, scrub) -> str:
+    """The `{"error": {"message": ...}}` most servers send, or the start of the body."""
+    try:
+        error = response.json().get("error")
+        message = error.get("message") if isinstance(error, dict) else error
+    except (ValueError, AttributeError):
+        message = None
+    return scrub(str(message or response.text)[:200].strip())
+
+
+def _unwrap(text: str) -> str:
+    """The known wrappers, outermost first: a <think> block, a code fence, a label, matching quotes."""
+    text = _THINK.sub("", text).strip()
+    fenced = _FENCE.match(text)
+    if fenced:
+        text = fenced.group(1).strip()
+    label = _LABEL.match(text)
+    if label and text[label.end():].strip():
+        text = text[label.end():].strip()
+    for left, right in _QUOTES:
+        inner = text[1:-1]
+        if len(text) >= 2 and text[0] == left and text[-1] == right and left not in inner and right not in inner:
+            return inner.strip()
+    return text
+
+
+def clean_single(content: str) -> str:
+    """A one-text answer with the known wrappers removed; any other text around it is chatter.
+
+    Texts are normalised to one line before they are sent, so a second line is never a translation.
+    """
+    text = _unwrap(content)
+    if len([line for line in text.splitlines() if line.strip()]) > 1 or _PREAMBLE.match(text):
+        raise RejectedAnswer(CHATTER)
+    return text
+
+
+def parse_numbered(content: str, n: int) -> list[str]:
+    """Exactly lines "1. ..." to "n. ...", in order; blank lines may sit between them, nothing else."""
+    text = _THINK.sub("", content).strip()
+    fenced = _FENCE.match(text)
+    if fenced:
+        text = fenced.group(1)
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) != n:
+        raise PackMismatch(f"sent {n} numbered lines, got {len(lines)} lines back")
+    out = []
+    for expected, line in enumerate(lines, start=1):
+        match = _NUMBERED.match(line)
+        if not match or int(match.group(1)) != expected:
+            raise PackMismatch(f"line {expected} of the answer is not numbered {expected}")
+        out.append(_unwrap(match.group(2)))
+    return out
