@@ -46,7 +46,7 @@ def benchmark(
     shard: Annotated[str, typer.Option(metavar="K/N", help="Run only shard K of N (1-based), e.g. a Slurm array task; shards may share --out.")] = "1/1",
     plan_only: Annotated[bool, typer.Option("--plan", help="List the runs and estimated H100-hours, then exit (nothing is trained).")] = False,
     deterministic: Annotated[bool, typer.Option("--deterministic", help="Deterministic algorithms on CUDA: a killed run resumes to exactly the weights of an uninterrupted one (slower; CPU runs are deterministic anyway).")] = False,
-    paper_code: Annotated[bool, typer.Option("--paper-code", help="Train with the numerics of the paper's code: fp32, shuffled (not length-grouped) batches, its micro-batches (4x4, 2x8), clipping over every parameter, deterministic. Slower; see docs/paper-fidelity-engine.md.")] = False,
+    paper_code: Annotated[bool, typer.Option("--paper-code", help="Train with the numerics of the paper's code: fp32, shuffled (not length-grouped) batches, its micro-batches (4x4, 2x8), clipping over every parameter, deterministic. Slower; see docs/paper-fidelity.md.")] = False,
 ) -> None:
     """Train and evaluate the paper's systems (mBART-CLS, TFLCLS, its ablations and loss weightings, the baselines) on built datasets."""
     from cls_data.benchmark.config import GridSpec

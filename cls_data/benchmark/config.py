@@ -68,7 +68,7 @@ class TrainConfig:
     checkpoint_every: int | None = None  # optimizer steps between resume checkpoints; None = every epoch
     log_every: int = 10  # optimizer steps between step lines in train_log.jsonl
     # torch's deterministic algorithms (cuDNN/cuBLAS included): on CUDA a killed run then resumes to the same
-    # weights as an uninterrupted one (docs/paper-fidelity-engine.md); CPU runs are deterministic anyway.
+    # weights as an uninterrupted one (docs/paper-fidelity.md); CPU runs are deterministic anyway.
     deterministic: bool = False
 
     def __post_init__(self) -> None:

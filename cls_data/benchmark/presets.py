@@ -102,7 +102,7 @@ _BERT_SCHEDULE = (("schedule", "inverse-sqrt"), ("warmup_ratio", 0.1), ("grad_ac
 # micro-batch of 16 (the paper's code accumulated 4 x 4 and 2 x 8 to fit its GPU; mBART-large trains batch 64 at
 # these lengths in 80 GB), bf16 autocast with fp32 master weights, length-grouped bucketed batches, torch.compile,
 # validation decoded in batches of 128. Every remaining difference from the paper's code, and `--paper-code`
-# (fp32, shuffled batches, 4 x 4 / 2 x 8, clipping over every parameter, deterministic): docs/paper-fidelity-engine.md.
+# (fp32, shuffled batches, 4 x 4 / 2 x 8, clipping over every parameter, deterministic): docs/paper-fidelity.md.
 PAPER = register_preset(Preset(
     name="paper",
     stage1=TrainConfig(lr=5e-5, batch_size=16, grad_accum=1, compile=True),

@@ -5,7 +5,7 @@ clipping, the learned loss weights in their own optimizer group, validation ROUG
 best weights kept, a resume checkpoint (model, loss weights, optimizer, scheduler, position in
 the epoch's batch order, RNG, and which folder holds the best weights with their score) so a
 killed run ends exactly as an uninterrupted one would (on CUDA only with `deterministic`; see
-docs/paper-fidelity-engine.md). `best` is a link to a folder of its own: a new best is written
+docs/paper-fidelity.md). `best` is a link to a folder of its own: a new best is written
 beside the old one and the link is swapped by one rename, so best weights are never absent.
 A non-finite loss or gradient norm stops the stage with `NonFiniteLoss` (step and lr).
 """
