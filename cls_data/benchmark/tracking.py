@@ -66,8 +66,10 @@ class RunTracker:
         """Open one tracker run per named tracker and store the run's config as its hyperparameters."""
         if not self.names or self._trackers:
             return
+        from accelerate import PartialState
         from accelerate.tracking import MLflowTracker, TensorBoardTracker, TrackioTracker, WandBTracker
 
+        PartialState()  # the trackers log through accelerate's logger, which needs the (process) state
         project = self.runs_root.resolve().name
         made = {"tensorboard": lambda: TensorBoardTracker(self.run_name, self.runs_root / "tensorboard"),
                 "wandb": lambda: WandBTracker(project, name=self.run_name, dir=str(self.runs_root)),

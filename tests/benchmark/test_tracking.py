@@ -82,6 +82,17 @@ def test_tracking_never_changes_training_and_writes_nothing_when_off(tracked, tm
                     for row in json.loads((plain / "results.json").read_text())]  # the event folders are not runs
 
 
+def test_a_smoke_benchmark_with_log_with_tensorboard_leaves_event_files_with_losses_and_rouge(tmp_path, dataset_dir):
+    out = tmp_path / "RUNS"
+    done = cli("benchmark", "--dataset", str(dataset_dir), "--preset", "smoke", "--variants", "mbart-cls", "--train-sizes", "8",
+               "--log-with", "tensorboard", "--out", str(out))
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = scalars(out / "tensorboard" / "Vi2ZhLow/mbart-cls/n8/seed0")
+    metrics = json.loads((out / "Vi2ZhLow/mbart-cls/n8/seed0/metrics.json").read_text())
+    assert found["train/cls/loss/cls"] and found["val/cls/rouge2"]
+    assert found["test/rouge2"][0][1] == pytest.approx(100 * metrics["test"]["rouge2"], rel=1e-6)
+
+
 def test_an_unknown_tracker_is_one_line_naming_the_valid_ones():
     with pytest.raises(ClsDataError, match="choose from tensorboard, wandb, trackio, mlflow"):
         check_trackers(["neptune"])
@@ -97,3 +108,18 @@ def test_a_tracker_whose_package_is_missing_is_one_line_naming_the_extra_before_
     assert done.returncode == 2
     assert lines == [f"error: --log-with {name}: the {name} package is not installed; install it with: pip install 'cls-data[{name}]'"]
     assert not (tmp_path / "RUNS").exists()
+
+
+def test_wandb_offline_run_is_named_after_the_run_folder_and_holds_its_config_and_metrics(tmp_path, dataset_dir, backbone, monkeypatch):
+    pytest.importorskip("wandb")
+    for key, value in {"WANDB_MODE": "offline", "WANDB_SILENT": "true", "WANDB_DISABLE_GIT": "true", "WANDB_CONFIG_DIR": str(tmp_path / "cfg"),
+                       "WANDB_CACHE_DIR": str(tmp_path / "cache"), "WANDB_DATA_DIR": str(tmp_path / "data")}.items():
+        monkeypatch.setenv(key, value)
+    out = tmp_path / "RUNS"
+    ctx = RunContext(out=out, preset=TINY_PRESET, backbone=str(backbone), log_with=("wandb",))
+    assert run_or_record(RunSpec(str(dataset_dir), "Vi2ZhLow", "mbart-cls", None, None, 8, 0), ctx) == ("done", None)
+    [run] = (out / "wandb").glob("offline-run-*/run-*.wandb")  # wandb 0.2x+ keeps an offline run in one record file
+    records = run.read_bytes()  # protobuf records: keys and names are stored as plain UTF-8
+    for text in ("Vi2ZhLow/mbart-cls/n8/seed0", out.name, "train/cls/lr", "model/backbone",
+                 "train/cls/loss/cls", "val/cls/rouge2", "test/rouge2", "time/decode_seconds"):
+        assert text.encode() in records, text
