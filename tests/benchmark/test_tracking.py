@@ -123,3 +123,22 @@ def test_wandb_offline_run_is_named_after_the_run_folder_and_holds_its_config_an
     for text in ("Vi2ZhLow/mbart-cls/n8/seed0", out.name, "train/cls/lr", "model/backbone",
                  "train/cls/loss/cls", "val/cls/rouge2", "test/rouge2", "time/decode_seconds"):
         assert text.encode() in records, text
+
+
+def test_mlflow_local_store_holds_the_runs_params_and_metric_histories(tmp_path, dataset_dir, backbone, monkeypatch):
+    mlflow = pytest.importorskip("mlflow")
+    store = (tmp_path / "mlruns").as_uri()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", store)
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3's file store: local, no database package needed
+    out = tmp_path / "RUNS"
+    ctx = RunContext(out=out, preset=TINY_PRESET, backbone=str(backbone), log_with=("mlflow",))
+    assert run_or_record(RunSpec(str(dataset_dir), "Vi2ZhLow", "mbart-cls", None, None, 8, 0), ctx) == ("done", None)
+    client = mlflow.MlflowClient(store)
+    [run] = client.search_runs([client.get_experiment_by_name(out.name).experiment_id])
+    assert run.info.run_name == "Vi2ZhLow/mbart-cls/n8/seed0" and run.info.status == "FINISHED"
+    assert run.data.params["variant"] == "mbart-cls" and float(run.data.params["train/cls/lr"]) == TINY_PRESET.stage2.lr
+    log = [json.loads(line) for line in (out / "Vi2ZhLow/mbart-cls/n8/seed0/train_log.jsonl").read_text().splitlines()]
+    history = client.get_metric_history(run.info.run_id, "train/cls/loss/cls")
+    assert [(m.step, m.value) for m in history] == [(line["step"], pytest.approx(line["losses"]["cls"])) for line in log if line["kind"] == "step"]
+    metrics = json.loads((out / "Vi2ZhLow/mbart-cls/n8/seed0/metrics.json").read_text())
+    assert run.data.metrics["test/rouge2"] == pytest.approx(100 * metrics["test"]["rouge2"])
