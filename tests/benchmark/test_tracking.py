@@ -111,13 +111,14 @@ def test_a_tracker_whose_package_is_missing_is_one_line_naming_the_extra_before_
 
 
 def test_wandb_offline_run_is_named_after_the_run_folder_and_holds_its_config_and_metrics(tmp_path, dataset_dir, backbone, monkeypatch):
-    pytest.importorskip("wandb")
+    wandb = pytest.importorskip("wandb")
     for key, value in {"WANDB_MODE": "offline", "WANDB_SILENT": "true", "WANDB_DISABLE_GIT": "true", "WANDB_CONFIG_DIR": str(tmp_path / "cfg"),
                        "WANDB_CACHE_DIR": str(tmp_path / "cache"), "WANDB_DATA_DIR": str(tmp_path / "data")}.items():
         monkeypatch.setenv(key, value)
     out = tmp_path / "RUNS"
     ctx = RunContext(out=out, preset=TINY_PRESET, backbone=str(backbone), log_with=("wandb",))
     assert run_or_record(RunSpec(str(dataset_dir), "Vi2ZhLow", "mbart-cls", None, None, 8, 0), ctx) == ("done", None)
+    wandb.teardown()  # its service process writes the run file after `finish` returns: wait for it
     [run] = (out / "wandb").glob("offline-run-*/run-*.wandb")  # wandb 0.2x+ keeps an offline run in one record file
     records = run.read_bytes()  # protobuf records: keys and names are stored as plain UTF-8
     for text in ("Vi2ZhLow/mbart-cls/n8/seed0", out.name, "train/cls/lr", "model/backbone",
