@@ -21,9 +21,9 @@ from typing import Any
 from cls_data.benchmark.config import SMOKE_BACKBONE
 from cls_data.benchmark.presets import Preset
 from cls_data.benchmark.registry import Variant, resolve_variant
-from cls_data.benchmark.tracking import NO_TRACKER, RunTracker
 from cls_data.benchmark.stages import (TrainedStages, barrier, check_reusable, is_main_process, run_config,
                                        train_stages)
+from cls_data.benchmark.tracking import NO_TRACKER, RunTracker
 from cls_data.errors import ClsDataError
 from cls_data.run_folder import (FAILED, concat_logs, read_metrics, rel_dir, work_dir, write_config, write_failed,
                                  write_jsonl, write_metrics)
