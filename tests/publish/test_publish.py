@@ -150,3 +150,20 @@ def test_publish_help_does_not_import_torch():
 
     done = cli("publish", "--help")
     assert "--repo" in done.stdout and "--allow" in done.stdout and done.stdout.strip().endswith("HEAVY:")
+
+
+def test_the_card_sets_the_run_beside_the_papers_cell_when_the_paper_has_one(tmp_path):
+    from cls_data.publish.card import publish_card
+    from cls_data.report.card_metadata import dataset_facts
+    from cls_data.run_folder import read_config, read_metrics
+    from tests.support.fake_runs import make_run
+
+    run = make_run(tmp_path, "Vi2ZhLow", "tflcls", 1000, 1, skill=0.5, weighting="tflcls", r=2.0)
+    (run / "model").mkdir(exist_ok=True)
+    (run / "model" / "config.json").write_text('{"model_type": "mbart"}')
+    config, metrics = read_config(run), read_metrics(run)
+    card, _ = publish_card(run, config, metrics, run / "model", "me/m", dataset_facts(config), None)
+    text = " ".join(str(card).split())
+    ours = " / ".join(f"{100 * metrics['test'][m]:.2f}" for m in ("rouge1", "rouge2", "rougeL"))
+    assert "reports for tflcls/tflcls/r2 on Vi2ZhLow with 1,000 training samples R-1 / R-2 / R-L 28.19 / 8.44 / 23.29" in text
+    assert f"this run: {ours}." in text
