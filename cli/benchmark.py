@@ -47,6 +47,7 @@ def benchmark(
     plan_only: Annotated[bool, typer.Option("--plan", help="List the runs and estimated H100-hours, then exit (nothing is trained).")] = False,
     deterministic: Annotated[bool, typer.Option("--deterministic", help="Deterministic algorithms on CUDA: a killed run resumes to exactly the weights of an uninterrupted one (slower; CPU runs are deterministic anyway).")] = False,
     paper_code: Annotated[bool, typer.Option("--paper-code", help="Train with the numerics of the paper's code: fp32, shuffled (not length-grouped) batches, its micro-batches (4x4, 2x8), clipping over every parameter, deterministic. Slower; see docs/paper-fidelity.md.")] = False,
+    log_with: Annotated[Optional[list[str]], typer.Option("--log-with", metavar="TRACKER", help="Follow each run live: tensorboard (RUNS/tensorboard/), wandb, trackio or mlflow; comma-separated or repeated (default: none).")] = None,
 ) -> None:
     """Train and evaluate the paper's systems (mBART-CLS, TFLCLS, its ablations and loss weightings, the baselines) on built datasets."""
     from cls_data.benchmark.config import GridSpec
@@ -70,7 +71,10 @@ def benchmark(
     if plan_only:
         _print_plan(grids, out_dir, shard_of)
         return
-    _run(grids, out_dir, shard_of)
+    from cls_data.benchmark.tracking import check_trackers
+
+    trackers = check_trackers([name for text in log_with or [] for name in _list(text) or ()])  # before any training
+    _run(grids, out_dir, shard_of, trackers)
 
 
 def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
@@ -106,7 +110,7 @@ def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
     err.print(f"[dim]{escape(FORMULA)}[/]", soft_wrap=True)
 
 
-def _run(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
+def _run(grids: list, out_dir: Path, shard_of: tuple[int, int], log_with: tuple[str, ...] = ()) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from cls_data.benchmark.grid import run_grid
@@ -114,7 +118,7 @@ def _run(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
     from cls_data.report.runs import write_results  # results.json and results.md after each run
 
     if not is_main_process():  # the other ranks of a DDP launch train along quietly
-        run_grid(grids, out_dir, shard_of=shard_of)
+        run_grid(grids, out_dir, shard_of=shard_of, log_with=log_with)
         return
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
@@ -132,7 +136,7 @@ def _run(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
                 tasks[phase] = bars.add_task(escape(phase), total=total)
             bars.update(tasks[phase], completed=done, total=total)
 
-        result = run_grid(grids, out_dir, shard_of=shard_of, on_progress=on_progress, write_results=write_results)
+        result = run_grid(grids, out_dir, shard_of=shard_of, on_progress=on_progress, write_results=write_results, log_with=log_with)
     out.print(f"{len(result.done)} runs done, {len(result.skipped)} already complete (skipped), {len(result.failed)} failed")
     for run_dir, error in result.failed:
         err.print(f"[red]failed[/] {escape(run_dir)}: {escape(error)}", soft_wrap=True)

@@ -64,7 +64,7 @@ def write(
         out.print(line, soft_wrap=True, markup=False)
     out.print(f"{result.runs_done} finished and {result.runs_failed} failed runs; {result.comparisons} bootstrap comparisons; "
               f"{len(result.figures)} figures; {result.cards} model cards", soft_wrap=True, markup=False)
-    out.print(f"wrote {result.results_md}", soft_wrap=True, markup=False)
+    out.print(f"wrote {result.results_md} and {result.out / 'results.json'} (one row per system, dataset and train size)", soft_wrap=True, markup=False)
     for note in result.notes:
         err.print(f"note: {note}", soft_wrap=True, markup=False)
 

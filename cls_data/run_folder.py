@@ -330,6 +330,11 @@ def best_validation_rouge2(metrics: dict[str, Any], train_log: Path) -> float | 
     return max(list(by_stage.values())[-1]) if by_stage else None
 
 
+def finished_rows(run: Path) -> list[RunRow]:
+    """The rows of one finished run folder wherever it lies: its own test set, then each --eval-on dataset."""
+    return _done_rows(run.parent, run)
+
+
 def _failed_row(root: Path, failed: Path) -> RunRow | None:
     work = failed.parent
     relative = work.relative_to(root).as_posix().removesuffix(WORK_SUFFIX)

@@ -19,6 +19,7 @@ from cls_data.benchmark.config import GridSpec
 from cls_data.benchmark.presets import get_preset
 from cls_data.benchmark.registry import WEIGHTINGS, get_variant, variant_names
 from cls_data.benchmark.runs import DiskFull, RunContext, RunSpec, disk_full, is_main_process, run_or_record
+from cls_data.benchmark.tracking import check_trackers
 from cls_data.errors import ClsDataError
 from cls_data.run_folder import write_results_json
 
@@ -169,8 +170,10 @@ class GridResult:
 
 def run_grid(grids: GridSpec | list[GridSpec], out: Path, *, shard_of: tuple[int, int] = (1, 1),
              on_progress: Callable[[str, int, int], None] | None = None,
-             write_results: Callable[[Path], object] = write_results_json) -> GridResult:
+             write_results: Callable[[Path], object] = write_results_json, log_with: tuple[str, ...] = ()) -> GridResult:
     """Run (or skip, when already complete) every run of this shard; `write_results(out)` after each.
+
+    `log_with`: accelerate trackers that follow each run live (`cls_data.benchmark.tracking`).
 
     The default rewrites RUNS/results.json from the run folders; `cls-data benchmark` passes the
     report's `write_results`, which adds RUNS/results.md (the benchmark does not import the report).
@@ -181,7 +184,7 @@ def run_grid(grids: GridSpec | list[GridSpec], out: Path, *, shard_of: tuple[int
     runs = shard(expand_all(grids), *shard_of)
     ctx = RunContext(out=out, preset=get_preset(grid.preset), backbone=grid.backbone, eval_on=grid.eval_on,
                      src_lang=grid.src_lang, tgt_lang=grid.tgt_lang, on_progress=progress, deterministic=grid.deterministic,
-                     paper_code=grid.paper_code)
+                     paper_code=grid.paper_code, log_with=check_trackers(log_with))
     for path in dict.fromkeys([d for g in grids for d in g.datasets] + list(grid.eval_on)):
         ctx.dataset(path)  # a missing dataset or language pair stops here, with one line
     try:

@@ -23,9 +23,10 @@ from cls_data.benchmark.presets import Preset
 from cls_data.benchmark.registry import Variant, resolve_variant
 from cls_data.benchmark.stages import (TrainedStages, barrier, check_reusable, is_main_process, run_config,
                                        train_stages)
+from cls_data.benchmark.tracking import NO_TRACKER, RunTracker
 from cls_data.errors import ClsDataError
-from cls_data.run_folder import (FAILED, concat_logs, rel_dir, work_dir, write_config, write_failed, write_jsonl,
-                                 write_metrics)
+from cls_data.run_folder import (FAILED, concat_logs, read_metrics, rel_dir, work_dir, write_config, write_failed,
+                                 write_jsonl, write_metrics)
 
 Progress = Callable[[str, int, int], None]
 
@@ -61,6 +62,7 @@ class RunContext:
     datasets: dict[str, Any] = field(default_factory=dict)
     deterministic: bool = False  # --deterministic: every stage's TrainConfig.deterministic
     paper_code: bool = False  # --paper-code: the numerics of the paper's code (stages.stage_config)
+    log_with: tuple[str, ...] = ()  # live trackers (tracking.py), one tracker run per run folder
 
     @property
     def cache(self) -> Path:
@@ -170,10 +172,11 @@ def write_run(final: Path, run: RunSpec, ctx: RunContext, variant: Variant, data
     concat_logs([final.parent / s.name for s in trained.own], final / "train_log.jsonl")
 
 
-def execute_run(run: RunSpec, ctx: RunContext) -> Path:
+def execute_run(run: RunSpec, ctx: RunContext, tracker: RunTracker = NO_TRACKER) -> Path:
     """Train the stages, decode the test split(s), write the run folder `RUNS/<rel_dir>`; returns it.
 
-    Raises on failure (see `run_or_record`).
+    Raises on failure (see `run_or_record`). `tracker` (started here, finished by the caller) gets the
+    run's config, every train-log record and the test scores.
     """
     from cls_data.benchmark.train import make_accelerator
 
@@ -184,7 +187,8 @@ def execute_run(run: RunSpec, ctx: RunContext) -> Path:
     (work / FAILED).unlink(missing_ok=True)
     backbone = backbone_for(variant, ctx, dataset, run.train_size)
     codec = variant.codec(backbone, dataset.src_lang, dataset.tgt_lang)
-    trained = train_stages(run, ctx, variant, dataset, codec, backbone, work)
+    tracker.start(run_config(run, ctx, variant, dataset, backbone, list(variant.stages)))
+    trained = train_stages(run, ctx, variant, dataset, codec, backbone, work, tracker)
     if not is_main_process():  # rank 0 decodes the test split and writes the run folder
         barrier()
         return run_dir
@@ -197,6 +201,7 @@ def execute_run(run: RunSpec, ctx: RunContext) -> Path:
     model.to(make_accelerator(variant.train_config(last, ctx.preset)).device)
     decoded = decode_tests(run, ctx, variant, dataset, codec, model, trained.notes)
     write_run(final, run, ctx, variant, dataset, backbone, trained, decoded)
+    tracker.log_test(read_metrics(final), step=trained.results[-1].steps if trained.results else 0)
     os.replace(final, run_dir)
     shutil.rmtree(work, ignore_errors=True)
     barrier()
@@ -235,8 +240,9 @@ def run_or_record(run: RunSpec, ctx: RunContext) -> tuple[str, str | None]:
     if run_dir.exists():
         check_reusable(run_dir, ctx, ctx.dataset(run.dataset))
         return "skipped", None
+    tracker = RunTracker(ctx.log_with, ctx.out, run.rel_dir)
     try:
-        execute_run(run, ctx)
+        execute_run(run, ctx, tracker)
         return "done", None
     except KeyboardInterrupt:
         raise
@@ -249,3 +255,5 @@ def run_or_record(run: RunSpec, ctx: RunContext) -> tuple[str, str | None]:
         extra = {"stage": exc.stage, "step": exc.step, "epoch": exc.epoch, "lr": exc.lr} if isinstance(exc, NonFiniteLoss) else {}
         write_failed(work_dir(run_dir), f"{type(exc).__name__}: {line}", traceback.format_exc(), **extra)
         return "failed", f"{type(exc).__name__}: {line}"
+    finally:
+        tracker.finish()

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from cls_data.benchmark.config import StageSpec, to_dict
 from cls_data.benchmark.registry import BuildContext, Variant
+from cls_data.benchmark.tracking import NO_TRACKER, RunTracker
 from cls_data.errors import ClsDataError
 from cls_data.run_folder import (Lock, concat_logs, read_config, shared_rel_dir, versions, work_dir, write_config,
                                  write_metrics)
@@ -128,8 +129,11 @@ def shared_stage(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Varia
             raise ClsDataError(f"{run_dir} has no best weights (model/), which stage {stage.name!r} of every run that shares it "
                                f"starts from; delete that folder to train it again")
         return run_dir / "model"
+    tracker = RunTracker(ctx.log_with if holder else (), ctx.out, run_dir.relative_to(ctx.out))  # its own tracker run
     try:
         job, _, notes = _stage_job(stage, run, ctx, variant, dataset, codec, backbone, None, work / stage.name)
+        tracker.start({**run_config(run, ctx, variant, dataset, backbone, [stage]), "variant": stage.shared, "weighting": None, "r": None})
+        job.tracker = tracker
         result = train_stage(job, lambda phase, done, total: (holder and lock.touch(), ctx.on_progress(phase, done, total)))
         if not holder:
             barrier()
@@ -147,6 +151,7 @@ def shared_stage(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Varia
         concat_logs([work / stage.name], final / "train_log.jsonl")
         os.replace(final, run_dir)
     finally:
+        tracker.finish()
         if holder:
             lock.release()
     shutil.rmtree(work, ignore_errors=True)
@@ -182,8 +187,9 @@ class TrainedStages:
 
 
 def train_stages(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, codec: Any, backbone: str,
-                 work: Path) -> TrainedStages:
-    """Train every stage in order (a shared stage is trained once and reused), each from the one it names."""
+                 work: Path, tracker: RunTracker = NO_TRACKER) -> TrainedStages:
+    """Train every stage in order (a shared stage is trained once and reused), each from the one it names;
+    the run's own stages log to `tracker`."""
     from cls_data.benchmark.train import train_stage
 
     trained = TrainedStages()
@@ -193,6 +199,7 @@ def train_stages(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, 
             trained.best[stage.name] = shared_stage(stage, run, ctx, variant, dataset, codec, backbone)
             continue
         job, trained.last_ctx, notes = _stage_job(stage, run, ctx, variant, dataset, codec, backbone, init, work / stage.name)
+        job.tracker = tracker
         result = train_stage(job, ctx.on_progress)
         trained.best[stage.name] = result.best_dir
         trained.notes += notes + result.notes

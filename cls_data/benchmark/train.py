@@ -68,6 +68,7 @@ class StageJob:
     seed: int
     work_dir: Path  # checkpoint.pt, train_log.jsonl, best/ (best weights + tokenizer), done.json
     postprocess: Callable[[str], dict] | None = None
+    tracker: Any = None  # a tracking.RunTracker: every train_log record also goes to the live trackers
 
 
 @dataclass
@@ -273,6 +274,8 @@ class _Run:
         if self.rank == 0:
             with self.log_path.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps({"stage": self.job.name, **record}, ensure_ascii=False) + "\n")
+            if self.job.tracker is not None:
+                self.job.tracker.log_record(self.job.name, record)
         self.state["log_lines"] += 1
 
     def weights(self) -> dict[str, float]:

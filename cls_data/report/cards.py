@@ -70,8 +70,14 @@ def _preset_note(row: RunRow) -> str:
             "the `paper` preset; see docs/paper-fidelity.md)") if is_unvalidated(row) else ""
 
 
-def card_text(row: RunRow, config: dict, metrics: dict, eval_rows: list[RunRow], model_path: str) -> str:
+def card_text(row: RunRow, config: dict, metrics: dict, eval_rows: list[RunRow], model_path: str, *,
+              model_dir: Path | None = None, metadata: Any = None) -> str:
+    """README.md of a run: Hub metadata (`metadata`, default `card_metadata.card_data`) and the template's text.
+
+    `model_path` is what the usage snippet loads (a folder or a Hub repo id), `model_dir` the local weights."""
     from jinja2 import Environment, StrictUndefined
+
+    from cls_data.report.card_metadata import card_data, dataset_facts, front_matter
 
     src, tgt = config.get("src_lang") or "", config.get("tgt_lang") or ""
     tokenizer = metrics.get("tokenizer") or row.tokenizer or "unknown"
@@ -85,9 +91,13 @@ def card_text(row: RunRow, config: dict, metrics: dict, eval_rows: list[RunRow],
     recipe = _flatten("model", config.get("model") or {}) + _flatten("train", config.get("train") or {})
     environment = Environment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
     template = environment.from_string(TEMPLATE.read_text(encoding="utf-8"))
-    return template.render(
-        title=f"{row.system} on {row.dataset} (n={row.train_size:,}, seed {row.seed})",
-        languages=[lang for lang in (src, tgt) if lang], dataset=row.dataset, variant=row.variant,
+    title = f"{row.system} on {row.dataset} (n={row.train_size:,}, seed {row.seed})"
+    hf_loadable = _seq2seq_type(model_dir or Path(model_path))
+    if metadata is None:
+        metadata = card_data(config, metrics, title, dataset_facts(config), library="transformers" if hf_loadable else None)
+    return front_matter(metadata) + "\n" + template.render(
+        title=title,
+        dataset=row.dataset, variant=row.variant,
         weighting=row.weighting, r=None if row.r is None else f"{row.r:g}", train_size=f"{row.train_size:,}",
         seed=row.seed, preset=config.get("preset"), preset_note=_preset_note(row), src_name=LANGUAGE_NAMES.get(src, src or "source-language"),
         tgt_name=LANGUAGE_NAMES.get(tgt, tgt or "target-language"),
@@ -96,7 +106,7 @@ def card_text(row: RunRow, config: dict, metrics: dict, eval_rows: list[RunRow],
         best_epoch=metrics.get("best_epoch"), best_val=None if best_val is None else f"{100 * best_val:.2f}",
         results=results, empty_predictions=metrics.get("empty_predictions") or 0, recipe=recipe,
         train_time=_duration(metrics.get("train_seconds")), decode_time=_duration(metrics.get("decode_seconds")),
-        versions=versions, model_path=model_path, decode=decode, hf_loadable=_seq2seq_type(Path(model_path)),
+        versions=versions, model_path=model_path, decode=decode, hf_loadable=hf_loadable,
         seed_note=("Scores of a single seed: see results.md for the spread over seeds before comparing models."),
         citation=json.loads(PAPER_DATA.read_text(encoding="utf-8"))["citation"]["bibtex"],
     )

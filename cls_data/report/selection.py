@@ -43,6 +43,7 @@ class Choice:
     basis: str  # "validation" | "test" (when a candidate has no validation score)
     ranked: list[str]
     notes: list[str] = field(default_factory=list)
+    verdict: str | None = None  # set by `recommendations`: the chosen system against the runner-up on test
 
     def val(self, system: str) -> float | None:
         return _mean(self.candidates[system], "val_rouge2")
@@ -99,10 +100,11 @@ def _score(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.2f}"
 
 
-def recommendations(runs: RunSet, resamples: int, seed: int) -> tuple[list[str], list[str]]:
-    """The Markdown section and one plain line per (dataset, size) for the CLI."""
+def recommendations(runs: RunSet, resamples: int, seed: int, made: list[Choice] | None = None) -> tuple[list[str], list[str]]:
+    """The Markdown section and one plain line per (dataset, size) for the CLI. The choices (`made`, default
+    `choices(runs)`) get their `verdict` set, for the report's results.json."""
     table, plain, notes = [], [], []
-    for choice in choices(runs):
+    for choice in made if made is not None else choices(runs):
         where = f"| {choice.dataset} | {choice.train_size:,} |"
         notes += [f"{choice.dataset} n={choice.train_size:,}: {note}" for note in choice.notes]
         if not choice.ranked:
@@ -111,6 +113,7 @@ def recommendations(runs: RunSet, resamples: int, seed: int) -> tuple[list[str],
         chosen = f"**{best}** ({_score(choice.val(best))})"
         if len(choice.ranked) < 2:
             table.append(f"{where} {choice.basis} | {chosen} | {_score(choice.test(best))} | (no other model) | | |")
+            choice.verdict = "no other model to compare with"
             continue
         second = choice.ranked[1]
         result: Comparison | None = compare(runs, choice.candidates[best], choice.candidates[second], resamples, seed)
@@ -126,6 +129,7 @@ def recommendations(runs: RunSet, resamples: int, seed: int) -> tuple[list[str],
                      f"({_score(choice.val(second))}; test {_score(choice.test(second))}) | {interval} | {verdict} |")
         plain.append(f"{choice.dataset} n={choice.train_size}: {best} (chosen on {choice.basis}; test R-2 "
                      f"{_score(choice.test(best))}) vs {second}: " + verdict.replace("**", ""))
+        choice.verdict = f"chosen on {choice.basis}; vs {second}: " + verdict.replace("**", "")
     section = ["## Which model should I train?", "", HOW, "",
                "| dataset | train size | chosen on | chosen (validation R-2) | its test R-2 | runner-up (validation R-2; test R-2) "
                "| Δ test R-2 [95% CI], p | verdict |",

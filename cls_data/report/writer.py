@@ -10,7 +10,8 @@ from pathlib import Path
 from cls_data.errors import ClsDataError
 from cls_data.report.runs import RunSet, load_runs
 from cls_data.report.fidelity import differences_markdown, presets_markdown
-from cls_data.report.selection import recommendations
+from cls_data.report.leaderboard import write_leaderboard
+from cls_data.report.selection import choices, recommendations
 from cls_data.report.significance import DEFAULT_PAIR, DEFAULT_RESAMPLES, run_comparisons, significance_markdown
 from cls_data.report.tables import build_results_markdown, columns_of, group_cells
 from cls_data.outputs import write_text_atomic
@@ -71,7 +72,8 @@ def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None
 
         paper = load_paper()
     progress("bootstrapping significance")
-    answer, plain = recommendations(runs, config.resamples, config.seed)
+    made = choices(runs)
+    answer, plain = recommendations(runs, config.resamples, config.seed, made)
     comparisons, pair_notes = run_comparisons(runs, config.pairs, config.resamples, config.seed)
     result = ReportResult(out, out / "results.md", len(runs.done()), sum(r.status == "failed" for r in runs.rows),
                           len(comparisons), answer=plain, notes=notes)
@@ -112,6 +114,7 @@ def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None
     if notes:
         parts.append("## Notes\n\n" + "\n".join(f"- {note}" for note in notes) + "\n")
     write_text_atomic(result.results_md, "\n".join(parts))
+    write_leaderboard(runs, out / "results.json", made)  # the tables as data (report/leaderboard.py; not RUNS/results.json)
     return result
 
 

@@ -1,9 +1,5 @@
-"""Pushing to the Hub, against a local server that answers the few Hub endpoints an upload uses."""
-
-import base64
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+"""Pushing to the Hub, against a local server that answers the few Hub endpoints an upload uses (the `hub` fixture,
+tests/support/fake_hub.py)."""
 
 import pytest
 
@@ -14,61 +10,6 @@ from cls_data.errors import ClsDataError
 
 SIZES = SplitSizes(train=50, validation=20, test=20, subsets=(10, 30))
 TOKEN = "hf_secret_test_token"  # what conftest puts in HF_TOKEN
-
-
-class FakeHub(BaseHTTPRequestHandler):
-    """create repo, validate YAML, preupload (everything "regular"), commit: the upload path of huggingface_hub."""
-
-    def _reply(self, code, obj):
-        data = json.dumps(obj).encode()
-        self.send_response(code)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("content-length") or 0))
-        hub, base = self.server.hub, f"http://127.0.0.1:{self.server.server_port}"
-        hub["auth"].add(self.headers.get("authorization"))
-        if hub.get("fail"):
-            return self._reply(hub["fail"], {"error": "forbidden"})
-        if self.path == "/api/repos/create":
-            request = json.loads(body)
-            hub["created"].append(request)
-            return self._reply(200, {"url": f"{base}/datasets/{request['organization']}/{request['name']}"})
-        if self.path == "/api/validate-yaml":
-            hub["readme"] = json.loads(body)["content"]
-            return self._reply(200, {"warnings": []})
-        if "/preupload/" in self.path:
-            files = json.loads(body)["files"]
-            return self._reply(200, {"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False} for f in files]})
-        if "/commit/" in self.path:
-            repo = self.path.split("/api/datasets/")[1].split("/commit/")[0]
-            for line in body.decode().splitlines():
-                item = json.loads(line)
-                if item["key"] == "file":
-                    hub["files"][item["value"]["path"]] = base64.b64decode(item["value"]["content"])
-            return self._reply(200, {"commitUrl": f"{base}/datasets/{repo}/commit/{'1' * 40}", "commitOid": "1" * 40})
-        self._reply(404, {"error": "not here"})
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def hub(monkeypatch):
-    import huggingface_hub.constants
-
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)  # conftest sets offline for the rest
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeHub)
-    server.hub = {"created": [], "files": {}, "auth": set()}
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.hub["endpoint"] = f"http://127.0.0.1:{server.server_port}"
-    yield server.hub
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture

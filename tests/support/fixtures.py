@@ -72,3 +72,15 @@ def gen():
         run_cli=corpora.run_cli, words=corpora.words, han=corpora.han, SMALL=corpora.SMALL,
         VI_SYLLABLES=corpora.VI_SYLLABLES,
     )
+
+
+@pytest.fixture
+def hub(monkeypatch):
+    """The local Hub stand-in (tests/support/fake_hub.py), with huggingface_hub allowed online to reach it."""
+    import huggingface_hub.constants
+
+    from tests.support.fake_hub import fake_hub
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)  # offline_hub sets offline for the rest
+    with fake_hub() as state:
+        yield state

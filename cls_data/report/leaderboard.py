@@ -1,0 +1,70 @@
+"""The report's `results.json`: one row per dataset, train size and system, for a leaderboard or a notebook.
+
+Not to be confused with `RUNS/results.json`, which the benchmark rewrites after every run with one
+row per run and evaluation dataset (docs/run-folders.md). This file aggregates the seeds of each
+system on its own test set: means and sample standard deviations of ROUGE (F1 x100), the mean
+validation ROUGE-2 (what the report chooses on), the seeds done and failed, the rank by mean test
+ROUGE-2 and the report's recommendation for that dataset and size (`selection.Choice`).
+It is a flat JSON list, so `pandas.read_json(path)` and `datasets.load_dataset("json", data_files=path)`
+read it as a table (docs/tracking-and-publishing.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cls_data.outputs import write_json_atomic
+from cls_data.report.runs import RunSet
+from cls_data.report.selection import Choice
+from cls_data.report.tables import DATASET_ORDER, Cell, group_cells, order_key
+
+METRICS = ("rouge1", "rouge2", "rougeL")
+FIELDS = ("dataset", "train_size", "system", "variant", "weighting", "r", "rank", "recommended", "verdict", "tokenizer", "n_test",
+          "n_seeds", "seeds", "seeds_failed", *(f"{m}_{s}" for m in METRICS for s in ("mean", "std")), "val_rouge2_mean",
+          "train_seconds_mean", "run_dirs")
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _row(system: str, dataset: str, size: int, cell: Cell, choice: Choice | None) -> dict[str, Any]:
+    first = (cell.done or cell.failed)[0]
+    seconds = [row.train_seconds for row in cell.done if row.train_seconds is not None]
+    vals = [row.val_rouge2 for row in cell.done if row.val_rouge2 is not None]
+    recommended = bool(choice and choice.ranked and choice.ranked[0] == system)
+    row: dict[str, Any] = {
+        "dataset": dataset, "train_size": size, "system": system, "variant": first.variant, "weighting": first.weighting,
+        "r": first.r, "rank": None, "recommended": recommended, "verdict": choice.verdict if recommended else None,
+        "tokenizer": next((r.tokenizer for r in cell.done if r.tokenizer), None),
+        "n_test": next((r.n_test for r in cell.done if r.n_test), None),
+        "n_seeds": len(cell.done), "seeds": sorted(r.seed for r in cell.done if r.seed is not None),
+        "seeds_failed": sorted(r.seed for r in cell.failed if r.seed is not None),
+    }
+    for metric in METRICS:
+        row[f"{metric}_mean"], row[f"{metric}_std"] = _round(cell.mean(metric)), _round(cell.std(metric))
+    row["val_rouge2_mean"] = _round(100 * sum(vals) / len(vals)) if vals and len(vals) == len(cell.done) else None
+    row["train_seconds_mean"] = _round(sum(seconds) / len(seconds)) if seconds else None
+    row["run_dirs"] = sorted(r.run_dir for r in [*cell.done, *cell.failed] if r.run_dir)
+    return row
+
+
+def leaderboard_rows(runs: RunSet, made: list[Choice] | None = None) -> list[dict[str, Any]]:
+    """Rows ordered by dataset (the paper's order), train size and rank; `made` are the report's choices
+    (`selection.choices`, their verdicts set by `selection.recommendations`)."""
+    picks = {(choice.dataset, choice.train_size): choice for choice in made or []}
+    rows = [_row(system, dataset, size, cell, picks.get((dataset, size)))
+            for (system, dataset, size), cell in group_cells(runs.rows).items()]
+    rows.sort(key=lambda r: (order_key(DATASET_ORDER, r["dataset"]), r["train_size"], -(r["rouge2_mean"] if r["rouge2_mean"] is not None else -1), r["system"]))
+    rank, column = 0, None
+    for row in rows:
+        rank = rank + 1 if column == (row["dataset"], row["train_size"]) else 1
+        column = (row["dataset"], row["train_size"])
+        row["rank"] = rank if row["n_seeds"] else None
+    return rows
+
+
+def write_leaderboard(runs: RunSet, path: Path, made: list[Choice] | None = None) -> Path:
+    write_json_atomic(path, leaderboard_rows(runs, made))
+    return path
