@@ -104,8 +104,10 @@ def card_text(row: RunRow, config: dict, metrics: dict, eval_rows: list[RunRow],
     template = environment.from_string(TEMPLATE.read_text(encoding="utf-8"))
     title = f"{row.system} on {row.dataset} (n={row.train_size:,}, seed {row.seed})"
     hf_loadable = _seq2seq_type(model_dir or Path(model_path))
-    if metadata is None:
-        metadata = card_data(config, metrics, title, dataset_facts(config), library="transformers" if hf_loadable else None)
+    weights = _weights_kind(model_dir or Path(model_path))
+    if metadata is None:  # a LoRA adapter is a peft repo on the Hub (its base_model is the backbone)
+        library = "peft" if weights == "adapter" else "transformers" if hf_loadable else None
+        metadata = card_data(config, metrics, title, dataset_facts(config), library=library)
     return front_matter(metadata) + "\n" + template.render(
         title=title,
         dataset=row.dataset, variant=row.variant,
@@ -118,7 +120,7 @@ def card_text(row: RunRow, config: dict, metrics: dict, eval_rows: list[RunRow],
         results=results, empty_predictions=metrics.get("empty_predictions") or 0, recipe=recipe,
         train_time=_duration(metrics.get("train_seconds")), decode_time=_duration(metrics.get("decode_seconds")),
         versions=versions, model_path=model_path, decode=decode, hf_loadable=hf_loadable,
-        weights=_weights_kind(model_dir or Path(model_path)), backbone=(config.get("model") or {}).get("backbone") or "the backbone",
+        weights=weights, backbone=(config.get("model") or {}).get("backbone") or "the backbone",
         wrong_language=metrics.get("wrong_language") or 0,
         seed_note=("Scores of a single seed: see results.md for the spread over seeds before comparing models."),
         citation=json.loads(PAPER_DATA.read_text(encoding="utf-8"))["citation"]["bibtex"],

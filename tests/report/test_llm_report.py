@@ -70,6 +70,7 @@ def test_the_case_study_and_cards_show_the_llm_systems(report, grid):
     lora = (cards / "llm-lora" / "n1000" / "seed1" / "README.md").read_text(encoding="utf-8")
     assert "Nothing was trained" in prompt and "3 test answers were not in Chinese" in prompt
     assert "AutoPeftModelForCausalLM.from_pretrained" in lora and "AutoModelForSeq2SeqLM" not in lora
+    assert "library_name: peft" in lora.split("---")[1] and "library_name" not in prompt.split("---")[1]
 
 
 def test_a_run_costs_its_shared_stage_1_too(grid):
