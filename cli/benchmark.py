@@ -38,10 +38,12 @@ def benchmark(
     train_sizes: Annotated[Optional[str], typer.Option(metavar="N,...", help="Training-set sizes (default 1000,3000,5000 -> train_1000, train_3000, train; smoke: 1000).")] = None,
     seeds: Annotated[Optional[str], typer.Option(metavar="K,...", help="Seeds, comma-separated (default 0).")] = None,
     preset: Annotated[Optional[PresetName], typer.Option(help=PRESET_HELP)] = None,
-    backbone: Annotated[Optional[str], typer.Option(metavar="NAME|PATH", help="mBART-family backbone: Hub id or local folder (default facebook/mbart-large-cc25; smoke: a tiny model trained on the dataset).")] = None,
+    backbone: Annotated[Optional[str], typer.Option(metavar="NAME|PATH", help="mBART-family backbone: Hub id or local folder (default facebook/mbart-large-cc25; smoke: a tiny model trained on the dataset); FAMILY=NAME,... for other families, e.g. llm=Qwen/Qwen2.5-0.5B-Instruct (default Qwen/Qwen2.5-1.5B-Instruct).")] = None,
     eval_on: Annotated[Optional[list[str]], typer.Option("--eval-on", metavar="PATH|HUB_ID", help="Also decode this built dataset's test split with each run's best model (separate rows). Repeatable.")] = None,
     src_lang: Annotated[Optional[str], typer.Option(metavar="LANG", help="Source language when the dataset has no build_info.json (vi, en, zh).")] = None,
     tgt_lang: Annotated[Optional[str], typer.Option(metavar="LANG", help="Target language when the dataset has no build_info.json.")] = None,
+    shots: Annotated[Optional[int], typer.Option(metavar="K", min=0, help="llm-prompt: K examples from the run's training split (drawn by its seed) before every document (default 0: zero-shot).")] = None,
+    llm_url: Annotated[Optional[str], typer.Option(metavar="URL", help="llm-prompt: an OpenAI-compatible server, http://HOST:PORT/v1 (vLLM, SGLang); key from OPENAI_API_KEY (default: generate locally).")] = None,
     spec: Annotated[Optional[Path], typer.Option("--spec", metavar="FILE", help="A grid file (TOML/JSON, see grids/paper.toml) instead of the grid options; options given here override it.")] = None,
     shard: Annotated[str, typer.Option(metavar="K/N", help="Run only shard K of N (1-based), e.g. a Slurm array task; shards may share --out.")] = "1/1",
     plan_only: Annotated[bool, typer.Option("--plan", help="List the runs and estimated H100-hours, then exit (nothing is trained).")] = False,
@@ -49,7 +51,7 @@ def benchmark(
     paper_code: Annotated[bool, typer.Option("--paper-code", help="Train with the numerics of the paper's code: fp32, shuffled (not length-grouped) batches, its micro-batches (4x4, 2x8), clipping over every parameter, deterministic. Slower; see docs/paper-fidelity.md.")] = False,
     log_with: Annotated[Optional[list[str]], typer.Option("--log-with", metavar="TRACKER", help="Follow each run live: tensorboard (RUNS/tensorboard/), wandb, trackio or mlflow; comma-separated or repeated (default: none).")] = None,
 ) -> None:
-    """Train and evaluate the paper's systems (mBART-CLS, TFLCLS, its ablations and loss weightings, the baselines) on built datasets."""
+    """Train and evaluate the paper's systems (mBART-CLS, TFLCLS, its ablations and loss weightings, the baselines) and an instruction LLM (prompted or LoRA) on built datasets."""
     from cls_data.benchmark.config import GridSpec
     from cls_data.benchmark.grid import load_grid_file, parse_shard
     from cls_data.errors import ClsDataError
@@ -58,7 +60,8 @@ def benchmark(
                "rs": _list(r, float), "train_sizes": _list(train_sizes, int), "seeds": _list(seeds, int),
                "preset": preset.value if preset else None, "backbone": backbone,
                "eval_on": tuple(eval_on) if eval_on else None, "src_lang": src_lang, "tgt_lang": tgt_lang,
-               "deterministic": deterministic or None, "paper_code": paper_code or None}
+               "deterministic": deterministic or None, "paper_code": paper_code or None,
+               "shots": shots, "llm_url": llm_url}
     if spec is not None:
         grids = load_grid_file(spec, **options)
     else:
@@ -84,7 +87,7 @@ def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
 
     preset = get_preset(grids[0].preset)
     runs, dropped = supplied_runs(shard(expand_all(grids), *shard_of), preset)
-    planned = plan(runs, preset, out_dir, eval_on=len(grids[0].eval_on))
+    planned = plan(runs, preset, out_dir, eval_on=len(grids[0].eval_on), server=bool(grids[0].llm_url))
     label = "" if preset.faithful else " (UNVALIDATED: changes the paper's optimisation)"
     table = Table("run folder", "status", "H100-hours", title=f"{len(planned)} runs, preset {preset.name}{label}, shard {shard_of[0]}/{shard_of[1]}")
     for item in planned:

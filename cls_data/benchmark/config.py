@@ -125,7 +125,8 @@ class VariantSpec:
     the object that turns columns into token ids and ids into text (`codec.TextCodec`). The last
     stage's best weights are the run's model; only that model generates at test time.
     `postprocess` ("module:function", optional) maps a decoded string to a dict holding at least
-    `prediction` (MCLAS keeps the text after its separator and adds `raw_prediction`).
+    `prediction` (MCLAS keeps the text after its separator and adds `raw_prediction`); a post-processor
+    with a `tgt_lang` parameter also receives the language it should be in (the LLM family flags wrong-language answers).
     """
 
     name: str
@@ -139,11 +140,18 @@ class VariantSpec:
     # "module:function" called as `fn(texts, out_dir)` that saves a tiny backbone trained on the dataset's texts (smoke preset)
     smoke_backbone: str = "cls_data.benchmark.families.mbart:build_tiny_mbart"
     relative_cost: float = 1.0  # training cost per pair of one decoder relative to mBART-large's (for --plan)
+    relative_decode_cost: float = 1.0  # decoding cost per document relative to mBART-large's beam 4 (for --plan)
     # "module:function" called as `fn(texts, out_dir, src_lang, tgt_lang)` that saves a backbone trained on the
     # run's own training split (NCLS: its vocabulary and model config) for every preset but smoke; None = pretrained
     dataset_backbone: str | None = None
     # Decoding settings of this variant's original recipe on top of the preset's, e.g. NCLS's length penalty 0.6.
     decode_overrides: tuple[tuple[str, Any], ...] = ()
+    # A variant that trains nothing (`stages=()`, e.g. a prompted LLM): the stage whose builder makes the decoding
+    # model from the backbone and whose columns and length limits encode the test split; never trained.
+    inference: StageSpec | None = None
+    # "module:function" called as `fn(codec, dataset, run, ctx) -> (codec, notes)` once per run before anything is
+    # encoded (the LLM family draws its k-shot examples from the run's training split here); None = the codec as made
+    setup: str | None = None
     description: str = ""
 
     def stage(self, name: str) -> StageSpec:
@@ -182,6 +190,8 @@ class GridSpec:
     tgt_lang: str | None = None
     deterministic: bool = False  # every stage with TrainConfig.deterministic (CUDA: exact resume, some speed lost)
     paper_code: bool = False  # the numerics of the paper's code: fp32, shuffled batches, its micro-batches (stages.stage_config)
+    shots: int = 0  # llm-prompt: examples from the training split before every document
+    llm_url: str | None = None  # llm-prompt: an OpenAI-compatible server (".../v1") instead of local generation
 
 
 def to_dict(config: Any) -> Any:

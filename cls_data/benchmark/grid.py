@@ -72,7 +72,7 @@ def expand_all(grids: list[GridSpec]) -> list[RunSpec]:
     return runs
 
 
-SHARED_KEYS = ("preset", "backbone", "eval_on", "src_lang", "tgt_lang", "deterministic", "paper_code")
+SHARED_KEYS = ("preset", "backbone", "eval_on", "src_lang", "tgt_lang", "deterministic", "paper_code", "shots", "llm_url")
 
 
 def load_grid_file(path: Path, **overrides) -> list[GridSpec]:
@@ -184,7 +184,8 @@ def run_grid(grids: GridSpec | list[GridSpec], out: Path, *, shard_of: tuple[int
     runs = shard(expand_all(grids), *shard_of)
     ctx = RunContext(out=out, preset=get_preset(grid.preset), backbone=grid.backbone, eval_on=grid.eval_on,
                      src_lang=grid.src_lang, tgt_lang=grid.tgt_lang, on_progress=progress, deterministic=grid.deterministic,
-                     paper_code=grid.paper_code, log_with=check_trackers(log_with))
+                     paper_code=grid.paper_code, log_with=check_trackers(log_with),
+                     shots=grid.shots, llm_url=grid.llm_url)
     for path in dict.fromkeys([d for g in grids for d in g.datasets] + list(grid.eval_on)):
         ctx.dataset(path)  # a missing dataset or language pair stops here, with one line
     try:

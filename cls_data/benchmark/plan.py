@@ -9,6 +9,9 @@ decoder x 0.2 when the encoder reads the summary instead of the document (~50 vs
 Disk = fp32 best weights kept in every run folder still to do (4 bytes x the backbone's parameters,
 x 4/3 with a second decoder) + the working space of the largest run (resume checkpoint with Adam's
 two moments, its temporary copy, two best folders: 8 x its weights).
+Decoding rates are divided by variant.relative_decode_cost (LLMs: 1.5); a prompted LLM trains
+nothing: it decodes the validation split once (the report chooses on it) and the test split, and
+behind --llm-url it is decoding only, at SERVER_DECODE_RATE on the server's GPU.
 """
 
 from __future__ import annotations
@@ -25,13 +28,19 @@ from cls_data.dataset_folder import read_build_info, read_stats
 from cls_data.run_folder import shared_rel_dir
 
 # The rates (samples/s on one H100 at Vi2ZhLow lengths) are the preset's own (`presets.py`).
+# A 1.5B instruction model behind vLLM (continuous batching, ~1,200-token prompts, ~60-token greedy answers):
+# an assumed 100 documents/s on one H100, not measured here; docs/llm.md says how to measure it.
+SERVER_DECODE_RATE = 100.0
 SECOND_DECODER = 1.4
 SUMMARY_SOURCE = 0.2
 DEFAULT_SPLITS = {"validation": 3000, "test": 3000}
 # Parameters of each family's default backbone, for the disk estimate: mBART-large-cc25 611M (REFERENCE.md); the
 # from-scratch NCLS Transformer ~50M (6+6 layers, d 512, 12k joint vocabulary); mBERT (178M) + a 6-layer decoder ~320M.
 # The tiny dataset-trained backbones of the smoke preset hold well under 1M.
-BACKBONE_PARAMS = {"mbart": 611e6, "ncls": 50e6, "mbert": 320e6}
+# llm: what llm-lora saves, its LoRA adapter (rank 16 on every linear layer of Qwen2.5-1.5B's 28 blocks: 18.5M);
+# its resume checkpoint also holds the frozen base in bf16 (FROZEN_BYTES); llm-prompt saves nothing.
+BACKBONE_PARAMS = {"mbart": 611e6, "ncls": 50e6, "mbert": 320e6, "llm": 18.5e6}
+FROZEN_BYTES = {"llm": 2 * 1.54e9}
 TINY_PARAMS = 1e6
 WORK_FACTOR = 8  # checkpoint (weights + 2 Adam moments) + its temporary copy + the kept and the new best folder
 
@@ -74,6 +83,13 @@ def stage_factor(spec: VariantSpec, stage: StageSpec) -> float:
     return factor * (SUMMARY_SOURCE if stage.source == "summary" else 1.0)
 
 
+def decode_rate(spec: VariantSpec, preset: Preset, server: bool = False) -> float:
+    """Documents/s this variant decodes at (a prompted LLM behind --llm-url: the server's rate)."""
+    if server and not spec.stages and spec.family == "llm":
+        return SERVER_DECODE_RATE
+    return preset.decode_rate / spec.relative_decode_cost
+
+
 def stage_hours(spec: VariantSpec, stage: StageSpec, preset: Preset, train_size: int, val_pairs: int) -> float:
     cfg = preset.train_config(stage, spec.family)
     pairs = min(train_size, cfg.max_train_samples or train_size)
@@ -83,11 +99,11 @@ def stage_hours(spec: VariantSpec, stage: StageSpec, preset: Preset, train_size:
         epochs = min(epochs, cfg.max_steps * batch / max(pairs, 1))
     validations = math.ceil(epochs / cfg.val_every)
     val = min(val_pairs, cfg.val_subset or val_pairs)
-    seconds = pairs * epochs * stage_factor(spec, stage) / preset.train_rate + validations * val / preset.decode_rate
+    seconds = pairs * epochs * stage_factor(spec, stage) / preset.train_rate + validations * val / decode_rate(spec, preset)
     return seconds / 3600
 
 
-def plan(runs: list[RunSpec], preset: Preset, out: Path, eval_on: int = 0) -> list[PlannedRun]:
+def plan(runs: list[RunSpec], preset: Preset, out: Path, eval_on: int = 0, server: bool = False) -> list[PlannedRun]:
     """Every run (and each shared stage-1 run once) with its estimated H100-hours."""
     planned, shared_seen = [], set()
     for run in runs:
@@ -108,9 +124,13 @@ def plan(runs: list[RunSpec], preset: Preset, out: Path, eval_on: int = 0) -> li
                 continue
             hours += stage_hours(spec, stage, preset, run.train_size, sizes["validation"])
         test = min(sizes["test"], preset.max_test_samples or sizes["test"])
-        hours += test * (1 + eval_on) / preset.decode_rate / 3600
-        size = 0.0 if done else weights_bytes(spec, spec.stages[-1], preset)
-        work = 0.0 if done else WORK_FACTOR * max(weights_bytes(spec, stage, preset) for stage in spec.stages if not stage.shared)
+        if not spec.stages and spec.inference is not None:  # nothing trained: the validation split is decoded once
+            test += min(sizes["validation"], preset.train_config(spec.inference, spec.family).val_subset or sizes["validation"])
+        hours += test * (1 + eval_on) / decode_rate(spec, preset, server) / 3600
+        own = [stage for stage in spec.stages if not stage.shared]
+        size = 0.0 if done or not spec.stages else weights_bytes(spec, spec.stages[-1], preset)
+        work = 0.0 if done or not own else (WORK_FACTOR * max(weights_bytes(spec, stage, preset) for stage in own)
+                                            + (0.0 if preset.tiny_backbones else FROZEN_BYTES.get(spec.family, 0.0)))
         planned.append(PlannedRun(str(run.rel_dir), "done" if done else "todo", 0.0 if done else hours, size, work))
     return planned
 

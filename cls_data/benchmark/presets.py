@@ -90,6 +90,10 @@ def get_preset(name: str) -> Preset:
 _NCLS_SCHEDULE = (("schedule", "inverse-sqrt"), ("warmup_ratio", 0.1), ("grad_accum", 1), ("epochs", 30))
 _BERT_SCHEDULE = (("schedule", "inverse-sqrt"), ("warmup_ratio", 0.1), ("grad_accum", 1), ("epochs", 20), ("lr", 2e-3),
                   ("src_max_len", 512))
+# - LLM (LoRA on a 1.5B instruction model, docs/llm.md): lr 2e-4 with 5% warm-up and linear decay, batches of
+#   4 x 4 (the paper's effective 16), 3 epochs (a pretrained instruction model fits 1k-5k pairs in 1-3).
+_LLM_LORA = (("lr", 2e-4), ("batch_size", 4), ("grad_accum", 4), ("token_budget", None), ("epochs", 3),
+             ("schedule", "warmup-linear"), ("warmup_ratio", 0.05), ("weight_decay", 0.0), ("compile", False))
 
 # Rates, samples/s of mBART-large-cc25 on one H100 at Vi2ZhLow lengths (REFERENCE.md "Measured on one H100",
 # 2026-11-22, random weights): bf16 autocast, length-grouped batches bucketed to x64/x16, padded LM head:
@@ -112,6 +116,7 @@ PAPER = register_preset(Preset(
     family_overrides=(
         ("ncls", (("lr", 5e-4), ("token_budget", 4096), ("val_every", 2), *_NCLS_SCHEDULE)),
         ("mbert", (("token_budget", 4096), ("val_every", 2), *_BERT_SCHEDULE)),
+        ("llm", _LLM_LORA),
     ),
     summary=("the paper's optimisation (batch 16, its learning rates and schedule, full validation every epoch), "
              "engine speed-ups only; the default"),
@@ -136,6 +141,7 @@ FAST = register_preset(Preset(
         ("ncls", (("lr", 1e-3), ("token_budget", 16384), ("val_every", 3), ("val_subset", 500), ("compile", True),
                   *_NCLS_SCHEDULE)),
         ("mbert", (("token_budget", 16384), ("val_every", 2), ("val_subset", 500), *_BERT_SCHEDULE)),
+        ("llm", (*_LLM_LORA, ("val_subset", 500))),
     ),
     summary=("UNVALIDATED, opt-in: batches of 32 with lr x1.41 (half the paper's optimizer steps), "
              "validation on 500 pairs every 2 epochs"),

@@ -19,7 +19,9 @@ return a `models.base` model; codecs as `codec(backbone, src_lang, tgt_lang)` (s
 
 from __future__ import annotations
 
+import functools
 import importlib
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +32,7 @@ from cls_data.errors import ClsDataError
 
 # The family modules holding the @register_variant functions, imported on first lookup (order = listing order).
 FAMILY_MODULES: list[str] = ["cls_data.benchmark.families.mbart", "cls_data.benchmark.families.ncls",
-                             "cls_data.benchmark.families.mbert"]
+                             "cls_data.benchmark.families.mbert", "cls_data.benchmark.families.llm"]
 
 # The loss-weighting schemes of `cls_data.benchmark.losses` (named here so that validating a grid
 # does not import torch; a test pins that both lists agree).
@@ -129,6 +131,7 @@ class Variant:
     postprocess: Callable[[str], dict] | None
     smoke_backbone: Callable[..., Path]  # fn(texts, out_dir)
     dataset_backbone: Callable[..., Path] | None  # fn(texts, out_dir, src_lang, tgt_lang)
+    setup: Callable[..., Any] | None = None  # fn(codec, dataset, run, ctx) -> (codec, notes), once per run
 
     @property
     def name(self) -> str:
@@ -142,24 +145,41 @@ class Variant:
     def stages(self) -> tuple[StageSpec, ...]:
         return self.spec.stages
 
+    @property
+    def decoding_stage(self) -> StageSpec:
+        """The stage whose model decodes the test split: the last one trained, or the inference stage of a variant
+        that trains nothing."""
+        if self.spec.stages:
+            return self.spec.stages[-1]
+        if self.spec.inference is None:
+            raise ValueError(f"variant {self.name!r} has neither stages nor an inference stage")
+        return self.spec.inference
+
     def train_config(self, stage: StageSpec, preset: Any) -> TrainConfig:
         """The stage's recipe under `preset` (a `presets.Preset`), with this family's overrides."""
         return preset.train_config(stage, self.spec.family)
 
-    def postprocess_for(self, stage: StageSpec) -> Callable[[str], dict] | None:
-        return self.postprocess if stage.postprocess else None
+    def postprocess_for(self, stage: StageSpec, lang: str | None = None) -> Callable[[str], dict] | None:
+        """The post-processor of `stage`'s generations, given their language when it takes one (`tgt_lang`)."""
+        if not (self.postprocess and stage.postprocess):
+            return None
+        if lang is not None and "tgt_lang" in inspect.signature(self.postprocess).parameters:
+            return functools.partial(self.postprocess, tgt_lang=lang)
+        return self.postprocess
 
 
 def resolve_variant(name: str) -> Variant:
     """The variant called `name` with its builders, loaders, codec and post-processor imported (once per process)."""
     spec = get_variant(name)
     if name not in _RESOLVED:
+        stages = (*spec.stages, *((spec.inference,) if spec.inference else ()))
         _RESOLVED[name] = Variant(
             spec=spec, codec=resolve(spec.codec),
-            builders={stage.name: resolve(stage.builder) for stage in spec.stages},
-            loaders={stage.name: resolve(stage.loader or stage.builder) for stage in spec.stages},
+            builders={stage.name: resolve(stage.builder) for stage in stages},
+            loaders={stage.name: resolve(stage.loader or stage.builder) for stage in stages},
             postprocess=resolve(spec.postprocess) if spec.postprocess else None,
             smoke_backbone=resolve(spec.smoke_backbone),
             dataset_backbone=resolve(spec.dataset_backbone) if spec.dataset_backbone else None,
+            setup=resolve(spec.setup) if spec.setup else None,
         )
     return _RESOLVED[name]

@@ -22,7 +22,7 @@ from cls_data.benchmark.config import SMOKE_BACKBONE
 from cls_data.benchmark.presets import Preset
 from cls_data.benchmark.registry import Variant, resolve_variant
 from cls_data.benchmark.stages import (TrainedStages, barrier, check_reusable, is_main_process, run_config,
-                                       train_stages)
+                                       stage_context, train_stages)
 from cls_data.benchmark.tracking import NO_TRACKER, RunTracker
 from cls_data.errors import ClsDataError
 from cls_data.run_folder import (FAILED, concat_logs, read_metrics, rel_dir, work_dir, write_config, write_failed,
@@ -58,6 +58,8 @@ class RunContext:
     eval_on: tuple[str, ...] = ()
     src_lang: str | None = None
     tgt_lang: str | None = None
+    shots: int = 0  # llm-prompt's examples per prompt
+    llm_url: str | None = None  # llm-prompt through an OpenAI-compatible server
     on_progress: Progress = lambda phase, done, total: None
     datasets: dict[str, Any] = field(default_factory=dict)
     deterministic: bool = False  # --deterministic: every stage's TrainConfig.deterministic
@@ -76,12 +78,20 @@ class RunContext:
         return self.datasets[path]
 
 
+def family_backbone(option: str | None, family: str) -> str | None:
+    """The --backbone of `family`: "NAME" is the mBART family's; "FAMILY=NAME,..." names any family's (llm=Qwen/...)."""
+    if not option:
+        return None
+    named = dict(part.split("=", 1) if "=" in part else ("mbart", part) for part in option.split(",") if part.strip())
+    return named.get(family)
+
+
 def backbone_for(variant: Variant, ctx: RunContext, dataset: Any, train_size: int | None = None) -> str:
     """--backbone (for its family), the tiny dataset-trained model of a preset with `tiny_backbones` (or of
     --backbone smoke-tiny), a backbone trained on the run's training split (`dataset_backbone`, e.g. NCLS's
     vocabulary), or the variant's default."""
     spec = variant.spec
-    name = ctx.backbone if ctx.backbone and spec.family == "mbart" else None
+    name = family_backbone(ctx.backbone, spec.family)
     name = name or (SMOKE_BACKBONE if ctx.preset.tiny_backbones else spec.default_backbone)
     if name == SMOKE_BACKBONE:
         folder = ctx.cache / "backbones" / f"{spec.family}-smoke-{dataset.fingerprint}"
@@ -118,6 +128,23 @@ def eval_targets(run: RunSpec, ctx: RunContext, dataset: Any, notes: list[str]) 
     return targets
 
 
+def validate(ctx: RunContext, variant: Variant, dataset: Any, codec: Any, model: Any) -> dict[str, float]:
+    """Validation ROUGE of the decoding model, on the preset's validation subset (what a trained run's best epoch records)."""
+    from cls_data.benchmark.data import encode_split, fixed_subset
+    from cls_data.benchmark.scoring import score_split
+    from cls_data.text import tokenizer_for_language
+
+    stage = variant.decoding_stage
+    cfg = variant.train_config(stage, ctx.preset)
+    val = encode_split(dataset, "validation", codec, source=stage.source, target=stage.target, src_max_len=cfg.src_max_len,
+                       tgt_max_len=cfg.tgt_max_len, cache_dir=ctx.cache / "tokens", on_progress=ctx.on_progress)
+    val = val.subset(fixed_subset(len(val), cfg.val_subset))
+    scored = score_split(model, codec, val, variant.spec.decode_config(ctx.preset), tokenizer_for_language(dataset.tgt_lang),
+                         postprocess=variant.postprocess_for(stage, dataset.tgt_lang),
+                         on_progress=lambda d, t: ctx.on_progress("validate", d, t))
+    return scored.rouge
+
+
 def decode_tests(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, codec: Any, model: Any,
                  notes: list[str]) -> dict[str, tuple[Any, int]]:
     """{dataset name: (scoring.Scored, test pairs)} for the run's test split and every --eval-on dataset."""
@@ -125,7 +152,7 @@ def decode_tests(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, 
     from cls_data.benchmark.scoring import score_split
     from cls_data.text import tokenizer_for_language
 
-    last = variant.stages[-1]
+    last = variant.decoding_stage
     cfg = variant.train_config(last, ctx.preset)
     decoded = {}
     for name, data in eval_targets(run, ctx, dataset, notes):
@@ -133,7 +160,7 @@ def decode_tests(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, 
                             src_max_len=cfg.src_max_len, tgt_max_len=cfg.tgt_max_len, cache_dir=ctx.cache / "tokens",
                             on_progress=ctx.on_progress)
         scored = score_split(model, codec, test, variant.spec.decode_config(ctx.preset), tokenizer_for_language(data.tgt_lang),
-                             postprocess=variant.postprocess_for(last),
+                             postprocess=variant.postprocess_for(last, data.tgt_lang),
                              on_progress=lambda d, t, n=name: ctx.on_progress(f"decode {n} test", d, t))
         decoded[name] = (scored, len(test))
     return decoded
@@ -147,10 +174,15 @@ def run_metrics(trained: TrainedStages, scored: Any, n_test: int, others: dict[s
     return {
         "test": scored.rouge, "tokenizer": scored.tokenizer, "n_test": n_test, "empty_predictions": scored.empty_predictions,
         **({"separator_missing": scored.separator_missing} if scored.separator_missing is not None else {}),
-        "best_epoch": results[-1].best_epoch, "best_val_rouge2": results[-1].best_val.get("rouge2"),
-        "validation": {**results[-1].best_val, "epoch": results[-1].best_epoch},  # the epoch kept, on the validation split
+        **({"wrong_language": scored.wrong_language} if scored.wrong_language is not None else {}),
+        # a variant that trains nothing (llm-prompt) has no epoch and no training rate; its validation scores
+        # come from decoding the validation split once (`validate`)
+        "best_epoch": results[-1].best_epoch if results else None,
+        "best_val_rouge2": results[-1].best_val.get("rouge2") if results else (trained.val or {}).get("rouge2"),
+        "validation": ({**results[-1].best_val, "epoch": results[-1].best_epoch} if results  # the epoch kept, on the validation split
+                       else {**(trained.val or {}), "epoch": None}),
         "train_seconds": round(train_seconds, 3), "decode_seconds": round(scored.seconds, 3),
-        "train_samples_per_s": round(samples / max(train_seconds, 1e-9), 3),
+        "train_samples_per_s": round(samples / max(train_seconds, 1e-9), 3) if results else None,
         "decode_samples_per_s": round(n_test / max(scored.seconds, 1e-9), 3),
         "eval_on": {name: {**other.rouge, "tokenizer": other.tokenizer, "n_test": n, "empty_predictions": other.empty_predictions}
                     for name, (other, n) in others.items()},
@@ -168,7 +200,7 @@ def write_run(final: Path, run: RunSpec, ctx: RunContext, variant: Variant, data
     for name, (other, _) in decoded.items():
         write_jsonl(final / f"predictions.{name}.jsonl", other.rows)
     write_metrics(final, run_metrics(trained, scored, n_test, decoded))
-    write_config(final, run_config(run, ctx, variant, dataset, backbone, list(variant.stages)))
+    write_config(final, run_config(run, ctx, variant, dataset, backbone, list(variant.stages) or [variant.decoding_stage]))
     concat_logs([final.parent / s.name for s in trained.own], final / "train_log.jsonl")
 
 
@@ -187,18 +219,27 @@ def execute_run(run: RunSpec, ctx: RunContext, tracker: RunTracker = NO_TRACKER)
     (work / FAILED).unlink(missing_ok=True)
     backbone = backbone_for(variant, ctx, dataset, run.train_size)
     codec = variant.codec(backbone, dataset.src_lang, dataset.tgt_lang)
-    tracker.start(run_config(run, ctx, variant, dataset, backbone, list(variant.stages)))
+    setup_notes: list[str] = []
+    if variant.setup:  # e.g. llm-prompt's k-shot examples from this run's training split
+        codec, setup_notes = variant.setup(codec, dataset, run, ctx)
+    tracker.start(run_config(run, ctx, variant, dataset, backbone, list(variant.stages) or [variant.decoding_stage]))
     trained = train_stages(run, ctx, variant, dataset, codec, backbone, work, tracker)
+    trained.notes[:0] = setup_notes
     if not is_main_process():  # rank 0 decodes the test split and writes the run folder
         barrier()
         return run_dir
-    last = variant.stages[-1]
+    last = variant.decoding_stage
     final = work / "final"
     final.mkdir(exist_ok=True)
-    if not (final / "model").exists():
-        os.replace(trained.best[last.name], final / "model")
-    model = variant.loaders[last.name](dataclasses.replace(trained.last_ctx, init=final / "model"))
+    if variant.stages:
+        if not (final / "model").exists():
+            os.replace(trained.best[last.name], final / "model")
+        model = variant.loaders[last.name](dataclasses.replace(trained.last_ctx, init=final / "model"))
+    else:  # nothing trained (a prompted LLM): the inference stage's model straight from the backbone; no weights saved
+        model = variant.builders[last.name](stage_context(last, run, ctx, variant, dataset, codec, backbone, None))
     model.to(make_accelerator(variant.train_config(last, ctx.preset)).device)
+    if not variant.stages:  # scored on validation too: the report chooses between systems on validation, never on test
+        trained.val = validate(ctx, variant, dataset, codec, model)
     decoded = decode_tests(run, ctx, variant, dataset, codec, model, trained.notes)
     write_run(final, run, ctx, variant, dataset, backbone, trained, decoded)
     tracker.log_test(read_metrics(final), step=trained.results[-1].steps if trained.results else 0)

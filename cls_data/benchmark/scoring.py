@@ -20,6 +20,7 @@ class Scored:
     empty_predictions: int
     seconds: float
     separator_missing: int | None = None  # generations without the post-processor's separator (MCLAS), None without one
+    wrong_language: int | None = None  # answers not in the target language (the LLM family's post-processor), None without a check
 
 
 def generate(model: Any, codec: Any, encoded: Encoded, decode: DecodeConfig,
@@ -28,6 +29,8 @@ def generate(model: Any, codec: Any, encoded: Encoded, decode: DecodeConfig,
     from cls_data.benchmark.decode import generate_texts
 
     sources = [encoded.src.row(i).tolist() for i in range(len(encoded))]
+    if hasattr(model, "generate_texts"):  # a model behind a server answers in text (llm-prompt with --llm-url)
+        return [text.strip() for text in model.generate_texts(sources, decode, on_progress)]
     return generate_texts(model, codec, sources, decode, on_progress)
 
 
@@ -56,4 +59,6 @@ def score_split(model: Any, codec: Any, encoded: Encoded, decode: DecodeConfig, 
     empty = sum(1 for pred in predictions if not pred.strip())
     flags = [extra["separator_found"] for extra in extras if "separator_found" in extra]
     missing = sum(1 for found in flags if not found) if flags else None
-    return Scored(corpus_f1(pairs), tokenizer, rows, empty, seconds, missing)
+    language = [extra["language_ok"] for extra in extras if "language_ok" in extra]
+    wrong = sum(1 for ok in language if not ok) if language else None
+    return Scored(corpus_f1(pairs), tokenizer, rows, empty, seconds, missing, wrong)

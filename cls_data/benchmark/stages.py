@@ -47,6 +47,8 @@ def run_config(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, ba
             "paper_code": ctx.paper_code,
             "model": {"backbone": backbone, "spec": to_dict(spec)},
             "train": {s.name: to_dict(stage_config(variant, s, ctx)) for s in stages}, "decode": to_dict(spec.decode_config(ctx.preset)),
+            # a prompted variant's prompt settings (the server's URL only, never its key)
+            **({"prompt": {"shots": ctx.shots, "llm_url": ctx.llm_url}} if spec.setup else {}),
             "versions": versions(), "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
 
 
@@ -80,6 +82,17 @@ def check_reusable(run_dir: Path, ctx: RunContext, dataset: Any) -> None:
     if bool(made.get("paper_code")) != ctx.paper_code:
         raise ClsDataError(f"{run_dir} was made {'with' if made.get('paper_code') else 'without'} --paper-code and this grid "
                            f"{'uses' if ctx.paper_code else 'does not use'} it: choose another --out")
+    if "prompt" in made and made["prompt"].get("shots") != ctx.shots:
+        raise ClsDataError(f"{run_dir} was made with --shots {made['prompt'].get('shots')}; this grid uses --shots {ctx.shots}: "
+                           "choose another --out")
+
+
+def stage_context(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, codec: Any,
+                  backbone: str, init: Path | None) -> BuildContext:
+    """What `stage`'s builder receives (`extra`: the run's --llm-url for a model behind a server)."""
+    return BuildContext(backbone=backbone, codec=codec, src_lang=dataset.src_lang, tgt_lang=dataset.tgt_lang, stage=stage,
+                        train=stage_config(variant, stage, ctx), init=init, weighting=run.weighting, r=run.r,
+                        extra={"llm_url": ctx.llm_url})
 
 
 def _stage_job(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, codec: Any,
@@ -99,8 +112,7 @@ def _stage_job(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Variant
                "on_progress": ctx.on_progress}
     train = encode_split(dataset, split, codec, limit=limit, **columns)
     val = encode_split(dataset, "validation", codec, **columns)
-    build_ctx = BuildContext(backbone=backbone, codec=codec, src_lang=dataset.src_lang, tgt_lang=dataset.tgt_lang,
-                             stage=stage, train=cfg, init=init, weighting=run.weighting, r=run.r)
+    build_ctx = stage_context(stage, run, ctx, variant, dataset, codec, backbone, init)
     if stage.weighted:
         weighting = lambda tasks: make_weighting(run.weighting or variant.spec.default_weighting, tasks, r=run.r or 2.0)  # noqa: E731
     else:
@@ -109,7 +121,8 @@ def _stage_job(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Variant
     job = StageJob(name=stage.name, build_model=lambda: builder(build_ctx), build_weighting=weighting,
                    train=train, val=val, codec=codec, cfg=cfg, decode=variant.spec.decode_config(ctx.preset),
                    rouge_tokenizer=tokenizer_for_language(dataset.src_lang if stage.target == "summary" else dataset.tgt_lang),
-                   seed=run.seed, work_dir=work, postprocess=variant.postprocess_for(stage))
+                   seed=run.seed, work_dir=work,
+                   postprocess=variant.postprocess_for(stage, dataset.src_lang if stage.target == "summary" else dataset.tgt_lang))
     return job, build_ctx, [note] if note else []
 
 
@@ -184,6 +197,7 @@ class TrainedStages:
     results: list[Any] = field(default_factory=list)  # train.StageResult, one per own stage
     notes: list[str] = field(default_factory=list)
     last_ctx: BuildContext | None = None  # the last stage's BuildContext, to reload its best weights
+    val: dict[str, float] | None = None  # validation ROUGE of a variant that trains nothing (no best epoch to take it from)
 
 
 def train_stages(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, codec: Any, backbone: str,

@@ -34,6 +34,10 @@ VARIANT_NOTES = {
               "monolingual summarization with learned loss weights.",
     "tflcls-no-tra": "TFLCLS without stage 1 (translation fine-tuning): the joint stage only.",
     "tflcls-no-mul": "TFLCLS without the joint monolingual task: translation stage, then cross-lingual fine-tuning.",
+    "llm-prompt": "An instruction-tuned LLM prompted to summarise in the target language (zero- or k-shot; not one of the "
+                  "paper's systems, docs/llm.md). Nothing is trained: the model is the backbone as published.",
+    "llm-lora": "An instruction-tuned LLM with LoRA adapters fine-tuned on the cross-lingual pairs, loss on the answer "
+                "tokens only (not one of the paper's systems, docs/llm.md).",
 }
 
 
@@ -70,6 +74,13 @@ def _preset_note(row: RunRow) -> str:
             "the `paper` preset; see docs/paper-fidelity.md)") if is_unvalidated(row) else ""
 
 
+def _weights_kind(model: Path) -> str:
+    """"adapter" (a peft folder), "none" (a prompted model: nothing trained) or "model"."""
+    if (model / "adapter_config.json").exists():
+        return "adapter"
+    return "model" if model.exists() else "none"
+
+
 def card_text(row: RunRow, config: dict, metrics: dict, eval_rows: list[RunRow], model_path: str, *,
               model_dir: Path | None = None, metadata: Any = None) -> str:
     """README.md of a run: Hub metadata (`metadata`, default `card_metadata.card_data`) and the template's text.
@@ -93,8 +104,10 @@ def card_text(row: RunRow, config: dict, metrics: dict, eval_rows: list[RunRow],
     template = environment.from_string(TEMPLATE.read_text(encoding="utf-8"))
     title = f"{row.system} on {row.dataset} (n={row.train_size:,}, seed {row.seed})"
     hf_loadable = _seq2seq_type(model_dir or Path(model_path))
-    if metadata is None:
-        metadata = card_data(config, metrics, title, dataset_facts(config), library="transformers" if hf_loadable else None)
+    weights = _weights_kind(model_dir or Path(model_path))
+    if metadata is None:  # a LoRA adapter is a peft repo on the Hub (its base_model is the backbone)
+        library = "peft" if weights == "adapter" else "transformers" if hf_loadable else None
+        metadata = card_data(config, metrics, title, dataset_facts(config), library=library)
     return front_matter(metadata) + "\n" + template.render(
         title=title,
         dataset=row.dataset, variant=row.variant,
@@ -107,6 +120,8 @@ def card_text(row: RunRow, config: dict, metrics: dict, eval_rows: list[RunRow],
         results=results, empty_predictions=metrics.get("empty_predictions") or 0, recipe=recipe,
         train_time=_duration(metrics.get("train_seconds")), decode_time=_duration(metrics.get("decode_seconds")),
         versions=versions, model_path=model_path, decode=decode, hf_loadable=hf_loadable,
+        weights=weights, backbone=(config.get("model") or {}).get("backbone") or "the backbone",
+        wrong_language=metrics.get("wrong_language") or 0,
         seed_note=("Scores of a single seed: see results.md for the spread over seeds before comparing models."),
         citation=json.loads(PAPER_DATA.read_text(encoding="utf-8"))["citation"]["bibtex"],
     )

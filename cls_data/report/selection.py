@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from cls_data.report.cost import format_hours, system_hours
 from cls_data.report.runs import DEFAULT_R, RunSet
 from cls_data.run_folder import RunRow
 from cls_data.report.significance import Comparison, compare, format_p
@@ -21,7 +22,8 @@ HOW = ("Chosen on validation: one system per model (the TFLCLS ablations left ou
        "seeds of the best epoch's validation ROUGE-2 (metrics.json; the `fast` preset validates on a fixed 500-pair "
        "subset). Only then are the test scores read: the chosen system against the runner-up on validation, paired "
        "bootstrap over test samples (R-2 difference x100 with its 95% interval). The test set took no part in the "
-       "choice, so the p-value is not made optimistic by it.")
+       "choice, so the p-value is not made optimistic by it. Cost: wall-clock hours per seed from the runs' own "
+       "timings (training, a shared stage-1 run included, plus test decoding; GPU-hours on one GPU).")
 
 
 def _r(rows: Sequence[RunRow]) -> str:
@@ -111,8 +113,9 @@ def recommendations(runs: RunSet, resamples: int, seed: int, made: list[Choice] 
             continue
         best = choice.ranked[0]
         chosen = f"**{best}** ({_score(choice.val(best))})"
+        cost = {s: format_hours(system_hours(runs, choice.candidates[s])) for s in choice.ranked[:2]}
         if len(choice.ranked) < 2:
-            table.append(f"{where} {choice.basis} | {chosen} | {_score(choice.test(best))} | (no other model) | | |")
+            table.append(f"{where} {choice.basis} | {chosen} | {_score(choice.test(best))} | {cost[best]} | (no other model) | | |")
             choice.verdict = "no other model to compare with"
             continue
         second = choice.ranked[1]
@@ -125,14 +128,14 @@ def recommendations(runs: RunSet, resamples: int, seed: int, made: list[Choice] 
             verdict = ("**clearly better** on test (p < 0.05)" if test.p_value < 0.05 and test.diff > 0
                        else "**clearly worse** on test (p < 0.05)" if test.p_value < 0.05
                        else "not distinguishable from the runner-up on test")
-        table.append(f"{where} {choice.basis} | {chosen} | {_score(choice.test(best))} | {second} "
-                     f"({_score(choice.val(second))}; test {_score(choice.test(second))}) | {interval} | {verdict} |")
+        table.append(f"{where} {choice.basis} | {chosen} | {_score(choice.test(best))} | {cost[best]} | {second} "
+                     f"({_score(choice.val(second))}; test {_score(choice.test(second))}; {cost[second]}) | {interval} | {verdict} |")
         plain.append(f"{choice.dataset} n={choice.train_size}: {best} (chosen on {choice.basis}; test R-2 "
-                     f"{_score(choice.test(best))}) vs {second}: " + verdict.replace("**", ""))
+                     f"{_score(choice.test(best))}; {cost[best]}) vs {second} ({cost[second]}): " + verdict.replace("**", ""))
         choice.verdict = f"chosen on {choice.basis}; vs {second}: " + verdict.replace("**", "")
     section = ["## Which model should I train?", "", HOW, "",
-               "| dataset | train size | chosen on | chosen (validation R-2) | its test R-2 | runner-up (validation R-2; test R-2) "
-               "| Δ test R-2 [95% CI], p | verdict |",
-               "|---|---:|---|---|---:|---|---|---|", *table, ""]
+               "| dataset | train size | chosen on | chosen (validation R-2) | its test R-2 | cost | runner-up (validation R-2; test R-2; "
+               "cost) | Δ test R-2 [95% CI], p | verdict |",
+               "|---|---:|---|---|---:|---:|---|---|---|", *table, ""]
     section += [f"- {note}" for note in notes] + ([""] if notes else [])
     return section, plain

@@ -19,6 +19,7 @@ METRIC_LABELS = {"rouge1": "R-1", "rouge2": "R-2", "rougeL": "R-L"}
 DATASET_ORDER = ("Vi2ZhLow", "En2ZhLow", "Zh2EnLow")
 VARIANT_ORDER = ("ncls", "ncls-ms", "mclas", "nguyen-kd", "mbart-cls", "tflcls-no-tra", "tflcls-no-mul", "tflcls")
 WEIGHTING_ORDER = ("sum", "hu", "rhu", "tflcls")
+ADDITION_MARK = "†"  # Table 2 rows of systems the paper did not run (e.g. the decoder-only LLM family)
 Column = tuple[str, int]  # (dataset, train size)
 FIGURE5_CELL: Column = ("Vi2ZhLow", 5000)  # the one cell the paper swept r on
 
@@ -70,6 +71,11 @@ def columns_of(rows: Iterable[RunRow]) -> list[Column]:
     return sorted(found, key=lambda col: (order_key(DATASET_ORDER, col[0]), col[1]))
 
 
+def is_addition(variant: str) -> bool:
+    """A variant beyond the paper's systems (its rows are marked, and bootstrapped against the paper's)."""
+    return variant not in VARIANT_ORDER
+
+
 def default_system(variant: str, systems: Iterable[str]) -> str:
     """The system standing for a variant in Table 2: its paper default (weighting tflcls, r 2) when run."""
     def preference(system: str) -> tuple:
@@ -100,8 +106,10 @@ def table2_spec(rows: Sequence[RunRow]) -> TableSpec:
     for variant in variants:
         system = default_system(variant, systems)
         label = variant if system == variant else f"{variant} ({system.split('/', 1)[1]})"
-        spec_rows.append((label, system))
-    return TableSpec("table2", "Table 2: every variant at its default loss weighting", spec_rows, columns_of(rows))
+        spec_rows.append((f"{label} {ADDITION_MARK}" if is_addition(variant) else label, system))
+    notes = ([f"{ADDITION_MARK} an addition: not one of the paper's systems (the LLM family: docs/llm.md)"]
+             if any(is_addition(v) for v in variants) else [])
+    return TableSpec("table2", "Table 2: every variant at its default loss weighting", spec_rows, columns_of(rows), notes)
 
 
 def table3_spec(rows: Sequence[RunRow]) -> TableSpec | None:

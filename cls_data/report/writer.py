@@ -13,7 +13,7 @@ from cls_data.report.fidelity import differences_markdown, presets_markdown
 from cls_data.report.leaderboard import write_leaderboard
 from cls_data.report.selection import choices, recommendations
 from cls_data.report.significance import DEFAULT_PAIR, DEFAULT_RESAMPLES, run_comparisons, significance_markdown
-from cls_data.report.tables import build_results_markdown, columns_of, group_cells
+from cls_data.report.tables import build_results_markdown, columns_of, group_cells, is_addition
 from cls_data.outputs import write_text_atomic
 
 METRIC_CHOICES = ("rouge", "bertscore")
@@ -54,6 +54,18 @@ class ReportResult:
     notes: list[str] = field(default_factory=list)
 
 
+# An added system (e.g. an LLM) is bootstrapped against the paper's method and its plain-mBART baseline.
+ADDITION_RIVALS = ("tflcls", "mbart-cls")
+
+
+def _addition_pairs(runs: RunSet, asked: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    """(added variant, paper system) pairs for the significance section, unless --pair chose other pairs."""
+    if asked != (DEFAULT_PAIR,):
+        return []
+    variants = {row.variant for row in runs.done() if row.in_domain}
+    return [(added, rival) for added in sorted(v for v in variants if is_addition(v)) for rival in ADDITION_RIVALS if rival in variants]
+
+
 def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None = None) -> ReportResult:
     progress = on_progress or (lambda message: None)
     unknown = set(config.metrics) - set(METRIC_CHOICES)
@@ -74,7 +86,8 @@ def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None
     progress("bootstrapping significance")
     made = choices(runs)
     answer, plain = recommendations(runs, config.resamples, config.seed, made)
-    comparisons, pair_notes = run_comparisons(runs, config.pairs, config.resamples, config.seed)
+    comparisons, pair_notes = run_comparisons(runs, (*config.pairs, *_addition_pairs(runs, config.pairs)), config.resamples,
+                                              config.seed)
     result = ReportResult(out, out / "results.md", len(runs.done()), sum(r.status == "failed" for r in runs.rows),
                           len(comparisons), answer=plain, notes=notes)
     extra_sections = []

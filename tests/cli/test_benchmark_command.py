@@ -49,7 +49,7 @@ def test_an_unknown_variant_is_one_line_naming_the_valid_ones(tmp_path, dataset_
     done = cli("benchmark", "--dataset", str(dataset_dir), "--variants", "mbart", "--plan", "--out", str(tmp_path))
     error = [line for line in done.stderr.splitlines() if line.strip()]
     assert error == ["error: unknown variant 'mbart'; choose one of: mbart-cls, tflcls, tflcls-no-tra, tflcls-no-mul, "
-                     "ncls, ncls-ms, mclas, nguyen-kd"]
+                     "ncls, ncls-ms, mclas, nguyen-kd, llm-prompt, llm-lora"]
 
 
 def test_a_smoke_benchmark_runs_offline_on_a_built_dataset_and_writes_results(tmp_path, dataset_dir):
