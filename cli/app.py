@@ -29,7 +29,7 @@ app.command("demo")(demo.demo)
 app.command("crawl", no_args_is_help=True, cls=PanelCommand)(crawl.crawl)  # options grouped under headings
 app.command("filter", no_args_is_help=True, cls=PanelCommand)(filter_cmd.filter_)
 app.command("build", no_args_is_help=True)(build.build)
-app.command("benchmark", no_args_is_help=True)(benchmark.benchmark)
+app.command("benchmark", no_args_is_help=True, cls=PanelCommand)(benchmark.benchmark)
 app.command("publish", no_args_is_help=True)(publish.publish)
 app.command("stats", no_args_is_help=True)(stats.stats)
 app.command("rouge", no_args_is_help=True)(rouge.rouge)
