@@ -38,6 +38,8 @@ LOCK_STALE_SECONDS = 900  # a shared stage's lock not refreshed for this long be
 _SIZE = re.compile(r"^n(\d+)$")
 _SEED = re.compile(r"^seed(\d+)$")
 _R = re.compile(r"^r(\d+(?:\.\d+)?)$")
+# metrics.json's counts of degenerate test outputs: empty, without MCLAS's separator, not in the target language (LLMs)
+OUTPUT_COUNTS = ("empty_predictions", "separator_missing", "wrong_language")
 
 
 # --- paths
@@ -242,6 +244,9 @@ class RunRow:
     val_rouge2: float | None = None  # validation ROUGE-2 of the best epoch, in [0, 1]: what a choice may look at
     preset: str | None = None  # config.json's recipe name
     preset_faithful: bool | None = None  # config.json's word; None = faithful only if the preset is `paper`
+    empty_predictions: int | None = None  # OUTPUT_COUNTS of the test outputs; None where metrics.json has no such count
+    separator_missing: int | None = None
+    wrong_language: int | None = None
 
     @property
     def system(self) -> str:
@@ -306,10 +311,12 @@ def _done_rows(root: Path, run: Path) -> list[RunRow]:
     if common["dataset"] is None or common["variant"] is None:
         raise ClsDataError(f"{run}: neither config.json nor the folder path names the dataset and variant")
     rows = [RunRow(**common, eval_dataset=common["dataset"], tokenizer=metrics.get("tokenizer"),
-                   n_test=metrics.get("n_test"), **{m: test.get(m) for m in ROUGE_METRICS})]
+                   n_test=metrics.get("n_test"), **{m: test.get(m) for m in ROUGE_METRICS},
+                   **{count: metrics.get(count) for count in OUTPUT_COUNTS})]
     for other, scores in sorted((metrics.get("eval_on") or {}).items()):
         rows.append(RunRow(**{**common, "decode_seconds": None}, eval_dataset=other, tokenizer=scores.get("tokenizer"),
-                           n_test=scores.get("n_test"), **{m: scores.get(m) for m in ROUGE_METRICS}))
+                           n_test=scores.get("n_test"), **{m: scores.get(m) for m in ROUGE_METRICS},
+                           **{count: scores.get(count) for count in OUTPUT_COUNTS}))
     return rows
 
 

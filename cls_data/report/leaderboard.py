@@ -3,8 +3,9 @@
 Not to be confused with `RUNS/results.json`, which the benchmark rewrites after every run with one
 row per run and evaluation dataset (docs/run-folders.md). This file aggregates the seeds of each
 system on its own test set: means and sample standard deviations of ROUGE (F1 x100), the mean
-validation ROUGE-2 (what the report chooses on), the seeds done and failed, the rank by mean test
-ROUGE-2 and the report's recommendation for that dataset and size (`selection.Choice`).
+validation ROUGE-2 (what the report chooses on), the mean counts of degenerate test outputs (empty,
+no separator, wrong language), the seeds done and failed, the rank by mean test ROUGE-2 and the
+report's recommendation for that dataset and size (`selection.Choice`).
 It is a flat JSON list, so `pandas.read_json(path)` and `datasets.load_dataset("json", data_files=path)`
 read it as a table (docs/tracking-and-publishing.md).
 """
@@ -18,11 +19,12 @@ from cls_data.outputs import write_json_atomic
 from cls_data.report.runs import RunSet
 from cls_data.report.selection import Choice
 from cls_data.report.tables import DATASET_ORDER, Cell, group_cells, order_key
+from cls_data.run_folder import OUTPUT_COUNTS
 
 METRICS = ("rouge1", "rouge2", "rougeL")
 FIELDS = ("dataset", "train_size", "system", "variant", "weighting", "r", "rank", "recommended", "verdict", "tokenizer", "n_test",
           "n_seeds", "seeds", "seeds_failed", *(f"{m}_{s}" for m in METRICS for s in ("mean", "std")), "val_rouge2_mean",
-          "train_seconds_mean", "run_dirs")
+          *(f"{count}_mean" for count in OUTPUT_COUNTS), "train_seconds_mean", "run_dirs")
 
 
 def _round(value: float | None) -> float | None:
@@ -38,13 +40,15 @@ def _row(system: str, dataset: str, size: int, cell: Cell, choice: Choice | None
         "dataset": dataset, "train_size": size, "system": system, "variant": first.variant, "weighting": first.weighting,
         "r": first.r, "rank": None, "recommended": recommended, "verdict": choice.verdict if recommended else None,
         "tokenizer": next((r.tokenizer for r in cell.done if r.tokenizer), None),
-        "n_test": next((r.n_test for r in cell.done if r.n_test), None),
+        "n_test": cell.n_test,
         "n_seeds": len(cell.done), "seeds": sorted(r.seed for r in cell.done if r.seed is not None),
         "seeds_failed": sorted(r.seed for r in cell.failed if r.seed is not None),
     }
     for metric in METRICS:
         row[f"{metric}_mean"], row[f"{metric}_std"] = _round(cell.mean(metric)), _round(cell.std(metric))
     row["val_rouge2_mean"] = _round(100 * sum(vals) / len(vals)) if vals and len(vals) == len(cell.done) else None
+    for count in OUTPUT_COUNTS:  # test outputs per run (of n_test); null where the system makes no such check
+        row[f"{count}_mean"] = _round(cell.count_mean(count))
     row["train_seconds_mean"] = _round(sum(seconds) / len(seconds)) if seconds else None
     row["run_dirs"] = sorted(r.run_dir for r in [*cell.done, *cell.failed] if r.run_dir)
     return row

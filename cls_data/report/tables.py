@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cls_data.report.runs import DEFAULT_R, DEFAULT_WEIGHTING
-from cls_data.run_folder import STAGE1, RunRow, format_r
+from cls_data.run_folder import OUTPUT_COUNTS, STAGE1, RunRow, format_r
 
 if TYPE_CHECKING:
     from cls_data.report.paper import PaperResults
@@ -53,6 +53,15 @@ class Cell:
             return None
         mean = sum(values) / len(values)
         return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+
+    def count_mean(self, count: str) -> float | None:
+        """Mean over the seeds done of a metrics.json count (`run_folder.OUTPUT_COUNTS`); None where no run has it."""
+        values = [getattr(row, count) for row in self.done if getattr(row, count) is not None]
+        return sum(values) / len(values) if values else None
+
+    @property
+    def n_test(self) -> int | None:
+        return next((row.n_test for row in self.done if row.n_test), None)
 
 
 def group_cells(rows: Iterable[RunRow]) -> dict[tuple[str, str, int], Cell]:
@@ -252,6 +261,37 @@ def cross_dataset_markdown(rows: Sequence[RunRow]) -> str:
     return "\n".join(lines) + "\n"
 
 
+COUNT_LABELS = {"empty_predictions": "empty", "separator_missing": "no separator", "wrong_language": "not in the target language"}
+
+
+def _count(value: float | None, n_test: int | None) -> str:
+    if value is None:
+        return "—"
+    return f"{round(value, 1):g}" + (f" ({100 * value / n_test:.1f}%)" if n_test else "")
+
+
+def degenerate_markdown(rows: Sequence[RunRow]) -> str:
+    """Test outputs that were empty, lacked MCLAS's separator or were not in the target language, per system and
+    train size (mean over seeds); only systems with a count above zero."""
+    cells = group_cells(rows)
+    order = sorted(cells, key=lambda key: (order_key(DATASET_ORDER, key[1]), key[2], order_key(VARIANT_ORDER, key[0].split("/")[0]), key[0]))
+    lines = []
+    for system, dataset, size in order:
+        cell = cells[(system, dataset, size)]
+        means = [cell.count_mean(count) for count in OUTPUT_COUNTS]
+        if any(means):
+            lines.append(f"| {dataset} | {size:,} | {system} | {len(cell.done)} | {cell.n_test or '?'} | "
+                         + " | ".join(_count(mean, cell.n_test) for mean in means) + " |")
+    if not lines:
+        return ""
+    header = ["### Degenerate test outputs", "", "| dataset | n | model | seeds | n_test | "
+              + " | ".join(COUNT_LABELS[count] for count in OUTPUT_COUNTS) + " |", "|---|---:|---|---:|---:|" + "---:|" * len(OUTPUT_COUNTS)]
+    note = ("Test outputs per run, mean over the seeds that finished (share of n_test); they are scored as they are, not "
+            "removed. \"—\": the system makes no such check. A generation without its separator leaves an empty "
+            "prediction, so those are also among the empty ones.")
+    return "\n".join([*header, *lines, "", note]) + "\n"
+
+
 def _as_rows(rows: Iterable[RunRow | dict[str, Any]]) -> list[RunRow]:
     return [row if isinstance(row, RunRow) else RunRow.from_dict(row, "results row") for row in rows]
 
@@ -266,9 +306,9 @@ def build_results_markdown(rows: Iterable[RunRow | dict[str, Any]], paper: Paper
     for spec in (table2_spec(rows), table3_spec(rows), rsweep_spec(rows)):
         if spec is not None:
             parts.append(render_table(spec, cells, paper))
-    cross = cross_dataset_markdown(rows)
-    if cross:
-        parts.append(cross)
+    for section in (cross_dataset_markdown(rows), degenerate_markdown(rows)):
+        if section:
+            parts.append(section)
     failures = failures_markdown(rows)
     if failures:
         parts.append(failures)

@@ -57,3 +57,15 @@ def test_pandas_and_datasets_read_it_as_a_table(report):
     assert len(frame) == table.num_rows == 31 and list(frame.columns) == list(FIELDS) == table.column_names
     best = frame[frame.recommended].set_index(["dataset", "train_size"])["system"].to_dict()
     assert best == {(r["dataset"], r["train_size"]): r["system"] for r in table if r["recommended"]}
+
+
+def test_degenerate_output_counts_are_fields_mean_over_seeds_and_null_where_a_system_makes_no_such_check(tmp_path):
+    from cls_data.report.leaderboard import leaderboard_rows
+    from cls_data.report.runs import load_runs
+    from tests.support.fake_runs import make_counted_runs
+
+    rows = {row["system"]: row for row in leaderboard_rows(load_runs(make_counted_runs(tmp_path)))}
+    counts = {system: tuple(row[f"{c}_mean"] for c in ("empty_predictions", "separator_missing", "wrong_language"))
+              for system, row in rows.items()}
+    assert counts == {"mclas": (3.0, 2.0, None), "llm-prompt": (0.0, None, 5.0), "mbart-cls": (0.0, None, None)}
+    assert rows["mclas"]["n_test"] == 40

@@ -73,6 +73,14 @@ def test_the_case_study_and_cards_show_the_llm_systems(report, grid):
     assert "library_name: peft" in lora.split("---")[1] and "library_name" not in prompt.split("---")[1]
 
 
+def test_wrong_language_answers_are_counted_in_results_md_and_the_reports_results_json(report):
+    result, text = report
+    assert "| Vi2ZhLow | 1,000 | llm-prompt | 1 | 40 | 0 (0.0%) | — | 3 (7.5%) |" in text.split("### Degenerate test outputs", 1)[1]
+    rows = {row["system"]: row for row in json.loads((result.out / "results.json").read_text(encoding="utf-8"))}
+    assert (rows["llm-prompt"]["wrong_language_mean"], rows["llm-prompt"]["empty_predictions_mean"]) == (3.0, 0.0)
+    assert rows["tflcls/tflcls/r2"]["wrong_language_mean"] is None
+
+
 def test_a_run_costs_its_shared_stage_1_too(grid):
     from cls_data.report.cost import format_hours, run_hours
     from cls_data.report.runs import load_runs

@@ -124,3 +124,22 @@ def test_scores_on_other_datasets_get_their_own_table(tmp_path):
     markdown = build_results_markdown(load_runs(tmp_path).rows)
     assert "| Vi2ZhLow | En2ZhLow | mbart-cls | 1,000 | 1 | 30.00 | 10.00 | 25.00 | zh |" in markdown
     assert "**En2ZhLow**" not in markdown  # not a column of Table 2
+
+
+def test_degenerate_outputs_are_counted_per_system_where_any_count_is_above_zero(tmp_path):
+    from cls_data.report.runs import load_runs, write_results
+    from tests.support.fake_runs import make_counted_runs
+
+    markdown = build_results_markdown(load_runs(make_counted_runs(tmp_path)).rows)
+    section = markdown.split("### Degenerate test outputs", 1)[1].split("\n### ", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("| Vi2ZhLow")]
+    assert lines == ["| Vi2ZhLow | 1,000 | mclas | 2 | 40 | 3 (7.5%) | 2 (5.0%) | — |",
+                     "| Vi2ZhLow | 1,000 | llm-prompt | 1 | 40 | 0 (0.0%) | — | 5 (12.5%) |"]  # mbart-cls: nothing to count
+    assert "| dataset | n | model | seeds | n_test | empty | no separator | not in the target language |" in section
+    assert "mean over the seeds that finished" in section
+    write_results(tmp_path)  # RUNS/results.json rows carry the counts, so its results.md has them too
+    assert "| mclas | 2 | 40 | 3 (7.5%)" in (tmp_path / "results.md").read_text(encoding="utf-8")
+
+
+def test_no_degenerate_section_when_every_count_is_zero(runs):
+    assert "Degenerate test outputs" not in build_results_markdown(runs.rows)

@@ -38,8 +38,10 @@ def run_dir(root: Path, dataset: str, variant: str, size: int, seed: int, weight
 
 
 def make_run(root: Path, dataset: str, variant: str, size: int, seed: int, skill: float, weighting: str | None = None,
-             r: float | None = None, n: int = 40, nasty_first: bool = False, epochs: int = 3) -> Path:
-    """A complete run folder: config.json, metrics.json, predictions.jsonl, train_log.jsonl, model/."""
+             r: float | None = None, n: int = 40, nasty_first: bool = False, epochs: int = 3,
+             metrics: dict | None = None) -> Path:
+    """A complete run folder: config.json, metrics.json (`metrics` overrides or adds fields), predictions.jsonl,
+    train_log.jsonl, model/."""
     folder = run_dir(root, dataset, variant, size, seed, weighting, r)
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(f"{folder}")
@@ -56,7 +58,7 @@ def make_run(root: Path, dataset: str, variant: str, size: int, seed: int, skill
     (folder / "metrics.json").write_text(json.dumps({
         "test": corpus, "tokenizer": "zh", "n_test": n, "empty_predictions": 0, "best_epoch": epochs,
         "best_val_rouge2": corpus["rouge2"], "train_seconds": 12.5, "decode_seconds": 3.0,
-        "train_samples_per_s": size / 12.5, "decode_samples_per_s": n / 3.0, "eval_on": {},
+        "train_samples_per_s": size / 12.5, "decode_samples_per_s": n / 3.0, "eval_on": {}, **(metrics or {}),
     }))
     (folder / "config.json").write_text(json.dumps({
         "variant": variant, "dataset": dataset, "dataset_path": str(root / "data" / dataset),
@@ -112,6 +114,16 @@ def make_dataset(root: Path, dataset: str, n: int = 40) -> Path:
                       "cls_summary": [r[2] for r in refs]})
     pq.write_table(table, folder / "test-00000-of-00001.parquet")
     return folder.parent
+
+
+def make_counted_runs(root: Path) -> Path:
+    """Degenerate outputs counted: MCLAS with missing separators (two seeds), a prompted LLM with wrong-language
+    answers, an mBART run with none (Vi2ZhLow, n=1000, 40 test samples)."""
+    make_run(root, "Vi2ZhLow", "mclas", 1000, 1, 0.4, metrics={"empty_predictions": 4, "separator_missing": 3})
+    make_run(root, "Vi2ZhLow", "mclas", 1000, 2, 0.4, metrics={"empty_predictions": 2, "separator_missing": 1})
+    make_run(root, "Vi2ZhLow", "llm-prompt", 1000, 1, 0.3, metrics={"wrong_language": 5})
+    make_run(root, "Vi2ZhLow", "mbart-cls", 1000, 1, 0.5)
+    return root
 
 
 SKILLS = {  # system -> skill; TFLCLS clearly above mBART-CLS, as the paper claims
