@@ -27,15 +27,20 @@ def publish_card(run_dir: Path, config: dict, metrics: dict, folder: Path, repo_
     rows = finished_rows(run_dir)
     row, eval_rows = rows[0], rows[1:]
     notes = []
-    metadata = card_data(config, metrics, repo_id.split("/")[-1], facts, license=license, library="transformers")
+    adapter = (folder / "adapter_config.json").exists()  # an llm-lora run: a peft adapter of its base model
+    metadata = card_data(config, metrics, repo_id.split("/")[-1], facts, license=license, library="peft" if adapter else "transformers")
+    if adapter:
+        metadata.pipeline_tag = "text-generation"  # a causal LM: transformers' summarization pipeline is for seq2seq models
     if metadata.base_model is None:
-        notes.append(f"no base_model in the card: the backbone {config.get('model', {}).get('backbone')!r} is not a Hub model id")
+        notes.append(f"no base_model in the card: the backbone {config.get('model', {}).get('backbone')!r} is not a Hub model id"
+                     + ("; the adapter loads only where its base model's folder exists" if adapter else ""))
     if metadata.license == "other":
         notes.append(f"license: other ({metadata.license_name or 'unnamed'}), from the training data's terms; "
                      "pass --license with a Hub licence id if you may license the model otherwise")
     text = card_text(row, config, metrics, eval_rows, repo_id, model_dir=folder, metadata=metadata)
     body, citation = text.split("\n## Citation", 1) if "\n## Citation" in text else (text, None)
-    text = body + "\n" + _published_section(config, row) + "\n" + _paper_section(row, config, metrics)
+    published = _adapter_section(folder, repo_id, row) if adapter else _published_section(config, row)
+    text = body + "\n" + published + "\n" + _paper_section(row, config, metrics)
     card = ModelCard(text + (f"\n## Citation{citation}" if citation else ""))
     return card, notes
 
@@ -55,6 +60,19 @@ def _published_section(config: dict, row: Any) -> str:
         lines += ["", "TFLCLS trains a second, monolingual decoder in stage 2; it is not needed to summarize across languages "
                   "and is left out: this is the cross-lingual path alone, a plain mBART model."]
     return "\n".join(lines) + "\n"
+
+
+def _adapter_section(folder: Path, repo_id: str, row: Any) -> str:
+    import json
+
+    base = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8")).get("base_model_name_or_path")
+    return "\n".join(["## This repository", "",
+                      f"Published by `cls-data publish` from the run folder `{row.dataset}/{row.system}/n{row.train_size}/seed{row.seed}`. "
+                      f"It is a peft LoRA adapter of `{base}` (the base model `adapter_config.json` names), not a full model: "
+                      f"`AutoPeftModelForCausalLM.from_pretrained(\"{repo_id}\")` loads the base model and applies the adapter. "
+                      "The tokenizer carries the chat template the run prompted through; `prompt.json` holds the messages, with "
+                      "`{document}` where the article goes. The run's own `config.json`, `metrics.json` and `train_log.jsonl` "
+                      "are under `run/`."]) + "\n"
 
 
 def _paper_section(row: Any, config: dict, metrics: dict) -> str:

@@ -1,8 +1,10 @@
-"""`cls-data publish`: a finished run's best model as a Hub model repo that transformers loads as is.
+"""`cls-data publish`: a finished run's best model as a Hub model repo that transformers (or peft) loads as is.
 
 The pushed folder holds the weights (for TFLCLS its cross-lingual path, a plain mBART), the
 tokenizer set to the run's language pair, a generation config with the benchmark's decoding,
 the run's own config/metrics/train log under `run/`, and a model card whose YAML the Hub renders.
+An `llm-lora` run pushes its peft adapter folder as it is (the card: `library_name: peft`, its
+`base_model`); an `llm-prompt` run trained nothing and is refused with what to use instead.
 Runs on datasets whose licence forbids redistributing derived text (NCLS) are refused unless allowed.
 """
 
@@ -20,6 +22,7 @@ from cls_data.errors import ClsDataError
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 TFLCLS_EXTRAS = {"mono_decoder.safetensors", "two_decoder.json"}  # the monolingual decoder of stage 2: not needed to summarize
+ADAPTER_CONFIG = "adapter_config.json"  # a peft adapter folder (llm-lora), pushed as peft saved it
 RUN_FILES = ("config.json", "metrics.json", "train_log.jsonl")  # copied under run/ (predictions carry dataset text: not pushed)
 
 
@@ -54,11 +57,18 @@ def read_finished_run(run_dir: Path) -> tuple[dict, dict]:
         raise ClsDataError(f"{run_dir}: this run did not finish ({why}); only finished runs can be published")
     if not run_dir.is_dir():
         raise ClsDataError(f"{run_dir}: no such run folder (give a folder under the RUNS of `cls-data benchmark`)")
-    if not (run_dir / METRICS).exists() or not (run_dir / MODEL).is_dir():
-        raise ClsDataError(f"{run_dir}: not a finished run folder (no {METRICS} or {MODEL}/)")
+    if not (run_dir / METRICS).exists():
+        raise ClsDataError(f"{run_dir}: not a finished run folder (no {METRICS})")
     config, metrics = read_config(run_dir), read_metrics(run_dir)
     if config.get("variant") == STAGE1 or not metrics.get("test"):
         raise ClsDataError(f"{run_dir}: a shared stage-1 (summary translation) run, not a summarizer; publish a run of a variant")
+    if not (run_dir / MODEL).is_dir() and metrics.get("stages") == {}:  # a variant that trains nothing (llm-prompt)
+        backbone = (config.get("model") or {}).get("backbone") or "its backbone"
+        raise ClsDataError(f"{run_dir}: {config.get('variant')} trained nothing, so it has no weights to publish: the model is "
+                           f"{backbone} as published, prompted as the run's config.json records (docs/llm.md); use that model "
+                           "with that prompt, or publish a run that trained one (e.g. llm-lora)")
+    if not (run_dir / MODEL).is_dir():
+        raise ClsDataError(f"{run_dir}: not a finished run folder (no {MODEL}/)")
     return config, metrics
 
 
@@ -74,12 +84,15 @@ def check_allowed(facts: Any, allow: bool) -> None:
 
 
 def stage_model(run_dir: Path, config: dict, folder: Path) -> str:
-    """Weights, tokenizer (with the run's languages) and generation config in `folder`; returns the model type."""
+    """Weights, tokenizer (with the run's languages) and generation config in `folder`; returns the model type
+    ("peft" for a LoRA adapter, pushed as peft saved it)."""
+    model_dir = run_dir / "model"
+    if (model_dir / ADAPTER_CONFIG).exists():
+        return stage_adapter(run_dir, folder)
     from transformers import AutoTokenizer, GenerationConfig
 
     from cls_data.report.cards import _seq2seq_type
 
-    model_dir = run_dir / "model"
     model_type = _seq2seq_type(model_dir)
     if model_type is None:
         raise ClsDataError(f"{run_dir}: variant {config.get('variant')} is not a transformers seq2seq model; "
@@ -104,11 +117,23 @@ def stage_model(run_dir: Path, config: dict, folder: Path) -> str:
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
     tokenizer.save_pretrained(folder)
     GenerationConfig(**settings).save_pretrained(folder)
-    (folder / "run").mkdir(exist_ok=True)
+    _copy_run_files(run_dir, folder)
+    return model_type
+
+
+def stage_adapter(run_dir: Path, folder: Path) -> str:
+    """An `llm-lora` run's model/ as it is (adapter, tokenizer with its chat template, prompt.json): a folder
+    `AutoPeftModelForCausalLM` loads, fetching the base model that adapter_config.json names."""
+    shutil.copytree(run_dir / "model", folder)
+    _copy_run_files(run_dir, folder)
+    return "peft"
+
+
+def _copy_run_files(run_dir: Path, folder: Path) -> None:
+    (folder / "run").mkdir(parents=True, exist_ok=True)
     for name in RUN_FILES:
         if (run_dir / name).exists():
             shutil.copy2(run_dir / name, folder / "run" / name)
-    return model_type
 
 
 def publish_run(cfg: PublishConfig) -> PublishResult:

@@ -167,3 +167,65 @@ def test_the_card_sets_the_run_beside_the_papers_cell_when_the_paper_has_one(tmp
     ours = " / ".join(f"{100 * metrics['test'][m]:.2f}" for m in ("rouge1", "rouge2", "rougeL"))
     assert "reports for tflcls/tflcls/r2 on Vi2ZhLow with 1,000 training samples R-1 / R-2 / R-L 28.19 / 8.44 / 23.29" in text
     assert f"this run: {ours}." in text
+
+
+@pytest.fixture(scope="module")
+def llm_runs(dataset_dir, tmp_path_factory):
+    """Finished smoke-sized `llm-prompt` (1-shot, nothing trained) and `llm-lora` runs (tiny offline backbone)."""
+    import torch
+
+    from cls_data.benchmark.runs import RunContext, RunSpec, execute_run
+    from tests.benchmark.conftest import TINY_PRESET
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    ctx = RunContext(out=tmp_path_factory.mktemp("llm-RUNS"), preset=TINY_PRESET, shots=1)
+    folders = {variant: execute_run(RunSpec(str(dataset_dir), dataset_dir.name, variant, None, None, 8, 0), ctx)
+               for variant in ("llm-prompt", "llm-lora")}
+    torch.set_num_threads(threads)
+    return folders
+
+
+def test_an_llm_prompt_run_is_refused_in_one_line_saying_nothing_was_trained_and_what_to_use(hub, llm_runs, run_cli):
+    with pytest.raises(ClsDataError, match="llm-prompt trained nothing, so it has no weights to publish: the model is .* as "
+                                           "published, prompted as the run's config.json records"):
+        publish_run(PublishConfig(llm_runs["llm-prompt"], "me/prompted", endpoint=hub["endpoint"]))
+    assert hub["created"] == []
+    done = run_cli("publish", llm_runs["llm-prompt"], "--repo", "me/prompted", env={"HF_ENDPOINT": hub["endpoint"]})
+    assert done.returncode == 2 and "trained nothing" in done.stderr and "publish a run that trained one" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and hub["created"] == []
+
+
+@pytest.mark.filterwarnings("ignore:.*is_gradient_checkpointing.*:FutureWarning")
+def test_an_llm_lora_run_pushes_its_adapter_with_a_peft_card_and_peft_loads_it_as_is(hub, llm_runs, tmp_path):
+    from huggingface_hub import ModelCard
+    from peft import AutoPeftModelForCausalLM
+    from transformers import AutoTokenizer
+
+    result = publish_run(PublishConfig(llm_runs["llm-lora"], "me/tiny-lora", endpoint=hub["endpoint"]))
+    names = set(hub["files"])
+    assert {"adapter_config.json", "adapter_model.safetensors", "prompt.json", "tokenizer_config.json", "README.md",
+            "run/config.json", "run/metrics.json", "run/train_log.jsonl"} <= names and "predictions.jsonl" not in names
+    assert any("no base_model in the card" in note and "adapter loads only where" in note for note in result.notes)  # smoke backbone
+    readme = hub["files"]["README.md"].decode()
+    data = ModelCard(readme).data.to_dict()
+    assert (data["library_name"], data["pipeline_tag"]) == ("peft", "text-generation") and set(data) <= HUB_MODEL_FIELDS
+    assert 'AutoPeftModelForCausalLM.from_pretrained("me/tiny-lora")' in readme and "LoRA adapter of" in readme
+    assert "AutoModelForSeq2SeqLM" not in readme and "generation_config.json" not in readme
+    folder = pushed_folder(hub, tmp_path / "pushed")
+    model = AutoPeftModelForCausalLM.from_pretrained(folder)  # the tiny base model is a local folder here
+    assert AutoTokenizer.from_pretrained(folder).chat_template
+    assert sum(p.numel() for n, p in model.named_parameters() if "lora_" in n) > 0
+
+
+def test_a_lora_card_names_a_hub_backbone_as_its_base_model(llm_runs):
+    from cls_data.publish.card import publish_card
+    from cls_data.report.card_metadata import dataset_facts
+    from cls_data.run_folder import read_config, read_metrics
+
+    run = llm_runs["llm-lora"]
+    config = read_config(run)
+    config = {**config, "model": {**config["model"], "backbone": "Qwen/Qwen2.5-0.5B-Instruct"}}
+    card, notes = publish_card(run, config, read_metrics(run), run / "model", "me/m", dataset_facts(config), None)
+    assert (card.data.base_model, card.data.library_name) == ("Qwen/Qwen2.5-0.5B-Instruct", "peft")
+    assert not any("base_model" in note for note in notes)
