@@ -1,9 +1,8 @@
 """An instruction LLM behind an OpenAI-compatible chat server (vLLM, SGLang, llama.cpp, Ollama, a provider).
 
-Plain httpx, not the `openai` client: the engine already owns retries, Retry-After, the breaker
-and concurrency, and the client would add retries of its own (hiding 429s from the engine's rate
-limiter), a dependency and ~0.5 s of import for one POST; with httpx we also see exactly which
-host gets the key (redirects are never followed) and can parse truncated bodies ourselves.
+The transport (key, requests, typed errors) is `cls_data.openai_compat`'s; what is ours is the
+prompt, the packing and the answer parsing. Retries, Retry-After, the breaker and concurrency are
+the engine's: each request here is sent once.
 
 Several texts go in one request as numbered lines and must come back as exactly those numbered
 lines; anything else (a wrong count, a missing number, chatter around them) is a `PackMismatch`
@@ -14,17 +13,13 @@ add (quotes, code fences, a "Translation:" label, a <think> block); any other ex
 
 from __future__ import annotations
 
-import os
 import re
 
-import httpx
-
 from cls_data.errors import ClsDataError
-from cls_data.retry_after import parse_retry_after
+from cls_data.openai_compat import ChatAPI, HTTPError, Malformed, NoAnswer, ServerError, TimedOut, Unreachable
 from cls_data.text import language_name
 from cls_data.translate.base import PackMismatch, PermanentError, RejectedAnswer, ServiceUnreachable, TransientError
 
-API_KEY_ENV = "OPENAI_API_KEY"
 CHATTER = "chatter around the answer"
 CUT = "answer cut off at max_tokens"
 _TARGET_NAMES = {"zh": "Simplified Chinese", "zh-cn": "Simplified Chinese", "zh-hans": "Simplified Chinese",
@@ -54,24 +49,13 @@ class OpenAITranslator:
 
     def __init__(self, url: str, model: str, api_key: str | None = None, timeout: float = 30.0,
                  max_chars: int = 5000, max_items: int = 16):
-        self.url = url.rstrip("/")
+        self._api = ChatAPI(url, "--translator-url", timeout=timeout, api_key=api_key)
+        self.url = self._api.base_url
         self.model = model  # the cache key: the same model served elsewhere reuses its translations
         self.max_chars, self.max_items = max_chars, max_items
-        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
-        self._key = key or None
-        headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
-        # base_url pins every request to --translator-url's host; redirects are not followed, so the
-        # key is never sent anywhere else.
-        self._client = httpx.Client(base_url=self.url, timeout=timeout, headers=headers, follow_redirects=False)
 
     def __repr__(self) -> str:  # never the key
         return f"OpenAITranslator({self.url!r}, model={self.model!r})"
-
-    def _scrub(self, text: str) -> str:
-        """A server may quote the key back in an error ("Incorrect API key provided: sk-..."): not in ours."""
-        if self._key:
-            text = text.replace(self._key, "***")
-        return text
 
     def codes(self, src: str, tgt: str) -> tuple[str, str]:
         """Our codes (the prompt names the languages); the server and --model are checked on /models."""
@@ -79,32 +63,18 @@ class OpenAITranslator:
             if language_name(code) == code:
                 raise ClsDataError(f"openai backend: no language name for {code!r}; use a code such as vi, zh, en")
         try:
-            response = self._client.get("/models")
-        except httpx.TransportError as exc:
-            raise ClsDataError(f"cannot reach the OpenAI-compatible server at {self.url}: "
-                               f"{self._scrub(str(exc)) or type(exc).__name__}") from None
-        self._check_refusal(response)
-        try:
-            served = [m["id"] for m in response.json()["data"]] if response.status_code == 200 else None
-        except (ValueError, KeyError, TypeError):
-            served = None  # the server does not list its models; the first request will tell
+            served = self._api.models()
+        except NoAnswer as exc:
+            raise ClsDataError(f"cannot reach the OpenAI-compatible server at {self.url}: {exc}") from None
+        except (HTTPError, Malformed):
+            served = []  # the server does not list its models; the first request will tell
         if served and self.model not in served:
             raise ClsDataError(f"the server at {self.url} does not serve model {self.model!r};"
                                f" it serves: {', '.join(served[:20])}")
         return src, tgt
 
     def close(self) -> None:
-        self._client.close()
-
-    def _check_refusal(self, response: httpx.Response) -> None:
-        status = response.status_code
-        if status in (401, 403):
-            hint = f"set the key in ${API_KEY_ENV}" if not self._key else f"check the key in ${API_KEY_ENV}"
-            raise ClsDataError(f"the server at {self.url} refused the request (HTTP {status}): {hint}")
-        if 300 <= status < 400:
-            where = self._scrub(response.headers.get("Location", "elsewhere"))
-            raise ClsDataError(f"the server at {self.url} redirects to {where}; give that as --translator-url"
-                               " (redirects are not followed, so the key goes to one host only)")
+        self._api.close()
 
     def messages(self, texts: list[str], src: str, tgt: str) -> list[dict[str, str]]:
         names = {"src": language_name(src), "tgt": _TARGET_NAMES.get(tgt.lower(), language_name(tgt))}
@@ -115,54 +85,29 @@ class OpenAITranslator:
                 {"role": "user", "content": numbered}]
 
     def translate(self, texts: list[str], src: str, tgt: str) -> list[str]:
-        chars = sum(map(len, texts))
-        body = {"model": self.model, "messages": self.messages(texts, src, tgt), "temperature": 0,
-                # room for a translation several times longer in tokens than the source in characters
-                "max_tokens": min(MAX_TOKENS, 256 + 3 * chars)}
-        content, finish = self._post(body, packed=len(texts) > 1)
-        if finish == "length":
+        # room for a translation several times longer in tokens than the source in characters
+        max_tokens = min(MAX_TOKENS, 256 + 3 * sum(map(len, texts)))
+        try:
+            answer = self._api.chat(self.model, self.messages(texts, src, tgt), max_tokens)
+        except Unreachable as exc:
+            raise ServiceUnreachable(f"cannot reach the OpenAI-compatible server at {self.url}: {exc}") from None
+        except TimedOut as exc:
+            raise TransientError(f"timeout: {exc}") from None
+        except HTTPError as exc:
+            if exc.status == 429 or exc.status >= 500:
+                raise TransientError(str(exc), exc.retry_after) from None
+            if exc.status == 400 and len(texts) > 1:  # most often prompt + max_tokens over the context: ask singly
+                raise RejectedAnswer(PACK_REFUSED) from None
+            raise PermanentError(str(exc)) from None
+        except ServerError as exc:  # a dropped connection, a garbled answer
+            raise TransientError(str(exc)) from None
+        if answer.content is None:
+            raise TransientError("malformed answer: no message content")
+        if answer.finish_reason == "length":
             raise RejectedAnswer(CUT)
         if len(texts) == 1:
-            return [clean_single(content)]
-        return parse_numbered(content, len(texts))
-
-    def _post(self, body: dict, packed: bool) -> tuple[str, str | None]:
-        try:
-            response = self._client.post("/chat/completions", json=body)
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"timeout: {self._scrub(str(exc)) or 'no answer in time'}") from None
-        except httpx.ConnectError as exc:
-            raise ServiceUnreachable(f"cannot reach the OpenAI-compatible server at {self.url}: "
-                                     f"{self._scrub(str(exc))}") from None
-        except httpx.TransportError as exc:
-            raise TransientError(f"{type(exc).__name__}: {self._scrub(str(exc))}") from None
-        status = response.status_code
-        if status == 429 or status >= 500:
-            raise TransientError(f"HTTP {status}: {_error_message(response, self._scrub)}",
-                                 parse_retry_after(response.headers.get("Retry-After")))
-        self._check_refusal(response)
-        if status == 400 and packed:  # most often prompt + max_tokens over the model's context: ask singly
-            raise RejectedAnswer(PACK_REFUSED)
-        if status >= 400:
-            raise PermanentError(f"HTTP {status}: {_error_message(response, self._scrub)}")
-        try:
-            choice = response.json()["choices"][0]
-            content = choice["message"]["content"]
-        except (ValueError, KeyError, IndexError, TypeError):
-            raise TransientError(f"malformed answer: {self._scrub(response.text[:80])!r}") from None
-        if not isinstance(content, str):
-            raise TransientError("malformed answer: no message content")
-        return content, choice.get("finish_reason")
-
-
-def _error_message(response: httpx.Response, scrub) -> str:
-    """The `{"error": {"message": ...}}` most servers send, or the start of the body."""
-    try:
-        error = response.json().get("error")
-        message = error.get("message") if isinstance(error, dict) else error
-    except (ValueError, AttributeError):
-        message = None
-    return scrub(str(message or response.text)[:200].strip())
+            return [clean_single(answer.content)]
+        return parse_numbered(answer.content, len(texts))
 
 
 def _unwrap(text: str) -> str:

@@ -1,9 +1,11 @@
 """A loopback OpenAI-compatible chat server (`/v1/models`, `/v1/chat/completions`) that translates like
-`fake_mt` and misbehaves like a chat model behind vLLM or Ollama, on demand.
+`fake_mt` and misbehaves like a chat model behind vLLM or Ollama, on demand; the filter's and the
+benchmark's tests both talk to it.
 
 An honest answer translates every line of the user message with `fake_mt.fake_line` (the
 direction is read from the text: fake Han characters go back, anything else goes forward),
-keeping the "N. " numbers of a packed request.
+keeping the "N. " numbers of a packed request; `answer` (messages -> content) replaces that, as
+the `llm-prompt` tests' summariser does.
 
 `faults` (per chat request, in order): "chatter" (a preamble and a closing remark around the
 answer), "wrongcount" (the last numbered line dropped), "renumber" (lines numbered from 0),
@@ -11,7 +13,9 @@ answer), "wrongcount" (the last numbered line dropped), "renumber" (lines number
 quotes, a code fence or behind "Translation:"), "wronglang" (one line, or the answer, in English),
 "cut" (finish_reason "length"), "429" (with `retry_after`), "500", "503", "badjson" (a body cut
 off mid-JSON), "slow" (stalls `slow_seconds`). `api_key`: answer 401 without "Bearer <key>";
-`context_chars`: a request whose texts are longer is refused with vLLM's 400.
+`context_chars`: a request whose texts are longer is refused with vLLM's 400; `redirect_to`
+("http://HOST:PORT"): every request is answered 307 to there plus its path. An unknown path is a
+404 whose message quotes the path back.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.support.fake_mt import HAN, fake_line
@@ -43,8 +48,10 @@ class FakeChat:
     """Start with `with FakeChat() as server:`; `server.url` ends in /v1, like a --translator-url."""
 
     def __init__(self, delay: float = 0.0, retry_after: str = "0", slow_seconds: float = 2.0,
-                 models: tuple[str, ...] = (MODEL,), delay_per_char: float = 0.0, context_chars: int | None = None):
+                 models: tuple[str, ...] = (MODEL,), delay_per_char: float = 0.0, context_chars: int | None = None,
+                 answer: Callable[[list[dict]], str] | None = None):
         self.delay, self.retry_after, self.slow_seconds, self.models = delay, retry_after, slow_seconds, models
+        self.answer = answer  # the honest content for a request's messages; None: translate its lines
         self.delay_per_char = delay_per_char  # seconds per character of the answer: decoding time
         self.context_chars = context_chars  # a request whose texts are longer gets vLLM's 400
         self.faults: deque[str] = deque()
@@ -52,6 +59,7 @@ class FakeChat:
         self.headers: list[dict] = []  # the headers of every request, /models included
         self.statuses: list[int] = []
         self.api_key: str | None = None
+        self.redirect_to: str | None = None
         self._lock = threading.Lock()
         server = self
 
@@ -81,9 +89,12 @@ class FakeChat:
                 with server._lock:
                     server.statuses.append(status)
 
-            def _authorized(self) -> bool:
+            def _admitted(self) -> bool:
                 with server._lock:
                     server.headers.append(dict(self.headers))
+                if server.redirect_to:
+                    self._send(307, "{}", {"Location": server.redirect_to + self.path})
+                    return False
                 if server.api_key and self.headers.get("Authorization") != f"Bearer {server.api_key}":
                     self._send(401, json.dumps({"error": {"message": "Incorrect API key provided: "
                                                           f"{self.headers.get('Authorization', '')[7:]}"}}))
@@ -91,17 +102,19 @@ class FakeChat:
                 return True
 
             def do_GET(self):  # noqa: N802
+                if not self._admitted():
+                    return
                 if self.path.rstrip("/") != "/v1/models":
-                    return self._send(404, json.dumps({"error": {"message": "not found"}}))
-                if self._authorized():
-                    self._send(200, json.dumps({"object": "list", "data": [{"id": m, "object": "model"} for m in server.models]}))
+                    return self._send(404, json.dumps({"error": {"message": f"no such route {self.path}"}}))
+                self._send(200, json.dumps({"object": "list", "data": [{"id": m, "object": "model"} for m in server.models]}))
 
             def do_POST(self):  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                if not self._admitted():
+                    return
                 if self.path != "/v1/chat/completions":
-                    return self._send(404, json.dumps({"error": {"message": "not found"}}))
-                if self._authorized():
-                    server._answer(self, body)
+                    return self._send(404, json.dumps({"error": {"message": f"no such route {self.path}"}}))
+                server._answer(self, body)
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
@@ -140,6 +153,18 @@ class FakeChat:
             return handler._send(int(fault), json.dumps({"error": {"message": "The server had an error"}}))
         if fault == "slow":
             time.sleep(self.slow_seconds)
+        content = self.answer(body["messages"]) if self.answer else self._translation(body, fault)
+        answer = {"id": "chatcmpl-1", "object": "chat.completion", "model": body["model"],
+                  "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+                               "finish_reason": "length" if fault == "cut" else "stop"}]}
+        text = json.dumps(answer, ensure_ascii=False)
+        if fault == "badjson":
+            cut = text[: len(text) // 2]
+            return handler._send(200, cut)
+        handler._send(200, text)
+
+    def _translation(self, body: dict, fault: str | None) -> str:
+        """Every line of the user message translated, with the line-level `fault` applied."""
         texts, numbered = self._texts(body)
         lines = [honest_line(t) for t in texts]
         if fault == "wronglang":
@@ -161,14 +186,7 @@ class FakeChat:
             content = f"```\n{content}\n```"
         elif fault == "label":
             content = f"Translation: {content}" if not numbered else content
-        answer = {"id": "chatcmpl-1", "object": "chat.completion", "model": body["model"],
-                  "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                               "finish_reason": "length" if fault == "cut" else "stop"}]}
-        text = json.dumps(answer, ensure_ascii=False)
-        if fault == "badjson":
-            cut = text[: len(text) // 2]
-            return handler._send(200, cut)
-        handler._send(200, text)
+        return content
 
     def __enter__(self) -> "FakeChat":
         self._thread.start()

@@ -8,9 +8,10 @@ import pytest
 from tests.support.fake_openai import MODEL, FakeChat, honest_line
 
 from cls_data.errors import ClsDataError
+from cls_data.openai_compat import API_KEY_ENV
 from cls_data.text import language_problem
 from cls_data.translate import EngineConfig, TranslationCache, make_translator, translate_texts
-from cls_data.translate.openai_chat import API_KEY_ENV, CHATTER, clean_single, parse_numbered
+from cls_data.translate.openai_chat import CHATTER, clean_single, parse_numbered
 
 TEXTS = [f"Ngày {i}/7 ,  Công ty Vingroup và ông Phạm Nhật Vượng công bố dự án &amp; kế hoạch số {i} tại Hà Nội"
          for i in range(24)]
@@ -131,29 +132,11 @@ def test_the_key_goes_to_the_server_only_and_never_into_errors_or_the_cache(chat
 
 
 def test_a_redirect_to_another_host_is_not_followed_so_the_key_stays_home(tmp_path, monkeypatch):
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-    import threading
-
-    with FakeChat() as elsewhere:
-        class Redirect(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                self.send_response(307)
-                self.send_header("Location", elsewhere.url + "/models")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    with FakeChat() as elsewhere, FakeChat() as server:
+        server.redirect_to = elsewhere.url.removesuffix("/v1")
         monkeypatch.setenv(API_KEY_ENV, "sk-secret-redirect")
-        try:
-            with pytest.raises(ClsDataError, match="redirects to .*give that as --translator-url"):
-                make_translator("openai", url=f"http://127.0.0.1:{httpd.server_address[1]}/v1", model=MODEL).codes("vi", "zh")
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
+        with pytest.raises(ClsDataError, match="redirects to .*give that as --translator-url"):
+            make_translator("openai", url=server.url, model=MODEL).codes("vi", "zh")
         assert elsewhere.headers == []  # the other host never heard from us
 
 
