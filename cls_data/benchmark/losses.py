@@ -4,7 +4,8 @@ Each scheme is an `nn.Module` whose `parameters()` are exactly its learned weigh
 `sum`), kept in fp32 whatever the model's dtype, so the trainer can put them in their own
 optimizer group (fp32, no weight decay, their own learning rate: REFERENCE.md, "Learned loss
 weights"). `learned_values()` gives the numbers to log every epoch. Schemes with a log term make
-the total loss negative at times: never assert a positive loss or stop on it.
+the total loss negative at times: never assert a positive loss or stop on it. `Objective` joins a
+model and its scheme into the one module the trainer optimizes.
 
 - `sum`: sum_i w_i * L_i, fixed coefficients w_i (default 1), e.g. `{"ot": 0.1}`.
 - `hu` (Kendall et al. 2018): s_i = log sigma_i^2 learned (init 0); sum_i 0.5*exp(-s_i)*L_i + 0.5*s_i.
@@ -151,3 +152,15 @@ def make_weighting(name: str, task_names: tuple[str, ...], *, r: float = 2.0,
     if coefficients and name != "sum":
         raise ClsDataError(f"fixed loss coefficients go with the sum weighting, not {name!r}")
     return _SCHEMES[name](tuple(task_names), r=r, coefficients=coefficients)
+
+
+class Objective(nn.Module):
+    """The model and its loss weighting as one module, so DDP syncs the learned weights' gradients too."""
+
+    def __init__(self, model: nn.Module, weighting: nn.Module) -> None:
+        super().__init__()
+        self.model, self.weighting = model, weighting
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        losses = self.model(batch)
+        return self.weighting(losses), losses

@@ -210,7 +210,7 @@ def execute_run(run: RunSpec, ctx: RunContext, tracker: RunTracker = NO_TRACKER)
     Raises on failure (see `run_or_record`). `tracker` (started here, finished by the caller) gets the
     run's config, every train-log record and the test scores.
     """
-    from cls_data.benchmark.train import make_accelerator
+    from cls_data.benchmark.device import make_accelerator
 
     variant, dataset = resolve_variant(run.variant), ctx.dataset(run.dataset)
     run_dir = ctx.out / run.rel_dir

@@ -2,7 +2,7 @@
 
 Each family's smoke backbone is written once per session from sample texts; a model is then built
 by the variant's registered stage builder (`resolve_variant(name).builders[stage]`), and a later
-stage starts from an earlier one's weights saved as the trainer saves them (`train.save_weights`).
+stage starts from an earlier one's weights saved as the trainer saves them (`checkpoint.save_weights`).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def build_stage(variant: str, stage: str, *, init: Path | None = None, seed: int
 
 def save_stage(model: Any, variant: str, folder: Path) -> Path:
     """A stage's weights saved as the trainer saves its best weights, for a later stage's `init`."""
-    from cls_data.benchmark.train import save_weights
+    from cls_data.benchmark.checkpoint import save_weights
 
     save_weights(model, codec_of(variant), folder)
     return folder
