@@ -72,7 +72,9 @@ def test_smoke_runs_every_variant_and_weighting(tmp_path, dataset_dir):
                "--out", str(out), timeout=3000)
     assert done.returncode == 0, done.stderr[-3000:]
     rows = json.loads((out / "results.json").read_text())
-    assert len(rows) == 1 + 4 + 4 + 1 + 4 and {row["status"] for row in rows} == {"done"}  # + the four baselines
+    # mbart-cls, tflcls and tflcls-no-tra under the four weightings, tflcls-no-mul, the four baselines, the two LLM variants
+    assert len(rows) == 1 + 4 + 4 + 1 + 4 + 2 and {row["status"] for row in rows} == {"done"}
+    assert {row["variant"] for row in rows} >= {"llm-prompt", "llm-lora"}
 
 
 def test_a_backbone_neither_local_nor_cached_offline_is_one_line_before_anything_runs(tmp_path, dataset_dir):
