@@ -56,15 +56,20 @@ def cells_markdown(paper: PaperResults, cells: dict[tuple[str, str, int], Cell])
     return lines
 
 
-def _gains(cell_a: Cell | None, cell_b: Cell | None) -> dict[str, float] | None:
+def _gains(cell_a: Cell | None, cell_b: Cell | None) -> dict[str, float | None] | None:
+    """Relative gain in % per metric; None for a metric the baseline scores 0 on (no ratio to take)."""
     if not cell_a or not cell_b or not cell_a.done or not cell_b.done:
         return None
-    out = {}
+    out: dict[str, float | None] = {}
     for metric in METRIC_LABELS:
         a, b = cell_a.mean(metric), cell_b.mean(metric)
-        if a is not None and b:
-            out[metric] = 100 * (a / b - 1)
+        if a is not None and b is not None:
+            out[metric] = 100 * (a / b - 1) if b else None
     return out
+
+
+def _gains_text(gains: dict[str, float | None]) -> str:
+    return " / ".join("n/a" if gains[m] is None else f"{gains[m]:+.2f}" for m in METRIC_LABELS if m in gains)
 
 
 def claim_markdown(paper: PaperResults, cells: dict[tuple[str, str, int], Cell]) -> list[str]:
@@ -89,7 +94,9 @@ def claim_markdown(paper: PaperResults, cells: dict[tuple[str, str, int], Cell])
         else:
             text = "n/a" if not theirs else " / ".join(f"{theirs[m]:+.2f}" for m in METRIC_LABELS if m in theirs)
         ours = _gains(cells.get((system, dataset, size)), cells.get((baseline, dataset, size)))
-        mine = "not run" if ours is None else " / ".join(f"{ours[m]:+.2f}" for m in METRIC_LABELS if m in ours)
+        mine = "not run" if ours is None else _gains_text(ours)
+        if ours is not None and None in ours.values():
+            mine += f" (n/a: {baseline} scores 0)"
         lines.append(f"| {dataset} | {size:,} | {text} | {mine} |")
     return lines
 

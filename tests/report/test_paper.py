@@ -124,3 +124,12 @@ def test_custom_paper_data_reads_json_meta_and_tsv_tables():
                        "table\tdataset\tsystem\ttrain_size\trouge1\trouge2\trougeL\ntable2\tVi2ZhLow\tMCLAS\t1000\t1\t2\t3\n", "system\n")
     assert paper.cells == {("table2", "Vi2ZhLow", "mclas", 1000): {"rouge1": 1.0, "rouge2": 2.0, "rougeL": 3.0}}
     assert paper.claim_gains("Vi2ZhLow", 1000) is None
+
+
+def test_our_gain_over_a_baseline_that_scores_zero_says_so_instead_of_a_blank_cell(tmp_path):
+    make_run(tmp_path, "Vi2ZhLow", "mbart-cls", 1000, 0, 0.0, metrics={"test": {"rouge1": 0.1, "rouge2": 0.0, "rougeL": 0.1}})
+    make_run(tmp_path, "Vi2ZhLow", "tflcls", 1000, 0, 0.5, "tflcls", 2.0,
+             metrics={"test": {"rouge1": 0.2, "rouge2": 0.05, "rougeL": 0.15}})
+    markdown = paper_markdown(load_paper(), load_runs(tmp_path).rows)
+    rows = {(r[0], r[1]): r[2:] for r in _rows(markdown, "### The paper's own comparison")}
+    assert rows[("Vi2ZhLow", "1,000")][1] == "+100.00 / n/a / +50.00 (n/a: mbart-cls scores 0)"
