@@ -118,7 +118,7 @@ def _run(grids: list, out_dir: Path, shard_of: tuple[int, int], log_with: tuple[
 
     from cls_data.benchmark.grid import run_grid
     from cls_data.benchmark.runs import is_main_process
-    from cls_data.report.runs import write_results  # results.json and results.md after each run
+    from cls_data.report.writer import write_results  # results.json and results.md after each run
 
     if not is_main_process():  # the other ranks of a DDP launch train along quietly
         run_grid(grids, out_dir, shard_of=shard_of, log_with=log_with)

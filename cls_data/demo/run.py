@@ -180,7 +180,7 @@ def _build(result: DemoResult, on_progress: Callable[[DemoProgress], None]) -> N
 def _benchmark(result: DemoResult, grid: GridSpec, state: dict, on_progress: Callable[[DemoProgress], None]) -> bool:
     """Train and score every run of `grid` not complete yet; whether any run was attempted."""
     from cls_data.benchmark.grid import expand, run_grid
-    from cls_data.report.runs import write_results
+    from cls_data.report.writer import write_results
 
     fingerprint = folder_fingerprint(result.dataset)
     if state.get("benchmark", {}).get("dataset") not in (None, fingerprint):

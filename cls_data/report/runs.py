@@ -1,4 +1,4 @@
-"""Load a RUNS folder into typed rows (done, failed, from results.json) and write RUNS/results.json + results.md.
+"""Load a RUNS folder into typed rows (done, failed, from results.json).
 
 The run-folder format itself (paths, files, the scan) is `cls_data.run_folder`; this module adds
 what the report needs on top: rows of results.json whose folder is gone, order, and the tables.
@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cls_data.errors import ClsDataError
-from cls_data.outputs import write_text_atomic
-from cls_data.run_folder import RESULTS, STAGE1, RunRow, read_json, scan_runs, write_results_json
+from cls_data.run_folder import RESULTS, STAGE1, RunRow, read_json, scan_runs
 
 DEFAULT_WEIGHTING = "tflcls"
 DEFAULT_R = 2.0
@@ -61,12 +60,3 @@ def load_runs(runs: str | Path) -> RunSet:
 
 def _order(row: RunRow) -> tuple:
     return (row.dataset, row.eval_dataset, row.variant, row.weighting or "", row.r or 0.0, row.train_size, row.seed or 0)
-
-
-def write_results(out: Path) -> list[dict]:
-    """Rewrite RUNS/results.json and RUNS/results.md (Tables 2 and 3, as the report lays them out) from the run folders."""
-    from cls_data.report.tables import build_results_markdown
-
-    rows = write_results_json(out)
-    write_text_atomic(out / "results.md", build_results_markdown(rows))
-    return rows

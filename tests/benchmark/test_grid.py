@@ -13,7 +13,7 @@ from cls_data.benchmark import registry  # noqa: E402
 from cls_data.benchmark.config import GridSpec, StageSpec, VariantSpec  # noqa: E402
 from cls_data.benchmark.grid import expand, expand_all, load_grid_file, parse_shard, shard  # noqa: E402
 from cls_data.benchmark.registry import register_variant, get_variant  # noqa: E402
-from cls_data.report.runs import write_results  # noqa: E402
+from cls_data.report.writer import write_results  # noqa: E402
 from cls_data.benchmark.runs import RunContext, RunSpec, run_or_record  # noqa: E402
 from cls_data.errors import ClsDataError  # noqa: E402
 from tests.benchmark.conftest import TINY_PRESET  # noqa: E402

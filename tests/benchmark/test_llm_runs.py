@@ -58,7 +58,7 @@ def test_llm_lora_trains_adapters_and_saves_a_folder_peft_loads_as_is(runs, data
 
 
 def test_both_llm_variants_become_rows_of_results_json(runs, dataset_dir):
-    from cls_data.report.runs import write_results
+    from cls_data.report.writer import write_results
     from cls_data.benchmark.runs import RunSpec, run_or_record
 
     for variant in ("llm-prompt", "llm-lora"):  # finished by the tests above, or now

@@ -127,7 +127,8 @@ def test_scores_on_other_datasets_get_their_own_table(tmp_path):
 
 
 def test_degenerate_outputs_are_counted_per_system_where_any_count_is_above_zero(tmp_path):
-    from cls_data.report.runs import load_runs, write_results
+    from cls_data.report.runs import load_runs
+    from cls_data.report.writer import write_results
     from tests.support.fake_runs import make_counted_runs
 
     markdown = build_results_markdown(load_runs(make_counted_runs(tmp_path)).rows)
