@@ -18,7 +18,8 @@ from pathlib import Path
 from cls_data.benchmark.config import GridSpec
 from cls_data.benchmark.presets import get_preset
 from cls_data.benchmark.registry import WEIGHTINGS, get_variant, variant_names
-from cls_data.benchmark.runs import DiskFull, RunContext, RunSpec, disk_full, is_main_process, run_or_record
+from cls_data.benchmark.context import RunContext, RunSpec
+from cls_data.benchmark.runs import DiskFull, disk_full, is_main_process, run_or_record
 from cls_data.benchmark.tracking import check_trackers
 from cls_data.errors import ClsDataError
 from cls_data.run_folder import write_results_json

@@ -23,7 +23,7 @@ from pathlib import Path
 from cls_data.benchmark.config import StageSpec, VariantSpec
 from cls_data.benchmark.presets import Preset
 from cls_data.benchmark.registry import get_variant
-from cls_data.benchmark.runs import RunSpec
+from cls_data.benchmark.context import RunSpec
 from cls_data.dataset_folder import read_build_info, read_stats
 from cls_data.run_folder import shared_rel_dir
 

@@ -13,13 +13,11 @@ import errno
 import os
 import shutil
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cls_data.benchmark.config import SMOKE_BACKBONE
-from cls_data.benchmark.presets import Preset
+from cls_data.benchmark.context import RunContext, RunSpec
 from cls_data.benchmark.registry import Variant, resolve_variant
 from cls_data.benchmark.stages import (TrainedStages, barrier, check_reusable, is_main_process, run_config,
                                        stage_context, train_stages)
@@ -27,56 +25,6 @@ from cls_data.benchmark.tracking import NO_TRACKER, RunTracker
 from cls_data.errors import ClsDataError
 from cls_data.run_folder import (FAILED, concat_logs, read_metrics, rel_dir, work_dir, write_config, write_failed,
                                  write_jsonl, write_metrics)
-
-Progress = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One cell of a grid; `rel_dir` is its folder under RUNS (docs/run-folders.md)."""
-
-    dataset: str  # folder path or Hub id
-    dataset_name: str
-    variant: str
-    weighting: str | None
-    r: float | None
-    train_size: int
-    seed: int
-
-    @property
-    def rel_dir(self) -> Path:
-        return rel_dir(self.dataset_name, self.variant, self.weighting, self.r, self.train_size, self.seed)
-
-
-@dataclass
-class RunContext:
-    """Grid-wide settings and caches shared by the runs of one process."""
-
-    out: Path
-    preset: Preset
-    backbone: str | None = None
-    eval_on: tuple[str, ...] = ()
-    src_lang: str | None = None
-    tgt_lang: str | None = None
-    shots: int = 0  # llm-prompt's examples per prompt
-    llm_url: str | None = None  # llm-prompt through an OpenAI-compatible server
-    on_progress: Progress = lambda phase, done, total: None
-    datasets: dict[str, Any] = field(default_factory=dict)
-    deterministic: bool = False  # --deterministic: every stage's TrainConfig.deterministic
-    paper_code: bool = False  # --paper-code: the numerics of the paper's code (stages.stage_config)
-    log_with: tuple[str, ...] = ()  # live trackers (tracking.py), one tracker run per run folder
-
-    @property
-    def cache(self) -> Path:
-        return self.out / ".cache"
-
-    def dataset(self, path: str) -> Any:
-        from cls_data.benchmark.data import open_dataset
-
-        if path not in self.datasets:
-            self.datasets[path] = open_dataset(path, src_lang=self.src_lang, tgt_lang=self.tgt_lang)
-        return self.datasets[path]
-
 
 def family_backbone(option: str | None, family: str) -> str | None:
     """The --backbone of `family`: "NAME" is the mBART family's; "FAMILY=NAME,..." names any family's (llm=Qwen/...)."""

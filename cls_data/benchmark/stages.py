@@ -11,17 +11,15 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cls_data.benchmark.config import StageSpec, to_dict
+from cls_data.benchmark.context import RunContext, RunSpec
 from cls_data.benchmark.registry import BuildContext, Variant
 from cls_data.benchmark.tracking import NO_TRACKER, RunTracker
 from cls_data.errors import ClsDataError
 from cls_data.run_folder import (Lock, concat_logs, read_config, shared_rel_dir, versions, work_dir, write_config,
                                  write_metrics)
-
-if TYPE_CHECKING:
-    from cls_data.benchmark.runs import RunContext, RunSpec
 
 
 def is_main_process() -> bool:

@@ -46,13 +46,14 @@ torch = pytest.importorskip("torch")
 @pytest.fixture(scope="module")
 def runs(dataset_dir, tmp_path_factory):
     from tests.benchmark.conftest import TINY_PRESET
-    from cls_data.benchmark.runs import RunContext
+    from cls_data.benchmark.context import RunContext
 
     return RunContext(out=tmp_path_factory.mktemp("RUNS"), preset=TINY_PRESET)
 
 
 def _run(runs, dataset_dir, variant):
-    from cls_data.benchmark.runs import RunSpec, execute_run
+    from cls_data.benchmark.context import RunSpec
+    from cls_data.benchmark.runs import execute_run
 
     spec = RunSpec(dataset=str(dataset_dir), dataset_name=dataset_dir.name, variant=variant, weighting=None, r=None,
                    train_size=8, seed=0)
@@ -86,7 +87,8 @@ def test_each_baseline_trains_a_few_steps_and_decodes_into_a_run_folder(runs, da
 def test_the_ncls_vocabulary_is_trained_on_the_runs_own_training_split(runs, dataset):
     from cls_data.benchmark.presets import PRESETS as P
     from cls_data.benchmark.registry import resolve_variant
-    from cls_data.benchmark.runs import RunContext, backbone_for
+    from cls_data.benchmark.context import RunContext
+    from cls_data.benchmark.runs import backbone_for
 
     paper = RunContext(out=runs.out, preset=P["paper"])
     spec = resolve_variant("ncls")

@@ -14,7 +14,8 @@ from cls_data.benchmark.config import GridSpec, StageSpec, VariantSpec  # noqa: 
 from cls_data.benchmark.grid import expand, expand_all, load_grid_file, parse_shard, shard  # noqa: E402
 from cls_data.benchmark.registry import register_variant, get_variant  # noqa: E402
 from cls_data.report.writer import write_results  # noqa: E402
-from cls_data.benchmark.runs import RunContext, RunSpec, run_or_record  # noqa: E402
+from cls_data.benchmark.context import RunContext, RunSpec  # noqa: E402
+from cls_data.benchmark.runs import run_or_record  # noqa: E402
 from cls_data.errors import ClsDataError  # noqa: E402
 from tests.benchmark.conftest import TINY_PRESET  # noqa: E402
 from tests.support.cls_dataset import build_cls_dataset  # noqa: E402

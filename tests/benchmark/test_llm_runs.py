@@ -13,13 +13,14 @@ torch = pytest.importorskip("torch")
 
 @pytest.fixture(scope="module")
 def runs(dataset_dir, tmp_path_factory):
-    from cls_data.benchmark.runs import RunContext
+    from cls_data.benchmark.context import RunContext
 
     return RunContext(out=tmp_path_factory.mktemp("RUNS"), preset=TINY_PRESET, shots=1)
 
 
 def _run(runs, dataset_dir, variant):
-    from cls_data.benchmark.runs import RunSpec, execute_run
+    from cls_data.benchmark.context import RunSpec
+    from cls_data.benchmark.runs import execute_run
 
     spec = RunSpec(dataset=str(dataset_dir), dataset_name=dataset_dir.name, variant=variant, weighting=None, r=None, train_size=8, seed=0)
     return execute_run(spec, runs)
@@ -59,7 +60,8 @@ def test_llm_lora_trains_adapters_and_saves_a_folder_peft_loads_as_is(runs, data
 
 def test_both_llm_variants_become_rows_of_results_json(runs, dataset_dir):
     from cls_data.report.writer import write_results
-    from cls_data.benchmark.runs import RunSpec, run_or_record
+    from cls_data.benchmark.context import RunSpec
+    from cls_data.benchmark.runs import run_or_record
 
     for variant in ("llm-prompt", "llm-lora"):  # finished by the tests above, or now
         run_or_record(RunSpec(str(dataset_dir), dataset_dir.name, variant, None, None, 8, 0), runs)
@@ -71,7 +73,8 @@ def test_both_llm_variants_become_rows_of_results_json(runs, dataset_dir):
 def test_a_finished_prompt_run_is_not_reused_for_another_shot_count(runs, dataset_dir):
     import dataclasses
 
-    from cls_data.benchmark.runs import RunSpec, run_or_record
+    from cls_data.benchmark.context import RunSpec
+    from cls_data.benchmark.runs import run_or_record
     from cls_data.errors import ClsDataError
 
     spec = RunSpec(dataset=str(dataset_dir), dataset_name=dataset_dir.name, variant="llm-prompt", weighting=None, r=None, train_size=8, seed=0)

@@ -29,7 +29,8 @@ def summariser(styles: dict[str, str] | None = None):
 
 
 def test_llm_prompt_runs_against_a_server_that_throttles_wraps_and_answers_in_the_wrong_language(dataset_dir, dataset, tmp_path, monkeypatch):
-    from cls_data.benchmark.runs import RunContext, RunSpec, run_or_record
+    from cls_data.benchmark.context import RunContext, RunSpec
+    from cls_data.benchmark.runs import run_or_record
 
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     docs = dataset.split("test")["text"][:3]

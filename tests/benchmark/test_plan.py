@@ -8,7 +8,7 @@ import pytest
 
 from cls_data.benchmark.presets import FAST, PAPER
 from cls_data.benchmark.plan import plan
-from cls_data.benchmark.runs import RunSpec
+from cls_data.benchmark.context import RunSpec
 
 
 def run(dataset_dir, variant, weighting=None, r=None, size=1000):

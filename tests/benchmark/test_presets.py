@@ -62,7 +62,7 @@ def test_plan_prints_each_stages_steps_the_disk_needed_and_drops_sizes_the_datas
 
 
 def test_paper_code_trains_with_the_numerics_of_the_papers_code(tmp_path):
-    from cls_data.benchmark.runs import RunContext
+    from cls_data.benchmark.context import RunContext
     from cls_data.benchmark.stages import stage_config
 
     ctx = RunContext(out=tmp_path, preset=PAPER, paper_code=True)

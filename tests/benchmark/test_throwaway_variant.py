@@ -10,7 +10,8 @@ import pytest
 pytest.importorskip("torch")
 
 from cls_data.benchmark import registry  # noqa: E402
-from cls_data.benchmark.runs import RunContext, RunSpec, run_or_record  # noqa: E402
+from cls_data.benchmark.context import RunContext, RunSpec  # noqa: E402
+from cls_data.benchmark.runs import run_or_record  # noqa: E402
 from tests.benchmark.conftest import TINY_PRESET  # noqa: E402
 
 

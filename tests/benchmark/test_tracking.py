@@ -11,7 +11,8 @@ pytest.importorskip("torch")
 pytest.importorskip("tensorboard")
 
 from cls_data.run_folder import write_results_json as write_results  # noqa: E402
-from cls_data.benchmark.runs import RunContext, RunSpec, run_or_record  # noqa: E402
+from cls_data.benchmark.context import RunContext, RunSpec  # noqa: E402
+from cls_data.benchmark.runs import run_or_record  # noqa: E402
 from cls_data.benchmark.tracking import check_trackers  # noqa: E402
 from cls_data.errors import ClsDataError  # noqa: E402
 from tests.benchmark.conftest import TINY_PRESET  # noqa: E402

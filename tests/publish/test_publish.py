@@ -25,7 +25,8 @@ def runs(tmp_path_factory):
     """A finished smoke-sized tflcls run (stage 1 + joint stage, tiny model trained on the dataset)."""
     import torch
 
-    from cls_data.benchmark.runs import RunContext, RunSpec, run_or_record
+    from cls_data.benchmark.context import RunContext, RunSpec
+    from cls_data.benchmark.runs import run_or_record
     from tests.benchmark.conftest import TINY_PRESET
 
     threads = torch.get_num_threads()
@@ -174,7 +175,8 @@ def llm_runs(dataset_dir, tmp_path_factory):
     """Finished smoke-sized `llm-prompt` (1-shot, nothing trained) and `llm-lora` runs (tiny offline backbone)."""
     import torch
 
-    from cls_data.benchmark.runs import RunContext, RunSpec, execute_run
+    from cls_data.benchmark.context import RunContext, RunSpec
+    from cls_data.benchmark.runs import execute_run
     from tests.benchmark.conftest import TINY_PRESET
 
     threads = torch.get_num_threads()
