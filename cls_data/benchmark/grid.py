@@ -79,9 +79,13 @@ SHARED_KEYS = ("preset", "backbone", "eval_on", "src_lang", "tgt_lang", "determi
 def load_grid_file(path: Path, **overrides) -> list[GridSpec]:
     """GridSpecs from a TOML or JSON file: top-level keys apply to every `[[grid]]` table (see grids/paper.toml).
 
-    `overrides` (options given on the command line) replace the file's values.
+    `overrides` (options given on the command line) replace the file's values, except `variants`, which picks
+    from each table's variants (so `--variants mbart-cls,tflcls` runs those two wherever the file has them, and
+    does not turn Table 3's tflcls-only table into a grid of both).
     """
     import tomllib
+
+    wanted = overrides.pop("variants", None)
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -102,7 +106,25 @@ def load_grid_file(path: Path, **overrides) -> list[GridSpec]:
     for key in SHARED_KEYS:
         if len({getattr(g, key) for g in grids}) > 1:
             raise ClsDataError(f"grid file {path}: {key} must be the same in every [[grid]] table (set it at the top)")
-    return grids
+    return _pick_variants(grids, wanted, path) if wanted and tuple(wanted) != ("all",) else grids
+
+
+def _pick_variants(grids: list[GridSpec], wanted: tuple[str, ...], path: Path) -> list[GridSpec]:
+    """Each table restricted to the wanted variants it holds; tables left with none are dropped."""
+    for name in wanted:
+        get_variant(name)  # a miss lists every valid name
+    picked, found = [], set()
+    for grid in grids:
+        names = variant_names() if grid.variants == ("all",) else list(grid.variants)
+        keep = tuple(name for name in names if name in wanted)
+        found.update(keep)
+        if keep:
+            picked.append(dataclasses.replace(grid, variants=keep))
+    missing = [name for name in wanted if name not in found]
+    if missing:
+        raise ClsDataError(f"grid file {path} has no run of {', '.join(missing)}; --variants picks from the file's "
+                           f"variants (run it without --spec, with --dataset, to add one)")
+    return picked
 
 
 def parse_shard(text: str) -> tuple[int, int]:

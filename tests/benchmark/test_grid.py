@@ -246,3 +246,23 @@ def test_the_paper_grid_sweeps_r_over_1_to_3_5_on_vi2zhlow_at_5000_as_figure_5_d
     assert swept == {("Vi2ZhLow", 5000, r) for r in (1.0, 1.5, 2.5, 3.0, 3.5)}
     assert {(Path(run.dataset).name, run.train_size) for run in runs if run.r == 2.0} == {
         (d, n) for d in ("Vi2ZhLow", "En2ZhLow", "Zh2EnLow") for n in (1000, 3000, 5000)}  # Table 2's TFLCLS everywhere
+
+
+def test_variants_on_a_grid_file_pick_from_its_tables_instead_of_replacing_every_tables_variants():
+    from pathlib import Path
+
+    spec = Path(__file__).resolve().parents[2] / "grids" / "paper.toml"
+    whole = expand_all(load_grid_file(spec))
+    picked = expand_all(load_grid_file(spec, variants=("mbart-cls", "tflcls")))
+    assert picked == [run for run in whole if run.variant in ("mbart-cls", "tflcls")]  # Table 3's block stays tflcls only
+    baselines = expand_all(load_grid_file(spec, variants=("ncls",)))
+    assert {(run.variant, run.weighting, run.r) for run in baselines} == {("ncls", None, None)} and len(baselines) == 9
+    with pytest.raises(ClsDataError, match="unknown variant 'mbart'"):
+        load_grid_file(spec, variants=("mbart",))
+
+
+def test_variants_absent_from_a_grid_file_are_one_line(tmp_path, dataset_dir):
+    spec = tmp_path / "grid.toml"
+    spec.write_text(f'datasets = ["{dataset_dir}"]\ntrain_sizes = [8]\n[[grid]]\nvariants = ["tflcls"]\n')
+    with pytest.raises(ClsDataError, match="has no run of ncls; --variants picks from the file's variants"):
+        load_grid_file(spec, variants=("tflcls", "ncls"))
