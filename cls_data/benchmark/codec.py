@@ -9,6 +9,7 @@ A codec has `key` (identifies the tokenization, part of the data cache key), `pa
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,3 +26,15 @@ class TextCodec(Protocol):
     def decode(self, ids: Any) -> list[str]: ...
 
     def save(self, folder: Path) -> None: ...
+
+
+def vocabulary_text(tokenizer: Any) -> str:
+    """The tokenizer's whole vocabulary and rules as text (what a codec's `key` hashes)."""
+    if hasattr(tokenizer, "backend_tokenizer"):
+        return tokenizer.backend_tokenizer.to_str()
+    return repr(sorted(tokenizer.get_vocab().items()))
+
+
+def tokenizer_digest(tokenizer: Any) -> str:
+    """12 hex digits identifying the tokenizer's vocabulary, for a codec's `key`."""
+    return hashlib.sha1(vocabulary_text(tokenizer).encode("utf-8")).hexdigest()[:12]

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from cls_data.benchmark.codec import vocabulary_text
 from cls_data.benchmark.config import StageSpec, VariantSpec
 from cls_data.benchmark.registry import BuildContext, register_variant
 from cls_data.errors import ClsDataError
@@ -92,8 +93,7 @@ class LlmCodec:
         self.end_ids = end
         self.eos_ids = list(dict.fromkeys(end + ([tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else [])))
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self.eos_ids[-1]
-        vocab = tokenizer.backend_tokenizer.to_str() if hasattr(tokenizer, "backend_tokenizer") else repr(sorted(tokenizer.get_vocab().items()))
-        layout = json.dumps([vocab, self.head, self.tail, self.end_ids, context], ensure_ascii=False)
+        layout = json.dumps([vocabulary_text(tokenizer), self.head, self.tail, self.end_ids, context], ensure_ascii=False)
         self.key = f"llm-{len(tokenizer)}-{hashlib.sha1(layout.encode('utf-8')).hexdigest()[:16]}"
 
     def _render(self, messages: list[dict[str, str]], generation: bool = False) -> str:

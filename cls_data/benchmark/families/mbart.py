@@ -10,13 +10,12 @@ Nothing here imports torch at module level (`--help` and `--plan` list these spe
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from cls_data.benchmark.codec import ROLES
+from cls_data.benchmark.codec import ROLES, tokenizer_digest
 from cls_data.benchmark.config import StageSpec, VariantSpec
 from cls_data.benchmark.registry import WEIGHTINGS, BuildContext, get_variant, register_variant
 from cls_data.run_folder import STAGE1
@@ -121,8 +120,7 @@ class MBartCodec:
         self.src_lang_id = tokenizer.convert_tokens_to_ids(self.src_code)
         self.tgt_lang_id = tokenizer.convert_tokens_to_ids(self.tgt_code)
         self.pad_id = tokenizer.pad_token_id
-        vocab = tokenizer.backend_tokenizer.to_str() if hasattr(tokenizer, "backend_tokenizer") else repr(sorted(tokenizer.get_vocab().items()))
-        digest = hashlib.sha1(vocab.encode("utf-8")).hexdigest()[:12]
+        digest = tokenizer_digest(tokenizer)
         self.key = f"mbart-{type(tokenizer).__name__}-{len(tokenizer)}-{digest}-{self.src_code}-{self.tgt_code}"
 
     def encode(self, texts: list[str], role: str, max_len: int) -> list[list[int]]:

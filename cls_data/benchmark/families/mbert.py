@@ -16,7 +16,6 @@ MCLAS's post-processor and drops the other markers.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -24,7 +23,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from cls_data.benchmark.codec import ROLES
+from cls_data.benchmark.codec import ROLES, tokenizer_digest
 from cls_data.benchmark.config import StageSpec, VariantSpec
 from cls_data.benchmark.registry import BuildContext, register_variant
 from cls_data.text import CJK
@@ -121,10 +120,6 @@ def load_nguyen_student(ctx: BuildContext) -> Any:
 
 
 # --- text codec and MCLAS's post-processor
-def _digest(tokenizer: Any) -> str:
-    return hashlib.sha1(tokenizer.backend_tokenizer.to_str().encode("utf-8")).hexdigest()[:12]
-
-
 # BERT's decoder puts a space around every Han character ("今 天"); glue them back for the saved text.
 _SPACED_CJK = re.compile(rf"(?<=[{CJK}\u3000-\u303f\uff00-\uffef])\s+(?=[{CJK}\u3000-\u303f\uff00-\uffef])")
 
@@ -153,7 +148,7 @@ class BertCodec:
         self.tokenizer = tokenizer
         self.markers = Markers.of(tokenizer)
         self.pad_id = tokenizer.pad_token_id
-        self.key = f"bert-{len(tokenizer)}-{_digest(tokenizer)}"
+        self.key = f"bert-{len(tokenizer)}-{tokenizer_digest(tokenizer)}"
 
     def encode(self, texts: list[str], role: str, max_len: int) -> list[list[int]]:
         if role not in ROLES:

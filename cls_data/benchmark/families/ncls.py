@@ -15,12 +15,11 @@ whitespace-separated words with punctuation split off. One joint vocabulary serv
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from cls_data.benchmark.codec import ROLES
+from cls_data.benchmark.codec import ROLES, tokenizer_digest
 from cls_data.benchmark.config import StageSpec, VariantSpec
 from cls_data.benchmark.registry import BuildContext, register_variant
 from cls_data.text import CJK
@@ -91,15 +90,11 @@ def build_ncls_ms(ctx: BuildContext) -> Any:
 
 
 # --- text codec: every role is `X </s>` in the joint vocabulary; the decoder input `</s> Y` is derived by the model
-def _digest(tokenizer: Any) -> str:
-    return hashlib.sha1(tokenizer.backend_tokenizer.to_str().encode("utf-8")).hexdigest()[:12]
-
-
 class NclsCodec:
     def __init__(self, tokenizer: Any) -> None:
         self.tokenizer = tokenizer
         self.pad_id, self.eos_id = tokenizer.pad_token_id, tokenizer.eos_token_id
-        self.key = f"ncls-{len(tokenizer)}-{_digest(tokenizer)}"
+        self.key = f"ncls-{len(tokenizer)}-{tokenizer_digest(tokenizer)}"
 
     def encode(self, texts: list[str], role: str, max_len: int) -> list[list[int]]:
         if role not in ROLES:
