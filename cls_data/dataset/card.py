@@ -6,6 +6,7 @@ from importlib import resources
 
 from cls_data import __version__
 from cls_data.dataset.kinds import get_kind
+from cls_data.dataset.publishable import LANGUAGE_DROP
 from cls_data.text import language_name
 
 # modelcards/ installs as the package cls_data.modelcards, so wheels carry the template too.
@@ -65,7 +66,7 @@ def render_card(info: dict, stats: dict, split_files: dict[str, str], split_rows
         note = notes.get(name) or f"first {rows:,} rows of `train` (nested: smaller subsets are prefixes)"
         splits.append({"name": name, "rows": rows, "note": note})
     stats_splits, stats_rows = _stats_rows(stats)
-    language = {k: v for k, v in info["dropped"].items() if v and " summary not in " in k}
+    language = {k: v for k, v in info["dropped"].items() if v and LANGUAGE_DROP in k}
     dropped = ", ".join(f"{k} {v:,}" for k, v in info["dropped"].items() if v and k not in language) or "none"
     unpublishable = "; ".join(f"{v:,} dropped: {k}" for k, v in language.items()) or "none"
     leaks = info["leakage"]
