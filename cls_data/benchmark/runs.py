@@ -23,8 +23,7 @@ from cls_data.benchmark.stages import (TrainedStages, barrier, check_reusable, i
                                        stage_context, train_stages)
 from cls_data.benchmark.tracking import NO_TRACKER, RunTracker
 from cls_data.errors import ClsDataError
-from cls_data.run_folder import (FAILED, concat_logs, read_metrics, rel_dir, work_dir, write_config, write_failed,
-                                 write_jsonl, write_metrics)
+from cls_data.run_folder import FAILED, concat_logs, work_dir, write_config, write_failed, write_jsonl, write_metrics
 
 def family_backbone(option: str | None, family: str) -> str | None:
     """The --backbone of `family`: "NAME" is the mBART family's; "FAMILY=NAME,..." names any family's (llm=Qwen/...)."""
@@ -141,15 +140,17 @@ def run_metrics(trained: TrainedStages, scored: Any, n_test: int, others: dict[s
 
 
 def write_run(final: Path, run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, backbone: str,
-              trained: TrainedStages, decoded: dict[str, tuple[Any, int]]) -> None:
-    """predictions, metrics.json, config.json and the joined train log into the run's `final` folder."""
+              trained: TrainedStages, decoded: dict[str, tuple[Any, int]]) -> dict:
+    """predictions, metrics.json, config.json and the joined train log into the run's `final` folder; returns the metrics."""
     scored, n_test = decoded.pop(run.dataset_name)
     write_jsonl(final / "predictions.jsonl", scored.rows)
     for name, (other, _) in decoded.items():
         write_jsonl(final / f"predictions.{name}.jsonl", other.rows)
-    write_metrics(final, run_metrics(trained, scored, n_test, decoded))
+    metrics = run_metrics(trained, scored, n_test, decoded)
+    write_metrics(final, metrics)
     write_config(final, run_config(run, ctx, variant, dataset, backbone, list(variant.stages) or [variant.decoding_stage]))
     concat_logs([final.parent / s.name for s in trained.own], final / "train_log.jsonl")
+    return metrics
 
 
 def execute_run(run: RunSpec, ctx: RunContext, tracker: RunTracker = NO_TRACKER) -> Path:
@@ -189,8 +190,8 @@ def execute_run(run: RunSpec, ctx: RunContext, tracker: RunTracker = NO_TRACKER)
     if not variant.stages:  # scored on validation too: the report chooses between systems on validation, never on test
         trained.val = validate(ctx, variant, dataset, codec, model)
     decoded = decode_tests(run, ctx, variant, dataset, codec, model, trained.notes)
-    write_run(final, run, ctx, variant, dataset, backbone, trained, decoded)
-    tracker.log_test(read_metrics(final), step=trained.results[-1].steps if trained.results else 0)
+    metrics = write_run(final, run, ctx, variant, dataset, backbone, trained, decoded)
+    tracker.log_test(metrics, step=trained.results[-1].steps if trained.results else 0)
     os.replace(final, run_dir)
     shutil.rmtree(work, ignore_errors=True)
     barrier()
