@@ -8,7 +8,6 @@ GPU). The choice is kept in `micro_batch.json`, so a resumed stage uses it too, 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ import torch
 from cls_data.benchmark.checkpoint import forget_progress
 from cls_data.benchmark.config import TrainConfig
 from cls_data.outputs import write_json_atomic
+from cls_data.run_folder import read_json
 
 if TYPE_CHECKING:
     from cls_data.benchmark.train import StageJob, StageResult
@@ -93,10 +93,8 @@ def fit_in_memory(job: StageJob, train: Callable[[StageJob], StageResult]) -> St
             break
         except OutOfMemoryInFirstEpoch as oom:
             cfg = job.cfg
-            if cfg.token_budget is not None or cfg.batch_size == 1:
+            if cfg.token_budget is not None or cfg.batch_size % 2:  # batch 1 or odd: halving would change the effective batch
                 raise oom.__cause__ from None
-            if cfg.batch_size % 2:
-                raise oom.__cause__ from None  # halving would change the effective batch
             forget_progress(job.work_dir)
             write_json_atomic(job.work_dir / MICRO_BATCH, {"batch_size": cfg.batch_size // 2, "grad_accum": cfg.grad_accum * 2})
     if (job.cfg.batch_size, job.cfg.grad_accum) != (planned.batch_size, planned.grad_accum):
@@ -111,7 +109,7 @@ def _recorded(job: StageJob) -> StageJob:
     recorded = job.work_dir / MICRO_BATCH
     if not recorded.exists():
         return job
-    micro = json.loads(recorded.read_text(encoding="utf-8"))
+    micro = read_json(recorded)
     if micro["batch_size"] * micro["grad_accum"] != job.cfg.batch_size * job.cfg.grad_accum:
         return job  # recorded for other settings; the checkpoint check will say so
     return dataclasses.replace(job, cfg=dataclasses.replace(job.cfg, batch_size=micro["batch_size"], grad_accum=micro["grad_accum"]))
