@@ -66,10 +66,6 @@ def register_preset(preset: Preset) -> Preset:
     return preset
 
 
-def preset_names() -> list[str]:
-    return list(PRESETS)
-
-
 def get_preset(name: str) -> Preset:
     try:
         return PRESETS[name]
