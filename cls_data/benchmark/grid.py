@@ -54,23 +54,22 @@ def expand(grid: GridSpec) -> list[RunSpec]:
                     for size in grid.train_sizes:
                         for seed in grid.seeds:
                             runs.append(RunSpec(dataset, dataset_name(dataset), spec.name, weighting, r, size, seed))
-    seen, unique = set(), []
-    for run in runs:  # e.g. one r listed twice
-        if run.rel_dir not in seen:
-            seen.add(run.rel_dir)
-            unique.append(run)
-    return unique
+    return _each_once(runs)  # e.g. one r listed twice
 
 
 def expand_all(grids: list[GridSpec]) -> list[RunSpec]:
     """The union of several grids' runs (a spec file's [[grid]] tables), each run once."""
-    seen, runs = set(), []
-    for grid in grids:
-        for run in expand(grid):
-            if run.rel_dir not in seen:
-                seen.add(run.rel_dir)
-                runs.append(run)
-    return runs
+    return _each_once([run for grid in grids for run in expand(grid)])
+
+
+def _each_once(runs: list[RunSpec]) -> list[RunSpec]:
+    """The runs in order, each folder once (the first run that names it)."""
+    seen, unique = set(), []
+    for run in runs:
+        if run.rel_dir not in seen:
+            seen.add(run.rel_dir)
+            unique.append(run)
+    return unique
 
 
 SHARED_KEYS = ("preset", "backbone", "eval_on", "src_lang", "tgt_lang", "deterministic", "paper_code", "shots", "llm_url")
