@@ -89,11 +89,11 @@ def _folder_languages(folder: Path, table) -> dict[str, str]:
 
 def _folder_splits(folder: Path) -> dict[str, dict]:
     splits = split_files(folder)
-    stats = None if splits else read_stats(folder)
-    if stats is not None:  # an --ids-only build: no text, stats kept
-        return stats
     if not splits:
-        raise ClsDataError(f"{folder}: no data/*.parquet files; is this a folder made by `cls-data build`?")
+        stats = read_stats(folder)  # an --ids-only build: no text, stats kept
+        if stats is None:
+            raise ClsDataError(f"{folder}: no data/*.parquet files; is this a folder made by `cls-data build`?")
+        return stats
     result, languages = {}, None
     for split in splits:
         table = read_split(folder, split)
