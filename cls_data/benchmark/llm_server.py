@@ -11,12 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TypeVar
 
 from cls_data.errors import ClsDataError
-from cls_data.openai_compat import ChatAPI, Malformed, NoAnswer, ServerError, chat_body, completion, model_ids
+from cls_data.openai_compat import ChatAPI, NoAnswer, ServerError
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+T = TypeVar("T")
 
 
 class ChatClient:
@@ -29,10 +30,10 @@ class ChatClient:
         self.retries, self.concurrency, self.backoff = retries, concurrency, backoff
         self.model = self._served_name(model)
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _retrying(self, call: Callable[[], T], path: str) -> T:
         for attempt in range(self.retries + 1):
             try:
-                return self._api.request(method, path, **kwargs)
+                return call()
             except NoAnswer as exc:
                 if attempt == self.retries:
                     raise ClsDataError(self._api.redact(f"--llm-url {self.base_url}: {exc}")) from None
@@ -46,7 +47,7 @@ class ChatClient:
 
     def _served_name(self, wanted: str) -> str:
         """`wanted` if the server lists it; the only model it serves otherwise (vLLM names a local folder by its path)."""
-        served = model_ids(self._request("GET", "/models"))
+        served = self._retrying(self._api.models, "/models")
         if wanted in served or not served:
             return wanted
         if len(served) == 1:
@@ -54,11 +55,8 @@ class ChatClient:
         raise ClsDataError(f"--llm-url {self.base_url} serves {', '.join(served)}, not {wanted!r}: pass --backbone llm=NAME")
 
     def complete(self, messages: list[dict[str, str]], max_tokens: int) -> str:
-        data = self._request("POST", "/chat/completions", json=chat_body(self.model, messages, max_tokens))
-        try:
-            return completion(data).content or ""
-        except Malformed as exc:
-            raise ClsDataError(f"--llm-url {self.base_url}/chat/completions: {exc}") from None
+        answer = self._retrying(lambda: self._api.chat(self.model, messages, max_tokens), "/chat/completions")
+        return answer.content or ""
 
     def complete_all(self, conversations: Sequence[list[dict[str, str]]], max_tokens: int,
                      on_progress: Callable[[int, int], None] | None = None) -> list[str]:

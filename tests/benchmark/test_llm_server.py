@@ -103,5 +103,5 @@ def test_an_error_body_that_echoes_the_key_is_redacted(monkeypatch):
     with FakeChat(models=(SERVED,)) as server:
         client = ChatClient(server.url, SERVED, retries=0)
         with pytest.raises(ClsDataError) as error:
-            client._request("GET", f"/echo-{KEY}")
+            client._retrying(lambda: client._api.request("GET", f"/echo-{KEY}"), f"/echo-{KEY}")
     assert "HTTP 404" in str(error.value) and KEY not in str(error.value)
