@@ -141,9 +141,10 @@ def shared_stage(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Varia
                                f"starts from; delete that folder to train it again")
         return run_dir / "model"
     tracker = RunTracker(ctx.log_with if holder else (), ctx.out, run_dir.relative_to(ctx.out))  # its own tracker run
+    as_shared = {"variant": stage.shared, "weighting": None, "r": None}  # its config.json names the shared run, not this one
     try:
         job, _, notes = _stage_job(stage, run, ctx, variant, dataset, codec, backbone, None, work / stage.name)
-        tracker.start({**run_config(run, ctx, variant, dataset, backbone, [stage]), "variant": stage.shared, "weighting": None, "r": None})
+        tracker.start({**run_config(run, ctx, variant, dataset, backbone, [stage]), **as_shared})
         job.tracker = tracker
         result = train_stage(job, lambda phase, done, total: (holder and lock.touch(), ctx.on_progress(phase, done, total)))
         if not holder:
@@ -153,8 +154,7 @@ def shared_stage(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Varia
         final.mkdir(exist_ok=True)
         if not (final / "model").exists():
             os.replace(result.best_dir, final / "model")
-        write_config(final, {**run_config(run, ctx, variant, dataset, backbone, [stage]), "variant": stage.shared,
-                             "weighting": None, "r": None})
+        write_config(final, {**run_config(run, ctx, variant, dataset, backbone, [stage]), **as_shared})
         write_metrics(final, {"best_epoch": result.best_epoch, "best_val_rouge2": result.best_val.get("rouge2"),
                               "val": result.best_val, "validation": {**result.best_val, "epoch": result.best_epoch},
                               "train_seconds": result.train_seconds,
