@@ -23,7 +23,7 @@ from cls_data.dataset.kinds import DatasetKind, get_kind
 from cls_data.dataset.dedup import DROP_REASONS, DedupKey, Deduplicator
 from cls_data.dataset.leakage import Leak, find_leaks
 from cls_data.dataset.ncls import ParseReport
-from cls_data.dataset.publishable import LANGUAGE_DROP, RejectsFile, language_drop
+from cls_data.dataset.publishable import LANGUAGE_DROP, RejectsFile, language_drop, rejects_name
 from cls_data.dataset.splits import SplitSizes, check_enough, sample_pools, split_one_pool
 from cls_data.dataset.stats import split_stats
 from cls_data.dataset_folder import BUILD_INFO, CARD, IDS, STATS, file_sha256, write_split
@@ -324,7 +324,7 @@ def _build_info(config: BuildConfig, result: BuildResult, samples: list[CLSSampl
         "inputs": [{"name": p.name, "bytes": p.stat().st_size, "sha256": file_sha256(p)} for p in inputs],
         "read": result.read,
         "dropped": {**result.unpublishable, **{reason: result.dropped.get(reason, 0) for reason in DROP_REASONS}},
-        "rejects": f"{kind.dataset}.rejects.jsonl" if result.unpublishable else None,  # beside the folder, unpublished
+        "rejects": rejects_name(kind.dataset) if result.unpublishable else None,  # beside the folder, unpublished
         "malformed_blocks": result.parse.malformed,
         "malformed_examples": result.parse.problems,
         "unmatched": result.unmatched,

@@ -28,6 +28,11 @@ def language_drop(sample: CLSSample, kind: DatasetKind) -> str | None:
     return None
 
 
+def rejects_name(dataset: str) -> str:
+    """The rejects file's name (`<Name>.rejects.jsonl`), beside the dataset folder, never published."""
+    return f"{dataset}.rejects.jsonl"
+
+
 class RejectsFile:
     """`<out>/<Name>.rejects.jsonl`: each dropped unpublishable sample with its reason, written as read.
 
@@ -35,7 +40,7 @@ class RejectsFile:
     """
 
     def __init__(self, out: Path, name: str):
-        self.path = out / f"{name}.rejects.jsonl"
+        self.path = out / rejects_name(name)
         self._tmp: Path | None = None
         self._handle = None
 
