@@ -11,7 +11,7 @@ import dataclasses
 import json
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -117,7 +117,7 @@ def _filter(sample: Sample, result: DemoResult, mirror: MirrorServer, state: dic
     if state.get("filter") == key and all(p.exists() for p in outputs):
         result.reused.append("filter")
         report = json.loads(result.filter_report.read_text(encoding="utf-8"))  # as FilterReport.as_json wrote it
-        _filter_counts(result, report)
+        _filter_counts(result, report, read_jsonl(result.kept, CLSSample), list(read_jsonl(result.scored, CLSSample)))
         on_progress(DemoProgress("filter", 1, 1, f"reused {result.filter_report.parent.name}/: kept {report['counts']['kept']}"))
         return
     on_progress(DemoProgress("filter", 0, 1, f"loading {len(sample.translations)} sample translations into the cache"))
@@ -130,26 +130,28 @@ def _filter(sample: Sample, result: DemoResult, mirror: MirrorServer, state: dic
     config = FilterConfig(input=result.articles, out=result.scored.parent, keep=KEEP, translator=TRANSLATOR,
                           translator_url=mirror.translator_url, cache=result.translation_cache, concurrency=1, max_retries=0,
                           backoff_base=0.0, timeout=10.0)
-    report = run_filter(config).report  # its notes are in report.json; the demo words its own
+    filtered = run_filter(config)
+    report = filtered.report  # its notes are in report.json; the demo words its own
     if report.requests_sent or mirror.translator_requests or report.counts.failed:
         raise ClsDataError(
             f"{report.counts.failed} summaries are missing from the sample's translation cache "
             f"({mirror.translator_requests} translation requests were refused; the demo never translates over a network); "
             f"see {result.failures}")
-    _filter_counts(result, report.as_json())
+    _filter_counts(result, report.as_json(), filtered.kept, filtered.scored)
     state["filter"] = key
     on_progress(DemoProgress("filter", 1, 1, f"kept {report.counts.kept} of {report.counts.scored}, cut-off {100 * report.cutoff:.1f},"
                                              " 0 translation requests"))
 
 
-def _filter_counts(result: DemoResult, report: dict) -> None:
-    """The demo's counts from the filter report (`FilterReport.as_json`, as report.json holds it)."""
+def _filter_counts(result: DemoResult, report: dict, kept: Iterable[CLSSample], scored: list[CLSSample]) -> None:
+    """The demo's counts from the filter report (`FilterReport.as_json`, as report.json holds it) and its
+    kept and scored samples (best first)."""
     counts = report["counts"]
     result.counts.update(articles=counts["input"], scored=counts["scored"], kept=counts["kept"],
                          dropped=counts["scored"] - counts["kept"], translation_requests=report["requests_sent"],
                          cache_hits=report["cache_hits"])
-    kept = {s.id for s in read_jsonl(result.kept, CLSSample)}
-    result.dropped = [s.summary for s in reversed(list(read_jsonl(result.scored, CLSSample))) if s.id not in kept]
+    kept_ids = {s.id for s in kept}
+    result.dropped = [s.summary for s in reversed(scored) if s.id not in kept_ids]
     if result.dropped:
         result.notes.append(f"the filter dropped {len(result.dropped)} of {counts['scored']} summaries whose round trip drifted"
                             f" (cut-off {100 * report['cutoff']:.1f} ROUGE x100); see {result.scored}")
