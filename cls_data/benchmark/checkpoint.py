@@ -126,9 +126,9 @@ def cut_log(log: Path, lines: int) -> None:
 
 def forget_progress(work: Path) -> None:
     """Forget a stage's progress (its first epoch, cut short): checkpoint, log, best weights."""
-    for name in (CHECKPOINT, TRAIN_LOG, BEST):
+    for name in (CHECKPOINT, TRAIN_LOG):
         (work / name).unlink(missing_ok=True)
-    keep_only_best(work, None)
+    keep_only_best(work, None)  # the `best` link and every best folder
     gc.collect()  # the failed attempt's tensors, so the next one starts with the memory free
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
