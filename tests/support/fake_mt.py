@@ -21,6 +21,7 @@ import threading
 import time
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 from urllib.parse import parse_qs, urlparse
 
 LANGUAGES = [{"code": c, "name": c, "targets": ["vi", "zh", "en"]} for c in ("vi", "zh", "en")]
@@ -52,7 +53,25 @@ def fake_translate(text: str, source: str, target: str = "zh") -> str:
     return "\n".join(fake_line(line, source, target) for line in text.split("\n"))
 
 
-class FakeMT:
+class LocalServer:
+    """An HTTP handler served on 127.0.0.1 in a daemon thread while `with` lasts; `url` is its root + `suffix`."""
+
+    def _serve(self, handler: type[BaseHTTPRequestHandler], suffix: str = "") -> None:
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}{suffix}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+class FakeMT(LocalServer):
     """Start with `with FakeMT() as server:`; `server.url`, `server.faults`, `server.requests`."""
 
     def __init__(self, delay: float = 0.0, retry_after: str = "0", slow_seconds: float = 2.0,
@@ -114,10 +133,7 @@ class FakeMT:
                 server._answer(self, q if isinstance(q, list) else [q], body["source"], google=False,
                                as_list=isinstance(q, list), target=body.get("target", "zh"))
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._serve(Handler)
 
     def texts_requested(self) -> list[str]:
         """Every text sent, packed Google requests split into their lines."""
@@ -188,11 +204,3 @@ class FakeMT:
                               "application/json")
         with self._lock:
             self.statuses.append(status)
-
-    def __enter__(self) -> "FakeMT":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()

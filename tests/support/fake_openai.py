@@ -26,9 +26,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
-from tests.support.fake_mt import HAN, fake_line
+from tests.support.fake_mt import HAN, LocalServer, fake_line
 
 MODEL = "qwen2.5-7b-instruct"
 _NUMBERED = re.compile(r"^(\d+)\. (.*)$")
@@ -44,7 +44,7 @@ def english(text: str) -> str:
     return "The ministry said on Tuesday that " + str(len(text)) + " projects were approved"
 
 
-class FakeChat:
+class FakeChat(LocalServer):
     """Start with `with FakeChat() as server:`; `server.url` ends in /v1, like a --translator-url."""
 
     def __init__(self, delay: float = 0.0, retry_after: str = "0", slow_seconds: float = 2.0,
@@ -116,10 +116,7 @@ class FakeChat:
                     return self._send(404, json.dumps({"error": {"message": f"no such route {self.path}"}}))
                 server._answer(self, body)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._serve(Handler, "/v1")
 
     def texts_requested(self) -> list[list[str]]:
         """The texts of every chat request (numbers stripped from a packed one)."""
@@ -187,11 +184,3 @@ class FakeChat:
         elif fault == "label":
             content = f"Translation: {content}" if not numbered else content
         return content
-
-    def __enter__(self) -> "FakeChat":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
