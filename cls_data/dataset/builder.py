@@ -23,7 +23,7 @@ from cls_data.dataset.kinds import DatasetKind, get_kind
 from cls_data.dataset.dedup import DROP_REASONS, DedupKey, Deduplicator
 from cls_data.dataset.leakage import Leak, find_leaks
 from cls_data.dataset.ncls import ParseReport
-from cls_data.dataset.publishable import LANGUAGE_DROP, RejectsFile, language_drop, rejects_name
+from cls_data.dataset.publishable import LANGUAGE_DROP, RejectsFile, language_drop, language_fault, rejects_name
 from cls_data.dataset.splits import SplitSizes, check_enough, sample_pools, split_one_pool
 from cls_data.dataset.stats import split_stats
 from cls_data.dataset_folder import BUILD_INFO, CARD, IDS, STATS, file_sha256, write_split
@@ -106,7 +106,7 @@ def _untranslated(config: BuildConfig, count: int, first: CLSSample, read: int, 
            if config.kind == "vi2zh" else "drop --strict to build without them, or remove those records")
     if config.ids_manifest:
         fix = f"{config.ids_manifest} names it; build without --ids to drop such samples"
-    column = "summary" if language_drop(dataclasses.replace(first, cls_summary=""), config.spec) else "cls_summary"
+    column = language_fault(first, config.spec)[0]
     value = getattr(first, column)
     return ClsDataError(
         f"{count:,} of {read:,} samples cannot be published ({reason}"

@@ -20,11 +20,17 @@ def language_drop(sample: CLSSample, kind: DatasetKind) -> str | None:
     The rule is `text.language_problem`'s script test; it flags a good Chinese sentence crowded
     with Latin names too (docs/translation.md counts those).
     """
+    fault = language_fault(sample, kind)
+    return fault[1] if fault else None
+
+
+def language_fault(sample: CLSSample, kind: DatasetKind) -> tuple[str, str] | None:
+    """(the column, `language_drop`'s reason) for the first summary not in its language, or None."""
     for column, lang in (("summary", kind.src), ("cls_summary", kind.tgt)):
         value = getattr(sample, column)
         if value and language_problem(value, lang):
             name = language_name(lang)
-            return f"{name}{LANGUAGE_DROP}{name}"
+            return column, f"{name}{LANGUAGE_DROP}{name}"
     return None
 
 
