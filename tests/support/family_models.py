@@ -71,6 +71,19 @@ def save_stage(model: Any, variant: str, folder: Path) -> Path:
     return folder
 
 
+def overfit(model: Any, batch: dict, optimizer: Any, steps: int, task: str = "cls") -> Any:
+    """`steps` optimiser steps of `model` on one batch, minimising its loss `task`; the model is left in eval mode
+    and the last step's loss is returned."""
+    model.train()
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = model(batch)[task]
+        loss.backward()
+        optimizer.step()
+    model.eval()
+    return loss
+
+
 def padded(rows: list[list[int]], value: int):
     import torch
 

@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 from cls_data.benchmark.config import DecodeConfig  # noqa: E402
 from cls_data.benchmark.families.mbert import split_at_separator  # noqa: E402
 from cls_data.benchmark.models.bert_seq2seq import Markers, frame, join_sequential  # noqa: E402
-from tests.support.family_models import PAIRS, batch_for, bert_tokenizer, build_stage, save_stage  # noqa: E402
+from tests.support.family_models import PAIRS, batch_for, bert_tokenizer, build_stage, overfit, save_stage  # noqa: E402
 
 
 def test_markers_are_berts_unused_tokens():
@@ -51,13 +51,7 @@ def test_both_stages_train_and_the_sequential_model_learns_to_emit_mono_separato
     model = build_stage("mclas", "sequential", init=save_stage(mono, "mclas", tmp_path / "mono"))
     model.label_smoothing = 0.0
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
-    model.train()
-    for _ in range(100):
-        optimizer.zero_grad()
-        loss = model(batch)["cls"]
-        loss.backward()
-        optimizer.step()
-    model.eval()
+    overfit(model, batch, optimizer, steps=100)
     out = model.generate(batch["input_ids"], batch["attention_mask"], DecodeConfig(num_beams=4, max_new_tokens=12))
     assert out[:, 0].tolist() == [1] * len(PAIRS)
     decoded = [split_at_separator(text) for text in tok.batch_decode(out, skip_special_tokens=True)]

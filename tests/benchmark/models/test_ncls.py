@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 from cls_data.benchmark.config import DecodeConfig  # noqa: E402
 from cls_data.benchmark.models.ncls import LABEL_SMOOTHING, NCLS_SIZES, ncls_config  # noqa: E402
 from cls_data.benchmark.families.ncls import ncls_vocab_size  # noqa: E402
-from tests.support.family_models import PAIRS, batch_for, build_stage, ncls_tokenizer  # noqa: E402
+from tests.support.family_models import PAIRS, batch_for, build_stage, ncls_tokenizer, overfit  # noqa: E402
 
 
 def test_every_chinese_character_is_its_own_unit_and_text_round_trips():
@@ -68,14 +68,8 @@ def test_tiny_ncls_overfits_a_handful_of_pairs():
     model.label_smoothing = 0.0  # memorising exact strings: no mass kept for other tokens
     batch = batch_for(tok)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2, betas=(0.9, 0.998), eps=1e-9)
-    model.train()
-    for _ in range(120):
-        optimizer.zero_grad()
-        loss = model(batch)["cls"]
-        loss.backward()
-        optimizer.step()
+    loss = overfit(model, batch, optimizer, steps=120)
     assert loss.item() < 0.05
-    model.eval()
     # Greedy: with early_stopping=True (the shared beam search), finished junk beams can end the search before
     # the memorised one finishes on a model this peaked; beam 4 is exercised through the engine loop in test_baselines.
     out = model.generate(batch["input_ids"], batch["attention_mask"], DecodeConfig(num_beams=1, max_new_tokens=16))
