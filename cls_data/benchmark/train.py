@@ -30,6 +30,7 @@ from cls_data.benchmark.data import Encoded, collate, fixed_subset, length_batch
 from cls_data.benchmark.device import deterministic_algorithms, fit_in_memory, restart_when_out_of_memory, training_accelerator
 from cls_data.benchmark.losses import Objective
 from cls_data.benchmark.scoring import score_split
+from cls_data.benchmark.tracking import NO_TRACKER, RunTracker
 from cls_data.errors import ClsDataError
 from cls_data.run_folder import read_done, write_done
 
@@ -61,7 +62,7 @@ class StageJob:
     seed: int
     work_dir: Path  # checkpoint.pt, train_log.jsonl, best/ (best weights + tokenizer), done.json
     postprocess: Callable[[str], dict] | None = None
-    tracker: Any = None  # a tracking.RunTracker: every train_log record also goes to the live trackers
+    tracker: RunTracker = NO_TRACKER  # every train_log record also goes to the live trackers
 
 
 @dataclass
@@ -130,8 +131,7 @@ class _Run:
         if self.rank == 0:
             with self.log_path.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps({"stage": self.job.name, **record}, ensure_ascii=False) + "\n")
-            if self.job.tracker is not None:
-                self.job.tracker.log_record(self.job.name, record)
+            self.job.tracker.log_record(self.job.name, record)
         self.state["log_lines"] += 1
 
     def weights(self) -> dict[str, float]:
