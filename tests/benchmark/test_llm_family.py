@@ -25,6 +25,18 @@ def llm_codec(llm_backbone):
     return llm_codec(llm_backbone, "vi", "zh")
 
 
+@pytest.fixture(scope="module")
+def prompted(llm_codec, llm_backbone):
+    """The local `llm-prompt` model, built by the variant's registered builder as a run builds it."""
+    from cls_data.benchmark.config import TrainConfig
+    from cls_data.benchmark.registry import BuildContext, resolve_variant
+
+    resolved = resolve_variant("llm-prompt")
+    ctx = BuildContext(backbone=str(llm_backbone), codec=llm_codec, src_lang="vi", tgt_lang="zh", stage=resolved.spec.inference,
+                       train=TrainConfig())
+    return resolved.builders[resolved.spec.inference.name](ctx).eval()
+
+
 def test_the_prompt_is_the_chat_template_and_the_labels_are_the_answer_and_its_end_of_turn(llm_codec, dataset):
     test = dataset.split("test")
     document, summary = test["text"][0], test["cls_summary"][0]
@@ -57,14 +69,13 @@ def test_the_loss_masks_every_prompt_token_and_no_answer_token(llm_codec, datase
         assert (row["labels"][i][~real] == IGNORE_INDEX).all()
 
 
-def test_the_batched_loss_equals_each_pair_alone(llm_codec, llm_backbone, dataset):
+def test_the_batched_loss_equals_each_pair_alone(llm_codec, prompted, dataset):
     import torch
     import torch.nn.functional as F
 
     from cls_data.benchmark.data import collate, encode_split
-    from cls_data.benchmark.models.decoder_lm import DecoderLM, load_causal_lm
 
-    model = DecoderLM(load_causal_lm(llm_backbone), llm_codec.pad_id, llm_codec.eos_ids).eval()
+    model = prompted
     encoded = encode_split(dataset, "validation", llm_codec, source="text", target="cls_summary", src_max_len=120, tgt_max_len=24, limit=2)
     batch = collate(encoded, [0, 1], dataclasses.replace(TINY_PRESET.stage1, src_max_len=120), llm_codec.pad_id)
     with torch.no_grad():
@@ -78,14 +89,13 @@ def test_the_batched_loss_equals_each_pair_alone(llm_codec, llm_backbone, datase
     assert batched.item() == pytest.approx((sum(losses) / tokens).item(), rel=1e-4)
 
 
-def test_batched_left_padded_generation_returns_only_new_tokens_like_one_prompt_at_a_time(llm_codec, llm_backbone, dataset):
+def test_batched_left_padded_generation_returns_only_new_tokens_like_one_prompt_at_a_time(llm_codec, prompted, dataset):
     import torch
 
     from cls_data.benchmark.config import DecodeConfig
     from cls_data.benchmark.decode import pad_batch
-    from cls_data.benchmark.models.decoder_lm import DecoderLM, load_causal_lm
 
-    model = DecoderLM(load_causal_lm(llm_backbone), llm_codec.pad_id, llm_codec.eos_ids).eval()
+    model = prompted
     texts = dataset.split("test")["text"][:3]
     sources = llm_codec.encode([texts[0][:40], texts[1], texts[2][:80]], "source", 200)
     decode = DecodeConfig(num_beams=1, no_repeat_ngram_size=0, max_new_tokens=6)
