@@ -75,42 +75,36 @@ def eval_targets(run: RunSpec, ctx: RunContext, dataset: Any, notes: list[str]) 
     return targets
 
 
-def validate(ctx: RunContext, variant: Variant, dataset: Any, codec: Any, model: Any) -> dict[str, float]:
-    """Validation ROUGE of the decoding model, on the preset's validation subset (what a trained run's best epoch records)."""
+def score_on(data: Any, split: str, ctx: RunContext, variant: Variant, codec: Any, model: Any, phase: str,
+             limit: int | None = None) -> tuple[Any, int]:
+    """(scoring.Scored, pairs scored) of the decoding model on one split of `data` (validation: the preset's subset)."""
     from cls_data.benchmark.data import encode_split, fixed_subset
     from cls_data.benchmark.scoring import score_split
     from cls_data.text import tokenizer_for_language
 
     stage = variant.decoding_stage
     cfg = variant.train_config(stage, ctx.preset)
-    val = encode_split(dataset, "validation", codec, source=stage.source, target=stage.target, src_max_len=cfg.src_max_len,
-                       tgt_max_len=cfg.tgt_max_len, cache_dir=ctx.cache / "tokens", on_progress=ctx.on_progress)
-    val = val.subset(fixed_subset(len(val), cfg.val_subset))
-    scored = score_split(model, codec, val, variant.spec.decode_config(ctx.preset), tokenizer_for_language(dataset.tgt_lang),
-                         postprocess=variant.postprocess_for(stage, dataset.tgt_lang),
-                         on_progress=lambda d, t: ctx.on_progress("validate", d, t))
-    return scored.rouge
+    encoded = encode_split(data, split, codec, source=stage.source, target=stage.target, limit=limit, src_max_len=cfg.src_max_len,
+                           tgt_max_len=cfg.tgt_max_len, cache_dir=ctx.cache / "tokens", on_progress=ctx.on_progress)
+    if split == "validation":
+        encoded = encoded.subset(fixed_subset(len(encoded), cfg.val_subset))
+    scored = score_split(model, codec, encoded, variant.spec.decode_config(ctx.preset), tokenizer_for_language(data.tgt_lang),
+                         postprocess=variant.postprocess_for(stage, data.tgt_lang),
+                         on_progress=lambda d, t: ctx.on_progress(phase, d, t))
+    return scored, len(encoded)
+
+
+def validate(ctx: RunContext, variant: Variant, dataset: Any, codec: Any, model: Any) -> dict[str, float]:
+    """Validation ROUGE of the decoding model, on the preset's validation subset (what a trained run's best epoch records)."""
+    return score_on(dataset, "validation", ctx, variant, codec, model, "validate")[0].rouge
 
 
 def decode_tests(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, codec: Any, model: Any,
                  notes: list[str]) -> dict[str, tuple[Any, int]]:
     """{dataset name: (scoring.Scored, test pairs)} for the run's test split and every --eval-on dataset."""
-    from cls_data.benchmark.data import encode_split
-    from cls_data.benchmark.scoring import score_split
-    from cls_data.text import tokenizer_for_language
-
-    last = variant.decoding_stage
-    cfg = variant.train_config(last, ctx.preset)
-    decoded = {}
-    for name, data in eval_targets(run, ctx, dataset, notes):
-        test = encode_split(data, "test", codec, source=last.source, target=last.target, limit=ctx.preset.max_test_samples,
-                            src_max_len=cfg.src_max_len, tgt_max_len=cfg.tgt_max_len, cache_dir=ctx.cache / "tokens",
-                            on_progress=ctx.on_progress)
-        scored = score_split(model, codec, test, variant.spec.decode_config(ctx.preset), tokenizer_for_language(data.tgt_lang),
-                             postprocess=variant.postprocess_for(last, data.tgt_lang),
-                             on_progress=lambda d, t, n=name: ctx.on_progress(f"decode {n} test", d, t))
-        decoded[name] = (scored, len(test))
-    return decoded
+    limit = ctx.preset.max_test_samples
+    return {name: score_on(data, "test", ctx, variant, codec, model, f"decode {name} test", limit)
+            for name, data in eval_targets(run, ctx, dataset, notes)}
 
 
 def run_metrics(trained: TrainedStages, scored: Any, n_test: int, others: dict[str, tuple[Any, int]]) -> dict:
