@@ -1,4 +1,4 @@
-"""Upload a built dataset folder to the Hugging Face Hub, keeping NCLS-derived text off public repos."""
+"""Upload to the Hugging Face Hub: a built dataset folder (keeping NCLS-derived text off public repos), or a model folder."""
 
 from __future__ import annotations
 
@@ -35,18 +35,23 @@ def push_folder(
 ) -> str:
     """Create (or reuse) the dataset repo and upload the folder; the token comes from the usual
     places (HF_TOKEN, `hf auth login`) unless given, and is never printed."""
+    kind, has_text = folder_facts(folder)
+    check_push_allowed(kind, not has_text, private, allow_public_ncls)
+    return upload_folder(folder, repo_id, "dataset", f"Upload {folder.name} built by cls-data", private=private,
+                         token=token, endpoint=endpoint)
+
+
+def upload_folder(folder: Path, repo_id: str, repo_type: str, commit_message: str, *, private: bool = False,
+                  token: str | None = None, endpoint: str | None = None) -> str:
+    """Create (or reuse) a Hub repo of `repo_type` and upload the folder in one commit; returns the repo URL.
+    Shared by `cls-data build --push` and `cls-data publish`; a refusal is one ClsDataError without the token."""
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
-    kind, has_text = folder_facts(folder)
-    check_push_allowed(kind, not has_text, private, allow_public_ncls)
     api = HfApi(endpoint=endpoint, token=token)
     try:
-        repo = api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-        api.upload_folder(
-            repo_id=repo.repo_id, repo_type="dataset", folder_path=str(folder),
-            commit_message=f"Upload {folder.name} built by cls-data",
-        )
+        repo = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True)
+        api.upload_folder(repo_id=repo.repo_id, repo_type=repo_type, folder_path=str(folder), commit_message=commit_message)
     except HfHubHTTPError as exc:
         status = exc.response.status_code if exc.response is not None else "no response"
         raise ClsDataError(f"push to {repo_id} failed (HTTP {status}); check the repo id and your token's write access") from None

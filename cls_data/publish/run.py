@@ -138,6 +138,7 @@ def _copy_run_files(run_dir: Path, folder: Path) -> None:
 
 def publish_run(cfg: PublishConfig) -> PublishResult:
     """Check the run and its dataset's licence, assemble the folder with its card, and push it as a model repo."""
+    from cls_data.dataset.hub import upload_folder
     from cls_data.publish.card import publish_card
     from cls_data.report.card_metadata import dataset_facts
 
@@ -153,25 +154,8 @@ def publish_run(cfg: PublishConfig) -> PublishResult:
         card, notes = publish_card(run_dir, config, metrics, folder, cfg.repo_id, facts, cfg.license)
         card.save(folder / "README.md")
         files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-        url = _upload(folder, cfg)
+        url = upload_folder(folder, cfg.repo_id, "model", f"Upload {cfg.run_dir.as_posix()} published by cls-data",
+                            private=cfg.private, token=cfg.token, endpoint=cfg.endpoint)
     scores = {m: round(100 * metrics["test"][m], 2) for m in ("rouge1", "rouge2", "rougeL") if metrics["test"].get(m) is not None}
     return PublishResult(url=url, files=files, scores=scores, notes=notes)
 
-
-def _upload(folder: Path, cfg: PublishConfig) -> str:
-    from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError
-
-    api = HfApi(endpoint=cfg.endpoint, token=cfg.token)
-    try:
-        repo = api.create_repo(cfg.repo_id, repo_type="model", private=cfg.private, exist_ok=True)
-        api.upload_folder(repo_id=repo.repo_id, repo_type="model", folder_path=str(folder),
-                          commit_message=f"Upload {cfg.run_dir.as_posix()} published by cls-data")
-    except HfHubHTTPError as exc:
-        status = exc.response.status_code if exc.response is not None else "no response"
-        raise ClsDataError(f"push to {cfg.repo_id} failed (HTTP {status}); check the repo id and your token's write access") from None
-    except ValueError as exc:  # the Hub rejected the card's YAML
-        raise ClsDataError(f"push to {cfg.repo_id} refused by the Hub: {exc}") from None
-    except OSError as exc:
-        raise ClsDataError(f"push to {cfg.repo_id} failed: {exc.__class__.__name__}: {exc}") from None
-    return str(repo)
