@@ -7,7 +7,6 @@ one result per test set and ROUGE variant, x100, with the ROUGE tokenizer as the
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,14 +32,13 @@ class DatasetFacts:
 def dataset_facts(config: dict, dataset_id: str | None = None) -> DatasetFacts:
     """From the dataset folder's build_info.json when it is still there, else from the dataset's name."""
     from cls_data.dataset.kinds import KINDS
+    from cls_data.dataset_folder import read_build_info
 
     path, name = str(config.get("dataset_path") or ""), str(config.get("dataset") or "")
-    info: dict[str, Any] = {}
-    if path and (Path(path) / "build_info.json").is_file():
-        try:
-            info = json.loads((Path(path) / "build_info.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            info = {}
+    try:
+        info: dict[str, Any] = (read_build_info(Path(path)) if path else None) or {}
+    except (OSError, ValueError):  # unreadable or damaged: the name still tells the kind
+        info = {}
     kind_name = info.get("kind") or next((k.name for k in KINDS.values() if k.dataset == name), None)
     kind = KINDS.get(kind_name) if kind_name else None
     on_hub = path and not Path(path).exists() and HUB_ID.match(path) and "/" in path
