@@ -357,13 +357,17 @@ def scan_runs(root: Path) -> list[RunRow]:
     """Rows from the run folders themselves: the truth, even when results.json lags behind."""
     rows: list[RunRow] = []
     complete: set[str] = set()
-    for metrics in sorted(root.rglob(METRICS)):
+    found: dict[str, list[Path]] = {METRICS: [], FAILED: []}
+    for path in root.rglob("*.json"):  # one walk of RUNS (model/ and checkpoint folders are large) for both names
+        if path.name in found:
+            found[path.name].append(path)
+    for metrics in sorted(found[METRICS]):
         run = metrics.parent
         if run.name.endswith(WORK_SUFFIX) or any(part.endswith(WORK_SUFFIX) for part in run.relative_to(root).parts):
             continue
         rows.extend(_done_rows(root, run))
         complete.add(run.relative_to(root).as_posix())
-    for failed in sorted(root.rglob(FAILED)):
+    for failed in sorted(found[FAILED]):
         row = _failed_row(root, failed)
         if row is not None and row.run_dir not in complete:  # a later retry succeeded
             rows.append(row)
