@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 from cls_data.benchmark.config import DecodeConfig  # noqa: E402
 from cls_data.benchmark.models.mbart import load_mbart  # noqa: E402
 from cls_data.benchmark.models.mbart_cls import MBartCLS  # noqa: E402
-from cls_data.benchmark.models.tflcls import TwoDecoderSeq2Seq, build_tflcls  # noqa: E402
+from cls_data.benchmark.models.tflcls import TwoDecoderSeq2Seq  # noqa: E402
 from tests.support.tiny_models import one_torch_thread, tiny_mbart  # noqa: E402
 
 
@@ -50,8 +50,14 @@ def _ids(tokenizer):
 
 
 def _model(folders, tokenizer, stage1=True):
-    vi, zh = _ids(tokenizer)
-    return build_tflcls(folders[0], stage1=folders[1] if stage1 else None, src_lang_id=vi, tgt_lang_id=zh).eval()
+    """The joint stage as a run builds it: tflcls from the stage-1 weights, or tflcls-no-tra from the backbone."""
+    from cls_data.benchmark.config import TrainConfig
+    from cls_data.benchmark.registry import BuildContext, resolve_variant
+
+    resolved = resolve_variant("tflcls" if stage1 else "tflcls-no-tra")
+    ctx = BuildContext(backbone=str(folders[0]), codec=resolved.codec(folders[0], "vi", "zh"), src_lang="vi", tgt_lang="zh",
+                       stage=resolved.spec.stage("joint"), train=TrainConfig(), init=folders[1] if stage1 else None)
+    return resolved.builders["joint"](ctx).eval()
 
 
 def _batch(tokenizer, cls_summaries=CLS_SUMMARIES):
