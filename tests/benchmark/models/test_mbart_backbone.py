@@ -49,13 +49,17 @@ def test_a_missing_backbone_is_one_clear_line(tmp_path, monkeypatch):
 
 
 def test_mbart_cls_loss_is_the_mean_over_label_tokens_and_generation_starts_with_the_target_code(backbone):
-    from cls_data.benchmark.config import DecodeConfig
-    from cls_data.benchmark.models.mbart_cls import MBartCLS
+    from cls_data.benchmark.config import DecodeConfig, TrainConfig
+    from cls_data.benchmark.registry import BuildContext, resolve_variant
 
-    model, tokenizer = load_mbart(backbone)
+    resolved = resolve_variant("mbart-cls")  # built as a run builds it
+    codec = resolved.codec(backbone, "vi", "zh")
+    ctx = BuildContext(backbone=str(backbone), codec=codec, src_lang="vi", tgt_lang="zh", stage=resolved.spec.stage("cls"),
+                       train=TrainConfig())
+    wrapped = resolved.builders["cls"](ctx).eval()
+    model, tokenizer = wrapped.model, codec.tokenizer
     tokenizer.src_lang, tokenizer.tgt_lang = "vi_VN", "zh_CN"
     zh = tokenizer.convert_tokens_to_ids("zh_CN")
-    wrapped = MBartCLS(model, zh).eval()
     enc = tokenizer(["Hà Nội hôm nay", "Giá vàng"], text_target=["河内", "金价大幅上涨"], padding=True, return_tensors="pt")
     labels = enc["labels"].masked_fill(enc["labels"] == tokenizer.pad_token_id, -100)
     loss = wrapped({"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"], "labels": labels})["cls"]
