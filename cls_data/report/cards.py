@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,6 +68,12 @@ def _seq2seq_type(model: Path) -> str | None:
     return model_type if model_type in SEQ2SEQ_TYPES else None
 
 
+@functools.cache
+def _shipped_texts() -> tuple[str, str]:
+    """(the card template, the paper's BibTeX): read once, not once per card."""
+    return TEMPLATE.read_text(encoding="utf-8"), json.loads(PAPER_DATA.read_text(encoding="utf-8"))["citation"]["bibtex"]
+
+
 def _preset_note(row: RunRow) -> str:
     from cls_data.report.fidelity import is_unvalidated
 
@@ -101,7 +108,8 @@ def card_text(row: RunRow, config: dict, metrics: dict, eval_rows: list[RunRow],
     versions = ", ".join(f"{k} {v}" for k, v in (config.get("versions") or {}).items()) or "not recorded"
     recipe = _flatten("model", config.get("model") or {}) + _flatten("train", config.get("train") or {})
     environment = Environment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
-    template = environment.from_string(TEMPLATE.read_text(encoding="utf-8"))
+    template_text, citation = _shipped_texts()
+    template = environment.from_string(template_text)
     title = f"{row.system} on {row.dataset} (n={row.train_size:,}, seed {row.seed})"
     hf_loadable = _seq2seq_type(model_dir or Path(model_path))
     weights = _weights_kind(model_dir or Path(model_path))
@@ -123,7 +131,7 @@ def card_text(row: RunRow, config: dict, metrics: dict, eval_rows: list[RunRow],
         weights=weights, backbone=(config.get("model") or {}).get("backbone") or "the backbone",
         wrong_language=metrics.get("wrong_language") or 0,
         seed_note=("Scores of a single seed: see results.md for the spread over seeds before comparing models."),
-        citation=json.loads(PAPER_DATA.read_text(encoding="utf-8"))["citation"]["bibtex"],
+        citation=citation,
     )
 
 
