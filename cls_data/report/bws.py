@@ -158,15 +158,3 @@ def score_answers(kit: Path, answer_files: Sequence[Path]) -> BwsResult:
     if len(raters) < 2:
         notes.append("one rater: agreement needs at least two")
     return BwsResult(systems, criteria, scores, counts, agreement, [r.rater for r in raters], notes)
-
-
-def bws_markdown(result: BwsResult) -> str:
-    """Table 4's layout: one row per system, one column per criterion."""
-    lines = ["| system | " + " | ".join(result.criteria) + " |", "|---|" + "---:|" * len(result.criteria)]
-    for system in result.systems:
-        lines.append(f"| {system} | " + " | ".join(f"{result.scores[(system, c)]:+.3f}" for c in result.criteria) + " |")
-    def fmt(value):
-        return "n/a" if value is None else f"{value:.2f}"
-    for name, label in (("best_kappa", "Fleiss' κ (best)"), ("worst_kappa", "Fleiss' κ (worst)"), ("pairwise", "pairwise agreement")):
-        lines.append(f"| *{label}* | " + " | ".join(fmt(result.agreement[c][name]) for c in result.criteria) + " |")
-    return "\n".join(lines) + "\n"
