@@ -26,7 +26,7 @@ from typing import Any
 from cls_data.benchmark.codec import ROLES, tokenizer_digest
 from cls_data.benchmark.config import StageSpec, VariantSpec
 from cls_data.benchmark.registry import BuildContext, register_variant
-from cls_data.text import CJK
+from cls_data.text import UNSPACED
 
 _E = "cls_data.benchmark.families.mbert:"
 MBERT = "bert-base-multilingual-cased"
@@ -121,7 +121,7 @@ def load_nguyen_student(ctx: BuildContext) -> Any:
 
 # --- text codec and MCLAS's post-processor
 # BERT's decoder puts a space around every Han character ("今 天"); glue them back for the saved text.
-_SPACED_CJK = re.compile(rf"(?<=[{CJK}\u3000-\u303f\uff00-\uffef])\s+(?=[{CJK}\u3000-\u303f\uff00-\uffef])")
+_SPACED_CJK = re.compile(rf"(?<=[{UNSPACED}])\s+(?=[{UNSPACED}])")
 
 
 def glue_cjk(text: str) -> str:

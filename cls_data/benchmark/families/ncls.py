@@ -22,7 +22,7 @@ from typing import Any
 from cls_data.benchmark.codec import ROLES, tokenizer_digest
 from cls_data.benchmark.config import StageSpec, VariantSpec
 from cls_data.benchmark.registry import BuildContext, register_variant
-from cls_data.text import CJK
+from cls_data.text import UNSPACED
 
 _N = "cls_data.benchmark.families.ncls:"
 NCLS_ADAM = (("adam_betas", (0.9, 0.998)), ("adam_eps", 1e-9))
@@ -140,8 +140,6 @@ def ncls_smoke_backbone(texts: list[str], out_dir: str | Path, vocab_size: int =
 
 
 # --- the joint vocabulary
-# Ideographic punctuation (、。「」…) and full-width forms (，！？０-９) split like Han characters.
-CJK_UNITS = CJK + "\u3000-\u303f\uff00-\uffef"
 NCLS_SPECIALS = ("<s>", "<pad>", "</s>", "<unk>")
 
 # Joint vocabulary sizes (Han characters seen in training + BPE merges up to the total). The
@@ -170,7 +168,8 @@ def train_ncls_tokenizer(texts: Iterable[str], vocab_size: int = NCLS_DEFAULT_VO
     bpe.normalizer = normalizers.NFC()
     bpe.pre_tokenizer = pre_tokenizers.Sequence([
         pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True),
-        pre_tokenizers.Split(Regex(f"[{CJK_UNITS}]"), behavior="isolated"),
+        # Ideographic punctuation (、。「」…) and full-width forms (，！？０-９) split like Han characters.
+        pre_tokenizers.Split(Regex(f"[{UNSPACED}]"), behavior="isolated"),
         pre_tokenizers.Punctuation(behavior="isolated"),
     ])
     bpe.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
