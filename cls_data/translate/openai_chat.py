@@ -110,12 +110,16 @@ class OpenAITranslator:
         return parse_numbered(answer.content, len(texts))
 
 
-def _unwrap(text: str) -> str:
-    """The known wrappers, outermost first: a <think> block, a code fence, a label, matching quotes."""
+def _unfence(text: str) -> str:
+    """`text` without a leading <think> block and a code fence around the rest."""
     text = _THINK.sub("", text).strip()
     fenced = _FENCE.match(text)
-    if fenced:
-        text = fenced.group(1).strip()
+    return fenced.group(1).strip() if fenced else text
+
+
+def _unwrap(text: str) -> str:
+    """The known wrappers, outermost first: a <think> block, a code fence, a label, matching quotes."""
+    text = _unfence(text)
     label = _LABEL.match(text)
     if label and text[label.end():].strip():
         text = text[label.end():].strip()
@@ -139,11 +143,7 @@ def clean_single(content: str) -> str:
 
 def parse_numbered(content: str, n: int) -> list[str]:
     """Exactly lines "1. ..." to "n. ...", in order; blank lines may sit between them, nothing else."""
-    text = _THINK.sub("", content).strip()
-    fenced = _FENCE.match(text)
-    if fenced:
-        text = fenced.group(1)
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines = [line for line in _unfence(content).splitlines() if line.strip()]
     if len(lines) != n:
         raise PackMismatch(f"sent {n} numbered lines, got {len(lines)} lines back")
     out = []
