@@ -25,6 +25,7 @@ from cls_data.benchmark.codec import vocabulary_text
 from cls_data.benchmark.config import StageSpec, VariantSpec
 from cls_data.benchmark.registry import BuildContext, register_variant
 from cls_data.errors import ClsDataError
+from cls_data.outputs import write_json_atomic
 from cls_data.text import language_name, language_problem
 
 DEFAULT_LLM = "Qwen/Qwen2.5-1.5B-Instruct"  # Apache-2.0, covers vi/zh/en, a plain ChatML template (docs/llm.md)
@@ -143,8 +144,7 @@ class LlmCodec:
 
     def save(self, folder: Path) -> None:
         self.tokenizer.save_pretrained(folder)
-        (Path(folder) / "prompt.json").write_text(json.dumps({"messages": self.messages("{document}")}, ensure_ascii=False, indent=2) + "\n",
-                                                  encoding="utf-8")
+        write_json_atomic(Path(folder) / "prompt.json", {"messages": self.messages("{document}")})
 
 
 def llm_codec(backbone: str | Path, src_lang: str, tgt_lang: str) -> LlmCodec:
