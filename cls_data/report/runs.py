@@ -23,6 +23,9 @@ class RunSet:
     root: Path
     rows: list[RunRow]
     notes: list[str] = field(default_factory=list)
+    # significance.per_sample_scores by run folders: the recommendation and the significance section bootstrap
+    # the same systems, and each predictions.jsonl is read once per report
+    sample_scores: dict[tuple, tuple[dict[str, list[float]], int]] = field(default_factory=dict, repr=False, compare=False)
 
     def done(self) -> list[RunRow]:
         return [row for row in self.rows if row.status == "done"]

@@ -76,6 +76,14 @@ def per_sample_scores(runs: RunSet, rows: Iterable[RunRow]) -> tuple[dict[str, l
 
     Averaging over seeds first makes the test about the systems as trained (seed noise included in
     each sample's score) while keeping it paired by test sample."""
+    rows = list(rows)
+    key = tuple(row.run_dir for row in rows)
+    if key not in runs.sample_scores:
+        runs.sample_scores[key] = _read_sample_scores(runs, rows)
+    return runs.sample_scores[key]
+
+
+def _read_sample_scores(runs: RunSet, rows: list[RunRow]) -> tuple[dict[str, list[float]], int]:
     sums: dict[str, list[float]] = {}
     counts: dict[str, int] = defaultdict(int)
     used = 0
