@@ -304,7 +304,7 @@ def _done_rows(root: Path, run: Path) -> list[RunRow]:
         "decode_seconds": metrics.get("decode_seconds"),
         "samples_per_s": metrics.get("train_samples_per_s"),
         "run_dir": relative,
-        "val_rouge2": best_validation_rouge2(metrics, run / TRAIN_LOG),
+        "val_rouge2": best_validation_rouge2(metrics),
         "preset": config.get("preset"),
         "preset_faithful": config.get("preset_faithful"),
     }
@@ -320,21 +320,12 @@ def _done_rows(root: Path, run: Path) -> list[RunRow]:
     return rows
 
 
-def best_validation_rouge2(metrics: dict[str, Any], train_log: Path) -> float | None:
-    """The best epoch's validation ROUGE-2: metrics.json's `validation` or `best_val_rouge2`, else train_log.jsonl's
-    epoch rows of the last stage (the one whose best epoch was kept)."""
+def best_validation_rouge2(metrics: dict[str, Any]) -> float | None:
+    """The best epoch's validation ROUGE-2: metrics.json's `validation` (this engine) or `best_val_rouge2` (every run)."""
     validation = metrics.get("validation")
     if isinstance(validation, dict) and validation.get("rouge2") is not None:
         return float(validation["rouge2"])
-    if metrics.get("best_val_rouge2") is not None:
-        return float(metrics["best_val_rouge2"])
-    if not train_log.exists():
-        return None
-    by_stage: dict[str, list[float]] = {}
-    for _, line in read_json_lines(train_log):
-        if line.get("kind") == "epoch" and (line.get("val") or {}).get("rouge2") is not None:
-            by_stage.setdefault(str(line.get("stage")), []).append(float(line["val"]["rouge2"]))
-    return max(list(by_stage.values())[-1]) if by_stage else None
+    return None if metrics.get("best_val_rouge2") is None else float(metrics["best_val_rouge2"])
 
 
 def finished_rows(run: Path) -> list[RunRow]:
