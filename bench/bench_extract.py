@@ -101,7 +101,8 @@ def main() -> None:
     print(f"{'field':<18}{'ours':>8}{'trafilatura':>13}")
     for key in ours_total:
         fmt = "{:.3f}" if key.endswith("f1") else "{:.0%}"
-        print(f"{key:<18}{fmt.format(ours_total[key]):>8}{fmt.format(traf_total[key]):>13}")
+        theirs = "n/a" if key == "lang" else fmt.format(traf_total[key])  # trafilatura names no page language
+        print(f"{key:<18}{fmt.format(ours_total[key]):>8}{theirs:>13}")
     print(f"{'seconds (all)':<18}{ours_s:>8.2f}{traf_s:>13.2f}")
     misses = [(o["page"], k) for o, t in zip(ours_rows, traf_rows) for k in ("title_exact", "lead_exact", "date", "body_start")
               if not o[k]]

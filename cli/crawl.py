@@ -1,4 +1,4 @@
-"""`cls-data crawl`: collect Vietnamese news articles with their lead summaries as Article JSONL."""
+"""`cls-data crawl`: collect news articles with their lead summaries as Article JSONL (site spiders or the generic one)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from cls_data.crawl.config import DEFAULT_USER_AGENT  # no Scrapy import: --help
 
 
 def crawl(
-    site: Annotated[Optional[list[str]], typer.Option("--site", "-s", metavar="NAME", rich_help_panel="What to crawl", help="Spider name (repeatable); see --list. One of --site, --all or --urls is required.")] = None,
+    site: Annotated[Optional[list[str]], typer.Option("--site", "-s", metavar="NAME|URL", rich_help_panel="What to crawl", help="Spider name (repeatable; see --list), or the URL of a site with no spider (with --lang). One of --site, --sites, --all or --urls is required.")] = None,
+    sites_file: Annotated[Optional[Path], typer.Option("--sites", metavar="TOML", rich_help_panel="What to crawl", help="Crawl the sites declared in this sites.toml with the generic spider (docs/generic-crawl.md).")] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", metavar="LANG", rich_help_panel="What to crawl", help="Language of a --site URL or of --urls pages of sites with no spider (default: each page's declared language).")] = None,
     all_sites: Annotated[bool, typer.Option("--all", rich_help_panel="What to crawl", help="Crawl every site.")] = False,
     out_file: Annotated[Optional[Path], typer.Option("--out", "-o", rich_help_panel="Output and resume", help="Article JSONL to append to. [required unless --list]")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, rich_help_panel="What to crawl", help="Stop a site after N articles.")] = None,
@@ -58,7 +60,7 @@ def crawl(
     names = [name for name, _ in list_spiders()] if all_sites else list(site or [])
     config = CrawlConfig(
         sites=names, out=out_file, limit=limit, since=since, until=until, job_dir=job_dir, rejects=rejects,
-        redis_url=redis_url, redis_idle=redis_idle, base_url=base_url, urls_file=urls, user_agent=user_agent,
+        redis_url=redis_url, redis_idle=redis_idle, base_url=base_url, urls_file=urls, sites_file=sites_file, lang=lang, user_agent=user_agent,
         limits=Limits(min_body_words=min_body_words, min_summary_words=min_summary_words, max_record_chars=max_record_chars),
         max_pages=max_pages, max_page_mb=max_page_mb,
         autothrottle=not no_throttle, concurrency_per_domain=concurrency, download_delay=0.0 if no_throttle else DEFAULT_DOWNLOAD_DELAY, timeout=timeout, retries=retries,

@@ -91,6 +91,8 @@ class CrawlConfig:
     base_url: str | None = None
     urls: list[str] = field(default_factory=list)
     urls_file: Path | None = None  # --urls: one URL a line; bad lines are skipped with a note naming file:line
+    sites_file: Path | None = None  # --sites: sites.toml, sites crawled by the generic spider
+    lang: str | None = None  # --lang: the language of a generic site given by URL (or of --urls pages)
     user_agent: str = DEFAULT_USER_AGENT
     limits: Limits = field(default_factory=Limits)
     max_pages: int = 50  # listing pages per category

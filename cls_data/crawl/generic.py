@@ -23,7 +23,7 @@ from datetime import datetime
 from parsel import Selector
 
 from cls_data.crawl import extract as ex
-from cls_data.text import base_language, language_problem, normalize
+from cls_data.text import CJK, base_language, language_problem, normalize
 
 # A class or id token naming a standfirst: "article-standfirst", "sapo", "c-dek", "lede", "intro_text".
 _STANDFIRST = re.compile(r"(^|[-_])(standfirst|sapo|dek|deck|lede?|lead|intro|summary|subtitle|sub-?headline|"
@@ -35,6 +35,9 @@ _META_DATES = ("article:published_time", "og:published_time", "datePublished", "
                "publish-date", "DC.date.issued", "dcterms.created", "sailthru.date", "parsely-pub-date", "date")
 _ENDS = re.compile(r"[.!?。！？」”\"'»)။]\s*$")  # a description that ends a sentence
 _MIN_LEAD_CHARS = 12
+_CHAR_WORDS = re.compile(f"[{CJK}\u3040-\u30ff]")  # Han and kana: a character is a word
+# Thai, Lao, Myanmar and Khmer leave words unspaced; about 4 code points (letters and marks) are a syllable.
+_SYLLABIC = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
 _MAX_LEAD_CHARS = 800
 
 
@@ -81,6 +84,15 @@ def extract_page(html: str, url: str, selectors: Selectors = Selectors(), site_l
                      category, {k: v or "none" for k, v in rules.items()})
 
 
+def text_units(text: str) -> int:
+    """Words of any language, for the length checks: whitespace-separated words, where a Han or kana
+    character counts one and ~4 Thai/Lao/Myanmar/Khmer code points count one."""
+    han = len(_CHAR_WORDS.findall(text))
+    syllabic = len(_SYLLABIC.findall(text))
+    spaced = len(_SYLLABIC.sub("", _CHAR_WORDS.sub(" ", text)).split())
+    return spaced + han + round(syllabic / 4)
+
+
 # ---- title ------------------------------------------------------------------------------------
 def page_title(sel: Selector, ld: dict, site_name: str | None) -> tuple[str | None, str | None]:
     """The headline: an `<h1>` that the metadata agrees with, else the metadata without the site name."""
@@ -88,17 +100,24 @@ def page_title(sel: Selector, ld: dict, site_name: str | None) -> tuple[str | No
              (ex.meta(sel, "twitter:title"), "twitter:title"), (normalize(sel.css("title::text").get() or ""), "title")]
     metas = [(value, rule) for value, rule in metas if value]
     h1s = [ex.text_of(h) for h in sel.css("h1")[:6]]
-    for h1 in h1s:
-        # Pages print their site name or section in an <h1> too: only the one that is most of a
-        # metadata title (its site name cut off) is the headline.
-        if len(h1) >= 4 and any(_fold(h1) in _fold(value) and 2 * len(_fold(h1)) >= len(_fold(strip_site_name(value, site_name)))
-                                for value, _ in metas):
-            return h1, "h1"
+    # An <h1> may hold the headline and then a byline or kicker in spans of their own: its first part.
+    parts = [ex.text_of(h.xpath("./*[normalize-space()]")[0]) if h.xpath("./*[normalize-space()]") else "" for h in sel.css("h1")[:6]]
+    for candidates, rule in ((h1s, "h1"), (parts, "h1>first-part")):
+        for h1 in candidates:
+            # Pages print their site name or section in an <h1> too: only the one that is most of a
+            # metadata title (its site name cut off) is the headline.
+            if len(h1) >= 4 and any(_agrees(h1, value, site_name) for value, _ in metas):
+                return h1, rule
     for value, rule in metas:
         cut = strip_site_name(value, site_name)
         if cut:
             return cut, rule
     return (h1s[0], "h1") if h1s and h1s[0] else (None, None)
+
+
+def _agrees(h1: str, meta_title: str, site_name: str | None) -> bool:
+    folded = _fold(h1)
+    return folded in _fold(meta_title) and 2 * len(folded) >= len(_fold(strip_site_name(meta_title, site_name)))
 
 
 def strip_site_name(title: str, site_name: str | None) -> str:

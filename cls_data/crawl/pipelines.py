@@ -10,9 +10,10 @@ from scrapy.exceptions import DropItem
 from scrapy.logformatter import LogFormatter
 
 from cls_data.crawl.config import Bounds, Limits
+from cls_data.crawl.generic import text_units
 from cls_data.crawl.clean import content_hash, is_boilerplate, is_vietnamese, remove_summary_from_body, strip_lead_prefix
 from cls_data.records import Article, stable_id
-from cls_data.text import count_words, normalize, normalize_paragraphs
+from cls_data.text import count_words, language_problem, normalize, normalize_paragraphs
 
 
 class Drop(DropItem):
@@ -54,7 +55,8 @@ class NormalizePipeline(_Step):
 
 
 class ValidatePipeline(_Step):
-    """Title, summary and body present and plausible; the summary Vietnamese; the date within bounds."""
+    """Title, summary and body present and plausible; the summary in the article's language (Vietnamese
+    for the site spiders); the date within bounds."""
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         lim = self.limits
@@ -68,18 +70,22 @@ class ValidatePipeline(_Step):
             raise self.drop("no_title", item)
         if not body:
             raise self.drop("no_body", item)
-        n_summary = count_words(summary)
+        lang = item.get("lang") or "vi"  # the site spiders' articles are Vietnamese; a generic site's say
+        count = count_words if lang == "vi" else text_units
+        n_summary = count(summary)
         if n_summary < lim.min_summary_words:
             raise self.drop("summary_too_short", item, f"{n_summary} words")
         if n_summary > lim.max_summary_words:
             raise self.drop("summary_too_long", item, f"{n_summary} words")
-        n_body = count_words(body)
+        n_body = count(body)
         if n_body < lim.min_body_words:
             raise self.drop("body_too_short", item, f"{n_body} words")
         if is_boilerplate(summary):
             raise self.drop("summary_boilerplate", item)
-        if not is_vietnamese(summary, lim.vi_threshold):
+        if lang == "vi" and not is_vietnamese(summary, lim.vi_threshold):
             raise self.drop("summary_not_vietnamese", item)
+        if lang != "vi" and (problem := language_problem(summary, lang)):
+            raise self.drop("summary_wrong_language", item, problem)
         if not self.bounds.admits(item.get("published")):
             raise self.drop("out_of_date_range", item, item["published"][:10])
         return item
@@ -105,7 +111,7 @@ class JsonlWriterPipeline(_Step):
             raise DropItem("limit reached")  # in-flight pages finishing after --limit: not a rejection
         article = Article(
             id=stable_id(item["url"]), url=item["url"], site=item["site"], title=item["title"],
-            summary=item["summary"], text=item["text"], published=item.get("published"),
+            summary=item["summary"], text=item["text"], lang=item.get("lang") or "vi", published=item.get("published"),
             category=item.get("category"), author=item.get("author"),
             crawled_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         )

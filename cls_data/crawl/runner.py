@@ -94,7 +94,7 @@ def _check(config: CrawlConfig, known: dict[str, type]) -> None:
     if unknown:
         raise ClsDataError(f"unknown site {', '.join(unknown)}; known: {', '.join(known)}")
     if not config.sites:
-        raise ClsDataError("no site given: use --site NAME (see --list) or --all")
+        raise ClsDataError("no site given: use --site NAME (see --list), --site URL --lang LANG, --sites TOML or --all")
     config.bounds.check()
     config.limits.check()
     if not config.max_page_mb > 0:
@@ -121,6 +121,9 @@ def run_crawl(config: CrawlConfig, on_progress: Callable[[list[SiteSummary]], No
     if config.urls_file:
         from_file, notes = read_url_file(config.urls_file)
         url_lines += from_file
+    from cls_data.crawl.generic_sites import generic_spiders
+
+    known = {**known, **generic_spiders(config, known, url_lines)}  # sites with no spider of their own
     if url_lines and not config.sites:  # --urls alone: the spiders whose domain the URLs name
         config.sites = sorted({name for line in url_lines for name, cls in known.items() if _same_site(line.url, cls.base_url)})
         if not config.sites:
