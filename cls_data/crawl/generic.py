@@ -35,6 +35,8 @@ _META_DATES = ("article:published_time", "og:published_time", "datePublished", "
                "publish-date", "DC.date.issued", "dcterms.created", "sailthru.date", "parsely-pub-date", "date")
 _ENDS = re.compile(r"[.!?。！？」”\"'»)။]\s*$")  # a description that ends a sentence
 _MIN_LEAD_CHARS = 12
+_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:\D{1,12}?(\d{1,2})[:h](\d{2}))?")
+_ISO_DAY = re.compile(r"\b(19|20)\d\d-\d\d-\d\d(T\d\d:\d\d(:\d\d)?([+-]\d\d:?\d\d|Z)?)?")
 _CHAR_WORDS = re.compile(f"[{CJK}\u3040-\u30ff]")  # Han and kana: a character is a word
 # Thai, Lao, Myanmar and Khmer leave words unspaced; about 4 code points (letters and marks) are a syllable.
 _SYLLABIC = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
@@ -126,10 +128,11 @@ def strip_site_name(title: str, site_name: str | None) -> str:
     if len(parts) < 2:
         return title
     if site_name:
-        named = [p for p in parts if _fold(site_name) in _fold(p) or _fold(p) in _fold(site_name)]
-        kept = [p for p in parts if p not in named]
-        if kept and named:
-            return _rejoin(title, kept)
+        named = [i for i, p in enumerate(parts) if _fold(p) and (_fold(site_name) in _fold(p) or _fold(p) in _fold(site_name))]
+        if named:  # "Headline - Site - Section" -> the parts before the site; "Site | Headline" -> after it
+            kept = parts[:named[0]] if named[0] > 0 else parts[named[0] + 1:]
+            if kept:
+                return _rejoin(title, kept)
     if len(parts[-1]) <= 30 and len(parts[-1]) * 3 < len(title):
         return _rejoin(title, parts[:-1])
     return title
@@ -164,13 +167,18 @@ def page_lead(sel: Selector, ld: dict, title: str | None, body: str | None) -> t
         if title and _fold(value).startswith(_fold(title)):  # "Headline --- lead" (Xinhua)
             value = normalize(value[len(title):].lstrip(" -–—:|"))
         head = _fold(_TRUNCATED.sub("", value))
-        cut = _TRUNCATED.search(value) or not _ENDS.search(value)
+        cut = looks_cut(value)
         if first and cut and len(head) < len(_fold(first)) and (head[:60] in _fold(first) or _shared(head, _fold(first)) >= 0.5):
             # A description cut short (with "..." or mid-sentence) opens the first paragraph: take it whole.
             return first, f"first-paragraph({rule} cut)"
         if not _TRUNCATED.search(value) and len(value) >= _MIN_LEAD_CHARS:
             return value, rule
     return (first, "first-paragraph") if first else (None, None)
+
+
+def looks_cut(description: str) -> bool:
+    """A description cut short: it ends with "..." or without ending a sentence."""
+    return bool(_TRUNCATED.search(description)) or not _ENDS.search(description)
 
 
 def _standfirst(sel: Selector, title: str | None) -> tuple[str | None, str | None]:
@@ -226,10 +234,14 @@ def parse_when(value: str | None) -> str | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
     except ValueError:
         pass
+    import warnings
+
     from dateutil import parser
 
     try:
-        parsed = parser.parse(value)
+        with warnings.catch_warnings():  # "EET" and other zone names it cannot place: the time is kept without
+            warnings.simplefilter("ignore")
+            parsed = parser.parse(value)
     except (ValueError, OverflowError):
         return None
     return parsed.isoformat() if 1990 <= parsed.year <= 2100 else None
@@ -254,10 +266,25 @@ def page_date(sel: Selector, ld: dict, html: str) -> tuple[str | None, str | Non
 def _date_css(sel: Selector, selectors: tuple[str, ...]) -> tuple[str | None, str | None]:
     for css in selectors:
         for node in sel.css(css):
-            for raw in (node.attrib.get("datetime"), node.attrib.get("content"), ex.text_of(node)):
+            for raw in (node.attrib.get("datetime"), node.attrib.get("content")):
                 if parsed := parse_when(raw):
                     return parsed, css
+            if parsed := _date_in_text(ex.text_of(node)):
+                return parsed, css
     return None, None
+
+
+def _date_in_text(text: str) -> str | None:
+    """A date printed in a byline: ISO "2014-01-08", else day first "08/01/2014" (most of the world's order)."""
+    if match := _ISO_DAY.search(text):
+        return parse_when(match.group(0))
+    if match := _DMY.search(text):
+        day, month, year, hour, minute = match.groups()
+        try:
+            return datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0)).isoformat()
+        except ValueError:
+            return None
+    return parse_when(text)
 
 
 # ---- language ---------------------------------------------------------------------------------

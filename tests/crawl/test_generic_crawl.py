@@ -38,6 +38,11 @@ def test_site_url_with_lang_discovers_articles_from_robots_sitemaps_and_extracts
         assert site.hits["/robots.txt"] >= 1 and site.hits["/news-sitemap.xml"] == 1
         rules = _rules(tmp_path, a.site)
         assert sum(rules["text"].values()) == 4 and rules["text"] == {"trafilatura": 4}
+        # Resumable as every crawl: a rerun rediscovers, fetches no article again and writes nothing.
+        fetched = sum(site.hits[p.path] for p in pages)
+        proc = run_cli("--site", site.base_url + "/", "--lang", "en", "--out", str(out), *FAST)
+        assert sum(site.hits[p.path] for p in pages) == fetched and len(list(read_jsonl(out, Article))) == 4
+        assert "nothing new" in proc.stderr
 
 
 def test_listing_pages_are_followed_up_to_max_pages(tmp_path):
