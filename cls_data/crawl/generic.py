@@ -26,13 +26,40 @@ from cls_data.crawl import extract as ex
 from cls_data.text import CJK, base_language, language_problem, normalize
 
 # A class or id token naming a standfirst: "article-standfirst", "sapo", "c-dek", "lede", "intro_text".
-_STANDFIRST = re.compile(r"(^|[-_])(standfirst|sapo|dek|deck|lede?|lead|intro|summary|subtitle|sub-?headline|"
-                         r"excerpt|teaser|chapo|abstract|description|strapline|introduction|standfirst)([-_]|$)", re.IGNORECASE)
-_NOT_STANDFIRST = {"a", "li", "nav", "aside", "footer", "button", "script", "style", "form", "figcaption", "meta", "title"}
+_STANDFIRST = re.compile(
+    r"(^|[-_])(standfirst|sapo|dek|deck|lede?|lead|intro|summary|subtitle|sub-?headline|"
+    r"excerpt|teaser|chapo|abstract|description|strapline|introduction|standfirst)([-_]|$)",
+    re.IGNORECASE,
+)
+_NOT_STANDFIRST = {
+    "a",
+    "li",
+    "nav",
+    "aside",
+    "footer",
+    "button",
+    "script",
+    "style",
+    "form",
+    "figcaption",
+    "meta",
+    "title",
+}
 _TRUNCATED = re.compile(r"(\.\.\.|…|\[…\]|\[\.\.\.\])\s*$")
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·•»]\s+|\s*[｜|：]\s*(?=\S)|\s+::\s+")
-_META_DATES = ("article:published_time", "og:published_time", "datePublished", "pubdate", "publishdate",
-               "publish-date", "DC.date.issued", "dcterms.created", "sailthru.date", "parsely-pub-date", "date")
+_META_DATES = (
+    "article:published_time",
+    "og:published_time",
+    "datePublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "DC.date.issued",
+    "dcterms.created",
+    "sailthru.date",
+    "parsely-pub-date",
+    "date",
+)
 _ENDS = re.compile(r"[.!?。！？」”\"'»)။]\s*$")  # a description that ends a sentence
 _MIN_LEAD_CHARS = 12
 _DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:\D{1,12}?(\d{1,2})[:h](\d{2}))?")
@@ -70,20 +97,37 @@ def extract_page(html: str, url: str, selectors: Selectors = Selectors(), site_l
     sel = Selector(text=html)
     ld = ex.json_ld(sel)
     site_name = _site_name(sel, ld)
-    title, title_rule = ex.fallback_chain(lambda: ex.first_text(sel, selectors.title), lambda: page_title(sel, ld, site_name))
+    title, title_rule = ex.fallback_chain(
+        lambda: ex.first_text(sel, selectors.title), lambda: page_title(sel, ld, site_name)
+    )
     body, body_rule = ex.fallback_chain(
-        lambda: ex.paragraphs(sel, selectors.body), lambda: _trafilatura_body(html, url),
-        lambda: ex.jsonld_text(ld, "articleBody", True), lambda: ex.container_paragraphs(sel, "article"))
+        lambda: ex.paragraphs(sel, selectors.body),
+        lambda: _trafilatura_body(html, url),
+        lambda: ex.jsonld_text(ld, "articleBody", True),
+        lambda: ex.container_paragraphs(sel, "article"),
+    )
     if body and title:  # extractors often take the headline as the body's first line
         body = "\n".join(line for line in body.split("\n") if _fold(line) != _fold(title)) or None
-    lead, lead_rule = ex.fallback_chain(lambda: ex.first_text(sel, selectors.lead), lambda: page_lead(sel, ld, title, body))
+    lead, lead_rule = ex.fallback_chain(
+        lambda: ex.first_text(sel, selectors.lead), lambda: page_lead(sel, ld, title, body)
+    )
     published, date_rule = ex.fallback_chain(lambda: _date_css(sel, selectors.date), lambda: page_date(sel, ld, html))
     lang, lang_rule = page_language(sel, " ".join(filter(None, (title, lead, (body or "")[:2000]))), site_lang)
     author = ex.author_name(ld.get("author")) or ex.meta(sel, "author", "article:author")
-    category = ld.get("articleSection") if isinstance(ld.get("articleSection"), str) else ex.meta(sel, "article:section")
+    category = (
+        ld.get("articleSection") if isinstance(ld.get("articleSection"), str) else ex.meta(sel, "article:section")
+    )
     rules = {"title": title_rule, "summary": lead_rule, "text": body_rule, "published": date_rule, "lang": lang_rule}
-    return Extracted(title, lead, body, published, lang, author if author and not author.startswith("http") else None,
-                     category, {k: v or "none" for k, v in rules.items()})
+    return Extracted(
+        title,
+        lead,
+        body,
+        published,
+        lang,
+        author if author and not author.startswith("http") else None,
+        category,
+        {k: v or "none" for k, v in rules.items()},
+    )
 
 
 def text_units(text: str) -> int:
@@ -98,12 +142,19 @@ def text_units(text: str) -> int:
 # ---- title ------------------------------------------------------------------------------------
 def page_title(sel: Selector, ld: dict, site_name: str | None) -> tuple[str | None, str | None]:
     """The headline: an `<h1>` that the metadata agrees with, else the metadata without the site name."""
-    metas = [(ex.jsonld_text(ld, "headline")[0], "json-ld:headline"), (ex.meta(sel, "og:title"), "og:title"),
-             (ex.meta(sel, "twitter:title"), "twitter:title"), (normalize(sel.css("title::text").get() or ""), "title")]
+    metas = [
+        (ex.jsonld_text(ld, "headline")[0], "json-ld:headline"),
+        (ex.meta(sel, "og:title"), "og:title"),
+        (ex.meta(sel, "twitter:title"), "twitter:title"),
+        (normalize(sel.css("title::text").get() or ""), "title"),
+    ]
     metas = [(value, rule) for value, rule in metas if value]
     h1s = [ex.text_of(h) for h in sel.css("h1")[:6]]
     # An <h1> may hold the headline and then a byline or kicker in spans of their own: its first part.
-    parts = [ex.text_of(h.xpath("./*[normalize-space()]")[0]) if h.xpath("./*[normalize-space()]") else "" for h in sel.css("h1")[:6]]
+    parts = [
+        ex.text_of(h.xpath("./*[normalize-space()]")[0]) if h.xpath("./*[normalize-space()]") else ""
+        for h in sel.css("h1")[:6]
+    ]
     for candidates, rule in ((h1s, "h1"), (parts, "h1>first-part")):
         for h1 in candidates:
             # Pages print their site name or section in an <h1> too: only the one that is most of a
@@ -128,9 +179,13 @@ def strip_site_name(title: str, site_name: str | None) -> str:
     if len(parts) < 2:
         return title
     if site_name:
-        named = [i for i, p in enumerate(parts) if _fold(p) and (_fold(site_name) in _fold(p) or _fold(p) in _fold(site_name))]
+        named = [
+            i
+            for i, p in enumerate(parts)
+            if _fold(p) and (_fold(site_name) in _fold(p) or _fold(p) in _fold(site_name))
+        ]
         if named:  # "Headline - Site - Section" -> the parts before the site; "Site | Headline" -> after it
-            kept = parts[:named[0]] if named[0] > 0 else parts[named[0] + 1:]
+            kept = parts[: named[0]] if named[0] > 0 else parts[named[0] + 1 :]
             if kept:
                 return _rejoin(title, kept)
     if len(parts[-1]) <= 30 and len(parts[-1]) * 3 < len(title):
@@ -157,18 +212,27 @@ def page_lead(sel: Selector, ld: dict, title: str | None, body: str | None) -> t
     standfirst, rule = _standfirst(sel, title)
     if standfirst:
         return standfirst, rule
-    first = next((line for line in (body or "").split("\n") if line.strip() and (not title or _fold(line) != _fold(title))), None)
-    for value, rule in ((ex.jsonld_text(ld, "description")[0], "json-ld:description"),
-                        (ex.meta(sel, "og:description"), "og:description"),
-                        (ex.meta(sel, "description"), "meta:description"),
-                        (ex.meta(sel, "twitter:description"), "twitter:description")):
+    first = next(
+        (line for line in (body or "").split("\n") if line.strip() and (not title or _fold(line) != _fold(title))), None
+    )
+    for value, rule in (
+        (ex.jsonld_text(ld, "description")[0], "json-ld:description"),
+        (ex.meta(sel, "og:description"), "og:description"),
+        (ex.meta(sel, "description"), "meta:description"),
+        (ex.meta(sel, "twitter:description"), "twitter:description"),
+    ):
         if not value or (title and _fold(value) == _fold(title)):
             continue
         if title and _fold(value).startswith(_fold(title)):  # "Headline --- lead" (Xinhua)
-            value = normalize(value[len(title):].lstrip(" -–—:|"))
+            value = normalize(value[len(title) :].lstrip(" -–—:|"))
         head = _fold(_TRUNCATED.sub("", value))
         cut = looks_cut(value)
-        if first and cut and len(head) < len(_fold(first)) and (head[:60] in _fold(first) or _shared(head, _fold(first)) >= 0.5):
+        if (
+            first
+            and cut
+            and len(head) < len(_fold(first))
+            and (head[:60] in _fold(first) or _shared(head, _fold(first)) >= 0.5)
+        ):
             # A description cut short (with "..." or mid-sentence) opens the first paragraph: take it whole.
             return first, f"first-paragraph({rule} cut)"
         if not _TRUNCATED.search(value) and len(value) >= _MIN_LEAD_CHARS:
@@ -289,11 +353,17 @@ def _date_in_text(text: str) -> str | None:
 
 # ---- language ---------------------------------------------------------------------------------
 def declared_language(sel: Selector) -> tuple[str | None, str | None]:
-    for value, rule in ((sel.xpath("/html/@lang").get() or sel.xpath("/html/@xml:lang").get(), "html-lang"),
-                        (ex.meta(sel, "og:locale"), "og:locale"),
-                        (sel.xpath("//meta[translate(@http-equiv,'CONTENT-LANGUAGE','content-language')="
-                                   "'content-language']/@content").get(), "content-language"),
-                        (ex.meta(sel, "language", "dc.language", "DC.language"), "meta:language")):
+    for value, rule in (
+        (sel.xpath("/html/@lang").get() or sel.xpath("/html/@xml:lang").get(), "html-lang"),
+        (ex.meta(sel, "og:locale"), "og:locale"),
+        (
+            sel.xpath(
+                "//meta[translate(@http-equiv,'CONTENT-LANGUAGE','content-language')='content-language']/@content"
+            ).get(),
+            "content-language",
+        ),
+        (ex.meta(sel, "language", "dc.language", "DC.language"), "meta:language"),
+    ):
         if value and value.strip() and value.strip().lower() not in ("und", "x-default", "mul"):
             return base_language(value.strip().split(",")[0].strip()), rule
     return None, None
@@ -307,13 +377,15 @@ def page_language(sel: Selector, text: str, site_lang: str | None) -> tuple[str 
         return declared, rule
     if site and not language_problem(text, site):
         return site, "site" if not declared else f"site({rule} {declared} fails the text)"
-    return declared or site, (f"{rule}(fails the text)" if declared else "site(fails the text)") if declared or site else None
+    return declared or site, (
+        f"{rule}(fails the text)" if declared else "site(fails the text)"
+    ) if declared or site else None
 
 
 def _shared(part: str, whole: str) -> float:
     """The share of `part`'s character bigrams that `whole` has (a reworded cut of the same sentence)."""
-    grams = {part[i:i + 2] for i in range(len(part) - 1)}
-    return len(grams & {whole[i:i + 2] for i in range(len(whole) - 1)}) / max(len(grams), 1)
+    grams = {part[i : i + 2] for i in range(len(part) - 1)}
+    return len(grams & {whole[i : i + 2] for i in range(len(whole) - 1)}) / max(len(grams), 1)
 
 
 def _fold(text: str) -> str:

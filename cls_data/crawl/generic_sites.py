@@ -30,7 +30,9 @@ def generic_spiders(config: CrawlConfig, known: dict[str, type], url_lines: list
             names.append(entry)
             continue
         if not config.lang:
-            raise ClsDataError(f"--site {entry}: a site with no spider needs its language: add --lang LANG (such as de)")
+            raise ClsDataError(
+                f"--site {entry}: a site with no spider needs its language: add --lang LANG (such as de)"
+            )
         site = _host_site(entry, config.lang, f"--site {entry}", start=(entry,))
         if site.name not in names:
             sites.append(site)
@@ -39,7 +41,9 @@ def generic_spiders(config: CrawlConfig, known: dict[str, type], url_lines: list
     if url_lines and not config.sites:  # --urls alone: hosts no site spider knows are generic sites
         for line in url_lines:
             site = _host_site(line.url, config.lang, line.where)
-            if not any(_host(cls.base_url) == _host(line.url) for cls in known.values()) and all(s.name != site.name for s in sites):
+            if not any(_host(cls.base_url) == _host(line.url) for cls in known.values()) and all(
+                s.name != site.name for s in sites
+            ):
                 sites.append(site)
     return {site.name: spider_for(site) for site in sites}
 
@@ -52,5 +56,10 @@ def _host_site(url: str, lang: str | None, where: str, start: tuple[str, ...] = 
     parts = urlsplit(url)
     if not parts.hostname:
         raise ClsDataError(f"{where}: not an absolute http(s) URL")
-    return SiteDef(name=_host(url) + (f":{parts.port}" if parts.port else ""), base_url=f"{parts.scheme}://{parts.netloc}",
-                   lang=lang, start=start, source=where)
+    return SiteDef(
+        name=_host(url) + (f":{parts.port}" if parts.port else ""),
+        base_url=f"{parts.scheme}://{parts.netloc}",
+        lang=lang,
+        start=start,
+        source=where,
+    )

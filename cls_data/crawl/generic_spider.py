@@ -25,13 +25,44 @@ from cls_data.crawl.spider import NewsSpider, fix_encoding
 from cls_data.text import base_language
 
 # Path segments of pages that list or describe, never tell a story.
-_NOT_ARTICLE = {"tag", "tags", "category", "categories", "author", "authors", "topic", "topics", "search", "login",
-                "signin", "register", "subscribe", "page", "feed", "feeds", "rss", "about", "contact", "privacy",
-                "terms", "newsletter", "newsletters", "account", "cart", "shop", "wp-admin", "wp-login.php", "cdn-cgi"}
+_NOT_ARTICLE = {
+    "tag",
+    "tags",
+    "category",
+    "categories",
+    "author",
+    "authors",
+    "topic",
+    "topics",
+    "search",
+    "login",
+    "signin",
+    "register",
+    "subscribe",
+    "page",
+    "feed",
+    "feeds",
+    "rss",
+    "about",
+    "contact",
+    "privacy",
+    "terms",
+    "newsletter",
+    "newsletters",
+    "account",
+    "cart",
+    "shop",
+    "wp-admin",
+    "wp-login.php",
+    "cdn-cgi",
+}
 _ASSET = re.compile(r"\.(jpe?g|png|gif|webp|svg|ico|css|js|pdf|zip|mp[34]|xml|rss|json|txt|gz)$", re.IGNORECASE)
 _SLUG_WORD = re.compile(r"[^\W\d_]{2,}")
-_NEXT_TEXT = re.compile(r"^\s*(next|older|more|weiter|suivant|siguiente|próxima|successiv|volgende|следующая|"
-                        r"selanjutnya|berikutnya|tiếp|sau|下一页|下一頁|次へ|次のページ|다음|ถัดไป|»|›|>>|→)", re.IGNORECASE)
+_NEXT_TEXT = re.compile(
+    r"^\s*(next|older|more|weiter|suivant|siguiente|próxima|successiv|volgende|следующая|"
+    r"selanjutnya|berikutnya|tiếp|sau|下一页|下一頁|次へ|次のページ|다음|ถัดไป|»|›|>>|→)",
+    re.IGNORECASE,
+)
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/xml", "text/xml")
 
 
@@ -58,8 +89,12 @@ def looks_like_article(path: str) -> bool:
         return False
     last = re.sub(r"\.(s?html?|php|aspx?|cms|vnp)$", "", segments[-1], flags=re.IGNORECASE)
     words = _SLUG_WORD.findall(last.replace("-", " ").replace("_", " "))
-    return (len(words) >= 3 or bool(re.search(r"\d{5,}", path)) or bool(re.search(r"/(19|20)\d\d/\d\d?/", path))
-            or (len(last) >= 20 and not last.isascii()))
+    return (
+        len(words) >= 3
+        or bool(re.search(r"\d{5,}", path))
+        or bool(re.search(r"/(19|20)\d\d/\d\d?/", path))
+        or (len(last) >= 20 and not last.isascii())
+    )
 
 
 class GenericSpider(NewsSpider):
@@ -87,8 +122,9 @@ class GenericSpider(NewsSpider):
             return
         maxsize = self._index_maxsize()
         # A site without robots.txt (404) is no error: its sitemap is looked for at /sitemap.xml.
-        yield self.request(self.url("/robots.txt"), self.parse_robots, start=True, dont_obey_robotstxt=True,
-                           handle_httpstatus_all=True)
+        yield self.request(
+            self.url("/robots.txt"), self.parse_robots, start=True, dont_obey_robotstxt=True, handle_httpstatus_all=True
+        )
         for url in self.site.sitemaps:
             yield self.request(self.to_mirror(url), self.parse_sitemap, start=True, download_maxsize=maxsize)
         for url in self.site.feeds:
@@ -116,24 +152,41 @@ class GenericSpider(NewsSpider):
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         """RSS 2.0 items and Atom entries (link and publication date)."""
-        sel = Selector(text=response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace"),
-                       type="xml")
+        sel = Selector(
+            text=response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace"),
+            type="xml",
+        )
         sel.remove_namespaces()
-        entries = [(i.xpath("link/text()").get(), i.xpath("pubDate/text()").get() or i.xpath("date/text()").get())
-                   for i in sel.xpath("//item")]
-        entries += [(e.xpath("link[not(@rel) or @rel='alternate']/@href").get(),
-                     e.xpath("published/text()").get() or e.xpath("updated/text()").get()) for e in sel.xpath("//entry")]
+        entries = [
+            (i.xpath("link/text()").get(), i.xpath("pubDate/text()").get() or i.xpath("date/text()").get())
+            for i in sel.xpath("//item")
+        ]
+        entries += [
+            (
+                e.xpath("link[not(@rel) or @rel='alternate']/@href").get(),
+                e.xpath("published/text()").get() or e.xpath("updated/text()").get(),
+            )
+            for e in sel.xpath("//entry")
+        ]
         for link, when in entries:
             url = self.to_mirror(response.urljoin((link or "").strip()))
-            if self.is_article(url) and self.in_bounds(_day(when)) and not self.done() and (req := self.article_request(url)):
+            if (
+                self.is_article(url)
+                and self.in_bounds(_day(when))
+                and not self.done()
+                and (req := self.article_request(url))
+            ):
                 yield req
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         """Article links of a listing page, the feeds it advertises, and its next page (up to --max-pages)."""
         if not isinstance(response, TextResponse):
             return
-        for href, kind in zip(response.css("link[rel=alternate]::attr(href)").getall(),
-                              response.css("link[rel=alternate]::attr(type)").getall(), strict=False):
+        for href, kind in zip(
+            response.css("link[rel=alternate]::attr(href)").getall(),
+            response.css("link[rel=alternate]::attr(type)").getall(),
+            strict=False,
+        ):
             feed = self.to_mirror(response.urljoin(href.strip()))
             if kind in _FEED_TYPES and feed not in self._feeds_seen:
                 self._feeds_seen.add(feed)
@@ -168,15 +221,24 @@ class GenericSpider(NewsSpider):
         page = extract_page(response.text, response.url, self.site.selectors, self.site.lang)
         fetched = response.request.url if response.request else response.url
         item = {
-            "title": page.title, "summary": page.lead, "text": page.body, "published": page.published,
-            "url": self.to_real(ex.canonical_url(response.selector, response.url)), "site": self.name,
-            "author": page.author, "category": page.category, "lang": page.lang, "_fetched": fetched,
+            "title": page.title,
+            "summary": page.lead,
+            "text": page.body,
+            "published": page.published,
+            "url": self.to_real(ex.canonical_url(response.selector, response.url)),
+            "site": self.name,
+            "author": page.author,
+            "category": page.category,
+            "lang": page.lang,
+            "_fetched": fetched,
             "_rules": {k: v for k, v in page.rules.items()},
         }
         reason = self._language_reason(page.lang)
         if reason:  # not an article of this crawl: counted and remembered like a pipeline drop
             self.crawler.stats.inc_value(f"cls/dropped/{reason}")
-            self.settings["CLS_SINK"].reject(reason, {**item, "detail": f"page language {page.lang}"}, [("fetched", fetched)])
+            self.settings["CLS_SINK"].reject(
+                reason, {**item, "detail": f"page language {page.lang}"}, [("fetched", fetched)]
+            )
             return
         yield item
 
@@ -191,8 +253,13 @@ class GenericSpider(NewsSpider):
 def spider_for(site: SiteDef) -> type[GenericSpider]:
     """The Scrapy spider class of one generic site."""
     cls_name = "Generic_" + re.sub(r"\W", "_", site.name)
-    attrs = {"name": site.name, "base_url": site.base_url, "site": site, "__module__": __name__,
-             "__doc__": f"Generic spider of {site.name} ({site.source or site.base_url})."}
+    attrs = {
+        "name": site.name,
+        "base_url": site.base_url,
+        "site": site,
+        "__module__": __name__,
+        "__doc__": f"Generic spider of {site.name} ({site.source or site.base_url}).",
+    }
     return type(cls_name, (GenericSpider,), attrs)
 
 

@@ -19,10 +19,11 @@ The format is documented in docs/generic-crawl.md.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+import tomllib
 
 from cls_data.crawl.generic import Selectors
 from cls_data.crawl.generic_spider import SiteDef
@@ -73,7 +74,9 @@ def _site(row: dict[str, Any], where: str) -> SiteDef:
         raise ClsDataError(f"{where}: give at least one URL in start, feeds or sitemaps")
     hosts = {(urlsplit(u).hostname or "").removeprefix("www.") for u in every}
     if len(hosts) > 1:
-        raise ClsDataError(f"{where}: its URLs name {len(hosts)} hosts ({', '.join(sorted(hosts))}); one site is one host")
+        raise ClsDataError(
+            f"{where}: its URLs name {len(hosts)} hosts ({', '.join(sorted(hosts))}); one site is one host"
+        )
     article_path = _string(row, "article_path", where)
     if article_path:
         try:
@@ -81,9 +84,17 @@ def _site(row: dict[str, Any], where: str) -> SiteDef:
         except re.error as exc:
             raise ClsDataError(f"{where}.article_path: not a regular expression: {exc}") from None
     first = urlsplit(every[0])
-    return SiteDef(name=name, base_url=f"{first.scheme}://{first.netloc}", lang=lang, start=urls["start"],
-                   feeds=urls["feeds"], sitemaps=urls["sitemaps"], article_path=article_path or None,
-                   selectors=_selectors(row.get("selectors"), f"{where}.selectors"), source=where)
+    return SiteDef(
+        name=name,
+        base_url=f"{first.scheme}://{first.netloc}",
+        lang=lang,
+        start=urls["start"],
+        feeds=urls["feeds"],
+        sitemaps=urls["sitemaps"],
+        article_path=article_path or None,
+        selectors=_selectors(row.get("selectors"), f"{where}.selectors"),
+        source=where,
+    )
 
 
 def _string(row: dict[str, Any], key: str, where: str, required: bool = False) -> str:

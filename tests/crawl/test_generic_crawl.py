@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 
-from tests.support.fixture_site import FAST, run_cli
-from tests.support.news_pages import NewsPagesSite, saved
-
 from cls_data.crawl.clean import strip_lead_prefix
 from cls_data.records import Article, read_jsonl
 from cls_data.text import normalize
+from tests.support.fixture_site import FAST, run_cli
+from tests.support.news_pages import NewsPagesSite, saved
 
 
 def _by_title(path) -> dict[str, Article]:
@@ -71,7 +70,10 @@ def test_urls_of_a_site_with_no_spider_use_each_pages_declared_language(tmp_path
         assert {a.title: a.lang for a in got.values()} == {p.title: p.lang for p in pages[:3]}
         lv = got[pages[2].title]
         assert lv.summary == pages[2].lead and _rules(tmp_path, lv.site)["summary"] == {
-            "og:description": 1, "standfirst:div.article__lead": 1, "first-paragraph": 1}
+            "og:description": 1,
+            "standfirst:div.article__lead": 1,
+            "first-paragraph": 1,
+        }
         rejects = [json.loads(line) for line in (tmp_path / "rej.jsonl").read_text().splitlines()]
         assert [r["reason"] for r in rejects] == ["no_language"]
 
@@ -83,7 +85,8 @@ def test_a_site_added_by_sites_toml_alone_is_crawled_with_its_selector_overrides
         jp_site.feed(atom=True)
         es_site.listing(per_page=5)
         sites = tmp_path / "sites.toml"
-        sites.write_text(f'''
+        sites.write_text(
+            f'''
 [[site]]
 name = "afpbb-ja"
 lang = "ja"
@@ -95,13 +98,17 @@ lang = "es"
 start = ["{es_site.base_url}/"]
 [site.selectors]
 date = "p.autor"   # the byline's "08/01/2014", not the header's date of the day
-''', encoding="utf-8")
+''',
+            encoding="utf-8",
+        )
         out = tmp_path / "a.jsonl"
         run_cli("--sites", str(sites), "--out", str(out), "--rejects", str(tmp_path / "rej.jsonl"), *FAST)
         got = _by_title(out)
         assert {a.title: (a.site, a.lang) for a in got.values()} == {
-            ja[0].title: ("afpbb-ja", "ja"), ja[1].title: ("afpbb-ja", "ja"),  # Nikkei's <h1> without its byline span
-            es[0].title: ("ultimahora", "es")}
+            ja[0].title: ("afpbb-ja", "ja"),
+            ja[1].title: ("afpbb-ja", "ja"),  # Nikkei's <h1> without its byline span
+            es[0].title: ("ultimahora", "es"),
+        }
         assert got[es[0].title].published[:10] == "2014-01-08" and got[es[0].title].summary == es[0].lead
         assert got[ja[0].title].summary == ja[0].lead
         # TIME's English page on the Spanish site: not this crawl's language, remembered as such.

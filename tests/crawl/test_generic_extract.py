@@ -1,13 +1,19 @@
-"""Generic extraction on saved real news pages (9 languages, 7 scripts) against their hand labels,
+"""Generic extraction on saved real news pages (8 languages, 7 scripts) against their hand labels,
 and the rules behind it: h1 vs metadata, site names cut, standfirst > whole description > first paragraph."""
 
 from __future__ import annotations
 
 import pytest
-from tests.support.news_pages import saved_pages
 
-from cls_data.crawl.generic import Selectors, extract_page, looks_cut, strip_site_name, text_units
+from cls_data.crawl.generic import (
+    Selectors,
+    extract_page,
+    looks_cut,
+    strip_site_name,
+    text_units,
+)
 from cls_data.crawl.generic_spider import looks_like_article
+from tests.support.news_pages import saved_pages
 
 PAGES = {p.page: p for p in saved_pages()}
 # Measured misses (bench/RESULTS.md): the dates a page's metadata does not give and htmldate gets
@@ -45,27 +51,42 @@ def test_selector_overrides_come_first():
 
 def test_a_cut_description_gives_way_to_the_first_paragraph_and_a_whole_one_is_kept():
     body = "<p>The city council voted on Monday to close the old bridge to traffic for two years of repairs.</p>"
-    cut = f'<html lang="en"><head><meta name="description" content="The city council voted on Monday to close..."></head>' \
-          f"<body><h1>Bridge to close</h1><article>{body}</article></body></html>"
+    cut = (
+        f'<html lang="en"><head><meta name="description" content="The city council voted on Monday to close..."></head>'
+        f"<body><h1>Bridge to close</h1><article>{body}</article></body></html>"
+    )
     assert extract_page(cut, "https://example.org/a").rules["summary"] == "first-paragraph(meta:description cut)"
-    whole = cut.replace("The city council voted on Monday to close...", "Repairs will take two years, the council said.")
+    whole = cut.replace(
+        "The city council voted on Monday to close...", "Repairs will take two years, the council said."
+    )
     got = extract_page(whole, "https://example.org/a")
     assert got.lead == "Repairs will take two years, the council said." and got.rules["summary"] == "meta:description"
 
 
 def test_standfirst_is_the_element_after_the_headline_whose_class_names_it():
-    html = ('<html lang="de"><body><div class="subscribe-lead">Jetzt abonnieren und sparen, nur heute im Angebot!</div>'
-            '<h1>Neue Brücke eröffnet</h1><p class="article-standfirst">Nach drei Jahren Bauzeit ist die Brücke offen.</p>'
-            "<article><p>Die Stadt feierte am Samstag die Eröffnung der neuen Brücke über den Fluss.</p></article></body></html>")
+    html = (
+        '<html lang="de"><body><div class="subscribe-lead">Jetzt abonnieren und sparen, nur heute im Angebot!</div>'
+        '<h1>Neue Brücke eröffnet</h1><p class="article-standfirst">Nach drei Jahren Bauzeit ist die Brücke offen.</p>'
+        "<article><p>Die Stadt feierte am Samstag die Eröffnung der neuen Brücke über den Fluss.</p></article>"
+        "</body></html>"
+    )
     got = extract_page(html, "https://example.org/a")
-    assert got.lead == "Nach drei Jahren Bauzeit ist die Brücke offen." and got.rules["summary"] == "standfirst:p.article-standfirst"
+    assert (
+        got.lead == "Nach drei Jahren Bauzeit ist die Brücke offen."
+        and got.rules["summary"] == "standfirst:p.article-standfirst"
+    )
 
 
 def test_site_names_are_cut_from_metadata_titles():
     assert strip_site_name("Storm hits coast | Example News", "Example News") == "Storm hits coast"
-    assert strip_site_name("港特首梁振英就住宅违建事件道歉 - BBC中文网 - 两岸三地", "BBC中文网") == "港特首梁振英就住宅违建事件道歉"
-    assert strip_site_name("Yonhap | N. Korea slams S. Korea for joint military drill", "Yonhap News Agency") == \
-        "N. Korea slams S. Korea for joint military drill"
+    assert (
+        strip_site_name("港特首梁振英就住宅违建事件道歉 - BBC中文网 - 两岸三地", "BBC中文网")
+        == "港特首梁振英就住宅违建事件道歉"
+    )
+    assert (
+        strip_site_name("Yonhap | N. Korea slams S. Korea for joint military drill", "Yonhap News Agency")
+        == "N. Korea slams S. Korea for joint military drill"
+    )
     assert strip_site_name("Who won - and why it matters", None) == "Who won - and why it matters"
     assert looks_cut("He said the talks would resume on...") and not looks_cut("He said so.")
 

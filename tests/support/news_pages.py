@@ -64,31 +64,55 @@ class NewsPagesSite(FixtureSite):
             self.add(page.path, page.html)
 
     def listing(self, per_page: int = 2, path: str = "/") -> None:
-        chunks = [self.pages[i:i + per_page] for i in range(0, len(self.pages), per_page)]
+        chunks = [self.pages[i : i + per_page] for i in range(0, len(self.pages), per_page)]
         for n, chunk in enumerate(chunks, start=1):
             here = path if n == 1 else f"/news/page/{n}"
             links = "".join(f'<li><a href="{p.path}">{escape(p.title)}</a></li>' for p in chunk)
             nxt = f'<a class="pager" href="/news/page/{n + 1}">Next »</a>' if n < len(chunks) else ""
-            self.add(here, f'<html><body><nav><a href="/">Home</a> <a href="/tag/world">World</a></nav>'
-                           f"<ul>{links}</ul>{nxt}</body></html>")
+            self.add(
+                here,
+                f'<html><body><nav><a href="/">Home</a> <a href="/tag/world">World</a></nav>'
+                f"<ul>{links}</ul>{nxt}</body></html>",
+            )
 
     def sitemaps(self) -> None:
-        self.add("/robots.txt", f"User-agent: *\nDisallow: /private/\nSitemap: {self.base_url}/sitemap-index.xml\n", "text/plain")
-        self.add("/sitemap-index.xml", '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-                 f"<sitemap><loc>{self.base_url}/news-sitemap.xml</loc></sitemap></sitemapindex>", "application/xml")
-        urls = "".join(f"<url><loc>{self.base_url}{p.path}</loc><news:news><news:publication_date>{p.published}"
-                       "</news:publication_date></news:news></url>" for p in self.pages)
-        self.add("/news-sitemap.xml", '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-                 f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{urls}</urlset>', "application/xml")
+        self.add(
+            "/robots.txt",
+            f"User-agent: *\nDisallow: /private/\nSitemap: {self.base_url}/sitemap-index.xml\n",
+            "text/plain",
+        )
+        self.add(
+            "/sitemap-index.xml",
+            '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<sitemap><loc>{self.base_url}/news-sitemap.xml</loc></sitemap></sitemapindex>",
+            "application/xml",
+        )
+        urls = "".join(
+            f"<url><loc>{self.base_url}{p.path}</loc><news:news><news:publication_date>{p.published}"
+            "</news:publication_date></news:news></url>"
+            for p in self.pages
+        )
+        self.add(
+            "/news-sitemap.xml",
+            '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+            f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{urls}</urlset>',
+            "application/xml",
+        )
 
     def feed(self, path: str = "/feed.xml", atom: bool = False) -> None:
         if atom:
-            entries = "".join(f'<entry><title>{escape(p.title)}</title><link rel="alternate" href="{p.path}"/>'
-                              f"<published>{p.published}T08:00:00Z</published></entry>" for p in self.pages)
+            entries = "".join(
+                f'<entry><title>{escape(p.title)}</title><link rel="alternate" href="{p.path}"/>'
+                f"<published>{p.published}T08:00:00Z</published></entry>"
+                for p in self.pages
+            )
             body = f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">{entries}</feed>'
         else:
-            items = "".join(f"<item><title>{escape(p.title)}</title><link>{self.base_url}{p.path}</link></item>" for p in self.pages)
-            body = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+            items = "".join(
+                f"<item><title>{escape(p.title)}</title><link>{self.base_url}{p.path}</link></item>" for p in self.pages
+            )
+            channel = f"<channel><title>t</title>{items}</channel>"
+            body = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0">{channel}</rss>'
         self.add(path, body, "application/rss+xml")
 
     def __enter__(self) -> NewsPagesSite:
