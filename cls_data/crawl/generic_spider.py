@@ -137,8 +137,19 @@ class GenericSpider(NewsSpider):
         """The sitemaps robots.txt lists (`Sitemap:` lines); none listed: /sitemap.xml."""
         text = response.text if isinstance(response, TextResponse) and response.status == 200 else ""
         listed = [line.split(":", 1)[1].strip() for line in text.splitlines() if line.lower().startswith("sitemap:")]
-        for url in listed or ([self.url("/sitemap.xml")] if not self.site.sitemaps else []):
+        for url in listed:
             yield self.request(self.to_mirror(url), self.parse_sitemap, download_maxsize=self._index_maxsize())
+        if not listed and not self.site.sitemaps:  # a guess: its absence is no error
+            yield self.request(
+                self.url("/sitemap.xml"),
+                self.parse_guessed_sitemap,
+                handle_httpstatus_all=True,
+                download_maxsize=self._index_maxsize(),
+            )
+
+    def parse_guessed_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        if response.status == 200 and re.search(rb"<(urlset|sitemapindex)\b", response.body[:2048]):
+            yield from self.parse_sitemap(response)
 
     def parse_start(self, response: Response) -> Iterator[scrapy.Request]:
         """A start URL may be a sitemap, a feed or a page that lists articles: look at what came."""

@@ -20,10 +20,14 @@ def _rules(tmp_path, site: str) -> dict:
     return json.loads((tmp_path / "a.summary.json").read_text())["sites"][site]["rules"]
 
 
-def test_site_url_with_lang_discovers_articles_from_robots_sitemaps_and_extracts_them(tmp_path):
+def test_site_url_with_lang_discovers_articles_from_robots_sitemaps_and_feeds_and_extracts_them(tmp_path):
     pages = saved("cnn_article", "time_001", "yna_co_kr", "cleveland.com1")
     with NewsPagesSite(pages) as site:
-        site.sitemaps()
+        site.sitemaps(pages[:2])  # two articles in the news sitemap robots.txt names
+        site.feed("/rss/latest.xml", pages=pages[2:])  # two in the RSS feed the home page advertises
+        site.add(
+            "/", '<html><head><link rel="alternate" type="application/rss+xml" href="/rss/latest.xml"></head></html>'
+        )
         out = tmp_path / "a.jsonl"
         run_cli("--site", site.base_url + "/", "--lang", "en", "--out", str(out), *FAST)
         got = _by_title(out)
@@ -34,7 +38,9 @@ def test_site_url_with_lang_discovers_articles_from_robots_sitemaps_and_extracts
             assert a.summary == strip_lead_prefix(normalize(page.lead))  # "SEOUL, Aug. 20 (Yonhap) -- " is cut
             assert a.published[:10] == page.published
             assert a.summary not in a.text.split("\n")  # the lead is not repeated as the body's first paragraph
-        assert site.hits["/robots.txt"] >= 1 and site.hits["/news-sitemap.xml"] == 1
+        assert (
+            site.hits["/robots.txt"] >= 1 and site.hits["/news-sitemap.xml"] == 1 and site.hits["/rss/latest.xml"] == 1
+        )
         rules = _rules(tmp_path, a.site)
         assert sum(rules["text"].values()) == 4 and rules["text"] == {"trafilatura": 4}
         # Resumable as every crawl: a rerun rediscovers, fetches no article again and writes nothing.
@@ -53,6 +59,10 @@ def test_listing_pages_are_followed_up_to_max_pages(tmp_path):
         got = _by_title(out)
         assert sorted(got) == sorted(p.title for p in pages[:2])  # the third listing page is past --max-pages
         assert site.hits["/news/page/3"] == 0 and all(a.lang == "zh" for a in got.values())
+        # No robots.txt and no /sitemap.xml (404 both, as on many sites): looked for, and no error.
+        assert site.hits["/robots.txt"] >= 1 and site.hits["/sitemap.xml"] == 1
+        summary = json.loads((tmp_path / "a.summary.json").read_text())["sites"][site.base_url.removeprefix("http://")]
+        assert summary["errors"] == {} and summary["dropped"] == {}
         assert got[pages[0].title].summary == pages[0].lead  # BBC's whole description: its summary
 
 

@@ -75,7 +75,8 @@ class NewsPagesSite(FixtureSite):
                 f"<ul>{links}</ul>{nxt}</body></html>",
             )
 
-    def sitemaps(self) -> None:
+    def sitemaps(self, pages: list[SavedPage] | None = None) -> None:
+        pages = self.pages if pages is None else pages
         self.add(
             "/robots.txt",
             f"User-agent: *\nDisallow: /private/\nSitemap: {self.base_url}/sitemap-index.xml\n",
@@ -90,7 +91,7 @@ class NewsPagesSite(FixtureSite):
         urls = "".join(
             f"<url><loc>{self.base_url}{p.path}</loc><news:news><news:publication_date>{p.published}"
             "</news:publication_date></news:news></url>"
-            for p in self.pages
+            for p in pages
         )
         self.add(
             "/news-sitemap.xml",
@@ -99,17 +100,18 @@ class NewsPagesSite(FixtureSite):
             "application/xml",
         )
 
-    def feed(self, path: str = "/feed.xml", atom: bool = False) -> None:
+    def feed(self, path: str = "/feed.xml", atom: bool = False, pages: list[SavedPage] | None = None) -> None:
+        pages = self.pages if pages is None else pages
         if atom:
             entries = "".join(
                 f'<entry><title>{escape(p.title)}</title><link rel="alternate" href="{p.path}"/>'
                 f"<published>{p.published}T08:00:00Z</published></entry>"
-                for p in self.pages
+                for p in pages
             )
             body = f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">{entries}</feed>'
         else:
             items = "".join(
-                f"<item><title>{escape(p.title)}</title><link>{self.base_url}{p.path}</link></item>" for p in self.pages
+                f"<item><title>{escape(p.title)}</title><link>{self.base_url}{p.path}</link></item>" for p in pages
             )
             channel = f"<channel><title>t</title>{items}</channel>"
             body = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0">{channel}</rss>'
