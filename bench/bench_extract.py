@@ -104,6 +104,29 @@ def score(pages: list[SavedPage], extract) -> tuple[dict, list[dict], float]:
     return total, rows, elapsed
 
 
+def vietnamese_fixtures(n: int = 10) -> list[tuple[str, list[int]]]:
+    """The generic rules on the fixture pages in each Vietnamese site's markup (tests/support/fixture_site),
+    through the same clean-up the pipelines do: [title, lead, body, day] right, of n. The site
+    spiders get all of them right (tests/crawl/test_sites.py)."""
+    from cls_data.crawl.clean import remove_summary_from_body, strip_lead_prefix
+    from cls_data.text import normalize_paragraphs
+    from tests.support.fixture_site import SPECS, render
+
+    rows = []
+    for site in SPECS:
+        right = [0, 0, 0, 0]
+        for i in range(n):
+            html, exp = render(site, i, "https://example.vn")
+            got = extract_page(html, "https://example.vn" + exp.path, site_lang="vi")
+            lead = strip_lead_prefix(got.lead or "")
+            body = remove_summary_from_body(lead, normalize_paragraphs(got.body or "")).split("\n")
+            day = (got.published or "")[:10] == exp.published.isoformat()[:10]
+            for k, ok in enumerate((got.title == exp.title, lead == exp.summary, body == exp.paragraphs, day)):
+                right[k] += ok
+        rows.append((site, right))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", action="store_true", help="print per-page rows as JSON too")
@@ -123,6 +146,10 @@ def main() -> None:
     fields = ("title_exact", "lead_exact", "date", "body_start")
     misses = [(o["page"], k) for o in ours_rows for k in fields if not o[k]]
     print("ours wrong on:", ", ".join(f"{p}:{k}" for p, k in misses) or "-")
+    print("\ngeneric rules on the Vietnamese sites' fixture markup (right of 10; site spiders: 10 each)")
+    print(f"{'site':<13}{'title':>6}{'lead':>6}{'body':>6}{'day':>6}")
+    for site, right in vietnamese_fixtures():
+        print(f"{site:<13}" + "".join(f"{v:>6}" for v in right))
     if args.json:
         print(json.dumps({"ours": ours_rows, "trafilatura": traf_rows}, ensure_ascii=False, indent=1))
 
