@@ -1,4 +1,4 @@
-"""Crawl Vietnamese news sites into `Article` JSONL with Scrapy (spiders live in `cls_data.spiders`)."""
+"""Crawl news sites into `Article` JSONL with Scrapy: site spiders (`cls_data.spiders`) or the generic one."""
 
 from cls_data.crawl.config import CrawlConfig
 from cls_data.crawl.runner import CrawlSummary, list_spiders, run_crawl
