@@ -59,8 +59,8 @@ _NOT_ARTICLE = {
 _ASSET = re.compile(r"\.(jpe?g|png|gif|webp|svg|ico|css|js|pdf|zip|mp[34]|xml|rss|json|txt|gz)$", re.IGNORECASE)
 _SLUG_WORD = re.compile(r"[^\W\d_]{2,}")
 _NEXT_TEXT = re.compile(
-    r"^\s*(next|older|more|weiter|suivant|siguiente|próxima|successiv|volgende|следующая|"
-    r"selanjutnya|berikutnya|tiếp|sau|下一页|下一頁|次へ|次のページ|다음|ถัดไป|»|›|>>|→)",
+    r"^\s*(next|older|weiter|suivant|siguiente|próxima|successiv|volgende|следующая|"
+    r"selanjutnya|berikutnya|tiếp|trang sau|下一页|下一頁|次へ|次のページ|다음|ถัดไป|»|›|>>|→)",
     re.IGNORECASE,
 )
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/xml", "text/xml")
@@ -193,13 +193,9 @@ class GenericSpider(NewsSpider):
         """Article links of a listing page, the feeds it advertises, and its next page (up to --max-pages)."""
         if not isinstance(response, TextResponse):
             return
-        for href, kind in zip(
-            response.css("link[rel=alternate]::attr(href)").getall(),
-            response.css("link[rel=alternate]::attr(type)").getall(),
-            strict=False,
-        ):
-            feed = self.to_mirror(response.urljoin(href.strip()))
-            if kind in _FEED_TYPES and feed not in self._feeds_seen:
+        for link in response.css("link[rel=alternate][href]"):
+            feed = self.to_mirror(response.urljoin(link.attrib["href"].strip()))
+            if link.attrib.get("type") in _FEED_TYPES and feed not in self._feeds_seen:
                 self._feeds_seen.add(feed)
                 yield self.request(feed, self.parse_feed, download_maxsize=self._index_maxsize())
         for href in response.css("a::attr(href)").getall():
@@ -214,7 +210,8 @@ class GenericSpider(NewsSpider):
         href = response.css("link[rel=next]::attr(href), a[rel~=next]::attr(href)").get()
         if not href:
             for link in response.css("a[href]"):
-                if _NEXT_TEXT.match(ex.text_of(link)) or _NEXT_TEXT.match(link.attrib.get("aria-label") or ""):
+                label = ex.text_of(link) or link.attrib.get("aria-label") or ""
+                if len(label) <= 24 and _NEXT_TEXT.match(label):  # "Next »", not "Next-generation batteries ..."
                     href = link.attrib["href"]
                     break
         if not href:
