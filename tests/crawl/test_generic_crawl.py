@@ -23,7 +23,7 @@ def _rules(tmp_path, site: str) -> dict:
 def test_site_url_with_lang_discovers_articles_from_robots_sitemaps_and_feeds_and_extracts_them(tmp_path):
     pages = saved("cnn_article", "time_001", "yna_co_kr", "cleveland.com1")
     with NewsPagesSite(pages) as site:
-        site.sitemaps(pages[:2])  # two articles in the news sitemap robots.txt names
+        site.sitemaps(pages[:2], also=("/tag/world", "/about", "/logo.png"))  # two articles, and no-articles
         site.feed("/rss/latest.xml", pages=pages[2:])  # two in the RSS feed the home page advertises
         site.add(
             "/", '<html><head><link rel="alternate" type="application/rss+xml" href="/rss/latest.xml"></head></html>'
@@ -41,6 +41,7 @@ def test_site_url_with_lang_discovers_articles_from_robots_sitemaps_and_feeds_an
         assert (
             site.hits["/robots.txt"] >= 1 and site.hits["/news-sitemap.xml"] == 1 and site.hits["/rss/latest.xml"] == 1
         )
+        assert not any(site.hits[p] for p in ("/tag/world", "/about", "/logo.png"))  # the generic URL rule
         rules = _rules(tmp_path, a.site)
         assert sum(rules["text"].values()) == 4 and rules["text"] == {"trafilatura": 4}
         # Resumable as every crawl: a rerun rediscovers, fetches no article again and writes nothing.

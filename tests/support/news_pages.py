@@ -75,7 +75,8 @@ class NewsPagesSite(FixtureSite):
                 f"<ul>{links}</ul>{nxt}</body></html>",
             )
 
-    def sitemaps(self, pages: list[SavedPage] | None = None) -> None:
+    def sitemaps(self, pages: list[SavedPage] | None = None, also: tuple[str, ...] = ()) -> None:
+        """`also`: more paths the news sitemap lists (sections, tags: real sitemaps mix them in)."""
         pages = self.pages if pages is None else pages
         self.add(
             "/robots.txt",
@@ -92,7 +93,7 @@ class NewsPagesSite(FixtureSite):
             f"<url><loc>{self.base_url}{p.path}</loc><news:news><news:publication_date>{p.published}"
             "</news:publication_date></news:news></url>"
             for p in pages
-        )
+        ) + "".join(f"<url><loc>{self.base_url}{path}</loc></url>" for path in also)
         self.add(
             "/news-sitemap.xml",
             '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
