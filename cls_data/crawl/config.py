@@ -20,7 +20,8 @@ SPIDER_MODULES = ["cls_data.spiders"]  # spiders/ installs as cls_data.spiders
 
 @dataclass
 class Limits:
-    """What a plausible article looks like (whitespace-separated words)."""
+    """What a plausible article looks like (whitespace-separated words; for a generic site's article
+    in another language, `cls_data.crawl.generic.text_units`: a Han or kana character is a word)."""
 
     min_title_chars: int = 10
     min_summary_words: int = 8
