@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cls_data.errors import ClsDataError
@@ -16,6 +16,7 @@ from cls_data.rouge import METRICS, PairScores, corpus_f1, score_texts
 class RougeReport:
     tokenizer: str
     scores: list[PairScores]
+    notes: list[str] = field(default_factory=list)  # what the numbers do not say (pairs scored 0 by rule)
 
     @property
     def n(self) -> int:
@@ -33,7 +34,8 @@ class RougeReport:
         return 100 * sum(p.precision for p in pairs) / len(pairs), 100 * sum(p.recall for p in pairs) / len(pairs)
 
     def as_json(self) -> dict:
-        return {**{k: round(v, 4) for k, v in self.corpus().items()}, "n": self.n, "tokenizer": self.tokenizer}
+        return {**{k: round(v, 4) for k, v in self.corpus().items()}, "n": self.n, "tokenizer": self.tokenizer,
+                **({"notes": self.notes} if self.notes else {})}
 
 
 def read_summaries(path: str | Path) -> list[str]:
