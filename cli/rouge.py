@@ -19,7 +19,11 @@ def rouge(
     lang: Annotated[Lang, typer.Option("--lang", "-l", help="Tokenizer: vi syllables, zh characters, zh-words (jieba), en (rouge-score's).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line instead of a table.")] = False,
     per_sample: Annotated[Optional[Path], typer.Option("--per-sample", help="Also write per-pair P/R/F as JSONL here.")] = None,
-    paper_tokens: Annotated[Optional[str], typer.Option("--paper-tokens", metavar="TOKENIZER", help="Score in the paper's unit instead: the rouge package (pltrdy) on this tokenizer's pieces for Chinese (the paper's: facebook/mbart-large-cc25; a folder or Hub id), on the text as is otherwise (docs/paper-fidelity.md).")] = None,
+    paper_tokens: Annotated[Optional[str], typer.Option(
+        "--paper-tokens", metavar="TOKENIZER",
+        help="Score in the paper's unit instead: the rouge package (pltrdy) on this tokenizer's pieces for Chinese (the "
+             "paper's: facebook/mbart-large-cc25; a folder or Hub id), on the text as is otherwise "
+             "(docs/paper-fidelity.md).")] = None,
 ) -> None:
     """Score summaries with ROUGE-1/2/L F1 (x100, mean over pairs), tokenized for their language."""
     if paper_tokens:

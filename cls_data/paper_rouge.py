@@ -91,7 +91,7 @@ def score_pair(hypothesis: str, reference: str) -> PairScores | None:
 
 
 def pieces_text(tokenizer: Any, text: str) -> str:
-    """The text the paper's code handed the package for a Chinese target: pieces joined by spaces, first char dropped."""
+    """What the paper's code handed the package for a Chinese target: pieces joined by spaces, first char dropped."""
     return " ".join(tokenizer.tokenize(text))[1:]
 
 
@@ -121,7 +121,7 @@ def score_paper(preds: Sequence[str], refs: Sequence[str], lang: str, tokenizer:
         preds = [pieces_text(tokenizer, text) for text in preds]
         refs = [pieces_text(tokenizer, text) for text in refs]
     scores, refused = [], 0
-    for hyp, ref in zip(preds, refs):
+    for hyp, ref in zip(preds, refs, strict=True):
         pair = score_pair(hyp, ref)
         refused += pair is None
         scores.append(pair or _ZERO)

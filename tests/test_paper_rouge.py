@@ -73,7 +73,7 @@ def test_paper_unit_equals_the_rouge_package_on_mbart_pieces_of_real_chinese(tok
     scores, refused = score_paper([p for p, _ in pairs], [r for _, r in pairs], "zh", tokenizer)
     package = rouge_pkg.Rouge().get_scores(hyps, refs)
     assert refused == 0
-    for ours, theirs in zip(scores, package):
+    for ours, theirs in zip(scores, package, strict=True):
         assert ours.rouge1.fmeasure == pytest.approx(theirs["rouge-1"]["f"], abs=1e-12)
         assert ours.rouge2.fmeasure == pytest.approx(theirs["rouge-2"]["f"], abs=1e-12)
         assert ours.rougeL.fmeasure == pytest.approx(theirs["rouge-l"]["f"], abs=1e-12)
