@@ -23,8 +23,8 @@ NAMES = ", ".join(k.dataset for k in KINDS.values())
 
 def build(
     kind: Annotated[Kind, typer.Argument(help=KINDS_HELP)],
-    inputs: Annotated[list[Path], typer.Argument(help="kept.jsonl; or NCLS files / the folder holding them; CLSSample JSONL also works.")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help=f"Folder that receives <Name>/ ({NAMES}).")],
+    inputs: Annotated[Optional[list[Path]], typer.Argument(help="kept.jsonl; or NCLS files / the folder holding them; CLSSample JSONL also works. None with --release.")] = None,
     seed: Annotated[int, typer.Option(help="Sampling seed (any whole number); same input and seed give the same splits anywhere.")] = 0,
     sizes: Annotated[Optional[str], typer.Option(help="Split sizes and nested train subsets. Left out, one pool a little short of the total gives train what is left (rounded down to a hundred) [default: train=5000,validation=3000,test=3000,subsets=1000+3000]")] = None,
     lcsts: Annotated[Optional[list[Path]], typer.Option("--lcsts", help="LCSTS PART_I.txt (zh2en: the Chinese articles, joined by id). Repeatable.")] = None,
@@ -37,12 +37,27 @@ def build(
     push_to_hub: Annotated[Optional[str], typer.Option("--push-to-hub", metavar="REPO_ID", help="Upload the folder as a Hub dataset repo.")] = None,
     private: Annotated[bool, typer.Option("--private", help="Create the Hub repo private.")] = False,
     allow_public_ncls: Annotated[bool, typer.Option("--i-may-redistribute-ncls", help="Override the refusal to push NCLS-derived text publicly (only if you hold that right).")] = False,
+    release: Annotated[Optional[Path], typer.Option("--release", metavar="DIR", help="vi2zh: the paper's released CSVs (its repository's mbart_base/src/dataset/vi2zh/) as a dataset folder with the paper's splits in file order, flawed rows flagged, not dropped (docs/paper-fidelity.md).")] = None,
+    release_commit: Annotated[Optional[str], typer.Option("--release-commit", metavar="SHA", help="With --release: the release's git commit, named in the card.")] = None,
+    clean: Annotated[bool, typer.Option("--clean", help="With --release: drop the flagged rows (then the splits are no longer the paper's).")] = False,
 ) -> None:
     """Deduplicate, split (train + nested subsets, validation, test) and write a Hub-ready dataset folder."""
+    if release is not None or clean or release_commit:
+        from cls_data.dataset.release import ReleaseConfig, build_release, check_release_args
+
+        check_release_args(kind.value, inputs or [], release, push_to_hub)
+        config = ReleaseConfig(release=release, out=out_dir, clean=clean, commit=release_commit,
+                               command=shlex.join(["cls-data", *sys.argv[1:]]))
+        result = build_release(config, on_progress=lambda message: err.print(f"[dim]{escape(message)}…[/]", soft_wrap=True))
+        out.print(release_table(result))
+        out.print(f"wrote {result.folder}", soft_wrap=True, markup=False)
+        return
     from cls_data.dataset.builder import BuildConfig, build_dataset
     from cls_data.dataset.ncls import parse_tags
     from cls_data.dataset.splits import SplitSizes
 
+    if not inputs:
+        raise typer.BadParameter("give the input files (or --release DIR for vi2zh)", param_hint="INPUTS")
     config = BuildConfig(
         kind=kind.value, inputs=inputs, out=out_dir, seed=seed, sizes=SplitSizes.parse(sizes or ""), lcsts=lcsts or [],
         strict=strict, ids_only=ids_only, license=license_id, command=shlex.join(["cls-data", *sys.argv[1:]]),
@@ -94,4 +109,17 @@ def summary_table(result) -> Table:
         table.add_row(f"  {where}", f"{n:,}")
     if result.ids_only:
         table.add_row("text written", "no (--ids-only: ids.json manifest)")
+    return table
+
+
+def release_table(result) -> Table:
+    table = Table(title="Vi2ZhLow from the paper's release", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for split, n in result.split_rows.items():
+        table.add_row(f"split {split}", f"{n:,}")
+    for reason, n in sorted(result.flagged.items()):
+        table.add_row(f"flagged: {reason}", f"{n:,}")
+    table.add_row("rows flagged" if not result.dropped else "rows dropped (--clean)", f"{result.dropped or result.flagged_rows:,}")
+    table.add_row("two-target (_vi2vizh_sum_) files", "checked" if result.two_target else "absent")
     return table
