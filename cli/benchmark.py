@@ -15,6 +15,7 @@ from cls_data.benchmark.registry import variant_names  # names only: no torch (t
 from cls_data.cli.console import err, out
 
 PresetName = enum.Enum("PresetName", {name: name for name in PRESETS}, type=str)  # the preset registry's names
+TestWeights = enum.Enum("TestWeights", {"best": "best", "last": "last"}, type=str)
 PRESET_HELP = ", ".join(f"{preset.name} ({preset.summary})" for preset in PRESETS.values()) + "."
 
 
@@ -49,6 +50,8 @@ def benchmark(
     plan_only: Annotated[bool, typer.Option("--plan", rich_help_panel="Shards, plan and tracking", help="List the runs and estimated H100-hours, then exit (nothing is trained).")] = False,
     deterministic: Annotated[bool, typer.Option("--deterministic", rich_help_panel="How to train", help="Deterministic algorithms on CUDA: a killed run resumes to exactly the weights of an uninterrupted one (slower; CPU runs are deterministic anyway).")] = False,
     paper_code: Annotated[bool, typer.Option("--paper-code", rich_help_panel="How to train", help="Train with the numerics of the paper's code: fp32, shuffled (not length-grouped) batches, its micro-batches (4x4, 2x8), clipping over every parameter, deterministic. Slower; see docs/paper-fidelity.md.")] = False,
+    test_weights: Annotated[TestWeights, typer.Option("--test-weights", rich_help_panel="How to train", help="Which weights each run tests: the best validation epoch's (ROUGE-2), or the last epoch's, as the paper's code did (trainer.test after fit). Recorded in config.json and the report.")] = TestWeights.best,
+    paper_tokens: Annotated[Optional[str], typer.Option("--paper-tokens", metavar="TOKENIZER", rich_help_panel="How to train", help="Also score every run in the paper's ROUGE unit with this tokenizer (folder or Hub id) [default: facebook/mbart-large-cc25 when it is in the local Hugging Face cache, else not scored]; docs/paper-fidelity.md.")] = None,
     log_with: Annotated[Optional[list[str]], typer.Option("--log-with", metavar="TRACKER", rich_help_panel="Shards, plan and tracking", help="Follow each run live: tensorboard (RUNS/tensorboard/), wandb, trackio or mlflow; comma-separated or repeated (default: none).")] = None,
 ) -> None:
     """Train and evaluate the paper's systems (mBART-CLS, TFLCLS, its ablations and loss weightings, the baselines) and an instruction LLM (prompted or LoRA) on built datasets."""
@@ -61,7 +64,8 @@ def benchmark(
                "preset": preset.value if preset else None, "backbone": backbone,
                "eval_on": tuple(eval_on) if eval_on else None, "src_lang": src_lang, "tgt_lang": tgt_lang,
                "deterministic": deterministic or None, "paper_code": paper_code or None,
-               "shots": shots, "llm_url": llm_url}
+               "shots": shots, "llm_url": llm_url,
+               "test_weights": test_weights.value if test_weights is not TestWeights.best else None, "paper_tokens": paper_tokens}
     if spec is not None:
         grids = load_grid_file(spec, **options)
     else:

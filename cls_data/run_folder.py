@@ -244,6 +244,11 @@ class RunRow:
     val_rouge2: float | None = None  # validation ROUGE-2 of the best epoch, in [0, 1]: what a choice may look at
     preset: str | None = None  # config.json's recipe name
     preset_faithful: bool | None = None  # config.json's word; None = faithful only if the preset is `paper`
+    # the preset is the paper's optimisation (or validated against it); runs before this field: preset_faithful
+    preset_validated: bool | None = None
+    preset_status: str | None = None  # `preset_status()`: "faithful" | "no paper recipe" | "unvalidated"
+    test_weights: str | None = None  # config.json's: "best" (validation ROUGE-2) or "last" epoch's weights tested
+    paper_rouge: dict | None = None  # metrics.json's scores in the paper's ROUGE unit (paper_rouge.py), with its unit
     empty_predictions: int | None = None  # OUTPUT_COUNTS of the test outputs; None where metrics.json has no such count
     separator_missing: int | None = None
     wrong_language: int | None = None
@@ -259,6 +264,13 @@ class RunRow:
         if self.preset_faithful is not None:
             return bool(self.preset_faithful)
         return None if self.preset is None else self.preset == "paper"
+
+    @property
+    def validated(self) -> bool | None:
+        """Whether the preset trains the paper's optimisation (None: no preset recorded)."""
+        if self.preset_validated is not None:
+            return bool(self.preset_validated)
+        return self.faithful  # before `preset_validated`, `preset_faithful` said this of the preset
 
     @property
     def in_domain(self) -> bool:
@@ -279,6 +291,16 @@ class RunRow:
             return cls(**values)
         except (KeyError, TypeError, ValueError) as exc:
             raise ClsDataError(f"{where}: not a results row ({type(exc).__name__}: {exc})") from None
+
+
+def preset_status(validated: bool | None, faithful: bool | None) -> str | None:
+    """A run's recipe in one word: the paper's ("faithful"), a faithful preset on a system the paper gives no
+    recipe for ("no paper recipe"), or a preset that changes the optimisation ("unvalidated"); None: not recorded."""
+    if validated is None:
+        return None
+    if not validated:
+        return "unvalidated"
+    return "faithful" if faithful else "no paper recipe"
 
 
 def system_name(variant: str, weighting: str | None, r: float | None) -> str:
@@ -307,10 +329,14 @@ def _done_rows(root: Path, run: Path) -> list[RunRow]:
         "val_rouge2": best_validation_rouge2(metrics),
         "preset": config.get("preset"),
         "preset_faithful": config.get("preset_faithful"),
+        "preset_validated": config.get("preset_validated", config.get("preset_faithful")),
+        "test_weights": config.get("test_weights", "best" if config else None),
     }
+    common["preset_status"] = preset_status(common["preset_validated"], common["preset_faithful"])
     if common["dataset"] is None or common["variant"] is None:
         raise ClsDataError(f"{run}: neither config.json nor the folder path names the dataset and variant")
     rows = [RunRow(**common, eval_dataset=common["dataset"], tokenizer=metrics.get("tokenizer"),
+                   paper_rouge=metrics.get("paper_rouge"),
                    n_test=metrics.get("n_test"), **{m: test.get(m) for m in ROUGE_METRICS},
                    **{count: metrics.get(count) for count in OUTPUT_COUNTS})]
     for other, scores in sorted((metrics.get("eval_on") or {}).items()):

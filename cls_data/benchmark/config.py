@@ -70,12 +70,17 @@ class TrainConfig:
     # torch's deterministic algorithms (cuDNN/cuBLAS included): on CUDA a killed run then resumes to the same
     # weights as an uninterrupted one (docs/paper-fidelity.md); CPU runs are deterministic anyway.
     deterministic: bool = False
+    # "best": the weights of the best validation epoch are kept and tested | "last": the last epoch's (the paper's
+    # code tested the last: `trainer.test(model=model)` after `fit`); set on a run's decoding stage by --test-weights
+    test_weights: str = "best"
 
     def __post_init__(self) -> None:
         if self.schedule not in SCHEDULES:
             raise ClsDataError(f"unknown schedule {self.schedule!r}; choose one of: {', '.join(SCHEDULES)}")
         if self.precision not in ("auto", "fp32", "bf16"):
             raise ClsDataError(f"unknown precision {self.precision!r}; choose auto, fp32 or bf16")
+        if self.test_weights not in ("best", "last"):
+            raise ClsDataError(f"unknown test weights {self.test_weights!r}; choose best or last")
         if self.batching not in ("length", "shuffle"):
             raise ClsDataError(f"unknown batching {self.batching!r}; choose length or shuffle")
 
@@ -192,6 +197,8 @@ class GridSpec:
     paper_code: bool = False  # the numerics of the paper's code: fp32, shuffled batches, its micro-batches (stages.stage_config)
     shots: int = 0  # llm-prompt: examples from the training split before every document
     llm_url: str | None = None  # llm-prompt: an OpenAI-compatible server (".../v1") instead of local generation
+    test_weights: str = "best"  # which epoch's weights a run tests: "best" (validation ROUGE-2) | "last" (the paper's code)
+    paper_tokens: str | None = None  # tokenizer of the paper's ROUGE unit (paper_metrics.py); None: the paper's, if cached
 
 
 def to_dict(config: Any) -> Any:

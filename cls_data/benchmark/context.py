@@ -47,6 +47,8 @@ class RunContext:
     deterministic: bool = False  # --deterministic: every stage's TrainConfig.deterministic
     paper_code: bool = False  # --paper-code: the numerics of the paper's code (stages.stage_config)
     log_with: tuple[str, ...] = ()  # live trackers (tracking.py), one tracker run per run folder
+    test_weights: str = "best"  # --test-weights: "best" (validation ROUGE-2) or "last" epoch's weights are tested
+    paper_tokens: str | None = None  # --paper-tokens: the paper's ROUGE unit's tokenizer (paper_metrics.py)
 
     @property
     def cache(self) -> Path:

@@ -72,7 +72,8 @@ def _each_once(runs: list[RunSpec]) -> list[RunSpec]:
     return unique
 
 
-SHARED_KEYS = ("preset", "backbone", "eval_on", "src_lang", "tgt_lang", "deterministic", "paper_code", "shots", "llm_url")
+SHARED_KEYS = ("preset", "backbone", "eval_on", "src_lang", "tgt_lang", "deterministic", "paper_code", "shots", "llm_url",
+               "test_weights", "paper_tokens")
 
 
 def load_grid_file(path: Path, **overrides) -> list[GridSpec]:
@@ -207,9 +208,13 @@ def run_grid(grids: GridSpec | list[GridSpec], out: Path, *, shard_of: tuple[int
     ctx = RunContext(out=out, preset=get_preset(grid.preset), backbone=grid.backbone, eval_on=grid.eval_on,
                      src_lang=grid.src_lang, tgt_lang=grid.tgt_lang, on_progress=progress, deterministic=grid.deterministic,
                      paper_code=grid.paper_code, log_with=check_trackers(log_with),
-                     shots=grid.shots, llm_url=grid.llm_url)
+                     shots=grid.shots, llm_url=grid.llm_url, test_weights=grid.test_weights, paper_tokens=grid.paper_tokens)
     for path in dict.fromkeys([d for g in grids for d in g.datasets] + list(grid.eval_on)):
         ctx.dataset(path)  # a missing dataset or language pair stops here, with one line
+    if grid.paper_tokens:  # a tokenizer named but not loadable: one line now, not a failed run after training
+        from cls_data.benchmark.paper_metrics import paper_tokenizer
+
+        paper_tokenizer(grid.paper_tokens)
     try:
         preflight(runs, ctx)
     except Exception as exc:

@@ -141,6 +141,9 @@ def write_run(final: Path, run: RunSpec, ctx: RunContext, variant: Variant, data
     for name, (other, _) in decoded.items():
         write_jsonl(final / f"predictions.{name}.jsonl", other.rows)
     metrics = run_metrics(trained, scored, n_test, decoded)
+    from cls_data.benchmark.paper_metrics import paper_metrics
+
+    metrics.update(paper_metrics(scored.rows, dataset.tgt_lang, ctx.paper_tokens))  # the paper's ROUGE unit, when at hand
     write_metrics(final, metrics)
     write_config(final, run_config(run, ctx, variant, dataset, backbone, list(variant.stages) or [variant.decoding_stage]))
     concat_logs([final.parent / s.name for s in trained.own], final / "train_log.jsonl")

@@ -41,13 +41,21 @@ def run_config(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, ba
     return {"variant": run.variant, "dataset": run.dataset_name, "dataset_path": run.dataset,
             "dataset_fingerprint": dataset.fingerprint, "src_lang": dataset.src_lang, "tgt_lang": dataset.tgt_lang,
             "weighting": run.weighting, "r": run.r, "train_size": run.train_size, "seed": run.seed,
-            "preset": ctx.preset.name, "preset_faithful": ctx.preset.faithful, "deterministic": ctx.deterministic or ctx.paper_code,
-            "paper_code": ctx.paper_code,
+            "preset": ctx.preset.name, "preset_faithful": recipe_faithful(ctx.preset, run.variant),
+            "preset_validated": bool(ctx.preset.faithful),
+            "deterministic": ctx.deterministic or ctx.paper_code, "paper_code": ctx.paper_code, "test_weights": ctx.test_weights,
             "model": {"backbone": backbone, "spec": to_dict(spec)},
             "train": {s.name: to_dict(stage_config(variant, s, ctx)) for s in stages}, "decode": to_dict(spec.decode_config(ctx.preset)),
             # a prompted variant's prompt settings (the server's URL only, never its key)
             **({"prompt": {"shots": ctx.shots, "llm_url": ctx.llm_url}} if spec.setup else {}),
             "versions": versions(), "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
+
+
+def recipe_faithful(preset: Any, variant: str) -> bool:
+    """config.json's `preset_faithful`: a faithful preset, on a system whose recipe the paper gives (presets.py)."""
+    from cls_data.benchmark.presets import PAPER_RECIPE_VARIANTS
+
+    return bool(preset.faithful) and variant in PAPER_RECIPE_VARIANTS
 
 
 def stage_config(variant: Variant, stage: StageSpec, ctx: RunContext) -> Any:
@@ -62,6 +70,8 @@ def stage_config(variant: Variant, stage: StageSpec, ctx: RunContext) -> Any:
 
     cfg = variant.train_config(stage, ctx.preset)
     changes: dict[str, Any] = {"deterministic": True} if ctx.deterministic else {}
+    if ctx.test_weights != "best" and stage.name == variant.decoding_stage.name:
+        changes["test_weights"] = ctx.test_weights
     if ctx.paper_code:
         changes.update(precision="fp32", batching="shuffle", clip_weighting=True, deterministic=True, compile=False)
         micro = dict(ctx.preset.code_micro_batches).get(stage.recipe)
@@ -80,6 +90,9 @@ def check_reusable(run_dir: Path, ctx: RunContext, dataset: Any) -> None:
     if bool(made.get("paper_code")) != ctx.paper_code:
         raise ClsDataError(f"{run_dir} was made {'with' if made.get('paper_code') else 'without'} --paper-code and this grid "
                            f"{'uses' if ctx.paper_code else 'does not use'} it: choose another --out")
+    if made.get("test_weights", "best") != ctx.test_weights:
+        raise ClsDataError(f"{run_dir} tested the {made.get('test_weights', 'best')} epoch's weights and this grid the "
+                           f"{ctx.test_weights} (--test-weights): choose another --out")
     if "prompt" in made and made["prompt"].get("shots") != ctx.shots:
         raise ClsDataError(f"{run_dir} was made with --shots {made['prompt'].get('shots')}; this grid uses --shots {ctx.shots}: "
                            "choose another --out")

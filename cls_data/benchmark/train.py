@@ -158,7 +158,8 @@ class _Run:
                 scored = score_split(unwrapped, job.codec, self.val, job.decode, job.rouge_tokenizer, postprocess=job.postprocess,
                                      on_progress=lambda d, t: progress(f"validate {job.name}", d, t))
                 record["val"], record["val_seconds"] = scored.rouge, scored.seconds
-                if scored.rouge["rouge2"] > state["best"]["rouge2"]:
+                last = cfg.test_weights == "last" and (state["step"] >= self.total_steps or epoch == cfg.epochs - 1)
+                if scored.rouge["rouge2"] > state["best"]["rouge2"] or last:  # --test-weights last: the final epoch's
                     state["best"] = {"rouge2": scored.rouge["rouge2"], "epoch": epoch, "val": scored.rouge,
                                      "dir": publish_best(unwrapped, job.codec, job.work_dir)}
             self.accelerator.wait_for_everyone()

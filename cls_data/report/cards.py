@@ -77,8 +77,13 @@ def _shipped_texts() -> tuple[str, str]:
 def _preset_note(row: RunRow) -> str:
     from cls_data.report.fidelity import is_unvalidated
 
-    return (": it changes the paper's optimisation and is unvalidated (no measured run has shown it within noise of "
-            "the `paper` preset; see docs/paper-fidelity.md)") if is_unvalidated(row) else ""
+    weights = {"last": "; the last epoch's weights, as the paper's code tested"}.get(row.test_weights or "", "")
+    if is_unvalidated(row):
+        return (": it changes the paper's optimisation and is unvalidated (no measured run has shown it within noise of "
+                f"the `paper` preset; see docs/paper-fidelity.md){weights}")
+    if row.preset_status == "no paper recipe":
+        return f": not the paper's recipe, which the paper gives only for mBART-CLS and TFLCLS{weights}"
+    return f": the paper's recipe{weights}" if row.preset_status == "faithful" else weights
 
 
 def _weights_kind(model: Path) -> str:

@@ -38,28 +38,52 @@ DIFFERENCES: tuple[tuple[str, str, str], ...] = (
 
 def is_unvalidated(row: RunRow) -> bool:
     """A recipe that changes the optimisation and has not been shown within noise of the faithful one."""
-    return row.faithful is False
+    return row.validated is False
+
+
+STATUS_TEXT = {
+    "faithful": "the paper's recipe (its learning rates, batch sizes, schedule and full-split validation, as it gives "
+                "them for mBART-CLS and TFLCLS); the differences that remain are listed under \"Differences from the "
+                "paper's code\"",
+    "no paper recipe": "a system the paper gives no training recipe for (a baseline or an addition): it keeps its "
+                       "own paper's or our optimiser, so *not* the paper's recipe, whatever the preset",
+}
+
+
+def status_text(row: RunRow) -> str:
+    """One phrase for a run's recipe, as results.md, the comparison and the model cards state it."""
+    if row.preset_status in STATUS_TEXT:
+        return STATUS_TEXT[row.preset_status]
+    if is_unvalidated(row):
+        return (f"**changes the optimisation and is unvalidated**: no measured run has shown it within noise of the "
+                f"faithful `{FAITHFUL_PRESET}` preset on one cell, so these numbers are not the paper's recipe")
+    return STATUS_TEXT["faithful"] if row.faithful else "not recorded: cannot tell whether it is the paper's recipe"
 
 
 def presets_markdown(rows: Sequence[RunRow]) -> str:
     """One line per preset found in the finished runs: faithful, or changes the optimisation and is unvalidated."""
-    counts = Counter((row.preset, row.faithful) for row in rows if row.status == "done" and row.in_domain)
-    if not counts:
+    done = [row for row in rows if row.status == "done" and row.in_domain]
+    groups: dict[tuple[str, str], list[RunRow]] = {}
+    for row in done:
+        groups.setdefault((str(row.preset), status_text(row)), []).append(row)
+    if not groups:
         return ""
     lines = ["**Recipe.**"]
-    for (preset, faithful), n in sorted(counts.items(), key=lambda item: (str(item[0][0]), str(item[0][1]))):
-        runs = f"{n} run{'s' if n != 1 else ''}"
-        if preset is None:
+    for (preset, text), members in sorted(groups.items()):
+        runs = f"{len(members)} run{'s' if len(members) != 1 else ''}"
+        systems = ", ".join(sorted({f"`{row.variant}`" for row in members}))
+        if preset == "None":
             lines.append(f"- preset not recorded ({runs}, rows of results.json): cannot tell whether it is the paper's recipe.")
-        elif faithful:
-            lines.append(f"- `{preset}` ({runs}): the paper's optimisation (its learning rates, batch sizes, schedule and "
-                         "full-split validation); the differences that remain are listed under \"Differences from the "
-                         "paper's code\".")
         else:
-            lines.append(f"- `{preset}` ({runs}): **changes the optimisation and is unvalidated**: no measured run has "
-                         f"shown it within noise of the faithful `{FAITHFUL_PRESET}` preset on one cell, so these "
-                         "numbers are not the paper's recipe; compare them with the paper's with that in mind.")
+            lines.append(f"- `{preset}`, {systems} ({runs}): {text}.")
+    weights = Counter(row.test_weights or "not recorded" for row in done)
+    lines.append("- Test weights: " + ", ".join(f"{WEIGHTS_TEXT.get(k, k)} ({n} run{'s' if n != 1 else ''})"
+                                                for k, n in sorted(weights.items()))
+                 + "; the paper's code tested the last epoch's (`--test-weights last`).")
     return "\n".join(lines) + "\n"
+
+
+WEIGHTS_TEXT = {"best": "the best validation epoch's (ROUGE-2)", "last": "the last epoch's"}
 
 
 def differences_markdown() -> str:

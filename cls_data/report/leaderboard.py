@@ -24,7 +24,8 @@ from cls_data.run_folder import OUTPUT_COUNTS
 METRICS = ("rouge1", "rouge2", "rougeL")
 FIELDS = ("dataset", "train_size", "system", "variant", "weighting", "r", "rank", "recommended", "verdict", "tokenizer", "n_test",
           "n_seeds", "seeds", "seeds_failed", *(f"{m}_{s}" for m in METRICS for s in ("mean", "std")), "val_rouge2_mean",
-          *(f"{count}_mean" for count in OUTPUT_COUNTS), "train_seconds_mean", "run_dirs")
+          *(f"{count}_mean" for count in OUTPUT_COUNTS), "train_seconds_mean", "run_dirs",
+          "preset", "preset_status", "test_weights", "paper_unit", *(f"paper_{m}_mean" for m in METRICS))
 
 
 def _round(value: float | None) -> float | None:
@@ -51,7 +52,24 @@ def _row(system: str, dataset: str, size: int, cell: Cell, choice: Choice | None
         row[f"{count}_mean"] = _round(cell.count_mean(count))
     row["train_seconds_mean"] = _round(sum(seconds) / len(seconds)) if seconds else None
     row["run_dirs"] = sorted(r.run_dir for r in [*cell.done, *cell.failed] if r.run_dir)
-    return row
+    return {**row, **_recipe(cell)}
+
+
+def _recipe(cell: Cell) -> dict[str, Any]:
+    """The preset, its status and the test weights (each: the one value of the cell's runs, or a list when they
+    differ), and the paper-unit means where every run has them (x100)."""
+    runs = cell.done or cell.failed
+    out: dict[str, Any] = {}
+    for key in ("preset", "preset_status", "test_weights"):
+        values = sorted({str(getattr(r, key)) for r in runs if getattr(r, key) is not None})
+        out[key] = values[0] if len(values) == 1 else (values or None)
+    papers = [r.paper_rouge for r in cell.done]
+    units = {p.get("unit") for p in papers if p}
+    complete = bool(papers) and all(papers) and len(units) == 1
+    out["paper_unit"] = units.pop() if complete else None
+    for metric in METRICS:
+        out[f"paper_{metric}_mean"] = _round(100 * sum(p[metric] for p in papers) / len(papers)) if complete else None
+    return out
 
 
 def leaderboard_rows(runs: RunSet, made: list[Choice] | None = None) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from cls_data.report.selection import choices, recommendations
 from cls_data.report.significance import DEFAULT_PAIR, DEFAULT_RESAMPLES, run_comparisons, significance_markdown
 from cls_data.report.tables import build_results_markdown, columns_of, group_cells, is_addition
 from cls_data.outputs import write_text_atomic
-from cls_data.run_folder import write_results_json
+from cls_data.run_folder import RunRow, write_results_json
 
 METRIC_CHOICES = ("rouge", "bertscore")
 
@@ -175,5 +175,7 @@ def _links_section(result: ReportResult, out: Path) -> str:
 def write_results(out: Path) -> list[dict]:
     """Rewrite RUNS/results.json and RUNS/results.md (Tables 2 and 3, as the report lays them out) from the run folders."""
     rows = write_results_json(out)
-    write_text_atomic(out / "results.md", build_results_markdown(rows))
+    text = build_results_markdown(rows)
+    recipe = presets_markdown([RunRow.from_dict(row, "results.json") for row in rows])  # preset and status up front
+    write_text_atomic(out / "results.md", text.replace("# Results\n", f"# Results\n\n{recipe}", 1) if recipe else text)
     return rows
