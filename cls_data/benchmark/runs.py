@@ -19,7 +19,7 @@ from typing import Any
 from cls_data.benchmark.config import SMOKE_BACKBONE
 from cls_data.benchmark.context import RunContext, RunSpec
 from cls_data.benchmark.registry import Variant, resolve_variant
-from cls_data.benchmark.stages import (TrainedStages, barrier, check_reusable, is_main_process, run_config,
+from cls_data.benchmark.stages import (TrainedStages, barrier, check_reusable, decode_config, is_main_process, run_config,
                                        stage_context, train_stages)
 from cls_data.benchmark.tracking import NO_TRACKER, RunTracker
 from cls_data.errors import ClsDataError
@@ -84,11 +84,12 @@ def score_on(data: Any, split: str, ctx: RunContext, variant: Variant, codec: An
 
     stage = variant.decoding_stage
     cfg = variant.train_config(stage, ctx.preset)
-    encoded = encode_split(data, split, codec, source=stage.source, target=stage.target, limit=limit, src_max_len=cfg.src_max_len,
+    encoded = encode_split(data, split, codec, source=stage.source, target=stage.target, limit=limit, lowercase_english=ctx.paper_code,
+                           src_max_len=cfg.src_max_len,
                            tgt_max_len=cfg.tgt_max_len, cache_dir=ctx.cache / "tokens", on_progress=ctx.on_progress)
     if split == "validation":
         encoded = encoded.subset(fixed_subset(len(encoded), cfg.val_subset))
-    scored = score_split(model, codec, encoded, variant.spec.decode_config(ctx.preset), tokenizer_for_language(data.tgt_lang),
+    scored = score_split(model, codec, encoded, decode_config(variant, ctx), tokenizer_for_language(data.tgt_lang),
                          postprocess=variant.postprocess_for(stage, data.tgt_lang),
                          on_progress=lambda d, t: ctx.on_progress(phase, d, t))
     return scored, len(encoded)

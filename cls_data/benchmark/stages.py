@@ -45,7 +45,7 @@ def run_config(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, ba
             "preset_validated": bool(ctx.preset.faithful),
             "deterministic": ctx.deterministic or ctx.paper_code, "paper_code": ctx.paper_code, "test_weights": ctx.test_weights,
             "model": {"backbone": backbone, "spec": to_dict(spec)},
-            "train": {s.name: to_dict(stage_config(variant, s, ctx)) for s in stages}, "decode": to_dict(spec.decode_config(ctx.preset)),
+            "train": {s.name: to_dict(stage_config(variant, s, ctx)) for s in stages}, "decode": to_dict(decode_config(variant, ctx)),
             # a prompted variant's prompt settings (the server's URL only, never its key)
             **({"prompt": {"shots": ctx.shots, "llm_url": ctx.llm_url}} if spec.setup else {}),
             "versions": versions(), "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
@@ -56,6 +56,17 @@ def recipe_faithful(preset: Any, variant: str) -> bool:
     from cls_data.benchmark.presets import PAPER_RECIPE_VARIANTS
 
     return bool(preset.faithful) and variant in PAPER_RECIPE_VARIANTS
+
+
+def decode_config(variant: Variant, ctx: RunContext) -> Any:
+    """The variant's decoding settings; --paper-code gives mBART the code's `max_length` room: 128 counted the
+    decoder start and the repeated language code, so 126 tokens of summary (with </s>), not 128 new ones."""
+    import dataclasses
+
+    decode = variant.spec.decode_config(ctx.preset)
+    if ctx.paper_code and variant.spec.family == "mbart":
+        return dataclasses.replace(decode, max_new_tokens=max(1, decode.max_new_tokens - 2))
+    return decode
 
 
 def stage_config(variant: Variant, stage: StageSpec, ctx: RunContext) -> Any:
@@ -120,17 +131,20 @@ def _stage_job(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Variant
         limit = min(limit or cfg.max_train_samples, cfg.max_train_samples)
     columns = {"source": stage.source, "target": stage.target, "mono_target": stage.mono_target,
                "src_max_len": cfg.src_max_len, "tgt_max_len": cfg.tgt_max_len, "cache_dir": ctx.cache / "tokens",
-               "on_progress": ctx.on_progress}
+               "on_progress": ctx.on_progress, "lowercase_english": ctx.paper_code}
     train = encode_split(dataset, split, codec, limit=limit, **columns)
     val = encode_split(dataset, "validation", codec, **columns)
     build_ctx = stage_context(stage, run, ctx, variant, dataset, codec, backbone, init)
     if stage.weighted:
-        weighting = lambda tasks: make_weighting(run.weighting or variant.spec.default_weighting, tasks, r=run.r or 2.0)  # noqa: E731
+        name = run.weighting or variant.spec.default_weighting
+        mean = ctx.paper_code and name == "sum"  # --paper-code: the code's base was (L1 + L2) / 2 (it matters with clipping)
+        weighting = lambda tasks: make_weighting(  # noqa: E731
+            name, tasks, r=run.r or 2.0, coefficients=dict.fromkeys(tasks, 1 / len(tasks)) if mean else None)
     else:
         weighting = lambda tasks: make_weighting("sum", tasks, coefficients=dict(stage.loss_coefficients) or None)  # noqa: E731
     builder = variant.builders[stage.name]
     job = StageJob(name=stage.name, build_model=lambda: builder(build_ctx), build_weighting=weighting,
-                   train=train, val=val, codec=codec, cfg=cfg, decode=variant.spec.decode_config(ctx.preset),
+                   train=train, val=val, codec=codec, cfg=cfg, decode=decode_config(variant, ctx),
                    rouge_tokenizer=tokenizer_for_language(dataset.src_lang if stage.target == "summary" else dataset.tgt_lang),
                    seed=run.seed, work_dir=work,
                    postprocess=variant.postprocess_for(stage, dataset.src_lang if stage.target == "summary" else dataset.tgt_lang))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
+from cls_data.report.comparability import comparability_markdown, paper_unit_mean
 from cls_data.report.fidelity import is_unvalidated
 from cls_data.report.paper import CAVEATS, CLAIM_BASELINE, CLAIM_SYSTEM, PAPER_SYSTEMS, REFERENCE_SYSTEM, PaperResults
 from cls_data.report.runs import RunRow
@@ -29,9 +31,10 @@ def cells_markdown(paper: PaperResults, cells: dict[tuple[str, str, int], Cell])
     """One line per paper cell (table, dataset, system, size) that we ran: ours / paper (Δ) per metric."""
     lines = ["### Every cell we ran, beside the paper's", "",
              "ROUGE F1 x100: ours (mean over seeds) / the paper's (Δ = ours − paper). Our system is matched to the "
-             "paper's row by name (`cls_data.report.paper.PAPER_SYSTEMS`).", "",
-             "| paper's table | dataset | n | paper's system | ours | seeds | R-1 | R-2 | R-L |",
-             "|---|---|---:|---|---|---:|---:|---:|---:|"]
+             "paper's row by name (`cls_data.report.paper.PAPER_SYSTEMS`). Unit: \"paper\" where every seed of the "
+             "cell was scored in the paper's unit, else \"ours\" (per character: its Δ is not comparable).", "",
+             "| paper's table | dataset | n | paper's system | ours | seeds | unit | R-1 | R-2 | R-L |",
+             "|---|---|---:|---|---|---:|---|---:|---:|---:|"]
     found, marks = 0, {}
     for key in sorted(paper.cells, key=_cell_order):
         table, dataset, system, size = key
@@ -46,8 +49,12 @@ def cells_markdown(paper: PaperResults, cells: dict[tuple[str, str, int], Cell])
         if name in CAVEATS:
             marks.setdefault(name, "†" * (len(marks) + 1))
             label += f" {marks[name]}"
-        scores = " | ".join(_pair(cell.mean(m), paper.cells[key].get(m)) for m in METRIC_LABELS)
-        lines.append(f"| {TABLE_LABELS.get(table, table)} | {dataset} | {size:,} | {label} | {system} | {len(cell.done)} | {scores} |")
+        in_paper_unit = paper_unit_mean(cell.done, "rouge2")[1] is not None
+        ours = {m: paper_unit_mean(cell.done, m)[0] if in_paper_unit else cell.mean(m) for m in METRIC_LABELS}
+        scores = " | ".join(_pair(ours[m], paper.cells[key].get(m)) for m in METRIC_LABELS)
+        unit = "paper" if in_paper_unit else "ours"
+        lines.append(f"| {TABLE_LABELS.get(table, table)} | {dataset} | {size:,} | {label} | {system} | {len(cell.done)} "
+                     f"| {unit} | {scores} |")
     if not found:
         lines = lines[:2] + ["None of our finished runs is a cell of the paper's Tables 2-3 (the paper's systems: "
                              + ", ".join(f"{name} = `{ours}`" for name, ours in PAPER_SYSTEMS.items() if ours != REFERENCE_SYSTEM)
@@ -122,9 +129,10 @@ def human_markdown(paper: PaperResults) -> list[str]:
     return lines
 
 
-def paper_markdown(paper: PaperResults, rows: Sequence[RunRow]) -> str:
+def paper_markdown(paper: PaperResults, rows: Sequence[RunRow], root: Path | None = None) -> str:
     cells = group_cells(rows)
     lines = ["## Ours beside the paper", "", f"Source: {paper.citation} ({paper.url}).", ""]
+    lines += comparability_markdown(rows, root)
     if paper.rouge_note:
         lines += [f"**ROUGE differs:** {paper.rouge_note}", ""]
     done = [row for row in rows if row.status == "done" and row.in_domain]

@@ -122,7 +122,7 @@ def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None
     if paper is not None:
         from cls_data.report.compare_paper import paper_markdown
 
-        parts.append(paper_markdown(paper, runs.rows))
+        parts.append(paper_markdown(paper, runs.rows, runs.root))
     parts.append(differences_markdown())
     parts.append(_links_section(result, out))
     if notes:

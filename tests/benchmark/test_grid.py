@@ -26,7 +26,8 @@ METRICS_KEYS = {"test", "tokenizer", "n_test", "empty_predictions", "best_epoch"
                 "decode_seconds", "train_samples_per_s", "decode_samples_per_s", "eval_on"}
 ROW_KEYS = {"dataset", "eval_dataset", "variant", "weighting", "r", "train_size", "seed", "status", "error", "rouge1", "rouge2",
             "rougeL", "tokenizer", "n_test", "train_seconds", "decode_seconds", "samples_per_s", "run_dir",
-            "val_rouge2", "preset", "preset_faithful", "empty_predictions", "separator_missing", "wrong_language"}
+            "val_rouge2", "preset", "preset_faithful", "preset_validated", "preset_status", "test_weights", "paper_rouge",
+            "empty_predictions", "separator_missing", "wrong_language"}
 
 
 def run_spec(dataset_dir, variant, weighting=None, r=None, size=8):
