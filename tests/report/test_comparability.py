@@ -1,0 +1,70 @@
+"""`--compare-paper` says what the two columns measure: the ROUGE unit, the data, the test weights, the differences."""
+
+import json
+
+from cls_data.dataset.release import ReleaseConfig, build_release
+from cls_data.report.writer import ReportConfig, write_report, write_results
+from tests.support.fake_runs import make_run
+from tests.support.release_csv import write_release
+
+
+def _set(folder, config=None, metrics=None):
+    for name, extra in (("config.json", config), ("metrics.json", metrics)):
+        data = json.loads((folder / name).read_text())
+        (folder / name).write_text(json.dumps({**data, **(extra or {})}))
+
+
+def _grid(root, paper_unit: bool, test_weights: str):
+    """mbart-cls and tflcls at n = 1,000 (two seeds each) and ncls, as a smoke grid leaves them."""
+    for variant, weighting, r in (("mbart-cls", None, None), ("tflcls", "tflcls", 2.0), ("ncls", None, None)):
+        for seed in (0, 1):
+            run = make_run(root, "Vi2ZhLow", variant, 1000, seed, 0.5, weighting, r)
+            paper = {"paper_rouge": {"rouge1": 0.41, "rouge2": 0.2, "rougeL": 0.33, "refused": 0,
+                                     "unit": "paper: rouge (pltrdy) F1 on facebook/mbart-large-cc25 pieces"}}
+            _set(run, {"preset": "paper", "preset_validated": True, "preset_faithful": variant != "ncls",
+                       "test_weights": test_weights}, paper if paper_unit else None)
+
+
+def test_compare_paper_in_the_papers_unit_on_the_papers_release_with_last_weights(tmp_path):
+    write_release(tmp_path / "csv", sizes=(1100, 50, 50), two_targets=False)
+    build_release(ReleaseConfig(release=tmp_path / "csv", out=tmp_path / "RUNS" / "data"))  # where the runs name it
+    _grid(tmp_path / "RUNS", paper_unit=True, test_weights="last")
+    write_report(ReportConfig(runs=tmp_path / "RUNS", compare_paper=True, figures=False, cards=False))
+    text = (tmp_path / "RUNS" / "report" / "results.md").read_text()
+    section = text[text.index("### What the two columns measure"):text.index("### Every cell we ran")]
+    assert "ours is shown in the paper's unit (paper: rouge (pltrdy) F1 on facebook/mbart-large-cc25 pieces)" in section
+    assert "the paper's released splits" in section and "(6 runs)" in section
+    assert "the last epoch's, as the paper's code tested (6 runs)" in section
+    assert "Differences that apply" in section and "numerics:" in section and "TFLCLS's second decoder" in section
+    cells = text[text.index("### Every cell we ran"):]
+    assert "| Table 2 | Vi2ZhLow | 1,000 | mBART-CLS | mbart-cls | 2 | paper | 41.00 /" in cells
+    board = json.loads((tmp_path / "RUNS" / "report" / "results.json").read_text())
+    statuses = {row["system"]: (row["preset"], row["preset_status"], row["test_weights"]) for row in board}
+    assert statuses["mbart-cls"] == ("paper", "faithful", "last") and statuses["ncls"] == ("paper", "no paper recipe", "last")
+    assert {row["paper_rouge2_mean"] for row in board} == {20.0}
+
+
+def test_compare_paper_without_the_papers_unit_says_gaps_are_not_comparable_and_the_test_set_differs(tmp_path):
+    from tests.support.cls_dataset import build_cls_dataset
+
+    built = build_cls_dataset(tmp_path / "RUNS" / "data", train=12, validation=4, test=4, subsets=(4,), seed=3, text_words=12)
+    assert built.name == "Vi2ZhLow"
+    _grid(tmp_path / "RUNS", paper_unit=False, test_weights="best")
+    write_report(ReportConfig(runs=tmp_path / "RUNS", compare_paper=True, figures=False, cards=False))
+    text = (tmp_path / "RUNS" / "report" / "results.md").read_text()
+    assert "**ROUGE unit: absolute gaps are not comparable.**" in text
+    assert "**another test set than the paper's**" in text and "the best validation epoch's (6 runs)" in text
+    assert "| 2 | ours | " in text
+
+
+def test_runs_results_md_and_json_carry_the_preset_and_its_status(tmp_path):
+    _grid(tmp_path, paper_unit=False, test_weights="best")
+    run = make_run(tmp_path, "Vi2ZhLow", "mbart-cls", 3000, 0, 0.5)
+    _set(run, {"preset": "fast", "preset_validated": False, "preset_faithful": False, "test_weights": "best"})
+    rows = write_results(tmp_path)
+    assert {(r["variant"], r["preset"], r["preset_status"]) for r in rows} == {
+        ("mbart-cls", "paper", "faithful"), ("tflcls", "paper", "faithful"), ("ncls", "paper", "no paper recipe"),
+        ("mbart-cls", "fast", "unvalidated")}
+    text = (tmp_path / "results.md").read_text()
+    assert "- `fast`, `mbart-cls` (1 run): **changes the optimisation and is unvalidated**" in text
+    assert "- `paper`, `ncls` (2 runs): a system the paper gives no training recipe for" in text
