@@ -68,3 +68,14 @@ def test_runs_results_md_and_json_carry_the_preset_and_its_status(tmp_path):
     text = (tmp_path / "results.md").read_text()
     assert "- `fast`, `mbart-cls` (1 run): **changes the optimisation and is unvalidated**" in text
     assert "- `paper`, `ncls` (2 runs): a system the paper gives no training recipe for" in text
+
+
+def test_model_cards_state_the_recipe_status_and_the_test_weights(tmp_path):
+    from cls_data.report.cards import write_model_cards
+    from cls_data.report.runs import load_runs
+
+    _grid(tmp_path, paper_unit=False, test_weights="last")
+    cards = write_model_cards(load_runs(tmp_path), tmp_path / "cards")
+    text = {path.relative_to(tmp_path / "cards").parts[1]: path.read_text() for path in cards.paths}
+    assert "preset `paper`: the paper's recipe; the last epoch's weights" in text["mbart-cls"]
+    assert "preset `paper`: not the paper's recipe, which the paper gives only for mBART-CLS and TFLCLS" in text["ncls"]
