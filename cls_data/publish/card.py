@@ -9,10 +9,10 @@ from typing import Any
 from cls_data.report.card_metadata import DatasetFacts, card_data
 
 ROUGE_PACKAGE_NOTE = (
-    "The paper scored F1 with the `rouge` package, which on the same tokens gives different numbers from rouge-score "
-    "(up to 0.035 per pair) and counts a repeated n-gram once; these scores are cls-data's ROUGE (rouge-score's "
-    "arithmetic on `{tokenizer}` tokens, mean of per-sample F1). Read a difference of a point or two as noise of the metric, "
-    "not of the model."
+    "These scores are cls-data's ROUGE (rouge-score's arithmetic on `{tokenizer}` tokens, mean of per-sample F1). The "
+    "paper scored in another unit: the `rouge` package (pltrdy: a repeated n-gram counts once) on mBART SentencePiece "
+    "pieces, punctuation included, which moves R-2 by more than 10 points on the paper's own output, so an absolute "
+    "difference from the paper's value is not readable unless both are in its unit ({paper_unit})."
 )
 
 
@@ -91,7 +91,13 @@ def _paper_section(row: Any, config: dict, metrics: dict) -> str:
     else:
         lines.append(f"cls-data carries no published number of the paper ({paper.citation}) for {row.system} on "
                      f"{row.dataset} with {row.train_size:,} training samples, so there is no cell to set this run beside.")
-    lines += ["", ROUGE_PACKAGE_NOTE.format(tokenizer=tokenizer),
+    paper_rouge = metrics.get("paper_rouge")
+    if paper_rouge:
+        unit = ("this run in the paper's unit: R-1 / R-2 / R-L "
+                + " / ".join(f"{100 * paper_rouge[m]:.2f}" for m in ("rouge1", "rouge2", "rougeL")) + f", {paper_rouge['unit']}")
+    else:
+        unit = "this run was not scored in it: `cls-data rouge --paper-tokens`, docs/paper-fidelity.md"
+    lines += ["", ROUGE_PACKAGE_NOTE.format(tokenizer=tokenizer, paper_unit=unit),
               "", f"This is one run (seed {row.seed}); the benchmark report gives the spread over seeds and a paired "
               "bootstrap against other systems before any claim that one model is better."]
     if config.get("preset") == "smoke":
