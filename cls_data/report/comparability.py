@@ -37,7 +37,7 @@ def _source(root: Path | None, row: RunRow) -> str:
 
 SOURCE_TEXT = {
     "release": "the paper's released splits (`cls-data build vi2zh --release`), in its order, flagged rows kept: the "
-               "paper's training subsets and all 3,000 of its test rows",
+               "paper's training subsets and every row of its test file",
     "release (cleaned)": "the paper's released splits with the flagged rows dropped (`--release --clean`): close to, "
                          "but not, the paper's test set",
     "rebuilt": "rebuilt by `cls-data build` (deduplicated and re-split, e.g. 4,900 / 3,000 / 3,000 from the released "
@@ -72,12 +72,15 @@ def _differences(done: Sequence[RunRow], root: Path | None) -> list[str]:
     if False in paper_code:
         out.append("numerics: bf16 autocast, length-grouped batches, one micro-batch of 16, clipping without the loss "
                    "weights, non-deterministic kernels (`--paper-code` removes these)")
-    out.append("generation: `max_new_tokens` 128 and the target language code once (the code's `max_length` 128 "
-               "counted the start tokens and forced the code twice; `--paper-code` takes its `max_length` semantics)")
+    if False in paper_code:
+        out.append("generation and targets: `max_new_tokens` 128 and the target language code once (the code's "
+                   "`max_length` 128 counted the start tokens and forced the code twice); English targets as written "
+                   "(the code lowercased them) (`--paper-code` removes these)")
     if variants & {"tflcls", "tflcls-no-tra"}:
         out.append("TFLCLS's second decoder: its own mask and a tied LM head (the code passed the other decoder's mask "
                    "and an untied, random head); HU is Kendall et al.'s (the code's drew random sigmas); the `sum` "
-                   "weighting is L1 + L2 (the code's base was (L1 + L2) / 2: `--paper-code`)")
+                   "weighting is L1 + L2 (the code's base was (L1 + L2) / 2: `--paper-code`) and the code lowercased "
+                   "the two-target files' cross-lingual summary")
     out.append("validation: the same split picks each run's epoch and ranks systems (systems validated 1 to 15 times "
                "on it); the paper chose r on validation too")
     return [f"  - {line}" for line in out]
