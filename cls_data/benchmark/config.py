@@ -197,8 +197,8 @@ class GridSpec:
     paper_code: bool = False  # the numerics of the paper's code: fp32, shuffled batches, its micro-batches (stages.stage_config)
     shots: int = 0  # llm-prompt: examples from the training split before every document
     llm_url: str | None = None  # llm-prompt: an OpenAI-compatible server (".../v1") instead of local generation
-    test_weights: str = "best"  # which epoch's weights a run tests: "best" (validation ROUGE-2) | "last" (the paper's code)
-    paper_tokens: str | None = None  # tokenizer of the paper's ROUGE unit (paper_metrics.py); None: the paper's, if cached
+    test_weights: str = "best"  # the epoch whose weights a run tests: "best" (validation ROUGE-2) | "last" (the code's)
+    paper_tokens: str | None = None  # the paper's ROUGE unit's tokenizer (paper_metrics.py); None: the paper's if cached
 
 
 def to_dict(config: Any) -> Any:

@@ -183,41 +183,44 @@ Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 def encode_split(dataset: ClsDataset, split: str, codec: Any, *, source: str, target: str, mono_target: str | None = None,
                  src_max_len: int = 768, tgt_max_len: int = 128, limit: int | None = None, cache_dir: Path | None = None,
-                 on_progress: Progress | None = None, lowercase_english: bool = False) -> Encoded:
+                 on_progress: Progress | None = None, lowercase_like_code: bool = False,
+                 two_target: bool | None = None) -> Encoded:
     """Token ids of one split's columns (sources truncated at `src_max_len`, targets at `tgt_max_len`), cached.
 
-    `lowercase_english` (--paper-code): English target columns, and the references scored against them, are
-    lowercased, as the paper's code did (`d['tgt'].lower()` for English targets)."""
+    `lowercase_like_code` (--paper-code): the target column, and the references scored against it, lowercased where
+    the paper's code lowercased it: an English target (`d['tgt'].lower()`), and any language in its two-target
+    loader (`split('O.o')[1].lower()`; `two_target`: a stage with a monolingual target, default `mono_target` given).
+    The monolingual target is never lowercased (the code kept `[0]` as is)."""
     columns = ("id", source, target, *((mono_target,) if mono_target else ()))
     table = dataset.split(split, columns)
     if limit is not None:
         table = table.select(range(min(limit, table.num_rows)))
-    if lowercase_english:
-        table = _lowercase_english(dataset, table, [column for column in (target, mono_target) if column])
+    two_target = mono_target is not None if two_target is None else two_target
+    lowered = lowercase_like_code and (two_target or _language(dataset, target) == "en")
+    if lowered:
+        table = table.map(lambda row: {target: row[target].lower()}, keep_in_memory=True, load_from_cache_file=False)
     jobs = [(source, "source", src_max_len), (target, "target", tgt_max_len)]
     if mono_target:
         jobs.append((mono_target, "mono", tgt_max_len))
     arrays = [_encode_column(dataset, split, table, column, role, max_len, codec, limit, cache_dir, on_progress,
-                             lowercase_english and role != "source")
+                             lowered and role == "target")
               for column, role, max_len in jobs]
     return Encoded(list(table["id"]), arrays[0], arrays[1], arrays[2] if mono_target else None, list(table[target]))
 
 
-def _lowercase_english(dataset: ClsDataset, table: Any, columns: list[str]) -> Any:
-    """`table` with its English target columns lowercased (a column's language: cls_summary the target's, others the
-    source's); the cache key follows the dataset fingerprint and these columns, see `_encode_column`."""
+def _language(dataset: ClsDataset, column: str) -> str:
+    """A column's language: cls_summary is in the target language, every other column in the source language."""
     from cls_data.text import base_language
 
-    english = [c for c in columns if base_language(dataset.tgt_lang if c == "cls_summary" else dataset.src_lang) == "en"]
-    if not english:
-        return table
-    return table.map(lambda row: {c: row[c].lower() for c in english}, keep_in_memory=True, load_from_cache_file=False)
+    return base_language(dataset.tgt_lang if column == "cls_summary" else dataset.src_lang)
 
 
 def _encode_column(dataset: ClsDataset, split: str, table: Any, column: str, role: str, max_len: int, codec: Any,
-                   limit: int | None, cache_dir: Path | None, on_progress: Progress | None, lowered: bool = False) -> Ragged:
+                   limit: int | None, cache_dir: Path | None, on_progress: Progress | None,
+                   lowered: bool = False) -> Ragged:
     lower = "|lower" if lowered else ""  # --paper-code's lowercased English targets are other tokens
-    key = hashlib.sha1(f"{dataset.fingerprint}|{codec.key}|{split}|{limit}|{column}|{role}|{max_len}{lower}".encode()).hexdigest()[:20]
+    key = f"{dataset.fingerprint}|{codec.key}|{split}|{limit}|{column}|{role}|{max_len}{lower}"
+    key = hashlib.sha1(key.encode()).hexdigest()[:20]
     file = cache_dir / f"{dataset.name}-{split}-{column}-{role}-{key}.npz" if cache_dir else None
     if file is not None and file.exists():
         with np.load(file) as cached:

@@ -208,7 +208,8 @@ def run_grid(grids: GridSpec | list[GridSpec], out: Path, *, shard_of: tuple[int
     ctx = RunContext(out=out, preset=get_preset(grid.preset), backbone=grid.backbone, eval_on=grid.eval_on,
                      src_lang=grid.src_lang, tgt_lang=grid.tgt_lang, on_progress=progress, deterministic=grid.deterministic,
                      paper_code=grid.paper_code, log_with=check_trackers(log_with),
-                     shots=grid.shots, llm_url=grid.llm_url, test_weights=grid.test_weights, paper_tokens=grid.paper_tokens)
+                     shots=grid.shots, llm_url=grid.llm_url, test_weights=grid.test_weights,
+                     paper_tokens=grid.paper_tokens)
     for path in dict.fromkeys([d for g in grids for d in g.datasets] + list(grid.eval_on)):
         ctx.dataset(path)  # a missing dataset or language pair stops here, with one line
     if grid.paper_tokens:  # a tokenizer named but not loadable: one line now, not a failed run after training

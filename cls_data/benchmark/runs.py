@@ -84,9 +84,9 @@ def score_on(data: Any, split: str, ctx: RunContext, variant: Variant, codec: An
 
     stage = variant.decoding_stage
     cfg = variant.train_config(stage, ctx.preset)
-    encoded = encode_split(data, split, codec, source=stage.source, target=stage.target, limit=limit, lowercase_english=ctx.paper_code,
-                           src_max_len=cfg.src_max_len,
-                           tgt_max_len=cfg.tgt_max_len, cache_dir=ctx.cache / "tokens", on_progress=ctx.on_progress)
+    encoded = encode_split(data, split, codec, source=stage.source, target=stage.target, limit=limit,
+                           lowercase_like_code=ctx.paper_code, two_target=stage.mono_target is not None and variant.spec.family == "mbart",
+                           src_max_len=cfg.src_max_len, tgt_max_len=cfg.tgt_max_len, cache_dir=ctx.cache / "tokens", on_progress=ctx.on_progress)
     if split == "validation":
         encoded = encoded.subset(fixed_subset(len(encoded), cfg.val_subset))
     scored = score_split(model, codec, encoded, decode_config(variant, ctx), tokenizer_for_language(data.tgt_lang),
@@ -144,7 +144,7 @@ def write_run(final: Path, run: RunSpec, ctx: RunContext, variant: Variant, data
     metrics = run_metrics(trained, scored, n_test, decoded)
     from cls_data.benchmark.paper_metrics import paper_metrics
 
-    metrics.update(paper_metrics(scored.rows, dataset.tgt_lang, ctx.paper_tokens))  # the paper's ROUGE unit, when at hand
+    metrics.update(paper_metrics(scored.rows, dataset.tgt_lang, ctx.paper_tokens))  # the paper's ROUGE unit, if at hand
     write_metrics(final, metrics)
     write_config(final, run_config(run, ctx, variant, dataset, backbone, list(variant.stages) or [variant.decoding_stage]))
     concat_logs([final.parent / s.name for s in trained.own], final / "train_log.jsonl")

@@ -43,7 +43,8 @@ def run_config(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, ba
             "weighting": run.weighting, "r": run.r, "train_size": run.train_size, "seed": run.seed,
             "preset": ctx.preset.name, "preset_faithful": recipe_faithful(ctx.preset, run.variant),
             "preset_validated": bool(ctx.preset.faithful),
-            "deterministic": ctx.deterministic or ctx.paper_code, "paper_code": ctx.paper_code, "test_weights": ctx.test_weights,
+            "deterministic": ctx.deterministic or ctx.paper_code, "paper_code": ctx.paper_code,
+            "test_weights": ctx.test_weights,
             "model": {"backbone": backbone, "spec": to_dict(spec)},
             "train": {s.name: to_dict(stage_config(variant, s, ctx)) for s in stages}, "decode": to_dict(decode_config(variant, ctx)),
             # a prompted variant's prompt settings (the server's URL only, never its key)
@@ -131,13 +132,15 @@ def _stage_job(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Variant
         limit = min(limit or cfg.max_train_samples, cfg.max_train_samples)
     columns = {"source": stage.source, "target": stage.target, "mono_target": stage.mono_target,
                "src_max_len": cfg.src_max_len, "tgt_max_len": cfg.tgt_max_len, "cache_dir": ctx.cache / "tokens",
-               "on_progress": ctx.on_progress, "lowercase_english": ctx.paper_code}
+               "on_progress": ctx.on_progress, "lowercase_like_code": ctx.paper_code,
+               # the code's two-target loader is TFLCLS's (the mBART family); the baselines' are not the paper's code
+               "two_target": stage.mono_target is not None and variant.spec.family == "mbart"}
     train = encode_split(dataset, split, codec, limit=limit, **columns)
     val = encode_split(dataset, "validation", codec, **columns)
     build_ctx = stage_context(stage, run, ctx, variant, dataset, codec, backbone, init)
     if stage.weighted:
         name = run.weighting or variant.spec.default_weighting
-        mean = ctx.paper_code and name == "sum"  # --paper-code: the code's base was (L1 + L2) / 2 (it matters with clipping)
+        mean = ctx.paper_code and name == "sum"  # --paper-code: the code's base, (L1 + L2) / 2 (it meets clipping)
         weighting = lambda tasks: make_weighting(  # noqa: E731
             name, tasks, r=run.r or 2.0, coefficients=dict.fromkeys(tasks, 1 / len(tasks)) if mean else None)
     else:

@@ -106,7 +106,8 @@ def _two_targets(path: Path, rows: list[dict]) -> list[str]:
         parts = [part.strip() for part in tgt.split(TWO_TARGETS)]
         summaries = {row["summary"].strip(), row["cls_summary"].strip()}
         if src != row["text"] or len(parts) != 2 or set(parts) != summaries:
-            raise ClsDataError(f"{path}: row {number}: not the document and its two summaries joined by {TWO_TARGETS!r} "
+            raise ClsDataError(f"{path}: row {number}: not the document and its two summaries joined by "
+                               f"{TWO_TARGETS!r} "
                                "of the same row of the cls and tra files; are they from the same release?")
         orders["zh first" if parts[0] == row["cls_summary"].strip() else "vi first"] += 1
     return [f"{path.name}: {', '.join(f'{n:,} rows {order}' for order, n in orders.items())}"]
@@ -201,7 +202,8 @@ def build_release(config: ReleaseConfig, on_progress: Callable[[str], None] | No
     subsets = {f"train_{n}": train[:n] for n in SUBSETS if n < len(train)}
     notes += [f"train has {len(train):,} rows: no train_{n}" for n in SUBSETS if n >= len(train)]
     ordered = {"train": train, **subsets, "validation": splits["validation"], "test": splits["test"]}
-    result = ReleaseResult(target, {s: len(r) for s, r in ordered.items()}, flagged, flagged_rows, dropped, two_target, notes)
+    rows = {split: len(split_rows) for split, split_rows in ordered.items()}
+    result = ReleaseResult(target, rows, flagged, flagged_rows, dropped, two_target, notes)
     progress(f"writing {target}")
     _write(target, ordered, _build_info(config, result, files))
     return result
@@ -235,7 +237,8 @@ def _write(target: Path, splits: dict[str, list[dict]], info: dict) -> None:
         stats = {split: split_stats(rows, languages) for split, rows in splits.items()}
         files = {split: write_split(tmp, split, rows, COLUMNS) for split, rows in splits.items()}
         ids = {"name": DATASET, "kind": "vi2zh", "source": "paper-release", "command": info["command"],
-               "inputs": info["inputs"], "splits": {split: [row["id"] for row in rows] for split, rows in splits.items()}}
+               "inputs": info["inputs"],
+               "splits": {split: [row["id"] for row in rows] for split, rows in splits.items()}}
         for name, data in ((IDS, ids), (STATS, stats), (BUILD_INFO, info)):
             (tmp / name).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         (tmp / CARD).write_text(render_release_card(info, stats, files), encoding="utf-8")

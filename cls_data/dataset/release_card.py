@@ -14,7 +14,8 @@ SPLIT_NOTES = {"train": "the release's train file, in its order", "validation": 
 def _splits(rows: dict[str, int]) -> list[str]:
     lines = ["| split | rows | note |", "|---|---:|---|"]
     for split, n in rows.items():
-        note = SPLIT_NOTES.get(split) or f"the first {n:,} rows of `train`, as the paper's code takes them (`select(range(n))`)"
+        first = f"the first {n:,} rows of `train`, as the paper's code takes them (`select(range(n))`)"
+        note = SPLIT_NOTES.get(split) or first
         lines.append(f"| `{split}` | {n:,} | {note} |")
     return lines
 
@@ -28,8 +29,9 @@ def _flags(info: dict) -> str:
         return (f"Flagged ({counts}). **Built with `--clean`**: {info['dropped_by_clean']:,} rows were left out (every "
                 "row with a summary not in its language; of each repeat, every copy but the one in test, else "
                 "validation, else the first in train), so these splits are *not* the paper's.")
-    return (f"{info['flagged_rows']:,} rows the paper kept are flagged in the `flags` column ({counts}). They are kept, "
-            "so the splits are the paper's; a repeat lists the ids of all its copies. Build with `--clean` to drop them.")
+    return (f"{info['flagged_rows']:,} rows the paper kept are flagged in the `flags` column ({counts}). They are "
+            "kept, so the splits are the paper's; a repeat lists the ids of all its copies. Build with `--clean` to "
+            "drop them.")
 
 
 def render_release_card(info: dict, stats: dict, files: dict[str, str]) -> str:
@@ -38,7 +40,8 @@ def render_release_card(info: dict, stats: dict, files: dict[str, str]) -> str:
 
     meta = card_data({**info, "source_datasets": ["original"]}, files)
     release = info["release"]
-    commit = f"commit `{release['commit']}`" if release.get("commit") else "commit not recorded (pass `--release-commit`)"
+    commit = (f"commit `{release['commit']}`" if release.get("commit")
+              else "commit not recorded (pass `--release-commit`)")
     stats_splits, stats_rows = _stats_rows(stats)
     lines = [
         "---", meta.to_yaml(), "---", "", "# Vi2ZhLow (the paper's release)", "",
@@ -48,8 +51,10 @@ def render_release_card(info: dict, stats: dict, files: dict[str, str]) -> str:
         "kept, empty when nothing is wrong). Texts are NFC-normalised; nothing else is changed (the release's "
         "tokenizer-style spacing stays).", "", "## Splits", "", *_splits(info["splits"]), "",
         "## Flagged rows", "", _flags(info), "",
-        "## Source files", "", *[f"- `{f['name']}`: {f['bytes']:,} bytes, SHA-256 `{f['sha256']}`" for f in info["inputs"]],
-        "", *[f"- {note}" for note in info["notes"]], "", f"Built with cls-data {info['tool_version']}: `{info['command']}`",
+        "## Source files", "",
+        *[f"- `{f['name']}`: {f['bytes']:,} bytes, SHA-256 `{f['sha256']}`" for f in info["inputs"]],
+        "", *[f"- {note}" for note in info["notes"]], "",
+        f"Built with cls-data {info['tool_version']}: `{info['command']}`",
         "", "## Statistics", "", "| | " + " | ".join(stats_splits) + " |", "|---|" + "---:|" * len(stats_splits),
         *[f"| {row['label']} | " + " | ".join(row["values"]) + " |" for row in stats_rows], "",
         "## Licence", "", get_kind("vi2zh").licence_text, "",

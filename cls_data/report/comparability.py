@@ -13,7 +13,8 @@ METRICS = ("rouge1", "rouge2", "rougeL")
 
 
 def paper_unit_mean(rows: Sequence[RunRow], metric: str) -> tuple[float | None, str | None]:
-    """(mean x100 in the paper's unit, the unit) when every run of a cell was scored in one paper unit, else (None, None)."""
+    """(mean x100 in the paper's unit, the unit) when every run of a cell was scored in one paper unit, else
+    (None, None)."""
     scores = [row.paper_rouge for row in rows]
     units = {score.get("unit") for score in scores if score}
     if not scores or not all(scores) or len(units) != 1:
@@ -42,7 +43,8 @@ SOURCE_TEXT = {
                          "but not, the paper's test set",
     "rebuilt": "rebuilt by `cls-data build` (deduplicated and re-split, e.g. 4,900 / 3,000 / 3,000 from the released "
                "pairs): **another test set than the paper's**",
-    "unknown": "not recorded (the run's dataset folder is not at hand): cannot tell whether the test set is the paper's",
+    "unknown": "not recorded (the run's dataset folder is not at hand): cannot tell whether the test set is the "
+               "paper's",
 }
 
 
@@ -50,12 +52,12 @@ def _unit_lines(done: Sequence[RunRow]) -> list[str]:
     scored = [row for row in done if row.paper_rouge]
     units = sorted({row.paper_rouge.get("unit") for row in scored})
     if scored and len(scored) == len(done) and len(units) == 1:
-        return [f"- **ROUGE unit**: ours is shown in the paper's unit ({units[0]}), as the paper's code scored; our own "
-                "per-character ROUGE stays in the tables above."]
+        return [f"- **ROUGE unit**: ours is shown in the paper's unit ({units[0]}), as the paper's code scored; "
+                "our own per-character ROUGE stays in the tables above."]
     have = f" ({len(scored)} of {len(done)} runs carry it)" if scored else ""
     return ["- **ROUGE unit: absolute gaps are not comparable.** Ours is rouge-score F1 per Chinese character with "
-            "punctuation dropped; the paper's is the `rouge` package on mBART pieces, punctuation included, which moves "
-            f"R-2 by more than 10 points on the paper's own output. Score every run in the paper's unit{have}: "
+            "punctuation dropped; the paper's is the `rouge` package on mBART pieces, punctuation included, which "
+            f"moves R-2 by more than 10 points on the paper's own output. Score every run in the paper's unit{have}: "
             "`cls-data benchmark --paper-tokens facebook/mbart-large-cc25` (or with that tokenizer in the local "
             "Hugging Face cache), or `cls-data rouge PRED REF --lang zh --paper-tokens TOKENIZER` on a predictions "
             "file. Relative gains between systems scored the same way carry over better than absolute values."]
@@ -74,13 +76,12 @@ def _differences(done: Sequence[RunRow], root: Path | None) -> list[str]:
                    "weights, non-deterministic kernels (`--paper-code` removes these)")
     if False in paper_code:
         out.append("generation and targets: `max_new_tokens` 128 and the target language code once (the code's "
-                   "`max_length` 128 counted the start tokens and forced the code twice); English targets as written "
-                   "(the code lowercased them) (`--paper-code` removes these)")
+                   "`max_length` 128 counted the start tokens and forced the code twice); targets as written (the "
+                   "code lowercased English ones, and TFLCLS's in any language) (`--paper-code` removes these)")
     if variants & {"tflcls", "tflcls-no-tra"}:
         out.append("TFLCLS's second decoder: its own mask and a tied LM head (the code passed the other decoder's mask "
                    "and an untied, random head); HU is Kendall et al.'s (the code's drew random sigmas); the `sum` "
-                   "weighting is L1 + L2 (the code's base was (L1 + L2) / 2: `--paper-code`) and the code lowercased "
-                   "the two-target files' cross-lingual summary")
+                   "weighting is L1 + L2 (the code's base was (L1 + L2) / 2: `--paper-code`)")
     out.append("validation: the same split picks each run's epoch and ranks systems (systems validated 1 to 15 times "
                "on it); the paper chose r on validation too")
     return [f"  - {line}" for line in out]
@@ -99,6 +100,8 @@ def comparability_markdown(rows: Sequence[RunRow], root: Path | None) -> list[st
     text = {"best": "the best validation epoch's", "last": "the last epoch's, as the paper's code tested"}
     lines += ["- **Test weights**: " + "; ".join(f"{text.get(w, w)} ({n} run{'s' if n != 1 else ''})"
                                                 for w, n in sorted(weights.items()))
-              + ". The paper's code tested the last epoch's weights (`trainer.test` after `fit`): `--test-weights last`."]
-    lines += ["- **Differences that apply to these runs** (every one: docs/paper-fidelity.md):", *_differences(done, root)]
+              + ". The paper's code tested the last epoch's weights (`trainer.test` after `fit`): "
+              "`--test-weights last`."]
+    lines += ["- **Differences that apply to these runs** (every one: docs/paper-fidelity.md):",
+              *_differences(done, root)]
     return lines + [""]

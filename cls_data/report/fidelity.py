@@ -41,8 +41,9 @@ DIFFERENCES: tuple[tuple[str, str, str], ...] = (
      "the best validation epoch's (ROUGE-2) unless `--test-weights last`"),
     ("data", "the released splits in file order (train cut to its first 1,000 / 3,000 / 5,000 rows), flawed rows kept",
      "what `cls-data build` made (deduplicated, re-split) unless the dataset was built with `build vi2zh --release`"),
-    ("targets", "English targets lowercased; the two-target model's `sum` base weighting (L1 + L2) / 2",
-     "targets as written; `sum` is L1 + L2 (`--paper-code`: lowercased English targets, the mean)"),
+    ("targets", "English cross-lingual targets lowercased, and the two-target (TFLCLS) loader's in any language, "
+     "references included; the `sum` base weighting (L1 + L2) / 2",
+     "targets as written; `sum` is L1 + L2 (`--paper-code`: lowercased as the code did, the mean)"),
     ("validation", "one split chooses the epoch (and r)", "the same, and it also ranks systems in the report "
      "(a system validated 1 to 15 times on it): the winner's validation score is optimistic"),
 )

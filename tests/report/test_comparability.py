@@ -40,14 +40,16 @@ def test_compare_paper_in_the_papers_unit_on_the_papers_release_with_last_weight
     assert "| Table 2 | Vi2ZhLow | 1,000 | mBART-CLS | mbart-cls | 2 | paper | 41.00 /" in cells
     board = json.loads((tmp_path / "RUNS" / "report" / "results.json").read_text())
     statuses = {row["system"]: (row["preset"], row["preset_status"], row["test_weights"]) for row in board}
-    assert statuses["mbart-cls"] == ("paper", "faithful", "last") and statuses["ncls"] == ("paper", "no paper recipe", "last")
+    assert statuses["mbart-cls"] == ("paper", "faithful", "last")
+    assert statuses["ncls"] == ("paper", "no paper recipe", "last")
     assert {row["paper_rouge2_mean"] for row in board} == {20.0}
 
 
 def test_compare_paper_without_the_papers_unit_says_gaps_are_not_comparable_and_the_test_set_differs(tmp_path):
     from tests.support.cls_dataset import build_cls_dataset
 
-    built = build_cls_dataset(tmp_path / "RUNS" / "data", train=12, validation=4, test=4, subsets=(4,), seed=3, text_words=12)
+    built = build_cls_dataset(tmp_path / "RUNS" / "data", train=12, validation=4, test=4, subsets=(4,), seed=3,
+                              text_words=12)
     assert built.name == "Vi2ZhLow"
     _grid(tmp_path / "RUNS", paper_unit=False, test_weights="best")
     write_report(ReportConfig(runs=tmp_path / "RUNS", compare_paper=True, figures=False, cards=False))

@@ -31,5 +31,6 @@ def write_release(folder: Path, sizes: tuple[int, int, int] = (5000, 3000, 3000)
         _write(folder / f"{prefix}_vi2zh_cls_dataset.csv", [(s.text, s.cls_summary) for s in part])
         _write(folder / f"{prefix}_vi2zh_tra_dataset.csv", [(s.summary, s.cls_summary) for s in part])
         if two_targets:  # the code reads split("O.o"): [0] the monolingual target, [1] the cross-lingual one
-            _write(folder / f"{prefix}_vi2vizh_sum_dataset.csv", [(s.text, f"{s.summary}O.o{s.cls_summary}") for s in part])
+            two = [(s.text, f"{s.summary}O.o{s.cls_summary}") for s in part]
+            _write(folder / f"{prefix}_vi2vizh_sum_dataset.csv", two)
     return samples
