@@ -64,12 +64,18 @@ def cells_markdown(paper: PaperResults, cells: dict[tuple[str, str, int], Cell])
 
 
 def _gains(cell_a: Cell | None, cell_b: Cell | None) -> dict[str, float | None] | None:
-    """Relative gain in % per metric; None for a metric the baseline scores 0 on (no ratio to take)."""
+    """Relative gain in % per metric (in the paper's unit when both cells have it in one unit); None for a metric the
+    baseline scores 0 on (no ratio to take)."""
     if not cell_a or not cell_b or not cell_a.done or not cell_b.done:
         return None
+    units = {paper_unit_mean(cell.done, "rouge2")[1] for cell in (cell_a, cell_b)}
+    paper_unit = len(units) == 1 and None not in units
     out: dict[str, float | None] = {}
     for metric in METRIC_LABELS:
-        a, b = cell_a.mean(metric), cell_b.mean(metric)
+        if paper_unit:
+            a, b = paper_unit_mean(cell_a.done, metric)[0], paper_unit_mean(cell_b.done, metric)[0]
+        else:
+            a, b = cell_a.mean(metric), cell_b.mean(metric)
         if a is not None and b is not None:
             out[metric] = 100 * (a / b - 1) if b else None
     return out
@@ -84,7 +90,8 @@ def claim_markdown(paper: PaperResults, cells: dict[tuple[str, str, int], Cell])
     system, baseline = PAPER_SYSTEMS[CLAIM_SYSTEM], PAPER_SYSTEMS[CLAIM_BASELINE]
     lines = [f"### The paper's own comparison: {CLAIM_SYSTEM} (r = 2) against {CLAIM_BASELINE}", "",
              f"Relative gain of `{system}` over `{baseline}` in %, per dataset and training size: the paper's from its "
-             "Table 2, ours from our means over seeds (other r values and other baselines play no part)."]
+             "Table 2, ours from our means over seeds, in the paper's ROUGE unit where both cells have it, else in "
+             "ours (other r values and other baselines play no part)."]
     if paper.stated_text:
         lines += ["", f"Its text states: {paper.stated_text} (marked \"stated\" below where they match its Table 2)."]
     if paper.abstract_claim:

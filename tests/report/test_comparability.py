@@ -38,6 +38,8 @@ def test_compare_paper_in_the_papers_unit_on_the_papers_release_with_last_weight
     assert "Differences that apply" in section and "numerics:" in section and "TFLCLS's second decoder" in section
     cells = text[text.index("### Every cell we ran"):]
     assert "| Table 2 | Vi2ZhLow | 1,000 | mBART-CLS | mbart-cls | 2 | paper | 41.00 /" in cells
+    claim = text[text.index("### The paper's own comparison"):]
+    assert "| Vi2ZhLow | 1,000 | +6.16 / +11.73 / +6.48 (stated) | +0.00 / +0.00 / +0.00 |" in claim  # paper unit
     board = json.loads((tmp_path / "RUNS" / "report" / "results.json").read_text())
     statuses = {row["system"]: (row["preset"], row["preset_status"], row["test_weights"]) for row in board}
     assert statuses["mbart-cls"] == ("paper", "faithful", "last")
