@@ -92,8 +92,9 @@ def stage_config(variant: Variant, stage: StageSpec, ctx: RunContext) -> Any:
     return dataclasses.replace(cfg, **changes) if changes else cfg
 
 
-def check_reusable(run_dir: Path, ctx: RunContext, dataset: Any) -> None:
-    """A finished run (or shared stage) is reused only if made with this preset on this version of the dataset."""
+def check_reusable(run_dir: Path, ctx: RunContext, dataset: Any, shared: bool = False) -> None:
+    """A finished run (or shared stage) is reused only if made with this preset on this version of the dataset (and,
+    a run, with these --test-weights: a shared stage hands on its best weights either way)."""
     made = read_config(run_dir)
     if (made.get("preset"), made.get("dataset_fingerprint")) != (ctx.preset.name, dataset.fingerprint):
         raise ClsDataError(
@@ -102,7 +103,7 @@ def check_reusable(run_dir: Path, ctx: RunContext, dataset: Any) -> None:
     if bool(made.get("paper_code")) != ctx.paper_code:
         raise ClsDataError(f"{run_dir} was made {'with' if made.get('paper_code') else 'without'} --paper-code and this grid "
                            f"{'uses' if ctx.paper_code else 'does not use'} it: choose another --out")
-    if made.get("test_weights", "best") != ctx.test_weights:
+    if not shared and made.get("test_weights", "best") != ctx.test_weights:
         raise ClsDataError(f"{run_dir} tested the {made.get('test_weights', 'best')} epoch's weights and this grid the "
                            f"{ctx.test_weights} (--test-weights): choose another --out")
     if "prompt" in made and made["prompt"].get("shots") != ctx.shots:
@@ -165,13 +166,14 @@ def shared_stage(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Varia
     holder = not run_dir.exists() and is_main_process() and lock.acquire(run_dir)  # the other ranks train along
     barrier()
     if run_dir.exists():
-        check_reusable(run_dir, ctx, dataset)
+        check_reusable(run_dir, ctx, dataset, shared=True)
         if not (run_dir / "model").is_dir():
             raise ClsDataError(f"{run_dir} has no best weights (model/), which stage {stage.name!r} of every run that shares it "
                                f"starts from; delete that folder to train it again")
         return run_dir / "model"
     tracker = RunTracker(ctx.log_with if holder else (), ctx.out, run_dir.relative_to(ctx.out))  # its own tracker run
-    as_shared = {"variant": stage.shared, "weighting": None, "r": None}  # its config.json names the shared run, not this one
+    # its config.json names the shared run, not this one; it hands on its best weights whatever --test-weights says
+    as_shared = {"variant": stage.shared, "weighting": None, "r": None, "test_weights": "best"}
     try:
         job, _, notes = _stage_job(stage, run, ctx, variant, dataset, codec, backbone, None, work / stage.name)
         tracker.start({**run_config(run, ctx, variant, dataset, backbone, [stage]), **as_shared})

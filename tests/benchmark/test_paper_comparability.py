@@ -116,3 +116,18 @@ def test_paper_code_lowercases_targets_and_their_references_where_the_code_did(t
     assert both.references == lowered.references  # its cross-lingual target lowercased, as `split('O.o')[1].lower()`
     mono = encode_split(zh, "train", _Chars(), mono_target="summary", **common).mono
     assert both.mono.flat.tolist() == mono.flat.tolist()  # the monolingual target as written
+
+
+def test_a_run_made_with_other_test_weights_is_not_reused_but_stage_one_is(last_run, dataset_dir, tmp_path):
+    import shutil
+
+    from cls_data.benchmark.stages import check_reusable
+    from cls_data.errors import ClsDataError
+
+    out, run = last_run
+    ctx = RunContext(out=out, preset=PRESET, test_weights="best")
+    dataset = ctx.dataset(str(dataset_dir))
+    with pytest.raises(ClsDataError, match="tested the last epoch's weights and this grid the best"):
+        check_reusable(run, ctx, dataset)
+    shared = shutil.copytree(run, tmp_path / "stage1", ignore=shutil.ignore_patterns("model"))
+    check_reusable(shared, ctx, dataset, shared=True)  # stage 1 hands on its best weights under either setting
