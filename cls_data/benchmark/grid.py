@@ -212,6 +212,8 @@ def run_grid(grids: GridSpec | list[GridSpec], out: Path, *, shard_of: tuple[int
                      paper_tokens=grid.paper_tokens)
     for path in dict.fromkeys([d for g in grids for d in g.datasets] + list(grid.eval_on)):
         ctx.dataset(path)  # a missing dataset or language pair stops here, with one line
+    if grid.test_weights not in ("best", "last"):
+        raise ClsDataError(f"test_weights {grid.test_weights!r}: choose best or last")
     if grid.paper_tokens:  # a tokenizer named but not loadable: one line now, not a failed run after training
         from cls_data.benchmark.paper_metrics import paper_tokenizer
 
