@@ -52,6 +52,19 @@ def run_config(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, ba
             "versions": versions(), "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
 
 
+def stage_weighting(stage: StageSpec, run: RunSpec, variant: Variant, ctx: RunContext) -> Any:
+    """`tasks -> LossWeighting` for a stage: the run's weighting (and r) where the stage is weighted, else a sum
+    with the stage's fixed coefficients. --paper-code: the `sum` weighting is the code's base, (L1 + L2) / 2."""
+    from cls_data.benchmark.losses import make_weighting
+
+    if not stage.weighted:
+        return lambda tasks: make_weighting("sum", tasks, coefficients=dict(stage.loss_coefficients) or None)
+    name = run.weighting or variant.spec.default_weighting
+    mean = ctx.paper_code and name == "sum"  # it is not only a scale: it meets clipping at 1.0 differently
+    return lambda tasks: make_weighting(name, tasks, r=run.r or 2.0,
+                                        coefficients=dict.fromkeys(tasks, 1 / len(tasks)) if mean else None)
+
+
 def recipe_faithful(preset: Any, variant: str) -> bool:
     """config.json's `preset_faithful`: a faithful preset, on a system whose recipe the paper gives (presets.py)."""
     from cls_data.benchmark.presets import PAPER_RECIPE_VARIANTS
@@ -123,7 +136,6 @@ def _stage_job(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Variant
                backbone: str, init: Path | None, work: Path) -> tuple[Any, BuildContext, list[str]]:
     """The trainer's job for one stage (its encoded splits, model builder, weighting), its BuildContext, notes."""
     from cls_data.benchmark.data import encode_split, train_split_for_size
-    from cls_data.benchmark.losses import make_weighting
     from cls_data.benchmark.train import StageJob
     from cls_data.text import tokenizer_for_language
 
@@ -139,13 +151,7 @@ def _stage_job(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Variant
     train = encode_split(dataset, split, codec, limit=limit, **columns)
     val = encode_split(dataset, "validation", codec, **columns)
     build_ctx = stage_context(stage, run, ctx, variant, dataset, codec, backbone, init)
-    if stage.weighted:
-        name = run.weighting or variant.spec.default_weighting
-        mean = ctx.paper_code and name == "sum"  # --paper-code: the code's base, (L1 + L2) / 2 (it meets clipping)
-        weighting = lambda tasks: make_weighting(  # noqa: E731
-            name, tasks, r=run.r or 2.0, coefficients=dict.fromkeys(tasks, 1 / len(tasks)) if mean else None)
-    else:
-        weighting = lambda tasks: make_weighting("sum", tasks, coefficients=dict(stage.loss_coefficients) or None)  # noqa: E731
+    weighting = stage_weighting(stage, run, variant, ctx)
     builder = variant.builders[stage.name]
     job = StageJob(name=stage.name, build_model=lambda: builder(build_ctx), build_weighting=weighting,
                    train=train, val=val, codec=codec, cfg=cfg, decode=decode_config(variant, ctx),

@@ -131,3 +131,21 @@ def test_a_run_made_with_other_test_weights_is_not_reused_but_stage_one_is(last_
         check_reusable(run, ctx, dataset)
     shared = shutil.copytree(run, tmp_path / "stage1", ignore=shutil.ignore_patterns("model"))
     check_reusable(shared, ctx, dataset, shared=True)  # stage 1 hands on its best weights under either setting
+
+
+def test_paper_code_makes_tflcls_sum_weighting_the_codes_mean_and_leaves_the_others(tmp_path):
+    import torch
+
+    from cls_data.benchmark.stages import stage_weighting
+
+    tflcls = resolve_variant("tflcls")
+    joint = tflcls.spec.stage("joint")
+    losses = [torch.tensor(3.0), torch.tensor(1.0)]
+    for weighting, paper_code, expected in (("sum", False, 4.0), ("sum", True, 2.0)):
+        run = RunSpec("d", "Vi2ZhLow", "tflcls", weighting, None, 8, 0)
+        scheme = stage_weighting(joint, run, tflcls, RunContext(out=tmp_path, preset=PRESET, paper_code=paper_code))
+        assert float(scheme(("cls", "mls")).combine(losses)) == expected
+    run = RunSpec("d", "Vi2ZhLow", "tflcls", "tflcls", 2.0, 8, 0)  # the paper's own scheme is untouched
+    plain = stage_weighting(joint, run, tflcls, RunContext(out=tmp_path, preset=PRESET))(("cls", "mls"))
+    code = stage_weighting(joint, run, tflcls, RunContext(out=tmp_path, preset=PRESET, paper_code=True))(("cls", "mls"))
+    assert plain.combine(losses).item() == code.combine(losses).item()
