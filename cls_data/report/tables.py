@@ -232,6 +232,10 @@ def render_table(spec: TableSpec, cells: dict[tuple[str, str, int], Cell], paper
     seeds_note = f"mean ± sample std over {modal_seeds} seeds" if modal_seeds > 1 else "one seed per cell"
     lines.append(f"Bold: best in its column. {seeds_note}; \"failed\": every seed raised; \"missing\": not run.")
     lines += [f"- {note}" for note in spec.notes]
+    if paper is not None:  # the paper's number is in its own ROUGE unit, not this table's (docs/paper-fidelity.md)
+        lines.append("- \"/ paper\": the paper's value in its ROUGE unit (the `rouge` package on mBART pieces), not this "
+                     "table's, so its Δ mixes two units; \"Ours beside the paper\" compares in the paper's unit where "
+                     "the runs were scored in it.")
     return "\n".join(lines) + "\n"
 
 
