@@ -15,6 +15,7 @@ from typing import Any
 
 from cls_data.benchmark.config import StageSpec, to_dict
 from cls_data.benchmark.context import RunContext, RunSpec
+from cls_data.benchmark.identity import IDENTITY, check_identity, run_identity
 from cls_data.benchmark.registry import BuildContext, Variant
 from cls_data.benchmark.tracking import NO_TRACKER, RunTracker
 from cls_data.errors import ClsDataError
@@ -47,6 +48,7 @@ def run_config(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, ba
             "train": {s.name: to_dict(stage_config(variant, s, ctx)) for s in stages}, "decode": to_dict(spec.decode_config(ctx.preset)),
             # a prompted variant's prompt settings (the server's URL only, never its key)
             **({"prompt": {"shots": ctx.shots, "llm_url": ctx.llm_url}} if spec.setup else {}),
+            IDENTITY: run_identity(ctx, variant, dataset, backbone),  # compared before reuse (identity.py)
             "versions": versions(), "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
 
 
@@ -136,6 +138,7 @@ def shared_stage(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Varia
     barrier()
     if run_dir.exists():
         check_reusable(run_dir, ctx, dataset)
+        check_identity(run_dir, run_identity(ctx, variant, dataset, backbone), ctx.cache)
         if not (run_dir / "model").is_dir():
             raise ClsDataError(f"{run_dir} has no best weights (model/), which stage {stage.name!r} of every run that shares it "
                                f"starts from; delete that folder to train it again")
