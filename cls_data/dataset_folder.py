@@ -124,7 +124,7 @@ def read_stats(folder: Path) -> dict | None:
 
 
 def missing_splits(folder: Path, info: dict | None) -> list[str]:
-    """Splits build_info.json lists (with rows) that have no parquet file in the folder: a file deleted or not copied."""
+    """Splits build_info.json lists (with rows) without a parquet file in the folder: deleted, or not copied."""
     listed = (info or {}).get("splits") if isinstance(info, dict) else None
     if not isinstance(listed, dict) or (info or {}).get("ids_only"):
         return []

@@ -1,4 +1,4 @@
-"""A run's identity beyond its settings: the exact backbone, the scoring languages and tokenizer, the model a server serves.
+"""A run's identity beyond its settings: the exact backbone, scoring languages and tokenizer, the model a server serves.
 
 config.json records it (`identity`); before a finished run or shared stage is reused, the identity
 this grid would give it is compared field by field, and a difference refuses the reuse with one
@@ -54,7 +54,7 @@ def backbone_identity(backbone: str, cache: Path) -> dict[str, Any]:
 
 
 def cached_revision(repo_id: str) -> str | None:
-    """The commit the Hugging Face cache's `main` points to for `repo_id` (what from_pretrained loads); None if not cached."""
+    """The commit the Hugging Face cache's `main` points to for `repo_id` (what from_pretrained loads), or None."""
     try:
         from huggingface_hub import try_to_load_from_cache
 
@@ -65,7 +65,7 @@ def cached_revision(repo_id: str) -> str | None:
 
 
 def folder_hash(folder: Path) -> str:
-    """SHA-256 over the folder's files (relative path and content), computed once per process while they are unchanged."""
+    """SHA-256 over the folder's files (relative path and content), once per process while they are unchanged."""
     from cls_data.dataset_folder import file_sha256
 
     files = sorted(p for p in Path(folder).rglob("*") if p.is_file())
@@ -144,4 +144,4 @@ def check_identity(run_dir: Path, current: dict[str, Any], cache: Path) -> None:
     if changed:
         field = changed[0]
         raise ClsDataError(f"{run_dir} was made with {LABELS[field]} {describe(field, old[field])}; this grid uses "
-                           f"{describe(field, current[field])}: choose another --out, or delete that run folder to redo it")
+                           f"{describe(field, current[field])}: choose another --out, or delete that folder to redo it")

@@ -1,4 +1,4 @@
-"""Run identity: a finished run (or shared stage 1) is reused only with the same backbone, scoring languages and served model."""
+"""Run identity: a finished run (or shared stage 1) is reused only with the same backbone, languages, served model."""
 
 from __future__ import annotations
 
@@ -107,6 +107,7 @@ def test_an_invalid_build_info_is_one_clean_line(tmp_path, dataset_dir, run_cli)
     (copy / "build_info.json").write_text('{"src_lang": "vi", "tgt_lang": ')
     with pytest.raises(ClsDataError, match=r"build_info.json: not valid JSON \(Expecting value at line 1, column 32\)"):
         open_dataset(copy)
-    result = run_cli("benchmark", "--dataset", copy, "--out", tmp_path / "runs", "--preset", "smoke", "--variants", "mbart-cls")
+    result = run_cli("benchmark", "--dataset", copy, "--out", tmp_path / "runs", "--preset", "smoke",
+                     "--variants", "mbart-cls")
     assert result.returncode != 0 and "Traceback" not in result.stderr and "JSONDecodeError" not in result.stderr
     assert "build_info.json: not valid JSON" in result.stderr

@@ -1,4 +1,4 @@
-"""The report verifies each run folder before it counts it: every damage a hand or a crash can do is named and left out."""
+"""The report verifies each run folder before it counts it: each damage a hand or a crash does is named, left out."""
 
 import json
 from pathlib import Path
@@ -83,7 +83,8 @@ def test_edited_per_sample_scores_are_rescored_from_the_texts(tmp_path):
         row.update(rouge1=0.0, rouge2=0.0, rougeL=0.0)
     path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
     message = _only_damage(tmp_path)
-    assert message.startswith(f"{path}: 20 line(s) whose per-sample scores differ from their texts rescored with tokenizer zh")
+    assert message.startswith(f"{path}: 20 line(s) whose per-sample scores differ from their texts rescored with "
+                              "tokenizer zh")
     assert "id 'Vi2ZhLow-0000': rouge1 0.0000 written" in message
 
 
@@ -114,8 +115,8 @@ def test_ids_outside_the_test_split_are_named(tmp_path):
     path = victim / "predictions.jsonl"
     text = path.read_text(encoding="utf-8").replace('"Vi2ZhLow-0007"', '"Vi2ZhLow-9999"')
     path.write_text(text, encoding="utf-8")
-    assert _only_damage(tmp_path) == (f"{path}: 1 of the first 20 ids of the test split missing (first: 'Vi2ZhLow-0007'); "
-                                      "1 id(s) not among them (first: 'Vi2ZhLow-9999')")
+    assert _only_damage(tmp_path) == (f"{path}: 1 of the first 20 ids of the test split missing "
+                                      "(first: 'Vi2ZhLow-0007'); 1 id(s) not among them (first: 'Vi2ZhLow-9999')")
 
 
 def test_without_the_dataset_folder_the_systems_ids_are_compared_with_each_other(tmp_path):
@@ -137,7 +138,8 @@ def test_a_run_that_scored_fewer_test_pairs_than_its_preset_is_named(tmp_path):
     run = make_run(tmp_path, "Vi2ZhLow", "mbart-cls", 1000, 1, 0.45, n=15)
     verified = verify_rows(tmp_path, load_runs(tmp_path).rows)
     assert [str(d) for d in verified.damaged] == [
-        f"{run / 'predictions.jsonl'}: metrics.json scored n_test = 15, but its preset scores 20 of the test split's 20 pairs"]
+        f"{run / 'predictions.jsonl'}: metrics.json scored n_test = 15, but its preset scores 20 of the test split's "
+        "20 pairs"]
 
 
 def test_the_report_stops_naming_each_damaged_run_unless_allowed(tmp_path):
