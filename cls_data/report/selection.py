@@ -124,7 +124,7 @@ def recommendations(runs: RunSet, resamples: int, seed: int, made: list[Choice] 
         if test is None:
             interval, verdict = "n/a", "no per-sample predictions to test"
         else:
-            interval = f"{test.diff:+.2f} [{test.low:+.2f}, {test.high:+.2f}], p {format_p(test.p_value)}"
+            interval = f"{test.diff:+.2f} [{test.low:+.2f}, {test.high:+.2f}], p {format_p(test.p_value, resamples)}"
             verdict = ("**clearly better** on test (p < 0.05)" if test.p_value < 0.05 and test.diff > 0
                        else "**clearly worse** on test (p < 0.05)" if test.p_value < 0.05
                        else "not distinguishable from the runner-up on test")
