@@ -118,6 +118,11 @@ def table2_spec(rows: Sequence[RunRow]) -> TableSpec:
         spec_rows.append((f"{label} {ADDITION_MARK}" if is_addition(variant) else label, system))
     notes = ([f"{ADDITION_MARK} an addition: not one of the paper's systems (the LLM family: docs/llm.md)"]
              if any(is_addition(v) for v in variants) else [])
+    for label, system in spec_rows:
+        swept = {s for s in systems if s.rsplit("/", 1)[0] == system.rsplit("/", 1)[0] and "/r" in s}
+        if "/r" in system and len(swept) > 1:
+            notes.append(f"{label}: r = {system.rsplit('/r', 1)[1]}, the paper's default, whatever r validation prefers; "
+                         "\"Which model should I train?\" chooses r on validation and says which (every r: the Figure 5 table).")
     return TableSpec("table2", "Table 2: every variant at its default loss weighting", spec_rows, columns_of(rows), notes)
 
 

@@ -126,6 +126,9 @@ def test_the_r_sweep_marks_cells_beyond_figure_5_as_additions_and_names_the_r_va
     assert any("Figure 5 swept r = 1.0-3.5 on Vi2ZhLow at n = 5,000" in note for note in notes)
     assert "Additions beyond the paper's Figure 5: Vi2ZhLow n=1,000, En2ZhLow n=5,000." in notes
     assert "Vi2ZhLow n=5,000: r = 2.5 has the best validation R-2 (30.00); the recommendation uses that r." in notes
+    table2 = table2_spec(load_runs(tmp_path).rows).notes
+    assert ("tflcls (tflcls/r2): r = 2, the paper's default, whatever r validation prefers; \"Which model should I "
+            "train?\" chooses r on validation and says which (every r: the Figure 5 table).") in table2
 
 
 def test_scores_on_other_datasets_get_their_own_table(tmp_path):
