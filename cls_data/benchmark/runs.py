@@ -19,6 +19,7 @@ from typing import Any
 from cls_data.benchmark.config import SMOKE_BACKBONE
 from cls_data.benchmark.context import RunContext, RunSpec
 from cls_data.benchmark.identity import check_identity, run_identity
+from cls_data.benchmark.machine import machine_facts
 from cls_data.benchmark.registry import Variant, resolve_variant
 from cls_data.benchmark.stages import (TrainedStages, barrier, check_reusable, is_main_process, run_config,
                                        stage_context, train_stages)
@@ -137,6 +138,7 @@ def run_metrics(trained: TrainedStages, scored: Any, n_test: int, others: dict[s
         "stages": {s.name: {"best_epoch": r.best_epoch, "best_val": r.best_val, "steps": r.steps}
                    for s, r in zip(trained.own, results)},
         "notes": trained.notes,
+        "machine": machine_facts(),  # the report shows measured times with the load they were measured under
     }
 
 

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from cls_data.report.cost import format_hours, system_hours
+from cls_data.report.cost import system_cost
 from cls_data.report.runs import DEFAULT_R, RunSet
 from cls_data.run_folder import RunRow
 from cls_data.report.significance import Comparison, compare, format_p
@@ -22,8 +22,10 @@ HOW = ("Chosen on validation: one system per model (the TFLCLS ablations left ou
        "seeds of the best epoch's validation ROUGE-2 (metrics.json; the `fast` preset validates on a fixed 500-pair "
        "subset). Only then are the test scores read: the chosen system against the runner-up on validation, paired "
        "bootstrap over test samples (R-2 difference x100 with its 95% interval). The test set took no part in the "
-       "choice, so the p-value is not made optimistic by it. Cost: wall-clock hours per seed from the runs' own "
-       "timings (training, a shared stage-1 run included, plus test decoding; GPU-hours on one GPU).")
+       "choice, so the p-value is not made optimistic by it. Cost: H100-hours per seed as `cls-data benchmark --plan` "
+       "prices the run (its preset's rates, a shared stage-1 run included), the same whatever machine ran it; then the "
+       "wall time the runs measured (training, stage 1 included, plus test decoding), which depends on that machine "
+       "and its load, shown with them.")
 
 
 def _r(rows: Sequence[RunRow]) -> str:
@@ -123,7 +125,7 @@ def recommendations(runs: RunSet, resamples: int, seed: int, made: list[Choice] 
             continue
         best = choice.ranked[0]
         chosen = f"**{best}** ({_score(choice.val(best))})"
-        cost = {s: format_hours(system_hours(runs, choice.candidates[s])) for s in choice.ranked[:2]}
+        cost = {s: system_cost(runs, choice.candidates[s]) for s in choice.ranked[:2]}
         if len(choice.ranked) < 2:
             table.append(f"{where} {choice.basis} | {chosen} | {_score(choice.test(best))} | {cost[best]} | (no other model) | | |")
             choice.verdict = "no other model to compare with"
