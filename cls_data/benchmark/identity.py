@@ -26,8 +26,11 @@ LABELS = {  # field -> how a refusal names it
 _FOLDER_HASHES: dict[tuple, str] = {}  # (folder, its files' names, sizes and mtimes) -> content hash, per process
 
 
-def run_identity(ctx: Any, variant: Any, dataset: Any, backbone: str) -> dict[str, Any]:
-    """What this grid's run of `variant` on `dataset` with `backbone` depends on beyond config.json's settings."""
+def run_identity(ctx: Any, variant: Any, dataset: Any, backbone: str, *, for_reuse: bool = False) -> dict[str, Any]:
+    """What this grid's run of `variant` on `dataset` with `backbone` depends on beyond config.json's settings.
+
+    `for_reuse`: a finished run needs no server, so one that does not answer (asked once) leaves the served
+    model out of the comparison instead of stopping the grid; a run about to use the server fails on it."""
     from cls_data.text import tokenizer_for_language
 
     served = bool(variant.spec.setup and ctx.llm_url)  # a prompted variant answers through the server
@@ -37,7 +40,11 @@ def run_identity(ctx: Any, variant: Any, dataset: Any, backbone: str) -> dict[st
         "rouge_tokenizer": tokenizer_for_language(dataset.tgt_lang),
     }
     if served:
-        identity["served_model"] = served_model(ctx.llm_url, backbone)
+        try:
+            identity["served_model"] = served_model(ctx.llm_url, backbone, retries=0 if for_reuse else 5)
+        except ClsDataError:
+            if not for_reuse:
+                raise
     return identity
 
 
@@ -79,12 +86,12 @@ def folder_hash(folder: Path) -> str:
     return _FOLDER_HASHES[key]
 
 
-def served_model(url: str, wanted: str) -> str:
+def served_model(url: str, wanted: str, retries: int = 5) -> str:
     """The model name the --llm-url server serves for `wanted` (its /models list; `ChatClient`'s own resolution), asked
     each time: a server restarted with another model keeps its URL."""
     from cls_data.benchmark.llm_server import ChatClient
 
-    client = ChatClient(url, wanted)
+    client = ChatClient(url, wanted, retries=retries)
     try:
         return client.model
     finally:

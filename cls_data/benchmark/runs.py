@@ -66,7 +66,7 @@ def backbone_for(variant: Variant, ctx: RunContext, dataset: Any, train_size: in
 def reuse_identity(run: RunSpec, ctx: RunContext) -> dict:
     """The identity (identity.py) this grid would give `run`, to compare with its finished folder's."""
     variant, dataset = resolve_variant(run.variant), ctx.dataset(run.dataset)
-    return run_identity(ctx, variant, dataset, backbone_for(variant, ctx, dataset, run.train_size))
+    return run_identity(ctx, variant, dataset, backbone_for(variant, ctx, dataset, run.train_size), for_reuse=True)
 
 
 def eval_targets(run: RunSpec, ctx: RunContext, dataset: Any, notes: list[str]) -> list[tuple[str, Any]]:

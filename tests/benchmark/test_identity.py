@@ -83,6 +83,8 @@ def test_another_model_behind_the_llm_url_refuses_reuse(tmp_path, dataset_dir):
         with pytest.raises(ClsDataError, match=r"was made with served model \(--llm-url /models\) 'qwen-a'; this grid "
                                                r"uses '/models/qwen-b'"):
             run_or_record(run, RunContext(out=tmp_path, preset=TINY_PRESET, backbone="llm=qwen-a", llm_url=server.url))
+    down = RunContext(out=tmp_path, preset=TINY_PRESET, backbone="llm=qwen-a", llm_url=server.url)
+    assert run_or_record(run, down) == ("skipped", None)  # a finished run needs no server: its reuse waits for none
 
 
 def test_a_run_folder_from_before_identities_is_compared_on_its_languages(tmp_path, dataset_dir, backbone):
