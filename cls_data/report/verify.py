@@ -78,6 +78,8 @@ def verify_rows(root: Path, rows: Sequence[RunRow]) -> Verified:
             damaged.append(problem)
         elif scored is not None:
             read.append(scored)
+    damaged += _rescore(read)
+    read = [scored for scored in read if scored.row.run_dir not in {d.run_dir for d in damaged}]
     damaged += _check_same_ids(read, {d.run_dir for d in damaged})
     bad = {d.run_dir for d in damaged}
     kept = [row for row in rows if row.run_dir not in bad]
@@ -104,12 +106,38 @@ def _check_file(root: Path, row: RunRow, splits: _TestSplits) -> tuple[_Scored |
         scored = _read(row, path)
     except ClsDataError as exc:
         return damage(path, str(exc).removeprefix(f"{path}").lstrip(": ") or "unreadable")
-    for check in (_check_count, _check_split, _check_samples, _check_corpus):
-        reason = check(scored, row, folder, splits) if check is _check_split else check(scored, row)
-        if reason:
-            file = folder / METRICS if check is _check_corpus else path
-            return damage(file, reason)
-    return scored, None
+    reason = _check_count(scored, row) or _check_split(scored, row, folder, splits)
+    return damage(path, reason) if reason else (scored, None)
+
+
+def _rescore(read: list[_Scored]) -> list[Damage]:
+    """Every file's texts rescored, one `score_texts` call per tokenizer (a call of 20,000 pairs or more spreads
+    over the cores); then each file's per-sample scores and metrics.json's scores are compared with them."""
+    damaged = []
+    by_tokenizer: dict[str, list[_Scored]] = defaultdict(list)
+    for scored in read:
+        by_tokenizer[scored.row.tokenizer or ""].append(scored)
+    for tokenizer, group in by_tokenizer.items():
+        try:
+            texts = [pair for scored in group for pair in scored.texts]
+            pairs = score_texts([p for p, _ in texts], [r for _, r in texts], tokenizer)
+        except (ClsDataError, KeyError, ValueError) as exc:
+            damaged += [Damage(s.row.run_dir or "", s.path, f"cannot rescore with tokenizer {tokenizer!r} ({exc})")
+                        for s in group]
+            continue
+        start = 0
+        for scored in group:
+            scored.recomputed = [[getattr(pair, m).fmeasure for m in ROUGE_METRICS]
+                                 for pair in pairs[start:start + len(scored.texts)]]
+            start += len(scored.texts)
+            folder = scored.path.parent
+            reason = _check_samples(scored, scored.row)
+            file = scored.path
+            if not reason:
+                reason, file = _check_corpus(scored, scored.row), folder / METRICS
+            if reason:
+                damaged.append(Damage(scored.row.run_dir or "", file, reason))
+    return damaged
 
 
 def _read(row: RunRow, path: Path) -> _Scored:
@@ -167,12 +195,7 @@ def _difference(found: set[str], expected: set[str], what: str) -> str | None:
 
 
 def _check_samples(scored: _Scored, row: RunRow) -> str | None:
-    """Per-sample ROUGE recomputed from the texts with the run's tokenizer; the first line that disagrees is named."""
-    try:
-        pairs = score_texts([p for p, _ in scored.texts], [r for _, r in scored.texts], row.tokenizer or "")
-    except (ClsDataError, KeyError, ValueError) as exc:
-        return f"cannot rescore with tokenizer {row.tokenizer!r} ({exc})"
-    scored.recomputed = [[getattr(pair, m).fmeasure for m in ROUGE_METRICS] for pair in pairs]
+    """Per-sample ROUGE as written against `recomputed` from the texts; the first line that disagrees is named."""
     wrong = [(i, j) for i, (got, want) in enumerate(zip(scored.scores, scored.recomputed, strict=True))
              for j in range(len(ROUGE_METRICS)) if abs(got[j] - want[j]) > TOLERANCE]
     if not wrong:
