@@ -105,7 +105,8 @@ def _check_file(root: Path, row: RunRow, splits: _TestSplits) -> tuple[_Scored |
     try:
         scored = _read(row, path)
     except ClsDataError as exc:
-        return damage(path, str(exc).removeprefix(f"{path}").lstrip(": ") or "unreadable")
+        where_in = str(exc).removeprefix(f"{path}:")  # read_json_lines names the file; the damage names it once
+        return damage(path, f"line {where_in}" if where_in[:1].isdigit() else where_in)
     reason = _check_count(scored, row) or _check_split(scored, row, folder, splits)
     return damage(path, reason) if reason else (scored, None)
 
@@ -197,7 +198,7 @@ def _difference(found: set[str], expected: set[str], what: str) -> str | None:
 def _check_samples(scored: _Scored, row: RunRow) -> str | None:
     """Per-sample ROUGE as written against `recomputed` from the texts; the first line that disagrees is named."""
     wrong = [(i, j) for i, (got, want) in enumerate(zip(scored.scores, scored.recomputed, strict=True))
-             for j in range(len(ROUGE_METRICS)) if abs(got[j] - want[j]) > TOLERANCE]
+             for j in range(len(ROUGE_METRICS)) if not abs(got[j] - want[j]) <= TOLERANCE]  # NaN fails too
     if not wrong:
         return None
     i, j = wrong[0]
@@ -213,7 +214,7 @@ def _check_corpus(scored: _Scored, row: RunRow) -> str | None:
     for j, metric in enumerate(ROUGE_METRICS):
         mean = sum(values[j] for values in scored.scores) / n
         written = row.score(metric) or 0.0
-        if abs(mean - written) > TOLERANCE:
+        if not abs(mean - written) <= TOLERANCE:  # a NaN in metrics.json fails too
             where = "test" if row.in_domain else f"eval_on.{row.eval_dataset}"
             return (f"{where} {metric} {100 * written:.2f}, but its {n} predictions score {100 * mean:.2f} "
                     f"({scored.path.name})")

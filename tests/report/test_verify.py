@@ -101,6 +101,20 @@ def test_a_forged_prediction_with_matching_scores_still_fails_the_corpus_check(t
     assert _only_damage(tmp_path).startswith(f"{victim / 'metrics.json'}: test rouge1 ")
 
 
+def test_a_line_that_is_not_json_and_a_nan_score_are_named(tmp_path):
+    good, victim = _pair(tmp_path)
+    path = victim / "predictions.jsonl"
+    lines = _lines(path)
+    path.write_text("".join(lines[:4] + ['{"id": "Vi2ZhLow-0004", "prediction": "\n'] + lines[5:]), encoding="utf-8")
+    assert _only_damage(tmp_path).startswith(f"{path}: line 5: invalid JSON (")
+    nan = good / "predictions.jsonl"
+    rows = [json.loads(line) for line in _lines(nan)]
+    rows[2]["rouge2"] = float("nan")
+    nan.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    damaged = verify_rows(tmp_path, load_runs(tmp_path).rows).damaged
+    assert str(damaged[0]).startswith(f"{nan}: 1 line(s) whose per-sample scores differ from their texts")
+
+
 def test_metrics_json_without_test_is_damaged_not_finished(tmp_path):
     _, victim = _pair(tmp_path)
     metrics = json.loads((victim / "metrics.json").read_text())
