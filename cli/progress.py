@@ -24,7 +24,7 @@ def _duration(seconds: float) -> str:
 
 
 class EtaLines:
-    """One plain line per step: `<what> <i>/<n> <name> · <elapsed> elapsed, ETA <left>` (no ETA before a step is done)."""
+    """One plain line per step: `<what> <i>/<n> <name> · <elapsed> elapsed, ETA <left>` (none before a step is done)."""
 
     def __init__(self, console: Console, clock: Callable[[], float] = time.monotonic) -> None:
         self.console, self.clock = console, clock
@@ -41,7 +41,8 @@ class EtaLines:
 
     def finish(self, what: str, total: int) -> None:
         elapsed = 0.0 if self.started is None else self.clock() - self.started
-        self.console.print(f"{what}: {total}/{total} in {_duration(elapsed)}", soft_wrap=True, markup=False, highlight=False)
+        self.console.print(f"{what}: {total}/{total} in {_duration(elapsed)}", soft_wrap=True, markup=False,
+                           highlight=False)
 
 
 class GridProgress:
@@ -58,8 +59,14 @@ class GridProgress:
 
     def __enter__(self) -> GridProgress:
         if self.live:
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                       TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                      TimeElapsedColumn(), TimeRemainingColumn(), console=self.console, transient=False)

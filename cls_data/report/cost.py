@@ -1,5 +1,5 @@
-"""What a system costs: H100-hours as the plan prices its runs (comparable everywhere), and the wall time its runs measured
-(training, shared stage-1 runs included, and test decoding) with the machine and load they were measured on."""
+"""What a system costs: H100-hours as the plan prices its runs (comparable everywhere), and the wall time its runs
+measured (training, shared stage-1 runs included, and test decoding) with the machine and load they were measured on."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def _load(runs: RunSet, rows: Sequence[RunRow]) -> str:
 
 
 def system_cost(runs: RunSet, rows: Sequence[RunRow]) -> str:
-    """Plan-priced H100-hours per seed (comparable across machines), then the measured wall time with its machine's load."""
+    """Plan-priced H100-hours per seed (comparable across machines), then the measured wall time with its load."""
     planned = [h for h in (planned_hours(runs, row) for row in rows) if h is not None]
     price = f"plan: {format_hours(sum(planned) / len(planned))} of one H100" if planned else "plan: n/a"
     measured = system_hours(runs, rows)

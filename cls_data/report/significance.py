@@ -203,7 +203,8 @@ def significance_markdown(comparisons: Sequence[Comparison], resamples: int, see
         cells = []
         for metric in METRICS:
             t = c.tests.get(metric)
-            cells += [f"{t.diff:+.2f} [{t.low:+.2f}, {t.high:+.2f}]", format_p(t.p_value, resamples)] if t else ["n/a", "n/a"]
+            cells += ([f"{t.diff:+.2f} [{t.low:+.2f}, {t.high:+.2f}]", format_p(t.p_value, resamples)] if t
+                      else ["n/a", "n/a"])
         lines.append(f"| {c.dataset} | {c.train_size:,} | {c.system_a} | {c.system_b} | {c.n_samples} | " + " | ".join(cells) + " |")
     lines += [""] + [f"- {note}" for c in comparisons for note in c.notes] + [f"- {note}" for note in notes]
     return "\n".join(lines).rstrip() + "\n"

@@ -121,8 +121,9 @@ def table2_spec(rows: Sequence[RunRow]) -> TableSpec:
     for label, system in spec_rows:
         swept = {s for s in systems if s.rsplit("/", 1)[0] == system.rsplit("/", 1)[0] and "/r" in s}
         if "/r" in system and len(swept) > 1:
-            notes.append(f"{label}: r = {system.rsplit('/r', 1)[1]}, the paper's default, whatever r validation prefers; "
-                         "\"Which model should I train?\" chooses r on validation and says which (every r: the Figure 5 table).")
+            notes.append(f"{label}: r = {system.rsplit('/r', 1)[1]}, the paper's default, whatever r validation "
+                         "prefers; \"Which model should I train?\" chooses r on validation and says which (every r: "
+                         "the Figure 5 table).")
     return TableSpec("table2", "Table 2: every variant at its default loss weighting", spec_rows, columns_of(rows), notes)
 
 
@@ -241,7 +242,8 @@ def render_table(spec: TableSpec, cells: dict[tuple[str, str, int], Cell], paper
             lines.append("| " + " | ".join(row_cells) + " |")
         lines.append("")
     seeds_note = f"mean ± sample std over {modal_seeds} seeds" if modal_seeds > 1 else "one seed per cell"
-    lines.append(f"Bold: the one best in its column (none where the best ties). {seeds_note}; \"failed\": every seed raised; \"missing\": not run.")
+    lines.append(f"Bold: the one best in its column (none where the best ties). {seeds_note}; \"failed\": every seed "
+                 "raised; \"missing\": not run.")
     lines += [f"- {note}" for note in spec.notes]
     return "\n".join(lines) + "\n"
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import io
 
-from rich.console import Console
-
 from cls_data.cli.progress import GridProgress
+from rich.console import Console
 
 RUNS = ["Vi2ZhLow/mbart-cls/n8/seed0", "Vi2ZhLow/tflcls/tflcls/r2/n8/seed0", "Vi2ZhLow/ncls/n8/seed0"]
 
@@ -62,6 +61,7 @@ def test_in_a_log_each_run_is_one_line_with_the_time_so_far_and_an_eta():
 
 def test_the_demo_logs_one_line_per_benchmark_run_when_not_on_a_terminal(monkeypatch):
     from cls_data.cli import demo
+
     from cls_data.demo import DemoProgress
 
     console = Console(file=io.StringIO(), force_terminal=False, width=200)
@@ -75,7 +75,8 @@ def test_the_demo_logs_one_line_per_benchmark_run_when_not_on_a_terminal(monkeyp
     lines = console.file.getvalue().splitlines()
     assert [line.split(" · ")[0] for line in lines] == [
         "benchmark 1/3 3 runs to train (smoke preset): building the tiny backbones", f"benchmark 1/3 {RUNS[0]}",
-        f"benchmark 2/3 {RUNS[1]}", f"benchmark 3/3 {RUNS[2]}", "benchmark 3 runs trained and scored, 0 reused, 0 failed"]
+        f"benchmark 2/3 {RUNS[1]}", f"benchmark 3/3 {RUNS[2]}",
+        "benchmark 3 runs trained and scored, 0 reused, 0 failed"]
     assert "ETA" in lines[2]
 
 
