@@ -21,7 +21,7 @@ IDENTITY = "identity"  # config.json's key
 LABELS = {  # field -> how a refusal names it
     "backbone": "backbone", "src_lang": "source language (build_info.json src_lang)",
     "tgt_lang": "target language (build_info.json tgt_lang)", "rouge_tokenizer": "ROUGE tokenizer",
-    "served_model": "served model (--llm-url /models)",
+    "served_model": "served model (--llm-url /models)", "eval_on": "--eval-on ROUGE tokenizers",
 }
 _FOLDER_HASHES: dict[tuple, str] = {}  # (folder, its files' names, sizes and mtimes) -> content hash, per process
 
@@ -39,6 +39,10 @@ def run_identity(ctx: Any, variant: Any, dataset: Any, backbone: str, *, for_reu
         "src_lang": dataset.src_lang, "tgt_lang": dataset.tgt_lang,
         "rouge_tokenizer": tokenizer_for_language(dataset.tgt_lang),
     }
+    others = {other.name: tokenizer_for_language(other.tgt_lang) for other in map(ctx.dataset, ctx.eval_on)
+              if other.fingerprint != dataset.fingerprint}
+    if others:  # compared on the datasets both grids evaluate on (identity.differences)
+        identity["eval_on"] = others
     if served:
         try:
             identity["served_model"] = served_model(ctx.llm_url, backbone, retries=0 if for_reuse else 5)
@@ -138,6 +142,8 @@ def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         if field not in old or field not in new:
             continue
         a, b = old[field], new[field]
+        if field == "eval_on" and isinstance(a, dict) and isinstance(b, dict):  # another --eval-on set is no conflict
+            a, b = ({k: v for k, v in d.items() if k in a.keys() & b.keys()} for d in (a, b))
         same = _same_backbone(a, b) if field == "backbone" and isinstance(a, dict) and isinstance(b, dict) else a == b
         if not same:
             found.append(field)

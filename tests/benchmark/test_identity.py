@@ -113,3 +113,20 @@ def test_an_invalid_build_info_is_one_clean_line(tmp_path, dataset_dir, run_cli)
                      "--variants", "mbart-cls")
     assert result.returncode != 0 and "Traceback" not in result.stderr and "JSONDecodeError" not in result.stderr
     assert "build_info.json: not valid JSON" in result.stderr
+
+
+def test_an_eval_on_dataset_whose_target_language_changed_refuses_reuse(tmp_path, dataset_dir, backbone):
+    from tests.support.cls_dataset import build_cls_dataset
+
+    built = build_cls_dataset(tmp_path / "other", train=8, validation=4, test=4, subsets=(4,), seed=7, text_words=16)
+    other = built.rename(built.with_name("Vi2ZhOOD"))
+    run = spec(dataset_dir)
+    finished(run, RunContext(out=tmp_path / "runs", preset=TINY_PRESET, backbone=str(backbone), eval_on=(str(other),)))
+    without = RunContext(out=tmp_path / "runs", preset=TINY_PRESET, backbone=str(backbone))
+    assert run_or_record(run, without) == ("skipped", None)  # another --eval-on set is not a conflict
+    info = json.loads((other / "build_info.json").read_text())
+    (other / "build_info.json").write_text(json.dumps({**info, "tgt_lang": "en"}))
+    with pytest.raises(ClsDataError, match=r"was made with --eval-on ROUGE tokenizers \{'Vi2ZhOOD': 'zh'\}; this grid "
+                                           r"uses \{'Vi2ZhOOD': 'en'\}"):
+        run_or_record(run, RunContext(out=tmp_path / "runs", preset=TINY_PRESET, backbone=str(backbone),
+                                      eval_on=(str(other),)))
