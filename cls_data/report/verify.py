@@ -2,12 +2,12 @@
 
 Per (run, evaluation dataset): metrics.json holds the test scores, the tokenizer and n_test; the predictions
 file holds exactly n_test lines with distinct ids; those ids are the test ids the run was scored on (the
-first n_test of the dataset's test split, which the preset's cap makes shorter than the split, when the
-dataset folder named in config.json is here) and the same ids as every other system of that dataset and
-train size; ROUGE recomputed from the prediction and reference texts with the run's tokenizer equals the
-per-sample scores and metrics.json's test scores. A run that fails any check is `Damage`: named with its
-file and reason, and kept out of every table (`cls-data report` stops unless --allow-damaged).
-Everything is read through `cls_data.run_folder` and `cls_data.dataset_folder`.
+first n_test of the dataset's test split when the dataset folder named in config.json is here, n_test being
+the whole split or the preset's cap, config.json's `max_test_samples`) and the same ids as every other
+system of that dataset and train size; ROUGE recomputed from the prediction and reference texts with the
+run's tokenizer equals the per-sample scores and metrics.json's test scores. A run that fails any check is
+`Damage`: named with its file and reason, and kept out of every table (`cls-data report` stops unless
+--allow-damaged). Everything is read through `cls_data.run_folder` and `cls_data.dataset_folder`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from cls_data.rouge import METRICS as ROUGE_METRICS
 from cls_data.rouge import score_texts
 from cls_data.run_folder import CONFIG, METRICS, RunRow, predictions_path, read_json, read_json_lines
 
+TEST_CAP = "max_test_samples"  # config.json: the test pairs the run's preset scores (null: the whole split)
 # Scores are written as floats and read back exactly; the slack only absorbs a rounding writer. 5e-5 is 0.005 on
 # the report's x100 scale: anything the tables could show differently is a mismatch.
 TOLERANCE = 5e-5
@@ -176,11 +177,13 @@ def _check_split(scored: _Scored, row: RunRow, folder: Path, splits: _TestSplits
     split = splits.ids(folder)
     if split is None:
         return None
-    cap = preset_test_cap(splits.preset(folder))
-    expected = len(split) if cap is None else min(cap, len(split))
-    if cap != UNKNOWN and row.n_test != expected:
-        return (f"metrics.json scored n_test = {row.n_test}, but its preset scores {expected} of the test split's "
-                f"{len(split)} pairs")
+    config = splits.config(folder)
+    if TEST_CAP in config:  # what the run's preset scored (config.json of this engine's runs): the split or its cap
+        cap = config[TEST_CAP]
+        expected = len(split) if not isinstance(cap, int) else min(cap, len(split))
+        if row.n_test != expected:
+            return (f"metrics.json scored n_test = {row.n_test}, but its preset scores {expected} of the test split's "
+                    f"{len(split)} pairs (config.json {TEST_CAP} {cap})")
     if row.n_test > len(split):
         return f"metrics.json scored n_test = {row.n_test}, but the test split has only {len(split)} pairs"
     return _difference(set(scored.ids), set(split[: row.n_test]), f"the first {row.n_test} ids of the test split")
@@ -246,21 +249,6 @@ def _check_same_ids(read: list[_Scored], already: set[str]) -> list[Damage]:
     return damaged
 
 
-UNKNOWN = -1  # a preset this engine does not know: its cap cannot be checked
-
-
-def preset_test_cap(name: str | None) -> int | None:
-    """The test pairs a preset scores (`max_test_samples`, None: all); UNKNOWN for a preset not registered here."""
-    if not name:
-        return UNKNOWN
-    try:
-        from cls_data.benchmark.presets import get_preset
-
-        return get_preset(name).max_test_samples
-    except (ImportError, ClsDataError, AttributeError):
-        return UNKNOWN
-
-
 class _TestSplits:
     """The test ids of each dataset folder a run's config.json names, read once; None where the folder is not here."""
 
@@ -275,9 +263,6 @@ class _TestSplits:
         except ClsDataError:
             return {}
         return config if isinstance(config, dict) else {}
-
-    def preset(self, run: Path) -> str | None:
-        return self.config(run).get("preset")
 
     def ids(self, run: Path) -> list[str] | None:
         dataset_path = str(self.config(run).get("dataset_path") or "")

@@ -24,7 +24,7 @@ def test_report_writes_tables_significance_figures_case_study_and_cards(small_gr
                     "| Table 2 | Vi2ZhLow | 1,000 | mBART-CLS | mbart-cls | 1 |", "| Vi2ZhLow | 1,000 | +6.16 / +11.73 / +6.48 (stated) |",
                     "## Differences from the paper's code", "chosen on validation"):
         assert heading in markdown
-    assert "`fast` (8 runs): **changes the optimisation and is unvalidated**" in markdown
+    assert "`smoke` (8 runs): **changes the optimisation and is unvalidated**" in markdown
     assert "200 resamples" in markdown
     assert (tmp_path / "figures" / "figure4_ablation_Vi2ZhLow.png").stat().st_size > 10_000
     assert (tmp_path / "figures" / "figure5_r_sweep_Vi2ZhLow.png").exists()

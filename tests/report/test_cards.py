@@ -15,7 +15,7 @@ def test_every_finished_run_gets_a_card_with_metrics_tokenizer_recipe_and_limita
     assert "| train.lr | `2.5e-05` |" in card and "num_beams=4" in card
     assert "machine translations" in card and "doi = {10.3934/mbe.2024047}" in card
     assert not (runs.run_path(row) / "README.md").exists()  # run folders are only read
-    assert "preset `fast`: it changes the paper's optimisation and is unvalidated" in card  # fake runs say fast
+    assert "preset `smoke`: it changes the paper's optimisation and is unvalidated" in card  # fake runs say smoke
 
 
 def test_a_paper_preset_card_carries_no_unvalidated_label(tmp_path):

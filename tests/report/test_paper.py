@@ -95,7 +95,7 @@ def test_compare_paper_puts_the_papers_value_of_the_same_system_and_size_beside_
                     ("table2", "tflcls/tflcls/r2", 1000), ("table2", "tflcls/tflcls/r2", 5000), ("table3", "tflcls/hu", 1000)}
     assert "TFLCLS_HU †" in markdown and "random sigmas" in markdown  # not the same method under that name
     assert "`rouge` package" in markdown and "0.035" in markdown
-    assert "**Recipe differs:** 7 of our 7 finished runs used preset `fast`" in markdown
+    assert "**Recipe differs:** 7 of our 7 finished runs used preset `smoke`" in markdown
 
 
 def test_the_papers_own_claim_is_tflcls_at_r2_against_mbart_cls_per_size(sweep):

@@ -146,14 +146,18 @@ def test_without_the_dataset_folder_the_systems_ids_are_compared_with_each_other
     assert "checked against each other only" in verified.notes[0]
 
 
-def test_a_run_that_scored_fewer_test_pairs_than_its_preset_is_named(tmp_path):
-    """The fake runs say preset `fast`, which scores the whole test split; this run scored 15 of its 20."""
+def test_a_run_that_scored_other_than_its_presets_share_of_the_test_split_is_named(tmp_path):
+    """config.json records the preset's cap (smoke: 16, others: none); this run scored 15 of the split's 20."""
     make_dataset(tmp_path, "Vi2ZhLow", N)
-    run = make_run(tmp_path, "Vi2ZhLow", "mbart-cls", 1000, 1, 0.45, n=15)
+    capped = make_run(tmp_path, "Vi2ZhLow", "ncls", 1000, 1, 0.2, n=16)
+    whole = make_run(tmp_path, "Vi2ZhLow", "mbart-cls", 1000, 1, 0.45, n=15)
+    for run, cap in ((capped, 16), (whole, None)):
+        config = json.loads((run / "config.json").read_text())
+        (run / "config.json").write_text(json.dumps({**config, "max_test_samples": cap}))
     verified = verify_rows(tmp_path, load_runs(tmp_path).rows)
     assert [str(d) for d in verified.damaged] == [
-        f"{run / 'predictions.jsonl'}: metrics.json scored n_test = 15, but its preset scores 20 of the test split's "
-        "20 pairs"]
+        f"{whole / 'predictions.jsonl'}: metrics.json scored n_test = 15, but its preset scores 20 of the test split's "
+        "20 pairs (config.json max_test_samples None)"]
 
 
 def test_the_report_stops_naming_each_damaged_run_unless_allowed(tmp_path):

@@ -63,7 +63,7 @@ def make_run(root: Path, dataset: str, variant: str, size: int, seed: int, skill
     (folder / "config.json").write_text(json.dumps({
         "variant": variant, "dataset": dataset, "dataset_path": str(root / "data" / dataset),
         "dataset_fingerprint": "abc123", "src_lang": "vi", "tgt_lang": "zh", "weighting": weighting, "r": r,
-        "train_size": size, "seed": seed, "preset": "fast",
+        "train_size": size, "seed": seed, "preset": "smoke",
         "model": {"backbone": "tiny-mbart", "d_model": 32}, "train": {"lr": 2.5e-5, "epochs": epochs, "batch_size": 2},
         "decode": {"num_beams": 4, "max_new_tokens": 128}, "versions": {"cls_data": "0.1.0", "torch": "2.13.0"},
         "created": "2026-12-01T12:00:00Z",
