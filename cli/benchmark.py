@@ -118,31 +118,17 @@ def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
 
 
 def _run(grids: list, out_dir: Path, shard_of: tuple[int, int], log_with: tuple[str, ...] = ()) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
     from cls_data.benchmark.grid import run_grid
+    from cls_data.benchmark.quiet import quiet_transformers
     from cls_data.benchmark.runs import is_main_process
+    from cls_data.cli.progress import GridProgress
     from cls_data.report.writer import write_results  # results.json and results.md after each run
 
     if not is_main_process():  # the other ranks of a DDP launch train along quietly
         run_grid(grids, out_dir, shard_of=shard_of, log_with=log_with)
         return
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=err, transient=False) as bars:
-        tasks: dict[str, int] = {}
-
-        def on_progress(phase: str, done: int, total: int) -> None:
-            if phase.startswith("run "):  # a new run: a fresh set of bars
-                for task in tasks.values():
-                    bars.remove_task(task)
-                tasks.clear()
-                bars.console.print(f"[bold]run {done + 1}/{total}[/] {escape(phase[4:])}")
-                return
-            if phase not in tasks:
-                tasks[phase] = bars.add_task(escape(phase), total=total)
-            bars.update(tasks[phase], completed=done, total=total)
-
+    with quiet_transformers(), GridProgress(err) as on_progress:
         result = run_grid(grids, out_dir, shard_of=shard_of, on_progress=on_progress, write_results=write_results, log_with=log_with)
     out.print(f"{len(result.done)} runs done, {len(result.skipped)} already complete (skipped), {len(result.failed)} failed")
     for run_dir, error in result.failed:

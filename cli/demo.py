@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -11,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cls_data.cli.console import err, out
+from cls_data.cli.progress import EtaLines
 
 
 def demo(
@@ -51,6 +53,9 @@ def demo(
         raise typer.Exit(1)
 
 
+_COUNTED = re.compile(r" \d+/\d+$")  # a step's own count (a benchmark run's phase): a bar's business, not a log line
+
+
 def _short(path: Path) -> str:
     """Relative to the current folder when inside it: the table stays readable."""
     try:
@@ -68,15 +73,22 @@ class _StageBars:
         self.progress = Progress(TextColumn("{task.description:<9}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                                  TimeElapsedColumn(), TextColumn("[dim]{task.fields[message]}"), console=err, transient=True)
         self.tasks: dict[str, int] = {}
+        self.live = err.is_terminal  # elsewhere rich draws nothing until the end: one line per step instead
+        self.lines: dict[str, EtaLines] = {}
+        self.last: dict[str, tuple[int, str]] = {}
 
     def __enter__(self) -> "_StageBars":
-        self.progress.start()
+        if self.live:
+            self.progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+        if self.live:
+            self.progress.stop()
 
     def update(self, event) -> None:
+        if not self.live:
+            self._line(event)
         if event.stage not in self.tasks:
             self.tasks[event.stage] = self.progress.add_task(event.stage, total=event.total or 1, message="")
         task = self.tasks[event.stage]
@@ -84,3 +96,15 @@ class _StageBars:
         self.progress.update(task, completed=event.done, total=event.total or 1, **fields)
         if event.total and event.done >= event.total and event.message:
             self.progress.console.print(f"[bold]{event.stage}[/] {escape(event.message)}", soft_wrap=True)
+
+    def _line(self, event) -> None:
+        """A log line when a stage moves on to its next step (a benchmark run) with a new message, with its ETA."""
+        if event.total <= 1 or event.done >= event.total or not event.message:
+            return
+        previous = self.last.get(event.stage)
+        if previous is not None and (previous[0] == event.done and _COUNTED.search(event.message)):
+            return
+        if previous == (event.done, event.message):
+            return
+        self.last[event.stage] = (event.done, event.message)
+        self.lines.setdefault(event.stage, EtaLines(err)).step(event.stage, event.done, event.total, event.message)

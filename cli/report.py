@@ -47,6 +47,8 @@ def write(
     metrics: Annotated[str, typer.Option(help="rouge, or rouge,bertscore (needs the bert-score package: pip install 'cls-data[report]').")] = "rouge",
     bertscore_model: Annotated[str, typer.Option(help="Encoder for BERTScore: a Hub id or a local folder.")] = "bert-base-multilingual-cased",
     figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Draw Figure 4, Figure 5 and per-run learning curves.")] = True,
+    allow_damaged: Annotated[bool, typer.Option("--allow-damaged", help=(
+        "Write the report without the damaged run folders (named, and the tables marked) instead of stopping."))] = False,
 ) -> None:
     """Write results.md with the answer up front, Tables 2-3, significance, figures, case study and model cards."""
     from cls_data.report.significance import DEFAULT_PAIR, parse_pair
@@ -57,7 +59,7 @@ def write(
         pairs=tuple(parse_pair(p) for p in pairs) if pairs else (DEFAULT_PAIR,), resamples=resamples, seed=seed,
         case_ids=tuple(i.strip() for i in case_ids.split(",") if i.strip()) if case_ids else (),
         case_samples=case_samples, figures=figures, metrics=tuple(m.strip() for m in metrics.split(",") if m.strip()),
-        bertscore_model=bertscore_model,
+        bertscore_model=bertscore_model, allow_damaged=allow_damaged,
     )
     result = write_report(config, on_progress=_status)
     for line in result.answer:
@@ -67,6 +69,8 @@ def write(
     out.print(f"wrote {result.results_md} and {result.out / 'results.json'} (one row per system, dataset and train size)", soft_wrap=True, markup=False)
     for note in result.notes:
         err.print(f"note: {note}", soft_wrap=True, markup=False)
+    for damage in result.damaged:
+        err.print(f"damaged, left out: {damage}", soft_wrap=True, markup=False)
 
 
 @human_eval.command("export", no_args_is_help=True)

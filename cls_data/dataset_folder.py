@@ -95,13 +95,38 @@ def folder_fingerprint(folder: Path) -> str:
     return fingerprint(split_files(folder))
 
 
+def _read_object(path: Path) -> dict | None:
+    """A JSON object file of the folder, None when absent; unreadable or not an object is one ClsDataError line."""
+    from cls_data.errors import ClsDataError
+
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ClsDataError(f"{path}: cannot read ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise ClsDataError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+                           "rebuild the dataset or restore the file") from None
+    if not isinstance(data, dict):
+        raise ClsDataError(f"{path}: expected a JSON object, got {type(data).__name__}")
+    return data
+
+
 def read_build_info(folder: Path) -> dict | None:
     """The folder's build_info.json, or None when it has none."""
-    path = Path(folder) / BUILD_INFO
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    return _read_object(Path(folder) / BUILD_INFO)
 
 
 def read_stats(folder: Path) -> dict | None:
     """The folder's stats.json (kept by an --ids-only build, which has no text), or None."""
-    path = Path(folder) / STATS
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    return _read_object(Path(folder) / STATS)
+
+
+def missing_splits(folder: Path, info: dict | None) -> list[str]:
+    """Splits build_info.json lists (with rows) without a parquet file in the folder: deleted, or not copied."""
+    listed = (info or {}).get("splits") if isinstance(info, dict) else None
+    if not isinstance(listed, dict) or (info or {}).get("ids_only"):
+        return []
+    present = split_files(folder)
+    return [split for split, rows in listed.items() if rows and split not in present]

@@ -65,6 +65,11 @@ def work_dir(run_dir: Path) -> Path:
     return run_dir.with_name(run_dir.name + WORK_SUFFIX)
 
 
+def predictions_path(run_dir: Path, eval_dataset: str | None = None) -> Path:
+    """A run's test predictions: `predictions.jsonl`, or `predictions.<dataset>.jsonl` of an --eval-on dataset."""
+    return run_dir / (PREDICTIONS if eval_dataset is None else f"predictions.{eval_dataset}.jsonl")
+
+
 def parse_run_path(relative: str) -> dict[str, Any] | None:
     """`<dataset>/<variant>[/<weighting>][/r<r>]/n<size>/seed<k>` into its fields, None if it is not one."""
     parts = relative.split("/")

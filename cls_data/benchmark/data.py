@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from cls_data.benchmark.config import TrainConfig
-from cls_data.dataset_folder import BUILD_INFO, check_parquet, fingerprint, read_build_info, split_files
+from cls_data.dataset_folder import (BUILD_INFO, DATA_DIR, check_parquet, fingerprint, missing_splits, read_build_info,
+                                     split_files)
 from cls_data.errors import ClsDataError
 
 COLUMNS = ("id", "text", "summary", "cls_summary")
@@ -68,6 +69,10 @@ def open_dataset(path_or_id: str | Path, *, src_lang: str | None = None, tgt_lan
         info = read_build_info(path) or {}
         if not files:
             raise ClsDataError(f"{path} holds no parquet splits (an --ids-only build has no text; rebuild it with --ids)")
+        gone = missing_splits(path, info)
+        if gone:  # the fingerprint would only say "another dataset version"
+            raise ClsDataError(f"{path}: split file(s) missing: {', '.join(gone)} (build_info.json lists them; no "
+                               f"{DATA_DIR}/<split>-*.parquet here): copy the dataset folder again or rebuild it")
     elif str(path_or_id).count("/") == 1 and not str(path_or_id).startswith((".", "/")):
         name = str(path_or_id).replace("/", "__")
         info = _hub_build_info(str(path_or_id))

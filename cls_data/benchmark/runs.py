@@ -18,6 +18,8 @@ from typing import Any
 
 from cls_data.benchmark.config import SMOKE_BACKBONE
 from cls_data.benchmark.context import RunContext, RunSpec
+from cls_data.benchmark.identity import check_identity, run_identity
+from cls_data.benchmark.machine import machine_facts
 from cls_data.benchmark.registry import Variant, resolve_variant
 from cls_data.benchmark.stages import (TrainedStages, barrier, check_reusable, decode_config, is_main_process, run_config,
                                        stage_context, train_stages)
@@ -59,6 +61,12 @@ def backbone_for(variant: Variant, ctx: RunContext, dataset: Any, train_size: in
         tmp.rename(folder)
     barrier()
     return str(folder)
+
+
+def reuse_identity(run: RunSpec, ctx: RunContext) -> dict:
+    """The identity (identity.py) this grid would give `run`, to compare with its finished folder's."""
+    variant, dataset = resolve_variant(run.variant), ctx.dataset(run.dataset)
+    return run_identity(ctx, variant, dataset, backbone_for(variant, ctx, dataset, run.train_size), for_reuse=True)
 
 
 def eval_targets(run: RunSpec, ctx: RunContext, dataset: Any, notes: list[str]) -> list[tuple[str, Any]]:
@@ -131,6 +139,7 @@ def run_metrics(trained: TrainedStages, scored: Any, n_test: int, others: dict[s
         "stages": {s.name: {"best_epoch": r.best_epoch, "best_val": r.best_val, "steps": r.steps}
                    for s, r in zip(trained.own, results)},
         "notes": trained.notes,
+        "machine": machine_facts(),  # the report shows measured times with the load they were measured under
     }
 
 
@@ -227,6 +236,7 @@ def run_or_record(run: RunSpec, ctx: RunContext) -> tuple[str, str | None]:
     run_dir = ctx.out / run.rel_dir
     if run_dir.exists():
         check_reusable(run_dir, ctx, ctx.dataset(run.dataset))
+        check_identity(run_dir, reuse_identity(run, ctx), ctx.cache)
         return "skipped", None
     tracker = RunTracker(ctx.log_with, ctx.out, run.rel_dir)
     try:

@@ -15,6 +15,7 @@ from typing import Any
 
 from cls_data.benchmark.config import StageSpec, to_dict
 from cls_data.benchmark.context import RunContext, RunSpec
+from cls_data.benchmark.identity import IDENTITY, check_identity, run_identity
 from cls_data.benchmark.registry import BuildContext, Variant
 from cls_data.benchmark.tracking import NO_TRACKER, RunTracker
 from cls_data.errors import ClsDataError
@@ -43,12 +44,14 @@ def run_config(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, ba
             "weighting": run.weighting, "r": run.r, "train_size": run.train_size, "seed": run.seed,
             "preset": ctx.preset.name, "preset_faithful": recipe_faithful(ctx.preset, run.variant),
             "preset_validated": bool(ctx.preset.faithful),
+            "max_test_samples": ctx.preset.max_test_samples,  # the report checks predictions.jsonl against it
             "deterministic": ctx.deterministic or ctx.paper_code, "paper_code": ctx.paper_code,
             "test_weights": ctx.test_weights,
             "model": {"backbone": backbone, "spec": to_dict(spec)},
             "train": {s.name: to_dict(stage_config(variant, s, ctx)) for s in stages}, "decode": to_dict(decode_config(variant, ctx)),
             # a prompted variant's prompt settings (the server's URL only, never its key)
             **({"prompt": {"shots": ctx.shots, "llm_url": ctx.llm_url}} if spec.setup else {}),
+            IDENTITY: run_identity(ctx, variant, dataset, backbone),  # compared before reuse (identity.py)
             "versions": versions(), "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
 
 
@@ -173,6 +176,7 @@ def shared_stage(stage: StageSpec, run: RunSpec, ctx: RunContext, variant: Varia
     barrier()
     if run_dir.exists():
         check_reusable(run_dir, ctx, dataset, shared=True)
+        check_identity(run_dir, run_identity(ctx, variant, dataset, backbone), ctx.cache)
         if not (run_dir / "model").is_dir():
             raise ClsDataError(f"{run_dir} has no best weights (model/), which stage {stage.name!r} of every run that shares it "
                                f"starts from; delete that folder to train it again")

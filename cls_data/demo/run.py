@@ -11,8 +11,7 @@ import dataclasses
 import json
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from cls_data.benchmark.config import GridSpec
@@ -209,7 +208,9 @@ def _benchmark(result: DemoResult, grid: GridSpec, state: dict, on_progress: Cal
         elif phase != "runs":
             on_progress(DemoProgress("benchmark", len(finished), total, f"{current[0]}: {phase} {done}/{of}"))
 
-    with _quiet_transformers():
+    from cls_data.benchmark.quiet import quiet_transformers
+
+    with quiet_transformers():
         outcome = run_grid(grid, result.runs, on_progress=progress, write_results=write_results)
     result.failed_runs = outcome.failed
     if outcome.failed:
@@ -256,22 +257,6 @@ def _crawled_urls(path: Path) -> set[str]:
 def _complete(runs: Path, planned: list[str]) -> list[str]:
     """Those of `planned` whose run folder is complete (the benchmark renames a run into place when it is)."""
     return [rel for rel in planned if (runs / rel / METRICS).exists()]
-
-
-@contextmanager
-def _quiet_transformers() -> Iterator[None]:
-    """transformers' per-load bars and load reports would tear through the demo's progress bars."""
-    from transformers.utils import logging as hf_logging
-
-    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        hf_logging.set_verbosity(verbosity)
-        if bars:
-            hf_logging.enable_progress_bar()
 
 
 def _count(n: int, noun: str) -> str:

@@ -82,6 +82,18 @@ def _predictions(runs: RunSet, row: RunRow) -> dict[str, dict]:
     return {str(data.get("id")): data for _, data in read_json_lines(path)} if path.exists() else {}
 
 
+def best_system(lines: dict[str, dict]) -> str | None:
+    """The system whose ROUGE-2 on this sample beats every other's, with a non-empty output; None on a tie."""
+    scores = {system: float(line.get("rouge2") or 0.0) for system, line in lines.items()}
+    if len(scores) < 2:
+        return None
+    top = max(scores.values())
+    winners = [system for system, score in scores.items() if score == top]
+    if len(winners) != 1 or not str(lines[winners[0]].get("prediction") or "").strip():
+        return None
+    return winners[0]
+
+
 def _section(dataset: str, size: int, rows: Sequence[RunRow], runs: RunSet, ids: Sequence[str] | None,
              samples: int, seed: int, notes: list[str]) -> tuple[str, int]:
     predictions = {row.system: _predictions(runs, row) for row in rows}
@@ -104,7 +116,7 @@ def _section(dataset: str, size: int, rows: Sequence[RunRow], runs: RunSet, ids:
     for sample_id in chosen:
         first = next(iter(predictions.values()))[sample_id]
         reference = str(first.get("reference", ""))
-        best = max(predictions, key=lambda s: float(predictions[s][sample_id].get("rouge2") or 0.0))
+        best = best_system({system: preds[sample_id] for system, preds in predictions.items()})
         source = sources.get(sample_id)
         parts.append(f'<div class="sample"><h3>Test sample <code>{html.escape(sample_id)}</code></h3>')
         parts.append(f'<div class="source">{html.escape(source)}</div>' if source is not None
@@ -149,7 +161,7 @@ def write_case_study(runs: RunSet, path: Path, ids: Sequence[str] | None = None,
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head><body>'
             f'<header><h1>Case study: every system on the same test samples</h1>'
             f'<p>{html.escape(how)}; each system\'s first seed. <mark>Marked</mark> words also occur in the reference; '
-            f'the card with a blue border has the best ROUGE-2 on that sample.</p><nav>{nav}</nav></header>'
+            f'the card with a blue border has the best ROUGE-2 on that sample (no border where the best is shared).</p><nav>{nav}</nav></header>'
             + "\n".join(section for _, _, section in sections) + "</body></html>\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, page)

@@ -1,4 +1,5 @@
-"""What a system cost, from the run folders' own timings: hours of training (shared stage-1 runs included) and test decoding."""
+"""What a system costs: H100-hours as the plan prices its runs (comparable everywhere), and the wall time its runs
+measured (training, shared stage-1 runs included, and test decoding) with the machine and load they were measured on."""
 
 from __future__ import annotations
 
@@ -46,3 +47,48 @@ def format_hours(hours: float | None) -> str:
     seconds = 3600 * hours
     return (f"{hours:.2f} h" if hours >= 0.1 else f"{seconds / 60:.1f} min" if seconds >= 60
             else f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s")
+
+
+def planned_hours(runs: RunSet, row: RunRow) -> float | None:
+    """H100-hours `cls-data benchmark --plan` prices this run at (its preset's rates, its shared stage 1 included,
+    as if nothing were done yet): the same on every machine, unlike the measured time. None for a preset or
+    variant this engine does not know."""
+    import tempfile
+
+    from cls_data.benchmark.context import RunSpec
+    from cls_data.benchmark.plan import plan
+    from cls_data.benchmark.presets import get_preset
+
+    try:
+        config = read_config(runs.root / (row.run_dir or ""))
+        metrics = read_metrics(runs.root / (row.run_dir or ""))
+        preset = get_preset(str(config.get("preset")))
+        spec = RunSpec(str(config.get("dataset_path") or ""), row.dataset, row.variant, row.weighting, row.r,
+                       row.train_size, row.seed or 0)
+        with tempfile.TemporaryDirectory() as nothing_done:
+            planned = plan([spec], preset, Path(nothing_done), eval_on=len(metrics.get("eval_on") or {}),
+                           server=bool((config.get("prompt") or {}).get("llm_url")))
+    except (ClsDataError, KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return sum(item.hours for item in planned)
+
+
+def _load(runs: RunSet, rows: Sequence[RunRow]) -> str:
+    """The machine and its load averages (1/5/15 min) as the first run with them ended, or that none was recorded."""
+    for row in rows:
+        try:
+            machine = read_metrics(runs.root / (row.run_dir or "")).get("machine")
+        except ClsDataError:
+            continue
+        if isinstance(machine, dict) and machine.get("load_avg"):
+            load = "/".join(f"{value:g}" for value in machine["load_avg"])
+            return f"{machine.get('device', '?')}, load {load} on {machine.get('cpus', '?')} CPUs"
+    return "machine load not recorded"
+
+
+def system_cost(runs: RunSet, rows: Sequence[RunRow]) -> str:
+    """Plan-priced H100-hours per seed (comparable across machines), then the measured wall time with its load."""
+    planned = [h for h in (planned_hours(runs, row) for row in rows) if h is not None]
+    price = f"plan: {format_hours(sum(planned) / len(planned))} of one H100" if planned else "plan: n/a"
+    measured = system_hours(runs, rows)
+    return price if measured is None else f"{price}; measured {format_hours(measured)} ({_load(runs, rows)})"

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from cls_data.report.cost import format_hours, system_hours
+from cls_data.report.cost import system_cost
 from cls_data.report.runs import DEFAULT_R, RunSet
 from cls_data.run_folder import RunRow
 from cls_data.report.significance import Comparison, compare, format_p
@@ -22,8 +22,10 @@ HOW = ("Chosen on validation: one system per model (the TFLCLS ablations left ou
        "seeds of the best epoch's validation ROUGE-2 (metrics.json; the `fast` preset validates on a fixed 500-pair "
        "subset). Only then are the test scores read: the chosen system against the runner-up on validation, paired "
        "bootstrap over test samples (R-2 difference x100 with its 95% interval). The test set took no part in the "
-       "choice, so the p-value is not made optimistic by it. Cost: wall-clock hours per seed from the runs' own "
-       "timings (training, a shared stage-1 run included, plus test decoding; GPU-hours on one GPU).")
+       "choice, so the p-value is not made optimistic by it. Cost: H100-hours per seed as `cls-data benchmark --plan` "
+       "prices the run (its preset's rates, a shared stage-1 run included), the same whatever machine ran it; then the "
+       "wall time the runs measured (training, stage 1 included, plus test decoding), which depends on that machine "
+       "and its load, shown with them.")
 
 
 def _r(rows: Sequence[RunRow]) -> str:
@@ -68,13 +70,23 @@ def candidates(systems: dict[str, list[RunRow]]) -> tuple[dict[str, list[RunRow]
             if all(v is not None for v in vals.values()):
                 best = max(pool, key=lambda s: (vals[s], -abs((systems[s][0].r or DEFAULT_R) - DEFAULT_R)))
                 notes.append(f"{variant}: r = {_r(systems[best])} chosen on validation among "
-                             + ", ".join(_r(systems[s]) for s in sorted(pool, key=lambda s: systems[s][0].r or 0.0)))
+                             + ", ".join(_r(systems[s]) for s in sorted(pool, key=lambda s: systems[s][0].r or 0.0))
+                             + _table2_r(variant, best, pool, systems))
             else:
                 best = default_system(variant, pool)
                 notes.append(f"{variant}: no validation score for every r, so the paper's r = {DEFAULT_R:g} (or the nearest run) stands")
             pool = [best]
         chosen[pool[0]] = systems[pool[0]]
     return chosen, notes
+
+
+def _table2_r(variant: str, best: str, pool: list[str], systems: dict[str, list[RunRow]]) -> str:
+    """Why Table 2 shows another r than the one chosen here, when it does."""
+    shown = default_system(variant, pool)
+    if shown == best:
+        return "; Table 2 shows the same r"
+    return (f"; Table 2 shows r = {_r(systems[shown])}, the paper's default, so that its rows compare with the "
+            "paper's (every r: the Figure 5 table)")
 
 
 def choose(dataset: str, size: int, systems: dict[str, list[RunRow]]) -> Choice:
@@ -113,7 +125,7 @@ def recommendations(runs: RunSet, resamples: int, seed: int, made: list[Choice] 
             continue
         best = choice.ranked[0]
         chosen = f"**{best}** ({_score(choice.val(best))})"
-        cost = {s: format_hours(system_hours(runs, choice.candidates[s])) for s in choice.ranked[:2]}
+        cost = {s: system_cost(runs, choice.candidates[s]) for s in choice.ranked[:2]}
         if len(choice.ranked) < 2:
             table.append(f"{where} {choice.basis} | {chosen} | {_score(choice.test(best))} | {cost[best]} | (no other model) | | |")
             choice.verdict = "no other model to compare with"
@@ -124,7 +136,7 @@ def recommendations(runs: RunSet, resamples: int, seed: int, made: list[Choice] 
         if test is None:
             interval, verdict = "n/a", "no per-sample predictions to test"
         else:
-            interval = f"{test.diff:+.2f} [{test.low:+.2f}, {test.high:+.2f}], p {format_p(test.p_value)}"
+            interval = f"{test.diff:+.2f} [{test.low:+.2f}, {test.high:+.2f}], p {format_p(test.p_value, resamples)}"
             verdict = ("**clearly better** on test (p < 0.05)" if test.p_value < 0.05 and test.diff > 0
                        else "**clearly worse** on test (p < 0.05)" if test.p_value < 0.05
                        else "not distinguishable from the runner-up on test")

@@ -21,7 +21,7 @@ class MetricTest:
     diff: float  # mean(A) - mean(B), x100
     low: float  # 95% percentile interval of the resampled difference, x100
     high: float
-    p_value: float  # two-sided: how often a resample lands as far from the observed diff as the diff is from 0
+    p_value: float  # two-sided, from the same resamples: the smallest level whose percentile interval excludes 0
 
 
 @dataclass
@@ -43,8 +43,9 @@ def paired_bootstrap(a: Sequence[Sequence[float]], b: Sequence[Sequence[float]],
 
     The test set is resampled with replacement `resamples` times with one numpy Generator seeded
     by `seed`, the same indices for every metric, so the three metrics see the same resamples.
-    The p-value shifts the resampled differences to mean 0 (the null) and counts those at least as
-    far from 0 as the observed difference, with the +1 correction, so it is never exactly 0.
+    The interval and the p-value are one test read two ways (`percentile_test`): the 95% interval
+    excludes 0 exactly when p < 0.05, where a row used to show an interval excluding 0 beside a
+    p-value of 0.053 from a second, shifted-null test.
     """
     import numpy as np
 
@@ -62,13 +63,31 @@ def paired_bootstrap(a: Sequence[Sequence[float]], b: Sequence[Sequence[float]],
     observed = diffs.mean(axis=0)
     results = {}
     for column, metric in enumerate(METRICS):
-        centred = np.abs(means[:, column] - observed[column])
-        # a tolerance keeps float noise from deciding ties (identical systems: every centred value is 0)
-        extreme = int(np.count_nonzero(centred >= abs(observed[column]) - 1e-12))
-        low, high = np.percentile(means[:, column], [2.5, 97.5])
-        results[metric] = MetricTest(100 * float(observed[column]), 100 * float(low), 100 * float(high),
-                                     (extreme + 1) / (resamples + 1))
+        low, high, p_value = percentile_test(means[:, column])
+        results[metric] = MetricTest(100 * float(observed[column]), 100 * low, 100 * high, p_value)
     return results
+
+
+def percentile_test(resampled: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
+    """(low, high, p) of resampled mean differences: the equal-tailed percentile interval at `level`, and the
+    two-sided p-value of the same interval inverted, 2 x the share of resamples on the far side of 0.
+
+    With B resamples sorted and k = ceil(B (1 - level) / 2), low is the k-th smallest and high the k-th
+    largest; low > 0 exactly when fewer than B (1 - level) / 2 resamples are <= 0, which is p < 1 - level.
+    p is 0 when no resample reaches 0 (`format_p` shows it as below 1/B) and at most 1. A tolerance keeps float noise
+    from deciding ties (identical systems: every resample is 0, so p = 1).
+    """
+    import math
+
+    import numpy as np
+
+    values = np.sort(np.asarray(resampled, dtype=np.float64))
+    b = len(values)
+    k = max(1, math.ceil(b * (1 - level) / 2 - 1e-9))  # 1000 x 0.05 / 2 is 25.000000000000004 in floats
+    at_most_zero = int(np.count_nonzero(values <= 1e-12))
+    at_least_zero = int(np.count_nonzero(values >= -1e-12))
+    p_value = min(1.0, 2 * min(at_most_zero, at_least_zero) / b)
+    return float(values[k - 1]), float(values[b - k]), p_value
 
 
 def per_sample_scores(runs: RunSet, rows: Iterable[RunRow]) -> tuple[dict[str, list[float]], int]:
@@ -174,8 +193,9 @@ def parse_pair(text: str) -> tuple[str, str]:
 
 def significance_markdown(comparisons: Sequence[Comparison], resamples: int, seed: int, notes: Sequence[str] = ()) -> str:
     lines = ["## Significance (paired bootstrap over test samples)", "",
-             f"{resamples:,} resamples of the test set, seed {seed}; Δ = A − B in ROUGE F1 x100 with its 95% interval; "
-             "p two-sided. Per-sample scores are averaged over each system's seeds first.", ""]
+             f"{resamples:,} resamples of the test set, seed {seed}; Δ = A − B in ROUGE F1 x100 with its 95% percentile "
+             "interval; p two-sided, from the same resamples (the interval excludes 0 exactly when p < 0.05). "
+             "Per-sample scores are averaged over each system's seeds first.", ""]
     if comparisons:
         lines += ["| dataset | n | A | B | samples | Δ R-1 [95% CI] | p | Δ R-2 [95% CI] | p | Δ R-L [95% CI] | p |",
                   "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -183,11 +203,14 @@ def significance_markdown(comparisons: Sequence[Comparison], resamples: int, see
         cells = []
         for metric in METRICS:
             t = c.tests.get(metric)
-            cells += [f"{t.diff:+.2f} [{t.low:+.2f}, {t.high:+.2f}]", format_p(t.p_value)] if t else ["n/a", "n/a"]
+            cells += ([f"{t.diff:+.2f} [{t.low:+.2f}, {t.high:+.2f}]", format_p(t.p_value, resamples)] if t
+                      else ["n/a", "n/a"])
         lines.append(f"| {c.dataset} | {c.train_size:,} | {c.system_a} | {c.system_b} | {c.n_samples} | " + " | ".join(cells) + " |")
     lines += [""] + [f"- {note}" for c in comparisons for note in c.notes] + [f"- {note}" for note in notes]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def format_p(p: float) -> str:
-    return f"{p:.3f}" if p >= 0.001 else "<0.001"
+def format_p(p: float, resamples: int = DEFAULT_RESAMPLES) -> str:
+    """p to 3 decimals; below what `resamples` can resolve (1/B), "<1/B"."""
+    floor = max(0.001, 1 / resamples)
+    return f"{p:.3f}" if p >= floor else f"<{floor:g}"

@@ -118,6 +118,12 @@ def table2_spec(rows: Sequence[RunRow]) -> TableSpec:
         spec_rows.append((f"{label} {ADDITION_MARK}" if is_addition(variant) else label, system))
     notes = ([f"{ADDITION_MARK} an addition: not one of the paper's systems (the LLM family: docs/llm.md)"]
              if any(is_addition(v) for v in variants) else [])
+    for label, system in spec_rows:
+        swept = {s for s in systems if s.rsplit("/", 1)[0] == system.rsplit("/", 1)[0] and "/r" in s}
+        if "/r" in system and len(swept) > 1:
+            notes.append(f"{label}: r = {system.rsplit('/r', 1)[1]}, the paper's default, whatever r validation "
+                         "prefers; \"Which model should I train?\" chooses r on validation and says which (every r: "
+                         "the Figure 5 table).")
     return TableSpec("table2", "Table 2: every variant at its default loss weighting", spec_rows, columns_of(rows), notes)
 
 
@@ -171,6 +177,15 @@ def rsweep_spec(rows: Sequence[RunRow]) -> TableSpec | None:
     return TableSpec("rsweep", "Figure 5 data: TFLCLS's loss weighting over r", spec_rows, columns, notes)
 
 
+def unique_best(means: Iterable[float | None]) -> float | None:
+    """The best of a column as shown (2 decimals) when one system alone has it; None for a tie or a single entry."""
+    shown = [round(mean, 2) for mean in means if mean is not None]
+    if len(shown) < 2:
+        return None  # one entry is best of nothing
+    top = max(shown)
+    return top if shown.count(top) == 1 else None
+
+
 def _format(cell: Cell | None, metric: str, best: bool, modal_seeds: int) -> str:
     if cell is None:
         return "missing"
@@ -210,19 +225,16 @@ def render_table(spec: TableSpec, cells: dict[tuple[str, str, int], Cell], paper
         lines += [f"**{dataset}** (ROUGE F1 x100, tokenizer {', '.join(tokenizers) or 'unknown'})", ""]
         header = ["model"] + [f"n={size:,} {METRIC_LABELS[m]}" for size in sizes for m in METRIC_LABELS]
         lines += ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
-        best = {}
-        for size in sizes:
-            for metric in METRIC_LABELS:
-                means = [cells[k].mean(metric) for k in ((s, dataset, size) for _, s in spec.rows) if k in cells]
-                means = [m for m in means if m is not None]
-                best[(size, metric)] = max(means) if len(means) > 1 else None  # one entry is best of nothing
+        best = {(size, metric): unique_best([cells[k].mean(metric) for k in ((s, dataset, size) for _, s in spec.rows)
+                                             if k in cells])
+                for size in sizes for metric in METRIC_LABELS}
         for label, system in spec.rows:
             row_cells = [label]
             for size in sizes:
                 cell = cells.get((system, dataset, size))
                 for metric in METRIC_LABELS:
                     mean = cell.mean(metric) if cell else None
-                    is_best = mean is not None and best[(size, metric)] is not None and round(mean, 2) == round(best[(size, metric)], 2)
+                    is_best = mean is not None and best[(size, metric)] == round(mean, 2)
                     text = _format(cell, metric, is_best, modal_seeds)
                     if paper is not None and spec.key in paper.tables_with(system):
                         text += _paper_suffix(mean, paper.value(spec.key, dataset, system, size, metric))
@@ -230,7 +242,8 @@ def render_table(spec: TableSpec, cells: dict[tuple[str, str, int], Cell], paper
             lines.append("| " + " | ".join(row_cells) + " |")
         lines.append("")
     seeds_note = f"mean ± sample std over {modal_seeds} seeds" if modal_seeds > 1 else "one seed per cell"
-    lines.append(f"Bold: best in its column. {seeds_note}; \"failed\": every seed raised; \"missing\": not run.")
+    lines.append(f"Bold: the one best in its column (none where the best ties). {seeds_note}; \"failed\": every seed "
+                 "raised; \"missing\": not run.")
     lines += [f"- {note}" for note in spec.notes]
     if paper is not None:  # the paper's number is in its own ROUGE unit, not this table's (docs/paper-fidelity.md)
         lines.append("- \"/ paper\": the paper's value in its ROUGE unit (the `rouge` package on mBART pieces), not this "

@@ -13,6 +13,7 @@ from cls_data.report.fidelity import differences_markdown, presets_markdown
 from cls_data.report.leaderboard import write_leaderboard
 from cls_data.report.selection import choices, recommendations
 from cls_data.report.significance import DEFAULT_PAIR, DEFAULT_RESAMPLES, run_comparisons, significance_markdown
+from cls_data.report.verify import Damage, check_runs, damaged_mark, damaged_markdown
 from cls_data.report.tables import build_results_markdown, columns_of, group_cells, is_addition
 from cls_data.outputs import write_text_atomic
 from cls_data.run_folder import RunRow, write_results_json
@@ -35,6 +36,7 @@ class ReportConfig:
     cards: bool = True
     metrics: tuple[str, ...] = ("rouge",)
     bertscore_model: str = "bert-base-multilingual-cased"
+    allow_damaged: bool = False  # write the report without the damaged runs (marked) instead of stopping
 
     @property
     def out_dir(self) -> Path:
@@ -53,6 +55,7 @@ class ReportResult:
     cards: int = 0
     answer: list[str] = field(default_factory=list)  # the "which model" lines, for the CLI to print
     notes: list[str] = field(default_factory=list)
+    damaged: list[Damage] = field(default_factory=list)  # runs left out of every table (report.verify)
 
 
 # An added system (e.g. an LLM) is bootstrapped against the paper's method and its plain-mBART baseline.
@@ -76,6 +79,8 @@ def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None
         raise ClsDataError(f"--resamples {config.resamples}: use at least 100 for a usable interval")
     progress("reading run folders")
     runs = load_runs(config.runs)
+    progress("verifying run folders")
+    damaged = check_runs(runs, config.allow_damaged)
     out = config.out_dir
     out.mkdir(parents=True, exist_ok=True)
     notes = list(runs.notes)
@@ -90,7 +95,7 @@ def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None
     comparisons, pair_notes = run_comparisons(runs, (*config.pairs, *_addition_pairs(runs, config.pairs)), config.resamples,
                                               config.seed)
     result = ReportResult(out, out / "results.md", len(runs.done()), sum(r.status == "failed" for r in runs.rows),
-                          len(comparisons), answer=plain, notes=notes)
+                          len(comparisons), answer=plain, notes=notes, damaged=damaged)
     extra_sections = []
     if "bertscore" in config.metrics:
         progress("scoring BERTScore")
@@ -117,12 +122,15 @@ def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [f"# Benchmark report\n\nRuns: `{runs.root}` ({result.runs_done} finished, {result.runs_failed} failed), "
              f"written {stamp}. ROUGE F1 x100 throughout; each table names its tokenizer.\n",
-             presets_markdown(runs.rows), "\n".join(answer), "## Tables\n" + tables, significance_markdown(comparisons, config.resamples, config.seed, pair_notes)]
+             presets_markdown(runs.rows), "\n".join(answer), "## Tables\n" + damaged_mark(damaged) + tables,
+             significance_markdown(comparisons, config.resamples, config.seed, pair_notes)]
     parts += extra_sections
     if paper is not None:
         from cls_data.report.compare_paper import paper_markdown
 
         parts.append(paper_markdown(paper, runs.rows, runs.root))
+    if damaged:
+        parts.append(damaged_markdown(damaged))
     parts.append(differences_markdown())
     parts.append(_links_section(result, out))
     if notes:

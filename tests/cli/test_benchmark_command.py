@@ -58,6 +58,9 @@ def test_a_smoke_benchmark_runs_offline_on_a_built_dataset_and_writes_results(tm
     done = cli(*args)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "1 runs done" in done.stdout
+    # stderr is a pipe here, as in a log: one line per run, and no third-party bars
+    assert "run 1/1 Vi2ZhLow/mbart-cls/n8/seed0 · 0s elapsed" in done.stderr and "runs: 1/1 in " in done.stderr
+    assert "Writing model shards" not in done.stderr and "it/s]" not in done.stderr
     rows = json.loads((out / "results.json").read_text())
     assert [(row["variant"], row["status"], row["tokenizer"]) for row in rows] == [("mbart-cls", "done", "zh")]
     assert (out / "results.md").exists()

@@ -50,8 +50,29 @@ def test_the_recommendation_names_the_cost_beside_the_score(report):
     result, text = report
     assert "| its test R-2 | cost | runner-up (validation R-2; test R-2; cost) |" in text
     assert "| validation | **llm-lora** (" in text
-    assert any(line.startswith("Vi2ZhLow n=1000: llm-lora (chosen on validation") and "; 16 s)" in line
-               for line in result.answer)  # 15.5 s of fake timings
+    assert any(line.startswith("Vi2ZhLow n=1000: llm-lora (chosen on validation") and
+               "; plan: 2.2 s of one H100; measured 16 s (machine load not recorded))" in line
+               for line in result.answer)  # the smoke preset's price (fake runs say smoke); 15.5 s of fake timings
+
+
+def test_the_cost_is_plan_priced_and_the_measured_time_carries_its_machine_load(grid, tmp_path):
+    """The same run measured 52 s, 3 s or 1.2 s on a loaded CPU: the price is the plan's, the time with its load."""
+    from cls_data.report.cost import format_hours, planned_hours, system_cost
+    from cls_data.report.runs import load_runs
+
+    runs = load_runs(grid)
+    rows = {row.variant: row for row in runs.done() if row.in_domain}
+    tflcls, mbart = planned_hours(runs, rows["tflcls"]), planned_hours(runs, rows["mbart-cls"])
+    assert tflcls > mbart > 0  # stage 1 and the joint stage's second decoder are priced in
+    folder = runs.run_path(rows["mbart-cls"])
+    metrics = json.loads((folder / "metrics.json").read_text())
+    machine = {"device": "cpu", "cpus": 2, "torch_threads": 1, "load_avg": [7.9, 6.5, 4.0]}
+    (folder / "metrics.json").write_text(json.dumps({**metrics, "machine": machine}))
+    try:
+        assert system_cost(runs, [rows["mbart-cls"]]) == (f"plan: {format_hours(mbart)} of one H100; measured 16 s "
+                                                          "(cpu, load 7.9/6.5/4 on 2 CPUs)")
+    finally:
+        (folder / "metrics.json").write_text(json.dumps(metrics))
 
 
 def test_each_llm_is_bootstrapped_against_the_paper_method_and_mbart(report):

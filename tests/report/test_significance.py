@@ -33,7 +33,22 @@ def test_a_noisy_small_difference_is_not_called_significant():
     b = _scores(100, 0.3, 0.2, 1)
     a = [[v + random.Random(f"{i}{j}").gauss(0.0, 0.2) for j, v in enumerate(row)] for i, row in enumerate(b)]
     test = paired_bootstrap(a, b, resamples=1000, seed=0)["rouge2"]
-    assert test.low < 0 < test.high or test.p_value > 0.05
+    assert test.low < 0 < test.high and test.p_value > 0.05
+
+
+def test_the_interval_excludes_zero_exactly_when_p_is_below_0_05():
+    """One test read two ways: no row may show an interval excluding 0 beside p = 0.053 (the issue's row)."""
+    from cls_data.report.significance import percentile_test
+
+    for below in (23, 24, 25, 26):  # 1,000 resamples, `below` of them at or under 0: the 2.5% boundary
+        low, high, p = percentile_test([-1.0] * below + [1.0] * (1000 - below))
+        assert (low > 0) == (p < 0.05) and high == 1.0
+        assert p == pytest.approx(2 * below / 1000)
+    b = _scores(60, 0.3, 0.2, 3)
+    for shift in [i / 400 for i in range(0, 41)]:  # effects from none to clear, many near the boundary
+        a = [[v + shift + random.Random(f"{i}{j}").gauss(0.0, 0.15) for j, v in enumerate(row)] for i, row in enumerate(b)]
+        for test in paired_bootstrap(a, b, resamples=500, seed=1).values():
+            assert (test.low > 0 or test.high < 0) == (test.p_value < 0.05), (shift, test)
 
 
 def test_the_bootstrap_is_reproducible_with_its_seed_and_varies_without_it():

@@ -41,6 +41,21 @@ def test_the_best_of_each_column_and_only_it_is_bold(runs):
         assert bold == ["tflcls (tflcls/r2)"]
 
 
+def test_a_tie_for_the_best_is_bold_nowhere(tmp_path):
+    """Every 0.00 cell was bold "best": a column whose best is shared (as shown, 2 decimals) has no bold at all."""
+    from cls_data.report.runs import load_runs
+    from tests.support.fake_runs import make_run
+
+    zero = {"rouge1": 0.0, "rouge2": 0.0, "rougeL": 0.0}
+    for variant in ("ncls", "mbart-cls", "tflcls-no-mul"):
+        make_run(tmp_path, "Vi2ZhLow", variant, 1000, 1, 0.5, metrics={"test": zero})
+    make_run(tmp_path, "Vi2ZhLow", "mclas", 1000, 1, 0.5, metrics={"test": {**zero, "rouge1": 0.12344}})
+    make_run(tmp_path, "Vi2ZhLow", "nguyen-kd", 1000, 1, 0.5, metrics={"test": {**zero, "rouge1": 0.12341}})
+    markdown = build_results_markdown(load_runs(tmp_path).rows)
+    assert "**" not in "\n".join(_table_block(markdown, "Table 2", "Vi2ZhLow"))  # R-1 ties at 12.34, R-2 and R-L at 0
+    assert "Bold: the one best in its column (none where the best ties)" in markdown
+
+
 def test_failed_and_missing_cells_say_so(runs):
     markdown = build_results_markdown(runs.rows)
     vi = next(l for l in _table_block(markdown, "Table 2", "Vi2ZhLow") if l.startswith("| ncls"))
@@ -111,6 +126,9 @@ def test_the_r_sweep_marks_cells_beyond_figure_5_as_additions_and_names_the_r_va
     assert any("Figure 5 swept r = 1.0-3.5 on Vi2ZhLow at n = 5,000" in note for note in notes)
     assert "Additions beyond the paper's Figure 5: Vi2ZhLow n=1,000, En2ZhLow n=5,000." in notes
     assert "Vi2ZhLow n=5,000: r = 2.5 has the best validation R-2 (30.00); the recommendation uses that r." in notes
+    table2 = table2_spec(load_runs(tmp_path).rows).notes
+    assert ("tflcls (tflcls/r2): r = 2, the paper's default, whatever r validation prefers; \"Which model should I "
+            "train?\" chooses r on validation and says which (every r: the Figure 5 table).") in table2
 
 
 def test_scores_on_other_datasets_get_their_own_table(tmp_path):
