@@ -2,6 +2,7 @@
 
 import json
 
+from cls_data.dataset_folder import read_split
 from cls_data.dataset.release import ReleaseConfig, build_release
 from cls_data.report.writer import ReportConfig, write_report, write_results
 from tests.support.fake_runs import make_run
@@ -12,6 +13,14 @@ def _set(folder, config=None, metrics=None):
     for name, extra in (("config.json", config), ("metrics.json", metrics)):
         data = json.loads((folder / name).read_text())
         (folder / name).write_text(json.dumps({**data, **(extra or {})}))
+
+
+def _use_test_ids(root, ids):
+    """Give every fake run under `root` the dataset's own test ids, as real runs have (the report verifies them)."""
+    for path in root.rglob("predictions.jsonl"):
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        path.write_text("".join(json.dumps({**row, "id": new}, ensure_ascii=False) + "\n"
+                                for row, new in zip(rows, ids, strict=True)), encoding="utf-8")
 
 
 def _grid(root, paper_unit: bool, test_weights: str):
@@ -29,6 +38,8 @@ def test_compare_paper_in_the_papers_unit_on_the_papers_release_with_last_weight
     write_release(tmp_path / "csv", sizes=(1100, 50, 50), two_targets=False)
     build_release(ReleaseConfig(release=tmp_path / "csv", out=tmp_path / "RUNS" / "data"))  # where the runs name it
     _grid(tmp_path / "RUNS", paper_unit=True, test_weights="last")
+    test = read_split(tmp_path / "RUNS" / "data" / "Vi2ZhLow", "test", columns=["id"])
+    _use_test_ids(tmp_path / "RUNS", [str(value) for value in test.column("id").to_pylist()[:40]])
     write_report(ReportConfig(runs=tmp_path / "RUNS", compare_paper=True, figures=False, cards=False))
     text = (tmp_path / "RUNS" / "report" / "results.md").read_text()
     section = text[text.index("### What the two columns measure"):text.index("### Every cell we ran")]
@@ -50,10 +61,12 @@ def test_compare_paper_in_the_papers_unit_on_the_papers_release_with_last_weight
 def test_compare_paper_without_the_papers_unit_says_gaps_are_not_comparable_and_the_test_set_differs(tmp_path):
     from tests.support.cls_dataset import build_cls_dataset
 
-    built = build_cls_dataset(tmp_path / "RUNS" / "data", train=12, validation=4, test=4, subsets=(4,), seed=3,
+    built = build_cls_dataset(tmp_path / "RUNS" / "data", train=12, validation=4, test=40, subsets=(4,), seed=3,
                               text_words=12)
     assert built.name == "Vi2ZhLow"
     _grid(tmp_path / "RUNS", paper_unit=False, test_weights="best")
+    test = read_split(tmp_path / "RUNS" / "data" / "Vi2ZhLow", "test", columns=["id"])
+    _use_test_ids(tmp_path / "RUNS", [str(value) for value in test.column("id").to_pylist()])
     write_report(ReportConfig(runs=tmp_path / "RUNS", compare_paper=True, figures=False, cards=False))
     text = (tmp_path / "RUNS" / "report" / "results.md").read_text()
     assert "**ROUGE unit: absolute gaps are not comparable.**" in text
