@@ -1,0 +1,56 @@
+"""Language check for Latin-script languages: the script-only rule (before languages.tsv) against
+script + py3langid veto (`cls_data.language_id`), on news leads in nine Latin-script languages.
+
+For each target language, every text of that language should pass (a rejection throws away a good
+translation) and every text of another language should fail (an answer in the wrong language).
+Run: python bench/bench_language_check.py
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from cls_data.language_id import _WORD, MIN_LATIN_SHARE, _script
+from cls_data.text import language_problem
+
+TEXTS = Path(__file__).parent / "data" / "latin_texts.tsv"
+TARGETS = ("de", "fr", "es", "id", "pt", "nl", "it", "sw")
+
+
+def script_only(text: str, lang: str) -> str | None:
+    """The rule before this change: a Latin-script language without a hand rule needs only Latin letters."""
+    words = [w for w in _WORD.findall(text) if not w.isdigit()]
+    latin = _script("Latn")
+    return None if not words or sum(bool(latin.match(w)) for w in words) >= MIN_LATIN_SHARE * len(words) else "not"
+
+
+def main() -> None:
+    rows = [line.split("\t", 1) for line in TEXTS.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    for name, rule in (("script only (before)", script_only), ("script + py3langid (now)", language_problem)):
+        language_problem("warm up the identifier model", "de")
+        false_rejects = catches = right = wrong = 0
+        misses: list[str] = []
+        started = time.perf_counter()
+        for target in TARGETS:
+            for lang, text in rows:
+                failed = rule(text, target) is not None
+                if lang == target:
+                    right += 1
+                    false_rejects += failed
+                    if failed:
+                        misses.append(f"rejected {lang}: {text[:50]}")
+                else:
+                    wrong += 1
+                    catches += failed
+                    if not failed and len(text.split()) >= 5:
+                        misses.append(f"{target} accepted {lang}: {text[:50]}")
+        per_text = (time.perf_counter() - started) / (right + wrong) * 1e6
+        print(f"{name}: right-language texts rejected {false_rejects}/{right}, "
+              f"wrong-language texts caught {catches}/{wrong}, {per_text:.0f} us a check")
+        for miss in misses[:12]:
+            print("   ", miss)
+
+
+if __name__ == "__main__":
+    main()
