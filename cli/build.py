@@ -37,6 +37,9 @@ def build(
     push_to_hub: Annotated[Optional[str], typer.Option("--push-to-hub", metavar="REPO_ID", help="Upload the folder as a Hub dataset repo.")] = None,
     private: Annotated[bool, typer.Option("--private", help="Create the Hub repo private.")] = False,
     allow_public_ncls: Annotated[bool, typer.Option("--i-may-redistribute-ncls", help="Override the refusal to push NCLS-derived text publicly (only if you hold that right).")] = False,
+    src: Annotated[Optional[str], typer.Option("--src", help="pair: source language (a code of docs/languages.md, e.g. de).")] = None,
+    tgt: Annotated[Optional[str], typer.Option("--tgt", help="pair: target language (e.g. en).")] = None,
+    name: Annotated[Optional[str], typer.Option("--name", help="pair: dataset name [default: <Src>2<Tgt>Low, e.g. De2EnLow].")] = None,
 ) -> None:
     """Deduplicate, split (train + nested subsets, validation, test) and write a Hub-ready dataset folder."""
     from cls_data.dataset.builder import BuildConfig, build_dataset
@@ -47,7 +50,7 @@ def build(
         kind=kind.value, inputs=inputs, out=out_dir, seed=seed, sizes=SplitSizes.parse(sizes or ""), lcsts=lcsts or [],
         strict=strict, ids_only=ids_only, license=license_id, command=shlex.join(["cls-data", *sys.argv[1:]]),
         ids_manifest=ids, repo_id=push_to_hub, translator=translator, tags=parse_tags(tags),
-        fit_train=sizes is None,
+        fit_train=sizes is None, src=src, tgt=tgt, name_override=name,
     )
     if push_to_hub:  # refuse before spending time on the build
         from cls_data.dataset.hub import check_push_allowed
