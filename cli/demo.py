@@ -16,6 +16,7 @@ from cls_data.cli.console import err, out
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for every artefact; a rerun into it reuses what is done.")] = Path("cls-data-demo"),
     variants: Annotated[Optional[str], typer.Option(help="Benchmark only these variants, comma-separated (e.g. mbart-cls,tflcls for a quicker demo) [default: all].")] = None,
+    pair: Annotated[str, typer.Option("--pair", help="Language pair: vi-zh (crawl, filter, build, benchmark, report) or a bundled pair from data alone, e.g. de-en (filter onwards).")] = "vi-zh",
 ) -> None:
     """The whole pipeline offline on a bundled sample: crawl 127.0.0.1, filter, build, benchmark (smoke), report."""
     import dataclasses
@@ -24,7 +25,12 @@ def demo(
 
     grid = dataclasses.replace(GRID, variants=tuple(v.strip() for v in variants.split(",") if v.strip())) if variants else GRID
     with _StageBars() as bars:
-        result = run_demo(out_dir, on_progress=bars.update, grid=grid)
+        if pair == "vi-zh":
+            result = run_demo(out_dir, on_progress=bars.update, grid=grid)
+        else:
+            from cls_data.demo.pair import run_pair_demo
+
+            result = run_pair_demo(pair, out_dir, on_progress=bars.update, grid=grid)
     table = Table(title=f"cls-data demo · {result.seconds['total']:.1f}s", title_justify="left")
     table.add_column("artefact")
     table.add_column("where")

@@ -36,7 +36,8 @@ def test_words_keep_combining_marks_inside_a_word_and_drop_punctuation():
 
 def test_japanese_scores_per_han_or_kana_character():
     tokens = get_tokenizer("chars")("東京都でコロナ感染者が100人、NHKが報じた。")
-    assert tokens[:6] == ["東", "京", "都", "で", "コ", "ロ"] and "100" in tokens and "nhk" in tokens and "、" not in tokens
+    assert tokens[:6] == ["東", "京", "都", "で", "コ", "ロ"]
+    assert "100" in tokens and "nhk" in tokens and "、" not in tokens
 
 
 def test_thai_falls_back_to_letters_with_their_marks():
@@ -67,7 +68,8 @@ def test_language_check_uses_the_script_and_an_identifier_for_latin_languages(te
 
 
 def test_names_and_translation_codes_come_from_the_table():
-    assert [language_name(c) for c in ("de", "deu_Latn", "id-ID", "my")] == ["German", "German", "Indonesian", "Burmese"]
+    names = [language_name(c) for c in ("de", "deu_Latn", "id-ID", "my")]
+    assert names == ["German", "German", "Indonesian", "Burmese"]
     assert family_codes("nllb")["fa"] == "pes_Arab" and family_codes("m2m100")["de"] == "de"
     assert get_language("nor_Latn").code == "nb"
 
@@ -75,7 +77,7 @@ def test_names_and_translation_codes_come_from_the_table():
 def test_a_malformed_table_line_names_its_line():
     header = "code\tname\tscript\trouge\tmbart50\tnllb\taliases\n"
     with pytest.raises(ClsDataError, match=r"t.tsv:3: unknown ROUGE scheme 'sentencepiece'"):
-        parse_table(header + "de\tGerman\tLatn\twords\tde_DE\tdeu_Latn\tdeu\nxx\tX\tLatn\tsentencepiece\t-\txxx_Latn\t\n",
-                    "t.tsv")
+        parse_table(header + "de\tGerman\tLatn\twords\tde_DE\tdeu_Latn\tdeu\n"
+                    "xx\tX\tLatn\tsentencepiece\t-\txxx_Latn\t\n", "t.tsv")
     with pytest.raises(ClsDataError, match=r"t.tsv:2: expected 7 tab-separated columns"):
         parse_table(header + "de German Latn words\n", "t.tsv")

@@ -1,4 +1,4 @@
-"""Dataset kinds (vi2zh, en2zh, zh2en, and pair for any --src/--tgt): one `DatasetKind` spec per kind, the single home of what
+"""Dataset kinds (vi2zh, en2zh, zh2en; pair for any --src/--tgt): one `DatasetKind` spec per kind, the home of what
 the CLI's choices, the readers, the dataset card and the Hub guard know about a kind.
 
 Light on purpose (no reader is imported here): `cls-data --help` lists the kinds from it.

@@ -19,6 +19,7 @@ def from_records(samples: list[CLSSample], translator: str | None, src: str = "v
     from cls_data.text import language_name, tokenizer_for_language
 
     source, target = language_name(src), language_name(tgt)
+    lead = "lead (sapo)" if src == "vi" else "lead"
     units = "Vietnamese syllable tokens" if src == "vi" else f"{source} tokens, scheme `{tokenizer_for_language(src)}`"
     sites = Counter(s.site or "unknown" for s in samples)
     site_list = ", ".join(f"{site} ({n:,})" for site, n in sites.most_common())
@@ -31,7 +32,7 @@ def from_records(samples: list[CLSSample], translator: str | None, src: str = "v
         if scores else "round-trip scores were not recorded in the input records"
     )
     return (
-        f"- **Source**: {source} news articles with their human-written lead{' (sapo)' if src == 'vi' else ''} as the summary, "
+        f"- **Source**: {source} news articles with their human-written {lead} as the summary, "
         f"crawled from {site_list}. Published {published or 'dates not recorded'}; crawled {crawled or 'dates not recorded'}.\n"
         f"- **Translation**: each {source} summary was machine-translated into {target} (backend: {backend}) "
         f"and translated back into {source}.\n"

@@ -22,8 +22,9 @@ def german_samples() -> list[CLSSample]:
         url = f"https://nachrichten.example.de/artikel-{i}.html"
         text = f"{lead} Weitere Einzelheiten nannten die Behörden am Abend zunächst nicht; Meldung Nummer {i}."
         samples.append(CLSSample(id=stable_id(url), url=url, site="nachrichten.example.de", text=text, summary=lead,
-                                 cls_summary=english, src_lang="de", tgt_lang="en", published="2024-05-02T08:00:00+02:00",
-                                 crawled_at="2024-06-01T10:00:00+00:00", rt_score=0.5 + i / 100))
+                                 cls_summary=english, src_lang="de", tgt_lang="en",
+                                 published="2024-05-02T08:00:00+02:00", crawled_at="2024-06-01T10:00:00+00:00",
+                                 rt_score=0.5 + i / 100))
     return samples
 
 
@@ -33,7 +34,8 @@ def de2en(tmp_path_factory) -> Path:
 
     out = tmp_path_factory.mktemp("pair")
     write_jsonl(out / "kept.jsonl", german_samples())
-    done = run_cli("build", "pair", str(out / "kept.jsonl"), "--src", "de", "--tgt", "en", "--out", str(out), "--sizes", SIZES)
+    done = run_cli("build", "pair", str(out / "kept.jsonl"), "--src", "de", "--tgt", "en", "--out", str(out),
+                   "--sizes", SIZES)
     assert done.returncode == 0, done.stderr
     assert f"wrote {out / 'De2EnLow'}" in done.stdout
     return out / "De2EnLow"
@@ -58,11 +60,13 @@ def test_a_pair_needs_known_distinct_languages_in_one_line(tmp_path):
     from tests.support.corpora import run_cli
 
     write_jsonl(tmp_path / "kept.jsonl", german_samples())
-    for args, message in ((["--src", "de"], "needs --src and --tgt"), (["--src", "de", "--tgt", "xx"], "unknown language 'xx'"),
+    for args, message in ((["--src", "de"], "needs --src and --tgt"),
+                          (["--src", "de", "--tgt", "xx"], "unknown language 'xx'"),
                           (["--src", "de", "--tgt", "de"], "both German")):
         done = run_cli("build", "pair", str(tmp_path / "kept.jsonl"), *args, "--out", str(tmp_path), "--sizes", SIZES)
         assert done.returncode != 0 and message in done.stderr and "Traceback" not in done.stderr
-    done = run_cli("build", "pair", str(tmp_path / "kept.jsonl"), "--src", "fr", "--tgt", "en", "--out", str(tmp_path), "--sizes", SIZES)
+    done = run_cli("build", "pair", str(tmp_path / "kept.jsonl"), "--src", "fr", "--tgt", "en", "--out", str(tmp_path),
+                   "--sizes", SIZES)
     assert done.returncode != 0 and "de->en, but `build pair` needs fr->en" in done.stderr
 
 
