@@ -11,7 +11,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from cls_data.language_id import _WORD, MIN_LATIN_SHARE, _script
+from cls_data import language_id
+from cls_data.language_id import _WORD, MIN_LATIN_SHARE, _script, identified_probability
 from cls_data.text import language_problem
 
 TEXTS = Path(__file__).parent / "data" / "latin_texts.tsv"
@@ -50,6 +51,20 @@ def main() -> None:
               f"wrong-language texts caught {catches}/{wrong}, {per_text:.0f} us a check")
         for miss in misses[:12]:
             print("   ", miss)
+    sweep(rows)
+
+
+def sweep(rows: list[list[str]]) -> None:
+    """The veto's threshold: how many good texts each value would reject and how many wrong ones it catches."""
+    long_rows = [(lang, text) for lang, text in rows if len(_WORD.findall(text)) >= language_id.MIN_ID_WORDS]
+    probabilities = [(lang == target, identified_probability(text, target))
+                     for target in TARGETS for lang, text in long_rows]
+    for threshold in (0.001, 0.01, 0.1, 0.5):
+        rejected = sum(right and p < threshold for right, p in probabilities)
+        caught = sum(not right and p < threshold for right, p in probabilities)
+        right, wrong = sum(r for r, _ in probabilities), sum(not r for r, _ in probabilities)
+        print(f"threshold {threshold}: right-language texts of {language_id.MIN_ID_WORDS}+ words rejected "
+              f"{rejected}/{right}, wrong-language caught {caught}/{wrong}")
 
 
 if __name__ == "__main__":

@@ -7,10 +7,11 @@ import enum
 import click
 from typer.core import TyperCommand
 
+from cls_data.rouge_schemes import SCHEME_TOKENIZERS
 from cls_data.text import TOKENIZERS
 
 # An Enum makes Typer list the choices in --help and reject unknown ones with one line.
-Lang = enum.Enum("Lang", {name.replace("-", "_"): name for name in TOKENIZERS}, type=str)
+Lang = enum.Enum("Lang", {name.replace("-", "_"): name for name in [*TOKENIZERS, *SCHEME_TOKENIZERS]}, type=str)
 
 
 
