@@ -33,7 +33,8 @@ def main() -> None:
     cases = [("vi rule (baseline), Latin news leads", tokenize_vi, latin),
              ("words, same texts", tokenize_words, latin),
              ("zh rule (baseline), Japanese", tokenize_zh, [JA] * len(latin)),
-             ("chars, same text", tokenize_chars, [JA] * len(latin)), ("clusters, Thai", tokenize_clusters, [TH] * len(latin))]
+             ("chars, same text", tokenize_chars, [JA] * len(latin)),
+             ("clusters, Thai", tokenize_clusters, [TH] * len(latin))]
     for name, tokenize, texts in cases:
         print(f"{name}: {per_text(tokenize, texts):.1f} us a text ({len(texts):,} texts, best of 3)")
 
