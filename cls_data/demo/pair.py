@@ -6,8 +6,9 @@ languages. Nothing here knows any pair: a new one is a new folder. The stages ar
 own calls: `run_filter` (every translation from the cache, the translation server refuses),
 `build_dataset` with kind `pair`, then the same benchmark and report stages as `run_demo`.
 
-Not yet a crawl: the pair's articles are read from the folder, not crawled from a loopback site,
-until the generic news spider (issue #28, part 1) can crawl pages of a site that has no spider.
+Not yet a crawl: the pair's site is served on 127.0.0.1 (`pair_site.PairSite`: JSON-LD, Open Graph,
+a news sitemap, an RSS feed), but its articles are read from the folder until the generic news
+spider (issue #28, part 1) crawls a site that has no spider of its own.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from pathlib import Path
 
 from cls_data.benchmark.config import GridSpec
 from cls_data.dataset_folder import file_sha256, read_build_info
-from cls_data.demo.corpus import TRANSLATOR, Sample, SampleTranslation, fill_translation_cache
-from cls_data.demo.mirror import MirrorServer
+from cls_data.demo.corpus import TRANSLATOR, SampleTranslation, fill_translation_cache
+from cls_data.demo.pair_site import PairSite
 from cls_data.demo.result import DemoProgress, DemoResult, demo_paths
 from cls_data.demo.run import GRID, _benchmark, _filter_counts, _read_state, _report
 from cls_data.errors import ClsDataError
@@ -115,8 +116,9 @@ def run_pair_demo(pair: str, out_dir: Path | str, on_progress: Callable[[DemoPro
 
 def _filter(sample: PairSample, result: DemoResult, on_progress: Callable[[DemoProgress], None]) -> None:
     from cls_data.filter.run import FilterConfig, run_filter
+    from cls_data.records import Article, read_jsonl
 
-    with MirrorServer(Sample((), ())) as mirror:  # serves only the translator that refuses every request
+    with PairSite(list(read_jsonl(sample.articles, Article))) as mirror:  # the pair's site and a refusing translator
         for suffix in ("", "-wal", "-shm"):
             Path(f"{result.translation_cache}{suffix}").unlink(missing_ok=True)
         fill_translation_cache(result.translation_cache, mirror.translator_url, list(sample.translations),
