@@ -35,6 +35,13 @@ def main() -> None:
              ("zh rule (baseline), Japanese", tokenize_zh, [JA] * len(latin)),
              ("chars, same text", tokenize_chars, [JA] * len(latin)),
              ("clusters, Thai", tokenize_clusters, [TH] * len(latin))]
+    try:
+        from cls_data.rouge_schemes import tokenize_th_words
+
+        tokenize_th_words(TH)  # load the dictionary outside the timing
+        cases.append(("th-words (pythainlp newmm), same Thai", tokenize_th_words, [TH] * (len(latin) // 10)))
+    except Exception as exc:  # the `thai` extra is optional
+        print(f"th-words skipped: {exc}")
     for name, tokenize, texts in cases:
         print(f"{name}: {per_text(tokenize, texts):.1f} us a text ({len(texts):,} texts, best of 3)")
 

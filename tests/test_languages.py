@@ -81,3 +81,10 @@ def test_a_malformed_table_line_names_its_line():
                     "xx\tX\tLatn\tsentencepiece\t-\txxx_Latn\t\n", "t.tsv")
     with pytest.raises(ClsDataError, match=r"t.tsv:2: expected 7 tab-separated columns"):
         parse_table(header + "de German Latn words\n", "t.tsv")
+
+
+def test_thai_words_come_from_pythainlp_when_asked_for():
+    pytest.importorskip("pythainlp")
+    tokens = get_tokenizer("th-words")("นายกรัฐมนตรีแถลงข่าวที่ทำเนียบรัฐบาล, เมื่อวันจันทร์ COVID-19!")
+    assert tokens[:4] == ["นายกรัฐมนตรี", "แถลงข่าว", "ที่", "ทำเนียบรัฐบาล"] and tokens[-2:] == ["covid", "19"]
+    assert tokenizer_for_language("th") == "clusters"  # the default needs no dictionary: th-words is opt-in
