@@ -35,14 +35,17 @@ def demo(
     table.add_column("artefact")
     table.add_column("where")
     for what, path in result.artefacts():
-        table.add_row(what, escape(_short(path)))
+        if pair == "vi-zh" or path.exists():  # the pair demo reads its articles: it has no crawl summary
+            table.add_row(what, escape(_short(path)))
     out.print(table)
     c = result.counts
-    out.print(f"{c['articles']} articles crawled · {c['kept']} kept, {c['dropped']} dropped by the round-trip filter · "
+    source = "crawled" if pair == "vi-zh" else "read from the bundled pair"
+    out.print(f"{c['articles']} articles {source} · {c['kept']} kept, {c['dropped']} dropped by the round-trip filter · "
               f"{c['translation_requests']} translation requests · splits: "
               + ", ".join(f"{k} {v}" for k, v in result.split_rows.items()), soft_wrap=True, markup=False)
     out.print(f"{len(result.benchmark_runs) - len(result.failed_runs)} of {len(result.benchmark_runs)} benchmark runs finished"
-              " (smoke preset: tiny models trained for seconds on 30 pairs; their scores check the plumbing, not the science)",
+              f" (smoke preset: tiny models trained for seconds on {result.split_rows.get('train', 0)} pairs;"
+              " their scores check the plumbing, not the science)",
               soft_wrap=True, markup=False)
     for line in result.answer:
         out.print(line, soft_wrap=True, markup=False)
