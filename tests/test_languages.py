@@ -88,3 +88,13 @@ def test_thai_words_come_from_pythainlp_when_asked_for():
     tokens = get_tokenizer("th-words")("นายกรัฐมนตรีแถลงข่าวที่ทำเนียบรัฐบาล, เมื่อวันจันทร์ COVID-19!")
     assert tokens[:4] == ["นายกรัฐมนตรี", "แถลงข่าว", "ที่", "ทำเนียบรัฐบาล"] and tokens[-2:] == ["covid", "19"]
     assert tokenizer_for_language("th") == "clusters"  # the default needs no dictionary: th-words is opt-in
+
+
+def test_statistics_count_characters_for_languages_written_without_spaces():
+    from cls_data.dataset.card import length_units
+    from cls_data.dataset.stats import unit_for_language
+
+    assert [unit_for_language(c) for c in ("zh", "ja", "th", "de", "vi")] == [
+        "avg_chars", "avg_chars", "avg_chars", "avg_words", "avg_words"]
+    assert length_units("ja", "en") == "characters for Japanese, whitespace words for English"
+    assert length_units("vi", "zh") == "whitespace words for Vietnamese and English, characters for Chinese"
