@@ -25,6 +25,7 @@ TOKENIZER_NOTES = {
     "words": "runs of letters, combining marks and digits, lower-cased, punctuation dropped (docs/languages.md)",
     "chars": "every Han or kana character is a token, runs of other letters/digits are one token (docs/languages.md)",
     "clusters": "every letter with its combining marks is a token: a character fallback, no segmenter (docs/languages.md)",
+    "th-words": "Thai words by pythainlp's newmm segmenter, punctuation dropped (docs/languages.md)",
 }
 # model_type values of model/config.json that AutoModelForSeq2SeqLM loads as they are
 SEQ2SEQ_TYPES = {"mbart", "bart", "marian", "m2m_100", "mt5", "t5", "nllb-moe", "pegasus"}
