@@ -15,6 +15,7 @@ from cls_data.errors import ClsDataError
 TABLE = "languages.tsv"
 COLUMNS = ("code", "name", "script", "rouge", "mbart50", "nllb", "aliases")
 SCHEMES = ("vi", "zh", "en", "words", "chars", "clusters")  # the `rouge` column's values
+OPT_IN_SCHEMES = ("th-words",)  # chosen by name only (cls_data.rouge_schemes): a segmenter from an extra
 
 
 @dataclass(frozen=True)

@@ -98,3 +98,12 @@ def test_statistics_count_characters_for_languages_written_without_spaces():
         "avg_chars", "avg_chars", "avg_chars", "avg_words", "avg_words"]
     assert length_units("ja", "en") == "characters for Japanese, whitespace words for English"
     assert length_units("vi", "zh") == "whitespace words for Vietnamese and English, characters for Chinese"
+
+
+def test_the_scheme_names_the_cli_offers_are_the_tokenizers_that_exist():
+    from cls_data.cli.options import Lang
+
+    from cls_data.rouge_schemes import SCHEME_TOKENIZERS
+    from cls_data.text import TOKENIZERS
+
+    assert {lang.value for lang in Lang} == {*TOKENIZERS, *SCHEME_TOKENIZERS}
