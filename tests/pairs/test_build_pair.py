@@ -62,7 +62,8 @@ def test_a_pair_needs_known_distinct_languages_in_one_line(tmp_path):
     write_jsonl(tmp_path / "kept.jsonl", german_samples())
     for args, message in ((["--src", "de"], "needs --src and --tgt"),
                           (["--src", "de", "--tgt", "xx"], "unknown language 'xx'"),
-                          (["--src", "de", "--tgt", "de"], "both German")):
+                          (["--src", "de", "--tgt", "de"], "both German"),
+                          (["--src", "de", "--tgt", "en", "--name", "../De2En"], "--name '../De2En'")):
         done = run_cli("build", "pair", str(tmp_path / "kept.jsonl"), *args, "--out", str(tmp_path), "--sizes", SIZES)
         assert done.returncode != 0 and message in done.stderr and "Traceback" not in done.stderr
     done = run_cli("build", "pair", str(tmp_path / "kept.jsonl"), "--src", "fr", "--tgt", "en", "--out", str(tmp_path),
