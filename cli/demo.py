@@ -16,7 +16,7 @@ from cls_data.cli.console import err, out
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for every artefact; a rerun into it reuses what is done.")] = Path("cls-data-demo"),
     variants: Annotated[Optional[str], typer.Option(help="Benchmark only these variants, comma-separated (e.g. mbart-cls,tflcls for a quicker demo) [default: all].")] = None,
-    pair: Annotated[str, typer.Option("--pair", help="Language pair: vi-zh (crawl, filter, build, benchmark, report) or a bundled pair from data alone, e.g. de-en (filter onwards).")] = "vi-zh",
+    pair: Annotated[str, typer.Option("--pair", help="Language pair: vi-zh, or a pair bundled as data alone (de-en: a German site crawled by the generic spider; docs/languages.md).")] = "vi-zh",
 ) -> None:
     """The whole pipeline offline on a bundled sample: crawl 127.0.0.1, filter, build, benchmark (smoke), report."""
     import dataclasses
@@ -39,7 +39,7 @@ def demo(
             table.add_row(what, escape(_short(path)))
     out.print(table)
     c = result.counts
-    source = "crawled" if pair == "vi-zh" else "read from the bundled pair"
+    source = "crawled" if pair == "vi-zh" or result.crawl_summary.exists() else "read from the bundled pair"
     out.print(f"{c['articles']} articles {source} · {c['kept']} kept, {c['dropped']} dropped by the round-trip filter · "
               f"{c['translation_requests']} translation requests · splits: "
               + ", ".join(f"{k} {v}" for k, v in result.split_rows.items()), soft_wrap=True, markup=False)

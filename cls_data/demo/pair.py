@@ -1,14 +1,13 @@
 """`run_pair_demo`: the demo on a bundled pair other than vi-zh, from data alone (demo/pairs/<src>-<tgt>/).
 
-A pair's folder holds `articles.jsonl` (Article records, as the crawl writes them) and
-`translations.jsonl` (each summary, its translation and the translation back); its name gives the
-languages. Nothing here knows any pair: a new one is a new folder. The stages are the library's
-own calls: `run_filter` (every translation from the cache, the translation server refuses),
-`build_dataset` with kind `pair`, then the same benchmark and report stages as `run_demo`.
-
-Not yet a crawl: the pair's site is served on 127.0.0.1 (`pair_site.PairSite`: JSON-LD, Open Graph,
-a news sitemap, an RSS feed), but its articles are read from the folder until the generic news
-spider (issue #28, part 1) crawls a site that has no spider of its own.
+A pair's folder holds `articles.jsonl` (the articles of a made-up site), `translations.jsonl`
+(each summary, its translation and the translation back) and `sites.toml` (that site for the
+generic spider); its name gives the languages. Nothing here knows any pair: a new one is a new
+folder. The stages are the library's own calls: the articles are served on 127.0.0.1 as a site
+with no spider (`pair_site.PairSite`) and crawled by the generic spider from `sites.toml`
+(`run_crawl` in a child process), then `run_filter` (every translation from the cache, the
+translation server refuses), `build_dataset` with kind `pair`, and the benchmark and report
+stages of `run_demo`.
 """
 
 from __future__ import annotations
@@ -24,14 +23,17 @@ from pathlib import Path
 from cls_data.benchmark.config import GridSpec
 from cls_data.dataset_folder import file_sha256, read_build_info
 from cls_data.demo.corpus import TRANSLATOR, SampleTranslation, fill_translation_cache
+from cls_data.demo.crawl_child import crawl_in_child
 from cls_data.demo.pair_site import PairSite
 from cls_data.demo.result import DemoProgress, DemoResult, demo_paths
 from cls_data.demo.run import GRID, _benchmark, _filter_counts, _read_state, _report
 from cls_data.errors import ClsDataError
 from cls_data.outputs import write_json_atomic
+from cls_data.records import Article, read_jsonl
 
 PAIRS_DIR = Path(str(resources.files("cls_data.demo") / "pairs"))
 TRANSLATOR_NAME = "hand-written sample translations (cls-data demo cache; no MT system)"
+MIN_BODY_WORDS = 10  # the demo's articles are two-sentence stubs; real crawls keep the default (60)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +42,7 @@ class PairSample:
     tgt: str
     articles: Path
     translations: tuple[SampleTranslation, ...]  # `vi`/`zh` hold the pair's source/target texts
+    sites_file: Path | None = None  # the site for the generic spider; without it the articles are read, not crawled
 
     @property
     def keep(self) -> int:
@@ -73,7 +76,8 @@ def load_pair(name: str, folder: Path | None = None) -> PairSample:
             rows.append(SampleTranslation(record["src"], record["tgt"], record["back"], bool(record.get("poor"))))
         except KeyError as exc:
             raise ClsDataError(f"{folder / 'translations.jsonl'}:{number}: missing {exc.args[0]!r}") from None
-    return PairSample(src, tgt, folder / "articles.jsonl", tuple(rows))
+    sites_file = folder / "sites.toml"
+    return PairSample(src, tgt, folder / "articles.jsonl", tuple(rows), sites_file if sites_file.exists() else None)
 
 
 def run_pair_demo(pair: str, out_dir: Path | str, on_progress: Callable[[DemoProgress], None] = lambda p: None,
@@ -93,15 +97,15 @@ def run_pair_demo(pair: str, out_dir: Path | str, on_progress: Callable[[DemoPro
     expand(grid)  # an unknown variant or weighting stops here
     state_file = out / "demo.json"
     state = _read_state(state_file)
-    shutil.copyfile(sample.articles, result.articles)
-    n = sum(1 for line in result.articles.read_text(encoding="utf-8").splitlines() if line.strip())
-    result.counts["articles"] = n
-    on_progress(DemoProgress("crawl", n, n, f"{n} {kind.src} articles read from the bundled pair (no crawl: see docs)"))
-    for stage, step in (("filter", lambda: _filter(sample, result, on_progress)),
-                        ("build", lambda: _build(sample, kind.name, result, on_progress))):
-        t0 = time.monotonic()
-        step()
-        result.seconds[stage] = time.monotonic() - t0
+    with PairSite(list(read_jsonl(sample.articles, Article))) as site:  # the pair's site and a refusing translator
+        for stage, step in (("crawl", lambda: _crawl(sample, result, site, on_progress)),
+                            ("filter", lambda: _filter(sample, result, site, on_progress))):
+            t0 = time.monotonic()
+            step()
+            result.seconds[stage] = time.monotonic() - t0
+    t0 = time.monotonic()
+    _build(sample, kind.name, result, on_progress)
+    result.seconds["build"] = time.monotonic() - t0
     t0 = time.monotonic()
     ran = _benchmark(result, grid, state, on_progress)
     result.seconds["benchmark"] = time.monotonic() - t0
@@ -114,23 +118,48 @@ def run_pair_demo(pair: str, out_dir: Path | str, on_progress: Callable[[DemoPro
     return result
 
 
-def _filter(sample: PairSample, result: DemoResult, on_progress: Callable[[DemoProgress], None]) -> None:
-    from cls_data.filter.run import FilterConfig, run_filter
-    from cls_data.records import Article, read_jsonl
+def _crawl(sample: PairSample, result: DemoResult, site: PairSite,
+           on_progress: Callable[[DemoProgress], None]) -> None:
+    """The generic spider on the pair's site (its sites.toml); without one, the articles are read from the folder."""
+    wanted = {a.url for a in read_jsonl(sample.articles, Article)}
+    total = len(wanted)
+    if sample.sites_file is None:
+        shutil.copyfile(sample.articles, result.articles)
+        result.counts["articles"] = total
+        on_progress(DemoProgress("crawl", total, total, f"{total} articles read from the folder (no sites.toml)"))
+        return
+    for suffix in ("", ".seen.sqlite", ".log"):  # a few dozen pages: crawled afresh each run
+        Path(f"{result.articles}{suffix}").unlink(missing_ok=True)
+    result.crawl_summary.unlink(missing_ok=True)
+    on_progress(DemoProgress("crawl", 0, total, f"generic spider, {sample.sites_file.name}, from {site.base_url}"))
+    summary = crawl_in_child([], result.articles, site.base_url, options={
+        "sites_file": str(sample.sites_file), "min_body_words": MIN_BODY_WORDS},
+        on_articles=lambda n: on_progress(DemoProgress("crawl", min(n, total), total)))
+    have = {a.url for a in read_jsonl(result.articles, Article)} if result.articles.exists() else set()
+    if have != wanted:
+        raise ClsDataError(f"the generic spider wrote {len(have & wanted)} of the pair's {total} articles; see "
+                           f"{result.crawl_summary} and {result.articles}.log")
+    result.counts["articles"] = total
+    rules = next(iter(summary["sites"].values()))["rules"]
+    on_progress(DemoProgress("crawl", total, total, f"{total} articles, {summary['elapsed_s']:.1f}s; lead from "
+                                                    + ", ".join(f"{r} {n}" for r, n in rules["summary"].items())))
 
-    with PairSite(list(read_jsonl(sample.articles, Article))) as mirror:  # the pair's site and a refusing translator
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{result.translation_cache}{suffix}").unlink(missing_ok=True)
-        fill_translation_cache(result.translation_cache, mirror.translator_url, list(sample.translations),
-                               src=sample.src, tgt=sample.tgt)
-        trip = f"{sample.src} → {sample.tgt} → {sample.src}"
-        on_progress(DemoProgress("filter", 0, 1, f"round trip {trip} from the cache"))
-        config = FilterConfig(input=result.articles, out=result.scored.parent, keep=sample.keep, translator=TRANSLATOR,
-                              src=sample.src, tgt=sample.tgt, translator_url=mirror.translator_url,
-                              cache=result.translation_cache, concurrency=1, max_retries=0, backoff_base=0.0,
-                              timeout=10.0)
-        filtered = run_filter(config)
-        refused = mirror.translator_requests
+
+def _filter(sample: PairSample, result: DemoResult, mirror: PairSite,
+            on_progress: Callable[[DemoProgress], None]) -> None:
+    from cls_data.filter.run import FilterConfig, run_filter
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{result.translation_cache}{suffix}").unlink(missing_ok=True)
+    fill_translation_cache(result.translation_cache, mirror.translator_url, list(sample.translations),
+                           src=sample.src, tgt=sample.tgt)
+    trip = f"{sample.src} → {sample.tgt} → {sample.src}"
+    on_progress(DemoProgress("filter", 0, 1, f"round trip {trip} from the cache"))
+    config = FilterConfig(input=result.articles, out=result.scored.parent, keep=sample.keep, translator=TRANSLATOR,
+                          src=sample.src, tgt=sample.tgt, translator_url=mirror.translator_url,
+                          cache=result.translation_cache, concurrency=1, max_retries=0, backoff_base=0.0, timeout=10.0)
+    filtered = run_filter(config)
+    refused = mirror.translator_requests
     report = filtered.report
     if report.requests_sent or refused or report.counts.failed:
         raise ClsDataError(f"{report.counts.failed} summaries are missing from the pair's translation cache "

@@ -72,6 +72,12 @@ def site_routes(articles: list[Article]) -> dict[str, tuple[str, str]]:
     routes["/feed.xml"] = (_XML, f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
                                  f"<title>{escape(home)}</title><link>{escape(home)}/</link>{items}</channel></rss>")
     routes["/robots.txt"] = (_TEXT, f"User-agent: *\nAllow: /\nSitemap: {home}/sitemap.xml\n")
+    links = "\n".join(f'<li><a href="{escape(a.url)}">{escape(a.title)}</a></li>' for a in articles)
+    lang = articles[0].lang if articles else "en"
+    routes["/"] = (_HTML, f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+                          f'<title>{escape(home)}</title>'
+                          f'<link rel="alternate" type="application/rss+xml" href="{home}/feed.xml"></head>'
+                          f"<body><ul>{links}</ul></body></html>")
     return routes
 
 

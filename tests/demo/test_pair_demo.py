@@ -1,5 +1,6 @@
-"""`cls-data demo --pair de-en`: a second pair from bundled data alone (no code for it), filtered from its
-translation cache with no request sent, built as De2EnLow, benchmarked in the smoke preset and reported."""
+"""`cls-data demo --pair de-en`: a second pair from bundled data alone (no code for it): its site crawled on
+127.0.0.1 by the generic spider from the pair's sites.toml, filtered from its translation cache with no request
+sent, built as De2EnLow, benchmarked in the smoke preset and reported."""
 
 from __future__ import annotations
 
@@ -20,6 +21,20 @@ def pair_demo(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("pair-demo") / "demo-de-en"
     return run_pair_demo("de-en", out, grid=PAIR_GRID)
+
+
+@pytest.mark.slow  # one demo run, ~40 s on the 2-core sandbox
+def test_the_pairs_site_is_crawled_by_the_generic_spider_from_its_sites_toml(pair_demo):
+    from cls_data.demo.pair import load_pair
+    from cls_data.records import Article, read_jsonl
+
+    summary = json.loads(pair_demo.crawl_summary.read_text())
+    site = summary["sites"]["nachrichten.example.de"]
+    assert site["articles"] == 24 and site["rules"]["lang"] == {"html-lang": 24}
+    bundled = {a.url: a for a in read_jsonl(load_pair("de-en").articles, Article)}
+    for crawled in read_jsonl(pair_demo.articles, Article):  # what the spider read is what the site published
+        assert (crawled.title, crawled.summary, crawled.lang) == (bundled[crawled.url].title,
+                                                                 bundled[crawled.url].summary, "de")
 
 
 @pytest.mark.slow  # one demo run, ~40 s on the 2-core sandbox
