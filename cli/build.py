@@ -40,6 +40,9 @@ def build(
     release: Annotated[Optional[Path], typer.Option("--release", metavar="DIR", help="vi2zh: the paper's released CSVs (its repository's mbart_base/src/dataset/vi2zh/) as a dataset folder with the paper's splits in file order, flawed rows flagged, not dropped (docs/paper-fidelity.md).")] = None,
     release_commit: Annotated[Optional[str], typer.Option("--release-commit", metavar="SHA", help="With --release: the release's git commit, named in the card.")] = None,
     clean: Annotated[bool, typer.Option("--clean", help="With --release: drop the flagged rows (then the splits are no longer the paper's).")] = False,
+    src: Annotated[Optional[str], typer.Option("--src", help="pair: source language (a code of docs/languages.md, e.g. de).")] = None,
+    tgt: Annotated[Optional[str], typer.Option("--tgt", help="pair: target language (e.g. en).")] = None,
+    name: Annotated[Optional[str], typer.Option("--name", help="pair: dataset name [default: <Src>2<Tgt>Low, e.g. De2EnLow].")] = None,
 ) -> None:
     """Deduplicate, split (train + nested subsets, validation, test) and write a Hub-ready dataset folder."""
     if release is not None or clean or release_commit:
@@ -62,7 +65,7 @@ def build(
         kind=kind.value, inputs=inputs, out=out_dir, seed=seed, sizes=SplitSizes.parse(sizes or ""), lcsts=lcsts or [],
         strict=strict, ids_only=ids_only, license=license_id, command=shlex.join(["cls-data", *sys.argv[1:]]),
         ids_manifest=ids, repo_id=push_to_hub, translator=translator, tags=parse_tags(tags),
-        fit_train=sizes is None,
+        fit_train=sizes is None, src=src, tgt=tgt, name_override=name,
     )
     if push_to_hub:  # refuse before spending time on the build
         from cls_data.dataset.hub import check_push_allowed

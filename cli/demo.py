@@ -18,6 +18,7 @@ from cls_data.cli.progress import EtaLines
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for every artefact; a rerun into it reuses what is done.")] = Path("cls-data-demo"),
     variants: Annotated[Optional[str], typer.Option(help="Benchmark only these variants, comma-separated (e.g. mbart-cls,tflcls for a quicker demo) [default: all].")] = None,
+    pair: Annotated[str, typer.Option("--pair", help="Language pair: vi-zh, or a pair bundled as data alone (de-en: a German site crawled by the generic spider; docs/languages.md).")] = "vi-zh",
 ) -> None:
     """The whole pipeline offline on a bundled sample: crawl 127.0.0.1, filter, build, benchmark (smoke), report."""
     import dataclasses
@@ -26,19 +27,27 @@ def demo(
 
     grid = dataclasses.replace(GRID, variants=tuple(v.strip() for v in variants.split(",") if v.strip())) if variants else GRID
     with _StageBars() as bars:
-        result = run_demo(out_dir, on_progress=bars.update, grid=grid)
+        if pair == "vi-zh":
+            result = run_demo(out_dir, on_progress=bars.update, grid=grid)
+        else:
+            from cls_data.demo.pair import run_pair_demo
+
+            result = run_pair_demo(pair, out_dir, on_progress=bars.update, grid=grid)
     table = Table(title=f"cls-data demo · {result.seconds['total']:.1f}s", title_justify="left")
     table.add_column("artefact")
     table.add_column("where")
     for what, path in result.artefacts():
-        table.add_row(what, escape(_short(path)))
+        if pair == "vi-zh" or path.exists():  # the pair demo reads its articles: it has no crawl summary
+            table.add_row(what, escape(_short(path)))
     out.print(table)
     c = result.counts
-    out.print(f"{c['articles']} articles crawled · {c['kept']} kept, {c['dropped']} dropped by the round-trip filter · "
+    source = "crawled" if pair == "vi-zh" or result.crawl_summary.exists() else "read from the bundled pair"
+    out.print(f"{c['articles']} articles {source} · {c['kept']} kept, {c['dropped']} dropped by the round-trip filter · "
               f"{c['translation_requests']} translation requests · splits: "
               + ", ".join(f"{k} {v}" for k, v in result.split_rows.items()), soft_wrap=True, markup=False)
     out.print(f"{len(result.benchmark_runs) - len(result.failed_runs)} of {len(result.benchmark_runs)} benchmark runs finished"
-              " (smoke preset: tiny models trained for seconds on 30 pairs; their scores check the plumbing, not the science)",
+              f" (smoke preset: tiny models trained for seconds on {result.split_rows.get('train', 0)} pairs;"
+              " their scores check the plumbing, not the science)",
               soft_wrap=True, markup=False)
     for line in result.answer:
         out.print(line, soft_wrap=True, markup=False)

@@ -29,7 +29,7 @@ def filter_(
     translator: Annotated[Backend, typer.Option("--translator", rich_help_panel="Translation backend", help="Translation backend.")] = Backend.google,
     translator_url: Annotated[Optional[str], typer.Option("--translator-url", rich_help_panel="Translation backend", help="LibreTranslate server URL; openai: the server's /v1 URL (key from $OPENAI_API_KEY); for google an endpoint override.")] = None,
     model: Annotated[Optional[str], typer.Option("--model", rich_help_panel="Translation backend", help="hf: model name or local path (NLLB-200, M2M100, mBART-50, Marian); openai: the served model's name.")] = None,
-    src: Annotated[str, typer.Option("--src", rich_help_panel="Translation backend", help="Source language of the summaries.")] = "vi",
+    src: Annotated[str, typer.Option("--src", rich_help_panel="Translation backend", help="Source language of the summaries (any code of docs/languages.md).")] = "vi",
     tgt: Annotated[str, typer.Option("--tgt", rich_help_panel="Translation backend", help="Target language.")] = "zh",
     cache: Annotated[Optional[Path], typer.Option("--cache", rich_help_panel="Translation backend", help="SQLite translation cache (default: ~/.cache/cls-data/translations.sqlite, or under $XDG_CACHE_HOME).")] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", rich_help_panel="Requests and retries", help="Requests in flight at once (1 or more).")] = 4,

@@ -7,10 +7,12 @@ import enum
 import click
 from typer.core import TyperCommand
 
+from cls_data.languages import OPT_IN_SCHEMES, SCHEMES  # names only: the CLI starts without the `regex` module
 from cls_data.text import TOKENIZERS
 
 # An Enum makes Typer list the choices in --help and reject unknown ones with one line.
-Lang = enum.Enum("Lang", {name.replace("-", "_"): name for name in TOKENIZERS}, type=str)
+_NAMES = dict.fromkeys([*TOKENIZERS, *SCHEMES, *OPT_IN_SCHEMES])
+Lang = enum.Enum("Lang", {name.replace("-", "_"): name for name in _NAMES}, type=str)
 
 
 

@@ -16,7 +16,7 @@ from cls_data.cli.options import Lang
 def rouge(
     pred_file: Annotated[Path, typer.Argument(help="Predicted summaries, one per line (UTF-8).")],
     ref_file: Annotated[Path, typer.Argument(help="Reference summaries, one per line, same order.")],
-    lang: Annotated[Lang, typer.Option("--lang", "-l", help="Tokenizer: vi syllables, zh characters, zh-words (jieba), en (rouge-score's).")],
+    lang: Annotated[Lang, typer.Option("--lang", "-l", help="Tokenizer: vi syllables, zh characters, zh-words (jieba), en (rouge-score's); any other language's scheme (words, chars, clusters) is its line of docs/languages.md.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line instead of a table.")] = False,
     per_sample: Annotated[Optional[Path], typer.Option("--per-sample", help="Also write per-pair P/R/F as JSONL here.")] = None,
     paper_tokens: Annotated[Optional[str], typer.Option(

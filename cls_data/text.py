@@ -16,6 +16,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from cls_data.errors import ClsDataError
+from cls_data.languages import lookup
 
 Tokenizer = Callable[[str], list[str]]
 
@@ -44,7 +45,8 @@ def base_language(code: str) -> str:
     "zh-CN", "zh_CN", "zh-Hans", "zho_Hans" -> "zh"; "vie_Latn", "vi_VN" -> "vi"; an unknown code lower-cased.
     """
     base = code.lower().replace("_", "-").split("-")[0]
-    return _ISO_639_3.get(base, base)
+    known = lookup(base) if base not in _ISO_639_3 else None  # languages.tsv knows the rest
+    return _ISO_639_3.get(base) or (known.code if known else base)
 
 
 def is_chinese(lang: str) -> bool:
@@ -54,7 +56,9 @@ def is_chinese(lang: str) -> bool:
 
 def language_name(code: str) -> str:
     """"vi" -> "Vietnamese"; an unknown code is returned as given."""
-    return LANGUAGE_NAMES.get(base_language(code), code)
+    base = base_language(code)
+    known = lookup(base)
+    return LANGUAGE_NAMES.get(base) or (known.name if known else code)
 
 
 def han_count(text: str) -> int:
@@ -147,10 +151,13 @@ TOKENIZERS: dict[str, Tokenizer] = {
 
 
 def get_tokenizer(name: str) -> Tokenizer:
+    from cls_data.rouge_schemes import SCHEME_TOKENIZERS  # any other language's schemes (it imports this module)
+
     try:
-        return TOKENIZERS[name]
+        return TOKENIZERS.get(name) or SCHEME_TOKENIZERS[name]
     except KeyError:
-        raise ClsDataError(f"unknown tokenizer {name!r}; choose one of: {', '.join(TOKENIZERS)}") from None
+        choices = ", ".join([*TOKENIZERS, *SCHEME_TOKENIZERS])
+        raise ClsDataError(f"unknown tokenizer {name!r}; choose one of: {choices}") from None
 
 
 def tokenizer_for_language(lang: str) -> str:
@@ -158,7 +165,10 @@ def tokenizer_for_language(lang: str) -> str:
     base = base_language(lang)
     if base in ("vi", "zh", "en"):
         return base
-    raise ClsDataError(f"no tokenizer for language {lang!r}; supported: vi, zh, en")
+    known = lookup(base)
+    if known is None:
+        raise ClsDataError(f"no tokenizer for language {lang!r}: add it to cls_data/languages.tsv (docs/languages.md)")
+    return known.rouge
 
 
 def count_words(text: str) -> int:
@@ -211,7 +221,9 @@ def language_problem(text: str, lang: str) -> str | None:
             return f"not {name}"
         return None
     if lang not in _LATIN_SCRIPT:
-        return None
+        from cls_data.language_id import other_language_problem  # languages.tsv's script and identifier rules
+
+        return other_language_problem(text, lang)
     if sum(bool(_LATIN.match(w)) for w in words) < MIN_LATIN_SHARE * len(words):
         return f"not {name}"
     marked = sum(bool(_VI_MARKED.match(unicodedata.normalize("NFD", w))) for w in words)
@@ -219,4 +231,9 @@ def language_problem(text: str, lang: str) -> str | None:
         return f"not {name}"
     if lang == "en" and len(words) >= 6 and marked > MAX_EN_MARKED_SHARE * len(words):
         return f"not {name}"
+    if lang not in ("vi", "en"):
+        from cls_data.language_id import identifier_problem
+        from cls_data.languages import get_language
+
+        return identifier_problem(text, get_language(lang), len(words))
     return None

@@ -48,3 +48,6 @@ def test_the_wheel_builds_without_warnings_and_its_cli_runs_from_a_fresh_environ
     sample = _run([python, "-c", "from importlib.resources import files; "
                    "print(sorted(p.name for p in files('cls_data.demo').joinpath('sample').iterdir()))"], cwd=tmp_path)
     assert "articles.json" in sample.stdout and "templates" in sample.stdout, sample.stderr
+    data = _run([python, "-c", "from cls_data.languages import languages; from cls_data.demo.pair import load_pair; "
+                 "print(len(languages()), load_pair('de-en').sites_file.name)"], cwd=tmp_path)  # languages.tsv, pairs
+    assert data.returncode == 0 and "sites.toml" in data.stdout and int(data.stdout.split()[0]) > 50, data.stderr

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from cls_data import __version__
 from cls_data.dataset import sources
-from cls_data.dataset.kinds import DatasetKind, get_kind
+from cls_data.dataset.kinds import DatasetKind, get_kind, pair_kind
 from cls_data.dataset.dedup import DROP_REASONS, DedupKey, Deduplicator
 from cls_data.dataset.leakage import Leak, find_leaks
 from cls_data.dataset.ncls import ParseReport
@@ -52,9 +52,18 @@ class BuildConfig:
     translator: str | None = None  # vi2zh: the MT backend, when the records do not say
     tags: dict[str, str] = field(default_factory=dict)  # extra summary tag names: {"en": NAME, "zh": NAME}
     fit_train: bool = False  # one pool a little short: train shrinks to what is left (x100), eval splits stay full
+    src: str | None = None  # kind "pair": the languages (languages.tsv codes) and an optional dataset name
+    tgt: str | None = None
+    name_override: str | None = None
 
     @property
     def spec(self) -> DatasetKind:
+        if self.kind == "pair":
+            if not (self.src and self.tgt):
+                raise ClsDataError("`build pair` needs --src and --tgt (e.g. --src de --tgt en)")
+            return pair_kind(self.src, self.tgt, self.name_override)
+        if self.src or self.tgt or self.name_override:
+            raise ClsDataError(f"--src/--tgt/--name are for `build pair`; `build {self.kind}` is always its own pair")
         return get_kind(self.kind)
 
     @property
@@ -103,7 +112,7 @@ def _untranslated(config: BuildConfig, count: int, first: CLSSample, read: int, 
     """The one error (--strict, or an ids manifest naming such a sample) for unpublishable samples."""
     fix = ("drop --strict to build without them (they are counted and listed in a rejects file), or rerun "
            "`cls-data filter` (it rejects untranslated answers) and build from its new kept.jsonl"
-           if config.kind == "vi2zh" else "drop --strict to build without them, or remove those records")
+           if config.kind in ("vi2zh", "pair") else "drop --strict to build without them, or remove those records")
     if config.ids_manifest:
         fix = f"{config.ids_manifest} names it; build without --ids to drop such samples"
     column = language_fault(first, config.spec)[0]
@@ -234,7 +243,7 @@ def _choose(config: BuildConfig, report: ParseReport, rejects: RejectsFile, prog
     pools, dropped, read = _dedup(config, report, rejects)
     config, notes = _fit_train(config, pools)
     hint = ""
-    if config.kind == "vi2zh":  # the filter decides how many there are: say what to ask it for
+    if config.kind in ("vi2zh", "pair"):  # the filter decides how many there are: say what to ask it for
         missing = config.sizes.total - len(pools.get("all", []))
         hint = (f"; {missing:,} more are needed: rerun `cls-data filter` with --keep {read + missing:,}"
                 " or more (the filter keeps distinct summaries)")

@@ -100,6 +100,20 @@ def render_card(info: dict, stats: dict, split_files: dict[str, str], split_rows
         stats_rows=stats_rows,
         licence_text=info["licence_text"],
         limitations=get_kind(kind).limitations,
+        length_units=length_units(src, tgt),
         citation=info["citation"],
     )
     return str(card)
+
+
+def length_units(src: str, tgt: str) -> str:
+    """How the statistics count lengths, in words: per language, whitespace words or characters."""
+    from cls_data.dataset.stats import unit_for_language
+
+    if {src, tgt} <= {"vi", "zh", "en"}:  # the paper's three languages: the sentence every such card has carried
+        return "whitespace words for Vietnamese and English, characters for Chinese"
+    by_unit: dict[str, list[str]] = {}
+    for lang in dict.fromkeys((src, tgt)):
+        by_unit.setdefault("characters" if unit_for_language(lang) == "avg_chars" else "whitespace words", []).append(
+            language_name(lang))
+    return ", ".join(f"{unit} for {' and '.join(names)}" for unit, names in by_unit.items())

@@ -1,4 +1,4 @@
-"""Dataset kinds (vi2zh, en2zh, zh2en): one `DatasetKind` spec per kind, the single home of what
+"""Dataset kinds (vi2zh, en2zh, zh2en; pair for any --src/--tgt): one `DatasetKind` spec per kind, the home of what
 the CLI's choices, the readers, the dataset card and the Hub guard know about a kind.
 
 Light on purpose (no reader is imported here): `cls-data --help` lists the kinds from it.
@@ -6,7 +6,9 @@ Light on purpose (no reader is imported here): `cls-data --help` lists the kinds
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -137,3 +139,46 @@ register_kind(DatasetKind(
     licence_text=NCLS_LICENCE, license_name="ncls-research-only",
     release="ZH2ENSUM", reader="cls_data.dataset.ncls:read_zh2en",
 ))
+
+
+# `build pair --src X --tgt Y`: any pair of languages.tsv from the filter's kept.jsonl, written
+# like Vi2ZhLow. The registered spec is a template; `pair_kind` fills in the languages and name.
+PAIR_LIMITATIONS = (
+    "- The target-language summaries (`cls_summary`) are machine translations of the source-language "
+    "summaries, kept because their round trip back scored well; round-trip agreement does not prove a "
+    "faithful translation, and the references carry translationese.\n"
+    "- Selecting the best-scoring round trips favours short, formulaic summaries that translate easily.\n"
+    "- The summaries are the publishers' leads, not abstracts written for the task; news topics and "
+    "dates follow what the sites published when crawled."
+)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
+register_kind(DatasetKind(
+    name="pair", dataset="{Src}2{Tgt}Low", src="", tgt="", help="the filter's kept.jsonl, any --src/--tgt pair",
+    redistributable=True,
+    summary="{name} is a low-resource {src}-to-{tgt} cross-lingual summarization dataset: {src} news documents "
+    "with {src} summaries and {tgt} summaries.",
+    id_note="stable hash of the article's canonical URL",
+    sampling="after deduplication, one shuffled pool is cut into test, validation and train.",
+    limitations=PAIR_LIMITATIONS,
+    licence_text=get_kind("vi2zh").licence_text, license_name="news-publishers-copyright",
+    citation="@misc{{{key},\n  title = {{{name}: a low-resource {src}-{tgt} cross-lingual summarization dataset}},\n"
+    "  note = {{Built with cls-data}}\n}}",
+))
+
+
+def pair_kind(src: str, tgt: str, name: str | None = None) -> DatasetKind:
+    """The `pair` kind for one language pair of languages.tsv ("de", "en" -> De2EnLow)."""
+    from cls_data.languages import get_language
+
+    source, target = get_language(src), get_language(tgt)
+    if source.code == target.code:
+        raise ClsDataError(f"--src and --tgt are both {source.name}: a cross-lingual dataset needs two languages")
+    template = KINDS["pair"]
+    name = name or template.dataset.format(Src=source.code.capitalize(), Tgt=target.code.capitalize())
+    if not _NAME.fullmatch(name):
+        raise ClsDataError(f"--name {name!r}: use letters, digits, '.', '_' or '-' (a folder and Hub dataset name)")
+    words = {"name": name, "src": source.name, "tgt": target.name}
+    return dataclasses.replace(
+        template, dataset=name, src=source.code, tgt=target.code, summary=template.summary.format(**words),
+        citation=template.citation.format(key=name.lower(), **words),
+    )

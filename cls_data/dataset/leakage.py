@@ -58,7 +58,8 @@ def shingles(text: str, lang: str, n: int, sample: int = 1) -> set[tuple[str, ..
 
 
 def _ngram_size(lang: str, field: str) -> int:
-    chars = is_chinese(lang)  # one token per Han character: longer n-grams
+    # One token per Han character (or per Japanese/Thai... character): longer n-grams.
+    chars = is_chinese(lang) or tokenizer_for_language(lang) in ("chars", "clusters")
     if field == "text":
         return 10 if chars else 6
     return 6 if chars else 4

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from cls_data.dataset.kinds import get_kind
 from cls_data.records import CLSSample
 
 BACKEND_KEYS = ("translator", "translation_backend", "backend", "mt_backend", "mt")
@@ -15,8 +14,13 @@ def _range(values: list[str]) -> str | None:
     return f"{values[0]} to {values[-1]}" if values else None
 
 
-def from_records(samples: list[CLSSample], translator: str | None) -> str:
-    """Where crawled and filtered records (Vi2ZhLow) came from, as their own fields tell it."""
+def from_records(samples: list[CLSSample], translator: str | None, src: str = "vi", tgt: str = "zh") -> str:
+    """Where crawled and filtered records (Vi2ZhLow, any `pair`) came from, as their own fields tell it."""
+    from cls_data.text import language_name, tokenizer_for_language
+
+    source, target = language_name(src), language_name(tgt)
+    lead = "lead (sapo)" if src == "vi" else "lead"
+    units = "Vietnamese syllable tokens" if src == "vi" else f"{source} tokens, scheme `{tokenizer_for_language(src)}`"
     sites = Counter(s.site or "unknown" for s in samples)
     site_list = ", ".join(f"{site} ({n:,})" for site, n in sites.most_common())
     published, crawled = _range([s.published for s in samples]), _range([s.crawled_at for s in samples])
@@ -28,21 +32,21 @@ def from_records(samples: list[CLSSample], translator: str | None) -> str:
         if scores else "round-trip scores were not recorded in the input records"
     )
     return (
-        f"- **Source**: Vietnamese news articles with their human-written lead (sapo) as the summary, "
+        f"- **Source**: {source} news articles with their human-written {lead} as the summary, "
         f"crawled from {site_list}. Published {published or 'dates not recorded'}; crawled {crawled or 'dates not recorded'}.\n"
-        f"- **Translation**: each Vietnamese summary was machine-translated into Chinese (backend: {backend}) "
-        "and translated back into Vietnamese.\n"
+        f"- **Translation**: each {source} summary was machine-translated into {target} (backend: {backend}) "
+        f"and translated back into {source}.\n"
         f"- **Round-trip filter**: ROUGE F1 between the original and the back-translated summary "
-        f"(Vietnamese syllable tokens) ranks the pairs and only the best ones were kept; {cutoff}."
+        f"({units}) ranks the pairs and only the best ones were kept; {cutoff}."
     )
 
 
 def describe(config, samples: list[CLSSample]) -> dict:
     """The card's facts for a build: the kind's spec, plus what the records say where the spec does not."""
-    kind = get_kind(config.kind)
+    kind = config.spec  # `pair` is filled in with its languages and name
     facts = {
         "summary": kind.summary, "id_note": kind.id_note, "sampling": kind.sampling,
-        "provenance": kind.provenance or from_records(samples, config.translator),
+        "provenance": kind.provenance or from_records(samples, config.translator, kind.src, kind.tgt),
         "source_datasets": list(kind.source_datasets), "redistributable": kind.redistributable,
         "licence_text": kind.licence_text, "citation": kind.citation,
         # NCLS-derived data is never under an open licence, whatever --license says.

@@ -35,7 +35,11 @@ class FieldStats:
 
 
 def unit_for_language(lang: str) -> str:
-    return "avg_chars" if is_chinese(lang) else "avg_words"
+    """Characters for Chinese and the other languages written without spaces (Japanese, Thai...), else words."""
+    from cls_data.languages import lookup
+
+    known = lookup(lang)
+    return "avg_chars" if is_chinese(lang) or (known and known.rouge in ("chars", "clusters")) else "avg_words"
 
 
 def split_stats(rows: Iterable[Mapping[str, object]], languages: Mapping[str, str]) -> dict:

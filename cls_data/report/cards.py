@@ -14,14 +14,18 @@ from cls_data.report.paper import DATA as PAPER_DATA
 from cls_data.report.runs import RunSet
 from cls_data.run_folder import RunRow, read_json
 from cls_data.outputs import write_text_atomic
+from cls_data.text import language_name
 
 TEMPLATE = resources.files("cls_data.modelcards") / "model_card.md"
-LANGUAGE_NAMES = {"vi": "Vietnamese", "zh": "Chinese", "en": "English"}
 TOKENIZER_NOTES = {
     "zh": "every Han character is a token, runs of other letters/digits are one token, punctuation dropped",
     "zh-words": "jieba words, tokens without a letter or digit dropped",
     "vi": "Vietnamese syllables, lower-cased, punctuation dropped",
     "en": "rouge-score's own tokenizer",
+    "words": "runs of letters, combining marks and digits, lower-cased, punctuation dropped (docs/languages.md)",
+    "chars": "every Han or kana character is a token, runs of other letters/digits are one token (docs/languages.md)",
+    "clusters": "every letter with its combining marks is a token: a character fallback, no segmenter (docs/languages.md)",
+    "th-words": "Thai words by pythainlp's newmm segmenter, punctuation dropped (docs/languages.md)",
 }
 # model_type values of model/config.json that AutoModelForSeq2SeqLM loads as they are
 SEQ2SEQ_TYPES = {"mbart", "bart", "marian", "m2m_100", "mt5", "t5", "nllb-moe", "pegasus"}
@@ -125,8 +129,8 @@ def card_text(row: RunRow, config: dict, metrics: dict, eval_rows: list[RunRow],
         title=title,
         dataset=row.dataset, variant=row.variant,
         weighting=row.weighting, r=None if row.r is None else f"{row.r:g}", train_size=f"{row.train_size:,}",
-        seed=row.seed, preset=config.get("preset"), preset_note=_preset_note(row), src_name=LANGUAGE_NAMES.get(src, src or "source-language"),
-        tgt_name=LANGUAGE_NAMES.get(tgt, tgt or "target-language"),
+        seed=row.seed, preset=config.get("preset"), preset_note=_preset_note(row), src_name=language_name(src) if src else "source-language",
+        tgt_name=language_name(tgt) if tgt else "target-language",
         variant_note=VARIANT_NOTES.get(row.variant, f"Variant `{row.variant}` of the cls-data benchmark registry."),
         n_test=metrics.get("n_test", "?"), tokenizer=tokenizer, tokenizer_note=TOKENIZER_NOTES.get(tokenizer, "see cls_data.text"),
         test_weights=row.test_weights or "best",

@@ -55,7 +55,9 @@ class HFTranslator:
     def codes(self, src: str, tgt: str) -> tuple[str, str]:
         if self.family == "marian":
             return base_language(src), base_language(tgt)
-        table = FAMILY_CODES[self.family]
+        from cls_data.languages import family_codes
+
+        table = {**family_codes(self.family), **FAMILY_CODES[self.family]}  # languages.tsv, then the fixed ten
         pair = map_code(table, src, f"hf ({self.family})"), map_code(table, tgt, f"hf ({self.family})")
         for code in pair:
             token = _LANG_TOKEN[self.family].format(code)

@@ -25,6 +25,12 @@ def test_language_codes_follow_the_model_family(tiny_nllb):
         translator.codes("vi", "xx")
 
 
+def test_a_language_beyond_the_fixed_ten_maps_to_its_nllb_code_from_languages_tsv(tiny_nllb):
+    translator = HFTranslator(str(tiny_nllb), batch_size=4, max_new_tokens=6, num_beams=1)
+    with pytest.raises(ClsDataError, match="has no language token 'pes_Arab'"):  # Persian, by the table's nllb column
+        translator.codes("fa", "en")
+
+
 def test_batches_of_texts_are_translated_and_cached(tiny_nllb, tmp_path):
     translator = HFTranslator(str(tiny_nllb), batch_size=4, max_new_tokens=6, num_beams=1)
     texts = [f"{a} {b} {c}" for a, b, c in zip(SYLLABLES, SYLLABLES[3:], SYLLABLES[5:])]

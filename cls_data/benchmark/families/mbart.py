@@ -18,6 +18,7 @@ from typing import Any
 from cls_data.benchmark.codec import ROLES, tokenizer_digest
 from cls_data.benchmark.config import StageSpec, VariantSpec
 from cls_data.benchmark.registry import WEIGHTINGS, BuildContext, get_variant, register_variant
+from cls_data.errors import ClsDataError
 from cls_data.run_folder import STAGE1
 
 _M = "cls_data.benchmark.families.mbart:"
@@ -119,6 +120,10 @@ class MBartCodec:
         self.src_code, self.tgt_code = mbart_lang_code(src_lang), mbart_lang_code(tgt_lang)
         self.src_lang_id = tokenizer.convert_tokens_to_ids(self.src_code)
         self.tgt_lang_id = tokenizer.convert_tokens_to_ids(self.tgt_code)
+        for code, token_id in ((self.src_code, self.src_lang_id), (self.tgt_code, self.tgt_lang_id)):
+            if token_id in (None, tokenizer.unk_token_id):  # else mBART would silently start from <unk>
+                raise ClsDataError(f"the mBART backbone's tokenizer has no language code {code} (mbart-large-cc25 has 25 "
+                                   "languages; mBART-50 backbones such as facebook/mbart-large-50 have the rest)")
         self.pad_id = tokenizer.pad_token_id
         digest = tokenizer_digest(tokenizer)
         self.key = f"mbart-{type(tokenizer).__name__}-{len(tokenizer)}-{digest}-{self.src_code}-{self.tgt_code}"

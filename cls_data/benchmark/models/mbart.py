@@ -6,17 +6,18 @@ from pathlib import Path
 from typing import Any
 
 
-# mBART-cc25 language codes for the base languages cls-data builds datasets in.
+# mBART language codes of the paper's three languages (cc25 and mBART-50 share them); every
+# other language's code is its `mbart50` column in cls_data/languages.tsv.
 MBART_LANG_CODES = {"vi": "vi_VN", "zh": "zh_CN", "en": "en_XX"}
 
 
 def mbart_lang_code(lang: str) -> str:
-    """The mBART code of a dataset language ("vi", "zh-CN", "en" -> "vi_VN", "zh_CN", "en_XX")."""
-    from cls_data.text import tokenizer_for_language
+    """The mBART code of a dataset language ("vi", "zh-CN", "de", "de_DE" -> "vi_VN", "zh_CN", "de_DE", "de_DE")."""
+    from cls_data.languages import mbart50_code
 
     if lang in MBART_LANG_CODES.values():
         return lang
-    return MBART_LANG_CODES[tokenizer_for_language(lang)]
+    return mbart50_code(lang)
 
 
 def pad_lm_head(model: Any, multiple: int = 64) -> int:
