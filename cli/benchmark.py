@@ -81,13 +81,14 @@ def benchmark(
 
 
 def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
+    from cls_data.benchmark.context import RunContext
     from cls_data.benchmark.grid import expand_all, shard
-    from cls_data.benchmark.presets import get_preset
     from cls_data.benchmark.plan import FORMULA, disk_needed, human_bytes, plan, schedules, supplied_runs
 
-    preset = get_preset(grids[0].preset)
-    runs, dropped = supplied_runs(shard(expand_all(grids), *shard_of), preset)
-    planned = plan(runs, preset, out_dir, eval_on=len(grids[0].eval_on), server=bool(grids[0].llm_url))
+    ctx = RunContext.from_grid(grids[0], out_dir)  # what the runs would train with (--paper-code included)
+    preset = ctx.preset
+    runs, dropped = supplied_runs(shard(expand_all(grids), *shard_of), ctx)
+    planned = plan(runs, ctx)
     label = "" if preset.faithful else " (UNVALIDATED: changes the paper's optimisation)"
     table = Table("run folder", "status", "H100-hours", title=f"{len(planned)} runs, preset {preset.name}{label}, shard {shard_of[0]}/{shard_of[1]}")
     for item in planned:
@@ -95,10 +96,10 @@ def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
     out.print(table)
     lengths = f", at {runs[0].dataset_name}'s lengths" if runs else ""
     out.print(f"per stage (preset {preset.name}{label}{lengths}):", soft_wrap=True, markup=False)
-    for line in schedules(runs, preset):
+    for line in schedules(runs, ctx):
         paper = "" if line.paper_steps is None else f" (paper's recipe: {line.paper_steps:,})"
         out.print(f"  {line.label:<24} n={line.train_size:<6,} {line.epochs:g} epochs, {line.steps:,} optimizer steps{paper}, "
-                  f"{line.pairs_per_step:g} pairs per step, lr {line.lr:.3g}", soft_wrap=True, markup=False)
+                  f"{line.pairs_per_step:g} pairs per step, lr {line.lr:.3g}; {line.micro}", soft_wrap=True, markup=False)
     for note in dropped:
         err.print(f"note: {escape(note)}", soft_wrap=True)
     for path in dict.fromkeys(d for g in grids for d in g.datasets):

@@ -149,7 +149,7 @@ class VariantSpec:
     # A variant that trains nothing (`stages=()`, e.g. a prompted LLM): the stage whose builder makes the decoding
     # model from the backbone and whose columns and length limits encode the test split; never trained.
     inference: StageSpec | None = None
-    # "module:function" called as `fn(codec, dataset, run, ctx) -> (codec, notes)` once per run before anything is
+    # "module:function" called as `fn(plan: run_plan.RunPlan) -> (codec, notes)` once per run before anything is
     # encoded (the LLM family draws its k-shot examples from the run's training split here); None = the codec as made
     setup: str | None = None
     description: str = ""
@@ -189,7 +189,7 @@ class GridSpec:
     src_lang: str | None = None
     tgt_lang: str | None = None
     deterministic: bool = False  # every stage with TrainConfig.deterministic (CUDA: exact resume, some speed lost)
-    paper_code: bool = False  # the numerics of the paper's code: fp32, shuffled batches, its micro-batches (stages.stage_config)
+    paper_code: bool = False  # the numerics of the paper's code: fp32, shuffled batches, its micro-batches (RunContext.train_config)
     shots: int = 0  # llm-prompt: examples from the training split before every document
     llm_url: str | None = None  # llm-prompt: an OpenAI-compatible server (".../v1") instead of local generation
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cls_data.benchmark.config import GridSpec
-from cls_data.benchmark.presets import get_preset
 from cls_data.benchmark.registry import WEIGHTINGS, get_variant, variant_names
 from cls_data.benchmark.context import RunContext, RunSpec
 from cls_data.benchmark.runs import DiskFull, disk_full, is_main_process, run_or_record
@@ -148,22 +147,14 @@ def shard(runs: list[RunSpec], k: int, n: int) -> list[RunSpec]:
 
 
 def preflight(runs: list[RunSpec], ctx: RunContext) -> None:
-    """Load each backbone's tokenizer once before any training: no network and no local copy is one line now,
-    not a failed.json in every run folder."""
-    from cls_data.benchmark.data import train_split_for_size
-    from cls_data.benchmark.registry import resolve_variant
-    from cls_data.benchmark.runs import backbone_for
+    """Resolve every run still to do before any training (`run_plan.resolve_run`: its train split, backbone and
+    codec, each tokenizer loaded once): a train size too large, no network or no local copy is one line now, not a
+    failed.json in every run folder."""
+    from cls_data.benchmark.run_plan import resolve_run
 
-    checked = set()
     for run in runs:
-        if (ctx.out / run.rel_dir).exists():
-            continue
-        variant, dataset = resolve_variant(run.variant), ctx.dataset(run.dataset)
-        train_split_for_size(dataset, run.train_size, ctx.preset.stage2.max_train_samples)  # too large: one line now
-        backbone = backbone_for(variant, ctx, dataset, run.train_size)
-        if (variant.spec.codec, backbone, dataset.path) not in checked:  # a dataset-trained backbone is built here, once
-            checked.add((variant.spec.codec, backbone, dataset.path))
-            variant.codec(backbone, dataset.src_lang, dataset.tgt_lang)
+        if not (ctx.out / run.rel_dir).exists():
+            resolve_run(run, ctx)
 
 
 def _disk_full_error(out: Path, runs: list[RunSpec], ctx: RunContext, where: str, why: object) -> ClsDataError:
@@ -172,7 +163,7 @@ def _disk_full_error(out: Path, runs: list[RunSpec], ctx: RunContext, where: str
 
     from cls_data.benchmark.plan import disk_needed, human_bytes, plan
 
-    kept, work = disk_needed(plan(runs, ctx.preset, out, eval_on=len(ctx.eval_on)))
+    kept, work = disk_needed(plan(runs, ctx))
     probe = next((p for p in (out, *out.parents) if p.exists()), Path("."))
     free = shutil.disk_usage(probe).free
     line = (str(why).splitlines() or [type(why).__name__])[0]
@@ -204,10 +195,7 @@ def run_grid(grids: GridSpec | list[GridSpec], out: Path, *, shard_of: tuple[int
     grid = grids[0]  # preset, backbone, eval_on and languages are shared (load_grid_file checks)
     progress = on_progress or (lambda phase, done, total: None)
     runs = shard(expand_all(grids), *shard_of)
-    ctx = RunContext(out=out, preset=get_preset(grid.preset), backbone=grid.backbone, eval_on=grid.eval_on,
-                     src_lang=grid.src_lang, tgt_lang=grid.tgt_lang, on_progress=progress, deterministic=grid.deterministic,
-                     paper_code=grid.paper_code, log_with=check_trackers(log_with),
-                     shots=grid.shots, llm_url=grid.llm_url)
+    ctx = RunContext.from_grid(grid, out, on_progress=progress, log_with=check_trackers(log_with))
     for path in dict.fromkeys([d for g in grids for d in g.datasets] + list(grid.eval_on)):
         ctx.dataset(path)  # a missing dataset or language pair stops here, with one line
     try:

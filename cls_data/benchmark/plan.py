@@ -20,10 +20,10 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from cls_data.benchmark.config import StageSpec, VariantSpec
+from cls_data.benchmark.config import StageSpec, TrainConfig, VariantSpec
+from cls_data.benchmark.context import RunContext, RunSpec
 from cls_data.benchmark.presets import Preset
 from cls_data.benchmark.registry import get_variant
-from cls_data.benchmark.context import RunSpec
 from cls_data.dataset_folder import read_build_info, read_stats
 from cls_data.run_folder import shared_rel_dir
 
@@ -90,8 +90,8 @@ def decode_rate(spec: VariantSpec, preset: Preset, server: bool = False) -> floa
     return preset.decode_rate / spec.relative_decode_cost
 
 
-def stage_hours(spec: VariantSpec, stage: StageSpec, preset: Preset, train_size: int, val_pairs: int) -> float:
-    cfg = preset.train_config(stage, spec.family)
+def stage_hours(spec: VariantSpec, stage: StageSpec, ctx: RunContext, train_size: int, val_pairs: int) -> float:
+    cfg, preset = ctx.train_config(spec, stage), ctx.preset
     pairs = min(train_size, cfg.max_train_samples or train_size)
     epochs = cfg.epochs
     if cfg.max_steps:
@@ -103,8 +103,10 @@ def stage_hours(spec: VariantSpec, stage: StageSpec, preset: Preset, train_size:
     return seconds / 3600
 
 
-def plan(runs: list[RunSpec], preset: Preset, out: Path, eval_on: int = 0, server: bool = False) -> list[PlannedRun]:
-    """Every run (and each shared stage-1 run once) with its estimated H100-hours."""
+def plan(runs: list[RunSpec], ctx: RunContext) -> list[PlannedRun]:
+    """Every run (and each shared stage-1 run once) with its estimated H100-hours, under `ctx`'s preset and switches
+    (the stages' TrainConfigs a run of `ctx` trains: `RunContext.train_config`)."""
+    preset, out, eval_on, server = ctx.preset, ctx.out, len(ctx.eval_on), bool(ctx.llm_url)
     planned, shared_seen = [], set()
     for run in runs:
         spec = get_variant(run.variant)
@@ -119,13 +121,13 @@ def plan(runs: list[RunSpec], preset: Preset, out: Path, eval_on: int = 0, serve
                     exists = (out / rel).exists()
                     size = 0.0 if exists else weights_bytes(spec, stage, preset)
                     planned.append(PlannedRun(rel, "done" if exists else "shared",
-                                              0.0 if exists else stage_hours(spec, stage, preset, run.train_size, sizes["validation"]),
+                                              0.0 if exists else stage_hours(spec, stage, ctx, run.train_size, sizes["validation"]),
                                               size, WORK_FACTOR * size))
                 continue
-            hours += stage_hours(spec, stage, preset, run.train_size, sizes["validation"])
+            hours += stage_hours(spec, stage, ctx, run.train_size, sizes["validation"])
         test = min(sizes["test"], preset.max_test_samples or sizes["test"])
         if not spec.stages and spec.inference is not None:  # nothing trained: the validation split is decoded once
-            test += min(sizes["validation"], preset.train_config(spec.inference, spec.family).val_subset or sizes["validation"])
+            test += min(sizes["validation"], ctx.train_config(spec, spec.inference).val_subset or sizes["validation"])
         hours += test * (1 + eval_on) / decode_rate(spec, preset, server) / 3600
         own = [stage for stage in spec.stages if not stage.shared]
         size = 0.0 if done or not spec.stages else weights_bytes(spec, spec.stages[-1], preset)
@@ -147,6 +149,7 @@ class StageSchedule:
     """What one stage of one run does: the numbers `--plan` prints per stage."""
 
     label: str  # "tflcls: joint", "stage1-translation"
+    micro: str  # how a step is made: "4 x 4 pairs, fp32, shuffled batches" (the run's TrainConfig)
     train_size: int
     pairs: int  # training pairs it sees per epoch
     epochs: float
@@ -164,9 +167,9 @@ def source_tokens(dataset: str, column: str, max_len: int) -> float:
     return min(max_len, words * TOKENS_PER_WORD + 2)
 
 
-def stage_schedule(spec: VariantSpec, stage: StageSpec, preset: Preset, train_size: int, dataset: str) -> StageSchedule:
+def stage_schedule(spec: VariantSpec, stage: StageSpec, ctx: RunContext, train_size: int, dataset: str) -> StageSchedule:
     """Epochs, optimizer steps and pairs per optimizer step of one stage (token-budget batches: estimated from lengths)."""
-    cfg = preset.train_config(stage, spec.family)
+    cfg = ctx.train_config(spec, stage)
     pairs = min(train_size, cfg.max_train_samples or train_size)
     if cfg.token_budget is None:
         per_batch = float(cfg.batch_size)
@@ -177,11 +180,19 @@ def stage_schedule(spec: VariantSpec, stage: StageSpec, preset: Preset, train_si
     steps = min(cfg.max_steps or 10**12, per_epoch * cfg.epochs)
     label = stage.shared or f"{spec.name}: {stage.name}"
     paper = math.ceil(pairs / PAPER_BATCH) * PAPER_EPOCHS if spec.family == "mbart" else None
-    return StageSchedule(label, train_size, pairs, round(steps / per_epoch, 2), steps, min(pairs, per_batch * cfg.grad_accum),
-                         cfg.lr, paper)
+    return StageSchedule(label, micro_batches(cfg), train_size, pairs, round(steps / per_epoch, 2), steps,
+                         min(pairs, per_batch * cfg.grad_accum), cfg.lr, paper)
 
 
-def schedules(runs: list[RunSpec], preset: Preset) -> list[StageSchedule]:
+def micro_batches(cfg: TrainConfig) -> str:
+    """How one optimizer step is made, as `--plan` prints it: "16 x 1 pairs, auto precision, length-grouped batches"."""
+    batch = f"{cfg.batch_size} x {cfg.grad_accum} pairs" if cfg.token_budget is None else \
+        f"{cfg.token_budget:,}-token batches x {cfg.grad_accum}"
+    order = "shuffled batches" if cfg.batching == "shuffle" else "length-grouped batches"
+    return f"{batch}, {cfg.precision} precision, {order}" + (", deterministic" if cfg.deterministic else "")
+
+
+def schedules(runs: list[RunSpec], ctx: RunContext) -> list[StageSchedule]:
     """One line per distinct stage and train size of the grid (on the first dataset's lengths), in grid order."""
     seen, lines, order = set(), [], {}
     first = runs[0].dataset if runs else ""
@@ -190,7 +201,7 @@ def schedules(runs: list[RunSpec], preset: Preset) -> list[StageSchedule]:
             continue
         spec = get_variant(run.variant)
         for stage in spec.stages:
-            line = stage_schedule(spec, stage, preset, run.train_size, run.dataset)
+            line = stage_schedule(spec, stage, ctx, run.train_size, run.dataset)
             order.setdefault(line.label, len(order))
             if (line.label, line.train_size) not in seen:
                 seen.add((line.label, line.train_size))
@@ -198,15 +209,15 @@ def schedules(runs: list[RunSpec], preset: Preset) -> list[StageSchedule]:
     return sorted(lines, key=lambda line: (order[line.label], line.train_size))
 
 
-def supplied_runs(runs: list[RunSpec], preset: Preset) -> tuple[list[RunSpec], list[str]]:
+def supplied_runs(runs: list[RunSpec], ctx: RunContext) -> tuple[list[RunSpec], list[str]]:
     """The runs whose train size the dataset can supply, and one note per (dataset, size) dropped.
 
     A size is supplied by a `train_<size>` split or by the first N pairs of `train`; a preset that caps training pairs
     (smoke) takes a small dataset's whole train split. A folder without build_info.json (or a Hub id) is not checked.
     """
-    cap = preset.stage2.max_train_samples
     kept, notes = [], {}
     for run in runs:
+        cap = ctx.training_cap(get_variant(run.variant))
         splits = ((read_build_info(Path(run.dataset)) or {}) if Path(run.dataset).is_dir() else {}).get("splits") or {}
         rows = splits.get("train")
         ok = (not splits or f"train_{run.train_size}" in splits or rows is None or run.train_size <= rows

@@ -131,7 +131,7 @@ class Variant:
     postprocess: Callable[[str], dict] | None
     smoke_backbone: Callable[..., Path]  # fn(texts, out_dir)
     dataset_backbone: Callable[..., Path] | None  # fn(texts, out_dir, src_lang, tgt_lang)
-    setup: Callable[..., Any] | None = None  # fn(codec, dataset, run, ctx) -> (codec, notes), once per run
+    setup: Callable[..., Any] | None = None  # fn(plan: run_plan.RunPlan) -> (codec, notes), once per run
 
     @property
     def name(self) -> str:
@@ -154,10 +154,6 @@ class Variant:
         if self.spec.inference is None:
             raise ValueError(f"variant {self.name!r} has neither stages nor an inference stage")
         return self.spec.inference
-
-    def train_config(self, stage: StageSpec, preset: Any) -> TrainConfig:
-        """The stage's recipe under `preset` (a `presets.Preset`), with this family's overrides."""
-        return preset.train_config(stage, self.spec.family)
 
     def postprocess_for(self, stage: StageSpec, lang: str | None = None) -> Callable[[str], dict] | None:
         """The post-processor of `stage`'s generations, given their language when it takes one (`tgt_lang`)."""

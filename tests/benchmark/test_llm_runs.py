@@ -85,19 +85,22 @@ def test_a_finished_prompt_run_is_not_reused_for_another_shot_count(runs, datase
 
 def test_plan_prices_lora_training_and_prompt_decoding_only(dataset_dir, tmp_path):
     from cls_data.benchmark.config import GridSpec
+    from cls_data.benchmark.context import RunContext
     from cls_data.benchmark.presets import get_preset
     from cls_data.benchmark.grid import expand
     from cls_data.benchmark.plan import plan
 
     grid = GridSpec(datasets=(str(dataset_dir),), variants=("mbart-cls", "llm-prompt", "llm-lora"), train_sizes=(16,), preset="paper")
-    local = {p.run_dir.split("/")[1]: p.hours for p in plan(expand(grid), get_preset("paper"), tmp_path)}
-    served = {p.run_dir.split("/")[1]: p.hours for p in plan(expand(grid), get_preset("paper"), tmp_path, server=True)}
+    local_ctx = RunContext(out=tmp_path, preset=get_preset("paper"))
+    served_ctx = RunContext(out=tmp_path, preset=get_preset("paper"), llm_url="http://127.0.0.1:1/v1")
+    local = {p.run_dir.split("/")[1]: p.hours for p in plan(expand(grid), local_ctx)}
+    served = {p.run_dir.split("/")[1]: p.hours for p in plan(expand(grid), served_ctx)}
     assert local["mbart-cls"] > 0 and 0 < local["llm-prompt"] < local["llm-lora"]
     assert served["llm-prompt"] < local["llm-prompt"] and served["llm-lora"] == local["llm-lora"]
 
 
 def test_family_backbones_are_named_per_family():
-    from cls_data.benchmark.runs import family_backbone
+    from cls_data.benchmark.run_plan import family_backbone
 
     assert family_backbone("facebook/mbart-large-50", "mbart") == "facebook/mbart-large-50"
     assert family_backbone("facebook/mbart-large-50", "llm") is None

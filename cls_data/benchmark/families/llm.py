@@ -158,24 +158,23 @@ def llm_codec(backbone: str | Path, src_lang: str, tgt_lang: str) -> LlmCodec:
     return LlmCodec(tokenizer, src_lang, tgt_lang, context=int(context))
 
 
-def choose_shots(codec: LlmCodec, dataset: Any, run: Any, ctx: Any) -> tuple[LlmCodec, list[str]]:
-    """--shots K examples from the run's training split, drawn by its seed: the same for every test document."""
+def choose_shots(plan: Any) -> tuple[LlmCodec, list[str]]:
+    """--shots K examples from the run's training split (`plan`: a `run_plan.RunPlan`), drawn by its seed: the same
+    for every test document."""
     import numpy as np
 
-    from cls_data.benchmark.data import train_split_for_size
-
-    k = getattr(ctx, "shots", 0) or 0
+    codec, run, train = plan.codec, plan.run, plan.train
+    k = getattr(plan.ctx, "shots", 0) or 0
     if k <= 0:
         return codec, []
-    split, limit, _ = train_split_for_size(dataset, run.train_size, ctx.preset.stage1.max_train_samples)
-    table = dataset.split(split, ("id", "text", "cls_summary"))
-    n = min(limit or table.num_rows, table.num_rows)
+    table = plan.dataset.split(train.split, ("id", "text", "cls_summary"))
+    n = min(train.limit or table.num_rows, table.num_rows)
     if k > n:
-        raise ClsDataError(f"--shots {k}: the training split {split} has only {n} pairs")
+        raise ClsDataError(f"--shots {k}: the training split {train.split} has only {n} pairs")
     picks = sorted(int(i) for i in np.random.default_rng(run.seed).choice(n, size=k, replace=False))
     rows = table.select(picks)
     chosen = codec.with_examples(list(zip(rows["text"], rows["cls_summary"])))
-    return chosen, [f"{k}-shot prompt: examples {', '.join(rows['id'])} of {split} (seed {run.seed})"]
+    return chosen, [f"{k}-shot prompt: examples {', '.join(rows['id'])} of {train.split} (seed {run.seed})"]
 
 
 # --- builders (called as fn(ctx: BuildContext))
