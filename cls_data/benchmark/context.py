@@ -47,8 +47,7 @@ class RunContext:
     eval_on: tuple[str, ...] = ()
     src_lang: str | None = None
     tgt_lang: str | None = None
-    shots: int = 0  # llm-prompt's examples per prompt
-    llm_url: str | None = None  # llm-prompt through an OpenAI-compatible server
+    options: dict[str, Any] = field(default_factory=dict)  # family options by name (`GridSpec.options`)
     on_progress: Progress = lambda phase, done, total: None
     datasets: dict[str, Any] = field(default_factory=dict)
     deterministic: bool = False  # --deterministic: every stage's TrainConfig.deterministic
@@ -61,7 +60,7 @@ class RunContext:
         """The context of a grid's runs (the settings every `[[grid]]` table shares, `grid.SHARED_KEYS`)."""
         return cls(out=out, preset=get_preset(grid.preset), backbone=grid.backbone, eval_on=grid.eval_on,
                    src_lang=grid.src_lang, tgt_lang=grid.tgt_lang, deterministic=grid.deterministic,
-                   paper_code=grid.paper_code, shots=grid.shots, llm_url=grid.llm_url, **more)
+                   paper_code=grid.paper_code, options=dict(grid.options), **more)
 
     @property
     def cache(self) -> Path:
@@ -73,6 +72,12 @@ class RunContext:
         if path not in self.datasets:
             self.datasets[path] = open_dataset(path, src_lang=self.src_lang, tgt_lang=self.tgt_lang)
         return self.datasets[path]
+
+    def option(self, name: str) -> Any:
+        """A family option's value in this grid (`registry.FamilyOption`), or its default."""
+        from cls_data.benchmark.registry import family_option
+
+        return self.options[name] if name in self.options else family_option(name).default
 
     def train_config(self, spec: VariantSpec, stage: StageSpec) -> TrainConfig:
         """The stage's final TrainConfig: the preset's recipe (`Preset.train_config`) with the run-wide switches.

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from cls_data.benchmark.codec import TextCodec
 from cls_data.benchmark.config import TrainConfig
 from cls_data.dataset_folder import BUILD_INFO, check_parquet, fingerprint, read_build_info, split_files
 from cls_data.errors import ClsDataError
@@ -181,7 +182,8 @@ class Encoded:
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
-def encode_split(dataset: ClsDataset, split: str, codec: Any, *, source: str, target: str, mono_target: str | None = None,
+def encode_split(dataset: ClsDataset, split: str, codec: TextCodec, *, source: str, target: str,
+                 mono_target: str | None = None,
                  src_max_len: int = 768, tgt_max_len: int = 128, limit: int | None = None, cache_dir: Path | None = None,
                  on_progress: Progress | None = None) -> Encoded:
     """Token ids of one split's columns (sources truncated at `src_max_len`, targets at `tgt_max_len`), cached."""
@@ -197,7 +199,7 @@ def encode_split(dataset: ClsDataset, split: str, codec: Any, *, source: str, ta
     return Encoded(list(table["id"]), arrays[0], arrays[1], arrays[2] if mono_target else None, list(table[target]))
 
 
-def _encode_column(dataset: ClsDataset, split: str, table: Any, column: str, role: str, max_len: int, codec: Any,
+def _encode_column(dataset: ClsDataset, split: str, table: Any, column: str, role: str, max_len: int, codec: TextCodec,
                    limit: int | None, cache_dir: Path | None, on_progress: Progress | None) -> Ragged:
     key = hashlib.sha1(f"{dataset.fingerprint}|{codec.key}|{split}|{limit}|{column}|{role}|{max_len}".encode()).hexdigest()[:20]
     file = cache_dir / f"{dataset.name}-{split}-{column}-{role}-{key}.npz" if cache_dir else None

@@ -14,9 +14,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cls_data.benchmark.config import GridSpec
-from cls_data.benchmark.registry import WEIGHTINGS, get_variant, variant_names
+from cls_data.benchmark.registry import WEIGHTINGS, get_variant, variant_names, weightings_of
 from cls_data.benchmark.context import RunContext, RunSpec
 from cls_data.benchmark.runs import DiskFull, disk_full, is_main_process, run_or_record
 from cls_data.benchmark.tracking import check_trackers
@@ -36,18 +37,19 @@ def expand(grid: GridSpec) -> list[RunSpec]:
     specs = [get_variant(name) for name in names]  # a miss lists every valid name
     for weighting in grid.weightings:
         if weighting != "all" and weighting not in WEIGHTINGS:
-            raise ClsDataError(f"unknown weighting {weighting!r}; choose one of: {', '.join(WEIGHTINGS)} (or all)")
+            raise WEIGHTINGS.unknown(weighting, " (or all)")
     runs = []
     for dataset in grid.datasets:
         for spec in specs:
-            if not spec.weightings:
+            accepted = weightings_of(spec)
+            if not accepted:
                 schemes: list[str | None] = [None]
             elif not grid.weightings:
                 schemes = [spec.default_weighting]
             elif grid.weightings == ("all",):
-                schemes = list(spec.weightings)
+                schemes = list(accepted)
             else:
-                schemes = [w for w in grid.weightings if w in spec.weightings] or [spec.default_weighting]
+                schemes = [w for w in grid.weightings if w in accepted] or [spec.default_weighting]
             for weighting in schemes:
                 for r in grid.rs if weighting == "tflcls" else [None]:
                     for size in grid.train_sizes:
@@ -71,7 +73,24 @@ def _each_once(runs: list[RunSpec]) -> list[RunSpec]:
     return unique
 
 
-SHARED_KEYS = ("preset", "backbone", "eval_on", "src_lang", "tgt_lang", "deterministic", "paper_code", "shots", "llm_url")
+SHARED_KEYS = ("preset", "backbone", "eval_on", "src_lang", "tgt_lang", "deterministic", "paper_code", "options")
+
+
+def grid_spec(fields: dict[str, Any], where: str = "the grid") -> GridSpec:
+    """A GridSpec from flat keys (a grid file's table, the CLI's options): a family option (the LLM's `shots`,
+    `llm_url`: `registry.Family.options`) goes into `options`; an unknown key is one line naming the valid ones."""
+    from cls_data.benchmark.registry import family_options
+
+    valid = {f.name for f in dataclasses.fields(GridSpec)} - {"options"}
+    optional = {option.name for option in family_options()}
+    unknown = sorted(set(fields) - valid - optional)
+    if unknown:
+        raise ClsDataError(f"{where}: unknown key {unknown[0]!r}; valid keys: {', '.join(sorted(valid | optional))}")
+    if "datasets" not in fields:
+        raise ClsDataError(f"{where}: no datasets (set datasets = [...] or pass --dataset)")
+    options = {**dict(fields.get("options") or ()), **{k: v for k, v in fields.items() if k in optional}}
+    plain = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items() if k in valid}
+    return GridSpec(**plain, options=tuple(sorted(options.items())))
 
 
 def load_grid_file(path: Path, **overrides) -> list[GridSpec]:
@@ -90,17 +109,11 @@ def load_grid_file(path: Path, **overrides) -> list[GridSpec]:
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except (OSError, ValueError) as exc:
         raise ClsDataError(f"cannot read grid file {path}: {str(exc).splitlines()[0]}") from None
-    valid = {f.name for f in dataclasses.fields(GridSpec)}
     top = {k: v for k, v in data.items() if k != "grid"}
     grids = []
     for entry in data.get("grid") or [{}]:
         merged = {**top, **entry, **{k: v for k, v in overrides.items() if v is not None}}
-        unknown = sorted(set(merged) - valid)
-        if unknown:
-            raise ClsDataError(f"grid file {path}: unknown key {unknown[0]!r}; valid keys: {', '.join(sorted(valid))}")
-        if "datasets" not in merged:
-            raise ClsDataError(f"grid file {path}: no datasets (set datasets = [...] or pass --dataset)")
-        grids.append(GridSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in merged.items()}))
+        grids.append(grid_spec(merged, f"grid file {path}"))
     for key in SHARED_KEYS:
         if len({getattr(g, key) for g in grids}) > 1:
             raise ClsDataError(f"grid file {path}: {key} must be the same in every [[grid]] table (set it at the top)")

@@ -76,6 +76,11 @@ class RunPlan:
         return self.spec.decode_config(self.ctx.preset)
 
     @property
+    def options(self) -> dict[str, Any]:
+        """The family options this variant reads (`VariantSpec.options`), e.g. the LLM's shots and llm_url."""
+        return {name: self.ctx.option(name) for name in self.spec.options}
+
+    @property
     def run_dir(self) -> Path:
         return self.ctx.out / self.run.rel_dir
 
@@ -83,10 +88,10 @@ class RunPlan:
         return self.configs[stage.name]
 
     def build_context(self, stage: StageSpec, init: Path | None) -> BuildContext:
-        """What `stage`'s builder receives (`extra`: the run's --llm-url for a model behind a server)."""
+        """What `stage`'s builder receives (`extra`: the variant's family options, e.g. --llm-url)."""
         return BuildContext(backbone=self.backbone, codec=self.codec, src_lang=self.dataset.src_lang,
                             tgt_lang=self.dataset.tgt_lang, stage=stage, train=self.config(stage), init=init,
-                            weighting=self.run.weighting, r=self.run.r, extra={"llm_url": self.ctx.llm_url})
+                            weighting=self.run.weighting, r=self.run.r, extra=self.options)
 
     def record(self, stages: list[StageSpec] | None = None) -> dict:
         """config.json: every setting of the run (of `stages`; default: all it trains), dataset version, versions."""
@@ -99,8 +104,8 @@ class RunPlan:
                 "deterministic": ctx.deterministic or ctx.paper_code, "paper_code": ctx.paper_code,
                 "model": {"backbone": self.backbone, "spec": to_dict(spec)},
                 "train": {s.name: to_dict(self.config(s)) for s in stages}, "decode": to_dict(self.decode),
-                # a prompted variant's prompt settings (the server's URL only, never its key)
-                **({"prompt": {"shots": ctx.shots, "llm_url": ctx.llm_url}} if spec.setup else {}),
+                # the family options the variant reads, e.g. the LLM's shots and server URL (never a key)
+                **({"options": self.options} if spec.options else {}),
                 "versions": versions(),
                 "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
 

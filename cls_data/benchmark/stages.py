@@ -15,7 +15,7 @@ from typing import Any
 from cls_data.benchmark.config import StageSpec
 from cls_data.benchmark.context import RunContext
 from cls_data.benchmark.data import ClsDataset
-from cls_data.benchmark.registry import BuildContext, Variant
+from cls_data.benchmark.registry import BuildContext, Variant, family_option
 from cls_data.benchmark.run_plan import RunPlan, barrier, is_main_process
 from cls_data.benchmark.tracking import NO_TRACKER, RunTracker
 from cls_data.errors import ClsDataError
@@ -33,9 +33,12 @@ def check_reusable(run_dir: Path, ctx: RunContext, dataset: ClsDataset) -> None:
     if bool(made.get("paper_code")) != ctx.paper_code:
         raise ClsDataError(f"{run_dir} was made {'with' if made.get('paper_code') else 'without'} --paper-code and "
                            f"this grid {'uses' if ctx.paper_code else 'does not use'} it: choose another --out")
-    if "prompt" in made and made["prompt"].get("shots") != ctx.shots:
-        raise ClsDataError(f"{run_dir} was made with --shots {made['prompt'].get('shots')}; this grid uses --shots "
-                           f"{ctx.shots}: choose another --out")
+    for name, value in (made.get("options") or made.get("prompt") or {}).items():  # "prompt": folders made before
+        option = family_option(name)
+        if option.reuse and ctx.option(name) != value:
+            flag = "--" + name.replace("_", "-")
+            raise ClsDataError(f"{run_dir} was made with {flag} {value}; this grid uses {flag} {ctx.option(name)}: "
+                               "choose another --out")
 
 
 def _stage_job(plan: RunPlan, stage: StageSpec, init: Path | None, work: Path) -> tuple[Any, BuildContext, list[str]]:

@@ -17,10 +17,11 @@ from cls_data.benchmark.registry import get_variant
 from tests.cli.test_benchmark_command import cli
 
 ROOT = Path(__file__).resolve().parents[2]
-# The paper's stages (REFERENCE.md): (variant, stage) -> its learning rate; effective batch 16, 10 epochs, x0.95 per epoch.
+# The paper's stages (docs/paper-fidelity.md): (variant, stage) -> its learning rate; effective batch 16, 10 epochs,
+# x0.95 per epoch.
 PAPER_STAGES = {("tflcls", "translation"): 5e-5, ("tflcls", "joint"): 2.5e-5, ("tflcls-no-tra", "joint"): 2.5e-5,
                 ("tflcls-no-mul", "cls"): 2.5e-5, ("mbart-cls", "cls"): 5e-5}
-PAPER_STEPS = {1000: 625, 3000: 1875, 5000: 3125}  # 10 epochs at batch 16 (REFERENCE.md)
+PAPER_STEPS = {1000: 625, 3000: 1875, 5000: 3125}  # 10 epochs at batch 16 (docs/paper-fidelity.md)
 
 
 def test_the_paper_grid_and_the_default_preset_train_the_papers_optimisation():
@@ -82,8 +83,8 @@ def test_plan_prints_the_per_stage_configuration_a_paper_code_run_records(tmp_pa
     from cls_data.benchmark.plan import micro_batches
     from cls_data.benchmark.run_plan import resolve_run
 
-    shown = cli("benchmark", "--dataset", str(dataset_dir), "--variants", "tflcls", "--train-sizes", "8", "--paper-code",
-                "--plan", "--out", str(tmp_path))
+    shown = cli("benchmark", "--dataset", str(dataset_dir), "--variants", "tflcls", "--train-sizes", "8",
+                "--paper-code", "--plan", "--out", str(tmp_path))
     assert shown.returncode == 0, shown.stderr
     grid = GridSpec(datasets=(str(dataset_dir),), variants=("tflcls",), train_sizes=(8,), paper_code=True,
                     backbone=SMOKE_BACKBONE)
