@@ -1,4 +1,4 @@
-"""The variant registry: `@register_variant("name")` on a function returning a `VariantSpec`, and `resolve_variant`.
+"""The benchmark's registries: variants (`@register_variant`), model families (`Family`), loss weightings.
 
 Each model family is one module of `cls_data.benchmark.families` holding its variants' specs, model
 builders, text codec and tiny smoke backbone (see `families/mbart.py`); `FAMILY_MODULES` lists them
@@ -12,8 +12,9 @@ spec, not trainer flags. A new variant is one function in its family's module:
         return VariantSpec(name="mbart-cls", codec=_M + "mbart_codec", smoke_backbone=_M + "build_tiny_mbart",
                            stages=(StageSpec(name="cls", builder=_M + "build_mbart_cls"),))
 
-A run resolves its variant once (`resolve_variant(name) -> Variant`: the spec with every string
-imported) and passes that object down. Builders are called as `builder(ctx: BuildContext)` and
+A family module also registers its `Family` (parameter counts, options such as the LLM's shots and server
+URL): `--plan`, the grid and the run folder read those, never a family's name. A run resolves its variant
+once (`resolve_variant(name) -> Variant`: the spec with every string imported; `run_plan.RunPlan` holds it). Builders are called as `builder(ctx: BuildContext)` and
 return a `models.base` model; codecs as `codec(backbone, src_lang, tgt_lang)` (see `codec.TextCodec`).
 """
 
@@ -87,7 +88,7 @@ def register_family(family: Family) -> Family:
 
 def family_option(name: str) -> FamilyOption:
     """The option called `name` of whichever family declares it; a miss lists every family option."""
-    options = {option.name: option for family in FAMILIES.values() for option in family.options}
+    options = {option.name: option for option in family_options()}
     if name not in options:
         raise UnknownName(f"unknown family option {name!r}; choose one of: {', '.join(options)}")
     return options[name]

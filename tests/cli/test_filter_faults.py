@@ -58,7 +58,7 @@ def test_a_service_that_dies_mid_run_stops_with_one_line_and_the_rerun_resumes(t
     assert result.returncode == 2 and elapsed < 30
     assert line.startswith("error: no vi → zh-CN request has succeeded for 2 s (last error:")
     said = re.search(rf"(\d+) of 40 vi → zh-CN translations are cached in {re.escape(str(cache))}", line)
-    assert line.endswith("resume with: cls-data " + " ".join(args[1:]))
+    assert line.endswith("resume with: cls-data " + " ".join(args))
     assert not (tmp_path / "out" / "kept.jsonl").exists()
     cached = len(TranslationCache(cache))
     assert said and int(said.group(1)) == cached == 5  # the five answered requests, one text each
