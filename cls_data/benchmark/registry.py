@@ -14,8 +14,9 @@ spec, not trainer flags. A new variant is one function in its family's module:
 
 A family module also registers its `Family` (parameter counts, options such as the LLM's shots and server
 URL): `--plan`, the grid and the run folder read those, never a family's name. A run resolves its variant
-once (`resolve_variant(name) -> Variant`: the spec with every string imported; `run_plan.RunPlan` holds it). Builders are called as `builder(ctx: BuildContext)` and
-return a `models.base` model; codecs as `codec(backbone, src_lang, tgt_lang)` (see `codec.TextCodec`).
+once (`resolve_variant(name) -> Variant`: the spec with every string imported; `run_plan.RunPlan` holds it).
+Builders are called as `builder(ctx: BuildContext)` and return a `models.base` model; codecs as
+`codec(backbone, src_lang, tgt_lang)` (see `codec.TextCodec`).
 """
 
 from __future__ import annotations
