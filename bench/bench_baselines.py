@@ -167,7 +167,7 @@ def encoded_or_fail(enc: Encoded, cfg: TrainConfig, needed: int) -> Encoded:
 
 def peak_flops(device: torch.device) -> tuple[float, str]:
     if device.type == "cuda":
-        return 790e12, "790 TFLOP/s bf16 (H100/H200 matmul, REFERENCE.md)"
+        return 790e12, "790 TFLOP/s bf16 (H100/H200 matmul, docs/paper-fidelity.md)"
     a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
     a @ b
     started = time.perf_counter()

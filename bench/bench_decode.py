@@ -6,7 +6,7 @@ Baseline: the sources in dataset order, 32 at a time, each batch padded to its l
 attention off). Both run under inference mode, bf16 autocast on CUDA; the outputs are compared
 token for token. `--ablate` also times sorted large batches with plain `generate` (what sorting
 and batch size alone give). Random weights emit no end-of-sequence, so every sample decodes the
-full `--new-tokens` (REFERENCE.md's H100 figures are for 64 new tokens too).
+full `--new-tokens` (docs/paper-fidelity.md's H100 figures are for 64 new tokens too).
 
     python bench/bench_decode.py --config tiny              # a small model, minutes on a CPU
     python bench/bench_decode.py --config large --ablate    # mbart-large-cc25 architecture, on a GPU
@@ -33,7 +33,7 @@ from cls_data.benchmark.models.generation import beam_generate  # noqa: E402
 from cls_data.benchmark.models.mbart import pad_lm_head  # noqa: E402
 from cls_data.benchmark.models.mbart_cls import MBartCLS  # noqa: E402
 
-# mbart-large-cc25 (REFERENCE.md); `tiny` keeps its shape ratios at a size a CPU decodes in minutes.
+# mbart-large-cc25 (docs/paper-fidelity.md); `tiny` keeps its shape ratios at a size a CPU decodes in minutes.
 CONFIGS = {
     "large": dict(vocab_size=250027, d_model=1024, layers=12, heads=16, ffn=4096),
     "tiny": dict(vocab_size=8000, d_model=128, layers=2, heads=4, ffn=512),

@@ -10,7 +10,7 @@ Vi2ZhLow-like lengths (sources ~700 tokens, truncated at 768; targets ~45), in t
   optional torch.compile), timed from its progress callback after the warm-up steps.
 MFU counts useful (non-pad) tokens only: 6 x (encoder params x source tokens + (decoder + LM head)
 params x target tokens) plus attention, over the peak: 790 TFLOP/s bf16 on H100/H200 (measured
-matmul figure, REFERENCE.md) or, on CPU, an fp32 matmul measured here.
+matmul figure, docs/paper-fidelity.md) or, on CPU, an fp32 matmul measured here.
 
 CPU (default: a small config):   python bench/bench_train.py
 GPU (mbart-large-cc25 shapes):   python bench/bench_train.py --arch cc25 --pairs 2048 --budget 49152 --compile
@@ -94,7 +94,7 @@ def token_counts(encoded: Encoded, batches) -> tuple[int, int, int, int, int]:
 
 def peak_flops(device: torch.device) -> tuple[float, str]:
     if device.type == "cuda":
-        return 790e12, "790 TFLOP/s bf16 (H100/H200 matmul, REFERENCE.md)"
+        return 790e12, "790 TFLOP/s bf16 (H100/H200 matmul, docs/paper-fidelity.md)"
     a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
     a @ b
     started, reps = time.perf_counter(), 20

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cls_data.benchmark.presets import PRESETS  # plain dataclasses: no torch
-from cls_data.benchmark.registry import variant_names  # names only: no torch (the registry is lazy)
+from cls_data.benchmark.registry import WEIGHTINGS, family_option, variant_names  # no torch (lazy registry)
 from cls_data.cli.console import err, out
 
 PresetName = enum.Enum("PresetName", {name: name for name in PRESETS}, type=str)  # the preset registry's names
@@ -34,7 +34,10 @@ def benchmark(
     out_dir: Annotated[Path, typer.Option("--out", "-o", metavar="RUNS", rich_help_panel="What to run, and where", help="RUNS folder: one sub-folder per run, results.json, results.md.")],
     dataset: Annotated[Optional[list[str]], typer.Option("--dataset", "-d", metavar="PATH|HUB_ID", rich_help_panel="What to run, and where", help="A folder written by `cls-data build`, or a Hub dataset id. Repeatable.")] = None,
     variants: Annotated[Optional[str], typer.Option(metavar="NAMES", rich_help_panel="What to run, and where", help=f"Comma-separated variant names, or 'all' (the default): {', '.join(variant_names())}.")] = None,
-    weighting: Annotated[Optional[str], typer.Option(metavar="NAMES", rich_help_panel="What to run, and where", help="Loss weightings for two-task variants: sum,hu,rhu,tflcls or 'all' (default: each variant's own; smoke: all).")] = None,
+    weighting: Annotated[Optional[str], typer.Option(
+        metavar="NAMES", rich_help_panel="What to run, and where",
+        help=f"Loss weightings for two-task variants: {','.join(WEIGHTINGS)} or 'all' (default: each variant's own; "
+             "smoke: all).")] = None,
     r: Annotated[Optional[str], typer.Option("--r", metavar="R,...", rich_help_panel="What to run, and where", help="r values of the tflcls weighting, comma-separated (default 2).")] = None,
     train_sizes: Annotated[Optional[str], typer.Option(metavar="N,...", rich_help_panel="What to run, and where", help="Training-set sizes (default 1000,3000,5000 -> train_1000, train_3000, train; smoke: 1000).")] = None,
     seeds: Annotated[Optional[str], typer.Option(metavar="K,...", rich_help_panel="What to run, and where", help="Seeds, comma-separated (default 0).")] = None,
@@ -43,8 +46,10 @@ def benchmark(
     eval_on: Annotated[Optional[list[str]], typer.Option("--eval-on", metavar="PATH|HUB_ID", rich_help_panel="Evaluation and languages", help="Also decode this built dataset's test split with each run's best model (separate rows). Repeatable.")] = None,
     src_lang: Annotated[Optional[str], typer.Option(metavar="LANG", rich_help_panel="Evaluation and languages", help="Source language when the dataset has no build_info.json (vi, en, zh).")] = None,
     tgt_lang: Annotated[Optional[str], typer.Option(metavar="LANG", rich_help_panel="Evaluation and languages", help="Target language when the dataset has no build_info.json.")] = None,
-    shots: Annotated[Optional[int], typer.Option(metavar="K", min=0, rich_help_panel="LLM family", help="llm-prompt: K examples from the run's training split (drawn by its seed) before every document (default 0: zero-shot).")] = None,
-    llm_url: Annotated[Optional[str], typer.Option(metavar="URL", rich_help_panel="LLM family", help="llm-prompt: an OpenAI-compatible server, http://HOST:PORT/v1 (vLLM, SGLang); key from OPENAI_API_KEY (default: generate locally).")] = None,
+    shots: Annotated[Optional[int], typer.Option(metavar="K", min=0, rich_help_panel="LLM family",
+                                                 help=family_option("shots").help)] = None,
+    llm_url: Annotated[Optional[str], typer.Option(metavar="URL", rich_help_panel="LLM family",
+                                                   help=family_option("llm_url").help)] = None,
     spec: Annotated[Optional[Path], typer.Option("--spec", metavar="FILE", rich_help_panel="What to run, and where", help="A grid file (TOML/JSON, see grids/paper.toml) instead of the grid options; options given here override it, except --variants, which picks from its runs.")] = None,
     shard: Annotated[str, typer.Option(metavar="K/N", rich_help_panel="Shards, plan and tracking", help="Run only shard K of N (1-based), e.g. a Slurm array task; shards may share --out.")] = "1/1",
     plan_only: Annotated[bool, typer.Option("--plan", rich_help_panel="Shards, plan and tracking", help="List the runs and estimated H100-hours, then exit (nothing is trained).")] = False,
@@ -56,7 +61,7 @@ def benchmark(
 ) -> None:
     """Train and evaluate the paper's systems (mBART-CLS, TFLCLS, its ablations and loss weightings, the baselines) and an instruction LLM (prompted or LoRA) on built datasets."""
     from cls_data.benchmark.config import GridSpec
-    from cls_data.benchmark.grid import load_grid_file, parse_shard
+    from cls_data.benchmark.grid import grid_spec, load_grid_file, parse_shard
     from cls_data.errors import ClsDataError
 
     options = {"datasets": tuple(dataset) if dataset else None, "variants": _list(variants), "weightings": _list(weighting),
@@ -73,7 +78,7 @@ def benchmark(
             raise ClsDataError("pass --dataset PATH|HUB_ID (or a grid file with --spec)")
         for key, value in PRESETS[options["preset"] or GridSpec.preset].grid_defaults:  # e.g. smoke: every variant and weighting once
             options[key] = options[key] or value
-        grids = [GridSpec(**{k: v for k, v in options.items() if v is not None})]
+        grids = [grid_spec({k: v for k, v in options.items() if v is not None})]
     shard_of = parse_shard(shard)
     if plan_only:
         _print_plan(grids, out_dir, shard_of)
@@ -85,13 +90,14 @@ def benchmark(
 
 
 def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
+    from cls_data.benchmark.context import RunContext
     from cls_data.benchmark.grid import expand_all, shard
-    from cls_data.benchmark.presets import get_preset
     from cls_data.benchmark.plan import FORMULA, disk_needed, human_bytes, plan, schedules, supplied_runs
 
-    preset = get_preset(grids[0].preset)
-    runs, dropped = supplied_runs(shard(expand_all(grids), *shard_of), preset)
-    planned = plan(runs, preset, out_dir, eval_on=len(grids[0].eval_on), server=bool(grids[0].llm_url))
+    ctx = RunContext.from_grid(grids[0], out_dir)  # what the runs would train with (--paper-code included)
+    preset = ctx.preset
+    runs, dropped = supplied_runs(shard(expand_all(grids), *shard_of), ctx)
+    planned = plan(runs, ctx)
     label = "" if preset.faithful else " (UNVALIDATED: changes the paper's optimisation)"
     table = Table("run folder", "status", "H100-hours", title=f"{len(planned)} runs, preset {preset.name}{label}, shard {shard_of[0]}/{shard_of[1]}")
     for item in planned:
@@ -99,10 +105,11 @@ def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
     out.print(table)
     lengths = f", at {runs[0].dataset_name}'s lengths" if runs else ""
     out.print(f"per stage (preset {preset.name}{label}{lengths}):", soft_wrap=True, markup=False)
-    for line in schedules(runs, preset):
+    for line in schedules(runs, ctx):
         paper = "" if line.paper_steps is None else f" (paper's recipe: {line.paper_steps:,})"
         out.print(f"  {line.label:<24} n={line.train_size:<6,} {line.epochs:g} epochs, {line.steps:,} optimizer steps{paper}, "
-                  f"{line.pairs_per_step:g} pairs per step, lr {line.lr:.3g}", soft_wrap=True, markup=False)
+                  f"{line.pairs_per_step:g} pairs per step, lr {line.lr:.3g}; {line.micro}",
+                  soft_wrap=True, markup=False)
     for note in dropped:
         err.print(f"note: {escape(note)}", soft_wrap=True)
     for path in dict.fromkeys(d for g in grids for d in g.datasets):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.markup import escape
@@ -48,12 +48,7 @@ def crawl(
     from cls_data.errors import ClsDataError
 
     if list_only:
-        table = Table(title="spiders")
-        table.add_column("site")
-        table.add_column("domain")
-        for name, domain in list_spiders():
-            table.add_row(name, domain)
-        out.print(table)
+        _print_spiders(list_spiders())
         return
     if out_file is None:
         raise ClsDataError("--out FILE is required")
@@ -72,6 +67,23 @@ def crawl(
     finally:
         if live:
             live.stop()
+    _print_summary(summary, out_file)
+    err.print(f"summary: {summary_path(out_file)}", soft_wrap=True)
+    for note in summary.notes:
+        err.print(f"[bold yellow]warning:[/] {escape(note)}", soft_wrap=True)
+
+
+def _print_spiders(spiders: list[tuple[str, str]]) -> None:
+    table = Table(title="spiders")
+    table.add_column("site")
+    table.add_column("domain")
+    for name, domain in spiders:
+        table.add_row(name, domain)
+    out.print(table)
+
+
+def _print_summary(summary: Any, out_file: Path) -> None:
+    """One row per site (articles, pages, rate, drops, errors, why it stopped), then what each dropped."""
     table = Table(title=f"crawl · {summary.articles} articles · {summary.elapsed_s:.1f}s → {out_file}")
     for column in ("site", "articles", "pages", "articles/s", "dropped", "errors", "finish"):
         table.add_column(column, justify="left" if column in ("site", "finish") else "right")
@@ -82,9 +94,6 @@ def crawl(
     for s in summary.sites:
         if s.dropped or s.errors:
             out.print(f"{s.site}: dropped {_counts(s.dropped)}; errors {_counts(s.errors)}", soft_wrap=True)
-    err.print(f"summary: {summary_path(out_file)}", soft_wrap=True)
-    for note in summary.notes:
-        err.print(f"[bold yellow]warning:[/] {escape(note)}", soft_wrap=True)
 
 
 def _counts(counts: dict[str, int]) -> str:

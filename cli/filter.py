@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -67,7 +67,18 @@ def filter_(
             result = run_filter(config, on_progress=on_progress)
     except KeyboardInterrupt:  # outside a translation pass (those say how much is cached)
         raise Interrupted(f"interrupted; finished translations are in the cache. Resume with: {command}") from None
-    report = result.report
+    _print_report(result.report, out_dir)
+    for note in result.notes:
+        err.print(f"[bold yellow]warning:[/] {note}", soft_wrap=True)
+    counts = result.report.counts
+    if not counts.kept:  # a run that keeps nothing must not look like a success
+        why = (f"no summary could be translated (see {out_dir / 'failures.jsonl'})" if not counts.scored else
+               f"none of the {counts.scored:,} scored samples passed the thresholds")
+        raise ClsDataError(f"nothing kept: {why}")
+
+
+def _print_report(report: Any, out_dir: Path) -> None:
+    """What was kept and why the rest was not, the requests it took, the answers rejected."""
     counts = report.counts
     cutoff = "n/a" if report.cutoff is None else f"{100 * report.cutoff:.2f}"
     ranked_by = report.rank_by if report.score == "roundtrip" else report.ranking_score
@@ -81,12 +92,6 @@ def filter_(
     if report.rejects:
         out.print("rejected answers (not cached, asked again): "
                   + ", ".join(f"{reason} {n:,}" for reason, n in report.rejects.items()), soft_wrap=True)
-    for note in result.notes:
-        err.print(f"[bold yellow]warning:[/] {note}", soft_wrap=True)
-    if not counts.kept:  # a run that keeps nothing must not look like a success
-        why = (f"no summary could be translated (see {out_dir / 'failures.jsonl'})" if not counts.scored else
-               f"none of the {counts.scored:,} scored samples passed the thresholds")
-        raise ClsDataError(f"nothing kept: {why}")
 
 
 @contextmanager

@@ -1,11 +1,12 @@
-"""THE built-dataset folder format (docs/file-formats.md), written by `cls-data build` and read by everything else.
+"""THE built-dataset folder format (docs/formats.md), written by `cls-data build` and read by everything else.
 
 `<out>/<Name>/` holds `data/<split>-00000-of-00001-<content hash>.parquet` (one file per split; an
 `--ids-only` build has none), `README.md` (the dataset card, whose YAML maps splits to files),
 `build_info.json` (kind, languages, sizes, inputs, provenance), `stats.json` and `ids.json`. This
-module names those files, writes and lists the splits, reads one, and computes the folder's one
-fingerprint (the content of its parquet files). It sits at the bottom of the package: the builder,
-the benchmark, stats, the case study and the demo all read the folder through it. No torch, no
+module names those files, writes a whole folder (`write_folder`, in one rename) and each split, lists
+and reads the splits, and computes the folder's one fingerprint (the content of its parquet files).
+It sits at the bottom of the package: the builder writes the folder through it, and the benchmark,
+stats, the case study and the demo all read the folder through it. No torch, no
 `datasets`; pyarrow is imported only where parquet is read or written.
 """
 
@@ -13,7 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +50,44 @@ def write_split(folder: Path, split: str, rows: list[dict], columns: Iterable[st
     relative = f"{DATA_DIR}/{split}-00000-of-00001-{file_sha256(scratch)[:16]}.parquet"
     scratch.rename(folder / relative)
     return relative
+
+
+def write_folder(target: Path, splits: dict[str, list[dict]], columns: list[str] | None, files: dict[str, Any],
+                 card: Callable[[dict[str, str]], str]) -> None:
+    """Write a dataset folder at `target` in one rename: each split's rows (`columns`; None = an --ids-only build,
+    no parquet), the JSON `files` ({BUILD_INFO: ..., STATS: ..., IDS: ...}) and CARD, `card({split: its file})`.
+
+    The folder is made beside `target` and renamed into place; an earlier folder is removed only after that
+    succeeded, so a reader sees the old folder or the new one, never a half-written one.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        tmp.chmod(0o755)  # mkdtemp makes it private; the dataset folder is meant to be shared
+        written = {split: write_split(tmp, split, rows, columns) for split, rows in splits.items()} if columns else {}
+        for name, data in files.items():
+            (tmp / name).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        (tmp / CARD).write_text(card(written), encoding="utf-8")
+        _swap_into_place(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _swap_into_place(tmp: Path, target: Path) -> None:
+    """Rename the finished folder into place; an earlier build is removed only after that succeeded."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    try:
+        os.replace(tmp, target)
+    except OSError:
+        if old is not None:
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def split_files(folder: Path) -> dict[str, list[Path]]:

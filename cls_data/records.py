@@ -110,7 +110,7 @@ _VERBATIM = frozenset({"id", "url"})
 def record_from_dict(record_type: type[Record], data: Any, where: str) -> Record:
     """Build a record from a decoded JSON object, naming `where` in any error.
 
-    Text fields come out NFC whatever the producer wrote (DESIGN.md: every text is NFC), so a
+    Text fields come out NFC whatever the producer wrote (docs/formats.md: every text is NFC), so a
     decomposed "ệ" from another tool never reaches the filter, the ROUGE scores or a dataset.
     """
     if record_type not in _SCHEMAS:

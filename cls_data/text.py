@@ -1,10 +1,10 @@
 """Unicode/whitespace normalisation, the per-language tokenizers that ROUGE and the stats use, and
 every language fact the project relies on (script ranges, base language of a code, names).
 
-The tokenization rules are pinned in DESIGN.md; the filter and the benchmark both depend on them,
-so a change here changes every score. rouge-score's default tokenizer keeps only [a-z0-9]: it
-shreds Vietnamese ("Hiệp hội" -> "hi p h i") and drops Chinese entirely, so it is used for
-English only.
+The tokenization rules are pinned in docs/commands.md ("Text and ROUGE conventions"); the filter
+and the benchmark both depend on them, so a change here changes every score. rouge-score's default
+tokenizer keeps only [a-z0-9]: it shreds Vietnamese ("Hiệp hội" -> "hi p h i") and drops Chinese
+entirely, so it is used for English only.
 """
 
 from __future__ import annotations

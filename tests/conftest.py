@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,11 +22,9 @@ def data_dir() -> Path:
 def run_cli():
     """Run the real `cls-data` entry point in a subprocess, as a user would."""
 
+    from tests.support.cli import run_cli
+
     def run(*args: str, cwd: str | os.PathLike[str] | None = None, timeout: float = 120, env: dict | None = None):
-        return subprocess.run(
-            [sys.executable, "-c", "from cls_data.cli.app import main; main()", *map(str, args)],
-            capture_output=True, text=True, cwd=cwd, timeout=timeout,
-            env={**os.environ, "COLUMNS": "120", "HF_HUB_OFFLINE": "1", **(env or {})},
-        )
+        return run_cli(*args, cwd=cwd, timeout=timeout, env={"COLUMNS": "120", **(env or {})})
 
     return run

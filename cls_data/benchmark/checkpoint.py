@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from cls_data.benchmark.codec import TextCodec
 from cls_data.benchmark.config import TrainConfig, to_dict
 from cls_data.errors import ClsDataError
 
@@ -29,7 +30,7 @@ TRAIN_LOG = "train_log.jsonl"
 BEST = "best"  # a link to the folder `best.<id>` named in the checkpoint
 
 
-def save_weights(model: nn.Module, codec: Any, folder: Path) -> None:
+def save_weights(model: nn.Module, codec: TextCodec, folder: Path) -> None:
     """Weights as a loadable folder (safetensors + config + tokenizer), written atomically."""
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -53,7 +54,7 @@ def _point_best(work: Path, name: str) -> None:
     os.replace(link, work / BEST)  # one rename: `best` is the old folder or the new one, never absent
 
 
-def publish_best(model: nn.Module, codec: Any, work: Path) -> str:
+def publish_best(model: nn.Module, codec: TextCodec, work: Path) -> str:
     """Write new best weights to a folder of their own and point `work/best` at it; returns the folder's name.
     The previous best stays until the checkpoint that names the new one is saved (`keep_only_best`)."""
     name = f"{BEST}.{uuid.uuid4().hex[:12]}"

@@ -96,8 +96,8 @@ class StageSpec:
     (monolingual) target when the model has two tasks. `init_from` names an earlier stage (of this
     variant, or a shared stage) whose best weights the builder receives as `ctx.init`.
     `shared` makes the stage a run of its own, trained once per dataset, train size and seed and
-    reused by every variant/weighting/r that names the same key (DESIGN.md "Work shared by several
-    runs"); its folder is `RUNS/<dataset>/<shared>/n<size>/seed<k>/`. `recipe` picks the preset's
+    reused by every variant/weighting/r that names the same key (docs/run-folders.md, the shared
+    stage-1 runs); its folder is `RUNS/<dataset>/<shared>/n<size>/seed<k>/`. `recipe` picks the preset's
     TrainConfig ("stage1" = single fine-tuning, "stage2" = second stage / joint) and
     `train_overrides` replaces fields of it for every preset (a model's own optimiser settings);
     `presets.Preset.train_config` computes the result (with the preset's per-family overrides).
@@ -137,7 +137,8 @@ class VariantSpec:
     name: str
     codec: str
     stages: tuple[StageSpec, ...]
-    weightings: tuple[str, ...] = ()  # schemes a run may use; () = a single-loss variant
+    # schemes a run may use (`registry.weightings_of`); ("all",) = every registered one; () = a single-loss variant
+    weightings: tuple[str, ...] = ()
     default_weighting: str | None = None
     postprocess: str | None = None
     default_backbone: str = PAPER_BACKBONE
@@ -154,9 +155,10 @@ class VariantSpec:
     # A variant that trains nothing (`stages=()`, e.g. a prompted LLM): the stage whose builder makes the decoding
     # model from the backbone and whose columns and length limits encode the test split; never trained.
     inference: StageSpec | None = None
-    # "module:function" called as `fn(codec, dataset, run, ctx) -> (codec, notes)` once per run before anything is
+    # "module:function" called as `fn(plan: run_plan.RunPlan) -> (codec, notes)` once per run before anything is
     # encoded (the LLM family draws its k-shot examples from the run's training split here); None = the codec as made
     setup: str | None = None
+    options: tuple[str, ...] = ()  # the family options (`registry.Family.options`) this variant reads and records
     description: str = ""
 
     def stage(self, name: str) -> StageSpec:
@@ -194,9 +196,11 @@ class GridSpec:
     src_lang: str | None = None
     tgt_lang: str | None = None
     deterministic: bool = False  # every stage with TrainConfig.deterministic (CUDA: exact resume, some speed lost)
-    paper_code: bool = False  # the numerics of the paper's code: fp32, shuffled batches, its micro-batches (stages.stage_config)
-    shots: int = 0  # llm-prompt: examples from the training split before every document
-    llm_url: str | None = None  # llm-prompt: an OpenAI-compatible server (".../v1") instead of local generation
+    # the numerics of the paper's code: fp32, shuffled batches, its micro-batches (RunContext.train_config)
+    paper_code: bool = False
+    # settings only one family reads, ((name, value), ...) sorted: the LLM's shots and llm_url
+    # (`registry.Family.options`; a grid file or the CLI names them like any other key)
+    options: tuple[tuple[str, Any], ...] = ()
     test_weights: str = "best"  # the epoch whose weights a run tests: "best" (validation ROUGE-2) | "last" (the code's)
     paper_tokens: str | None = None  # the paper's ROUGE unit's tokenizer (paper_metrics.py); None: the paper's if cached
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from cls_data.benchmark.codec import TextCodec
 from cls_data.benchmark.config import TrainConfig
 from cls_data.dataset_folder import (BUILD_INFO, DATA_DIR, check_parquet, fingerprint, missing_splits, read_build_info,
                                      split_files)
@@ -186,7 +187,8 @@ class Encoded:
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
-def encode_split(dataset: ClsDataset, split: str, codec: Any, *, source: str, target: str, mono_target: str | None = None,
+def encode_split(dataset: ClsDataset, split: str, codec: TextCodec, *, source: str, target: str,
+                 mono_target: str | None = None,
                  src_max_len: int = 768, tgt_max_len: int = 128, limit: int | None = None, cache_dir: Path | None = None,
                  on_progress: Progress | None = None, lowercase_like_code: bool = False,
                  two_target: bool | None = None) -> Encoded:
@@ -220,8 +222,8 @@ def _language(dataset: ClsDataset, column: str) -> str:
     return base_language(dataset.tgt_lang if column == "cls_summary" else dataset.src_lang)
 
 
-def _encode_column(dataset: ClsDataset, split: str, table: Any, column: str, role: str, max_len: int, codec: Any,
-                   limit: int | None, cache_dir: Path | None, on_progress: Progress | None,
+def _encode_column(dataset: ClsDataset, split: str, table: Any, column: str, role: str, max_len: int,
+                   codec: TextCodec, limit: int | None, cache_dir: Path | None, on_progress: Progress | None,
                    lowered: bool = False) -> Ragged:
     lower = "|lower" if lowered else ""  # --paper-code's lowercased English targets are other tokens
     key = f"{dataset.fingerprint}|{codec.key}|{split}|{limit}|{column}|{role}|{max_len}{lower}"

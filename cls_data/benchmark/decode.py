@@ -1,6 +1,6 @@
 """Decoding a whole split: length-sorted, shape-bucketed large batches through the model's `generate`, texts back in order.
 
-Decoding costs more than training in a benchmark grid (REFERENCE.md: beam-4 `generate` at batch 32
+Decoding costs more than training in a benchmark grid (docs/paper-fidelity.md: beam-4 `generate` at batch 32
 decodes 23 samples/s on an H100), so: sources sorted by length (little padding; longest first, so an
 out-of-memory error shows at once), cut into large batches whose source width is rounded up to a
 multiple of 64 (few distinct shapes: cuDNN attention plans and compiled graphs are reused), encoded
@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from cls_data.benchmark.codec import TextCodec
 from cls_data.benchmark.config import DecodeConfig
 
 SOURCE_MULTIPLE = 64
@@ -67,7 +68,7 @@ def generate_ids(model: Any, sources: Sequence[Sequence[int]], decode: DecodeCon
     return generated
 
 
-def generate_texts(model: Any, codec: Any, sources: Sequence[Sequence[int]], decode: DecodeConfig,
+def generate_texts(model: Any, codec: TextCodec, sources: Sequence[Sequence[int]], decode: DecodeConfig,
                    on_progress: Callable[[int, int], None] | None = None, *, autocast: bool | None = None) -> list[str]:
     """Summaries of `sources` (token ids) as text, in their order; special tokens and language codes removed.
 

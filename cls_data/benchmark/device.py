@@ -40,7 +40,7 @@ def training_accelerator(cfg: TrainConfig) -> Any:
     """`make_accelerator(cfg)` for training: cuDNN attention off on CUDA."""
     accelerator = make_accelerator(cfg)
     if accelerator.device.type == "cuda":
-        # cuDNN attention builds a plan per new shape (seconds each; REFERENCE.md); the bucketed
+        # cuDNN attention builds a plan per new shape (seconds each; docs/paper-fidelity.md); the bucketed
         # shapes still make dozens of them, and flash/memory-efficient SDPA need none.
         torch.backends.cuda.enable_cudnn_sdp(False)
     return accelerator

@@ -14,10 +14,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cls_data.benchmark.config import GridSpec
-from cls_data.benchmark.presets import get_preset
-from cls_data.benchmark.registry import WEIGHTINGS, get_variant, variant_names
+from cls_data.benchmark.registry import WEIGHTINGS, get_variant, variant_names, weightings_of
 from cls_data.benchmark.context import RunContext, RunSpec
 from cls_data.benchmark.runs import DiskFull, disk_full, is_main_process, run_or_record
 from cls_data.benchmark.tracking import check_trackers
@@ -37,18 +37,19 @@ def expand(grid: GridSpec) -> list[RunSpec]:
     specs = [get_variant(name) for name in names]  # a miss lists every valid name
     for weighting in grid.weightings:
         if weighting != "all" and weighting not in WEIGHTINGS:
-            raise ClsDataError(f"unknown weighting {weighting!r}; choose one of: {', '.join(WEIGHTINGS)} (or all)")
+            raise WEIGHTINGS.unknown(weighting, " (or all)")
     runs = []
     for dataset in grid.datasets:
         for spec in specs:
-            if not spec.weightings:
+            accepted = weightings_of(spec)
+            if not accepted:
                 schemes: list[str | None] = [None]
             elif not grid.weightings:
                 schemes = [spec.default_weighting]
             elif grid.weightings == ("all",):
-                schemes = list(spec.weightings)
+                schemes = list(accepted)
             else:
-                schemes = [w for w in grid.weightings if w in spec.weightings] or [spec.default_weighting]
+                schemes = [w for w in grid.weightings if w in accepted] or [spec.default_weighting]
             for weighting in schemes:
                 for r in grid.rs if weighting == "tflcls" else [None]:
                     for size in grid.train_sizes:
@@ -72,8 +73,25 @@ def _each_once(runs: list[RunSpec]) -> list[RunSpec]:
     return unique
 
 
-SHARED_KEYS = ("preset", "backbone", "eval_on", "src_lang", "tgt_lang", "deterministic", "paper_code", "shots", "llm_url",
+SHARED_KEYS = ("preset", "backbone", "eval_on", "src_lang", "tgt_lang", "deterministic", "paper_code", "options",
                "test_weights", "paper_tokens")
+
+
+def grid_spec(fields: dict[str, Any], where: str = "the grid") -> GridSpec:
+    """A GridSpec from flat keys (a grid file's table, the CLI's options): a family option (the LLM's `shots`,
+    `llm_url`: `registry.Family.options`) goes into `options`; an unknown key is one line naming the valid ones."""
+    from cls_data.benchmark.registry import family_options
+
+    valid = {f.name for f in dataclasses.fields(GridSpec)} - {"options"}
+    optional = {option.name for option in family_options()}
+    unknown = sorted(set(fields) - valid - optional)
+    if unknown:
+        raise ClsDataError(f"{where}: unknown key {unknown[0]!r}; valid keys: {', '.join(sorted(valid | optional))}")
+    if "datasets" not in fields:
+        raise ClsDataError(f"{where}: no datasets (set datasets = [...] or pass --dataset)")
+    options = {**dict(fields.get("options") or ()), **{k: v for k, v in fields.items() if k in optional}}
+    plain = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items() if k in valid}
+    return GridSpec(**plain, options=tuple(sorted(options.items())))
 
 
 def load_grid_file(path: Path, **overrides) -> list[GridSpec]:
@@ -92,17 +110,11 @@ def load_grid_file(path: Path, **overrides) -> list[GridSpec]:
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except (OSError, ValueError) as exc:
         raise ClsDataError(f"cannot read grid file {path}: {str(exc).splitlines()[0]}") from None
-    valid = {f.name for f in dataclasses.fields(GridSpec)}
     top = {k: v for k, v in data.items() if k != "grid"}
     grids = []
     for entry in data.get("grid") or [{}]:
         merged = {**top, **entry, **{k: v for k, v in overrides.items() if v is not None}}
-        unknown = sorted(set(merged) - valid)
-        if unknown:
-            raise ClsDataError(f"grid file {path}: unknown key {unknown[0]!r}; valid keys: {', '.join(sorted(valid))}")
-        if "datasets" not in merged:
-            raise ClsDataError(f"grid file {path}: no datasets (set datasets = [...] or pass --dataset)")
-        grids.append(GridSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in merged.items()}))
+        grids.append(grid_spec(merged, f"grid file {path}"))
     for key in SHARED_KEYS:
         if len({getattr(g, key) for g in grids}) > 1:
             raise ClsDataError(f"grid file {path}: {key} must be the same in every [[grid]] table (set it at the top)")
@@ -149,22 +161,14 @@ def shard(runs: list[RunSpec], k: int, n: int) -> list[RunSpec]:
 
 
 def preflight(runs: list[RunSpec], ctx: RunContext) -> None:
-    """Load each backbone's tokenizer once before any training: no network and no local copy is one line now,
-    not a failed.json in every run folder."""
-    from cls_data.benchmark.data import train_split_for_size
-    from cls_data.benchmark.registry import resolve_variant
-    from cls_data.benchmark.runs import backbone_for
+    """Resolve every run still to do before any training (`run_plan.resolve_run`: its train split, backbone and
+    codec, each tokenizer loaded once): a train size too large, no network or no local copy is one line now, not a
+    failed.json in every run folder."""
+    from cls_data.benchmark.run_plan import resolve_run
 
-    checked = set()
     for run in runs:
-        if (ctx.out / run.rel_dir).exists():
-            continue
-        variant, dataset = resolve_variant(run.variant), ctx.dataset(run.dataset)
-        train_split_for_size(dataset, run.train_size, ctx.preset.stage2.max_train_samples)  # too large: one line now
-        backbone = backbone_for(variant, ctx, dataset, run.train_size)
-        if (variant.spec.codec, backbone, dataset.path) not in checked:  # a dataset-trained backbone is built here, once
-            checked.add((variant.spec.codec, backbone, dataset.path))
-            variant.codec(backbone, dataset.src_lang, dataset.tgt_lang)
+        if not (ctx.out / run.rel_dir).exists():
+            resolve_run(run, ctx)
 
 
 def _disk_full_error(out: Path, runs: list[RunSpec], ctx: RunContext, where: str, why: object) -> ClsDataError:
@@ -173,7 +177,7 @@ def _disk_full_error(out: Path, runs: list[RunSpec], ctx: RunContext, where: str
 
     from cls_data.benchmark.plan import disk_needed, human_bytes, plan
 
-    kept, work = disk_needed(plan(runs, ctx.preset, out, eval_on=len(ctx.eval_on)))
+    kept, work = disk_needed(plan(runs, ctx))
     probe = next((p for p in (out, *out.parents) if p.exists()), Path("."))
     free = shutil.disk_usage(probe).free
     line = (str(why).splitlines() or [type(why).__name__])[0]
@@ -205,11 +209,7 @@ def run_grid(grids: GridSpec | list[GridSpec], out: Path, *, shard_of: tuple[int
     grid = grids[0]  # preset, backbone, eval_on and languages are shared (load_grid_file checks)
     progress = on_progress or (lambda phase, done, total: None)
     runs = shard(expand_all(grids), *shard_of)
-    ctx = RunContext(out=out, preset=get_preset(grid.preset), backbone=grid.backbone, eval_on=grid.eval_on,
-                     src_lang=grid.src_lang, tgt_lang=grid.tgt_lang, on_progress=progress, deterministic=grid.deterministic,
-                     paper_code=grid.paper_code, log_with=check_trackers(log_with),
-                     shots=grid.shots, llm_url=grid.llm_url, test_weights=grid.test_weights,
-                     paper_tokens=grid.paper_tokens)
+    ctx = RunContext.from_grid(grid, out, on_progress=progress, log_with=check_trackers(log_with))
     for path in dict.fromkeys([d for g in grids for d in g.datasets] + list(grid.eval_on)):
         ctx.dataset(path)  # a missing dataset or language pair stops here, with one line
     if grid.test_weights not in ("best", "last"):

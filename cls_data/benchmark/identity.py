@@ -33,7 +33,7 @@ def run_identity(ctx: Any, variant: Any, dataset: Any, backbone: str, *, for_reu
     model out of the comparison instead of stopping the grid; a run about to use the server fails on it."""
     from cls_data.text import tokenizer_for_language
 
-    served = bool(variant.spec.setup and ctx.llm_url)  # a prompted variant answers through the server
+    served = bool(variant.spec.setup and ctx.option("llm_url"))  # a prompted variant answers through the server
     identity: dict[str, Any] = {
         "backbone": {"name": backbone} if served else backbone_identity(backbone, ctx.cache),
         "src_lang": dataset.src_lang, "tgt_lang": dataset.tgt_lang,
@@ -45,7 +45,7 @@ def run_identity(ctx: Any, variant: Any, dataset: Any, backbone: str, *, for_reu
         identity["eval_on"] = others
     if served:
         try:
-            identity["served_model"] = served_model(ctx.llm_url, backbone, retries=0 if for_reuse else 5)
+            identity["served_model"] = served_model(ctx.option("llm_url"), backbone, retries=0 if for_reuse else 5)
         except ClsDataError:
             if not for_reuse:
                 raise

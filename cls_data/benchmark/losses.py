@@ -2,7 +2,7 @@
 
 Each scheme is an `nn.Module` whose `parameters()` are exactly its learned weights (none for
 `sum`), kept in fp32 whatever the model's dtype, so the trainer can put them in their own
-optimizer group (fp32, no weight decay, their own learning rate: REFERENCE.md, "Learned loss
+optimizer group (fp32, no weight decay, their own learning rate: docs/paper-fidelity.md, "Learned loss
 weights"). `learned_values()` gives the numbers to log every epoch. Schemes with a log term make
 the total loss negative at times: never assert a positive loss or stop on it. `Objective` joins a
 model and its scheme into the one module the trainer optimizes.
@@ -21,20 +21,17 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from cls_data.benchmark.registry import WEIGHTINGS
 from cls_data.errors import ClsDataError
-
-_SCHEMES: dict[str, type[LossWeighting]] = {}
 
 
 def register_weighting(name: str) -> Callable[[type[LossWeighting]], type[LossWeighting]]:
-    """Class decorator: make a scheme available to `make_weighting` under `name`."""
+    """Class decorator: register a scheme under `name` (`registry.WEIGHTINGS`): the grid, `--help` and the report
+    then know it. The four schemes here are registered by name in `registry.py` (so listing them needs no torch)."""
 
     def register(cls: type[LossWeighting]) -> type[LossWeighting]:
-        if name in _SCHEMES:
-            raise ValueError(f"loss weighting {name!r} registered twice")
         cls.name = name
-        _SCHEMES[name] = cls
-        return cls
+        return WEIGHTINGS.register(name, cls)
 
     return register
 
@@ -71,7 +68,6 @@ class LossWeighting(nn.Module):
         return self
 
 
-@register_weighting("sum")
 class SumWeighting(LossWeighting):
     """Plain sum with optional fixed coefficients per task (missing tasks weigh 1)."""
 
@@ -86,7 +82,6 @@ class SumWeighting(LossWeighting):
         return sum(self.coefficients[task] * loss for task, loss in zip(self.task_names, losses))
 
 
-@register_weighting("hu")
 class HomoscedasticUncertainty(LossWeighting):
     """Kendall et al.: learns s_i = log sigma_i^2, which keeps the weight exp(-s_i) positive without constraints."""
 
@@ -103,7 +98,6 @@ class HomoscedasticUncertainty(LossWeighting):
         return {f"sigma_{task}": sigma for task, sigma in zip(self.task_names, sigmas)}
 
 
-@register_weighting("rhu")
 class RevisedUncertainty(LossWeighting):
     """Liebel & Koerner: ln(1 + sigma^2) keeps the regulariser positive, so the total loss stays >= 0."""
 
@@ -119,7 +113,6 @@ class RevisedUncertainty(LossWeighting):
         return {f"sigma_{task}": sigma for task, sigma in zip(self.task_names, self.sigma.detach().tolist())}
 
 
-@register_weighting("tflcls")
 class TFLCLSWeighting(LossWeighting):
     """The paper's scheme: one learned c, the monolingual task's sigma tied to r*c (r fixed)."""
 
@@ -141,17 +134,15 @@ class TFLCLSWeighting(LossWeighting):
         return {"c": float(self.c.detach())}
 
 
-WEIGHTINGS: tuple[str, ...] = tuple(_SCHEMES)
-
-
 def make_weighting(name: str, task_names: tuple[str, ...], *, r: float = 2.0,
                    coefficients: dict[str, float] | None = None) -> LossWeighting:
     """The scheme `name` over `task_names`; `r` is used by `tflcls` only, `coefficients` by `sum` only."""
-    if name not in _SCHEMES:
-        raise ClsDataError(f"unknown loss weighting {name!r}; valid: {', '.join(_SCHEMES)}")
+    scheme = WEIGHTINGS[name]  # a miss lists every valid name
     if coefficients and name != "sum":
         raise ClsDataError(f"fixed loss coefficients go with the sum weighting, not {name!r}")
-    return _SCHEMES[name](tuple(task_names), r=r, coefficients=coefficients)
+    weighting = scheme(tuple(task_names), r=r, coefficients=coefficients)
+    weighting.name = name
+    return weighting
 
 
 class Objective(nn.Module):

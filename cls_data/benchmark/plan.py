@@ -11,7 +11,8 @@ x 4/3 with a second decoder) + the working space of the largest run (resume chec
 two moments, its temporary copy, two best folders: 8 x its weights).
 Decoding rates are divided by variant.relative_decode_cost (LLMs: 1.5); a prompted LLM trains
 nothing: it decodes the validation split once (the report chooses on it) and the test split, and
-behind --llm-url it is decoding only, at SERVER_DECODE_RATE on the server's GPU.
+behind a server (--llm-url: the family's `server_option`) it is decoding only, at the family's `server_rate`.
+Every family fact (parameters, frozen bytes, second decoder, server) is its `registry.Family`.
 """
 
 from __future__ import annotations
@@ -20,27 +21,19 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from cls_data.benchmark.config import StageSpec, VariantSpec
+from cls_data.benchmark.config import StageSpec, TrainConfig, VariantSpec
+from cls_data.benchmark.context import RunContext, RunSpec
 from cls_data.benchmark.presets import Preset
-from cls_data.benchmark.registry import get_variant
-from cls_data.benchmark.context import RunSpec
+from cls_data.benchmark.registry import FAMILIES, get_variant
 from cls_data.dataset_folder import read_build_info, read_stats
 from cls_data.run_folder import shared_rel_dir
 
-# The rates (samples/s on one H100 at Vi2ZhLow lengths) are the preset's own (`presets.py`).
-# A 1.5B instruction model behind vLLM (continuous batching, ~1,200-token prompts, ~60-token greedy answers):
-# an assumed 100 documents/s on one H100, not measured here; docs/llm.md says how to measure it.
-SERVER_DECODE_RATE = 100.0
+# The rates (samples/s on one H100 at Vi2ZhLow lengths) are the preset's own (`presets.py`); parameter counts,
+# frozen bytes and server rates the family's (`registry.Family`, in its module).
 SECOND_DECODER = 1.4
 SUMMARY_SOURCE = 0.2
 DEFAULT_SPLITS = {"validation": 3000, "test": 3000}
-# Parameters of each family's default backbone, for the disk estimate: mBART-large-cc25 611M (REFERENCE.md); the
-# from-scratch NCLS Transformer ~50M (6+6 layers, d 512, 12k joint vocabulary); mBERT (178M) + a 6-layer decoder ~320M.
-# The tiny dataset-trained backbones of the smoke preset hold well under 1M.
-# llm: what llm-lora saves, its LoRA adapter (rank 16 on every linear layer of Qwen2.5-1.5B's 28 blocks: 18.5M);
-# its resume checkpoint also holds the frozen base in bf16 (FROZEN_BYTES); llm-prompt saves nothing.
-BACKBONE_PARAMS = {"mbart": 611e6, "ncls": 50e6, "mbert": 320e6, "llm": 18.5e6}
-FROZEN_BYTES = {"llm": 2 * 1.54e9}
+# The tiny dataset-trained backbones of the smoke preset hold well under 1M parameters.
 TINY_PARAMS = 1e6
 WORK_FACTOR = 8  # checkpoint (weights + 2 Adam moments) + its temporary copy + the kept and the new best folder
 
@@ -56,8 +49,9 @@ class PlannedRun:
 
 def weights_bytes(spec: VariantSpec, stage: StageSpec, preset: Preset) -> float:
     """fp32 bytes of one stage's saved weights (what a run folder keeps, and the unit of its working space)."""
-    params = TINY_PARAMS if preset.tiny_backbones else BACKBONE_PARAMS.get(spec.family, BACKBONE_PARAMS["mbart"])
-    return 4 * params * (4 / 3 if stage.mono_target and spec.family in ("mbart", "ncls") else 1.0)
+    family = FAMILIES[spec.family]  # an unregistered family is one line naming the registered ones
+    params = TINY_PARAMS if preset.tiny_backbones else family.params
+    return 4 * params * (4 / 3 if stage.mono_target and family.second_decoder else 1.0)
 
 
 def disk_needed(planned: list[PlannedRun]) -> tuple[float, float]:
@@ -83,15 +77,16 @@ def stage_factor(spec: VariantSpec, stage: StageSpec) -> float:
     return factor * (SUMMARY_SOURCE if stage.source == "summary" else 1.0)
 
 
-def decode_rate(spec: VariantSpec, preset: Preset, server: bool = False) -> float:
-    """Documents/s this variant decodes at (a prompted LLM behind --llm-url: the server's rate)."""
-    if server and not spec.stages and spec.family == "llm":
-        return SERVER_DECODE_RATE
-    return preset.decode_rate / spec.relative_decode_cost
+def decode_rate(spec: VariantSpec, ctx: RunContext) -> float:
+    """Documents/s this variant decodes at (a variant that trains nothing behind its family's server: the server's)."""
+    family = FAMILIES[spec.family]
+    if not spec.stages and family.server_option and family.server_rate and ctx.option(family.server_option):
+        return family.server_rate
+    return ctx.preset.decode_rate / spec.relative_decode_cost
 
 
-def stage_hours(spec: VariantSpec, stage: StageSpec, preset: Preset, train_size: int, val_pairs: int) -> float:
-    cfg = preset.train_config(stage, spec.family)
+def stage_hours(spec: VariantSpec, stage: StageSpec, ctx: RunContext, train_size: int, val_pairs: int) -> float:
+    cfg, preset = ctx.train_config(spec, stage), ctx.preset
     pairs = min(train_size, cfg.max_train_samples or train_size)
     epochs = cfg.epochs
     if cfg.max_steps:
@@ -99,12 +94,15 @@ def stage_hours(spec: VariantSpec, stage: StageSpec, preset: Preset, train_size:
         epochs = min(epochs, cfg.max_steps * batch / max(pairs, 1))
     validations = math.ceil(epochs / cfg.val_every)
     val = min(val_pairs, cfg.val_subset or val_pairs)
-    seconds = pairs * epochs * stage_factor(spec, stage) / preset.train_rate + validations * val / decode_rate(spec, preset)
+    seconds = (pairs * epochs * stage_factor(spec, stage) / preset.train_rate
+               + validations * val / decode_rate(spec, ctx))
     return seconds / 3600
 
 
-def plan(runs: list[RunSpec], preset: Preset, out: Path, eval_on: int = 0, server: bool = False) -> list[PlannedRun]:
-    """Every run (and each shared stage-1 run once) with its estimated H100-hours."""
+def plan(runs: list[RunSpec], ctx: RunContext) -> list[PlannedRun]:
+    """Every run (and each shared stage-1 run once) with its estimated H100-hours, under `ctx`'s preset and switches
+    (the stages' TrainConfigs a run of `ctx` trains: `RunContext.train_config`)."""
+    preset, out, eval_on = ctx.preset, ctx.out, len(ctx.eval_on)
     planned, shared_seen = [], set()
     for run in runs:
         spec = get_variant(run.variant)
@@ -119,18 +117,19 @@ def plan(runs: list[RunSpec], preset: Preset, out: Path, eval_on: int = 0, serve
                     exists = (out / rel).exists()
                     size = 0.0 if exists else weights_bytes(spec, stage, preset)
                     planned.append(PlannedRun(rel, "done" if exists else "shared",
-                                              0.0 if exists else stage_hours(spec, stage, preset, run.train_size, sizes["validation"]),
+                                              0.0 if exists else stage_hours(spec, stage, ctx, run.train_size,
+                                                                             sizes["validation"]),
                                               size, WORK_FACTOR * size))
                 continue
-            hours += stage_hours(spec, stage, preset, run.train_size, sizes["validation"])
+            hours += stage_hours(spec, stage, ctx, run.train_size, sizes["validation"])
         test = min(sizes["test"], preset.max_test_samples or sizes["test"])
         if not spec.stages and spec.inference is not None:  # nothing trained: the validation split is decoded once
-            test += min(sizes["validation"], preset.train_config(spec.inference, spec.family).val_subset or sizes["validation"])
-        hours += test * (1 + eval_on) / decode_rate(spec, preset, server) / 3600
+            test += min(sizes["validation"], ctx.train_config(spec, spec.inference).val_subset or sizes["validation"])
+        hours += test * (1 + eval_on) / decode_rate(spec, ctx) / 3600
         own = [stage for stage in spec.stages if not stage.shared]
         size = 0.0 if done or not spec.stages else weights_bytes(spec, spec.stages[-1], preset)
         work = 0.0 if done or not own else (WORK_FACTOR * max(weights_bytes(spec, stage, preset) for stage in own)
-                                            + (0.0 if preset.tiny_backbones else FROZEN_BYTES.get(spec.family, 0.0)))
+                                            + (0.0 if preset.tiny_backbones else FAMILIES[spec.family].frozen_bytes))
         planned.append(PlannedRun(str(run.rel_dir), "done" if done else "todo", 0.0 if done else hours, size, work))
     return planned
 
@@ -147,6 +146,7 @@ class StageSchedule:
     """What one stage of one run does: the numbers `--plan` prints per stage."""
 
     label: str  # "tflcls: joint", "stage1-translation"
+    micro: str  # how a step is made: "4 x 4 pairs, fp32, shuffled batches" (the run's TrainConfig)
     train_size: int
     pairs: int  # training pairs it sees per epoch
     epochs: float
@@ -164,9 +164,10 @@ def source_tokens(dataset: str, column: str, max_len: int) -> float:
     return min(max_len, words * TOKENS_PER_WORD + 2)
 
 
-def stage_schedule(spec: VariantSpec, stage: StageSpec, preset: Preset, train_size: int, dataset: str) -> StageSchedule:
+def stage_schedule(spec: VariantSpec, stage: StageSpec, ctx: RunContext, train_size: int,
+                   dataset: str) -> StageSchedule:
     """Epochs, optimizer steps and pairs per optimizer step of one stage (token-budget batches: estimated from lengths)."""
-    cfg = preset.train_config(stage, spec.family)
+    cfg = ctx.train_config(spec, stage)
     pairs = min(train_size, cfg.max_train_samples or train_size)
     if cfg.token_budget is None:
         per_batch = float(cfg.batch_size)
@@ -176,12 +177,20 @@ def stage_schedule(spec: VariantSpec, stage: StageSpec, preset: Preset, train_si
     per_epoch = max(1, math.ceil(math.ceil(pairs / per_batch) / cfg.grad_accum))
     steps = min(cfg.max_steps or 10**12, per_epoch * cfg.epochs)
     label = stage.shared or f"{spec.name}: {stage.name}"
-    paper = math.ceil(pairs / PAPER_BATCH) * PAPER_EPOCHS if spec.family == "mbart" else None
-    return StageSchedule(label, train_size, pairs, round(steps / per_epoch, 2), steps, min(pairs, per_batch * cfg.grad_accum),
-                         cfg.lr, paper)
+    paper = math.ceil(pairs / PAPER_BATCH) * PAPER_EPOCHS if FAMILIES[spec.family].paper_recipe else None
+    return StageSchedule(label, micro_batches(cfg), train_size, pairs, round(steps / per_epoch, 2), steps,
+                         min(pairs, per_batch * cfg.grad_accum), cfg.lr, paper)
 
 
-def schedules(runs: list[RunSpec], preset: Preset) -> list[StageSchedule]:
+def micro_batches(cfg: TrainConfig) -> str:
+    """How one optimizer step is made, as `--plan` prints it: "16 x 1 pairs, auto precision, length-grouped batches"."""
+    batch = f"{cfg.batch_size} x {cfg.grad_accum} pairs" if cfg.token_budget is None else \
+        f"{cfg.token_budget:,}-token batches x {cfg.grad_accum}"
+    order = "shuffled batches" if cfg.batching == "shuffle" else "length-grouped batches"
+    return f"{batch}, {cfg.precision} precision, {order}" + (", deterministic" if cfg.deterministic else "")
+
+
+def schedules(runs: list[RunSpec], ctx: RunContext) -> list[StageSchedule]:
     """One line per distinct stage and train size of the grid (on the first dataset's lengths), in grid order."""
     seen, lines, order = set(), [], {}
     first = runs[0].dataset if runs else ""
@@ -190,7 +199,7 @@ def schedules(runs: list[RunSpec], preset: Preset) -> list[StageSchedule]:
             continue
         spec = get_variant(run.variant)
         for stage in spec.stages:
-            line = stage_schedule(spec, stage, preset, run.train_size, run.dataset)
+            line = stage_schedule(spec, stage, ctx, run.train_size, run.dataset)
             order.setdefault(line.label, len(order))
             if (line.label, line.train_size) not in seen:
                 seen.add((line.label, line.train_size))
@@ -198,15 +207,15 @@ def schedules(runs: list[RunSpec], preset: Preset) -> list[StageSchedule]:
     return sorted(lines, key=lambda line: (order[line.label], line.train_size))
 
 
-def supplied_runs(runs: list[RunSpec], preset: Preset) -> tuple[list[RunSpec], list[str]]:
+def supplied_runs(runs: list[RunSpec], ctx: RunContext) -> tuple[list[RunSpec], list[str]]:
     """The runs whose train size the dataset can supply, and one note per (dataset, size) dropped.
 
     A size is supplied by a `train_<size>` split or by the first N pairs of `train`; a preset that caps training pairs
     (smoke) takes a small dataset's whole train split. A folder without build_info.json (or a Hub id) is not checked.
     """
-    cap = preset.stage2.max_train_samples
     kept, notes = [], {}
     for run in runs:
+        cap = ctx.training_cap(get_variant(run.variant))
         splits = ((read_build_info(Path(run.dataset)) or {}) if Path(run.dataset).is_dir() else {}).get("splits") or {}
         rows = splits.get("train")
         ok = (not splits or f"train_{run.train_size}" in splits or rows is None or run.train_size <= rows

@@ -15,6 +15,7 @@ from typing import Any
 
 from cls_data.benchmark.config import DecodeConfig, StageSpec, TrainConfig
 from cls_data.errors import ClsDataError
+from cls_data.registry import Registry
 
 Overrides = tuple[tuple[str, Any], ...]  # ((TrainConfig field, value), ...)
 
@@ -56,7 +57,7 @@ class Preset:
         return dataclasses.replace(base, **changes) if changes else base
 
 
-PRESETS: dict[str, Preset] = {}
+PRESETS: Registry[Preset] = Registry("preset")
 # The systems whose recipe the paper gives (mBART-CLS, TFLCLS with every loss weighting and r, its two ablations):
 # only their runs under a faithful preset are recorded `preset_faithful`. The baselines (NCLS, MCLAS, Nguyen & Luu,
 # mBERT, the LLMs) keep their own papers' or our optimisers under every preset: the paper gives no recipe for them.
@@ -64,17 +65,12 @@ PAPER_RECIPE_VARIANTS = frozenset({"mbart-cls", "tflcls", "tflcls-no-tra", "tflc
 
 
 def register_preset(preset: Preset) -> Preset:
-    if preset.name in PRESETS:
-        raise ValueError(f"preset {preset.name!r} is registered twice")
-    PRESETS[preset.name] = preset
-    return preset
+    return PRESETS.register(preset.name, preset)
 
 
 def get_preset(name: str) -> Preset:
-    try:
-        return PRESETS[name]
-    except KeyError:
-        raise ClsDataError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}") from None
+    """The preset called `name`; a miss lists every valid name."""
+    return PRESETS[name]
 
 
 # Baselines' own recipes, adapted to 1k-5k training pairs (the originals trained for 100k+ steps on 0.4M-1.7M pairs):
@@ -95,12 +91,12 @@ _BERT_SCHEDULE = (("schedule", "inverse-sqrt"), ("warmup_ratio", 0.1), ("grad_ac
 _LLM_LORA = (("lr", 2e-4), ("batch_size", 4), ("grad_accum", 4), ("token_budget", None), ("epochs", 3),
              ("schedule", "warmup-linear"), ("warmup_ratio", 0.05), ("weight_decay", 0.0), ("compile", False))
 
-# Rates, samples/s of mBART-large-cc25 on one H100 at Vi2ZhLow lengths (REFERENCE.md "Measured on one H100",
+# Rates, samples/s of mBART-large-cc25 on one H100 at Vi2ZhLow lengths (docs/paper-fidelity.md "Measured on one H100",
 # 2026-11-22, random weights): bf16 autocast, length-grouped batches bucketed to x64/x16, padded LM head:
 # 217/s at batch 32, 269/s with torch.compile; batch 16 was not measured: 200/s is assumed for `paper`.
 # Decoding: beam-4 generate, 64 new tokens: 23/s at batch 32, 42/s at batch 128.
 
-# The paper's recipe (REFERENCE.md), its optimisation unchanged: Adam, lr 5e-5 (stage 1) / 2.5e-5 (stage 2),
+# The paper's recipe (docs/paper-fidelity.md), its optimisation unchanged: Adam, lr 5e-5 (stage 1) / 2.5e-5 (stage 2),
 # effective batch 16, x0.95 per epoch, 10 epochs, clip 1.0, best epoch by ROUGE-2 on the full validation split
 # every epoch; learned loss weights share the single learning rate. The speed comes from the engine only: one
 # micro-batch of 16 (the paper's code accumulated 4 x 4 and 2 x 8 to fit its GPU; mBART-large trains batch 64 at

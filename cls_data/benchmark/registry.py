@@ -1,4 +1,4 @@
-"""The variant registry: `@register_variant("name")` on a function returning a `VariantSpec`, and `resolve_variant`.
+"""The benchmark's registries: variants (`@register_variant`), model families (`Family`), loss weightings.
 
 Each model family is one module of `cls_data.benchmark.families` holding its variants' specs, model
 builders, text codec and tiny smoke backbone (see `families/mbart.py`); `FAMILY_MODULES` lists them
@@ -12,45 +12,99 @@ spec, not trainer flags. A new variant is one function in its family's module:
         return VariantSpec(name="mbart-cls", codec=_M + "mbart_codec", smoke_backbone=_M + "build_tiny_mbart",
                            stages=(StageSpec(name="cls", builder=_M + "build_mbart_cls"),))
 
-A run resolves its variant once (`resolve_variant(name) -> Variant`: the spec with every string
-imported) and passes that object down. Builders are called as `builder(ctx: BuildContext)` and
-return a `models.base` model; codecs as `codec(backbone, src_lang, tgt_lang)` (see `codec.TextCodec`).
+A family module also registers its `Family` (parameter counts, options such as the LLM's shots and server
+URL): `--plan`, the grid and the run folder read those, never a family's name. A run resolves its variant
+once (`resolve_variant(name) -> Variant`: the spec with every string imported; `run_plan.RunPlan` holds it).
+Builders are called as `builder(ctx: BuildContext)` and return a `models.base` model; codecs as
+`codec(backbone, src_lang, tgt_lang)` (see `codec.TextCodec`).
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cls_data.benchmark.codec import TextCodec
 from cls_data.benchmark.config import StageSpec, TrainConfig, VariantSpec
-from cls_data.errors import ClsDataError
+from cls_data.registry import Registry, UnknownName, import_target
 
 # The family modules holding the @register_variant functions, imported on first lookup (order = listing order).
 FAMILY_MODULES: list[str] = ["cls_data.benchmark.families.mbart", "cls_data.benchmark.families.ncls",
                              "cls_data.benchmark.families.mbert", "cls_data.benchmark.families.llm"]
 
-# The loss-weighting schemes of `cls_data.benchmark.losses` (named here so that validating a grid
-# does not import torch; a test pins that both lists agree).
-WEIGHTINGS = ("sum", "hu", "rhu", "tflcls")
-
-_FACTORIES: dict[str, Callable[[], VariantSpec]] = {}
+# name -> the function returning its VariantSpec (called on first lookup)
+VARIANTS: Registry[Callable[[], VariantSpec]] = Registry("variant", modules=FAMILY_MODULES)
 _SPECS: dict[str, VariantSpec] = {}
-_RESOLVED: dict[str, "Variant"] = {}
-_loaded = False
+_RESOLVED: dict[str, Variant] = {}
+
+# The loss-weighting schemes, each an `nn.Module` class of `cls_data.benchmark.losses` (or of any module that
+# registers one with `losses.register_weighting`), named here as lazy strings so that validating a grid and
+# `--help` do not import torch. This order is the report's (Table 3).
+WEIGHTINGS: Registry[type] = Registry("loss weighting")
+for _name, _cls in (("sum", "SumWeighting"), ("hu", "HomoscedasticUncertainty"), ("rhu", "RevisedUncertainty"),
+                    ("tflcls", "TFLCLSWeighting")):
+    WEIGHTINGS.register(_name, lazy=f"cls_data.benchmark.losses:{_cls}")
+
+
+@dataclass(frozen=True)
+class FamilyOption:
+    """A grid setting that only one family's variants read (the LLM's --shots, --llm-url): a `GridSpec.options` key,
+    recorded in config.json's "options" by the variants that name it in `VariantSpec.options`."""
+
+    name: str  # the grid-file key; the CLI option is --name with "-" for "_"
+    default: Any
+    help: str
+    reuse: bool = False  # a finished run folder is reused only when made with the same value (it changes results)
+
+
+@dataclass(frozen=True)
+class Family:
+    """What `--plan`, the grid and the run folder know about a model family, kept in the family's own module.
+
+    Registered next to its variants (`register_family(Family(...))` in `families/<name>.py`): adding a family is
+    that module plus its line in `FAMILY_MODULES`; nothing outside it names the family.
+    """
+
+    name: str
+    params: float  # parameters of the weights a run folder keeps, on the default backbone (--plan's disk estimate)
+    frozen_bytes: float = 0.0  # bytes of a frozen base its resume checkpoint also holds (LoRA's base model)
+    second_decoder: bool = False  # a stage with a second target (`mono_target`) trains a second decoder: x4/3 weights
+    paper_recipe: bool = False  # --plan sets its steps beside the paper's recipe (the paper's own systems)
+    options: tuple[FamilyOption, ...] = ()
+    server_option: str | None = None  # the option naming a server that decodes a variant that trains nothing...
+    server_rate: float | None = None  # ...at this many documents/s (--plan)
+
+
+# name -> Family, registered by the family modules (imported on first lookup)
+FAMILIES: Registry[Family] = Registry("model family", modules=FAMILY_MODULES)
+
+
+def register_family(family: Family) -> Family:
+    return FAMILIES.register(family.name, family)
+
+
+def family_option(name: str) -> FamilyOption:
+    """The option called `name` of whichever family declares it; a miss lists every family option."""
+    options = {option.name: option for option in family_options()}
+    if name not in options:
+        raise UnknownName(f"unknown family option {name!r}; choose one of: {', '.join(options)}")
+    return options[name]
+
+
+def family_options() -> list[FamilyOption]:
+    """Every family's options, in registration order."""
+    return [option for family in FAMILIES.values() for option in family.options]
 
 
 def register_variant(name: str) -> Callable[[Callable[[], VariantSpec]], Callable[[], VariantSpec]]:
     """Register a function that returns the `VariantSpec` called `name` (built on first lookup)."""
 
     def decorator(factory: Callable[[], VariantSpec]) -> Callable[[], VariantSpec]:
-        if name in _FACTORIES and _FACTORIES[name] is not factory:
-            raise ValueError(f"variant {name!r} is registered twice")
-        _FACTORIES[name] = factory
+        VARIANTS.register(name, factory)
         _SPECS.pop(name, None)
         _RESOLVED.pop(name, None)
         return factory
@@ -60,48 +114,33 @@ def register_variant(name: str) -> Callable[[Callable[[], VariantSpec]], Callabl
 
 def unregister_variant(name: str) -> None:
     """Forget a variant (tests that register a throwaway one clean up with this)."""
-    _FACTORIES.pop(name, None), _SPECS.pop(name, None), _RESOLVED.pop(name, None)
-
-
-def _load_modules() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    for module in FAMILY_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:  # the module exists but one of its imports is missing
-                raise
+    VARIANTS.unregister(name), _SPECS.pop(name, None), _RESOLVED.pop(name, None)
 
 
 def variant_names() -> list[str]:
     """Every registered variant: by family (the order of FAMILY_MODULES, then others), each in registration order."""
-    _load_modules()
     order = {module: index for index, module in enumerate(FAMILY_MODULES)}
-    return sorted(_FACTORIES, key=lambda name: order.get(_FACTORIES[name].__module__, len(order)))
+    return sorted(VARIANTS.names(), key=lambda name: order.get(VARIANTS[name].__module__, len(order)))
 
 
 def get_variant(name: str) -> VariantSpec:
     """The spec of a registered variant; a miss lists every valid name."""
-    _load_modules()
-    if name not in _FACTORIES:
-        raise ClsDataError(f"unknown variant {name!r}; choose one of: {', '.join(variant_names())}")
     if name not in _SPECS:
-        spec = _FACTORIES[name]()
+        if name not in VARIANTS:
+            raise UnknownName(f"unknown variant {name!r}; choose one of: {', '.join(variant_names())}")
+        spec = VARIANTS[name]()
         if spec.name != name:
             raise ValueError(f"variant factory for {name!r} returned a spec named {spec.name!r}")
         _SPECS[name] = spec
     return _SPECS[name]
 
 
-def resolve(target: str) -> Any:
-    """Import a "module:attribute" string."""
-    module, _, attribute = target.partition(":")
-    if not attribute:
-        raise ValueError(f"{target!r} is not a 'module:function' string")
-    return getattr(importlib.import_module(module), attribute)
+def weightings_of(spec: VariantSpec) -> tuple[str, ...]:
+    """The loss-weighting schemes a variant accepts: ("all",) is every registered one (one registered later too)."""
+    return tuple(WEIGHTINGS) if spec.weightings == ("all",) else spec.weightings
+
+
+resolve = import_target  # "module:attribute" -> the attribute
 
 
 @dataclass
@@ -109,7 +148,7 @@ class BuildContext:
     """What a stage's model builder receives: `builder(ctx) -> model` (see `models.base`)."""
 
     backbone: str  # a Hub id or a local folder (the smoke backbone is already resolved to a folder)
-    codec: Any  # the variant's text codec (`codec.TextCodec`)
+    codec: TextCodec  # the variant's text codec (`codec.TextCodec`)
     src_lang: str
     tgt_lang: str
     stage: StageSpec
@@ -131,7 +170,7 @@ class Variant:
     postprocess: Callable[[str], dict] | None
     smoke_backbone: Callable[..., Path]  # fn(texts, out_dir)
     dataset_backbone: Callable[..., Path] | None  # fn(texts, out_dir, src_lang, tgt_lang)
-    setup: Callable[..., Any] | None = None  # fn(codec, dataset, run, ctx) -> (codec, notes), once per run
+    setup: Callable[..., Any] | None = None  # fn(plan: run_plan.RunPlan) -> (codec, notes), once per run
 
     @property
     def name(self) -> str:
@@ -154,10 +193,6 @@ class Variant:
         if self.spec.inference is None:
             raise ValueError(f"variant {self.name!r} has neither stages nor an inference stage")
         return self.spec.inference
-
-    def train_config(self, stage: StageSpec, preset: Any) -> TrainConfig:
-        """The stage's recipe under `preset` (a `presets.Preset`), with this family's overrides."""
-        return preset.train_config(stage, self.spec.family)
 
     def postprocess_for(self, stage: StageSpec, lang: str | None = None) -> Callable[[str], dict] | None:
         """The post-processor of `stage`'s generations, given their language when it takes one (`tgt_lang`)."""

@@ -2,8 +2,8 @@
 
 A run works in `<run_dir>.work/` and is renamed to `<run_dir>` when complete (docs/run-folders.md), so a
 run folder is complete or absent; a run that raises leaves `failed.json` in its work folder. The folder
-format itself (paths, files, lock) is `cls_data.run_folder`. `execute_run` resolves the variant once
-(`registry.resolve_variant`) and passes it down: train the stages, decode, write.
+format itself (paths, files, lock) is `cls_data.run_folder`. `execute_run` resolves the run once
+(`run_plan.resolve_run` -> `RunPlan`) and passes that down: train the stages, decode, write.
 """
 
 from __future__ import annotations
@@ -16,64 +16,33 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from cls_data.benchmark.config import SMOKE_BACKBONE
 from cls_data.benchmark.context import RunContext, RunSpec
+from cls_data.benchmark.data import ClsDataset
 from cls_data.benchmark.identity import check_identity, run_identity
 from cls_data.benchmark.machine import machine_facts
-from cls_data.benchmark.registry import Variant, resolve_variant
-from cls_data.benchmark.stages import (TrainedStages, barrier, check_reusable, decode_config, is_main_process, run_config,
-                                       stage_context, train_stages)
+from cls_data.benchmark.registry import resolve_variant
+from cls_data.benchmark.run_plan import RunPlan, TrainSplit, backbone_for, barrier, is_main_process, resolve_run
+from cls_data.benchmark.stages import TrainedStages, check_reusable, train_stages
 from cls_data.benchmark.tracking import NO_TRACKER, RunTracker
 from cls_data.errors import ClsDataError
 from cls_data.run_folder import FAILED, concat_logs, work_dir, write_config, write_failed, write_jsonl, write_metrics
 
-def family_backbone(option: str | None, family: str) -> str | None:
-    """The --backbone of `family`: "NAME" is the mBART family's; "FAMILY=NAME,..." names any family's (llm=Qwen/...)."""
-    if not option:
-        return None
-    named = dict(part.split("=", 1) if "=" in part else ("mbart", part) for part in option.split(",") if part.strip())
-    return named.get(family)
-
-
-def backbone_for(variant: Variant, ctx: RunContext, dataset: Any, train_size: int | None = None) -> str:
-    """--backbone (for its family), the tiny dataset-trained model of a preset with `tiny_backbones` (or of
-    --backbone smoke-tiny), a backbone trained on the run's training split (`dataset_backbone`, e.g. NCLS's
-    vocabulary), or the variant's default."""
-    spec = variant.spec
-    name = family_backbone(ctx.backbone, spec.family)
-    name = name or (SMOKE_BACKBONE if ctx.preset.tiny_backbones else spec.default_backbone)
-    if name == SMOKE_BACKBONE:
-        folder = ctx.cache / "backbones" / f"{spec.family}-smoke-{dataset.fingerprint}"
-        split, limit, builder = "train", None, variant.smoke_backbone
-    elif variant.dataset_backbone and name == spec.default_backbone and train_size is not None:
-        from cls_data.benchmark.data import train_split_for_size
-
-        split, limit, _ = train_split_for_size(dataset, train_size)
-        folder = ctx.cache / "backbones" / f"{spec.family}-{dataset.fingerprint}-n{train_size}"
-        builder = lambda texts, out: variant.dataset_backbone(texts, out, dataset.src_lang, dataset.tgt_lang)  # noqa: E731
-    else:
-        return name
-    if not folder.exists() and is_main_process():
-        train = dataset.split(split, ("text", "summary", "cls_summary"))
-        columns = [list(train[column])[:limit] if limit else list(train[column]) for column in ("text", "summary", "cls_summary")]
-        tmp = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")
-        builder([text for column in columns for text in column], tmp)
-        tmp.rename(folder)
-    barrier()
-    return str(folder)
+__all__ = ["execute_run", "run_or_record", "is_main_process", "DiskFull", "disk_full"]
 
 
 def reuse_identity(run: RunSpec, ctx: RunContext) -> dict:
     """The identity (identity.py) this grid would give `run`, to compare with its finished folder's."""
     variant, dataset = resolve_variant(run.variant), ctx.dataset(run.dataset)
-    return run_identity(ctx, variant, dataset, backbone_for(variant, ctx, dataset, run.train_size), for_reuse=True)
+    train = TrainSplit.of(dataset, run.train_size, ctx.training_cap(variant.spec))
+    return run_identity(ctx, variant, dataset, backbone_for(variant, ctx, dataset, train), for_reuse=True)
 
 
-def eval_targets(run: RunSpec, ctx: RunContext, dataset: Any, notes: list[str]) -> list[tuple[str, Any]]:
+def eval_targets(plan: RunPlan, notes: list[str]) -> list[tuple[str, ClsDataset]]:
     """(name, dataset) of the run's own test split and of each --eval-on dataset, each once."""
-    targets = [(run.dataset_name, dataset)]
-    for path in ctx.eval_on:
-        other = ctx.dataset(path)
+    dataset = plan.dataset
+    targets = [(plan.run.dataset_name, dataset)]
+    for path in plan.ctx.eval_on:
+        other = plan.ctx.dataset(path)
         if other.fingerprint == dataset.fingerprint:
             notes.append(f"--eval-on {path}: the run's own dataset, not decoded twice")
         elif other.name in dict(targets):
@@ -83,37 +52,39 @@ def eval_targets(run: RunSpec, ctx: RunContext, dataset: Any, notes: list[str]) 
     return targets
 
 
-def score_on(data: Any, split: str, ctx: RunContext, variant: Variant, codec: Any, model: Any, phase: str,
+def score_on(plan: RunPlan, data: ClsDataset, split: str, model: Any, phase: str,
              limit: int | None = None) -> tuple[Any, int]:
     """(scoring.Scored, pairs scored) of the decoding model on one split of `data` (validation: the preset's subset)."""
     from cls_data.benchmark.data import encode_split, fixed_subset
     from cls_data.benchmark.scoring import score_split
     from cls_data.text import tokenizer_for_language
 
-    stage = variant.decoding_stage
-    cfg = variant.train_config(stage, ctx.preset)
-    encoded = encode_split(data, split, codec, source=stage.source, target=stage.target, limit=limit,
-                           lowercase_like_code=ctx.paper_code, two_target=stage.mono_target is not None and variant.spec.family == "mbart",
-                           src_max_len=cfg.src_max_len, tgt_max_len=cfg.tgt_max_len, cache_dir=ctx.cache / "tokens", on_progress=ctx.on_progress)
+    ctx, stage = plan.ctx, plan.variant.decoding_stage
+    cfg = plan.config(stage)
+    encoded = encode_split(data, split, plan.codec, source=stage.source, target=stage.target, limit=limit,
+                           lowercase_like_code=ctx.paper_code,
+                           two_target=stage.mono_target is not None and plan.spec.family == "mbart",
+                           src_max_len=cfg.src_max_len, tgt_max_len=cfg.tgt_max_len, cache_dir=ctx.cache / "tokens",
+                           on_progress=ctx.on_progress)
     if split == "validation":
         encoded = encoded.subset(fixed_subset(len(encoded), cfg.val_subset))
-    scored = score_split(model, codec, encoded, decode_config(variant, ctx), tokenizer_for_language(data.tgt_lang),
-                         postprocess=variant.postprocess_for(stage, data.tgt_lang),
+    scored = score_split(model, plan.codec, encoded, plan.decode, tokenizer_for_language(data.tgt_lang),
+                         postprocess=plan.variant.postprocess_for(stage, data.tgt_lang),
                          on_progress=lambda d, t: ctx.on_progress(phase, d, t))
     return scored, len(encoded)
 
 
-def validate(ctx: RunContext, variant: Variant, dataset: Any, codec: Any, model: Any) -> dict[str, float]:
-    """Validation ROUGE of the decoding model, on the preset's validation subset (what a trained run's best epoch records)."""
-    return score_on(dataset, "validation", ctx, variant, codec, model, "validate")[0].rouge
+def validate(plan: RunPlan, model: Any) -> dict[str, float]:
+    """Validation ROUGE of the decoding model, on the preset's validation subset (what a trained run's best epoch
+    records)."""
+    return score_on(plan, plan.dataset, "validation", model, "validate")[0].rouge
 
 
-def decode_tests(run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, codec: Any, model: Any,
-                 notes: list[str]) -> dict[str, tuple[Any, int]]:
+def decode_tests(plan: RunPlan, model: Any, notes: list[str]) -> dict[str, tuple[Any, int]]:
     """{dataset name: (scoring.Scored, test pairs)} for the run's test split and every --eval-on dataset."""
-    limit = ctx.preset.max_test_samples
-    return {name: score_on(data, "test", ctx, variant, codec, model, f"decode {name} test", limit)
-            for name, data in eval_targets(run, ctx, dataset, notes)}
+    limit = plan.ctx.preset.max_test_samples
+    return {name: score_on(plan, data, "test", model, f"decode {name} test", limit)
+            for name, data in eval_targets(plan, notes)}
 
 
 def run_metrics(trained: TrainedStages, scored: Any, n_test: int, others: dict[str, tuple[Any, int]]) -> dict:
@@ -121,43 +92,63 @@ def run_metrics(trained: TrainedStages, scored: Any, n_test: int, others: dict[s
     results = trained.results
     train_seconds = sum(r.train_seconds for r in results)
     samples = sum(r.samples_per_s * r.train_seconds for r in results)
+    last = results[-1] if results else None
     return {
-        "test": scored.rouge, "tokenizer": scored.tokenizer, "n_test": n_test, "empty_predictions": scored.empty_predictions,
+        "test": scored.rouge, "tokenizer": scored.tokenizer, "n_test": n_test,
+        "empty_predictions": scored.empty_predictions,
         **({"separator_missing": scored.separator_missing} if scored.separator_missing is not None else {}),
         **({"wrong_language": scored.wrong_language} if scored.wrong_language is not None else {}),
         # a variant that trains nothing (llm-prompt) has no epoch and no training rate; its validation scores
         # come from decoding the validation split once (`validate`)
-        "best_epoch": results[-1].best_epoch if results else None,
-        "best_val_rouge2": results[-1].best_val.get("rouge2") if results else (trained.val or {}).get("rouge2"),
-        "validation": ({**results[-1].best_val, "epoch": results[-1].best_epoch} if results  # the epoch kept, on the validation split
-                       else {**(trained.val or {}), "epoch": None}),
+        "best_epoch": last.best_epoch if last else None,
+        "best_val_rouge2": last.best_val.get("rouge2") if last else (trained.val or {}).get("rouge2"),
+        # the epoch kept, on the validation split
+        "validation": ({**last.best_val, "epoch": last.best_epoch} if last else {**(trained.val or {}), "epoch": None}),
         "train_seconds": round(train_seconds, 3), "decode_seconds": round(scored.seconds, 3),
         "train_samples_per_s": round(samples / max(train_seconds, 1e-9), 3) if results else None,
         "decode_samples_per_s": round(n_test / max(scored.seconds, 1e-9), 3),
-        "eval_on": {name: {**other.rouge, "tokenizer": other.tokenizer, "n_test": n, "empty_predictions": other.empty_predictions}
+        "eval_on": {name: {**other.rouge, "tokenizer": other.tokenizer, "n_test": n,
+                           "empty_predictions": other.empty_predictions}
                     for name, (other, n) in others.items()},
         "stages": {s.name: {"best_epoch": r.best_epoch, "best_val": r.best_val, "steps": r.steps}
-                   for s, r in zip(trained.own, results)},
+                   for s, r in zip(trained.own, results, strict=True)},
         "notes": trained.notes,
         "machine": machine_facts(),  # the report shows measured times with the load they were measured under
     }
 
 
-def write_run(final: Path, run: RunSpec, ctx: RunContext, variant: Variant, dataset: Any, backbone: str,
-              trained: TrainedStages, decoded: dict[str, tuple[Any, int]]) -> dict:
-    """predictions, metrics.json, config.json and the joined train log into the run's `final` folder; returns the metrics."""
-    scored, n_test = decoded.pop(run.dataset_name)
+def write_run(plan: RunPlan, final: Path, trained: TrainedStages, decoded: dict[str, tuple[Any, int]]) -> dict:
+    """predictions, metrics.json, config.json and the joined train log into the run's `final` folder; returns the
+    metrics."""
+    scored, n_test = decoded.pop(plan.run.dataset_name)
     write_jsonl(final / "predictions.jsonl", scored.rows)
     for name, (other, _) in decoded.items():
         write_jsonl(final / f"predictions.{name}.jsonl", other.rows)
-    metrics = run_metrics(trained, scored, n_test, decoded)
     from cls_data.benchmark.paper_metrics import paper_metrics
 
-    metrics.update(paper_metrics(scored.rows, dataset.tgt_lang, ctx.paper_tokens))  # the paper's ROUGE unit, if at hand
+    metrics = run_metrics(trained, scored, n_test, decoded)
+    # the paper's ROUGE unit, when its tokenizer is at hand
+    metrics.update(paper_metrics(scored.rows, plan.dataset.tgt_lang, plan.ctx.paper_tokens))
     write_metrics(final, metrics)
-    write_config(final, run_config(run, ctx, variant, dataset, backbone, list(variant.stages) or [variant.decoding_stage]))
+    write_config(final, plan.record())
     concat_logs([final.parent / s.name for s in trained.own], final / "train_log.jsonl")
     return metrics
+
+
+def decoding_model(plan: RunPlan, trained: TrainedStages, final: Path) -> Any:
+    """The model that decodes the test split, on the device: the last stage's best weights (moved into `final`), or,
+    when nothing was trained (a prompted LLM), the inference stage's model straight from the backbone."""
+    from cls_data.benchmark.device import make_accelerator
+
+    variant, last = plan.variant, plan.variant.decoding_stage
+    if variant.stages:
+        if not (final / "model").exists():
+            os.replace(trained.best[last.name], final / "model")
+        model = variant.loaders[last.name](dataclasses.replace(trained.last_ctx, init=final / "model"))
+    else:  # no weights saved
+        model = variant.builders[last.name](plan.build_context(last, None))
+    model.to(make_accelerator(plan.config(last)).device)
+    return model
 
 
 def execute_run(run: RunSpec, ctx: RunContext, tracker: RunTracker = NO_TRACKER) -> Path:
@@ -166,38 +157,23 @@ def execute_run(run: RunSpec, ctx: RunContext, tracker: RunTracker = NO_TRACKER)
     Raises on failure (see `run_or_record`). `tracker` (started here, finished by the caller) gets the
     run's config, every train-log record and the test scores.
     """
-    from cls_data.benchmark.device import make_accelerator
-
-    variant, dataset = resolve_variant(run.variant), ctx.dataset(run.dataset)
     run_dir = ctx.out / run.rel_dir
     work = work_dir(run_dir)
     work.mkdir(parents=True, exist_ok=True)
     (work / FAILED).unlink(missing_ok=True)
-    backbone = backbone_for(variant, ctx, dataset, run.train_size)
-    codec = variant.codec(backbone, dataset.src_lang, dataset.tgt_lang)
-    setup_notes: list[str] = []
-    if variant.setup:  # e.g. llm-prompt's k-shot examples from this run's training split
-        codec, setup_notes = variant.setup(codec, dataset, run, ctx)
-    tracker.start(run_config(run, ctx, variant, dataset, backbone, list(variant.stages) or [variant.decoding_stage]))
-    trained = train_stages(run, ctx, variant, dataset, codec, backbone, work, tracker)
-    trained.notes[:0] = setup_notes
+    plan = resolve_run(run, ctx)
+    tracker.start(plan.record())
+    trained = train_stages(plan, work, tracker)
     if not is_main_process():  # rank 0 decodes the test split and writes the run folder
         barrier()
         return run_dir
-    last = variant.decoding_stage
     final = work / "final"
     final.mkdir(exist_ok=True)
-    if variant.stages:
-        if not (final / "model").exists():
-            os.replace(trained.best[last.name], final / "model")
-        model = variant.loaders[last.name](dataclasses.replace(trained.last_ctx, init=final / "model"))
-    else:  # nothing trained (a prompted LLM): the inference stage's model straight from the backbone; no weights saved
-        model = variant.builders[last.name](stage_context(last, run, ctx, variant, dataset, codec, backbone, None))
-    model.to(make_accelerator(variant.train_config(last, ctx.preset)).device)
-    if not variant.stages:  # scored on validation too: the report chooses between systems on validation, never on test
-        trained.val = validate(ctx, variant, dataset, codec, model)
-    decoded = decode_tests(run, ctx, variant, dataset, codec, model, trained.notes)
-    metrics = write_run(final, run, ctx, variant, dataset, backbone, trained, decoded)
+    model = decoding_model(plan, trained, final)
+    if not plan.variant.stages:  # scored on validation too: the report chooses between systems on validation
+        trained.val = validate(plan, model)
+    decoded = decode_tests(plan, model, trained.notes)
+    metrics = write_run(plan, final, trained, decoded)
     tracker.log_test(metrics, step=trained.results[-1].steps if trained.results else 0)
     os.replace(final, run_dir)
     shutil.rmtree(work, ignore_errors=True)
@@ -250,7 +226,8 @@ def run_or_record(run: RunSpec, ctx: RunContext) -> tuple[str, str | None]:
             raise DiskFull(run, line) from exc
         from cls_data.benchmark.train import NonFiniteLoss
 
-        extra = {"stage": exc.stage, "step": exc.step, "epoch": exc.epoch, "lr": exc.lr} if isinstance(exc, NonFiniteLoss) else {}
+        extra = ({"stage": exc.stage, "step": exc.step, "epoch": exc.epoch, "lr": exc.lr}
+                 if isinstance(exc, NonFiniteLoss) else {})
         write_failed(work_dir(run_dir), f"{type(exc).__name__}: {line}", traceback.format_exc(), **extra)
         return "failed", f"{type(exc).__name__}: {line}"
     finally:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cls_data.benchmark.codec import TextCodec
 from cls_data.benchmark.config import DecodeConfig
 from cls_data.benchmark.data import Encoded
 
@@ -23,7 +24,7 @@ class Scored:
     wrong_language: int | None = None  # answers not in the target language (the LLM family's post-processor), None without a check
 
 
-def generate(model: Any, codec: Any, encoded: Encoded, decode: DecodeConfig,
+def generate(model: Any, codec: TextCodec, encoded: Encoded, decode: DecodeConfig,
              on_progress: Callable[[int, int], None] | None = None) -> list[str]:
     """Texts generated for every source of `encoded`, in its order (`decode.generate_texts`: length-sorted batches)."""
     from cls_data.benchmark.decode import generate_texts
@@ -34,7 +35,7 @@ def generate(model: Any, codec: Any, encoded: Encoded, decode: DecodeConfig,
     return generate_texts(model, codec, sources, decode, on_progress)
 
 
-def score_split(model: Any, codec: Any, encoded: Encoded, decode: DecodeConfig, tokenizer: str, *,
+def score_split(model: Any, codec: TextCodec, encoded: Encoded, decode: DecodeConfig, tokenizer: str, *,
                 postprocess: Callable[[str], dict[str, Any]] | None = None,
                 on_progress: Callable[[int, int], None] | None = None) -> Scored:
     """Generate, post-process (e.g. MCLAS's separator) and score against the split's references."""

@@ -25,6 +25,7 @@ from torch import nn
 
 from cls_data.benchmark.checkpoint import (BEST, CHECKPOINT, TRAIN_LOG, cut_log, fresh_state, keep_only_best, publish_best,
                                            resume, save_checkpoint)
+from cls_data.benchmark.codec import TextCodec
 from cls_data.benchmark.config import DecodeConfig, TrainConfig
 from cls_data.benchmark.data import Encoded, collate, fixed_subset, length_batches
 from cls_data.benchmark.device import deterministic_algorithms, fit_in_memory, restart_when_out_of_memory, training_accelerator
@@ -55,7 +56,7 @@ class StageJob:
     build_weighting: Callable[[tuple[str, ...]], nn.Module]
     train: Encoded
     val: Encoded
-    codec: Any
+    codec: TextCodec
     cfg: TrainConfig
     decode: DecodeConfig
     rouge_tokenizer: str

@@ -113,31 +113,10 @@ def run_crawl(config: CrawlConfig, on_progress: Callable[[list[SiteSummary]], No
     from scrapy.crawler import CrawlerProcess
 
     from cls_data.crawl.settings import build_settings
-    from cls_data.crawl.sink import CrawlSink, seen_path
+    from cls_data.crawl.sink import CrawlSink
 
     known = spider_classes()
-    notes: list[str] = []
-    url_lines = [UrlLine(f"urls[{i}]", url) for i, url in enumerate(config.urls)]
-    if config.urls_file:
-        from_file, notes = read_url_file(config.urls_file)
-        url_lines += from_file
-    from cls_data.crawl.generic_sites import generic_spiders
-
-    known = {**known, **generic_spiders(config, known, url_lines)}  # sites with no spider of their own
-    if url_lines and not config.sites:  # --urls alone: the spiders whose domain the URLs name
-        config.sites = sorted({name for line in url_lines for name, cls in known.items() if _same_site(line.url, cls.base_url)})
-        if not config.sites:
-            raise ClsDataError(f"{url_lines[0].where}: {_host(url_lines[0].url)} is the site of no spider (see --list); give --site")
-    _check(config, known)
-    routed = _route_urls(url_lines, config, known, notes) if url_lines else {}
-    if routed:  # a site none of the listed URLs belongs to is not crawled (its spider would discover)
-        config.sites = [site for site in config.sites if site in routed]
-    check_output_file(config.out, "--out")  # before any download: a bad path costs a second, not a crawl
-    if config.rejects:
-        check_output_file(config.rejects, "--rejects")
-    if config.job_dir and config.job_dir.exists() and not config.job_dir.is_dir():
-        raise ClsDataError(f"--job-dir {config.job_dir}: is a file, not a folder")
-    _resolve_or_fail([config.base_url] if config.base_url else [known[site].base_url for site in config.sites])
+    known, routed, notes = _prepare(config, known)
     existed = config.out.exists()
     sink = CrawlSink(config.out, config.rejects)
     process = CrawlerProcess(build_settings(config, sink))
@@ -167,18 +146,57 @@ def run_crawl(config: CrawlConfig, on_progress: Callable[[list[SiteSummary]], No
     finally:
         sink.close()
     summary = CrawlSummary(config.out, progress(), started, time.monotonic() - t0, notes)
+    _finish(config, summary, existed)
+    return summary
+
+
+def _prepare(config: CrawlConfig, known: dict[str, type]) -> tuple[dict[str, type], dict[str, list[str]], list[str]]:
+    """Check everything before any download (a bad path costs a second, not a crawl): the sites, the URLs given
+    (each routed to its site's spider; a site with no spider of its own gets the generic one), the output paths,
+    the hosts' names. Returns (every spider by site, {site: URLs}, notes)."""
+    from cls_data.crawl.generic_sites import generic_spiders
+
+    notes: list[str] = []
+    url_lines = [UrlLine(f"urls[{i}]", url) for i, url in enumerate(config.urls)]
+    if config.urls_file:
+        from_file, notes = read_url_file(config.urls_file)
+        url_lines += from_file
+    known = {**known, **generic_spiders(config, known, url_lines)}  # sites with no spider of their own
+    if url_lines and not config.sites:  # --urls alone: the spiders whose domain the URLs name
+        config.sites = sorted({name for line in url_lines for name, cls in known.items()
+                               if _same_site(line.url, cls.base_url)})
+        if not config.sites:
+            raise ClsDataError(f"{url_lines[0].where}: {_host(url_lines[0].url)} is the site of no spider "
+                               "(see --list); give --site")
+    _check(config, known)
+    routed = _route_urls(url_lines, config, known, notes) if url_lines else {}
+    if routed:  # a site none of the listed URLs belongs to is not crawled (its spider would discover)
+        config.sites = [site for site in config.sites if site in routed]
+    check_output_file(config.out, "--out")
+    if config.rejects:
+        check_output_file(config.rejects, "--rejects")
+    if config.job_dir and config.job_dir.exists() and not config.job_dir.is_dir():
+        raise ClsDataError(f"--job-dir {config.job_dir}: is a file, not a folder")
+    _resolve_or_fail([config.base_url] if config.base_url else [known[site].base_url for site in config.sites])
+    return known, routed, notes
+
+
+def _finish(config: CrawlConfig, summary: CrawlSummary, existed: bool) -> None:
+    """Write the crawl's .summary.json; raise when nothing at all could be fetched (leaving no empty output)."""
+    from cls_data.crawl.sink import seen_path
+
     first = next((s.first_error for s in summary.sites if s.first_error), None)
     seen_before = sum(s.known for s in summary.sites)
     if summary.articles == 0 and seen_before:
         # A rerun of a finished crawl: not a failure, whatever else went wrong on the way.
-        notes.append(f"nothing new: the {seen_before} article(s) found are already in {config.out}")
-    summary_path(config.out).write_text(json.dumps(summary.as_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        summary.notes.append(f"nothing new: the {seen_before} article(s) found are already in {config.out}")
+    text = json.dumps(summary.as_json(), indent=2, ensure_ascii=False) + "\n"
+    summary_path(config.out).write_text(text, encoding="utf-8")
     if summary.articles == 0 and first and not seen_before and not any(s.dropped for s in summary.sites):
         if not existed and config.out.stat().st_size == 0:  # leave no empty output behind
             config.out.unlink()
             seen_path(config.out).unlink(missing_ok=True)
         raise ClsDataError(f"no article could be fetched: {first}")
-    return summary
 
 
 def _host(url: str) -> str:

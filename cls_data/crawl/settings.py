@@ -14,6 +14,7 @@ def log_path(out: Path) -> Path:
 
 
 def build_settings(config: CrawlConfig, sink: CrawlSink) -> dict[str, Any]:
+    """Scrapy's settings for `config`: politeness and bounds, our components, logging, ours, Redis when asked."""
     settings: dict[str, Any] = {
         "SPIDER_MODULES": SPIDER_MODULES,
         "USER_AGENT": config.user_agent,
@@ -34,6 +35,29 @@ def build_settings(config: CrawlConfig, sink: CrawlSink) -> dict[str, Any]:
         "DOWNLOAD_WARNSIZE": int(config.max_page_mb * 2**20) // 2,
         "RETRY_TIMES": config.retries,
         "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],
+        **_components(),
+        "CLOSESPIDER_ITEMCOUNT": config.bounds.limit,
+        "TELNETCONSOLE_ENABLED": False,
+        **_logging(config.out),
+        "COOKIES_ENABLED": False,
+        "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+        # Ours, read by the spider and the pipelines.
+        "CLS_SINK": sink,
+        "CLS_LIMITS": config.limits,
+        "CLS_BOUNDS": config.bounds,
+        "CLS_MAX_PAGES": config.max_pages,
+        "CLS_MAX_RETRY_AFTER": config.max_retry_after,
+        "CLS_REDIS": bool(config.redis_url),
+    }
+    if config.redis_url:
+        settings.update(_redis(config))
+    settings.update(config.extra_settings)
+    return settings
+
+
+def _components() -> dict[str, dict[str, int | None]]:
+    """Our pipelines and middlewares, and the Scrapy ones we switch off."""
+    return {
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "cls_data.crawl.middlewares.RetryAfterMiddleware": 550,
@@ -51,37 +75,33 @@ def build_settings(config: CrawlConfig, sink: CrawlSink) -> dict[str, Any]:
             "cls_data.crawl.pipelines.DedupPipeline": 300,
             "cls_data.crawl.pipelines.JsonlWriterPipeline": 400,
         },
-        "CLOSESPIDER_ITEMCOUNT": config.bounds.limit,
-        "TELNETCONSOLE_ENABLED": False,
-        "LOG_FILE": str(log_path(config.out)),
+    }
+
+
+def _logging(out: Path) -> dict[str, Any]:
+    """Scrapy's log into `<out>.log` (appended on every rerun), drops logged by our formatter."""
+    return {
+        "LOG_FILE": str(log_path(out)),
         "LOG_FILE_APPEND": True,
         "LOG_LEVEL": "INFO",
         "LOG_STDOUT": False,
         "LOG_FORMATTER": "cls_data.crawl.pipelines.DropLogFormatter",
         "LOG_INSTALL_ROOT_HANDLER": True,
-        "COOKIES_ENABLED": False,
-        "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
-        # Ours, read by the spider and the pipelines.
-        "CLS_SINK": sink,
-        "CLS_LIMITS": config.limits,
-        "CLS_BOUNDS": config.bounds,
-        "CLS_MAX_PAGES": config.max_pages,
-        "CLS_MAX_RETRY_AFTER": config.max_retry_after,
-        "CLS_REDIS": bool(config.redis_url),
     }
-    if config.redis_url:
-        settings.update(
-            SCHEDULER="scrapy_redis.scheduler.Scheduler",
-            DUPEFILTER_CLASS="scrapy_redis.dupefilter.RFPDupeFilter",
-            SCHEDULER_PERSIST=True,  # the frontier outlives one process: others may still be working
-            SCHEDULER_QUEUE_KEY="cls-data:%(spider)s:requests",
-            SCHEDULER_DUPEFILTER_KEY="cls-data:%(spider)s:dupefilter",
-            SCHEDULER_IDLE_BEFORE_CLOSE=1,
-            # Scrapy pulls requests from the scheduler until CONCURRENT_REQUESTS are active; with a
-            # shared frontier that would let the first process hoard the queue in its own memory.
-            CONCURRENT_REQUESTS=config.concurrency_per_domain * max(1, len(config.sites)),
-            CLS_REDIS_IDLE=config.redis_idle,
-            REDIS_URL=config.redis_url,
-        )
-    settings.update(config.extra_settings)
-    return settings
+
+
+def _redis(config: CrawlConfig) -> dict[str, Any]:
+    """A frontier shared through Redis by several crawl processes (--redis-url)."""
+    return {
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_PERSIST": True,  # the frontier outlives one process: others may still be working
+        "SCHEDULER_QUEUE_KEY": "cls-data:%(spider)s:requests",
+        "SCHEDULER_DUPEFILTER_KEY": "cls-data:%(spider)s:dupefilter",
+        "SCHEDULER_IDLE_BEFORE_CLOSE": 1,
+        # Scrapy pulls requests from the scheduler until CONCURRENT_REQUESTS are active; with a
+        # shared frontier that would let the first process hoard the queue in its own memory.
+        "CONCURRENT_REQUESTS": config.concurrency_per_domain * max(1, len(config.sites)),
+        "CLS_REDIS_IDLE": config.redis_idle,
+        "REDIS_URL": config.redis_url,
+    }

@@ -10,8 +10,6 @@ import dataclasses
 import datetime as dt
 import json
 import os
-import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +24,7 @@ from cls_data.dataset.ncls import ParseReport
 from cls_data.dataset.publishable import LANGUAGE_DROP, RejectsFile, language_drop, language_fault, rejects_name
 from cls_data.dataset.splits import SplitSizes, check_enough, sample_pools, split_one_pool
 from cls_data.dataset.stats import split_stats
-from cls_data.dataset_folder import BUILD_INFO, CARD, IDS, STATS, file_sha256, write_split
+from cls_data.dataset_folder import BUILD_INFO, IDS, STATS, file_sha256, write_folder
 from cls_data.errors import ClsDataError
 from cls_data.records import CLSSample
 from cls_data.text import nfc
@@ -185,7 +183,7 @@ def _fetch(
 
 
 def _row(sample: CLSSample, with_url: bool) -> dict:
-    # NFC as DESIGN.md promises, whatever form the input came in (a Vietnamese NFD summary is
+    # NFC as docs/formats.md promises, whatever form the input came in (a Vietnamese NFD summary is
     # another string to every tokenizer, deduplicator and user of the dataset).
     row = {"id": sample.id, "text": nfc(sample.text), "summary": nfc(sample.summary),
            "cls_summary": nfc(sample.cls_summary)}
@@ -352,48 +350,16 @@ def _build_info(config: BuildConfig, result: BuildResult, samples: list[CLSSampl
 
 
 def _write_folder(target: Path, splits: dict[str, list[dict]], info: dict, config: BuildConfig, with_url: bool) -> None:
+    """The dataset folder, through `dataset_folder.write_folder`: splits, ids.json, stats.json, build_info.json,
+    and the card (which names the split files)."""
     from cls_data.dataset.card import render_card
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
-        tmp.chmod(0o755)  # mkdtemp makes it private; the dataset folder is meant to be shared
-        languages = {"text": info["src_lang"], "summary": info["src_lang"], "cls_summary": info["tgt_lang"]}
-        stats = {split: split_stats(rows, languages) for split, rows in splits.items()}
-        split_files: dict[str, str] = {}
-        if not config.ids_only:
-            columns = ["id", "text", "summary", "cls_summary", *(["url"] if with_url else [])]
-            for split, rows in splits.items():
-                split_files[split] = write_split(tmp, split, rows, columns)
-        manifest = {
-            key: info[key] for key in ("name", "kind", "seed", "sizes", "command", "tool_version", "inputs")
-        } | {"splits": {split: [row["id"] for row in rows] for split, rows in splits.items()}}
-        _dump(tmp / IDS, manifest)
-        _dump(tmp / STATS, stats)
-        _dump(tmp / BUILD_INFO, info)
-        card = render_card(info, stats, split_files, {split: len(rows) for split, rows in splits.items()})
-        (tmp / CARD).write_text(card, encoding="utf-8")
-        _swap_into_place(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _dump(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-
-
-def _swap_into_place(tmp: Path, target: Path) -> None:
-    """Rename the finished folder into place; an earlier build is removed only after that succeeded."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-    try:
-        os.replace(tmp, target)
-    except OSError:
-        if old is not None:
-            os.replace(old, target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    languages = {"text": info["src_lang"], "summary": info["src_lang"], "cls_summary": info["tgt_lang"]}
+    stats = {split: split_stats(rows, languages) for split, rows in splits.items()}
+    manifest = {
+        key: info[key] for key in ("name", "kind", "seed", "sizes", "command", "tool_version", "inputs")
+    } | {"splits": {split: [row["id"] for row in rows] for split, rows in splits.items()}}
+    columns = None if config.ids_only else ["id", "text", "summary", "cls_summary", *(["url"] if with_url else [])]
+    counts = {split: len(rows) for split, rows in splits.items()}
+    write_folder(target, splits, columns, {IDS: manifest, STATS: stats, BUILD_INFO: info},
+                 card=lambda files: render_card(info, stats, files, counts))

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cls_data.errors import ClsDataError
+from cls_data.registry import Registry
 
 NCLS_BIB = """@inproceedings{zhu-etal-2019-ncls,
   title = "{NCLS}: Neural Cross-Lingual Summarization",
@@ -85,21 +86,16 @@ class DatasetKind:
         return getattr(importlib.import_module(module), function)
 
 
-KINDS: dict[str, DatasetKind] = {}
+KINDS: Registry[DatasetKind] = Registry("dataset kind")
 
 
 def register_kind(kind: DatasetKind) -> DatasetKind:
-    if kind.name in KINDS:
-        raise ValueError(f"dataset kind {kind.name!r} registered twice")
-    KINDS[kind.name] = kind
-    return kind
+    return KINDS.register(kind.name, kind)
 
 
 def get_kind(name: str) -> DatasetKind:
-    try:
-        return KINDS[name]
-    except KeyError:
-        raise ClsDataError(f"unknown dataset kind {name!r}; choose one of: {', '.join(KINDS)}") from None
+    """The kind called `name`; a miss lists every valid name."""
+    return KINDS[name]
 
 
 register_kind(DatasetKind(

@@ -146,7 +146,7 @@ def read_samples(path: Path, src: str, tgt: str) -> list[CLSSample]:
     for number, record in enumerate(read_jsonl(path, CLSSample if is_sample else Article), start=1):
         sample = record if is_sample else CLSSample.from_article(record, tgt)
         sample.src_lang, sample.tgt_lang = src, tgt
-        # NFC as DESIGN.md promises: an NFD summary would reach kept.jsonl and the dataset as it came.
+        # NFC as docs/formats.md promises: an NFD summary would reach kept.jsonl and the dataset as it came.
         sample.summary, sample.text = nfc(sample.summary), nfc(sample.text)
         sample.title = nfc(sample.title) if sample.title else sample.title
         if not normalize(sample.summary):

@@ -107,7 +107,7 @@ def stage_model(run_dir: Path, config: dict, folder: Path) -> str:
                                 "max_new_tokens": decode.get("max_new_tokens", 128), "length_penalty": decode.get("length_penalty", 1.0),
                                 "early_stopping": True, "forced_bos_token_id": None}
     settings |= {k: model_config[k] for k in ("bos_token_id", "eos_token_id", "pad_token_id") if model_config.get(k) is not None}
-    if model_type == "mbart":  # source `X </s> src_code`, decoder starts with the target code (DESIGN.md)
+    if model_type == "mbart":  # source `X </s> src_code`, decoder starts with the target code (docs/benchmark.md)
         from cls_data.benchmark.models.mbart import mbart_lang_code
 
         src, tgt = mbart_lang_code(config["src_lang"]), mbart_lang_code(config["tgt_lang"])

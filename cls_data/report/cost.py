@@ -55,7 +55,7 @@ def planned_hours(runs: RunSet, row: RunRow) -> float | None:
     variant this engine does not know."""
     import tempfile
 
-    from cls_data.benchmark.context import RunSpec
+    from cls_data.benchmark.context import RunContext, RunSpec
     from cls_data.benchmark.plan import plan
     from cls_data.benchmark.presets import get_preset
 
@@ -65,9 +65,11 @@ def planned_hours(runs: RunSet, row: RunRow) -> float | None:
         preset = get_preset(str(config.get("preset")))
         spec = RunSpec(str(config.get("dataset_path") or ""), row.dataset, row.variant, row.weighting, row.r,
                        row.train_size, row.seed or 0)
+        options = config.get("options") or config.get("prompt") or {}  # "prompt": run folders made before options
         with tempfile.TemporaryDirectory() as nothing_done:
-            planned = plan([spec], preset, Path(nothing_done), eval_on=len(metrics.get("eval_on") or {}),
-                           server=bool((config.get("prompt") or {}).get("llm_url")))
+            ctx = RunContext(out=Path(nothing_done), preset=preset, eval_on=tuple(metrics.get("eval_on") or {}),
+                             paper_code=bool(config.get("paper_code")), options=dict(options))
+            planned = plan([spec], ctx)
     except (ClsDataError, KeyError, TypeError, ValueError, AttributeError):
         return None
     return sum(item.hours for item in planned)

@@ -36,7 +36,8 @@ PAPER_SYSTEMS: dict[str, str] = {
     "Reference": REFERENCE_SYSTEM,  # Table 4 only
 }
 
-# Where our system is not the paper's method under the same name (REFERENCE.md, "Known defects").
+# Where our system is not the paper's method under the same name (docs/paper-fidelity.md, "Known defects of the
+# paper's code").
 CAVEATS: dict[str, str] = {
     "TFLCLS_HU": "the paper's code drew new random sigmas at every step and never learned them; "
                  "ours is Kendall et al.'s HU (log sigma^2 learned), so this row compares two different methods",

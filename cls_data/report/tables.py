@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cls_data.benchmark.registry import WEIGHTINGS
 from cls_data.report.runs import DEFAULT_R, DEFAULT_WEIGHTING
 from cls_data.run_folder import OUTPUT_COUNTS, STAGE1, RunRow, format_r
 
@@ -18,7 +19,6 @@ METRIC_LABELS = {"rouge1": "R-1", "rouge2": "R-2", "rougeL": "R-L"}
 # The paper's order: its datasets, then baselines before the method and its ablations.
 DATASET_ORDER = ("Vi2ZhLow", "En2ZhLow", "Zh2EnLow")
 VARIANT_ORDER = ("ncls", "ncls-ms", "mclas", "nguyen-kd", "mbart-cls", "tflcls-no-tra", "tflcls-no-mul", "tflcls")
-WEIGHTING_ORDER = ("sum", "hu", "rhu", "tflcls")
 ADDITION_MARK = "†"  # Table 2 rows of systems the paper did not run (e.g. the decoder-only LLM family)
 Column = tuple[str, int]  # (dataset, train size)
 FIGURE5_CELL: Column = ("Vi2ZhLow", 5000)  # the one cell the paper swept r on
@@ -136,7 +136,8 @@ def table3_spec(rows: Sequence[RunRow]) -> TableSpec | None:
     if len(by_weighting) < 2:
         return None
     spec_rows = []
-    for weighting in sorted(by_weighting, key=lambda w: order_key(WEIGHTING_ORDER, w)):
+    order = tuple(WEIGHTINGS)  # the registry's order (a scheme registered anywhere has its row)
+    for weighting in sorted(by_weighting, key=lambda w: order_key(order, w)):
         system = default_system("tflcls", by_weighting[weighting])
         spec_rows.append((system.split("/", 1)[1], system))
     notes = []

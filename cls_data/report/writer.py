@@ -70,13 +70,38 @@ def _addition_pairs(runs: RunSet, asked: tuple[tuple[str, str], ...]) -> list[tu
     return [(added, rival) for added in sorted(v for v in variants if is_addition(v)) for rival in ADDITION_RIVALS if rival in variants]
 
 
-def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None = None) -> ReportResult:
-    progress = on_progress or (lambda message: None)
+def _check(config: ReportConfig) -> None:
+    """A setting out of range stops with one line before any run folder is read."""
     unknown = set(config.metrics) - set(METRIC_CHOICES)
     if unknown:
         raise ClsDataError(f"--metrics: unknown {', '.join(sorted(unknown))} (choose from {', '.join(METRIC_CHOICES)})")
     if config.resamples < 100:
         raise ClsDataError(f"--resamples {config.resamples}: use at least 100 for a usable interval")
+
+
+def _write_pages(runs: RunSet, config: ReportConfig, result: ReportResult, progress: Callable[[str], None]) -> None:
+    """The case-study page and (with --cards) the model cards beside results.md; their notes join the report's."""
+    progress("writing the case-study page")
+    from cls_data.report.casestudy import write_case_study
+
+    out = result.out
+    case = write_case_study(runs, out / "case_study.html", config.case_ids, config.case_samples, config.seed,
+                            config.case_size)
+    result.case_study = case.path
+    result.notes.extend(case.notes)
+    if config.cards:
+        progress("writing model cards")
+        from cls_data.report.cards import write_model_cards
+
+        cards = write_model_cards(runs, out / "model_cards")
+        result.cards = len(cards.paths)
+        result.notes.extend(cards.notes)
+
+
+def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None = None) -> ReportResult:
+    """results.md (tables, significance, recommendation, ...), the case-study page, figures and cards from RUNS."""
+    progress = on_progress or (lambda message: None)
+    _check(config)
     progress("reading run folders")
     runs = load_runs(config.runs)
     progress("verifying run folders")
@@ -105,19 +130,7 @@ def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None
     if config.figures:
         progress("drawing figures")
         result.figures = _draw_figures(runs, out / "figures", notes)
-    progress("writing the case-study page")
-    from cls_data.report.casestudy import write_case_study
-
-    case = write_case_study(runs, out / "case_study.html", config.case_ids, config.case_samples, config.seed, config.case_size)
-    result.case_study = case.path
-    notes.extend(case.notes)
-    if config.cards:
-        progress("writing model cards")
-        from cls_data.report.cards import write_model_cards
-
-        cards = write_model_cards(runs, out / "model_cards")
-        result.cards = len(cards.paths)
-        notes.extend(cards.notes)
+    _write_pages(runs, config, result, progress)
     tables = build_results_markdown(runs.rows, paper).removeprefix("# Results\n")
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [f"# Benchmark report\n\nRuns: `{runs.root}` ({result.runs_done} finished, {result.runs_failed} failed), "

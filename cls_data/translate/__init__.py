@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cls_data.errors import ClsDataError
+from cls_data.registry import Registry
 from cls_data.translate.base import (
-    PackMismatch, PermanentError, RejectedAnswer, ServiceDown, TransientError, Translator,
+    BackendSettings,
+    PackMismatch,
+    PermanentError,
+    RejectedAnswer,
+    ServiceDown,
+    TransientError,
+    Translator,
 )
 from cls_data.translate.cache import DEFAULT_CACHE, TranslationCache
 from cls_data.translate.engine import EngineConfig, PassStats, translate_texts
 
-BACKENDS = ("google", "libretranslate", "hf", "openai")
+# name -> "module:function" called as `fn(settings: BackendSettings) -> Translator`; imported only for the chosen
+# backend (docs/adding-a-translator.md). The CLI's --translator choices are these names.
+BACKENDS: Registry[Callable[[BackendSettings], Translator]] = Registry("translator")
+BACKENDS.register("google", lazy="cls_data.translate.google:from_settings")
+BACKENDS.register("libretranslate", lazy="cls_data.translate.libretranslate:from_settings")
+BACKENDS.register("hf", lazy="cls_data.translate.hf:from_settings")
+BACKENDS.register("openai", lazy="cls_data.translate.openai_chat:from_settings")
 
 
 def check_settings(timeout: float = 30.0, batch_size: int = 16, max_chars: int = 5000) -> None:
@@ -24,35 +39,14 @@ def check_settings(timeout: float = 30.0, batch_size: int = 16, max_chars: int =
 
 def make_translator(name: str, url: str | None = None, model: str | None = None, timeout: float = 30.0,
                     batch_size: int = 16, max_chars: int = 5000) -> Translator:
-    """Build a backend by name; heavy imports happen only for the chosen one."""
+    """Build a backend by name (`BACKENDS`; a miss lists them); heavy imports happen only for the chosen one."""
     check_settings(timeout, batch_size, max_chars)
-    if name == "google":
-        from cls_data.translate.google import GoogleTranslator
-
-        return GoogleTranslator(base_url=url, timeout=timeout, max_chars=max_chars)
-    if name == "libretranslate":
-        from cls_data.translate.libretranslate import LibreTranslateTranslator
-
-        if not url:
-            raise ClsDataError("the libretranslate backend needs --translator-url (e.g. http://localhost:5000)")
-        return LibreTranslateTranslator(url, timeout=timeout, max_chars=max_chars, max_items=batch_size)
-    if name == "hf":
-        from cls_data.translate.hf import HFTranslator
-
-        if not model:
-            raise ClsDataError("the hf backend needs --model (e.g. facebook/nllb-200-distilled-600M or a local path)")
-        return HFTranslator(model, batch_size=batch_size)
-    if name == "openai":
-        from cls_data.translate.openai_chat import OpenAITranslator
-
-        if not url or not model:
-            raise ClsDataError("the openai backend needs --translator-url (e.g. http://localhost:8000/v1 for vLLM,"
-                               " http://localhost:11434/v1 for Ollama) and --model (the served model's name)")
-        return OpenAITranslator(url, model, timeout=timeout, max_chars=max_chars, max_items=batch_size)
-    raise ClsDataError(f"unknown translator {name!r}; choose one of: {', '.join(BACKENDS)}")
+    factory = BACKENDS[name]
+    return factory(BackendSettings(url=url, model=model, timeout=timeout, batch_size=batch_size, max_chars=max_chars))
 
 
 __all__ = [
-    "BACKENDS", "DEFAULT_CACHE", "check_settings", "EngineConfig", "PackMismatch", "PassStats", "PermanentError", "RejectedAnswer", "ServiceDown",
+    "BACKENDS", "BackendSettings", "DEFAULT_CACHE", "check_settings", "EngineConfig", "PackMismatch", "PassStats",
+    "PermanentError", "RejectedAnswer", "ServiceDown",
     "TransientError", "TranslationCache", "Translator", "make_translator", "translate_texts",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from cls_data.errors import ClsDataError
@@ -79,3 +80,14 @@ def map_code(codes: dict[str, str], lang: str, backend: str) -> str:
     except KeyError:
         known = ", ".join(sorted(codes))
         raise ClsDataError(f"language {lang!r} is not supported by the {backend} backend; known: {known}") from None
+
+
+@dataclass(frozen=True)
+class BackendSettings:
+    """What `cls-data filter` passes to a backend's factory (`translate.BACKENDS`): `fn(settings) -> Translator`."""
+
+    url: str | None = None  # --translator-url
+    model: str | None = None  # --model
+    timeout: float = 30.0  # seconds per request
+    batch_size: int = 16  # texts per request (or per forward pass, for a local model)
+    max_chars: int = 5000  # characters per request

@@ -283,21 +283,10 @@ def translate_texts(
     unique = list(dict.fromkeys(texts))
     stats = PassStats(texts=len(unique))
     key = (translator.name, translator.model, src, tgt)
-    done = cache.get_many(*key, unique)
-    stale = [t for t, out in done.items() if answer_problem(t, out, src, tgt, config.check_language)]
-    for text in stale:
-        del done[text]
-    stats.cache_rejected = len(stale)
-    stats.cache_hits = len(done)
+    done = _from_cache(cache, key, unique, config, stats)
     if on_progress and done:
         on_progress(len(done))
-    todo = [t for t in unique if t not in done]
-    too_long = [t for t in todo if len(t) > translator.max_chars]
-    for text in too_long:
-        stats.failures[text] = f"rejected: {len(text)} characters, over the backend's {translator.max_chars} per request"
-    todo = [t for t in todo if len(t) <= translator.max_chars]
-    if on_progress and too_long:
-        on_progress(len(too_long))  # settled (as failures) without a request: the bar still counts them
+    todo = _sendable([t for t in unique if t not in done], translator, stats, on_progress)
     max_items = translator.max_items if config.pack else 1
     packs = pack_texts(todo, translator.max_chars, max_items)
     worker = _Worker(translator, src, tgt, config, stats)
@@ -317,6 +306,39 @@ def translate_texts(
         return (f"{len(done):,} of {len(unique):,} {src} → {tgt} translations are cached in {cache.path}"
                 f" (answers that failed validation are not); {config.resume}")
 
+    _send_packs(packs, worker, settle, config, f"{src} → {tgt}", where)
+    stats.failed = len(stats.failures)
+    return done, stats
+
+
+def _from_cache(cache: TranslationCache, key: tuple[str, str, str, str], unique: list[str], config: EngineConfig,
+                stats: PassStats) -> dict[str, str]:
+    """The cached translations of `unique` that still pass validation (the others are asked again)."""
+    src, tgt = key[2], key[3]
+    done = cache.get_many(*key, unique)
+    stale = [t for t, out in done.items() if answer_problem(t, out, src, tgt, config.check_language)]
+    for text in stale:
+        del done[text]
+    stats.cache_rejected = len(stale)
+    stats.cache_hits = len(done)
+    return done
+
+
+def _sendable(todo: list[str], translator: Translator, stats: PassStats,
+              on_progress: Callable[[int], None] | None) -> list[str]:
+    """The texts one request can carry; longer ones are failures, settled without a request."""
+    too_long = [t for t in todo if len(t) > translator.max_chars]
+    for text in too_long:
+        stats.failures[text] = (f"rejected: {len(text)} characters, over the backend's {translator.max_chars} "
+                                "per request")
+    if on_progress and too_long:
+        on_progress(len(too_long))  # settled (as failures) without a request: the bar still counts them
+    return [t for t in todo if len(t) <= translator.max_chars]
+
+
+def _send_packs(packs: list[list[str]], worker: _Worker, settle: Callable[[list], None], config: EngineConfig,
+                pair: str, where: Callable[[], str]) -> None:
+    """Every pack through the worker, `config.concurrency` at a time, each result settled as it comes."""
     with ThreadPoolExecutor(max_workers=config.concurrency) as pool:
         pending: set = set()
         queue = iter(packs)
@@ -335,7 +357,7 @@ def translate_texts(
                     settle(future.result())
         except _Stopped as stop:
             _drain(pending, worker, settle)
-            raise ServiceDown(f"no {src} → {tgt} request has succeeded for {config.give_up_after:g} s"
+            raise ServiceDown(f"no {pair} request has succeeded for {config.give_up_after:g} s"
                               f" (last error: {stop}); stopped. {where()}") from None
         except KeyboardInterrupt:
             _drain(pending, worker, settle)
@@ -345,8 +367,6 @@ def translate_texts(
             for future in pending:
                 future.cancel()
             raise
-    stats.failed = len(stats.failures)
-    return done, stats
 
 
 def _drain(pending: set, worker: _Worker, settle: Callable) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from cls_data.errors import ClsDataError
-from cls_data.translate.base import PackMismatch, PermanentError, ServiceUnreachable, TransientError
+from cls_data.translate.base import BackendSettings, PackMismatch, PermanentError, ServiceUnreachable, TransientError
 
 DEFAULT_URL = "https://translate.google.com/m"
 # Google's codes differ from ours only for Chinese; deep-translator validates the rest.
@@ -103,3 +103,8 @@ def _connection_never_made(error: Exception) -> bool:
 
     reason = getattr(error.args[0], "reason", None) if error.args else None
     return isinstance(reason, NewConnectionError)
+
+
+def from_settings(settings: BackendSettings) -> GoogleTranslator:
+    """The `google` backend (`translate.BACKENDS`): the public web endpoint, or --translator-url."""
+    return GoogleTranslator(base_url=settings.url, timeout=settings.timeout, max_chars=settings.max_chars)

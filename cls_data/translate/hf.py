@@ -6,7 +6,7 @@ import threading
 
 from cls_data.errors import ClsDataError
 from cls_data.text import base_language
-from cls_data.translate.base import map_code
+from cls_data.translate.base import BackendSettings, map_code
 
 # Our language codes in each model family's form, and the token that starts the target.
 FAMILY_CODES: dict[str, dict[str, str]] = {
@@ -82,3 +82,10 @@ class HFTranslator:
             with torch.inference_mode():
                 output = self.net.generate(**batch, **generate)
             return [s.strip() for s in self.tokenizer.batch_decode(output, skip_special_tokens=True)]
+
+
+def from_settings(settings: BackendSettings) -> HFTranslator:
+    """The `hf` backend (`translate.BACKENDS`): a local seq2seq model named by --model."""
+    if not settings.model:
+        raise ClsDataError("the hf backend needs --model (e.g. facebook/nllb-200-distilled-600M or a local path)")
+    return HFTranslator(settings.model, batch_size=settings.batch_size)

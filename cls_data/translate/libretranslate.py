@@ -9,7 +9,7 @@ import httpx
 from cls_data.errors import ClsDataError
 from cls_data.retry_after import parse_retry_after
 from cls_data.text import base_language
-from cls_data.translate.base import PackMismatch, PermanentError, TransientError
+from cls_data.translate.base import BackendSettings, PackMismatch, PermanentError, TransientError
 
 API_KEY_ENV = "LIBRETRANSLATE_API_KEY"
 
@@ -81,3 +81,11 @@ class LibreTranslateTranslator:
         if not isinstance(out, list) or len(out) != len(texts) or not all(isinstance(s, str) for s in out):
             raise PackMismatch(f"sent {len(texts)} texts, got {len(out) if isinstance(out, list) else 1} back")
         return [s.strip() for s in out]
+
+
+def from_settings(settings: BackendSettings) -> LibreTranslateTranslator:
+    """The `libretranslate` backend (`translate.BACKENDS`): a server at --translator-url."""
+    if not settings.url:
+        raise ClsDataError("the libretranslate backend needs --translator-url (e.g. http://localhost:5000)")
+    return LibreTranslateTranslator(settings.url, timeout=settings.timeout, max_chars=settings.max_chars,
+                                    max_items=settings.batch_size)

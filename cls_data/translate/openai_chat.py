@@ -18,7 +18,8 @@ import re
 from cls_data.errors import ClsDataError
 from cls_data.openai_compat import ChatAPI, HTTPError, Malformed, NoAnswer, ServerError, TimedOut, Unreachable
 from cls_data.text import language_name
-from cls_data.translate.base import PackMismatch, PermanentError, RejectedAnswer, ServiceUnreachable, TransientError
+from cls_data.translate.base import (BackendSettings, PackMismatch, PermanentError, RejectedAnswer, ServiceUnreachable,
+                                      TransientError)
 
 CHATTER = "chatter around the answer"
 CUT = "answer cut off at max_tokens"
@@ -153,3 +154,12 @@ def parse_numbered(content: str, n: int) -> list[str]:
             raise PackMismatch(f"line {expected} of the answer is not numbered {expected}")
         out.append(_unwrap(match.group(2)))
     return out
+
+
+def from_settings(settings: BackendSettings) -> OpenAITranslator:
+    """The `openai` backend (`translate.BACKENDS`): the model --model served at --translator-url."""
+    if not settings.url or not settings.model:
+        raise ClsDataError("the openai backend needs --translator-url (e.g. http://localhost:8000/v1 for vLLM,"
+                           " http://localhost:11434/v1 for Ollama) and --model (the served model's name)")
+    return OpenAITranslator(settings.url, settings.model, timeout=settings.timeout, max_chars=settings.max_chars,
+                            max_items=settings.batch_size)

@@ -88,12 +88,12 @@ def test_the_ncls_vocabulary_is_trained_on_the_runs_own_training_split(runs, dat
     from cls_data.benchmark.presets import PRESETS as P
     from cls_data.benchmark.registry import resolve_variant
     from cls_data.benchmark.context import RunContext
-    from cls_data.benchmark.runs import backbone_for
+    from cls_data.benchmark.run_plan import TrainSplit, backbone_for
 
     paper = RunContext(out=runs.out, preset=P["paper"])
     spec = resolve_variant("ncls")
-    folder = backbone_for(spec, paper, dataset, 8)
-    assert folder.endswith("-n8") and backbone_for(spec, paper, dataset, 16).endswith("-n16")
+    folder = backbone_for(spec, paper, dataset, TrainSplit.of(dataset, 8))
+    assert folder.endswith("-n8") and backbone_for(spec, paper, dataset, TrainSplit.of(dataset, 16)).endswith("-n16")
     config = json.loads(open(f"{folder}/config.json").read())
     assert (config["d_model"], config["encoder_layers"]) == (512, 6)
     from transformers import AutoTokenizer
@@ -101,7 +101,8 @@ def test_the_ncls_vocabulary_is_trained_on_the_runs_own_training_split(runs, dat
     vocab = AutoTokenizer.from_pretrained(folder).get_vocab()
     train_8 = "".join(dataset.split("train_8")["cls_summary"])
     assert all(ch in vocab for ch in set(train_8) if "\u4e00" <= ch <= "\u9fff")
-    assert get_variant("mclas").default_backbone == backbone_for(resolve_variant("mclas"), paper, dataset, 8)
+    mclas = backbone_for(resolve_variant("mclas"), paper, dataset, TrainSplit.of(dataset, 8))
+    assert get_variant("mclas").default_backbone == mclas
 
 
 def test_inverse_sqrt_schedule_warms_up_linearly_then_decays_as_one_over_the_square_root_of_the_step():

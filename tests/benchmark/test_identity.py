@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 
@@ -12,8 +13,8 @@ pytest.importorskip("torch")
 from cls_data.benchmark.context import RunContext, RunSpec  # noqa: E402
 from cls_data.benchmark.data import open_dataset  # noqa: E402
 from cls_data.benchmark.registry import resolve_variant  # noqa: E402
-from cls_data.benchmark.runs import backbone_for, run_or_record  # noqa: E402
-from cls_data.benchmark.stages import run_config  # noqa: E402
+from cls_data.benchmark.run_plan import RunPlan, TrainSplit, backbone_for  # noqa: E402
+from cls_data.benchmark.runs import run_or_record  # noqa: E402
 from cls_data.errors import ClsDataError  # noqa: E402
 from cls_data.run_folder import shared_rel_dir, write_config  # noqa: E402
 from tests.benchmark.conftest import TINY_PRESET  # noqa: E402
@@ -21,14 +22,18 @@ from tests.support.fake_openai import FakeChat  # noqa: E402
 
 
 def finished(run: RunSpec, ctx: RunContext, variant_name: str | None = None, folder=None):
-    """A run folder as a finished run leaves it, as far as reuse looks: config.json from the engine's own run_config."""
-    variant = resolve_variant(variant_name or run.variant)
-    dataset = ctx.dataset(run.dataset)
+    """A run folder as a finished run leaves it, as far as reuse looks: config.json from the engine's own RunPlan."""
     folder = folder or ctx.out / run.rel_dir
     folder.mkdir(parents=True)
-    config = run_config(run, ctx, variant, dataset, backbone_for(variant, ctx, dataset, run.train_size),
-                        list(variant.stages) or [variant.decoding_stage])
-    write_config(folder, config)
+    run = dataclasses.replace(run, variant=variant_name or run.variant)
+    variant, dataset = resolve_variant(run.variant), ctx.dataset(run.dataset)
+    train = TrainSplit.of(dataset, run.train_size, ctx.training_cap(variant.spec))
+    stages = (*variant.spec.stages, *((variant.spec.inference,) if variant.spec.inference else ()))
+    # the plan without its codec (a prompted LLM's tokenizer is not needed to write config.json)
+    plan = RunPlan(run=run, ctx=ctx, variant=variant, dataset=dataset, train=train, codec=None,
+                   backbone=backbone_for(variant, ctx, dataset, train),
+                   configs={stage.name: ctx.train_config(variant.spec, stage) for stage in stages})
+    write_config(folder, plan.record())
     (folder / "model").mkdir()
     return folder
 
@@ -75,15 +80,15 @@ def test_an_edited_build_info_target_language_refuses_reuse(tmp_path, dataset_di
 def test_another_model_behind_the_llm_url_refuses_reuse(tmp_path, dataset_dir):
     run = spec(dataset_dir, "llm-prompt")
     with FakeChat(models=("qwen-a",)) as server:
-        ctx = RunContext(out=tmp_path, preset=TINY_PRESET, backbone="llm=qwen-a", llm_url=server.url)
+        ctx = RunContext(out=tmp_path, preset=TINY_PRESET, backbone="llm=qwen-a", options={"llm_url": server.url})
         folder = finished(run, ctx)
         assert json.loads((folder / "config.json").read_text())["identity"]["served_model"] == "qwen-a"
         assert run_or_record(run, ctx) == ("skipped", None)
         server.models = ("/models/qwen-b",)  # restarted on another model; a lone model is used under any name asked
         with pytest.raises(ClsDataError, match=r"was made with served model \(--llm-url /models\) 'qwen-a'; this grid "
                                                r"uses '/models/qwen-b'"):
-            run_or_record(run, RunContext(out=tmp_path, preset=TINY_PRESET, backbone="llm=qwen-a", llm_url=server.url))
-    down = RunContext(out=tmp_path, preset=TINY_PRESET, backbone="llm=qwen-a", llm_url=server.url)
+            run_or_record(run, RunContext(out=tmp_path, preset=TINY_PRESET, backbone="llm=qwen-a", options={"llm_url": server.url}))
+    down = RunContext(out=tmp_path, preset=TINY_PRESET, backbone="llm=qwen-a", options={"llm_url": server.url})
     assert run_or_record(run, down) == ("skipped", None)  # a finished run needs no server: its reuse waits for none
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from types import SimpleNamespace
 
 import pytest
 
@@ -107,14 +106,26 @@ def test_batched_left_padded_generation_returns_only_new_tokens_like_one_prompt_
     assert together.shape[1] <= 6
 
 
+def _plan(codec, dataset, shots: int, seed: int = 0):
+    """The RunPlan of an llm-prompt run on the fixture's train_8 with --shots `shots` (what `choose_shots` reads)."""
+    from pathlib import Path
+
+    from cls_data.benchmark.context import RunContext, RunSpec
+    from cls_data.benchmark.registry import resolve_variant
+    from cls_data.benchmark.run_plan import RunPlan, TrainSplit
+
+    ctx = RunContext(out=Path("RUNS"), preset=TINY_PRESET, options={"shots": shots})
+    run = RunSpec(dataset.path, dataset.name, "llm-prompt", None, None, 8, seed)
+    return RunPlan(run=run, ctx=ctx, variant=resolve_variant("llm-prompt"), dataset=dataset,
+                   train=TrainSplit.of(dataset, 8), backbone="tiny", codec=codec, configs={})
+
+
 def test_k_shot_examples_come_from_the_run_training_split_chosen_by_seed(llm_codec, dataset):
     from cls_data.benchmark.families.llm import choose_shots
 
-    ctx = SimpleNamespace(shots=2, preset=TINY_PRESET)
-    run = SimpleNamespace(train_size=8, seed=0)
-    first, notes = choose_shots(llm_codec, dataset, run, ctx)
-    again, _ = choose_shots(llm_codec, dataset, run, ctx)
-    other, _ = choose_shots(llm_codec, dataset, SimpleNamespace(train_size=8, seed=3), ctx)
+    first, notes = choose_shots(_plan(llm_codec, dataset, 2))
+    again, _ = choose_shots(_plan(llm_codec, dataset, 2))
+    other, _ = choose_shots(_plan(llm_codec, dataset, 2, seed=3))
     train_8 = dataset.split("train_8")
     allowed = set(zip(train_8["cls_summary"]))
     assert len(first.examples) == 2 and first.examples == again.examples and first.examples != other.examples
@@ -124,7 +135,7 @@ def test_k_shot_examples_come_from_the_run_training_split_chosen_by_seed(llm_cod
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "user", "assistant", "user"]
     assert messages[2]["content"] == first.examples[0][1] and messages[-1]["content"].endswith("DOC")
     assert first.key != llm_codec.key  # the examples are part of the token cache key
-    assert choose_shots(llm_codec, dataset, run, SimpleNamespace(shots=0, preset=TINY_PRESET))[0] is llm_codec
+    assert choose_shots(_plan(llm_codec, dataset, 0))[0] is llm_codec
 
 
 def test_the_document_is_cut_to_the_prompt_budget_and_too_many_shots_is_one_line(llm_codec, dataset):
@@ -136,11 +147,11 @@ def test_the_document_is_cut_to_the_prompt_budget_and_too_many_shots_is_one_line
     [source] = llm_codec.encode([document], "source", budget)
     assert len(source) == budget and source[-len(llm_codec.tail):] == llm_codec.tail
     assert source[:len(llm_codec.head)] == llm_codec.head
-    many, _ = choose_shots(llm_codec, dataset, SimpleNamespace(train_size=8, seed=0), SimpleNamespace(shots=8, preset=TINY_PRESET))
+    many, _ = choose_shots(_plan(llm_codec, dataset, 8))
     with pytest.raises(ClsDataError, match="use fewer --shots"):
         many.encode([document], "source", budget)
     with pytest.raises(ClsDataError, match="only 8 pairs"):
-        choose_shots(llm_codec, dataset, SimpleNamespace(train_size=8, seed=0), SimpleNamespace(shots=9, preset=TINY_PRESET))
+        choose_shots(_plan(llm_codec, dataset, 9))
 
 
 @pytest.mark.parametrize("answer, expected", [

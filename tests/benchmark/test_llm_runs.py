@@ -15,7 +15,7 @@ torch = pytest.importorskip("torch")
 def runs(dataset_dir, tmp_path_factory):
     from cls_data.benchmark.context import RunContext
 
-    return RunContext(out=tmp_path_factory.mktemp("RUNS"), preset=TINY_PRESET, shots=1)
+    return RunContext(out=tmp_path_factory.mktemp("RUNS"), preset=TINY_PRESET, options={"shots": 1})
 
 
 def _run(runs, dataset_dir, variant):
@@ -36,7 +36,7 @@ def test_llm_prompt_trains_nothing_and_writes_a_complete_run_folder(runs, datase
     assert metrics["best_val_rouge2"] == metrics["validation"]["rouge2"] is not None  # the report chooses on validation
     assert metrics["stages"] == {} and "wrong_language" in metrics
     assert any("1-shot prompt" in note and "train_8" in note for note in metrics["notes"])
-    assert config["prompt"] == {"shots": 1, "llm_url": None} and config["decode"]["num_beams"] == 1
+    assert config["options"] == {"shots": 1, "llm_url": None} and config["decode"]["num_beams"] == 1
     assert set(rows[0]) >= {"id", "prediction", "reference", "rouge2", "language_ok"}
     assert not (run_dir / "model").exists() and (run_dir / "train_log.jsonl").read_text() == ""
 
@@ -80,24 +80,27 @@ def test_a_finished_prompt_run_is_not_reused_for_another_shot_count(runs, datase
     spec = RunSpec(dataset=str(dataset_dir), dataset_name=dataset_dir.name, variant="llm-prompt", weighting=None, r=None, train_size=8, seed=0)
     assert run_or_record(spec, runs)[0] in ("done", "skipped")
     with pytest.raises(ClsDataError, match="--shots 1"):
-        run_or_record(spec, dataclasses.replace(runs, shots=3))
+        run_or_record(spec, dataclasses.replace(runs, options={"shots": 3}))
 
 
 def test_plan_prices_lora_training_and_prompt_decoding_only(dataset_dir, tmp_path):
     from cls_data.benchmark.config import GridSpec
+    from cls_data.benchmark.context import RunContext
     from cls_data.benchmark.presets import get_preset
     from cls_data.benchmark.grid import expand
     from cls_data.benchmark.plan import plan
 
     grid = GridSpec(datasets=(str(dataset_dir),), variants=("mbart-cls", "llm-prompt", "llm-lora"), train_sizes=(16,), preset="paper")
-    local = {p.run_dir.split("/")[1]: p.hours for p in plan(expand(grid), get_preset("paper"), tmp_path)}
-    served = {p.run_dir.split("/")[1]: p.hours for p in plan(expand(grid), get_preset("paper"), tmp_path, server=True)}
+    local_ctx = RunContext(out=tmp_path, preset=get_preset("paper"))
+    served_ctx = RunContext(out=tmp_path, preset=get_preset("paper"), options={"llm_url": "http://127.0.0.1:1/v1"})
+    local = {p.run_dir.split("/")[1]: p.hours for p in plan(expand(grid), local_ctx)}
+    served = {p.run_dir.split("/")[1]: p.hours for p in plan(expand(grid), served_ctx)}
     assert local["mbart-cls"] > 0 and 0 < local["llm-prompt"] < local["llm-lora"]
     assert served["llm-prompt"] < local["llm-prompt"] and served["llm-lora"] == local["llm-lora"]
 
 
 def test_family_backbones_are_named_per_family():
-    from cls_data.benchmark.runs import family_backbone
+    from cls_data.benchmark.run_plan import family_backbone
 
     assert family_backbone("facebook/mbart-large-50", "mbart") == "facebook/mbart-large-50"
     assert family_backbone("facebook/mbart-large-50", "llm") is None

@@ -37,7 +37,7 @@ def test_llm_prompt_runs_against_a_server_that_throttles_wraps_and_answers_in_th
     styles = {docs[0][:30]: "summary", docs[1][:30]: "quoted", docs[2][:30]: "wrong"}
     with FakeChat(retry_after="1", models=(SERVED,), answer=summariser(styles)) as server:
         server.faults.append("429")  # the first request is throttled
-        ctx = RunContext(out=tmp_path / "RUNS", preset=TINY_PRESET, llm_url=server.url, shots=1)
+        ctx = RunContext(out=tmp_path / "RUNS", preset=TINY_PRESET, options={"llm_url": server.url, "shots": 1})
         status = run_or_record(RunSpec(str(dataset_dir), dataset_dir.name, "llm-prompt", None, None, 8, 0), ctx)
     assert status == ("done", None), status
     run_dir = tmp_path / "RUNS" / dataset_dir.name / "llm-prompt" / "n8" / "seed0"
@@ -58,7 +58,7 @@ def test_llm_prompt_runs_against_a_server_that_throttles_wraps_and_answers_in_th
     assert {h.get("Authorization") for h in server.headers} == {f"Bearer {KEY}"}
     written = [p for p in (tmp_path / "RUNS").rglob("*") if p.is_file()]
     assert written and not any(KEY in p.read_text(errors="replace") for p in written)
-    assert json.loads((run_dir / "config.json").read_text())["prompt"]["llm_url"] == server.url
+    assert json.loads((run_dir / "config.json").read_text())["options"]["llm_url"] == server.url
 
 
 def test_the_key_goes_to_the_server_only_never_through_a_redirect_nor_into_the_error(monkeypatch):

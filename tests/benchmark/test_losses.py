@@ -28,7 +28,7 @@ def _grads(scheme, losses):
 
 def test_every_scheme_is_registered_and_an_unknown_name_lists_them_all():
     assert set(WEIGHTINGS) == {"sum", "hu", "rhu", "tflcls"}
-    with pytest.raises(ClsDataError, match="valid: sum, hu, rhu, tflcls"):
+    with pytest.raises(ClsDataError, match="choose one of: sum, hu, rhu, tflcls"):
         make_weighting("uncertainty", TASKS)
 
 

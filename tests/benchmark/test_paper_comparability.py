@@ -11,7 +11,7 @@ pytest.importorskip("torch")
 from cls_data.benchmark.context import RunContext, RunSpec  # noqa: E402
 from cls_data.benchmark.registry import resolve_variant  # noqa: E402
 from cls_data.benchmark.runs import run_or_record  # noqa: E402
-from cls_data.benchmark.stages import decode_config, recipe_faithful  # noqa: E402
+from cls_data.benchmark.run_plan import decode_config, recipe_faithful  # noqa: E402
 from cls_data.paper_rouge import score_paper  # noqa: E402
 from cls_data.rouge import corpus_f1  # noqa: E402
 from cls_data.run_folder import scan_runs  # noqa: E402
@@ -134,6 +134,8 @@ def test_a_run_made_with_other_test_weights_is_not_reused_but_stage_one_is(last_
 
 
 def test_paper_code_makes_tflcls_sum_weighting_the_codes_mean_and_leaves_the_others(tmp_path):
+    from types import SimpleNamespace
+
     import torch
 
     from cls_data.benchmark.stages import stage_weighting
@@ -141,11 +143,14 @@ def test_paper_code_makes_tflcls_sum_weighting_the_codes_mean_and_leaves_the_oth
     tflcls = resolve_variant("tflcls")
     joint = tflcls.spec.stage("joint")
     losses = [torch.tensor(3.0), torch.tensor(1.0)]
+    def weighting_of(run, ctx):  # the plan's fields stage_weighting reads: the run, its variant, its context
+        return stage_weighting(joint, SimpleNamespace(run=run, spec=tflcls.spec, ctx=ctx))
+
     for weighting, paper_code, expected in (("sum", False, 4.0), ("sum", True, 2.0)):
         run = RunSpec("d", "Vi2ZhLow", "tflcls", weighting, None, 8, 0)
-        scheme = stage_weighting(joint, run, tflcls, RunContext(out=tmp_path, preset=PRESET, paper_code=paper_code))
+        scheme = weighting_of(run, RunContext(out=tmp_path, preset=PRESET, paper_code=paper_code))
         assert float(scheme(("cls", "mls")).combine(losses)) == expected
     run = RunSpec("d", "Vi2ZhLow", "tflcls", "tflcls", 2.0, 8, 0)  # the paper's own scheme is untouched
-    plain = stage_weighting(joint, run, tflcls, RunContext(out=tmp_path, preset=PRESET))(("cls", "mls"))
-    code = stage_weighting(joint, run, tflcls, RunContext(out=tmp_path, preset=PRESET, paper_code=True))(("cls", "mls"))
+    plain = weighting_of(run, RunContext(out=tmp_path, preset=PRESET))(("cls", "mls"))
+    code = weighting_of(run, RunContext(out=tmp_path, preset=PRESET, paper_code=True))(("cls", "mls"))
     assert plain.combine(losses).item() == code.combine(losses).item()

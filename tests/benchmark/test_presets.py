@@ -10,16 +10,18 @@ import numpy as np
 import pytest
 
 from cls_data.benchmark.config import GridSpec
+from cls_data.benchmark.context import RunContext
 from cls_data.benchmark.plan import stage_schedule
 from cls_data.benchmark.presets import PAPER, PRESETS
-from cls_data.benchmark.registry import get_variant, resolve_variant
+from cls_data.benchmark.registry import get_variant
 from tests.cli.test_benchmark_command import cli
 
 ROOT = Path(__file__).resolve().parents[2]
-# The paper's stages (REFERENCE.md): (variant, stage) -> its learning rate; effective batch 16, 10 epochs, x0.95 per epoch.
+# The paper's stages (docs/paper-fidelity.md): (variant, stage) -> its learning rate; effective batch 16, 10 epochs,
+# x0.95 per epoch.
 PAPER_STAGES = {("tflcls", "translation"): 5e-5, ("tflcls", "joint"): 2.5e-5, ("tflcls-no-tra", "joint"): 2.5e-5,
                 ("tflcls-no-mul", "cls"): 2.5e-5, ("mbart-cls", "cls"): 5e-5}
-PAPER_STEPS = {1000: 625, 3000: 1875, 5000: 3125}  # 10 epochs at batch 16 (REFERENCE.md)
+PAPER_STEPS = {1000: 625, 3000: 1875, 5000: 3125}  # 10 epochs at batch 16 (docs/paper-fidelity.md)
 
 
 def test_the_paper_grid_and_the_default_preset_train_the_papers_optimisation():
@@ -28,12 +30,12 @@ def test_the_paper_grid_and_the_default_preset_train_the_papers_optimisation():
     for (variant, stage_name), lr in PAPER_STAGES.items():
         spec = get_variant(variant)
         stage = spec.stage(stage_name)
-        cfg = resolve_variant(variant).train_config(stage, PAPER)
+        cfg = RunContext(out=ROOT, preset=PAPER).train_config(spec, stage)
         assert (cfg.lr, cfg.batch_size * cfg.grad_accum, cfg.token_budget, cfg.epochs) == (lr, 16, None, 10), (variant, stage_name)
         assert (cfg.schedule, cfg.lr_gamma, cfg.clip_norm, cfg.weighting_lr) == ("epoch-decay", 0.95, 1.0, None)
         assert (cfg.val_subset, cfg.val_every, cfg.max_steps, cfg.max_train_samples) == (None, 1, None, None)
         for n, paper in PAPER_STEPS.items():
-            line = stage_schedule(spec, stage, PAPER, n, "datasets/Vi2ZhLow")
+            line = stage_schedule(spec, stage, RunContext(out=ROOT, preset=PAPER), n, "datasets/Vi2ZhLow")
             assert abs(line.steps - paper) <= 0.01 * paper and line.pairs_per_step == 16
 
 
@@ -45,7 +47,8 @@ def test_a_preset_that_changes_the_optimisation_says_so_and_keeps_a_third_of_the
         for variant, stage_name in PAPER_STAGES:
             spec = get_variant(variant)
             for n, paper in PAPER_STEPS.items():
-                line = stage_schedule(spec, spec.stage(stage_name), preset, n, "datasets/Vi2ZhLow")
+                line = stage_schedule(spec, spec.stage(stage_name), RunContext(out=ROOT, preset=preset), n,
+                                      "datasets/Vi2ZhLow")
                 assert line.steps >= paper / 3, (preset.name, variant, stage_name, n, line.steps)
 
 
@@ -62,17 +65,38 @@ def test_plan_prints_each_stages_steps_the_disk_needed_and_drops_sizes_the_datas
 
 
 def test_paper_code_trains_with_the_numerics_of_the_papers_code(tmp_path):
-    from cls_data.benchmark.context import RunContext
-    from cls_data.benchmark.stages import stage_config
-
     ctx = RunContext(out=tmp_path, preset=PAPER, paper_code=True)
-    variant = resolve_variant("tflcls")
-    stage1, joint = (stage_config(variant, variant.spec.stage(name), ctx) for name in ("translation", "joint"))
+    spec = get_variant("tflcls")
+    stage1, joint = (ctx.train_config(spec, spec.stage(name)) for name in ("translation", "joint"))
     assert (stage1.batch_size, stage1.grad_accum, joint.batch_size, joint.grad_accum) == (4, 4, 2, 8)
     for cfg in (stage1, joint):
         assert (cfg.precision, cfg.batching, cfg.clip_weighting, cfg.deterministic, cfg.compile) == ("fp32", "shuffle", True, True, False)
-    plain = stage_config(variant, variant.spec.stage("joint"), dataclasses.replace(ctx, paper_code=False))
+    plain = dataclasses.replace(ctx, paper_code=False).train_config(spec, spec.stage("joint"))
     assert (plain.batch_size, plain.grad_accum, plain.batching, plain.precision) == (16, 1, "length", "auto")
+
+
+def test_plan_prints_the_per_stage_configuration_a_paper_code_run_records(tmp_path, dataset_dir):
+    """--plan and the run read the same final TrainConfigs: the micro-batches and numerics --plan prints for each stage
+    are those of the config.json the run writes (`RunPlan.record`), --paper-code's switches included."""
+    from cls_data.benchmark.config import SMOKE_BACKBONE, TrainConfig
+    from cls_data.benchmark.grid import expand
+    from cls_data.benchmark.plan import micro_batches
+    from cls_data.benchmark.run_plan import resolve_run
+
+    shown = cli("benchmark", "--dataset", str(dataset_dir), "--variants", "tflcls", "--train-sizes", "8",
+                "--paper-code", "--plan", "--out", str(tmp_path))
+    assert shown.returncode == 0, shown.stderr
+    grid = GridSpec(datasets=(str(dataset_dir),), variants=("tflcls",), train_sizes=(8,), paper_code=True,
+                    backbone=SMOKE_BACKBONE)
+    plan = resolve_run(expand(grid)[0], RunContext.from_grid(grid, tmp_path))
+    recorded = plan.record()["train"]
+    assert set(recorded) == {"translation", "joint"}
+    for name, label in (("translation", "stage1-translation"), ("joint", "tflcls: joint")):
+        cfg = TrainConfig(**recorded[name])
+        assert (cfg.precision, cfg.batching) == ("fp32", "shuffle")
+        [line] = [line for line in shown.stdout.splitlines() if line.strip().startswith(label)]
+        assert line.endswith(micro_batches(cfg)), (line, micro_batches(cfg))
+    assert "4 x 4 pairs, fp32 precision, shuffled batches, deterministic" in shown.stdout
 
 
 def test_shuffled_batches_are_cut_from_the_shuffled_order_as_it_comes():

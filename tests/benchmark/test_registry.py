@@ -9,7 +9,7 @@ import pytest
 
 from cls_data.benchmark.config import to_dict
 from cls_data.benchmark.presets import PRESETS
-from cls_data.benchmark.registry import WEIGHTINGS, get_variant, variant_names
+from cls_data.benchmark.registry import WEIGHTINGS, get_variant, variant_names, weightings_of
 from cls_data.errors import ClsDataError
 
 
@@ -25,7 +25,8 @@ def test_ablations_are_specs_derived_from_tflcls():
     assert no_tra.stages == (tflcls.stage("joint").__class__(**{**tflcls.stage("joint").__dict__, "init_from": None}),)
     assert no_mul.stages[0] == tflcls.stage("translation") and no_mul.stages[0].shared == "stage1-translation"
     assert no_mul.stage("cls").init_from == "translation" and no_mul.stage("cls").mono_target is None and not no_mul.weightings
-    assert no_tra.weightings == tflcls.weightings == WEIGHTINGS and tflcls.default_weighting == "tflcls"
+    assert no_tra.weightings == tflcls.weightings and weightings_of(tflcls) == tuple(WEIGHTINGS)
+    assert tflcls.default_weighting == "tflcls"
 
 
 def test_registry_and_presets_do_not_import_torch():

@@ -1,8 +1,8 @@
-"""A throwaway model family in one file: a spec, one registration, a builder, a codec and a tiny backbone.
+"""A throwaway model family in one file: its facts, a spec, one registration, a builder, a codec and a tiny backbone.
 
-`test_throwaway_variant.py` imports it and runs it like any registered variant, which is the proof
-that adding a variant is this one file plus its `@register_variant` (and, for a real family, one
-line in `registry.FAMILY_MODULES`).
+`test_throwaway_variant.py` imports it and runs it like any registered variant, and `--plan` prices it
+from the facts registered here: the proof that adding a family is this one file (plus, for a real
+family, one line in `registry.FAMILY_MODULES`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from cls_data.benchmark.config import StageSpec, VariantSpec
-from cls_data.benchmark.registry import BuildContext, register_variant
+from cls_data.benchmark.registry import BuildContext, Family, register_family, register_variant
 
 _T = "tests.benchmark.throwaway_family:"
+# 7M parameters kept per run folder (--plan's disk estimate: 28 MB of fp32 weights, x8 while it trains)
+FAMILY = register_family(Family(name="throwaway", params=7e6))
 
 
 @register_variant("test-throwaway")

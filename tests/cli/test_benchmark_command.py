@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-LIGHT = """
-import sys
-from cls_data.cli.app import main
-sys.argv = ["cls-data", *sys.argv[1:]]
-code = 0
-try:
-    main()
-except SystemExit as exit:
-    code = exit.code or 0
-heavy = sorted(m for m in ("torch", "transformers", "datasets", "accelerate") if m in sys.modules)
-print("HEAVY:", ",".join(heavy))
-sys.exit(code)
-"""
-
+from tests.support.cli import run_cli
 
 def cli(*args, env=None, timeout=600):
-    environment = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "OMP_NUM_THREADS": "1", **(env or {})}
-    return subprocess.run([sys.executable, "-c", LIGHT, *args], capture_output=True, text=True, env=environment, timeout=timeout)
+    """`cls-data ARGS` (tests.support.cli.run_cli); stdout ends with the heavy modules it imported."""
+    return run_cli(*map(str, args), env=env, timeout=timeout, report_heavy=True)
 
 
 def test_benchmark_help_does_not_import_torch():

@@ -6,28 +6,27 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from tests.support.articles import make_articles
 from tests.support.fake_mt import FakeMT
+from tests.support.cli import cli_command, run_cli
 
 from cls_data.records import write_jsonl
 
-CLI = [str(Path(sys.executable).with_name("cls-data"))]
 OUTPUTS = ("scored.jsonl", "kept.jsonl", "failures.jsonl")
 
 
 def filter_cmd(input, out, server, cache, *extra, backend="libretranslate"):
     url = server.url + ("/m" if backend == "google" else "")
-    return [*CLI, "filter", str(input), "--keep", "11", "--out", str(out), "--translator", backend,
+    return ["filter", str(input), "--keep", "11", "--out", str(out), "--translator", backend,
             "--translator-url", url, "--cache", str(cache), "--backoff", "0.01", "--quiet", *extra]
 
 
 def run(args, **kwargs):
-    return subprocess.run(args, capture_output=True, text=True, timeout=120, **kwargs)
+    return run_cli(*args, timeout=120, **kwargs)
 
 
 def test_cli_prints_the_cut_off_and_writes_the_outputs(tmp_path, articles_file, mt_server):
@@ -85,7 +84,7 @@ def test_a_killed_run_resumes_from_the_cache_and_ends_with_the_same_files(tmp_pa
     with FakeMT(delay=0.05) as server:
         cache = tmp_path / "kill.sqlite"
         args = filter_cmd(articles, tmp_path / "out", server, cache, "--batch-size", "2", "--concurrency", "1")
-        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(cli_command(*args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while len(_cached_texts(cache)) < 20 and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -111,7 +110,7 @@ def test_no_network_is_one_line_within_seconds_not_minutes_of_retries(tmp_path, 
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
         start = time.monotonic()
-        result = run([*CLI, "filter", str(articles_file), "--keep", "5", "--out", str(tmp_path / "out"),
+        result = run(["filter", str(articles_file), "--keep", "5", "--out", str(tmp_path / "out"),
                       "--translator-url", f"http://127.0.0.1:{port}/m", "--cache", str(tmp_path / "c.sqlite"), "--quiet"])
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("error: cannot reach Google Translate")

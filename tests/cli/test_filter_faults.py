@@ -7,28 +7,26 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from tests.support.fake_mt import FakeMT
+from tests.support.cli import cli_command, run_cli
 
 from cls_data.records import CLSSample, read_jsonl
 from cls_data.text import language_problem
 from cls_data.translate import TranslationCache
 
-CLI = [str(Path(sys.executable).with_name("cls-data"))]
 
 
 def filter_cmd(input, out, server, cache, *extra, backend="google"):
     url = server.url + ("/m" if backend == "google" else "")
-    return [*CLI, "filter", str(input), "--keep", "11", "--out", str(out), "--translator", backend,
+    return ["filter", str(input), "--keep", "11", "--out", str(out), "--translator", backend,
             "--translator-url", url, "--cache", str(cache), "--backoff", "0.01", "--quiet", *extra]
 
 
 def run(args, **kwargs):
-    return subprocess.run(args, capture_output=True, text=True, timeout=120, **kwargs)
+    return run_cli(*args, timeout=120, **kwargs)
 
 
 def one_line(stderr: str) -> str:
@@ -60,7 +58,7 @@ def test_a_service_that_dies_mid_run_stops_with_one_line_and_the_rerun_resumes(t
     assert result.returncode == 2 and elapsed < 30
     assert line.startswith("error: no vi → zh-CN request has succeeded for 2 s (last error:")
     said = re.search(rf"(\d+) of 40 vi → zh-CN translations are cached in {re.escape(str(cache))}", line)
-    assert line.endswith("resume with: cls-data " + " ".join(args[1:]))
+    assert line.endswith("resume with: cls-data " + " ".join(args))
     assert not (tmp_path / "out" / "kept.jsonl").exists()
     cached = len(TranslationCache(cache))
     assert said and int(said.group(1)) == cached == 5  # the five answered requests, one text each
@@ -84,7 +82,7 @@ def test_ctrl_c_says_how_much_is_cached_and_how_to_resume(tmp_path, articles_fil
     cache = tmp_path / "c.sqlite"
     with FakeMT(delay=0.1) as server:
         args = filter_cmd(articles_file, tmp_path / "out", server, cache, "--no-pack", "--concurrency", "1")
-        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(cli_command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
         while len(server.requests) < 5 and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -103,14 +101,14 @@ def test_cache_stats_and_purge_repair_a_cache_holding_junk(tmp_path):
                    [("Hà Nội mưa to", "河内下大雨"), ("Giá xăng tăng", "Giá xăng tăng"), ("trời nắng", "")])
     cache.put_many("google", "web", "vi", "zh-CN", [("Hà Nội mưa to", "河内下大雨")])
     cache.close()
-    stats = run([*CLI, "cache", "stats", "--cache", str(path)])
+    stats = run(["cache", "stats", "--cache", str(path)])
     assert stats.returncode == 0 and "http://mt:5000" in stats.stdout and "3" in stats.stdout
-    refused = run([*CLI, "cache", "purge", "--cache", str(path)])
+    refused = run(["cache", "purge", "--cache", str(path)])
     assert refused.returncode == 2 and one_line(refused.stderr).startswith("error: say what to purge")
-    purged = run([*CLI, "cache", "purge", "--invalid", "--cache", str(path)])
+    purged = run(["cache", "purge", "--invalid", "--cache", str(path)])
     assert purged.returncode == 0, purged.stderr
     assert "deleted 2 translations (echo of the source: 1, empty answer: 1); 2 left" in purged.stdout
-    purged = run([*CLI, "cache", "purge", "--backend", "google", "--cache", str(path)])
+    purged = run(["cache", "purge", "--backend", "google", "--cache", str(path)])
     assert "deleted 1 translations; 1 left" in purged.stdout
-    missing = run([*CLI, "cache", "stats", "--cache", str(tmp_path / "nope.sqlite")])
+    missing = run(["cache", "stats", "--cache", str(tmp_path / "nope.sqlite")])
     assert missing.returncode == 2 and one_line(missing.stderr) == f"error: no translation cache at {tmp_path / 'nope.sqlite'}"

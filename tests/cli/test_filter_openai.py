@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 from tests.support.fake_openai import MODEL, FakeChat
+from tests.support.cli import run_cli
 
-CLI = [str(Path(sys.executable).with_name("cls-data"))]
 OUTPUTS = ("scored.jsonl", "kept.jsonl", "failures.jsonl")
 FAULTS = ["chatter", "429", "wrongcount", "500", "badjson", "wronglang", "slow", "renumber", "fence", "merge",
           "503", "cut", "429"]
 
 
 def filter_cmd(input, out, server, cache):
-    return [*CLI, "filter", str(input), "--keep", "11", "--out", str(out), "--translator", "openai",
+    return ["filter", str(input), "--keep", "11", "--out", str(out), "--translator", "openai",
             "--translator-url", server.url, "--model", MODEL, "--cache", str(cache), "--backoff", "0.01",
             "--timeout", "0.7", "--batch-size", "4", "--concurrency", "2", "--quiet"]
 
 
 def run(args):
-    return subprocess.run(args, capture_output=True, text=True, timeout=120)
+    return run_cli(*args, timeout=120)
 
 
 def test_a_misbehaving_server_keeps_exactly_the_honest_top_k_and_a_rerun_is_served_from_the_cache(

@@ -1,19 +1,13 @@
 """`--help` of filter, build and cache: readable flags, required options marked, whole defaults, ranges."""
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-CLI = str(Path(sys.executable).with_name("cls-data"))
-
+from tests.support.cli import run_cli
 
 def help_text(*command: str) -> str:
-    done = subprocess.run([CLI, *command, "--help"], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "COLUMNS": "100"})
+    done = run_cli(*command, "--help", timeout=60, env={"COLUMNS": "100"})
     assert done.returncode == 0, done.stderr
     return done.stdout
 

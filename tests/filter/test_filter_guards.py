@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
-import sys
 import unicodedata
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +16,8 @@ from cls_data.filter.run import FilterConfig, run_filter
 from cls_data.text import normalize
 from tests.support.articles import make_articles
 from tests.support.fake_mt import FakeMT
+from tests.support.cli import run_cli
 
-CLI = [str(Path(sys.executable).with_name("cls-data"))]
 
 
 def config(tmp_path, input, server, **overrides) -> FilterConfig:
@@ -82,7 +79,7 @@ def test_nfd_input_comes_out_nfc(tmp_path, mt_server):
 
 
 def run(*args):
-    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, timeout=120)
+    return run_cli(*args, timeout=120)
 
 
 def test_a_run_that_keeps_nothing_does_not_exit_0(tmp_path, articles_file):

@@ -181,7 +181,7 @@ def llm_runs(dataset_dir, tmp_path_factory):
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    ctx = RunContext(out=tmp_path_factory.mktemp("llm-RUNS"), preset=TINY_PRESET, shots=1)
+    ctx = RunContext(out=tmp_path_factory.mktemp("llm-RUNS"), preset=TINY_PRESET, options={"shots": 1})
     folders = {variant: execute_run(RunSpec(str(dataset_dir), dataset_dir.name, variant, None, None, 8, 0), ctx)
                for variant in ("llm-prompt", "llm-lora")}
     torch.set_num_threads(threads)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import subprocess
-import sys
 from pathlib import Path
 
 from cls_data.records import CLSSample, stable_id
@@ -88,6 +87,7 @@ def write_zh2en(folder: Path, counts=(80, 30, 30), seed: int = 4) -> tuple[Path,
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    """The installed `cls-data` entry point, as a user runs it."""
-    exe = Path(sys.executable).with_name("cls-data")
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=120)
+    """`cls-data ARGS` as a user runs it (tests.support.cli.run_cli)."""
+    from tests.support.cli import run_cli as launch
+
+    return launch(*args, timeout=120)

@@ -7,9 +7,7 @@ from a bank of Vietnamese sentences, so the expected title, sapo and body of eve
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 import threading
 import time
 import unicodedata
@@ -273,12 +271,17 @@ FAST = ["--no-throttle", "--timeout", "1", "--retries", "1", "--max-retry-after"
 
 
 def cls_data_exe() -> list[str]:
-    exe = Path(sys.executable).with_name("cls-data")
-    return [str(exe)] if exe.exists() else [shutil.which("cls-data") or "cls-data"]
+    """The argv prefix that launches `cls-data` (tests.support.cli), for tests that signal the process."""
+    from tests.support.cli import cli_command
+
+    return cli_command()
 
 
 def run_cli(*args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([*cls_data_exe(), "crawl", *args], capture_output=True, text=True, timeout=timeout)
+    """`cls-data crawl ARGS` (tests.support.cli.run_cli); raises with its output when it fails and `check`."""
+    from tests.support.cli import run_cli as launch
+
+    proc = launch("crawl", *args, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"cls-data crawl failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc

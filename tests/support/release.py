@@ -1,4 +1,4 @@
-"""A stand-in for the 11,000 Vi2ZhLow pairs the paper's authors released (REFERENCE.md), as kept.jsonl.
+"""A stand-in for the 11,000 Vi2ZhLow pairs the paper's authors released (docs/paper-fidelity.md), as kept.jsonl.
 
 What the release is known to hold, reproduced: 17 "Chinese" summaries that are not Chinese (14
 English sentences Google returned untranslated, some with `&apos;` entities; `（vietq.vn） -`; two

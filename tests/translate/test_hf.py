@@ -57,16 +57,13 @@ def test_filter_runs_end_to_end_with_the_local_model(tiny_nllb, tmp_path, articl
 
 
 def test_cli_filter_with_the_hf_backend_and_a_rerun_from_the_cache(tiny_nllb, tmp_path, articles_file):
-    import subprocess
-    import sys
-    from pathlib import Path
+    from tests.support.cli import run_cli
 
-    cli = str(Path(sys.executable).with_name("cls-data"))
-    args = [cli, "filter", str(articles_file), "--keep", "11000", "--out", str(tmp_path / "out"), "--translator", "hf",
+    args = ["filter", str(articles_file), "--keep", "11000", "--out", str(tmp_path / "out"), "--translator", "hf",
             "--model", str(tiny_nllb), "--batch-size", "16", "--cache", str(tmp_path / "c.sqlite"), "--quiet",
             "--no-language-check"]
-    first = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    first = run_cli(*args, timeout=300)
     assert first.returncode == 0, first.stderr
     assert "warning: --keep 11000 but only" in " ".join(first.stderr.split())
-    again = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    again = run_cli(*args, timeout=300)
     assert "requests sent 0 (0 retries)" in again.stdout

@@ -19,14 +19,17 @@ import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cls_data.benchmark.codec import vocabulary_text
 from cls_data.benchmark.config import StageSpec, VariantSpec
-from cls_data.benchmark.registry import BuildContext, register_variant
+from cls_data.benchmark.registry import BuildContext, Family, FamilyOption, register_family, register_variant
 from cls_data.errors import ClsDataError
 from cls_data.outputs import write_json_atomic
 from cls_data.text import language_name, language_problem
+
+if TYPE_CHECKING:
+    from cls_data.benchmark.run_plan import RunPlan
 
 DEFAULT_LLM = "Qwen/Qwen2.5-1.5B-Instruct"  # Apache-2.0, covers vi/zh/en, a plain ChatML template (docs/llm.md)
 _F = "cls_data.benchmark.families.llm:"
@@ -54,6 +57,19 @@ _DOC = "\u0000DOCUMENT\u0000"
 _ANSWER = "\u0000ANSWER\u0000"
 
 
+# --- the family. A run folder keeps what llm-lora saves, its LoRA adapter (rank 16 on every linear layer of
+# Qwen2.5-1.5B's 28 blocks: 18.5M parameters); its resume checkpoint also holds the frozen base in bf16 (2 x 1.54B
+# bytes); llm-prompt saves nothing. Behind --llm-url a prompted model decodes on the server: an assumed 100
+# documents/s on one H100 (vLLM, continuous batching, ~1,200-token prompts, ~60-token greedy answers), not
+# measured here; docs/llm.md says how to measure it.
+SHOTS = FamilyOption("shots", 0, "llm-prompt: K examples from the run's training split (drawn by its seed) before "
+                     "every document (default 0: zero-shot).", reuse=True)
+LLM_URL = FamilyOption("llm_url", None, "llm-prompt: an OpenAI-compatible server, http://HOST:PORT/v1 (vLLM, SGLang); "
+                       "key from OPENAI_API_KEY (default: generate locally).")
+register_family(Family(name="llm", params=18.5e6, frozen_bytes=2 * 1.54e9, options=(SHOTS, LLM_URL),
+                       server_option="llm_url", server_rate=100.0))
+
+
 def _stage(name: str, builder: str, **changes: Any) -> StageSpec:
     return StageSpec(name=name, builder=_F + builder, source="text", target="cls_summary", train_overrides=_LENGTHS, **changes)
 
@@ -63,6 +79,7 @@ def llm_prompt() -> VariantSpec:
     return VariantSpec(
         name="llm-prompt", codec=_F + "llm_codec", stages=(), inference=_stage("prompt", "build_prompted"),
         family="llm", default_backbone=DEFAULT_LLM, smoke_backbone=_F + "build_tiny_llm", setup=_F + "choose_shots",
+        options=("shots", "llm_url"),
         postprocess=_F + "clean_answer", decode_overrides=LLM_DECODE, relative_decode_cost=DECODE_COST,
         description="an instruction LLM prompted zero-shot or with --shots K train examples (local or --llm-url)",
     )
@@ -158,24 +175,23 @@ def llm_codec(backbone: str | Path, src_lang: str, tgt_lang: str) -> LlmCodec:
     return LlmCodec(tokenizer, src_lang, tgt_lang, context=int(context))
 
 
-def choose_shots(codec: LlmCodec, dataset: Any, run: Any, ctx: Any) -> tuple[LlmCodec, list[str]]:
-    """--shots K examples from the run's training split, drawn by its seed: the same for every test document."""
+def choose_shots(plan: RunPlan) -> tuple[LlmCodec, list[str]]:
+    """--shots K examples from the run's training split (`plan`: a `run_plan.RunPlan`), drawn by its seed: the same
+    for every test document."""
     import numpy as np
 
-    from cls_data.benchmark.data import train_split_for_size
-
-    k = getattr(ctx, "shots", 0) or 0
+    codec, run, train = plan.codec, plan.run, plan.train
+    k = plan.options.get("shots") or 0
     if k <= 0:
         return codec, []
-    split, limit, _ = train_split_for_size(dataset, run.train_size, ctx.preset.stage1.max_train_samples)
-    table = dataset.split(split, ("id", "text", "cls_summary"))
-    n = min(limit or table.num_rows, table.num_rows)
+    table = plan.dataset.split(train.split, ("id", "text", "cls_summary"))
+    n = min(train.limit or table.num_rows, table.num_rows)
     if k > n:
-        raise ClsDataError(f"--shots {k}: the training split {split} has only {n} pairs")
+        raise ClsDataError(f"--shots {k}: the training split {train.split} has only {n} pairs")
     picks = sorted(int(i) for i in np.random.default_rng(run.seed).choice(n, size=k, replace=False))
     rows = table.select(picks)
     chosen = codec.with_examples(list(zip(rows["text"], rows["cls_summary"])))
-    return chosen, [f"{k}-shot prompt: examples {', '.join(rows['id'])} of {split} (seed {run.seed})"]
+    return chosen, [f"{k}-shot prompt: examples {', '.join(rows['id'])} of {train.split} (seed {run.seed})"]
 
 
 # --- builders (called as fn(ctx: BuildContext))

@@ -1,6 +1,6 @@
 """The mBART family: `mbart-cls`, `tflcls` and its ablations (specs, builders, text codec, tiny smoke backbone).
 
-mBART-cc25 token layout (DESIGN.md): source `X </s> src_lang`, target `tgt_lang Y </s>`. Stage 1
+mBART-cc25 token layout (docs/benchmark.md): source `X </s> src_lang`, target `tgt_lang Y </s>`. Stage 1
 (`translation`, shared by every tflcls run of a dataset, train size and seed) fine-tunes
 summary -> cls_summary; `tflcls`'s stage 2 adds a monolingual decoder. The smoke backbone is a
 tiny random mBART with a Unigram tokenizer trained on the dataset's texts: nothing downloads.
@@ -17,7 +17,7 @@ from typing import Any
 
 from cls_data.benchmark.codec import ROLES, tokenizer_digest
 from cls_data.benchmark.config import StageSpec, VariantSpec
-from cls_data.benchmark.registry import WEIGHTINGS, BuildContext, get_variant, register_variant
+from cls_data.benchmark.registry import BuildContext, Family, get_variant, register_family, register_variant
 from cls_data.errors import ClsDataError
 from cls_data.run_folder import STAGE1
 
@@ -25,6 +25,11 @@ _M = "cls_data.benchmark.families.mbart:"
 MBART_CODEC = _M + "mbart_codec"
 TRANSLATION = StageSpec(name="translation", builder=_M + "build_mbart_cls", source="summary", target="cls_summary",
                         shared=STAGE1, recipe="stage1")
+
+
+# --- the family: the paper's own systems. mBART-large-cc25 has 611M parameters (docs/paper-fidelity.md); tflcls's
+# joint stage adds a second decoder (x4/3 saved weights).
+register_family(Family(name="mbart", params=611e6, second_decoder=True, paper_recipe=True))
 
 
 # --- specs
@@ -47,7 +52,7 @@ def tflcls() -> VariantSpec:
                       mono_target="summary", init_from="translation", recipe="stage2", weighted=True,
                       loader=_M + "load_tflcls"),
         ),
-        weightings=WEIGHTINGS, default_weighting="tflcls",
+        weightings=("all",), default_weighting="tflcls",  # every registered scheme (`registry.WEIGHTINGS`)
         description="stage 1 summary -> cls_summary; stage 2 shared encoder, cross-lingual + monolingual decoders",
     )
 
@@ -107,7 +112,7 @@ def load_tflcls(ctx: BuildContext) -> Any:
 
 # --- text codec: `codec(backbone, src_lang, tgt_lang)`
 class MBartCodec:
-    """mBART-cc25 layout (DESIGN.md): source `X </s> src_lang`, labels `Y </s> tgt_lang`.
+    """mBART-cc25 layout (docs/benchmark.md, "Token layout"): source `X </s> src_lang`, labels `Y </s> tgt_lang`.
 
     Monolingual labels are tokenized like a source, `Y </s> src_lang`, so the shifted decoder
     input starts with the source-language code (the monolingual decoder's start token).

@@ -25,7 +25,7 @@ from typing import Any
 
 from cls_data.benchmark.codec import ROLES, tokenizer_digest
 from cls_data.benchmark.config import StageSpec, VariantSpec
-from cls_data.benchmark.registry import BuildContext, register_variant
+from cls_data.benchmark.registry import BuildContext, Family, register_family, register_variant
 from cls_data.text import UNSPACED
 
 _E = "cls_data.benchmark.families.mbert:"
@@ -33,6 +33,10 @@ MBERT = "bert-base-multilingual-cased"
 DECODER_SIZE_FILE = "decoder_size.json"
 # Training FLOPs per pair relative to mBART-large at Vi2ZhLow lengths (--plan), a lower bound.
 MBERT_COST = 0.4
+
+
+# --- the family: mBERT (178M parameters) + a 6-layer decoder, ~320M; MCLAS and the student keep one decoder.
+register_family(Family(name="mbert", params=320e6))
 
 
 # --- specs

@@ -21,7 +21,7 @@ from typing import Any
 
 from cls_data.benchmark.codec import ROLES, tokenizer_digest
 from cls_data.benchmark.config import StageSpec, VariantSpec
-from cls_data.benchmark.registry import BuildContext, register_variant
+from cls_data.benchmark.registry import BuildContext, Family, register_family, register_variant
 from cls_data.text import UNSPACED
 
 _N = "cls_data.benchmark.families.ncls:"
@@ -29,6 +29,11 @@ NCLS_ADAM = (("adam_betas", (0.9, 0.998)), ("adam_eps", 1e-9))
 # Training FLOPs per pair relative to mBART-large at Vi2ZhLow lengths (--plan); small models reach a
 # lower MFU than mBART-large, so this is a lower bound (bench/bench_train.py measures it).
 NCLS_COST = 0.11
+
+
+# --- the family: the from-scratch Transformer holds ~50M parameters (6+6 layers, d 512, 12k joint vocabulary);
+# NCLS+MS adds a second decoder (x4/3 saved weights).
+register_family(Family(name="ncls", params=50e6, second_decoder=True))
 
 
 # --- specs

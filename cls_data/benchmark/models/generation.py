@@ -2,7 +2,7 @@
 
 The beams of one source share its encoder output, so their cross-attention keys and values are
 identical. Plain `generate` still keeps one copy per beam and reorders all of them after every
-step (REFERENCE.md: most of beam search's GPU time is this `gather`; at 768 source tokens the
+step (docs/paper-fidelity.md: most of beam search's GPU time is this `gather`; at 768 source tokens the
 cross-attention cache is ~10x the self-attention one). Here the cross-attention cache keeps one
 copy per source and is never reordered, and cross-attention runs the beams of a source as
 `num_beams` queries against that one copy (same arithmetic, one read of the keys instead of

@@ -23,7 +23,7 @@ def mbart_lang_code(lang: str) -> str:
 def pad_lm_head(model: Any, multiple: int = 64) -> int:
     """Grow the tied embedding/LM head to a multiple of `multiple` rows; padded rows can never be generated.
 
-    A 250,027-row head falls back to slow GEMM kernels on H100 (REFERENCE.md: 181 -> 217 samples/s
+    A 250,027-row head falls back to slow GEMM kernels on H100 (docs/paper-fidelity.md: 181 -> 217 samples/s
     padded to 250,048). The new rows get a -inf `final_logits_bias`, so softmax gives them exactly 0.
     Returns the real vocabulary size (the first padded row).
     """

@@ -74,7 +74,8 @@ def test_mbart_cls_loss_is_the_mean_over_label_tokens_and_generation_starts_with
     assert torch.allclose(loss, sum(losses) / n, atol=1e-5)
     out = wrapped.generate(enc["input_ids"], enc["attention_mask"], DecodeConfig(num_beams=2, max_new_tokens=5))
     assert out[:, 0].tolist() == [zh, zh] and out.shape[1] <= 6
-    assert wrapped.model.generation_config.forced_bos_token_id is None  # no second language code (REFERENCE.md)
+    # no second language code (docs/paper-fidelity.md)
+    assert wrapped.model.generation_config.forced_bos_token_id is None
 
 
 def test_an_unreachable_hub_is_one_line_at_once_not_a_minute_of_retries(tmp_path, monkeypatch):
