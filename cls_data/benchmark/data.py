@@ -90,11 +90,20 @@ def open_dataset(path_or_id: str | Path, *, src_lang: str | None = None, tgt_lan
 
 
 def _hub_build_info(repo_id: str) -> dict:
-    try:
-        from huggingface_hub import hf_hub_download
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import LocalEntryNotFoundError, RepositoryNotFoundError
 
+    from cls_data.network import hub_unreachable, network_cause
+
+    try:
         return json.loads(Path(hf_hub_download(repo_id, BUILD_INFO, repo_type="dataset")).read_text(encoding="utf-8"))
-    except Exception:  # a Hub dataset not made by cls-data: the languages must then be given
+    except (LocalEntryNotFoundError, RepositoryNotFoundError) as exc:  # offline / unreachable / no such repo
+        if network_cause(exc) is not None or isinstance(exc, LocalEntryNotFoundError):
+            raise ClsDataError(hub_unreachable(f"--dataset {repo_id}", exc)) from None
+        raise ClsDataError(f"--dataset {repo_id}: no such dataset on the Hub (or a private one: log in with `hf auth login`)") from None
+    except Exception as exc:  # a Hub dataset not made by cls-data: the languages must then be given
+        if network_cause(exc) is not None:
+            raise ClsDataError(hub_unreachable(f"--dataset {repo_id}", exc)) from None
         return {}
 
 
