@@ -13,6 +13,7 @@ from rich.table import Table
 from cls_data.benchmark.presets import PRESETS  # plain dataclasses: no torch
 from cls_data.benchmark.registry import WEIGHTINGS, family_option, variant_names  # no torch (lazy registry)
 from cls_data.cli.console import err, out
+from cls_data.cli.interrupt import resumable
 
 PresetName = enum.Enum("PresetName", {name: name for name in PRESETS}, type=str)  # the preset registry's names
 PRESET_HELP = ", ".join(f"{preset.name} ({preset.summary})" for preset in PRESETS.values()) + "."
@@ -82,7 +83,8 @@ def benchmark(
     from cls_data.benchmark.tracking import check_trackers
 
     trackers = check_trackers([name for text in log_with or [] for name in _list(text) or ()])  # before any training
-    _run(grids, out_dir, shard_of, trackers)
+    with resumable(f"finished runs are kept in {out_dir} and the interrupted one resumes from its last checkpoint"):
+        _run(grids, out_dir, shard_of, trackers)
 
 
 def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
