@@ -95,7 +95,14 @@ def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
     ctx = RunContext.from_grid(grids[0], out_dir)  # what the runs would train with (--paper-code included)
     preset = ctx.preset
     runs, dropped = supplied_runs(shard(expand_all(grids), *shard_of), ctx)
+    if not runs:  # the reason first and a failing status, not an empty table
+        from cls_data.errors import ClsDataError
+
+        why = "; ".join(dropped) or f"shard {shard_of[0]}/{shard_of[1]} holds no run"
+        raise ClsDataError(f"nothing to run: {why}")
     planned = plan(runs, ctx)
+    for note in dropped:
+        err.print(f"note: {escape(note)}", soft_wrap=True)
     label = "" if preset.faithful else " (UNVALIDATED: changes the paper's optimisation)"
     table = Table("run folder", "status", "H100-hours", title=f"{len(planned)} runs, preset {preset.name}{label}, shard {shard_of[0]}/{shard_of[1]}")
     for item in planned:
@@ -108,8 +115,6 @@ def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
         out.print(f"  {line.label:<24} n={line.train_size:<6,} {line.epochs:g} epochs, {line.steps:,} optimizer steps{paper}, "
                   f"{line.pairs_per_step:g} pairs per step, lr {line.lr:.3g}; {line.micro}",
                   soft_wrap=True, markup=False)
-    for note in dropped:
-        err.print(f"note: {escape(note)}", soft_wrap=True)
     for path in dict.fromkeys(d for g in grids for d in g.datasets):
         if not Path(path).is_dir():
             err.print(f"note: {escape(path)} is not a local folder; it will be loaded as a Hub dataset id", soft_wrap=True)

@@ -99,7 +99,7 @@ class OpenAITranslator:
                 raise TransientError(str(exc), exc.retry_after) from None
             if exc.status == 400 and len(texts) > 1:  # most often prompt + max_tokens over the context: ask singly
                 raise RejectedAnswer(PACK_REFUSED) from None
-            raise PermanentError(str(exc)) from None
+            raise PermanentError(f"{exc}{wrong_path_hint(self.url, exc.status)}") from None
         except ServerError as exc:  # a dropped connection, a garbled answer
             raise TransientError(str(exc)) from None
         if answer.content is None:
@@ -109,6 +109,13 @@ class OpenAITranslator:
         if len(texts) == 1:
             return [clean_single(answer.content, texts[0])]
         return parse_numbered(answer.content, len(texts), texts)
+
+
+def wrong_path_hint(url: str, status: int) -> str:
+    """What a 404 from an OpenAI-compatible server most often means: the URL lacks the API root (/v1)."""
+    if status != 404 or url.rstrip("/").endswith("/v1"):
+        return ""
+    return f"; the server has no such endpoint: does --translator-url need /v1 ({url.rstrip('/')}/v1)?"
 
 
 def _unfence(text: str) -> str:
