@@ -86,7 +86,7 @@ def _print_report(report: Any, out_dir: Path) -> None:
     if counts.passed_thresholds != counts.scored - counts.duplicates:
         passed += f", {counts.passed_thresholds:,} passed the thresholds"
     failed = f"{counts.failed:,} failed to translate"
-    failed += f", most: {report.main_failure}" if report.main_failure else ""
+    failed += f", {report.main_failure}" if report.main_failure else ""
     out.print(f"kept {counts.kept:,} of {counts.scored:,} scored{passed} ({counts.input:,} read, "
               f"{failed}); cut-off {ranked_by} {cutoff} (x100)", soft_wrap=True, markup=False)
     out.print(f"requests sent {report.requests_sent:,} ({report.retries:,} retries), cache hits {report.cache_hits:,}, "

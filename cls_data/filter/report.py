@@ -56,11 +56,11 @@ class FilterReport:
 
     @property
     def main_failure(self) -> str | None:
-        """"rejected: HTTP 404: ... (20 of 20)": the commonest reason samples failed, for the summary line."""
+        """"20 of 20: rejected: HTTP 404: ...": the commonest reason samples failed, for the summary line."""
         if not self.failure_reasons:
             return None
         reason, n = next(iter(self.failure_reasons.items()))
-        return f"{reason} ({n:,} of {self.counts.failed:,})"
+        return f"{n:,} of {self.counts.failed:,}: {reason}"
 
     @property
     def requests_sent(self) -> int:

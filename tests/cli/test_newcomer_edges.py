@@ -85,9 +85,9 @@ def test_a_chat_url_without_v1_names_the_404_and_the_missing_v1_in_the_summary(r
                        "--translator-url", url, "--model", MODEL, "--cache", tmp_path / "c.sqlite", "--quiet")
     assert done.returncode == 2
     summary = done.stdout.splitlines()[0]
-    assert summary.startswith("kept 0 of 0 scored (40 read, 40 failed to translate, most: rejected: HTTP 404")
-    assert f"does --translator-url need /v1 ({url}/v1)? (40 of 40)" in summary
+    assert summary.startswith("kept 0 of 0 scored (40 read, 40 failed to translate, 40 of 40: rejected: HTTP 404")
+    assert f"does --translator-url need /v1 ({url}/v1)?)" in summary
     assert done.stderr.strip().splitlines()[-1].startswith("error: nothing kept: no summary could be translated "
-                                                           "(rejected: HTTP 404")
+                                                           "(40 of 40: rejected: HTTP 404")
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     assert list(report["failure_reasons"].values()) == [40]

@@ -64,9 +64,13 @@ def test_build_push_to_an_unreachable_hub_is_one_line_and_keeps_the_built_folder
         "unset it, or use a local folder"]
 
 
-def test_a_hub_dataset_id_offline_names_offline_mode_not_a_missing_build_info():
+def test_a_hub_dataset_id_offline_names_offline_mode_not_a_missing_build_info(monkeypatch):
+    import huggingface_hub.constants
+
     from cls_data.benchmark.data import open_dataset
 
+    # read from HF_HUB_OFFLINE when huggingface_hub is first imported, which may have been before offline_hub set it
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     with pytest.raises(ClsDataError) as caught:
         open_dataset("someone/Vi2ZhLow")
     assert str(caught.value).startswith("--dataset someone/Vi2ZhLow: the Hub is not reachable in offline mode")

@@ -87,8 +87,9 @@ def test_a_run_that_keeps_nothing_does_not_exit_0(tmp_path, articles_file):
         done = run("filter", articles_file, "--keep", "5", "--out", tmp_path / "out", "--translator", "libretranslate",
                    "--translator-url", server.url, "--cache", tmp_path / "c.sqlite", "--quiet")
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines()[-1] == (
-        f"error: nothing kept: no summary could be translated (see {tmp_path / 'out' / 'failures.jsonl'})")
+    assert done.stderr.strip().splitlines()[-1] == (  # the commonest reason named, not only the file
+        "error: nothing kept: no summary could be translated (40 of 40: rejected answer: echo of the source "
+        f"(3 tries); see {tmp_path / 'out' / 'failures.jsonl'})")
     assert "rejected answers (not cached, asked again): echo of the source" in done.stdout
 
 
