@@ -210,3 +210,13 @@ def test_a_lora_card_names_a_hub_backbone_as_its_base_model(llm_runs):
     card, notes = publish_card(run, config, read_metrics(run), run / "model", "me/m", dataset_facts(config), None)
     assert (card.data.base_model, card.data.library_name) == ("Qwen/Qwen2.5-0.5B-Instruct", "peft")
     assert not any("base_model" in note for note in notes)
+
+
+def test_an_llm_lora_run_with_cut_adapter_weights_is_refused_before_anything_is_sent(hub, llm_runs, tmp_path):
+    copy = tmp_path / "RUNS" / "Vi2ZhLow" / "llm-lora" / "n8" / "seed0"
+    shutil.copytree(llm_runs["llm-lora"], copy)
+    weights = copy / "model" / "adapter_model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+    with pytest.raises(ClsDataError, match="adapter_model.safetensors: damaged weights .*nothing was pushed"):
+        publish_run(PublishConfig(copy, "me/tiny-lora", endpoint=hub["endpoint"]))
+    assert hub["created"] == [] and hub["files"] == {}
