@@ -98,3 +98,13 @@ def test_cli_benchmark_on_a_hub_id_with_nothing_listening_is_one_line(tmp_path, 
     assert error_lines(done.stderr) == [f"error: --dataset someone/Vi2ZhLow: cannot reach the Hub at {endpoint} "
                                         "(ConnectError: [Errno 111] Connection refused); check the network connection "
                                         "(or HF_ENDPOINT)"]
+
+
+def test_a_hub_dataset_id_with_its_languages_given_offline_and_not_cached_is_one_line(monkeypatch):
+    import huggingface_hub.constants
+
+    from cls_data.benchmark.data import open_dataset
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(ClsDataError, match="^cannot load dataset someone/Vi2ZhLow: |^--dataset someone/Vi2ZhLow: "):
+        open_dataset("someone/Vi2ZhLow", src_lang="vi", tgt_lang="zh")  # a cached copy would load; there is none
