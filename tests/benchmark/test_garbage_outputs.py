@@ -24,7 +24,7 @@ def test_an_llm_answering_replacement_characters_is_counted_in_metrics_and_the_d
     from cls_data.report.tables import degenerate_markdown
 
     with FakeChat(models=("served-tiny",), answer=lambda messages: "\ufffd" * 12) as server:
-        ctx = RunContext(out=tmp_path / "RUNS", preset=TINY_PRESET, llm_url=server.url)
+        ctx = RunContext(out=tmp_path / "RUNS", preset=TINY_PRESET, options={"llm_url": server.url})
         status = run_or_record(RunSpec(str(dataset_dir), dataset_dir.name, "llm-prompt", None, None, 8, 0), ctx)
     assert status == ("done", None), status
     run_dir = tmp_path / "RUNS" / dataset_dir.name / "llm-prompt" / "n8" / "seed0"

@@ -5,19 +5,19 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-CLI = [sys.executable, "-c", "from cls_data.cli.app import main; main()"]
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
+from tests.support.cli import OFFLINE, cli_command
+
+ENV = {**os.environ, **OFFLINE, "COLUMNS": "200"}
 
 
 def interrupt_when(args: list[str], ready, timeout: float = 120) -> tuple[int, str]:
     """Start the command, press Ctrl-C (SIGINT) once `ready()` holds; (exit status, stderr)."""
-    process = subprocess.Popen([*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    process = subprocess.Popen(cli_command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
     deadline = time.monotonic() + timeout
     while not ready() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
