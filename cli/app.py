@@ -50,9 +50,33 @@ def _root(
     """cls-data: crawl, filter, build and benchmark cross-lingual summarization datasets."""
 
 
+# The click that typer parses with (typer >= 0.20 carries its own copy): its exception classes.
+_CLICK = sys.modules[typer.BadParameter.__module__]
+_NO_ARGS = getattr(_CLICK, "NoArgsIsHelpError", ())
+
+
 def main() -> None:
     try:
-        app()
+        # click's own errors come here, to be said in our one-line style; the name is ours under `python -c` too
+        status = app(standalone_mode=False, prog_name="cls-data")
+    except _NO_ARGS as exc:  # a bare `cls-data build`: its help, as before
+        exc.show()
+        sys.exit(exc.exit_code)
+    except _CLICK.ClickException as exc:  # a bad option value, an unknown option, a missing argument
+        err.print(f"[bold red]error:[/] {escape(_click_error(exc))}", soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:  # Ctrl-C outside a command that says how to resume
+        err.print("[bold red]error:[/] interrupted", soft_wrap=True)
+        sys.exit(130)
     except ClsDataError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(getattr(exc, "exit_code", 2))
+    sys.exit(status if isinstance(status, int) else 0)  # typer.Exit(n) comes back as its status
+
+
+def _click_error(exc: Exception) -> str:
+    """"invalid value for '--preset': 'nosuch' is not one of ... (see cls-data benchmark --help)"."""
+    message = exc.format_message().replace("Value error, ", "").rstrip(".")
+    message = message[:1].lower() + message[1:]
+    ctx = getattr(exc, "ctx", None)
+    return f"{message} (see {ctx.command_path} --help)" if ctx is not None else message

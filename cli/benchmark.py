@@ -13,6 +13,7 @@ from rich.table import Table
 from cls_data.benchmark.presets import PRESETS  # plain dataclasses: no torch
 from cls_data.benchmark.registry import WEIGHTINGS, family_option, variant_names  # no torch (lazy registry)
 from cls_data.cli.console import err, out
+from cls_data.cli.interrupt import resumable
 
 PresetName = enum.Enum("PresetName", {name: name for name in PRESETS}, type=str)  # the preset registry's names
 TestWeights = enum.Enum("TestWeights", {"best": "best", "last": "last"}, type=str)
@@ -86,7 +87,8 @@ def benchmark(
     from cls_data.benchmark.tracking import check_trackers
 
     trackers = check_trackers([name for text in log_with or [] for name in _list(text) or ()])  # before any training
-    _run(grids, out_dir, shard_of, trackers)
+    with resumable(f"finished runs are kept in {out_dir} and the interrupted one resumes from its last checkpoint"):
+        _run(grids, out_dir, shard_of, trackers)
 
 
 def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
@@ -97,7 +99,14 @@ def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
     ctx = RunContext.from_grid(grids[0], out_dir)  # what the runs would train with (--paper-code included)
     preset = ctx.preset
     runs, dropped = supplied_runs(shard(expand_all(grids), *shard_of), ctx)
+    if not runs:  # the reason first and a failing status, not an empty table
+        from cls_data.errors import ClsDataError
+
+        why = "; ".join(dropped) or f"shard {shard_of[0]}/{shard_of[1]} holds no run"
+        raise ClsDataError(f"nothing to run: {why}")
     planned = plan(runs, ctx)
+    for note in dropped:
+        err.print(f"note: {escape(note)}", soft_wrap=True)
     label = "" if preset.faithful else " (UNVALIDATED: changes the paper's optimisation)"
     table = Table("run folder", "status", "H100-hours", title=f"{len(planned)} runs, preset {preset.name}{label}, shard {shard_of[0]}/{shard_of[1]}")
     for item in planned:
@@ -110,8 +119,6 @@ def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
         out.print(f"  {line.label:<24} n={line.train_size:<6,} {line.epochs:g} epochs, {line.steps:,} optimizer steps{paper}, "
                   f"{line.pairs_per_step:g} pairs per step, lr {line.lr:.3g}; {line.micro}",
                   soft_wrap=True, markup=False)
-    for note in dropped:
-        err.print(f"note: {escape(note)}", soft_wrap=True)
     for path in dict.fromkeys(d for g in grids for d in g.datasets):
         if not Path(path).is_dir():
             err.print(f"note: {escape(path)} is not a local folder; it will be loaded as a Hub dataset id", soft_wrap=True)

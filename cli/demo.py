@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cls_data.cli.console import err, out
+from cls_data.cli.interrupt import resumable
 from cls_data.cli.progress import EtaLines
 
 
@@ -26,7 +27,7 @@ def demo(
     from cls_data.demo import GRID, run_demo
 
     grid = dataclasses.replace(GRID, variants=tuple(v.strip() for v in variants.split(",") if v.strip())) if variants else GRID
-    with _StageBars() as bars:
+    with resumable(f"what is finished is kept in {out_dir} and reused"), _StageBars() as bars:
         if pair == "vi-zh":
             result = run_demo(out_dir, on_progress=bars.update, grid=grid)
         else:

@@ -72,8 +72,8 @@ def filter_(
         err.print(f"[bold yellow]warning:[/] {note}", soft_wrap=True)
     counts = result.report.counts
     if not counts.kept:  # a run that keeps nothing must not look like a success
-        why = (f"no summary could be translated (see {out_dir / 'failures.jsonl'})" if not counts.scored else
-               f"none of the {counts.scored:,} scored samples passed the thresholds")
+        why = (f"no summary could be translated ({result.report.main_failure}; see {out_dir / 'failures.jsonl'})"
+               if not counts.scored else f"none of the {counts.scored:,} scored samples passed the thresholds")
         raise ClsDataError(f"nothing kept: {why}")
 
 
@@ -85,8 +85,10 @@ def _print_report(report: Any, out_dir: Path) -> None:
     passed = f", {counts.duplicates:,} duplicates dropped" if counts.duplicates else ""
     if counts.passed_thresholds != counts.scored - counts.duplicates:
         passed += f", {counts.passed_thresholds:,} passed the thresholds"
+    failed = f"{counts.failed:,} failed to translate"
+    failed += f", {report.main_failure}" if report.main_failure else ""
     out.print(f"kept {counts.kept:,} of {counts.scored:,} scored{passed} ({counts.input:,} read, "
-              f"{counts.failed:,} failed to translate); cut-off {ranked_by} {cutoff} (x100)")
+              f"{failed}); cut-off {ranked_by} {cutoff} (x100)", soft_wrap=True, markup=False)
     out.print(f"requests sent {report.requests_sent:,} ({report.retries:,} retries), cache hits {report.cache_hits:,}, "
               f"{report.seconds:.1f} s -> {out_dir}/")
     if report.rejects:

@@ -22,6 +22,19 @@ class _DefaultWrite(TyperGroup):
             args = ["write", *args]
         return super().parse_args(ctx, args)
 
+    def format_help(self, ctx: click.Context, formatter) -> None:
+        """The group's help, then the options of `report RUNS` itself (--compare-paper, --pair, ...): the
+        default command's options are what a reader of `cls-data report --help` is looking for."""
+        super().format_help(ctx, formatter)
+        write = self.commands.get("write")
+        if write is None:
+            return
+        sub = type(ctx)(write, info_name="write", parent=ctx)
+        params = [param for param in write.get_params(sub) if param.name != "help"]
+        records = [record for param in params if (record := param.get_help_record(sub))]
+        with formatter.section("Options of `cls-data report RUNS` (= report write RUNS)"):
+            formatter.write_dl(records)
+
 
 app = typer.Typer(cls=_DefaultWrite, no_args_is_help=True, help=(
     "Turn a runs folder into results.md (Tables 2-3, significance), figures, a case-study page and model cards. "

@@ -167,6 +167,11 @@ def numbered_lines(path: str | os.PathLike[str], encoding: str = "utf-8") -> Ite
                 raise RecordError(f"{path}:{line_no}: not {codec.upper()} ({exc.reason} at column {exc.start + 1})") from None
 
 
+def json_problem(exc: json.JSONDecodeError) -> str:
+    """"Invalid control character at column 9": json's message (some end in "at") and where."""
+    return f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
+
+
 def read_jsonl(path: str | os.PathLike[str], record_type: type[Record]) -> Iterator[Record]:
     """Stream records from a JSONL file; a malformed line stops with file, line and reason."""
     for line_no, line in numbered_lines(path):
@@ -176,7 +181,7 @@ def read_jsonl(path: str | os.PathLike[str], record_type: type[Record]) -> Itera
         try:
             data = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise RecordError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+            raise RecordError(f"{where}: invalid JSON ({json_problem(exc)})") from None
         yield record_from_dict(record_type, data, where)
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from cls_data.errors import ClsDataError
 from cls_data.outputs import write_json_atomic, write_text_atomic
-from cls_data.records import numbered_lines
+from cls_data.records import json_problem, numbered_lines
 from cls_data.rouge import METRICS as ROUGE_METRICS
 
 STAGE1 = "stage1-translation"  # the shared translation fine-tuning's variant folder; not a summarizer (no table rows)
@@ -117,7 +117,7 @@ def read_json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         try:
             data = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ClsDataError(f"{path}:{line_no}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+            raise ClsDataError(f"{path}:{line_no}: invalid JSON ({json_problem(exc)})") from None
         if not isinstance(data, dict):
             raise ClsDataError(f"{path}:{line_no}: expected a JSON object, got {type(data).__name__}")
         yield line_no, data

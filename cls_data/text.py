@@ -205,11 +205,34 @@ MIN_VI_MARKED_SHARE = 0.15  # of a Vietnamese text's words (of 4 or more), with 
 MAX_EN_MARKED_SHARE = 0.5  # of an English text's words (of 6 or more): names like "Hà Nội" stay marked
 
 
-def language_problem(text: str, lang: str) -> str | None:
-    """Why `text` cannot be written in `lang` ("not Chinese"), or None when it may be.
+REPLACEMENT = "\ufffd"  # what a decoder writes for bytes it could not read
+MIN_LETTER_SHARE = 0.5  # of a text's characters other than spaces and digits, letters (or their marks)
+_ALLOWED_CONTROLS = set("\t\n\r")
+_NUMBER = re.compile(r"[+-]?\d+(?:[.,:/-]\d+)*%?")  # "+1.2%", "2-0", "10:30": neutral, as digits are
 
-    Languages without a rule (and texts with no letters) always pass.
+
+def garbage_problem(text: str) -> str | None:
+    """Why `text` is no text in any language, or None: replacement characters (U+FFFD), control
+    characters, or mostly characters that are no letters ("■■■", "...?!"); numbers are neutral, so
+    "2024" and "S&P 500 +1.2%" pass. Checked before any script rule: "H时\ufffd" passes those as Chinese."""
+    if REPLACEMENT in text:
+        return "replacement characters (U+FFFD)"
+    if any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in text):
+        return "control characters"
+    judged = [ch for ch in _NUMBER.sub(" ", text) if not ch.isspace() and not ch.isdigit()]
+    letters = sum(unicodedata.category(ch)[0] in "LM" for ch in judged)
+    if judged and letters < MIN_LETTER_SHARE * len(judged):
+        return "mostly not letters"
+    return None
+
+
+def language_problem(text: str, lang: str) -> str | None:
+    """Why `text` cannot be written in `lang` ("not Chinese", or `garbage_problem`'s reason), or None when it may be.
+
+    Languages without a rule (and texts with no letters but digits) pass the script rules.
     """
+    if problem := garbage_problem(text):
+        return problem
     lang = base_language(lang)
     words = [w for w in _WORD.findall(nfc(text)) if not w.isdigit()]
     if not words:

@@ -19,8 +19,26 @@ def _run(args: list, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=300, env=env, **kwargs)
 
 
+def see_the_running_environment(python: Path) -> None:
+    """Make a new venv see the site-packages of the interpreter running the tests, after its own.
+
+    `python -m venv` bases a venv on the base interpreter even when run from inside another venv, so
+    --system-site-packages alone shows the base's packages, not the venv's that runs pytest (where
+    `build` may be the only copy). `site.addsitedir` also runs those folders' .pth files; the
+    editable checkout's finder that one of them installs comes after the venv's own packages, so the
+    wheel's cls_data still wins (asserted below).
+    """
+    import site
+
+    folders = [*site.getsitepackages(), *([site.getusersitepackages()] if site.ENABLE_USER_SITE else [])]
+    where = _run([python, "-c", "import site; print(site.getsitepackages()[0])"])
+    assert where.returncode == 0, where.stderr
+    lines = [f"import site; site.addsitedir({folder!r})" for folder in folders if Path(folder).is_dir()]
+    (Path(where.stdout.strip()) / "running_environment.pth").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def test_the_wheel_builds_without_warnings_and_its_cli_runs_from_a_fresh_environment(tmp_path):
-    pytest.importorskip("build")
+    pytest.importorskip("build", reason="the `build` package is not installed for this interpreter (pip install build)")
     src = tmp_path / "src"  # a copy: building in the checkout would leave build/ and egg-info behind
     src.mkdir()
     for name in SOURCES:
@@ -28,12 +46,13 @@ def test_the_wheel_builds_without_warnings_and_its_cli_runs_from_a_fresh_environ
             shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(ROOT / name, src / name)
-    # No pip of its own: the base interpreter's pip, build and setuptools serve it (the project's
+    # No pip of its own: the running interpreter's pip, build and setuptools serve it (the project's
     # dependencies too, so nothing is downloaded), and only the wheel's cls_data is in the venv.
     venv = tmp_path / "venv"
     made = _run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", venv])
     assert made.returncode == 0, made.stderr
     python = venv / "bin" / "python"
+    see_the_running_environment(python)
     built = _run([python, "-m", "build", "--wheel", "--no-isolation", "--outdir", tmp_path / "dist", src])
     assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
     log = built.stdout + built.stderr

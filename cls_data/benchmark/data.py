@@ -64,6 +64,7 @@ def open_dataset(path_or_id: str | Path, *, src_lang: str | None = None, tgt_lan
     datasets.disable_progress_bars()  # the CLI shows its own progress
     path = Path(path_or_id)
     info: dict = {}
+    unreachable = None  # why a Hub id's build_info.json could not be fetched (the network), if it could not
     files = split_files(path) if path.is_dir() else {}
     if path.is_dir():
         name = path.resolve().name
@@ -76,14 +77,15 @@ def open_dataset(path_or_id: str | Path, *, src_lang: str | None = None, tgt_lan
                                f"{DATA_DIR}/<split>-*.parquet here): copy the dataset folder again or rebuild it")
     elif str(path_or_id).count("/") == 1 and not str(path_or_id).startswith((".", "/")):
         name = str(path_or_id).replace("/", "__")
-        info = _hub_build_info(str(path_or_id))
+        info, unreachable = _hub_build_info(str(path_or_id))
     else:
         raise ClsDataError(f"--dataset {path_or_id}: no such folder, and not a Hub id (owner/name)")
     for file in (f for group in files.values() for f in group):
         check_parquet(file)  # a truncated file: one line naming it, not a traceback from datasets
     src, tgt = src_lang or info.get("src_lang"), tgt_lang or info.get("tgt_lang")
-    if not src or not tgt:
-        raise ClsDataError(f"{path_or_id}: no build_info.json with src_lang/tgt_lang; pass --src-lang and --tgt-lang")
+    if not src or not tgt:  # offline or unreachable, the network is the reason, not a missing file
+        raise ClsDataError(unreachable or f"{path_or_id}: no build_info.json with src_lang/tgt_lang; "
+                                          "pass --src-lang and --tgt-lang")
     try:
         # A local folder is read through its parquet files: `load_dataset(folder)` keys its cache by
         # the card's YAML alone, so every Vi2ZhLow folder would share (and return) one cached copy.
@@ -91,16 +93,38 @@ def open_dataset(path_or_id: str | Path, *, src_lang: str | None = None, tgt_lan
                   else datasets.load_dataset(str(path_or_id)))
     except (FileNotFoundError, ConnectionError, OSError, ValueError, datasets.exceptions.DatasetGenerationError) as exc:
         raise ClsDataError(f"cannot load dataset {path_or_id}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    except Exception as exc:  # the HTTP client's own errors (not OSErrors) while fetching a Hub dataset
+        from cls_data.network import hub_unreachable, network_cause
+
+        if network_cause(exc) is None:
+            raise
+        raise ClsDataError(hub_unreachable(f"--dataset {path_or_id}", exc)) from None
     return ClsDataset(name=name, path=str(path_or_id), fingerprint=_fingerprint(files, splits), src_lang=src, tgt_lang=tgt, splits=splits)
 
 
-def _hub_build_info(repo_id: str) -> dict:
-    try:
-        from huggingface_hub import hf_hub_download
+def _hub_build_info(repo_id: str) -> tuple[dict, str | None]:
+    """(the Hub dataset's build_info.json or {}, the network failure that kept it from us or None).
 
-        return json.loads(Path(hf_hub_download(repo_id, BUILD_INFO, repo_type="dataset")).read_text(encoding="utf-8"))
-    except Exception:  # a Hub dataset not made by cls-data: the languages must then be given
-        return {}
+    A dataset not made by cls-data has none (its languages must be given); one in the local cache
+    loads offline when they are given, so an unreachable Hub is said only when they are needed.
+    """
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import LocalEntryNotFoundError, RepositoryNotFoundError
+
+    from cls_data.network import hub_unreachable, network_cause
+
+    try:
+        info = Path(hf_hub_download(repo_id, BUILD_INFO, repo_type="dataset")).read_text(encoding="utf-8")
+        return json.loads(info), None
+    except RepositoryNotFoundError as exc:
+        if network_cause(exc) is None:
+            raise ClsDataError(f"--dataset {repo_id}: no such dataset on the Hub (or a private one: "
+                               "log in with `hf auth login`)") from None
+        return {}, hub_unreachable(f"--dataset {repo_id}", exc)
+    except LocalEntryNotFoundError as exc:  # not cached, and the Hub out of reach (offline mode, no network)
+        return {}, hub_unreachable(f"--dataset {repo_id}", exc)
+    except Exception as exc:  # a Hub dataset not made by cls-data: the languages must then be given
+        return {}, (hub_unreachable(f"--dataset {repo_id}", exc) if network_cause(exc) is not None else None)
 
 
 def _fingerprint(files: dict[str, list[Path]], splits: Any) -> str:

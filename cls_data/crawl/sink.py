@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cls_data.errors import RecordError
-from cls_data.records import Article, dumps, record_from_dict
+from cls_data.records import Article, dumps, json_problem, record_from_dict
 
 
 def seen_path(out: Path) -> Path:
@@ -129,7 +129,8 @@ class CrawlSink:
         except (json.JSONDecodeError, UnicodeDecodeError, RecordError) as exc:
             with self.out.open("rb") as handle:
                 line_no = handle.read(offset).count(b"\n") + index + 1
-            reason = f"invalid JSON ({exc.msg})" if isinstance(exc, json.JSONDecodeError) else str(exc).lstrip(": ")
+            is_json = isinstance(exc, json.JSONDecodeError)
+            reason = f"invalid JSON ({json_problem(exc)})" if is_json else str(exc).lstrip(": ")
             raise RecordError(f"{self.out}:{line_no}: {reason}; this output cannot be resumed: "
                               "fix or remove that line, or crawl into a new --out") from None
 

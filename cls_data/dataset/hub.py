@@ -48,15 +48,23 @@ def upload_folder(folder: Path, repo_id: str, repo_type: str, commit_message: st
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
+    from cls_data.network import hub_unreachable, network_cause
+
     api = HfApi(endpoint=endpoint, token=token)
     try:
         repo = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True)
         api.upload_folder(repo_id=repo.repo_id, repo_type=repo_type, folder_path=str(folder), commit_message=commit_message)
     except HfHubHTTPError as exc:
-        status = exc.response.status_code if exc.response is not None else "no response"
+        if exc.response is None:
+            raise ClsDataError(hub_unreachable(f"push to {repo_id} failed", exc, endpoint)) from None
+        status = exc.response.status_code
         raise ClsDataError(f"push to {repo_id} failed (HTTP {status}); check the repo id and your token's write access") from None
     except ValueError as exc:  # the Hub rejected the card's YAML
         raise ClsDataError(f"push to {repo_id} refused by the Hub: {exc}") from None
-    except OSError as exc:
-        raise ClsDataError(f"push to {repo_id} failed: {exc.__class__.__name__}: {exc}") from None
+    except Exception as exc:  # the HTTP client's own errors (httpx's are not OSErrors): one line naming the network
+        if network_cause(exc) is not None:
+            raise ClsDataError(hub_unreachable(f"push to {repo_id} failed", exc, endpoint)) from None
+        if isinstance(exc, OSError):
+            raise ClsDataError(f"push to {repo_id} failed: {exc.__class__.__name__}: {exc}") from None
+        raise
     return str(repo)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cls_data.dataset.kinds import DatasetKind
 from cls_data.records import CLSSample, record_to_dict
-from cls_data.text import language_name, language_problem
+from cls_data.text import garbage_problem, language_name, language_problem
 
 LANGUAGE_DROP = " summary not in "  # in every language drop reason ("Chinese summary not in Chinese")
 
@@ -28,9 +28,10 @@ def language_fault(sample: CLSSample, kind: DatasetKind) -> tuple[str, str] | No
     """(the column, `language_drop`'s reason) for the first summary not in its language, or None."""
     for column, lang in (("summary", kind.src), ("cls_summary", kind.tgt)):
         value = getattr(sample, column)
-        if value and language_problem(value, lang):
+        if value and (problem := language_problem(value, lang)):
             name = language_name(lang)
-            return column, f"{name}{LANGUAGE_DROP}{name}"
+            garbled = f" ({problem})" if garbage_problem(value) else ""  # not text at all: say why
+            return column, f"{name}{LANGUAGE_DROP}{name}{garbled}"
     return None
 
 

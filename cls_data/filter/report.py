@@ -52,6 +52,15 @@ class FilterReport:
     duplicates: dict[str, int] = field(default_factory=dict)  # dropped before the top K, by reason
     notes: list[str] = field(default_factory=list)  # what the user should know, said once
     seconds: float = 0.0
+    failure_reasons: dict[str, int] = field(default_factory=dict)  # the most frequent errors of failures.jsonl
+
+    @property
+    def main_failure(self) -> str | None:
+        """"20 of 20: rejected: HTTP 404: ...": the commonest reason samples failed, for the summary line."""
+        if not self.failure_reasons:
+            return None
+        reason, n = next(iter(self.failure_reasons.items()))
+        return f"{n:,} of {self.counts.failed:,}: {reason}"
 
     @property
     def requests_sent(self) -> int:

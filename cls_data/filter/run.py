@@ -279,4 +279,5 @@ def make_report(config: FilterConfig, translations: Translations, tokenizer: str
         score_quantiles=quantiles(values),
         kept_quantiles=quantiles([ranking_score(s, config.score) for s in kept]),
         translation=translations.passes, agreement=agreement, duplicates=dict(sorted(duplicates.items())), notes=notes,
+        failure_reasons=dict(Counter(f["error"] for f in failures).most_common(3)),
     )

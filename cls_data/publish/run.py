@@ -36,12 +36,14 @@ class PublishConfig:
     dataset_id: str | None = None  # Hub id of the dataset, for the card (default: the run's dataset name)
     token: str | None = None  # default: HF_TOKEN / `hf auth login`
     endpoint: str | None = None  # default: HF_ENDPOINT or the Hub
+    dry_run: bool = False  # check and assemble everything, list it, send nothing
 
 
 @dataclass
 class PublishResult:
     url: str
     files: list[str]
+    sizes: dict[str, int]  # bytes of each file pushed (or, with dry_run, that would be)
     scores: dict[str, float]  # test ROUGE x100 written into the card
     notes: list[str] = field(default_factory=list)
 
@@ -91,8 +93,10 @@ def stage_model(run_dir: Path, config: dict, folder: Path) -> str:
         return stage_adapter(run_dir, folder)
     from transformers import AutoTokenizer, GenerationConfig
 
+    from cls_data.publish.verify import check_model_dir, verify_seq2seq
     from cls_data.report.cards import _seq2seq_type
 
+    check_model_dir(model_dir)
     model_type = _seq2seq_type(model_dir)
     if model_type is None:
         raise ClsDataError(f"{run_dir}: variant {config.get('variant')} is not a transformers seq2seq model; "
@@ -113,9 +117,11 @@ def stage_model(run_dir: Path, config: dict, folder: Path) -> str:
         src, tgt = mbart_lang_code(config["src_lang"]), mbart_lang_code(config["tgt_lang"])
         tokenizer = AutoTokenizer.from_pretrained(model_dir, src_lang=src, tgt_lang=tgt)
         settings["decoder_start_token_id"] = tokenizer.convert_tokens_to_ids(tgt)
+        codes = (src, tgt)
     else:
-        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        tokenizer, codes = AutoTokenizer.from_pretrained(model_dir), ()
     tokenizer.save_pretrained(folder)
+    verify_seq2seq(folder, tokenizer, codes)
     GenerationConfig(**settings).save_pretrained(folder)
     _copy_run_files(run_dir, folder)
     return model_type
@@ -124,6 +130,9 @@ def stage_model(run_dir: Path, config: dict, folder: Path) -> str:
 def stage_adapter(run_dir: Path, folder: Path) -> str:
     """An `llm-lora` run's model/ as it is (adapter, tokenizer with its chat template, prompt.json): a folder
     `AutoPeftModelForCausalLM` loads, fetching the base model that adapter_config.json names."""
+    from cls_data.publish.verify import verify_adapter
+
+    verify_adapter(run_dir / "model")
     shutil.copytree(run_dir / "model", folder)
     _copy_run_files(run_dir, folder)
     return "peft"
@@ -153,9 +162,17 @@ def publish_run(cfg: PublishConfig) -> PublishResult:
         stage_model(run_dir, config, folder)
         card, notes = publish_card(run_dir, config, metrics, folder, cfg.repo_id, facts, cfg.license)
         card.save(folder / "README.md")
-        files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-        url = upload_folder(folder, cfg.repo_id, "model", f"Upload {cfg.run_dir.as_posix()} published by cls-data",
-                            private=cfg.private, token=cfg.token, endpoint=cfg.endpoint)
+        sizes = {p.relative_to(folder).as_posix(): p.stat().st_size for p in sorted(folder.rglob("*")) if p.is_file()}
+        url = (repo_url(cfg.repo_id, cfg.endpoint) if cfg.dry_run else
+               upload_folder(folder, cfg.repo_id, "model", f"Upload {cfg.run_dir.as_posix()} published by cls-data",
+                             private=cfg.private, token=cfg.token, endpoint=cfg.endpoint))
     scores = {m: round(100 * metrics["test"][m], 2) for m in ("rouge1", "rouge2", "rougeL") if metrics["test"].get(m) is not None}
-    return PublishResult(url=url, files=files, scores=scores, notes=notes)
+    return PublishResult(url=url, files=sorted(sizes), sizes=sizes, scores=scores, notes=notes)
+
+
+def repo_url(repo_id: str, endpoint: str | None) -> str:
+    """Where a model repo would be, without asking the Hub (--dry-run)."""
+    from huggingface_hub import constants
+
+    return f"{(endpoint or constants.ENDPOINT).rstrip('/')}/{repo_id}"
 

@@ -99,7 +99,7 @@ class OpenAITranslator:
                 raise TransientError(str(exc), exc.retry_after) from None
             if exc.status == 400 and len(texts) > 1:  # most often prompt + max_tokens over the context: ask singly
                 raise RejectedAnswer(PACK_REFUSED) from None
-            raise PermanentError(str(exc)) from None
+            raise PermanentError(f"{exc}{wrong_path_hint(self.url, exc.status)}") from None
         except ServerError as exc:  # a dropped connection, a garbled answer
             raise TransientError(str(exc)) from None
         if answer.content is None:
@@ -107,8 +107,15 @@ class OpenAITranslator:
         if answer.finish_reason == "length":
             raise RejectedAnswer(CUT)
         if len(texts) == 1:
-            return [clean_single(answer.content)]
-        return parse_numbered(answer.content, len(texts))
+            return [clean_single(answer.content, texts[0])]
+        return parse_numbered(answer.content, len(texts), texts)
+
+
+def wrong_path_hint(url: str, status: int) -> str:
+    """What a 404 from an OpenAI-compatible server most often means: the URL lacks the API root (/v1)."""
+    if status != 404 or url.rstrip("/").endswith("/v1"):
+        return ""
+    return f"; the server has no such endpoint: does --translator-url need /v1 ({url.rstrip('/')}/v1)?"
 
 
 def _unfence(text: str) -> str:
@@ -118,32 +125,66 @@ def _unfence(text: str) -> str:
     return fenced.group(1).strip() if fenced else text
 
 
-def _unwrap(text: str) -> str:
-    """The known wrappers, outermost first: a <think> block, a code fence, a label, matching quotes."""
+def _quoted(text: str) -> str | None:
+    """`text` without one pair of matching quotes around all of it, or None when it is not so wrapped
+    (“a” and “b” is not: its first quote closes before the end; ““a”” is, once)."""
+    for left, right in _QUOTES:
+        if len(text) < 2 or text[0] != left or text[-1] != right:
+            continue
+        inner = text[1:-1]
+        if left == right:  # "..." cannot nest: any quote inside means two quotations
+            return inner.strip() if left not in inner else None
+        depth = 0
+        for ch in inner:
+            depth += (ch == left) - (ch == right)
+            if depth < 0:  # the opening quote closed before the end
+                return None
+        return inner.strip() if depth == 0 else None
+    return None
+
+
+def quote_depth(text: str) -> int:
+    """How many pairs of quotes wrap all of `text`: 0 for 他说“好”, 1 for “好”, 2 for "“好”"."""
+    depth, inner = 0, _quoted(text.strip())
+    while inner is not None:
+        depth, inner = depth + 1, _quoted(inner)
+    return depth
+
+
+def _unwrap(text: str, source: str | None = None) -> str:
+    """The known wrappers, outermost first: a <think> block, a code fence, a label, matching quotes.
+
+    Quotes are the model's only beyond those the source has: a quoted source (“Chúng tôi...”) has a
+    quoted translation (“我们...”, 「我们...」), and a model that wraps it again ("“我们...”") loses one
+    pair, not the translation's own. Without the source, one pair is removed.
+    """
     text = _unfence(text)
     label = _LABEL.match(text)
     if label and text[label.end():].strip():
         text = text[label.end():].strip()
-    for left, right in _QUOTES:
-        inner = text[1:-1]
-        if len(text) >= 2 and text[0] == left and text[-1] == right and left not in inner and right not in inner:
-            return inner.strip()
+    keep = quote_depth(source) if source is not None else None
+    while (inner := _quoted(text)) is not None and (keep is None or quote_depth(text) > keep):
+        text = inner
+        if keep is None:
+            break
     return text
 
 
-def clean_single(content: str) -> str:
-    """A one-text answer with the known wrappers removed; any other text around it is chatter.
+def clean_single(content: str, source: str | None = None) -> str:
+    """A one-text answer with the known wrappers removed (`_unwrap`: never quotes the `source` has too); any other
+    text around it is chatter.
 
     Texts are normalised to one line before they are sent, so a second line is never a translation.
     """
-    text = _unwrap(content)
+    text = _unwrap(content, source)
     if len([line for line in text.splitlines() if line.strip()]) > 1 or _PREAMBLE.match(text):
         raise RejectedAnswer(CHATTER)
     return text
 
 
-def parse_numbered(content: str, n: int) -> list[str]:
-    """Exactly lines "1. ..." to "n. ...", in order; blank lines may sit between them, nothing else."""
+def parse_numbered(content: str, n: int, sources: list[str] | None = None) -> list[str]:
+    """Exactly lines "1. ..." to "n. ...", in order; blank lines may sit between them, nothing else.
+    Each line is unwrapped as `clean_single` does, against its source when given."""
     lines = [line for line in _unfence(content).splitlines() if line.strip()]
     if len(lines) != n:
         raise PackMismatch(f"sent {n} numbered lines, got {len(lines)} lines back")
@@ -152,7 +193,7 @@ def parse_numbered(content: str, n: int) -> list[str]:
         match = _NUMBERED.match(line)
         if not match or int(match.group(1)) != expected:
             raise PackMismatch(f"line {expected} of the answer is not numbered {expected}")
-        out.append(_unwrap(match.group(2)))
+        out.append(_unwrap(match.group(2), sources[expected - 1] if sources else None))
     return out
 
 

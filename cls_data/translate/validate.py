@@ -7,7 +7,7 @@ that the filter counts and reports; it never reaches the cache or `kept.jsonl`.
 
 from __future__ import annotations
 
-from cls_data.text import base_language, language_problem, normalize
+from cls_data.text import base_language, garbage_problem, language_problem, normalize
 
 EMPTY = "empty answer"
 ECHO = "echo of the source"
@@ -17,7 +17,8 @@ def answer_problem(source: str, answer: str, src: str, tgt: str, language: bool 
     """Why `answer` is not a translation of `source` from `src` into `tgt`, or None when it may be.
 
     Reasons: "empty answer", "echo of the source", "not <Language>" (see `text.language_problem`;
-    `language=False` skips that one, for a pair the script rules misjudge).
+    `language=False` skips that one, for a pair the script rules misjudge), and garbage
+    ("replacement characters (U+FFFD)", ...: `text.garbage_problem`), which no pair excuses.
     """
     if not answer.strip():
         return EMPTY if source.strip() else None
@@ -25,4 +26,4 @@ def answer_problem(source: str, answer: str, src: str, tgt: str, language: bool 
         same = normalize(answer).casefold() == normalize(source).casefold()
         if same and any(ch.isalpha() for ch in source):  # a number or a code is its own translation
             return ECHO
-    return language_problem(answer, tgt) if language else None
+    return language_problem(answer, tgt) if language else garbage_problem(answer)

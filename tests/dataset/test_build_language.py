@@ -83,3 +83,20 @@ def test_explicit_sizes_that_the_input_cannot_fill_still_fail(tmp_path):
     with pytest.raises(ClsDataError, match="too little data: .* after removing .* unpublishable record"):
         build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "out", sizes=sizes))
     assert not list(tmp_path.glob("out/.*rejects*")) and not (tmp_path / "out" / "Vi2ZhLow.rejects.jsonl").exists()
+
+
+def test_garbled_summaries_are_dropped_with_the_reason_even_where_the_script_rule_would_pass_them(tmp_path, gen):
+    samples = gen.vi_samples(95)
+    samples[2].cls_summary = "H时\ufffd"  # half Han: the script rule alone takes it for Chinese
+    samples[5].summary = "Hà Nội \ufffd\ufffd\ufffd mưa to"
+    samples[6].cls_summary = "■■■ ... ■■■ !!!"
+    samples[8].cls_summary = "河内\x07下大雨"
+    kept = tmp_path / "kept.jsonl"
+    write_jsonl(kept, samples)
+    result = build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "out", sizes=SIZES))
+    assert result.unpublishable == {"Chinese summary not in Chinese (replacement characters (U+FFFD))": 1,
+                                    "Vietnamese summary not in Vietnamese (replacement characters (U+FFFD))": 1,
+                                    "Chinese summary not in Chinese (mostly not letters)": 1,
+                                    "Chinese summary not in Chinese (control characters)": 1}
+    lines = [json.loads(line) for line in result.rejects.read_text(encoding="utf-8").splitlines()]
+    assert sorted(r["id"] for r in lines) == sorted(samples[i].id for i in (2, 5, 6, 8))

@@ -87,8 +87,9 @@ def test_a_run_that_keeps_nothing_does_not_exit_0(tmp_path, articles_file):
         done = run("filter", articles_file, "--keep", "5", "--out", tmp_path / "out", "--translator", "libretranslate",
                    "--translator-url", server.url, "--cache", tmp_path / "c.sqlite", "--quiet")
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines()[-1] == (
-        f"error: nothing kept: no summary could be translated (see {tmp_path / 'out' / 'failures.jsonl'})")
+    assert done.stderr.strip().splitlines()[-1] == (  # the commonest reason named, not only the file
+        "error: nothing kept: no summary could be translated (40 of 40: rejected answer: echo of the source "
+        f"(3 tries); see {tmp_path / 'out' / 'failures.jsonl'})")
     assert "rejected answers (not cached, asked again): echo of the source" in done.stdout
 
 
@@ -111,3 +112,20 @@ def test_cli_summary_counts_duplicates_apart_from_thresholds(tmp_path, mt_server
     assert done.returncode == 0, done.stderr
     summary = " ".join(done.stdout.split())
     assert "kept 5 of 22 scored, 2 duplicates dropped (22 read" in summary and "passed the thresholds" not in summary
+
+
+def test_garbled_translations_with_replacement_characters_are_never_cached_or_kept(tmp_path, articles_file):
+    import sqlite3
+
+    with FakeMT(garble_rate=0.3) as server:  # "H时\ufffd": passes a script-share rule as Chinese
+        result = run_filter(config(tmp_path, articles_file, server, keep=40))
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    rejected = {name: stats["rejects"].get("replacement characters (U+FFFD)", 0)
+                for name, stats in report["translation"].items()}
+    assert rejected["forward"] > 0 and rejected["back"] > 0  # asked again, not kept
+    with sqlite3.connect(tmp_path / "cache.sqlite") as db:
+        cached = [row[0] for row in db.execute("SELECT translation FROM translations")]
+    assert cached and not any("\ufffd" in text for text in cached)
+    kept = list(read_jsonl(tmp_path / "out" / "kept.jsonl", CLSSample))
+    assert len(kept) == len(result.kept) == 40
+    assert not any("\ufffd" in sample.cls_summary + sample.back_summary for sample in kept)

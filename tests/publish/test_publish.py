@@ -11,33 +11,12 @@ pytest.importorskip("torch")
 
 from cls_data.errors import ClsDataError  # noqa: E402
 from cls_data.publish.run import PublishConfig, publish_run  # noqa: E402
-from tests.support.cls_dataset import build_cls_dataset  # noqa: E402
+from tests.publish.conftest import RUN  # noqa: E402
 
 TOKEN = "hf_secret_test_token"  # what offline_hub puts in HF_TOKEN
-RUN = "Vi2ZhLow/tflcls/tflcls/r2/n8/seed0"
 # The model-card metadata fields the Hub documents (hub-docs modelcard.md) that a card may set.
 HUB_MODEL_FIELDS = {"language", "license", "license_name", "license_link", "library_name", "tags", "datasets", "metrics",
                     "base_model", "base_model_relation", "pipeline_tag", "model-index", "thumbnail", "new_version", "inference", "widget"}
-
-
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """A finished smoke-sized tflcls run (stage 1 + joint stage, tiny model trained on the dataset)."""
-    import torch
-
-    from cls_data.benchmark.context import RunContext, RunSpec
-    from cls_data.benchmark.runs import run_or_record
-    from tests.benchmark.conftest import TINY_PRESET
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    root = tmp_path_factory.mktemp("publish")
-    dataset = build_cls_dataset(root / "data", train=24, validation=6, test=6, subsets=(8, 16), text_words=24)
-    out = root / "RUNS"
-    status = run_or_record(RunSpec(str(dataset), "Vi2ZhLow", "tflcls", "tflcls", 2.0, 8, 0), RunContext(out=out, preset=TINY_PRESET))
-    torch.set_num_threads(threads)
-    assert status == ("done", None)
-    return out
 
 
 def pushed_folder(hub, target):
@@ -231,3 +210,13 @@ def test_a_lora_card_names_a_hub_backbone_as_its_base_model(llm_runs):
     card, notes = publish_card(run, config, read_metrics(run), run / "model", "me/m", dataset_facts(config), None)
     assert (card.data.base_model, card.data.library_name) == ("Qwen/Qwen2.5-0.5B-Instruct", "peft")
     assert not any("base_model" in note for note in notes)
+
+
+def test_an_llm_lora_run_with_cut_adapter_weights_is_refused_before_anything_is_sent(hub, llm_runs, tmp_path):
+    copy = tmp_path / "RUNS" / "Vi2ZhLow" / "llm-lora" / "n8" / "seed0"
+    shutil.copytree(llm_runs["llm-lora"], copy)
+    weights = copy / "model" / "adapter_model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+    with pytest.raises(ClsDataError, match="adapter_model.safetensors: damaged weights .*nothing was pushed"):
+        publish_run(PublishConfig(copy, "me/tiny-lora", endpoint=hub["endpoint"]))
+    assert hub["created"] == [] and hub["files"] == {}

@@ -8,8 +8,9 @@ each round trip loses a different share of the summary and ROUGE differs between
 
 Misbehaviours of a real service, on demand: `faults` (per request, in order), `echo_rate` (that
 share of texts answered with the source itself: the first time a text is seen, or every time
-with `echo_always`), `die_after` (after that many answered requests the service is gone: open
-connections are dropped and new ones refused).
+with `echo_always`), `garble_rate` (that share of texts answered, the first time, as a decoder that
+cut a character in two does: the answer's first two characters and U+FFFD), `die_after` (after
+that many answered requests the service is gone: open connections are dropped and new ones refused).
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ class FakeMT(LocalServer):
     """Start with `with FakeMT() as server:`; `server.url`, `server.faults`, `server.requests`."""
 
     def __init__(self, delay: float = 0.0, retry_after: str = "0", slow_seconds: float = 2.0,
-                 echo_rate: float = 0.0, echo_always: bool = False, die_after: int | None = None):
+                 echo_rate: float = 0.0, echo_always: bool = False, die_after: int | None = None,
+                 garble_rate: float = 0.0):
         self.delay = delay  # seconds every translation request takes
         self.retry_after = retry_after  # sent with every injected 429
         self.slow_seconds = slow_seconds  # how long a "slow" fault stalls
@@ -86,6 +88,8 @@ class FakeMT(LocalServer):
         self.echo_rate = echo_rate  # share of texts answered with the source text itself
         self.echo_always = echo_always  # False: a text is echoed at most once, then translated
         self._seen: set[str] = set()
+        self.garble_rate = garble_rate  # share of texts answered garbled ("H时\ufffd") the first time they are seen
+        self._garbled: set[str] = set()
         self.die_after = die_after  # answered requests before the service is gone for good
         self.answered = 0
         self.dead = False
@@ -146,6 +150,13 @@ class FakeMT(LocalServer):
         self._seen.add(line)
         return self._random.random() < self.echo_rate
 
+    def _garble(self, line: str) -> bool:
+        """Whether this line comes back garbled (call with the lock held)."""
+        if line in self._garbled or not self.garble_rate:
+            return False
+        self._garbled.add(line)
+        return self._random.random() < self.garble_rate
+
     def die(self) -> None:
         """From now on the service is gone: open connections dropped, new ones refused."""
         self.dead = True
@@ -169,6 +180,7 @@ class FakeMT(LocalServer):
             fault = self.faults.popleft() if self.faults else None
             # Which lines (Google packs texts one per line) come back untranslated.
             echoed = [[fault == "echo" or self._echo(line) for line in t.split("\n")] for t in texts]
+            garbled = [[self._garble(line) for line in t.split("\n")] for t in texts]
         if self.delay:
             time.sleep(self.delay)
         status = 200
@@ -187,8 +199,10 @@ class FakeMT(LocalServer):
         else:
             if fault == "slow":
                 time.sleep(self.slow_seconds)
-            out = ["\n".join(line if echo else fake_line(line, source, target)
-                              for line, echo in zip(t.split("\n"), flags)) for t, flags in zip(texts, echoed)]
+            out = ["\n".join(line if echo else fake_line(line, source, target)[:2] + "\ufffd" if bad
+                              else fake_line(line, source, target)
+                              for line, echo, bad in zip(t.split("\n"), flags, bads))
+                   for t, flags, bads in zip(texts, echoed, garbled)]
             if fault == "empty":  # well-formed, but the last text came back empty
                 out = ["\n".join([*out[0].split("\n")[:-1], ""])] if google else [*out[:-1], ""]
             if fault == "wrongcount":

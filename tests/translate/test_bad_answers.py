@@ -121,3 +121,10 @@ def test_engine_settings_out_of_range_are_refused_with_the_option_named(setting,
 def test_backend_settings_out_of_range_are_refused_before_a_backend_is_built(setting, message):
     with pytest.raises(ClsDataError, match=message):
         make_translator("libretranslate", url="http://127.0.0.1:9", **setting)
+
+
+def test_garbage_is_rejected_even_with_the_language_check_off():
+    from cls_data.translate.validate import answer_problem
+
+    assert answer_problem("Hà Nội mưa to", "H时\ufffd", "vi", "zh", language=False) == "replacement characters (U+FFFD)"
+    assert answer_problem("Hà Nội mưa to", "河内下大雨", "vi", "zh", language=False) is None

@@ -212,6 +212,14 @@ def mbert_smoke_backbone(texts: list[str], out_dir: str | Path, vocab_size: int 
 BERT_SPECIALS = ["[PAD]", *(f"[unused{i}]" for i in range(1, 100)), "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
+def canonical_vocab(vocab: dict[str, int]) -> dict[str, int]:
+    """The trained pieces with ids that depend only on the pieces: mBERT's specials at 0-103, then the rest by
+    length and spelling. The WordPiece trainer numbers pieces in a different order on every call (its
+    alphabet comes out of a hash map), so the same dataset gave a smoke model other ids each build."""
+    pieces = sorted((p for p in vocab if p not in BERT_SPECIALS), key=lambda p: (len(p.removeprefix("##")), p))
+    return {piece: i for i, piece in enumerate([*BERT_SPECIALS, *pieces])}
+
+
 def train_wordpiece_tokenizer(texts: Iterable[str], vocab_size: int = 1000):
     """A cased `BertTokenizer` over a WordPiece vocabulary of `texts`, with mBERT's special-token layout.
 
@@ -227,7 +235,7 @@ def train_wordpiece_tokenizer(texts: Iterable[str], vocab_size: int = 1000):
     trainer_model.train_from_iterator(texts, trainer)
     # Rebuilt from the plain vocabulary: as in mBERT, the [unused] markers are ordinary tokens (a decode
     # that skips special tokens keeps them); only [PAD]/[UNK]/[CLS]/[SEP]/[MASK] are special.
-    wordpiece = Tokenizer(models.WordPiece(trainer_model.get_vocab(), unk_token="[UNK]"))
+    wordpiece = Tokenizer(models.WordPiece(canonical_vocab(trainer_model.get_vocab()), unk_token="[UNK]"))
     wordpiece.normalizer, wordpiece.pre_tokenizer = normalizer, pre_tokenizers.BertPreTokenizer()
     wordpiece.decoder = decoders.WordPiece()
     cls, sep = wordpiece.token_to_id("[CLS]"), wordpiece.token_to_id("[SEP]")
