@@ -1,0 +1,42 @@
+"""The report's metric sections in one call: score every asked metric (cached), then tables, significance, ranking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cls_data.report.metrics import column_of, get_metric
+from cls_data.report.metrics.base import MetricOptions
+from cls_data.report.metrics.cache import MetricScores, score_runs
+from cls_data.report.metrics.ranking import ranked_markdown
+from cls_data.report.metrics.tables import leaderboard_fields, metric_markdown, significance_markdown
+from cls_data.report.runs import RunSet
+from cls_data.report.selection import Choice
+from cls_data.report.significance import Comparison
+
+
+@dataclass
+class MetricSections:
+    scores: list[MetricScores]
+    sections: list[str] = field(default_factory=list)  # Markdown, in report order
+    ranking: list[str] = field(default_factory=list)  # the --rank-by section (goes beside the recommendation)
+    answer: list[str] = field(default_factory=list)  # --rank-by lines for the CLI
+    fields: dict = field(default_factory=dict)  # (system, dataset, size) -> results.json fields
+    computed: int = 0  # runs x metrics scored now (0 on a rerun)
+
+
+def metric_sections(runs: RunSet, names: Sequence[str], options: MetricOptions, out: Path, comparisons: Sequence[Comparison],
+                    made: Sequence[Choice], resamples: int, seed: int, rank_by: str | None = None,
+                    progress: Callable[[str], None] | None = None) -> MetricSections:
+    column = column_of(rank_by, tuple(names)) if rank_by else None  # a bad --rank-by fails before any model loads
+    scores = [score_runs(runs, get_metric(name), options, out, progress) for name in names]
+    result = MetricSections(scores, computed=sum(s.computed for s in scores))
+    result.sections = [metric_markdown(runs, s) for s in scores if s.metric.name != "rouge"]
+    significance = significance_markdown(runs, comparisons, scores, resamples, seed)
+    if significance:
+        result.sections.append(significance)
+    result.fields = leaderboard_fields(runs, [s for s in scores if s.metric.name != "rouge"])
+    if column:
+        result.ranking, result.answer = ranked_markdown(runs, made, column, scores, resamples, seed)
+    return result
