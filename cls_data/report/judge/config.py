@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from cls_data.errors import ClsDataError
+
 
 @dataclass(frozen=True)
 class JudgeConfig:
@@ -15,3 +17,16 @@ class JudgeConfig:
     bws_kit: Path | None = None  # a `report human-eval export` folder whose answers_*.csv the judge is compared with
     attempts: int = 3  # per judgement: an invalid answer or a 429/5xx is asked again, then counted failed
     timeout: float = 120.0
+
+
+def judge_config(url: str | None, model: str | None, samples: int, seed: int, bws_kit: Path | None) -> JudgeConfig | None:
+    """The CLI's --judge-* options as a config; None without --judge-url; one line for a half-given judge."""
+    if not url and not model:
+        if bws_kit:
+            raise ClsDataError("--judge-bws needs --judge-url and --judge-model")
+        return None
+    if not url or not model:
+        raise ClsDataError("the LLM judge needs both --judge-url and --judge-model")
+    if samples < 1:
+        raise ClsDataError(f"--judge-samples {samples}: judge at least one sample")
+    return JudgeConfig(url, model, samples, seed, bws_kit)
