@@ -9,6 +9,7 @@ from pathlib import Path
 from cls_data.report.metrics import column_of, get_metric
 from cls_data.report.metrics.base import MetricOptions
 from cls_data.report.metrics.cache import MetricScores, score_runs
+from cls_data.report.metrics.external import external_markdown
 from cls_data.report.metrics.ranking import ranked_markdown
 from cls_data.report.metrics.tables import leaderboard_fields, metric_markdown, significance_markdown
 from cls_data.report.runs import RunSet
@@ -33,6 +34,9 @@ def metric_sections(runs: RunSet, names: Sequence[str], options: MetricOptions, 
     scores = [score_runs(runs, get_metric(name), options, out, progress) for name in names]
     result = MetricSections(scores, computed=sum(s.computed for s in scores))
     result.sections = [metric_markdown(runs, s) for s in scores if s.metric.name != "rouge"]
+    external = external_markdown(runs, scores)
+    if external:
+        result.sections.append(external)
     significance = significance_markdown(runs, comparisons, scores, resamples, seed)
     if significance:
         result.sections.append(significance)
