@@ -44,3 +44,14 @@ def metric_sections(runs: RunSet, names: Sequence[str], options: MetricOptions, 
     if column:
         result.ranking, result.answer = ranked_markdown(runs, made, column, scores, resamples, seed)
     return result
+
+
+def headline(rows: Sequence[dict], column: str, label: str, unit: str = "") -> str | None:
+    """One line over the report's results.json rows: `label: DATASET n=SIZE: system value, ...` (None if unscored)."""
+    cells: dict[tuple[str, int], list[str]] = {}
+    for r in rows:
+        if r.get(f"{column}_mean") is not None:
+            cells.setdefault((r["dataset"], r["train_size"]), []).append(f"{r['system']} {r[f'{column}_mean']:.1f}{unit}")
+    if not cells:
+        return None
+    return f"{label}: " + "; ".join(f"{d} n={n:,}: " + ", ".join(parts) for (d, n), parts in cells.items())

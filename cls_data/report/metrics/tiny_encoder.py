@@ -14,6 +14,11 @@ from pathlib import Path
 
 SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 TINY_LABEL = "a tiny random encoder built offline, NOT LaBSE: its LaSE shows the code path, not quality"
+MARKER = "TINY_RANDOM_ENCODER"  # a file in the folder: whatever shows its scores labels them (`is_tiny`)
+
+
+def is_tiny(model: str) -> bool:
+    return bool(model) and (Path(model).expanduser() / MARKER).exists()
 
 
 def _vocabulary(texts: Iterable[str]) -> list[str]:
@@ -52,4 +57,5 @@ def build_tiny_encoder(texts: Iterable[str], folder: Path, seed: int = 0) -> Pat
     pooling = models.Pooling(dimension(), pooling_mode="mean")
     SentenceTransformer(modules=[word, pooling], device="cpu").save(str(folder))
     shutil.rmtree(backbone, ignore_errors=True)  # saved into `folder`; the source copy is not needed
+    (folder / MARKER).write_text(TINY_LABEL + "\n", encoding="utf-8")
     return folder
