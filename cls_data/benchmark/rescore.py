@@ -17,7 +17,15 @@ from types import SimpleNamespace
 from typing import Any
 
 from cls_data.errors import ClsDataError
-from cls_data.run_folder import MODEL, STAGE1, read_config, read_metrics, scan_runs, write_jsonl, write_metrics
+from cls_data.run_folder import (
+    MODEL,
+    STAGE1,
+    read_config,
+    read_metrics,
+    scan_runs,
+    write_jsonl,
+    write_metrics,
+)
 
 
 @dataclass
@@ -32,8 +40,15 @@ class RescoreResult:
 def _run_spec(config: dict) -> Any:
     from cls_data.benchmark.context import RunSpec
 
-    return RunSpec(str(config.get("dataset_path") or ""), str(config["dataset"]), str(config["variant"]), config.get("weighting"),
-                   config.get("r"), int(config["train_size"]), int(config.get("seed") or 0))
+    return RunSpec(
+        str(config.get("dataset_path") or ""),
+        str(config["dataset"]),
+        str(config["variant"]),
+        config.get("weighting"),
+        config.get("r"),
+        int(config["train_size"]),
+        int(config.get("seed") or 0),
+    )
 
 
 def _load_model(run: Path, config: dict, ctx: Any) -> tuple[Any, Any, Any]:
@@ -45,8 +60,10 @@ def _load_model(run: Path, config: dict, ctx: Any) -> tuple[Any, Any, Any]:
     backbone = str((config.get("model") or {}).get("backbone") or variant.spec.default_backbone)
     langs = SimpleNamespace(src_lang=config.get("src_lang"), tgt_lang=config.get("tgt_lang"))
     if variant.setup:
-        raise ClsDataError(f"variant {variant.name} builds its prompts from its training split; score it with "
-                           "`cls-data benchmark ... --eval-on` instead")
+        raise ClsDataError(
+            f"variant {variant.name} builds its prompts from its training split; score it with "
+            "`cls-data benchmark ... --eval-on` instead"
+        )
     codec = variant.codec(backbone, langs.src_lang, langs.tgt_lang)
     last = variant.decoding_stage
     spec = _run_spec(config)
@@ -59,9 +76,16 @@ def _load_model(run: Path, config: dict, ctx: Any) -> tuple[Any, Any, Any]:
     return variant, codec, model
 
 
-def rescore_run(root: Path, run: Path, external: Any, preset: Any | None = None,
-                progress: Callable[[str, int, int], None] | None = None) -> str:
-    """Decode one finished run (under RUNS `root`: its token cache) on `external`'s test split; "scored" or "skipped"."""
+def rescore_run(
+    root: Path,
+    run: Path,
+    external: Any,
+    preset: Any | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> str:
+    """Decode one finished run (under RUNS `root`, for its token cache) on `external`'s test split.
+
+    Returns "scored", or "skipped" when the run was already scored on this version of the dataset."""
     from cls_data.benchmark.context import RunContext
     from cls_data.benchmark.device import make_accelerator
     from cls_data.benchmark.presets import get_preset
@@ -69,25 +93,39 @@ def rescore_run(root: Path, run: Path, external: Any, preset: Any | None = None,
 
     config, metrics = read_config(run), read_metrics(run)
     done = (metrics.get("eval_on") or {}).get(external.name) or {}
-    if done.get("dataset_fingerprint") == external.fingerprint and (run / f"predictions.{external.name}.jsonl").exists():
+    if (
+        done.get("dataset_fingerprint") == external.fingerprint
+        and (run / f"predictions.{external.name}.jsonl").exists()
+    ):
         return "skipped"
-    ctx = RunContext(out=root, preset=preset or get_preset(str(config.get("preset") or "paper")),
-                     deterministic=bool(config.get("deterministic")), paper_code=bool(config.get("paper_code")),
-                     on_progress=progress or (lambda phase, d, t: None))
+    ctx = RunContext(
+        out=root,
+        preset=preset or get_preset(str(config.get("preset") or "paper")),
+        deterministic=bool(config.get("deterministic")),
+        paper_code=bool(config.get("paper_code")),
+        on_progress=progress or (lambda phase, d, t: None),
+    )
     variant, codec, model = _load_model(run, config, ctx)
     model.to(make_accelerator(variant.train_config(variant.decoding_stage, ctx.preset)).device)
-    scored, n = score_on(external, "test", ctx, variant, codec, model, f"decode {external.name} test",
-                         ctx.preset.max_test_samples)
+    scored, n = score_on(
+        external, "test", ctx, variant, codec, model, f"decode {external.name} test", ctx.preset.max_test_samples
+    )
     write_jsonl(run / f"predictions.{external.name}.jsonl", scored.rows)
     metrics.setdefault("eval_on", {})[external.name] = {
-        **scored.rouge, "tokenizer": scored.tokenizer, "n_test": n, "empty_predictions": scored.empty_predictions,
-        "dataset_fingerprint": external.fingerprint, "decode_seconds": round(scored.seconds, 3)}
+        **scored.rouge,
+        "tokenizer": scored.tokenizer,
+        "n_test": n,
+        "empty_predictions": scored.empty_predictions,
+        "dataset_fingerprint": external.fingerprint,
+        "decode_seconds": round(scored.seconds, 3),
+    }
     write_metrics(run, metrics)
     return "scored"
 
 
-def rescore(runs_root: Path, folder: str, preset: Any | None = None,
-            on_progress: Callable[[str], None] | None = None) -> RescoreResult:
+def rescore(
+    runs_root: Path, folder: str, preset: Any | None = None, on_progress: Callable[[str], None] | None = None
+) -> RescoreResult:
     """Every finished run under RUNS (not shared stage-1 runs) decoded on FOLDER's test split; a run that raises
     is recorded and the others go on."""
     from cls_data.benchmark.data import open_dataset
@@ -114,10 +152,8 @@ def rescore(runs_root: Path, folder: str, preset: Any | None = None,
     for row in rows:
         config = read_config(root / row.run_dir)
         if config.get("tgt_lang") and config.get("tgt_lang") != external.tgt_lang:
-            result.notes.append(f"{row.run_dir} writes {config.get('tgt_lang')}, {external.name} has "
-                                f"{external.tgt_lang} references")
+            result.notes.append(
+                f"{row.run_dir} writes {config.get('tgt_lang')}, {external.name} has {external.tgt_lang} references"
+            )
             break
     return result
-
-
-

@@ -26,12 +26,22 @@ from cls_data.records import numbered_lines
 from cls_data.text import language_problem, normalize
 
 HUB_ID = "csebuetnlp/CrossSum"
-LANGUAGES = {"vi": "vietnamese", "zh": "chinese_simplified", "en": "english", "ja": "japanese", "ko": "korean",
-             "th": "thai", "id": "indonesian", "fr": "french", "es": "spanish"}
+LANGUAGES = {
+    "vi": "vietnamese",
+    "zh": "chinese_simplified",
+    "en": "english",
+    "ja": "japanese",
+    "ko": "korean",
+    "th": "thai",
+    "id": "indonesian",
+    "fr": "french",
+    "es": "spanish",
+}
 LICENSE = "cc-by-nc-sa-4.0"
 BIB = """@inproceedings{bhattacharjee-etal-2023-crosssum,
   title = "{C}ross{S}um: Beyond {E}nglish-Centric Cross-Lingual Summarization for 1,500+ Language Pairs",
-  author = "Bhattacharjee, Abhik and Hasan, Tahmid and Ahmad, Wasi Uddin and Li, Yuan-Fang and Kang, Yong-Bin and Shahriyar, Rifat",
+  author = "Bhattacharjee, Abhik and Hasan, Tahmid and Ahmad, Wasi Uddin and Li, Yuan-Fang and
+            Kang, Yong-Bin and Shahriyar, Rifat",
   booktitle = "Proceedings of ACL 2023",
   year = "2023",
   pages = "2541--2564"
@@ -82,9 +92,11 @@ def _download(repo_id: str, name: str) -> Path:
         return Path(snapshot_download(repo_id, repo_type="dataset", allow_patterns=[f"*{name}_*"]))
     except Exception as exc:  # offline, no such repo: one line, whatever the hub client raised
         first = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
-        raise ClsDataError(f"--from {repo_id}: cannot download CrossSum's {name} files ({first}); download them where "
-                           f"there is internet (`huggingface-cli download {HUB_ID} --repo-type dataset --include "
-                           f"'*{name}_*'`) and give the folder") from None
+        raise ClsDataError(
+            f"--from {repo_id}: cannot download CrossSum's {name} files ({first}); download them where "
+            f"there is internet (`huggingface-cli download {HUB_ID} --repo-type dataset --include "
+            f"'*{name}_*'`) and give the folder"
+        ) from None
 
 
 def _records(file: Path) -> list[tuple[str, dict]]:
@@ -102,8 +114,9 @@ def _records(file: Path) -> list[tuple[str, dict]]:
         except json.JSONDecodeError as exc:
             raise ClsDataError(f"{file}:{line_no}: invalid JSON ({exc.msg} at column {exc.colno})") from None
         if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("text", "summary")):
-            raise ClsDataError(f"{file}:{line_no}: not a CrossSum record (needs text and summary strings, "
-                               "and source_url, target_url)")
+            raise ClsDataError(
+                f"{file}:{line_no}: not a CrossSum record (needs text and summary strings, and source_url, target_url)"
+            )
         records.append((f"{file}:{line_no}", data))
     return records
 
@@ -112,7 +125,9 @@ def _split_of(file: Path, name: str) -> str:
     return file.stem.removeprefix(f"{name}_") or "test"
 
 
-def build_crosssum(source: str, pair: str, out: Path, on_progress: Callable[[str], None] | None = None) -> CrossSumResult:
+def build_crosssum(
+    source: str, pair: str, out: Path, on_progress: Callable[[str], None] | None = None
+) -> CrossSumResult:
     """Write `<out>/CrossSum-<src>2<tgt>/`: the direction's pairs as one test split, build_info.json and a card."""
     src, tgt = parse_pair(pair)
     files = find_files(source, src, tgt)
@@ -134,8 +149,17 @@ def build_crosssum(source: str, pair: str, out: Path, on_progress: Callable[[str
             else:
                 seen.add(key)
                 digest = hashlib.sha256("\x00".join(key).encode("utf-8")).hexdigest()[:12]
-                rows.append({"id": f"crosssum-{digest}", "text": text, "summary": "", "cls_summary": summary,
-                             "source_url": key[0], "target_url": key[1], "crosssum_split": _split_of(file, name)})
+                rows.append(
+                    {
+                        "id": f"crosssum-{digest}",
+                        "text": text,
+                        "summary": "",
+                        "cls_summary": summary,
+                        "source_url": key[0],
+                        "target_url": key[1],
+                        "crosssum_split": _split_of(file, name),
+                    }
+                )
     if not rows:
         raise ClsDataError(f"--from {source}: no usable {name} pair ({read} read)")
     folder = out / f"CrossSum-{src}2{tgt}"
@@ -144,9 +168,20 @@ def build_crosssum(source: str, pair: str, out: Path, on_progress: Callable[[str
         old.unlink()  # a rebuild replaces the split (its file name carries a content hash)
     data_file = write_split(folder, "test", rows, COLUMNS)
     splits = Counter(row["crosssum_split"] for row in rows)
-    info = {"kind": "crosssum", "name": folder.name, "src_lang": src, "tgt_lang": tgt, "test_only": True,
-            "sizes": {"test": len(rows)}, "crosssum_direction": name, "crosssum_splits": dict(splits),
-            "inputs": [str(f) for f in files], "read": read, "dropped": dict(dropped), "license": LICENSE}
+    info = {
+        "kind": "crosssum",
+        "name": folder.name,
+        "src_lang": src,
+        "tgt_lang": tgt,
+        "test_only": True,
+        "sizes": {"test": len(rows)},
+        "crosssum_direction": name,
+        "crosssum_splits": dict(splits),
+        "inputs": [str(f) for f in files],
+        "read": read,
+        "dropped": dict(dropped),
+        "license": LICENSE,
+    }
     write_json_atomic(folder / BUILD_INFO, info, indent=1)
     write_text_atomic(folder / CARD, card(folder.name, src, tgt, len(rows), data_file, splits, dropped))
     return CrossSumResult(folder, len(rows), read, files, dropped)

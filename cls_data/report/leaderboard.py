@@ -77,7 +77,8 @@ def leaderboard_rows(runs: RunSet, made: list[Choice] | None = None, extra: dict
     (`selection.choices`, their verdicts set by `selection.recommendations`); `extra` adds fields per
     (system, dataset, size): the other metrics' means and stds (report/metrics)."""
     picks = {(choice.dataset, choice.train_size): choice for choice in made or []}
-    rows = [{**_row(system, dataset, size, cell, picks.get((dataset, size))), **(extra or {}).get((system, dataset, size), {})}
+    extra = extra or {}
+    rows = [{**_row(system, dataset, size, cell, picks.get((dataset, size))), **extra.get((system, dataset, size), {})}
             for (system, dataset, size), cell in group_cells(runs.rows).items()]
     rows.sort(key=lambda r: (order_key(DATASET_ORDER, r["dataset"]), r["train_size"], -(r["rouge2_mean"] if r["rouge2_mean"] is not None else -1), r["system"]))
     rank, column = 0, None

@@ -36,13 +36,20 @@ def test_rescoring_a_finished_run_gives_what_the_benchmark_decoded_and_then_resu
     runs = [out / "Vi2ZhLow" / v / "n8" / "seed0" for v in ("mbart-cls", "tflcls-no-mul")]
     during = [(run / f"predictions.{NAME}.jsonl").read_text(encoding="utf-8") for run in runs]
     result = rescore(out, str(crosssum), preset=TINY_PRESET)
-    assert sorted(result.scored) == ["Vi2ZhLow/mbart-cls/n8/seed0", "Vi2ZhLow/tflcls-no-mul/n8/seed0"] and not result.failed
-    assert [(run / f"predictions.{NAME}.jsonl").read_text(encoding="utf-8") for run in runs] == during  # same model, same decoding
+    assert (
+        sorted(result.scored) == ["Vi2ZhLow/mbart-cls/n8/seed0", "Vi2ZhLow/tflcls-no-mul/n8/seed0"]
+        and not result.failed
+    )
+    assert [
+        (run / f"predictions.{NAME}.jsonl").read_text(encoding="utf-8") for run in runs
+    ] == during  # same model, same decoding
     metrics = json.loads((runs[0] / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["eval_on"][NAME]["n_test"] == 3 and metrics["eval_on"][NAME]["tokenizer"] == "zh"
     again = rescore(out, str(crosssum), preset=TINY_PRESET)
     assert again.scored == [] and len(again.skipped) == 2
-    markdown = write_report(ReportConfig(out, figures=False, cards=False, resamples=100)).results_md.read_text(encoding="utf-8")
+    markdown = write_report(ReportConfig(out, figures=False, cards=False, resamples=100)).results_md.read_text(
+        encoding="utf-8"
+    )
     section = markdown.split("## In-domain and external test sets")[1]
     assert f"**Vi2ZhLow n=8 vs {NAME}**" in section and f"R-2 Vi2ZhLow | R-2 {NAME}" in section
     assert "Rank correlation (Kendall's tau-b): R-2" in section and "(n=2)" in section

@@ -20,7 +20,11 @@ def test_a_direction_folder_becomes_one_test_split_with_a_card(tmp_path):
     assert dict(result.dropped) == {"duplicate pair": 1, "empty text or summary": 1, "summary not Chinese": 1}
     table = read_split(result.folder, "test").to_pylist()
     assert len(table) == 20 and len({row["id"] for row in table}) == 20
-    assert table[0]["cls_summary"].startswith("3月3日上午") and table[0]["summary"] == "" and table[0]["text"].startswith("Sáng 3/3")
+    assert (
+        table[0]["cls_summary"].startswith("3月3日上午")
+        and table[0]["summary"] == ""
+        and table[0]["text"].startswith("Sáng 3/3")
+    )
     assert {row["crosssum_split"] for row in table} == {"test", "val"}
     info = json.loads((result.folder / "build_info.json").read_text(encoding="utf-8"))
     assert (info["src_lang"], info["tgt_lang"], info["test_only"]) == ("vi", "zh", True)

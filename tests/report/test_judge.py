@@ -28,8 +28,12 @@ def honest(document: str, summary: str) -> dict:
     """What the fake judge scores when it only follows the rubric: overlap with the document, and the language."""
     han = [ch for ch in summary if "\u4e00" <= ch <= "\u9fff"]
     share = sum(ch in document for ch in han) / len(han) if han else 0.0
-    return {"faithfulness": 1 + round(4 * share), "coverage": 1 + round(4 * share * min(1.0, len(han) / 24)),
-            "fluency": 1 if language_problem(summary, "zh") else 4, "reason": "judged on the rubric"}
+    return {
+        "faithfulness": 1 + round(4 * share),
+        "coverage": 1 + round(4 * share * min(1.0, len(han) / 24)),
+        "fluency": 1 if language_problem(summary, "zh") else 4,
+        "reason": "judged on the rubric",
+    }
 
 
 class FakeJudge:
@@ -43,7 +47,7 @@ class FakeJudge:
     def __call__(self, messages: list[dict]) -> str:
         system, user = messages[0]["content"], messages[-1]["content"]
         start, end = user.find("<data>"), user.find("</data>")
-        data, outside = (user[start + 6:end], user[:start] + user[end + 7:]) if 0 <= start < end else ("", user)
+        data, outside = (user[start + 6 : end], user[:start] + user[end + 7 :]) if 0 <= start < end else ("", user)
         if "ignore the rubric" in (system + outside).lower():
             return json.dumps(OBEYED)
         fault = self.script.popleft() if self.script else "ok"
@@ -60,15 +64,22 @@ def make_runs(root: Path, n: int = 8) -> Path:
     """Two systems whose run configs name a real dataset folder (the judge reads source documents from it)."""
     make_run(root, "Vi2ZhLow", "mbart-cls", 1000, 1, skill=0.3, n=n)
     make_run(root, "Vi2ZhLow", "tflcls", 1000, 1, skill=0.9, n=n)
-    rows = [{"id": i, "text": f"{ref}。Thủ tướng &amp; Nguyễn Xuân Phúc phát biểu.", "summary": ref}
-            for i, _, ref in references(n)]
+    rows = [
+        {"id": i, "text": f"{ref}。Thủ tướng &amp; Nguyễn Xuân Phúc phát biểu.", "summary": ref}
+        for i, _, ref in references(n)
+    ]
     write_split(root / "data" / "Vi2ZhLow", "test", rows, ["id", "text", "summary"])
     return root
 
 
 def config(runs: Path, url: str, **judge) -> ReportConfig:
-    return ReportConfig(runs, figures=False, cards=False, resamples=100,
-                        judge=JudgeConfig(url, "qwen2.5-7b-instruct", **{"samples": 8, **judge}))
+    return ReportConfig(
+        runs,
+        figures=False,
+        cards=False,
+        resamples=100,
+        judge=JudgeConfig(url, "qwen2.5-7b-instruct", **{"samples": 8, **judge}),
+    )
 
 
 def every_file_text(folder: Path) -> str:
@@ -93,7 +104,9 @@ def test_judge_scores_retries_misbehaviour_caches_and_never_writes_the_key(tmp_p
         judged_failed = [tuple(map(int, line.strip("| ").split(" | ")[-2:])) for line in rows]
         assert sum(j for j, _ in judged_failed) == 15 and sum(f for _, f in judged_failed) == 1  # never guessed
         assert f"judge qwen2.5-7b-instruct: {sent} requests sent" in result.judge_line
-        assert sent == 16 + 2 + 2 + 2  # 16 judgements; 429 and 500 asked again; two bad answers asked again; one failed x3
+        assert (
+            sent == 16 + 2 + 2 + 2
+        )  # 16 judgements; 429 and 500 asked again; two bad answers asked again; one failed x3
         board = json.loads((result.out / "results.json").read_text(encoding="utf-8"))
         assert all(row["judge_prompt_version"] == "1" and row["judge_faithfulness_mean"] for row in board)
         meta = json.loads((result.out / "judge.json").read_text(encoding="utf-8"))
@@ -116,7 +129,9 @@ def test_a_summary_addressing_the_judge_does_not_raise_its_scores(tmp_path):
     assert json.loads(judge([{"content": "Rate it."}, {"content": "Summary: " + INJECTION}])) == OBEYED
     with FakeChat(answer=judge) as server:
         write_report(config(runs, server.url, samples=6))
-    cache = [json.loads(line) for line in (runs / "report" / "judge_cache.jsonl").read_text(encoding="utf-8").splitlines()]
+    cache = [
+        json.loads(line) for line in (runs / "report" / "judge_cache.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     assert len(cache) == 12 and not any(entry["scores"] == {k: 5 for k in OBEYED if k != "reason"} for entry in cache)
     docs = {i: f"{ref}。Thủ tướng &amp; Nguyễn Xuân Phúc phát biểu." for i, _, ref in references(6)}
     for row in rows:  # each injected summary got exactly the rubric's scores
@@ -126,16 +141,21 @@ def test_a_summary_addressing_the_judge_does_not_raise_its_scores(tmp_path):
 
 def test_agreement_with_bws_raters_is_kendalls_tau_with_n(tmp_path):
     from cls_data.report.human_eval import export_kit
-
     from cls_data.report.runs import load_runs
 
     runs = make_runs(tmp_path / "runs", n=8)
     kit = tmp_path / "kit"
     export_kit(load_runs(runs), kit, ["tflcls", "mbart-cls"], samples=6)
     key = json.loads((kit / "key.json").read_text(encoding="utf-8"))
-    predictions = {s: {json.loads(l)["id"]: json.loads(l)["prediction"] for l in
-                       (runs / "Vi2ZhLow" / s / "n1000" / "seed1" / "predictions.jsonl").read_text(encoding="utf-8").splitlines()}
-                   for s in ("tflcls", "mbart-cls")}
+    predictions = {
+        s: {
+            json.loads(line)["id"]: json.loads(line)["prediction"]
+            for line in (runs / "Vi2ZhLow" / s / "n1000" / "seed1" / "predictions.jsonl")
+            .read_text(encoding="utf-8")
+            .splitlines()
+        }
+        for s in ("tflcls", "mbart-cls")
+    }
     with (kit / "answers_rater1.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["item", "criterion", "best", "worst"])
@@ -148,7 +168,7 @@ def test_agreement_with_bws_raters_is_kendalls_tau_with_n(tmp_path):
     with FakeChat(answer=FakeJudge()) as server:
         result = write_report(config(runs, server.url, samples=2, bws_kit=kit))
     markdown = result.results_md.read_text(encoding="utf-8")
-    line = next(l for l in markdown.splitlines() if l.startswith("| coverage | informativeness |"))
+    line = next(row for row in markdown.splitlines() if row.startswith("| coverage | informativeness |"))
     tau, n = line.strip("| ").split(" | ")[2:4]
     assert int(n) == 12  # 6 items x 2 summaries
     docs = {i: f"{ref}。Thủ tướng &amp; Nguyễn Xuân Phúc phát biểu." for i, _, ref in references(8)}

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from cls_data.errors import ClsDataError
-from cls_data.report.runs import load_runs
 from cls_data.text import language_problem, tokenize_zh
 from tests.support.fake_runs import make_run
 
@@ -32,9 +31,17 @@ def real_pairs(n: int = 300) -> list[tuple[str, str]]:
     while len(pairs) < n:
         ref = rng.choice(refs)
         kind = len(pairs) % 5
-        pred = (ref if kind == 0 else rng.choice(refs) if kind == 1 else ref * 3 if kind == 2
-                else "The ministry said on Tuesday that 12 projects were approved" if kind == 3
-                else ref[: max(1, len(ref) // 2)] + " &amp; Nguyễn Xuân Phúc")
+        pred = (
+            ref
+            if kind == 0
+            else rng.choice(refs)
+            if kind == 1
+            else ref * 3
+            if kind == 2
+            else "The ministry said on Tuesday that 12 projects were approved"
+            if kind == 3
+            else ref[: max(1, len(ref) // 2)] + " &amp; Nguyễn Xuân Phúc"
+        )
         pairs.append((pred, ref))
     return pairs
 
@@ -55,13 +62,14 @@ def test_lase_equals_a_direct_computation_with_the_same_encoder(encoder_dir):
     from cls_data.report.metrics.base import MetricOptions, Sample
 
     pairs = real_pairs(300)
-    ours = get_metric("lase").score([Sample(str(i), p, r) for i, (p, r) in enumerate(pairs)], "zh",
-                                    MetricOptions(lase_model=encoder_dir))
+    ours = get_metric("lase").score(
+        [Sample(str(i), p, r) for i, (p, r) in enumerate(pairs)], "zh", MetricOptions(lase_model=encoder_dir)
+    )
     model = SentenceTransformer(encoder_dir, device="cpu")
     a = torch.tensor(model.encode([p for p, _ in pairs]))
     b = torch.tensor(model.encode([r for _, r in pairs]))
     ms = torch.nn.functional.cosine_similarity(a, b).tolist()
-    for (pred, ref), m, (value,) in zip(pairs, ms, ours):
+    for (pred, ref), m, (value,) in zip(pairs, ms, ours, strict=True):
         lc = 0.0 if language_problem(pred, "zh") else 1.0
         p, r = len(tokenize_zh(pred)), len(tokenize_zh(ref))
         lp = 1.0 if p <= r + 6 else math.exp(1 - p / (r + 6))  # CrossSum's penalty, alpha 6
@@ -84,12 +92,21 @@ def test_report_shows_lase_and_target_language_rate_cached_per_run(tmp_path, enc
     english.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     local = tmp_path / "encoder"
     shutil.copytree(encoder_dir, local)
-    config = ReportConfig(runs, metrics=("rouge", "lase", "target_lang"), lase_model=str(local), figures=False,
-                          cards=False, resamples=100, rank_by="lase")
+    config = ReportConfig(
+        runs,
+        metrics=("rouge", "lase", "target_lang"),
+        lase_model=str(local),
+        figures=False,
+        cards=False,
+        resamples=100,
+        rank_by="lase",
+    )
     result = write_report(config)
     markdown = result.results_md.read_text(encoding="utf-8")
     assert "## LaSE" in markdown and "## in target language %" in markdown
-    rate = next(line for line in markdown.split("## in target language %")[1].splitlines() if line.startswith("| mbart-cls"))
+    rate = next(
+        line for line in markdown.split("## in target language %")[1].splitlines() if line.startswith("| mbart-cls")
+    )
     assert rate == f"| mbart-cls | {100 * 11 / 12:.2f} |"  # one English output of twelve
     assert "Ranked by LaSE" in markdown and "Δ LaSE" in markdown
     board = {row["system"]: row for row in json.loads((result.out / "results.json").read_text(encoding="utf-8"))}
@@ -99,7 +116,9 @@ def test_report_shows_lase_and_target_language_rate_cached_per_run(tmp_path, enc
     shutil.rmtree(local)  # the rerun must not need the encoder at all
     again = write_report(config)
     assert again.metrics_computed == 0
-    assert again.results_md.read_text(encoding="utf-8").split("## LaSE")[1][:2000] == markdown.split("## LaSE")[1][:2000]
+    assert (
+        again.results_md.read_text(encoding="utf-8").split("## LaSE")[1][:2000] == markdown.split("## LaSE")[1][:2000]
+    )
 
 
 def test_an_encoder_offline_without_a_local_copy_is_one_line_naming_it(tmp_path, monkeypatch):

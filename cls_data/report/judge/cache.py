@@ -39,8 +39,14 @@ class JudgeCache:
         return self.entries.get(key)
 
     def put(self, key: str, model: str, scores: dict[str, int] | None, reason: str | None, failure: str | None) -> dict:
-        entry = {"key": key, "judge": model, "prompt_version": PROMPT_VERSION, "scores": scores, "reason": reason,
-                 "failure": failure}
+        entry = {
+            "key": key,
+            "judge": model,
+            "prompt_version": PROMPT_VERSION,
+            "scores": scores,
+            "reason": reason,
+            "failure": failure,
+        }
         self.entries[key] = entry
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as handle:

@@ -10,7 +10,16 @@ import time
 from dataclasses import dataclass, field
 
 from cls_data.errors import ClsDataError
-from cls_data.openai_compat import ChatAPI, HTTPError, Malformed, NoAnswer, ServerError, Unreachable, chat_body, completion
+from cls_data.openai_compat import (
+    ChatAPI,
+    HTTPError,
+    Malformed,
+    NoAnswer,
+    ServerError,
+    Unreachable,
+    chat_body,
+    completion,
+)
 from cls_data.report.judge.prompt import InvalidAnswer, Verdict, messages, parse_verdict
 
 MAX_TOKENS = 512  # one JSON object and a sentence; a reasoning model's <think> block included
@@ -55,8 +64,10 @@ class Judge:
         except (HTTPError, Malformed):
             served = []  # the server does not list its models; the first request will tell
         if served and self.model not in served:
-            raise ClsDataError(f"the judge server at {self._api.base_url} does not serve {self.model!r}; "
-                               f"it serves: {', '.join(served[:20])}")
+            raise ClsDataError(
+                f"the judge server at {self._api.base_url} does not serve {self.model!r}; "
+                f"it serves: {', '.join(served[:20])}"
+            )
 
     def judge(self, document: str, summary: str, src: str, tgt: str) -> Outcome:
         body = chat_body(self.model, messages(document, summary, src, tgt), MAX_TOKENS)
@@ -76,7 +87,7 @@ class Judge:
                 self.usage.errors += 1
                 failure, transient = str(exc), True
                 if attempt + 1 < self.attempts:
-                    time.sleep(min(exc.retry_after if exc.retry_after is not None else 2.0 ** attempt, MAX_WAIT))
+                    time.sleep(min(exc.retry_after if exc.retry_after is not None else 2.0**attempt, MAX_WAIT))
         return Outcome(None, failure, transient)
 
     def _count_tokens(self, data: object) -> None:

@@ -59,8 +59,13 @@ class _Asker:
                 self.failed += 1
                 return None
             verdict = outcome.verdict
-            entry = self.cache.put(key, self.model, verdict.scores if verdict else None, verdict.reason if verdict else None,
-                                   outcome.failure)
+            entry = self.cache.put(
+                key,
+                self.model,
+                verdict.scores if verdict else None,
+                verdict.reason if verdict else None,
+                outcome.failure,
+            )
         if entry.get("scores") is None:
             self.failed += 1
             return None
@@ -88,15 +93,18 @@ def _cells(runs: RunSet) -> dict[tuple[str, int], dict[str, RunRow]]:
     return dict(sorted(cells.items(), key=lambda c: (order_key(DATASET_ORDER, c[0][0]), c[0][1])))
 
 
-def _judge_cells(runs: RunSet, config: JudgeConfig, asker: _Asker, notes: list[str],
-                 progress: Callable[[str], None]) -> dict[tuple[str, str, int], list[dict[str, int] | None]]:
+def _judge_cells(
+    runs: RunSet, config: JudgeConfig, asker: _Asker, notes: list[str], progress: Callable[[str], None]
+) -> dict[tuple[str, str, int], list[dict[str, int] | None]]:
     results: dict[tuple[str, str, int], list[dict[str, int] | None]] = {}
     for (dataset, size), systems in _cells(runs).items():
         first = next(iter(systems.values()))
         sources = load_sources(runs, first)
         if not sources:
-            notes.append(f"judge: {dataset} n={size}: the dataset folder named in config.json is not here, "
-                         "so there are no source documents to judge against")
+            notes.append(
+                f"judge: {dataset} n={size}: the dataset folder named in config.json is not here, "
+                "so there are no source documents to judge against"
+            )
             continue
         predictions = {system: _predictions(runs, row) for system, row in systems.items()}
         common = sorted(set(sources).intersection(*(set(p) for p in predictions.values())))
@@ -104,8 +112,9 @@ def _judge_cells(runs: RunSet, config: JudgeConfig, asker: _Asker, notes: list[s
         src, tgt = _languages(runs, first)
         for system, preds in predictions.items():
             progress(f"judging {system} on {dataset} n={size} ({len(ids)} summaries)")
-            results[(system, dataset, size)] = [asker.ask(sources[i], str(preds[i].get("prediction") or ""), src, tgt)
-                                                for i in ids]
+            results[(system, dataset, size)] = [
+                asker.ask(sources[i], str(preds[i].get("prediction") or ""), src, tgt) for i in ids
+            ]
     return results
 
 
@@ -114,13 +123,18 @@ def _mean(values: list[int]) -> float | None:
 
 
 def _table(results: dict[tuple[str, str, int], list[dict[str, int] | None]]) -> list[str]:
-    lines = ["| dataset | n | model | " + " | ".join(CRITERIA) + " | judged | failed |",
-             "|---|---:|---|" + "---:|" * (len(CRITERIA) + 2)]
+    lines = [
+        "| dataset | n | model | " + " | ".join(CRITERIA) + " | judged | failed |",
+        "|---|---:|---|" + "---:|" * (len(CRITERIA) + 2),
+    ]
     for (system, dataset, size), scores in results.items():
         judged = [s for s in scores if s is not None]
         means = [_mean([s[c] for s in judged]) for c in CRITERIA]
-        lines.append(f"| {dataset} | {size:,} | {system} | " + " | ".join("n/a" if m is None else f"{m:.2f}" for m in means)
-                     + f" | {len(judged)} | {len(scores) - len(judged)} |")
+        lines.append(
+            f"| {dataset} | {size:,} | {system} | "
+            + " | ".join("n/a" if m is None else f"{m:.2f}" for m in means)
+            + f" | {len(judged)} | {len(scores) - len(judged)} |"
+        )
     return lines
 
 
@@ -145,13 +159,23 @@ def _agreement(runs: RunSet, kit: Path, asker: _Asker, notes: list[str]) -> tupl
         for system in entry["labels"].values():
             if document is None:
                 continue
-            text = predictions[models[0]][sample_id].get("reference") if system == REFERENCE else predictions[system][sample_id].get("prediction")
+            text = (
+                predictions[models[0]][sample_id].get("reference")
+                if system == REFERENCE
+                else predictions[system][sample_id].get("prediction")
+            )
             scores = asker.ask(document, str(text or ""), src, tgt)
             for criterion, human in MATCHED.items():
                 if scores is not None and (item, system, human) in ratings:
                     pairs[criterion].append((scores[criterion], ratings[(item, system, human)]))
-    table = ["", f"Agreement with {raters} BWS rater(s) of `{kit.name}` (Kendall's tau-b, judge 1-5 vs the raters' mean "
-             "best = +1 / worst = -1 per summary):", "", "| judge criterion | BWS criterion | tau | n |", "|---|---|---:|---:|"]
+    table = [
+        "",
+        f"Agreement with {raters} BWS rater(s) of `{kit.name}` (Kendall's tau-b, judge 1-5 vs the raters' mean "
+        "best = +1 / worst = -1 per summary):",
+        "",
+        "| judge criterion | BWS criterion | tau | n |",
+        "|---|---|---:|---:|",
+    ]
     data = {}
     for criterion, human in MATCHED.items():
         xs = pairs.get(criterion, [])
@@ -162,7 +186,9 @@ def _agreement(runs: RunSet, kit: Path, asker: _Asker, notes: list[str]) -> tupl
     return table, data
 
 
-def judge_section(runs: RunSet, config: JudgeConfig, out: Path, progress: Callable[[str], None] | None = None) -> JudgeSection:
+def judge_section(
+    runs: RunSet, config: JudgeConfig, out: Path, progress: Callable[[str], None] | None = None
+) -> JudgeSection:
     progress = progress or (lambda message: None)
     asker, notes = _Asker(config, out), []
     try:
@@ -171,18 +197,45 @@ def judge_section(runs: RunSet, config: JudgeConfig, out: Path, progress: Callab
     finally:
         asker.judge.close()
     usage = asker.judge.usage
-    tokens = (f"; {usage.prompt_tokens:,} prompt + {usage.completion_tokens:,} completion tokens"
-              if usage.prompt_tokens or usage.completion_tokens else "; the server reported no token counts")
-    line = (f"judge {config.model}: {usage.requests} requests sent ({usage.invalid} invalid answers, {usage.errors} server "
-            f"errors, all asked again), {asker.hits} judgements from the cache, {asker.judged} judged, {asker.failed} failed"
-            + tokens)
-    lines = ["## LLM judge", "",
-             f"`{config.model}`, prompt version {PROMPT_VERSION}, temperature 0; integer scores 1-5 (rubric: docs/evaluation.md "
-             "and judge.json), mean over the judged summaries of each system's first seed. Failed: no valid answer after "
-             f"{config.attempts} attempts (counted, never guessed).", "", *_table(results), *agreement, "", f"- {line}"]
-    fields = {key: {f"judge_{c}_mean": (None if (m := _mean([s[c] for s in scores if s])) is None else round(m, 4))
-                    for c in CRITERIA} | {"judge_model": config.model, "judge_prompt_version": PROMPT_VERSION}
-              for key, scores in results.items()}
-    write_json_atomic(out / "judge.json", {"judge": config.model, **prompt_metadata(), "samples": config.samples,
-                                           "seed": config.seed, "usage": vars(usage), "agreement": agreement_data})
+    tokens = (
+        f"; {usage.prompt_tokens:,} prompt + {usage.completion_tokens:,} completion tokens"
+        if usage.prompt_tokens or usage.completion_tokens
+        else "; the server reported no token counts"
+    )
+    line = (
+        f"judge {config.model}: {usage.requests} requests sent ({usage.invalid} invalid answers, "
+        f"{usage.errors} server errors), {asker.hits} judgements from the cache, {asker.judged} judged, "
+        f"{asker.failed} failed" + tokens
+    )
+    lines = [
+        "## LLM judge",
+        "",
+        f"`{config.model}`, prompt version {PROMPT_VERSION}, temperature 0; integer scores 1-5 "
+        "(rubric: docs/evaluation.md and judge.json), mean over the judged summaries of each system's first seed. "
+        f"Failed: no valid answer after {config.attempts} attempts (counted, never guessed).",
+        "",
+        *_table(results),
+        *agreement,
+        "",
+        f"- {line}",
+    ]
+    fields = {
+        key: {
+            f"judge_{c}_mean": (None if (m := _mean([s[c] for s in scores if s])) is None else round(m, 4))
+            for c in CRITERIA
+        }
+        | {"judge_model": config.model, "judge_prompt_version": PROMPT_VERSION}
+        for key, scores in results.items()
+    }
+    write_json_atomic(
+        out / "judge.json",
+        {
+            "judge": config.model,
+            **prompt_metadata(),
+            "samples": config.samples,
+            "seed": config.seed,
+            "usage": vars(usage),
+            "agreement": agreement_data,
+        },
+    )
     return JudgeSection("\n".join(lines) + "\n", line, notes, fields)

@@ -37,11 +37,19 @@ def _target_lang() -> Metric:
 
 
 # name -> factory; a factory imports its module only when the metric is asked for (LaSE pulls in torch)
-REGISTRY: dict[str, Callable[[], Metric]] = {"rouge": _rouge, "bertscore": _bertscore, "lase": _lase,
-                                             "target_lang": _target_lang}
+REGISTRY: dict[str, Callable[[], Metric]] = {
+    "rouge": _rouge,
+    "bertscore": _bertscore,
+    "lase": _lase,
+    "target_lang": _target_lang,
+}
 # the columns a metric's name stands for, for --rank-by without building the metric
-COLUMNS = {"rouge": ("rouge1", "rouge2", "rougeL"), "bertscore": ("bertscore",), "lase": ("lase",),
-           "target_lang": ("target_lang",)}
+COLUMNS = {
+    "rouge": ("rouge1", "rouge2", "rougeL"),
+    "bertscore": ("bertscore",),
+    "lase": ("lase",),
+    "target_lang": ("target_lang",),
+}
 
 
 def metric_names(text: str | tuple[str, ...]) -> tuple[str, ...]:
@@ -65,5 +73,7 @@ def column_of(rank_by: str, metrics: tuple[str, ...]) -> str:
     for name in metrics:
         if rank_by in COLUMNS[name]:
             return rank_by
-    raise ClsDataError(f"--rank-by {rank_by}: not a column of --metrics {','.join(metrics)} "
-                       f"(choose from {', '.join(c for n in metrics for c in COLUMNS[n])})")
+    raise ClsDataError(
+        f"--rank-by {rank_by}: not a column of --metrics {','.join(metrics)} "
+        f"(choose from {', '.join(c for n in metrics for c in COLUMNS[n])})"
+    )

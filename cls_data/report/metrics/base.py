@@ -58,7 +58,9 @@ def predictions_path(runs: RunSet, row: RunRow) -> Path:
 def read_samples(path: Path) -> list[Sample]:
     samples = []
     for _, data in read_json_lines(path):
-        samples.append(Sample(str(data.get("id")), str(data.get("prediction") or ""), str(data.get("reference") or ""), data))
+        samples.append(
+            Sample(str(data.get("id")), str(data.get("prediction") or ""), str(data.get("reference") or ""), data)
+        )
     return samples
 
 

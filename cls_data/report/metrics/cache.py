@@ -16,7 +16,13 @@ from pathlib import Path
 from cls_data.dataset_folder import file_sha256
 from cls_data.errors import ClsDataError
 from cls_data.outputs import write_json_atomic
-from cls_data.report.metrics.base import Metric, MetricOptions, predictions_path, read_samples, target_language
+from cls_data.report.metrics.base import (
+    Metric,
+    MetricOptions,
+    predictions_path,
+    read_samples,
+    target_language,
+)
 from cls_data.report.runs import RunSet
 from cls_data.run_folder import RunRow
 
@@ -35,7 +41,7 @@ class RunScores:
         return sum(v[column] for v in self.values) / len(self.values) if self.values else None
 
     def by_id(self) -> dict[str, list[float]]:
-        return dict(zip(self.ids, self.values))
+        return dict(zip(self.ids, self.values, strict=True))
 
 
 @dataclass
@@ -62,8 +68,9 @@ def _load(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def score_runs(runs: RunSet, metric: Metric, options: MetricOptions, out: Path,
-               on_progress: Callable[[str], None] | None = None) -> MetricScores:
+def score_runs(
+    runs: RunSet, metric: Metric, options: MetricOptions, out: Path, on_progress: Callable[[str], None] | None = None
+) -> MetricScores:
     """The metric on every finished run's predictions (own test set and any external one)."""
     path = out / CACHE_DIR / f"{metric.name}.json"
     cache = _load(path)

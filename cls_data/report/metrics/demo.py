@@ -24,6 +24,8 @@ def demo_encoder(dataset: Path, folder: Path) -> Path:
 def evaluation_lines(results_json: Path) -> list[str]:
     """The CLI's lines: target-language rate and LaSE per system (from the report's results.json)."""
     rows = json.loads(results_json.read_text(encoding="utf-8")) if results_json.exists() else []
-    lines = [headline(rows, "target_lang", "in the target language", "%"),
-             headline(rows, "lase", f"LaSE x100 ({TINY_LABEL})")]
+    lines = [
+        headline(rows, "target_lang", "in the target language", "%"),
+        headline(rows, "lase", f"LaSE x100 ({TINY_LABEL})"),
+    ]
     return [line for line in lines if line]

@@ -40,19 +40,29 @@ def external_markdown(runs: RunSet, all_scores: Sequence[MetricScores]) -> str:
     for row in done:
         groups[(row.dataset, row.train_size, row.system, row.eval_dataset)].append(row)
     systems = table2_spec(runs.rows).rows
-    lines = ["## In-domain and external test sets", "",
-             "Each system (Table 2's) on its own test set and on an external one, mean over seeds x100; "
-             "Kendall's tau-b between the two columns' rankings of the systems (n = systems scored on both).", ""]
-    cells = sorted({(row.dataset, row.train_size) for row in done if row.in_domain},
-                   key=lambda c: (order_key(DATASET_ORDER, c[0]), c[1]))
+    lines = [
+        "## In-domain and external test sets",
+        "",
+        "Each system (Table 2's) on its own test set and on an external one, mean over seeds x100; "
+        "Kendall's tau-b between the two columns' rankings of the systems (n = systems scored on both).",
+        "",
+    ]
+    cells = sorted(
+        {(row.dataset, row.train_size) for row in done if row.in_domain},
+        key=lambda c: (order_key(DATASET_ORDER, c[0]), c[1]),
+    )
     for dataset, size in cells:
         for external in externals:
             present = [(label, s) for label, s in systems if groups.get((dataset, size, s, external))]
             if not present:
                 continue
             header = [f"{label} {where}" for _, label, _ in columns for where in (dataset, external)]
-            lines += [f"**{dataset} n={size:,} vs {external}**", "", "| model | " + " | ".join(header) + " |",
-                      "|---|" + "---:|" * len(header)]
+            lines += [
+                f"**{dataset} n={size:,} vs {external}**",
+                "",
+                "| model | " + " | ".join(header) + " |",
+                "|---|" + "---:|" * len(header),
+            ]
             pairs: dict[str, list[tuple[float, float]]] = defaultdict(list)
             for label, system in present:
                 cells_text = []

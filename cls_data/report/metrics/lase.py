@@ -43,8 +43,10 @@ def load_encoder(model: str):
         return SentenceTransformer(str(local) if local.exists() else model, device="cpu" if not _cuda() else None)
     except (OSError, ValueError) as exc:
         first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-        raise ClsDataError(f"--lase-model {model}: cannot load it ({first}); download it once where there is internet "
-                           f"(`huggingface-cli download {model}`) or give a local folder with --lase-model") from None
+        raise ClsDataError(
+            f"--lase-model {model}: cannot load it ({first}); download it once where there is internet "
+            f"(`huggingface-cli download {model}`) or give a local folder with --lase-model"
+        ) from None
 
 
 def _cuda() -> bool:
@@ -63,12 +65,16 @@ def similarities(encoder, predictions: Sequence[str], references: Sequence[str],
     return [float(x) for x in np.where(norms > 0, (a * b).sum(axis=1) / np.maximum(norms, 1e-12), 0.0)]
 
 
-def lase_scores(encoder, predictions: Sequence[str], references: Sequence[str], lang: str, batch_size: int = 32) -> list[float]:
+def lase_scores(
+    encoder, predictions: Sequence[str], references: Sequence[str], lang: str, batch_size: int = 32
+) -> list[float]:
     """LaSE of each (prediction, reference) pair, in [-1, 1] (in [0, 1] for any sensible pair)."""
     tokenize = get_tokenizer(tokenizer_for_language(lang))
     ms = similarities(encoder, predictions, references, batch_size)
-    return [m * in_language(p, lang) * length_penalty(len(tokenize(p)), len(tokenize(r)))
-            for m, p, r in zip(ms, predictions, references)]
+    return [
+        m * in_language(p, lang) * length_penalty(len(tokenize(p)), len(tokenize(r)))
+        for m, p, r in zip(ms, predictions, references, strict=True)
+    ]
 
 
 class LaSE:
@@ -76,8 +82,10 @@ class LaSE:
     version = "1"
     columns = ("lase",)
     labels = {"lase": "LaSE"}
-    caption = ("LaSE x100 (CrossSum's meaning similarity x language confidence x length penalty; "
-               "encoder `{model}`; docs/evaluation.md), mean over test samples and seeds.")
+    caption = (
+        "LaSE x100 (CrossSum's meaning similarity x language confidence x length penalty; "
+        "encoder `{model}`; docs/evaluation.md), mean over test samples and seeds."
+    )
 
     def __init__(self) -> None:
         self._encoders: dict[str, object] = {}
@@ -89,6 +97,11 @@ class LaSE:
         model = options.lase_model
         if model not in self._encoders:
             self._encoders[model] = load_encoder(model)
-        values = lase_scores(self._encoders[model], [s.prediction for s in samples], [s.reference for s in samples],
-                             lang, options.batch_size)
+        values = lase_scores(
+            self._encoders[model],
+            [s.prediction for s in samples],
+            [s.reference for s in samples],
+            lang,
+            options.batch_size,
+        )
         return [[v] for v in values]

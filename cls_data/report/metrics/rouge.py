@@ -23,5 +23,7 @@ class Rouge:
         """The stored per-sample F1 where the benchmark wrote it; computed again otherwise (an older file)."""
         if all(all(isinstance(s.stored.get(m), int | float) for m in METRICS) for s in samples):
             return [[float(s.stored[m]) for m in METRICS] for s in samples]
-        pairs = score_texts([s.prediction for s in samples], [s.reference for s in samples], tokenizer_for_language(lang))
+        pairs = score_texts(
+            [s.prediction for s in samples], [s.reference for s in samples], tokenizer_for_language(lang)
+        )
         return [[pair.f1()[m] for m in METRICS] for pair in pairs]

@@ -11,7 +11,11 @@ from cls_data.report.metrics.base import MetricOptions
 from cls_data.report.metrics.cache import MetricScores, score_runs
 from cls_data.report.metrics.external import external_markdown
 from cls_data.report.metrics.ranking import ranked_markdown
-from cls_data.report.metrics.tables import leaderboard_fields, metric_markdown, significance_markdown
+from cls_data.report.metrics.tables import (
+    leaderboard_fields,
+    metric_markdown,
+    significance_markdown,
+)
 from cls_data.report.runs import RunSet
 from cls_data.report.selection import Choice
 from cls_data.report.significance import Comparison
@@ -27,9 +31,18 @@ class MetricSections:
     computed: int = 0  # runs x metrics scored now (0 on a rerun)
 
 
-def metric_sections(runs: RunSet, names: Sequence[str], options: MetricOptions, out: Path, comparisons: Sequence[Comparison],
-                    made: Sequence[Choice], resamples: int, seed: int, rank_by: str | None = None,
-                    progress: Callable[[str], None] | None = None) -> MetricSections:
+def metric_sections(
+    runs: RunSet,
+    names: Sequence[str],
+    options: MetricOptions,
+    out: Path,
+    comparisons: Sequence[Comparison],
+    made: Sequence[Choice],
+    resamples: int,
+    seed: int,
+    rank_by: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> MetricSections:
     column = column_of(rank_by, tuple(names)) if rank_by else None  # a bad --rank-by fails before any model loads
     scores = [score_runs(runs, get_metric(name), options, out, progress) for name in names]
     result = MetricSections(scores, computed=sum(s.computed for s in scores))
@@ -51,7 +64,9 @@ def headline(rows: Sequence[dict], column: str, label: str, unit: str = "") -> s
     cells: dict[tuple[str, int], list[str]] = {}
     for r in rows:
         if r.get(f"{column}_mean") is not None:
-            cells.setdefault((r["dataset"], r["train_size"]), []).append(f"{r['system']} {r[f'{column}_mean']:.1f}{unit}")
+            cells.setdefault((r["dataset"], r["train_size"]), []).append(
+                f"{r['system']} {r[f'{column}_mean']:.1f}{unit}"
+            )
     if not cells:
         return None
     return f"{label}: " + "; ".join(f"{d} n={n:,}: " + ", ".join(parts) for (d, n), parts in cells.items())

@@ -23,8 +23,10 @@ class TargetLanguage:
     version = "1"
     columns = ("target_lang",)
     labels = {"target_lang": "in target language %"}
-    caption = ("Share of test outputs (%) that pass the target-language check of `cls_data.text.language_problem` "
-               "(script and diacritics; not a statistical identifier).")
+    caption = (
+        "Share of test outputs (%) that pass the target-language check of `cls_data.text.language_problem` "
+        "(script and diacritics; not a statistical identifier)."
+    )
 
     def model(self, options: MetricOptions) -> str:
         return ""

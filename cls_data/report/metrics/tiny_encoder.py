@@ -37,6 +37,7 @@ def build_tiny_encoder(texts: Iterable[str], folder: Path, seed: int = 0) -> Pat
         return folder
     import torch
     from sentence_transformers import SentenceTransformer
+
     try:
         from sentence_transformers.sentence_transformer import modules as models  # 6.x
     except ImportError:
@@ -49,8 +50,14 @@ def build_tiny_encoder(texts: Iterable[str], folder: Path, seed: int = 0) -> Pat
     (backbone / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
     BertTokenizer(str(backbone / "vocab.txt"), do_lower_case=True, model_max_length=128).save_pretrained(backbone)
     torch.manual_seed(seed)
-    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
     BertModel(config).eval().save_pretrained(backbone)
     word = models.Transformer(str(backbone), max_seq_length=128)
     dimension = getattr(word, "get_embedding_dimension", None) or word.get_word_embedding_dimension
