@@ -25,6 +25,7 @@ from cls_data.run_folder import (
     scan_runs,
     write_jsonl,
     write_metrics,
+    write_results_json,
 )
 
 
@@ -149,6 +150,8 @@ def rescore(
             result.failed[row.run_dir] = str(exc)
             continue
         (result.scored if status == "scored" else result.skipped).append(row.run_dir)
+    if result.scored:  # RUNS/results.json gains the new rows, as after each run of a grid
+        write_results_json(root)
     for row in rows:
         config = read_config(root / row.run_dir)
         if config.get("tgt_lang") and config.get("tgt_lang") != external.tgt_lang:

@@ -45,6 +45,8 @@ def test_rescoring_a_finished_run_gives_what_the_benchmark_decoded_and_then_resu
     ] == during  # same model, same decoding
     metrics = json.loads((runs[0] / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["eval_on"][NAME]["n_test"] == 3 and metrics["eval_on"][NAME]["tokenizer"] == "zh"
+    listed = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert sorted(row["eval_dataset"] for row in listed) == ["CrossSum-vi2zh", "CrossSum-vi2zh", "Vi2ZhLow", "Vi2ZhLow"]
     again = rescore(out, str(crosssum), preset=TINY_PRESET)
     assert again.scored == [] and len(again.skipped) == 2
     markdown = write_report(ReportConfig(out, figures=False, cards=False, resamples=100)).results_md.read_text(

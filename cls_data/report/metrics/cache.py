@@ -1,13 +1,15 @@
 """Per-run, per-metric scores, cached in the report folder so a rerun computes nothing new.
 
-One JSON file per metric (`<out>/metric_cache/<metric>.json`) maps a key of (metric, version, model,
-target language, SHA-256 of the predictions file) to the run's sample ids and per-sample values.
+One small JSON file per run and metric (`<out>/metric_cache/<metric>/<hash of the key>.json`), the key
+being (metric, version, model, target language, SHA-256 of the predictions file), holds the run's
+sample ids and per-sample values; one file each, so a grid of hundreds of runs never rewrites a big one.
 A changed predictions file, model or metric version misses the cache and is scored again; the
 model is loaded only on a miss.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,22 +60,22 @@ def row_key(row: RunRow) -> RowKey:
     return (row.run_dir or "", row.eval_dataset or row.dataset)
 
 
-def _load(path: Path) -> dict:
+def _load(path: Path) -> dict | None:
     if not path.exists():
-        return {}
+        return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError, UnicodeDecodeError):
-        return {}  # a cache is disposable: a broken one is scored again
-    return data if isinstance(data, dict) else {}
+        return None  # a cache is disposable: a broken entry is scored again
+    ok = isinstance(data, dict) and isinstance(data.get("ids"), list) and isinstance(data.get("values"), list)
+    return data if ok else None
 
 
 def score_runs(
     runs: RunSet, metric: Metric, options: MetricOptions, out: Path, on_progress: Callable[[str], None] | None = None
 ) -> MetricScores:
     """The metric on every finished run's predictions (own test set and any external one)."""
-    path = out / CACHE_DIR / f"{metric.name}.json"
-    cache = _load(path)
+    folder = out / CACHE_DIR / metric.name
     model = metric.model(options)
     scores: dict[RowKey, RunScores] = {}
     computed = 0
@@ -82,7 +84,9 @@ def score_runs(
         file = predictions_path(runs, row)
         lang = target_language(runs, row)
         key = f"{metric.name}|v{metric.version}|{model}|{lang}|{file_sha256(file)}"
-        if key not in cache:
+        path = folder / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}.json"
+        entry = _load(path)
+        if entry is None:
             samples = read_samples(file)
             if not samples:
                 continue
@@ -91,9 +95,10 @@ def score_runs(
             values = metric.score(samples, lang, options)
             if len(values) != len(samples):
                 raise ClsDataError(f"{metric.name}: {len(values)} scores for {len(samples)} samples of {file}")
-            cache[key] = {"ids": [s.id for s in samples], "values": [[round(float(x), 6) for x in v] for v in values]}
+            entry = {"key": key, "run_dir": row.run_dir, "ids": [s.id for s in samples],
+                     "values": [[round(float(x), 6) for x in v] for v in values]}
             computed += 1
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_json_atomic(path, cache)  # after every run: an interrupted report keeps what it scored
-        scores[row_key(row)] = RunScores(cache[key]["ids"], cache[key]["values"])
+            folder.mkdir(parents=True, exist_ok=True)
+            write_json_atomic(path, entry)  # after every run: an interrupted report keeps what it scored
+        scores[row_key(row)] = RunScores(entry["ids"], entry["values"])
     return MetricScores(metric, scores, computed, model)
