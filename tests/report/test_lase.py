@@ -103,7 +103,7 @@ def test_report_shows_lase_and_target_language_rate_cached_per_run(tmp_path, enc
     )
     result = write_report(config)
     markdown = result.results_md.read_text(encoding="utf-8")
-    assert "## LaSE" in markdown and "## in target language %" in markdown
+    assert "## LaSE" in markdown and "## in target language %" in markdown and "NOT LaBSE" in markdown
     rate = next(
         line for line in markdown.split("## in target language %")[1].splitlines() if line.startswith("| mbart-cls")
     )

@@ -25,6 +25,7 @@ from cls_data.report.metrics.base import (
     read_samples,
     target_language,
 )
+from cls_data.report.metrics.tiny_encoder import is_tiny
 from cls_data.report.runs import RunSet
 from cls_data.run_folder import RunRow
 
@@ -54,6 +55,7 @@ class MetricScores:
     runs: dict[RowKey, RunScores]
     computed: int
     model: str
+    tiny: bool = False  # scored with the tiny random encoder (recorded with each entry: the folder may be gone since)
 
 
 def row_key(row: RunRow) -> RowKey:
@@ -78,7 +80,7 @@ def score_runs(
     folder = out / CACHE_DIR / metric.name
     model = metric.model(options)
     scores: dict[RowKey, RunScores] = {}
-    computed = 0
+    computed, tiny = 0, False
     rows = [row for row in runs.done() if row.run_dir and predictions_path(runs, row).exists()]
     for i, row in enumerate(rows, start=1):
         file = predictions_path(runs, row)
@@ -95,10 +97,11 @@ def score_runs(
             values = metric.score(samples, lang, options)
             if len(values) != len(samples):
                 raise ClsDataError(f"{metric.name}: {len(values)} scores for {len(samples)} samples of {file}")
-            entry = {"key": key, "run_dir": row.run_dir, "ids": [s.id for s in samples],
+            entry = {"key": key, "run_dir": row.run_dir, "tiny": is_tiny(model), "ids": [s.id for s in samples],
                      "values": [[round(float(x), 6) for x in v] for v in values]}
             computed += 1
             folder.mkdir(parents=True, exist_ok=True)
             write_json_atomic(path, entry)  # after every run: an interrupted report keeps what it scored
         scores[row_key(row)] = RunScores(entry["ids"], entry["values"])
-    return MetricScores(metric, scores, computed, model)
+        tiny = tiny or bool(entry.get("tiny"))
+    return MetricScores(metric, scores, computed, model, tiny)

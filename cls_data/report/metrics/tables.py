@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from cls_data.report.metrics.cache import MetricScores, RunScores, row_key
-from cls_data.report.metrics.tiny_encoder import TINY_LABEL, is_tiny
+from cls_data.report.metrics.tiny_encoder import TINY_LABEL
 from cls_data.report.runs import RunSet
 from cls_data.report.significance import Comparison, format_p, paired_bootstrap
 from cls_data.report.tables import DATASET_ORDER, group_cells, order_key, table2_spec
@@ -44,7 +44,7 @@ def metric_markdown(runs: RunSet, scores: MetricScores) -> str:
     spec = table2_spec(runs.rows)
     stats = {column: cell_stats(runs, scores, column) for column in metric.columns}
     caption = metric.caption.format(model=scores.model)
-    if is_tiny(scores.model):
+    if scores.tiny:
         caption += f" **Encoder: {TINY_LABEL}.**"
     lines = [
         f"## {metric.labels.get(metric.columns[0], metric.name) if len(metric.columns) == 1 else metric.name}",
