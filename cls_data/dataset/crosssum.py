@@ -125,13 +125,9 @@ def _split_of(file: Path, name: str) -> str:
     return file.stem.removeprefix(f"{name}_") or "test"
 
 
-def build_crosssum(
-    source: str, pair: str, out: Path, on_progress: Callable[[str], None] | None = None
-) -> CrossSumResult:
-    """Write `<out>/CrossSum-<src>2<tgt>/`: the direction's pairs as one test split, build_info.json and a card."""
-    src, tgt = parse_pair(pair)
-    files = find_files(source, src, tgt)
-    name = direction(src, tgt)
+def read_pairs(files: list[Path], tgt: str, name: str, on_progress: Callable[[str], None] | None = None
+               ) -> tuple[list[dict], Counter, int]:
+    """The rows kept from the released files, the drops by reason, and the records read."""
     rows, seen, dropped, read = [], set(), Counter(), 0
     for file in files:
         if on_progress:
@@ -140,26 +136,28 @@ def build_crosssum(
             read += 1
             text, summary = normalize(str(data.get("text") or "")), normalize(str(data.get("summary") or ""))
             key = (str(data.get("source_url") or ""), str(data.get("target_url") or ""), text[:200])
+            problem = language_problem(summary, tgt)
             if not text or not summary:
                 dropped["empty text or summary"] += 1
             elif key in seen:
                 dropped["duplicate pair"] += 1
-            elif language_problem(summary, tgt):
-                dropped[f"summary {language_problem(summary, tgt)}"] += 1
+            elif problem:
+                dropped[f"summary {problem}"] += 1
             else:
                 seen.add(key)
                 digest = hashlib.sha256("\x00".join(key).encode("utf-8")).hexdigest()[:12]
-                rows.append(
-                    {
-                        "id": f"crosssum-{digest}",
-                        "text": text,
-                        "summary": "",
-                        "cls_summary": summary,
-                        "source_url": key[0],
-                        "target_url": key[1],
-                        "crosssum_split": _split_of(file, name),
-                    }
-                )
+                rows.append({"id": f"crosssum-{digest}", "text": text, "summary": "", "cls_summary": summary,
+                             "source_url": key[0], "target_url": key[1], "crosssum_split": _split_of(file, name)})
+    return rows, dropped, read
+
+
+def build_crosssum(source: str, pair: str, out: Path,
+                   on_progress: Callable[[str], None] | None = None) -> CrossSumResult:
+    """Write `<out>/CrossSum-<src>2<tgt>/`: the direction's pairs as one test split, build_info.json and a card."""
+    src, tgt = parse_pair(pair)
+    files = find_files(source, src, tgt)
+    name = direction(src, tgt)
+    rows, dropped, read = read_pairs(files, tgt, name, on_progress)
     if not rows:
         raise ClsDataError(f"--from {source}: no usable {name} pair ({read} read)")
     folder = out / f"CrossSum-{src}2{tgt}"
@@ -168,20 +166,9 @@ def build_crosssum(
         old.unlink()  # a rebuild replaces the split (its file name carries a content hash)
     data_file = write_split(folder, "test", rows, COLUMNS)
     splits = Counter(row["crosssum_split"] for row in rows)
-    info = {
-        "kind": "crosssum",
-        "name": folder.name,
-        "src_lang": src,
-        "tgt_lang": tgt,
-        "test_only": True,
-        "sizes": {"test": len(rows)},
-        "crosssum_direction": name,
-        "crosssum_splits": dict(splits),
-        "inputs": [str(f) for f in files],
-        "read": read,
-        "dropped": dict(dropped),
-        "license": LICENSE,
-    }
+    info = {"kind": "crosssum", "name": folder.name, "src_lang": src, "tgt_lang": tgt, "test_only": True,
+            "sizes": {"test": len(rows)}, "crosssum_direction": name, "crosssum_splits": dict(splits),
+            "inputs": [str(f) for f in files], "read": read, "dropped": dict(dropped), "license": LICENSE}
     write_json_atomic(folder / BUILD_INFO, info, indent=1)
     write_text_atomic(folder / CARD, card(folder.name, src, tgt, len(rows), data_file, splits, dropped))
     return CrossSumResult(folder, len(rows), read, files, dropped)
