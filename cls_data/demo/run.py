@@ -237,10 +237,11 @@ def _report(result: DemoResult, state: dict, ran: bool, on_progress: Callable[[D
     on_progress(DemoProgress("report", 0, 1, "tables, significance, figures, case study, model cards"))
     from cls_data.report.metrics.demo import demo_encoder, evaluation_lines
 
-    encoder = demo_encoder(result.dataset, result.out_dir / "encoders")  # LaSE's code path offline, labelled as tiny
-    outcome = write_report(ReportConfig(runs=result.runs, out=result.report, metrics=("rouge", "lase", "target_lang"),
-                                        lase_model=str(encoder)),
-                           on_progress=lambda m: on_progress(DemoProgress("report", 0, 1, m)))
+    with _quiet_transformers():
+        encoder = demo_encoder(result.dataset, result.out_dir / "encoders")  # LaSE's code path offline, labelled tiny
+        config = ReportConfig(runs=result.runs, out=result.report, metrics=("rouge", "lase", "target_lang"),
+                              lase_model=str(encoder))
+        outcome = write_report(config, on_progress=lambda m: on_progress(DemoProgress("report", 0, 1, m)))
     result.answer = [*outcome.answer, *evaluation_lines(result.report / "results.json")]
     result.notes.extend(outcome.notes)
     state["report"], state["answer"] = key, outcome.answer

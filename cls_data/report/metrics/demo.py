@@ -8,6 +8,7 @@ from pathlib import Path
 from cls_data.dataset_folder import read_split
 from cls_data.report.metrics.sections import headline
 from cls_data.report.metrics.tiny_encoder import TINY_LABEL, build_tiny_encoder
+from cls_data.report.tables import default_system
 
 
 def demo_encoder(dataset: Path, folder: Path) -> Path:
@@ -22,8 +23,11 @@ def demo_encoder(dataset: Path, folder: Path) -> Path:
 
 
 def evaluation_lines(results_json: Path) -> list[str]:
-    """The CLI's lines: target-language rate and LaSE per system (from the report's results.json)."""
+    """The CLI's lines: target-language rate and LaSE of Table 2's systems (from the report's results.json)."""
     rows = json.loads(results_json.read_text(encoding="utf-8")) if results_json.exists() else []
+    systems = {row["system"] for row in rows}
+    shown = {default_system(row["variant"], systems) for row in rows}
+    rows = [row for row in rows if row["system"] in shown]
     lines = [
         headline(rows, "target_lang", "in the target language", "%"),
         headline(rows, "lase", f"LaSE x100 ({TINY_LABEL})"),
