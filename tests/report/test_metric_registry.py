@@ -1,0 +1,45 @@
+"""The metric registry's cache: per run and metric version; a rerun computes nothing, a change recomputes only it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cls_data.errors import ClsDataError
+from cls_data.report.metrics import column_of, get_metric, metric_names
+from cls_data.report.metrics.base import MetricOptions
+from cls_data.report.metrics.cache import score_runs
+from cls_data.report.metrics.target_language import TargetLanguage
+from cls_data.report.runs import load_runs
+from tests.support.fake_runs import make_run
+
+
+def _score(root, out):
+    return score_runs(load_runs(root), get_metric("target_lang"), MetricOptions(), out)
+
+
+def test_a_rerun_computes_nothing_and_a_changed_file_or_version_is_scored_again(tmp_path, monkeypatch):
+    root, out = tmp_path / "runs", tmp_path / "out"
+    for variant in ("mbart-cls", "tflcls", "ncls"):
+        make_run(root, "Vi2ZhLow", variant, 1000, 1, skill=0.5, n=10)
+    assert _score(root, out).computed == 3
+    assert _score(root, out).computed == 0
+    path = root / "Vi2ZhLow" / "ncls" / "n1000" / "seed1" / "predictions.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    rows[3]["prediction"] = "Bộ Y tế khuyến cáo người dân tiêm vắc xin"  # the source language, not Chinese
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    scores = _score(root, out)
+    assert scores.computed == 1
+    assert scores.runs[("Vi2ZhLow/ncls/n1000/seed1", "Vi2ZhLow")].mean(0) == pytest.approx(0.9)
+    monkeypatch.setattr(TargetLanguage, "version", "2")
+    assert _score(root, out).computed == 3
+
+
+def test_metric_names_and_rank_by_columns_are_checked_in_one_line():
+    assert metric_names("lase, target_lang") == ("rouge", "lase", "target_lang")
+    assert column_of("rouge2", ("rouge",)) == "rouge2" and column_of("lase", ("rouge", "lase")) == "lase"
+    with pytest.raises(ClsDataError, match="--metrics: unknown bleu"):
+        metric_names("rouge,bleu")
+    with pytest.raises(ClsDataError, match="--rank-by bertscore: not a column of --metrics rouge,lase"):
+        column_of("bertscore", ("rouge", "lase"))
