@@ -51,6 +51,7 @@ def write(
     judge_url: Annotated[Optional[str], typer.Option("--judge-url", help="An OpenAI-compatible server (http://HOST:PORT/v1) for the LLM judge; key from $OPENAI_API_KEY.")] = None,
     judge_model: Annotated[Optional[str], typer.Option("--judge-model", help="The judge's model name on that server.")] = None,
     judge_samples: Annotated[int, typer.Option("--judge-samples", help="Test samples judged per dataset, train size and system.")] = 50,
+    judge_workers: Annotated[int, typer.Option("--judge-workers", help="Judgements asked at a time.")] = 4,
     judge_bws: Annotated[Optional[Path], typer.Option("--judge-bws", help="A `human-eval export` kit with answers*.csv: report the judge's agreement with those raters.")] = None,
     figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Draw Figure 4, Figure 5 and per-run learning curves.")] = True,
     allow_damaged: Annotated[bool, typer.Option("--allow-damaged", help=(
@@ -67,7 +68,7 @@ def write(
         case_ids=tuple(i.strip() for i in case_ids.split(",") if i.strip()) if case_ids else (),
         case_samples=case_samples, figures=figures, metrics=tuple(m.strip() for m in metrics.split(",") if m.strip()),
         bertscore_model=bertscore_model, allow_damaged=allow_damaged, lase_model=lase_model, rank_by=rank_by,
-        judge=judge_config(judge_url, judge_model, judge_samples, seed, judge_bws),
+        judge=judge_config(judge_url, judge_model, judge_samples, seed, judge_bws, judge_workers),
     )
     result = write_report(config, on_progress=_status)
     for line in result.answer:

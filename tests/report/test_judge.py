@@ -94,7 +94,7 @@ def test_judge_scores_retries_misbehaviour_caches_and_never_writes_the_key(tmp_p
         server.api_key = KEY
         server.faults.extend(["429", "ok", "500", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"])
         judge.script.extend(["ok", "ok", "nonjson", "ok", "range", "ok", "nonjson", "nonjson", "nonjson"])
-        result = write_report(config(runs, server.url))
+        result = write_report(config(runs, server.url, workers=1))  # one at a time: the faults land in this order
         sent = len(server.requests)
         assert all(body["temperature"] == 0.0 for body in server.requests)
         markdown = result.results_md.read_text(encoding="utf-8")
@@ -111,7 +111,7 @@ def test_judge_scores_retries_misbehaviour_caches_and_never_writes_the_key(tmp_p
         assert all(row["judge_prompt_version"] == "1" and row["judge_faithfulness_mean"] for row in board)
         meta = json.loads((result.out / "judge.json").read_text(encoding="utf-8"))
         assert set(meta["rubric"]) == {"faithfulness", "coverage", "fluency"} and meta["usage"]["requests"] == sent
-        again = write_report(config(runs, server.url))
+        again = write_report(config(runs, server.url))  # four at a time
         assert len(server.requests) == sent  # the rerun asked nothing
         assert "0 requests sent" in again.judge_line and "16 judgements from the cache" in again.judge_line
     assert KEY not in every_file_text(tmp_path)

@@ -6,6 +6,7 @@ The transport (key from OPENAI_API_KEY, typed errors, the key never in a message
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -28,13 +29,25 @@ MAX_WAIT = 30.0  # seconds, at most, before asking again after a 429/5xx
 
 @dataclass
 class Usage:
-    """What the judge cost this report: requests sent, answers rejected, tokens the server reported."""
+    """What the judge cost this report: requests sent, answers rejected, tokens the server reported.
+
+    Judgements run in several threads: counts change through `add`, under a lock."""
 
     requests: int = 0
     invalid: int = 0
     errors: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, **counts: int) -> None:
+        with self._lock:
+            for name, n in counts.items():
+                setattr(self, name, getattr(self, name) + n)
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in ("requests", "invalid", "errors", "prompt_tokens",
+                                                        "completion_tokens")}
 
 
 @dataclass
@@ -74,17 +87,17 @@ class Judge:
         failure, transient = "no attempt", False
         for attempt in range(self.attempts):
             try:
-                self.usage.requests += 1
+                self.usage.add(requests=1)
                 data = self._api.request("POST", "/chat/completions", json=body)
                 self._count_tokens(data)
                 return Outcome(parse_verdict(completion(data).content))
             except InvalidAnswer as exc:
-                self.usage.invalid += 1
+                self.usage.add(invalid=1)
                 failure, transient = f"invalid answer ({exc})", False
             except Unreachable as exc:
                 raise ClsDataError(f"cannot reach the judge at {self._api.base_url}: {exc}") from None
             except ServerError as exc:
-                self.usage.errors += 1
+                self.usage.add(errors=1)
                 failure, transient = str(exc), True
                 if attempt + 1 < self.attempts:
                     time.sleep(min(exc.retry_after if exc.retry_after is not None else 2.0**attempt, MAX_WAIT))
@@ -93,8 +106,8 @@ class Judge:
     def _count_tokens(self, data: object) -> None:
         usage = data.get("usage") if isinstance(data, dict) else None
         if isinstance(usage, dict):
-            self.usage.prompt_tokens += int(usage.get("prompt_tokens") or 0)
-            self.usage.completion_tokens += int(usage.get("completion_tokens") or 0)
+            self.usage.add(prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                           completion_tokens=int(usage.get("completion_tokens") or 0))
 
     def close(self) -> None:
         self._api.close()

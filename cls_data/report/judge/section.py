@@ -18,8 +18,7 @@ from pathlib import Path
 from cls_data.outputs import write_json_atomic
 from cls_data.report.casestudy import load_sources
 from cls_data.report.judge.agreement import MATCHED, human_ratings, kendall_tau_b
-from cls_data.report.judge.cache import JudgeCache, judgement_key
-from cls_data.report.judge.client import Judge
+from cls_data.report.judge.asker import Asker
 from cls_data.report.judge.config import JudgeConfig
 from cls_data.report.judge.prompt import CRITERIA, PROMPT_VERSION, prompt_metadata
 from cls_data.report.paper import REFERENCE_SYSTEM as REFERENCE
@@ -34,43 +33,6 @@ class JudgeSection:
     line: str  # the cost/requests line
     notes: list[str] = field(default_factory=list)
     fields: dict = field(default_factory=dict)  # (system, dataset, size) -> results.json fields
-
-
-class _Asker:
-    """Cache first; the server only on a miss (checked once, on the first miss)."""
-
-    def __init__(self, config: JudgeConfig, out: Path):
-        self.judge = Judge(config.url, config.model, config.attempts, config.timeout)
-        self.cache, self.model = JudgeCache(out), config.model
-        self.hits = self.failed = self.judged = 0
-        self._checked = False
-
-    def ask(self, document: str, summary: str, src: str, tgt: str) -> dict[str, int] | None:
-        key = judgement_key(self.model, document, summary)
-        entry = self.cache.get(key)
-        if entry is not None:
-            self.hits += 1
-        else:
-            if not self._checked:
-                self.judge.check()
-                self._checked = True
-            outcome = self.judge.judge(document, summary, src, tgt)
-            if outcome.transient:
-                self.failed += 1
-                return None
-            verdict = outcome.verdict
-            entry = self.cache.put(
-                key,
-                self.model,
-                verdict.scores if verdict else None,
-                verdict.reason if verdict else None,
-                outcome.failure,
-            )
-        if entry.get("scores") is None:
-            self.failed += 1
-            return None
-        self.judged += 1
-        return entry["scores"]
 
 
 def _languages(runs: RunSet, row: RunRow) -> tuple[str, str]:
@@ -94,7 +56,7 @@ def _cells(runs: RunSet) -> dict[tuple[str, int], dict[str, RunRow]]:
 
 
 def _judge_cells(
-    runs: RunSet, config: JudgeConfig, asker: _Asker, notes: list[str], progress: Callable[[str], None]
+    runs: RunSet, config: JudgeConfig, asker: Asker, notes: list[str], progress: Callable[[str], None]
 ) -> dict[tuple[str, str, int], list[dict[str, int] | None]]:
     results: dict[tuple[str, str, int], list[dict[str, int] | None]] = {}
     for (dataset, size), systems in _cells(runs).items():
@@ -110,11 +72,12 @@ def _judge_cells(
         common = sorted(set(sources).intersection(*(set(p) for p in predictions.values())))
         ids = random.Random(f"judge-{config.seed}-{dataset}-{size}").sample(common, min(config.samples, len(common)))
         src, tgt = _languages(runs, first)
-        for system, preds in predictions.items():
-            progress(f"judging {system} on {dataset} n={size} ({len(ids)} summaries)")
-            results[(system, dataset, size)] = [
-                asker.ask(sources[i], str(preds[i].get("prediction") or ""), src, tgt) for i in ids
-            ]
+        progress(f"judging {len(predictions)} systems on {dataset} n={size} ({len(ids)} summaries each)")
+        tasks = [(sources[i], str(preds[i].get("prediction") or ""), src, tgt)
+                 for preds in predictions.values() for i in ids]
+        answers = asker.ask_all(tasks)
+        for k, system in enumerate(predictions):
+            results[(system, dataset, size)] = answers[k * len(ids) : (k + 1) * len(ids)]
     return results
 
 
@@ -138,7 +101,7 @@ def _table(results: dict[tuple[str, str, int], list[dict[str, int] | None]]) -> 
     return lines
 
 
-def _agreement(runs: RunSet, kit: Path, asker: _Asker, notes: list[str]) -> tuple[list[str], dict]:
+def _agreement(runs: RunSet, kit: Path, asker: Asker, notes: list[str]) -> tuple[list[str], dict]:
     """Kendall's tau per matched criterion between the judge and the kit's raters, on the kit's summaries."""
     key, ratings, raters = human_ratings(kit)
     if not raters:
@@ -153,21 +116,20 @@ def _agreement(runs: RunSet, kit: Path, asker: _Asker, notes: list[str]) -> tupl
     first = next(iter(rows.values()))
     sources, predictions = load_sources(runs, first), {s: _predictions(runs, r) for s, r in rows.items()}
     src, tgt = _languages(runs, first)
-    pairs: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    judged: list[tuple[str, str]] = []  # (item, system) of each task
+    tasks = []
     for item, entry in key["items"].items():
         sample_id, document = entry["sample_id"], sources.get(entry["sample_id"])
-        for system in entry["labels"].values():
-            if document is None:
-                continue
-            text = (
-                predictions[models[0]][sample_id].get("reference")
-                if system == REFERENCE
-                else predictions[system][sample_id].get("prediction")
-            )
-            scores = asker.ask(document, str(text or ""), src, tgt)
-            for criterion, human in MATCHED.items():
-                if scores is not None and (item, system, human) in ratings:
-                    pairs[criterion].append((scores[criterion], ratings[(item, system, human)]))
+        for system in entry["labels"].values() if document is not None else ():
+            found = predictions[models[0] if system == REFERENCE else system].get(sample_id, {})
+            text = found.get("reference" if system == REFERENCE else "prediction")
+            judged.append((item, system))
+            tasks.append((document, str(text or ""), src, tgt))
+    pairs: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for (item, system), scores in zip(judged, asker.ask_all(tasks), strict=True):
+        for criterion, human in MATCHED.items():
+            if scores is not None and (item, system, human) in ratings:
+                pairs[criterion].append((scores[criterion], ratings[(item, system, human)]))
     table = [
         "",
         f"Agreement with {raters} BWS rater(s) of `{kit.name}` (Kendall's tau-b, judge 1-5 vs the raters' mean "
@@ -190,7 +152,7 @@ def judge_section(
     runs: RunSet, config: JudgeConfig, out: Path, progress: Callable[[str], None] | None = None
 ) -> JudgeSection:
     progress = progress or (lambda message: None)
-    asker, notes = _Asker(config, out), []
+    asker, notes = Asker(config, out), []
     try:
         results = _judge_cells(runs, config, asker, notes, progress)
         agreement, agreement_data = _agreement(runs, config.bws_kit, asker, notes) if config.bws_kit else ([], {})
@@ -234,7 +196,7 @@ def judge_section(
             **prompt_metadata(),
             "samples": config.samples,
             "seed": config.seed,
-            "usage": vars(usage),
+            "usage": usage.as_dict(),
             "agreement": agreement_data,
         },
     )
