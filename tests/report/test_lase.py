@@ -121,15 +121,14 @@ def test_report_shows_lase_and_target_language_rate_cached_per_run(tmp_path, enc
     )
 
 
-def test_an_encoder_offline_without_a_local_copy_is_one_line_naming_it(tmp_path, monkeypatch):
-    from cls_data.report.metrics.lase import load_encoder
-
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-hf-home"))
-    with pytest.raises(ClsDataError) as error:
-        load_encoder("sentence-transformers/LaBSE")
-    message = str(error.value)
-    assert "\n" not in message and "sentence-transformers/LaBSE" in message and "huggingface-cli download" in message
+def test_an_encoder_offline_without_a_local_copy_is_one_line_naming_it(tmp_path, run_cli):
+    make_run(tmp_path / "runs", "Vi2ZhLow", "tflcls", 1000, 1, skill=1.0, n=4)
+    # a fresh process, as a user runs it: the hub client reads HF_HUB_OFFLINE when it is imported
+    result = run_cli("report", tmp_path / "runs", "--metrics", "rouge,lase", "--no-figures",
+                     env={"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "empty-hf-home")})
+    last = result.stderr.rstrip().splitlines()[-1]  # above it: the progress lines
+    assert result.returncode == 2 and last.startswith("error: --lase-model sentence-transformers/LaBSE"), result.stderr
+    assert "huggingface-cli download sentence-transformers/LaBSE" in last and "Traceback" not in result.stderr
 
 
 def test_rank_by_a_column_no_metric_scores_is_one_line(tmp_path):
