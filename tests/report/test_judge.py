@@ -195,3 +195,11 @@ def test_a_half_given_judge_or_an_unreachable_one_is_one_line(tmp_path):
     runs = make_runs(tmp_path / "runs", n=4)
     with pytest.raises(ClsDataError, match=re.escape("cannot reach the judge at http://127.0.0.1:9/v1")):
         write_report(config(runs, "http://127.0.0.1:9/v1"))
+
+
+def test_the_docs_show_the_prompt_the_judge_is_sent():
+    from cls_data.report.judge.prompt import messages
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "evaluation.md").read_text(encoding="utf-8")
+    for message in messages("Hà Nội hôm nay mưa to.", "河内今天下大雨。", "vi", "zh"):
+        assert all(line in docs for line in message["content"].splitlines())  # bump PROMPT_VERSION and the docs together
