@@ -43,3 +43,16 @@ def test_metric_names_and_rank_by_columns_are_checked_in_one_line():
         metric_names("rouge,bleu")
     with pytest.raises(ClsDataError, match="--rank-by bertscore: not a column of --metrics rouge,lase"):
         column_of("bertscore", ("rouge", "lase"))
+
+
+def test_rank_by_rouge2_ranks_on_test_and_only_then_scores_rouge_through_the_registry(tmp_path):
+    from cls_data.report.writer import ReportConfig, write_report
+
+    for variant, skill in (("mbart-cls", 0.3), ("tflcls", 0.9)):
+        make_run(tmp_path, "Vi2ZhLow", variant, 1000, 1, skill=skill, n=12)
+    plain = write_report(ReportConfig(tmp_path, figures=False, cards=False, resamples=100))
+    assert plain.metrics_computed == 0 and not (tmp_path / "report" / "metric_cache").exists()
+    ranked = write_report(ReportConfig(tmp_path, figures=False, cards=False, resamples=100, rank_by="rouge2"))
+    markdown = ranked.results_md.read_text(encoding="utf-8")
+    assert ranked.metrics_computed == 2 and "Ranked by R-2" in markdown
+    assert "| Vi2ZhLow | 1,000 | **tflcls** (" in markdown.split("Ranked by R-2")[1]

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cls_data.report.metrics import column_of, get_metric
+from cls_data.report.metrics import COLUMNS, column_of, get_metric
 from cls_data.report.metrics.base import MetricOptions
 from cls_data.report.metrics.cache import MetricScores, score_runs
 from cls_data.report.metrics.external import external_markdown
@@ -44,7 +44,10 @@ def metric_sections(
     progress: Callable[[str], None] | None = None,
 ) -> MetricSections:
     column = column_of(rank_by, tuple(names)) if rank_by else None  # a bad --rank-by fails before any model loads
-    scores = [score_runs(runs, get_metric(name), options, out, progress) for name in names]
+    # ROUGE's tables, significance and external columns read the runs' own scores; its registry entry is needed
+    # only to rank by a ROUGE column
+    needed = [name for name in names if name != "rouge" or (column and column in COLUMNS["rouge"])]
+    scores = [score_runs(runs, get_metric(name), options, out, progress) for name in needed]
     result = MetricSections(scores, computed=sum(s.computed for s in scores))
     result.sections = [metric_markdown(runs, s) for s in scores if s.metric.name != "rouge"]
     external = external_markdown(runs, scores)
