@@ -202,4 +202,4 @@ def test_the_docs_show_the_prompt_the_judge_is_sent():
 
     docs = (Path(__file__).resolve().parents[2] / "docs" / "evaluation.md").read_text(encoding="utf-8")
     for message in messages("Hà Nội hôm nay mưa to.", "河内今天下大雨。", "vi", "zh"):
-        assert all(line in docs for line in message["content"].splitlines())  # bump PROMPT_VERSION and the docs together
+        assert all(line in docs for line in message["content"].splitlines())  # docs and prompt change together
