@@ -52,38 +52,38 @@ def _run_spec(config: dict) -> Any:
     )
 
 
-def _load_model(run: Path, config: dict, ctx: Any) -> tuple[Any, Any, Any]:
-    """(variant, codec, model) of a finished run, as `runs.execute_run` rebuilds it after training."""
+def plan_of(run: Path, config: dict, ctx: Any) -> Any:
+    """The finished run's `RunPlan`, from its config.json alone (its training dataset need not be here)."""
     from cls_data.benchmark.registry import resolve_variant
-    from cls_data.benchmark.stages import stage_context
+    from cls_data.benchmark.run_plan import RunPlan
 
     variant = resolve_variant(config["variant"])
-    backbone = str((config.get("model") or {}).get("backbone") or variant.spec.default_backbone)
-    langs = SimpleNamespace(src_lang=config.get("src_lang"), tgt_lang=config.get("tgt_lang"))
     if variant.setup:
-        raise ClsDataError(
-            f"variant {variant.name} builds its prompts from its training split; score it with "
-            "`cls-data benchmark ... --eval-on` instead"
-        )
-    codec = variant.codec(backbone, langs.src_lang, langs.tgt_lang)
+        raise ClsDataError(f"variant {variant.name} builds its prompts from its training split; score it with "
+                           "`cls-data benchmark ... --extra-test` instead")
+    spec = variant.spec
+    backbone = str((config.get("model") or {}).get("backbone") or spec.default_backbone)
+    languages = SimpleNamespace(src_lang=config.get("src_lang"), tgt_lang=config.get("tgt_lang"),
+                                fingerprint=config.get("dataset_fingerprint"))
+    stages = (*spec.stages, *((spec.inference,) if spec.inference else ()))
+    return RunPlan(run=_run_spec(config), ctx=ctx, variant=variant, dataset=languages, train=None, backbone=backbone,
+                   codec=variant.codec(backbone, languages.src_lang, languages.tgt_lang),
+                   configs={stage.name: ctx.train_config(spec, stage) for stage in stages})
+
+
+def _load_model(run: Path, plan: Any) -> Any:
+    """The decoding model of a finished run, as `runs.execute_run` loads it after training."""
+    variant = plan.variant
     last = variant.decoding_stage
-    spec = _run_spec(config)
-    if variant.stages:
-        if not (run / MODEL).exists():
-            raise ClsDataError(f"{run}: no model/ folder to decode with")
-        model = variant.loaders[last.name](stage_context(last, spec, ctx, variant, langs, codec, backbone, run / MODEL))
-    else:
-        model = variant.builders[last.name](stage_context(last, spec, ctx, variant, langs, codec, backbone, None))
-    return variant, codec, model
+    if not variant.stages:  # nothing trained (a model behind a server or straight from its backbone)
+        return variant.builders[last.name](plan.build_context(last, None))
+    if not (run / MODEL).exists():
+        raise ClsDataError(f"{run}: no model/ folder to decode with")
+    return variant.loaders[last.name](plan.build_context(last, run / MODEL))
 
 
-def rescore_run(
-    root: Path,
-    run: Path,
-    external: Any,
-    preset: Any | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
-) -> str:
+def rescore_run(root: Path, run: Path, external: Any, preset: Any | None = None,
+                progress: Callable[[str, int, int], None] | None = None) -> str:
     """Decode one finished run (under RUNS `root`, for its token cache) on `external`'s test split.
 
     Returns "scored", or "skipped" when the run was already scored on this version of the dataset."""
@@ -94,32 +94,20 @@ def rescore_run(
 
     config, metrics = read_config(run), read_metrics(run)
     done = (metrics.get("eval_on") or {}).get(external.name) or {}
-    if (
-        done.get("dataset_fingerprint") == external.fingerprint
-        and (run / f"predictions.{external.name}.jsonl").exists()
-    ):
+    decoded = run / f"predictions.{external.name}.jsonl"
+    if done.get("dataset_fingerprint") == external.fingerprint and decoded.exists():
         return "skipped"
-    ctx = RunContext(
-        out=root,
-        preset=preset or get_preset(str(config.get("preset") or "paper")),
-        deterministic=bool(config.get("deterministic")),
-        paper_code=bool(config.get("paper_code")),
-        on_progress=progress or (lambda phase, d, t: None),
-    )
-    variant, codec, model = _load_model(run, config, ctx)
-    model.to(make_accelerator(variant.train_config(variant.decoding_stage, ctx.preset)).device)
-    scored, n = score_on(
-        external, "test", ctx, variant, codec, model, f"decode {external.name} test", ctx.preset.max_test_samples
-    )
-    write_jsonl(run / f"predictions.{external.name}.jsonl", scored.rows)
+    ctx = RunContext(out=root, preset=preset or get_preset(str(config.get("preset") or "paper")),
+                     options=dict(config.get("options") or {}), deterministic=bool(config.get("deterministic")),
+                     paper_code=bool(config.get("paper_code")), on_progress=progress or (lambda phase, d, t: None))
+    plan = plan_of(run, config, ctx)
+    model = _load_model(run, plan)
+    model.to(make_accelerator(plan.config(plan.variant.decoding_stage)).device)
+    scored, n = score_on(plan, external, "test", model, f"decode {external.name} test", ctx.preset.max_test_samples)
+    write_jsonl(decoded, scored.rows)
     metrics.setdefault("eval_on", {})[external.name] = {
-        **scored.rouge,
-        "tokenizer": scored.tokenizer,
-        "n_test": n,
-        "empty_predictions": scored.empty_predictions,
-        "dataset_fingerprint": external.fingerprint,
-        "decode_seconds": round(scored.seconds, 3),
-    }
+        **scored.rouge, "tokenizer": scored.tokenizer, "n_test": n, "empty_predictions": scored.empty_predictions,
+        "dataset_fingerprint": external.fingerprint, "decode_seconds": round(scored.seconds, 3)}
     write_metrics(run, metrics)
     return "scored"
 
