@@ -164,7 +164,8 @@ def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None
     if notes:
         parts.append("## Notes\n\n" + "\n".join(f"- {note}" for note in notes) + "\n")
     write_text_atomic(result.results_md, "\n".join(parts))
-    write_leaderboard(runs, out / "results.json", made, scored.fields)  # the tables as data (report/leaderboard.py; not RUNS/results.json)
+    # the tables as data (report/leaderboard.py; not RUNS/results.json), the other metrics' and the judge's fields too
+    write_leaderboard(runs, out / "results.json", made, scored.fields)
     return result
 
 
