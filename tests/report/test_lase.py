@@ -12,7 +12,7 @@ import pytest
 
 from cls_data.errors import ClsDataError
 from cls_data.text import language_problem, tokenize_zh
-from tests.support.fake_runs import make_run
+from tests.support.fake_runs import make_run, rewrite_predictions
 
 pytest.importorskip("sentence_transformers")
 SAMPLE = Path(__file__).resolve().parents[2] / "cls_data" / "demo" / "sample" / "translations.jsonl"
@@ -86,10 +86,9 @@ def test_report_shows_lase_and_target_language_rate_cached_per_run(tmp_path, enc
     runs = tmp_path / "runs"
     make_run(runs, "Vi2ZhLow", "mbart-cls", 1000, 1, skill=0.3, n=12)
     make_run(runs, "Vi2ZhLow", "tflcls", 1000, 1, skill=1.0, n=12)
-    english = runs / "Vi2ZhLow" / "mbart-cls" / "n1000" / "seed1" / "predictions.jsonl"
-    rows = [json.loads(line) for line in english.read_text(encoding="utf-8").splitlines()]
-    rows[0]["prediction"] = "The ministry said on Tuesday that 12 projects were approved"
-    english.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    english = "The ministry said on Tuesday that 12 projects were approved"
+    rewrite_predictions(runs / "Vi2ZhLow" / "mbart-cls" / "n1000" / "seed1",
+                        lambda sample_id, text: english if sample_id == "Vi2ZhLow-0000" else text)
     local = tmp_path / "encoder"
     shutil.copytree(encoder_dir, local)
     config = ReportConfig(

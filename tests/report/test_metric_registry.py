@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from cls_data.errors import ClsDataError
@@ -12,7 +10,7 @@ from cls_data.report.metrics.base import MetricOptions
 from cls_data.report.metrics.cache import score_runs
 from cls_data.report.metrics.target_language import TargetLanguage
 from cls_data.report.runs import load_runs
-from tests.support.fake_runs import make_run
+from tests.support.fake_runs import make_run, rewrite_predictions
 
 
 def _score(root, out):
@@ -25,10 +23,9 @@ def test_a_rerun_computes_nothing_and_a_changed_file_or_version_is_scored_again(
         make_run(root, "Vi2ZhLow", variant, 1000, 1, skill=0.5, n=10)
     assert _score(root, out).computed == 3
     assert _score(root, out).computed == 0
-    path = root / "Vi2ZhLow" / "ncls" / "n1000" / "seed1" / "predictions.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    rows[3]["prediction"] = "Bộ Y tế khuyến cáo người dân tiêm vắc xin"  # the source language, not Chinese
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    vietnamese = "Bộ Y tế khuyến cáo người dân tiêm vắc xin"  # the source language, not Chinese
+    rewrite_predictions(root / "Vi2ZhLow" / "ncls" / "n1000" / "seed1",
+                        lambda sample_id, text: vietnamese if sample_id == "Vi2ZhLow-0003" else text)
     scores = _score(root, out)
     assert scores.computed == 1
     assert scores.runs[("Vi2ZhLow/ncls/n1000/seed1", "Vi2ZhLow")].mean(0) == pytest.approx(0.9)
