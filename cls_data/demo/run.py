@@ -235,9 +235,10 @@ def _report(result: DemoResult, state: dict, ran: bool, on_progress: Callable[[D
         on_progress(DemoProgress("report", 1, 1, f"reused {result.report.name}/"))
         return
     on_progress(DemoProgress("report", 0, 1, "tables, significance, figures, case study, model cards"))
+    from cls_data.benchmark.quiet import quiet_transformers
     from cls_data.report.metrics.demo import demo_encoder, evaluation_lines
 
-    with _quiet_transformers():
+    with quiet_transformers():
         encoder = demo_encoder(result.dataset, result.out_dir / "encoders")  # LaSE's code path offline, labelled tiny
         config = ReportConfig(runs=result.runs, out=result.report, metrics=("rouge", "lase", "target_lang"),
                               lase_model=str(encoder))
