@@ -25,8 +25,9 @@ def load_scorer(model: str):
         layers = bert_score.utils.model2layers.get(model) or AutoConfig.from_pretrained(model).num_hidden_layers
         scorer = bert_score.BERTScorer(model_type=model, num_layers=layers, lang="zh")
     except OSError as exc:
-        raise ClsDataError(f"--bertscore-model {model}: cannot load it ({str(exc).splitlines()[0][:200]}); download it once "
-                           f"where there is internet (`huggingface-cli download {model}`) or give a local folder") from None
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise ClsDataError(f"--bertscore-model {model}: cannot load it ({first}); download it once where there is "
+                           f"internet (`huggingface-cli download {model}`) or give a local folder") from None
     tokenizer = scorer._tokenizer
     # a tokenizer saved without model_max_length reports ~1e30, which bert-score passes on and the fast tokenizer rejects
     limit = getattr(scorer._model.config, "max_position_embeddings", 512)
