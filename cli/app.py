@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from cls_data import __version__
-from cls_data.cli import benchmark, build, cache, crawl, demo, publish, rouge, stats
+from cls_data.cli import benchmark, build, cache, crawl, demo, publish, rouge, score, stats
 from cls_data.cli import filter as filter_cmd
 from cls_data.cli import report as report_cmd
 from cls_data.cli.console import err
@@ -30,6 +30,7 @@ app.command("crawl", no_args_is_help=True, cls=PanelCommand)(crawl.crawl)  # opt
 app.command("filter", no_args_is_help=True, cls=PanelCommand)(filter_cmd.filter_)
 app.command("build", no_args_is_help=True)(build.build)
 app.command("benchmark", no_args_is_help=True, cls=PanelCommand)(benchmark.benchmark)
+app.command("score", no_args_is_help=True)(score.score)  # finished runs on another test set (CrossSum)
 app.command("publish", no_args_is_help=True)(publish.publish)
 app.command("stats", no_args_is_help=True)(stats.stats)
 app.command("rouge", no_args_is_help=True)(rouge.rouge)

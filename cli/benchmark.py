@@ -44,7 +44,7 @@ def benchmark(
     seeds: Annotated[Optional[str], typer.Option(metavar="K,...", rich_help_panel="What to run, and where", help="Seeds, comma-separated (default 0).")] = None,
     preset: Annotated[Optional[PresetName], typer.Option(rich_help_panel="How to train", help=PRESET_HELP)] = None,
     backbone: Annotated[Optional[str], typer.Option(metavar="NAME|PATH", rich_help_panel="How to train", help="mBART-family backbone: Hub id or local folder (default facebook/mbart-large-cc25; smoke: a tiny model trained on the dataset); FAMILY=NAME,... for other families, e.g. llm=Qwen/Qwen2.5-0.5B-Instruct (default Qwen/Qwen2.5-1.5B-Instruct).")] = None,
-    eval_on: Annotated[Optional[list[str]], typer.Option("--eval-on", metavar="PATH|HUB_ID", rich_help_panel="Evaluation and languages", help="Also decode this built dataset's test split with each run's best model (separate rows). Repeatable.")] = None,
+    eval_on: Annotated[Optional[list[str]], typer.Option("--eval-on", "--extra-test", metavar="PATH|HUB_ID", rich_help_panel="Evaluation and languages", help="Also decode this built dataset's test split with each run's best model (separate rows; e.g. a `build crosssum` folder). Repeatable.")] = None,
     src_lang: Annotated[Optional[str], typer.Option(metavar="LANG", rich_help_panel="Evaluation and languages", help="Source language when the dataset has no build_info.json (vi, en, zh).")] = None,
     tgt_lang: Annotated[Optional[str], typer.Option(metavar="LANG", rich_help_panel="Evaluation and languages", help="Target language when the dataset has no build_info.json.")] = None,
     shots: Annotated[Optional[int], typer.Option(metavar="K", min=0, rich_help_panel="LLM family",

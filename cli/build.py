@@ -16,15 +16,16 @@ from cls_data.cli.console import err, out
 from cls_data.dataset.kinds import KINDS  # light: the specs, no reader
 
 # Choices come from the kind registry, so a new kind needs no edit here.
-Kind = enum.Enum("Kind", {name: name for name in KINDS}, type=str)
-KINDS_HELP = ", ".join(f"{k.name} ({k.help})" for k in KINDS.values())
+Kind = enum.Enum("Kind", {**{name: name for name in KINDS}, "crosssum": "crosssum"}, type=str)
+KINDS_HELP = ", ".join(f"{k.name} ({k.help})" for k in KINDS.values()) + (
+    ", crosssum (CrossSum's human-written pairs as a test-only folder: --pair vi-zh --from PATH|HUB_ID)")
 NAMES = ", ".join(k.dataset for k in KINDS.values())
 
 
 def build(
     kind: Annotated[Kind, typer.Argument(help=KINDS_HELP)],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help=f"Folder that receives <Name>/ ({NAMES}).")],
-    inputs: Annotated[Optional[list[Path]], typer.Argument(help="kept.jsonl; or NCLS files / the folder holding them; CLSSample JSONL also works. None with --release.")] = None,
+    inputs: Annotated[Optional[list[Path]], typer.Argument(help="kept.jsonl; or NCLS files / the folder holding them; CLSSample JSONL also works. None with --release or for crosssum (--from).")] = None,
     seed: Annotated[int, typer.Option(help="Sampling seed (any whole number); same input and seed give the same splits anywhere.")] = 0,
     sizes: Annotated[Optional[str], typer.Option(help="Split sizes and nested train subsets. Left out, one pool a little short of the total gives train what is left (rounded down to a hundred) [default: train=5000,validation=3000,test=3000,subsets=1000+3000]")] = None,
     lcsts: Annotated[Optional[list[Path]], typer.Option("--lcsts", help="LCSTS PART_I.txt (zh2en: the Chinese articles, joined by id). Repeatable.")] = None,
@@ -43,8 +44,14 @@ def build(
     src: Annotated[Optional[str], typer.Option("--src", help="pair: source language (a code of docs/languages.md, e.g. de).")] = None,
     tgt: Annotated[Optional[str], typer.Option("--tgt", help="pair: target language (e.g. en).")] = None,
     name: Annotated[Optional[str], typer.Option("--name", help="pair: dataset name [default: <Src>2<Tgt>Low, e.g. De2EnLow].")] = None,
+    pair: Annotated[Optional[str], typer.Option("--pair", help="crosssum: the direction, SRC-TGT (e.g. vi-zh).")] = None,
+    from_: Annotated[Optional[str], typer.Option("--from", help="crosssum: CrossSum's released file(s) for the direction (a .jsonl or the folder), or the Hub id csebuetnlp/CrossSum when online.")] = None,
 ) -> None:
     """Deduplicate, split (train + nested subsets, validation, test) and write a Hub-ready dataset folder."""
+    if kind.value == "crosssum":
+        from cls_data.cli.crosssum import build_crosssum_command
+
+        return build_crosssum_command(pair, from_, out_dir)
     if release is not None or clean or release_commit:
         from cls_data.dataset.release import ReleaseConfig, build_release, check_release_args
 

@@ -57,13 +57,21 @@ def write(
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap and of the random case-study samples.")] = 0,
     case_ids: Annotated[Optional[str], typer.Option("--case-ids", help="Comma-separated test ids for the case study (default: random).")] = None,
     case_samples: Annotated[int, typer.Option(help="Random test samples per dataset on the case-study page.")] = 5,
-    metrics: Annotated[str, typer.Option(help="rouge, or rouge,bertscore (needs the bert-score package: pip install 'cls-data[report]').")] = "rouge",
+    metrics: Annotated[str, typer.Option(help="Comma-separated: rouge, bertscore, lase, target_lang (docs/evaluation.md); rouge is always in.")] = "rouge",
     bertscore_model: Annotated[str, typer.Option(help="Encoder for BERTScore: a Hub id or a local folder.")] = "bert-base-multilingual-cased",
+    lase_model: Annotated[str, typer.Option(help="Sentence encoder for LaSE: a Hub id or a local folder.")] = "sentence-transformers/LaBSE",
+    rank_by: Annotated[Optional[str], typer.Option("--rank-by", help="Also rank the recommendation's candidates by this metric column on test (rouge2, lase, bertscore, target_lang).")] = None,
+    judge_url: Annotated[Optional[str], typer.Option("--judge-url", help="An OpenAI-compatible server (http://HOST:PORT/v1) for the LLM judge; key from $OPENAI_API_KEY.")] = None,
+    judge_model: Annotated[Optional[str], typer.Option("--judge-model", help="The judge's model name on that server.")] = None,
+    judge_samples: Annotated[int, typer.Option("--judge-samples", help="Test samples judged per dataset, train size and system.")] = 50,
+    judge_workers: Annotated[int, typer.Option("--judge-workers", help="Judgements asked at a time.")] = 4,
+    judge_bws: Annotated[Optional[Path], typer.Option("--judge-bws", help="A `human-eval export` kit with answers*.csv: report the judge's agreement with those raters.")] = None,
     figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Draw Figure 4, Figure 5 and per-run learning curves.")] = True,
     allow_damaged: Annotated[bool, typer.Option("--allow-damaged", help=(
         "Write the report without the damaged run folders (named, and the tables marked) instead of stopping."))] = False,
 ) -> None:
     """Write results.md with the answer up front, Tables 2-3, significance, figures, case study and model cards."""
+    from cls_data.report.judge.config import judge_config
     from cls_data.report.significance import DEFAULT_PAIR, parse_pair
     from cls_data.report.writer import ReportConfig, write_report
 
@@ -72,13 +80,16 @@ def write(
         pairs=tuple(parse_pair(p) for p in pairs) if pairs else (DEFAULT_PAIR,), resamples=resamples, seed=seed,
         case_ids=tuple(i.strip() for i in case_ids.split(",") if i.strip()) if case_ids else (),
         case_samples=case_samples, figures=figures, metrics=tuple(m.strip() for m in metrics.split(",") if m.strip()),
-        bertscore_model=bertscore_model, allow_damaged=allow_damaged,
+        bertscore_model=bertscore_model, allow_damaged=allow_damaged, lase_model=lase_model, rank_by=rank_by,
+        judge=judge_config(judge_url, judge_model, judge_samples, seed, judge_bws, judge_workers),
     )
     result = write_report(config, on_progress=_status)
     for line in result.answer:
         out.print(line, soft_wrap=True, markup=False)
     out.print(f"{result.runs_done} finished and {result.runs_failed} failed runs; {result.comparisons} bootstrap comparisons; "
               f"{len(result.figures)} figures; {result.cards} model cards", soft_wrap=True, markup=False)
+    if result.judge_line:
+        out.print(result.judge_line, soft_wrap=True, markup=False)
     out.print(f"wrote {result.results_md} and {result.out / 'results.json'} (one row per system, dataset and train size)", soft_wrap=True, markup=False)
     for note in result.notes:
         err.print(f"note: {note}", soft_wrap=True, markup=False)

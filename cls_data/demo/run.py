@@ -235,9 +235,15 @@ def _report(result: DemoResult, state: dict, ran: bool, on_progress: Callable[[D
         on_progress(DemoProgress("report", 1, 1, f"reused {result.report.name}/"))
         return
     on_progress(DemoProgress("report", 0, 1, "tables, significance, figures, case study, model cards"))
-    outcome = write_report(ReportConfig(runs=result.runs, out=result.report),
-                           on_progress=lambda m: on_progress(DemoProgress("report", 0, 1, m)))
-    result.answer = outcome.answer
+    from cls_data.benchmark.quiet import quiet_transformers
+    from cls_data.report.metrics.demo import demo_encoder, evaluation_lines
+
+    with quiet_transformers():
+        encoder = demo_encoder(result.dataset, result.out_dir / "encoders")  # LaSE's code path offline, labelled tiny
+        config = ReportConfig(runs=result.runs, out=result.report, metrics=("rouge", "lase", "target_lang"),
+                              lase_model=str(encoder))
+        outcome = write_report(config, on_progress=lambda m: on_progress(DemoProgress("report", 0, 1, m)))
+    result.answer = [*outcome.answer, *evaluation_lines(result.report / "results.json")]
     result.notes.extend(outcome.notes)
     state["report"], state["answer"] = key, outcome.answer
     on_progress(DemoProgress("report", 1, 1, f"{outcome.results_md.name}, {_count(len(outcome.figures), 'figure')},"

@@ -72,11 +72,13 @@ def _recipe(cell: Cell) -> dict[str, Any]:
     return out
 
 
-def leaderboard_rows(runs: RunSet, made: list[Choice] | None = None) -> list[dict[str, Any]]:
+def leaderboard_rows(runs: RunSet, made: list[Choice] | None = None, extra: dict | None = None) -> list[dict[str, Any]]:
     """Rows ordered by dataset (the paper's order), train size and rank; `made` are the report's choices
-    (`selection.choices`, their verdicts set by `selection.recommendations`)."""
+    (`selection.choices`, their verdicts set by `selection.recommendations`); `extra` adds fields per
+    (system, dataset, size): the other metrics' means and stds (report/metrics)."""
     picks = {(choice.dataset, choice.train_size): choice for choice in made or []}
-    rows = [_row(system, dataset, size, cell, picks.get((dataset, size)))
+    extra = extra or {}
+    rows = [{**_row(system, dataset, size, cell, picks.get((dataset, size))), **extra.get((system, dataset, size), {})}
             for (system, dataset, size), cell in group_cells(runs.rows).items()]
     rows.sort(key=lambda r: (order_key(DATASET_ORDER, r["dataset"]), r["train_size"], -(r["rouge2_mean"] if r["rouge2_mean"] is not None else -1), r["system"]))
     rank, column = 0, None
@@ -87,6 +89,6 @@ def leaderboard_rows(runs: RunSet, made: list[Choice] | None = None) -> list[dic
     return rows
 
 
-def write_leaderboard(runs: RunSet, path: Path, made: list[Choice] | None = None) -> Path:
-    write_json_atomic(path, leaderboard_rows(runs, made))
+def write_leaderboard(runs: RunSet, path: Path, made: list[Choice] | None = None, extra: dict | None = None) -> Path:
+    write_json_atomic(path, leaderboard_rows(runs, made, extra))
     return path

@@ -38,8 +38,8 @@ class Comparison:
 
 
 def paired_bootstrap(a: Sequence[Sequence[float]], b: Sequence[Sequence[float]], resamples: int = DEFAULT_RESAMPLES,
-                     seed: int = 0) -> dict[str, MetricTest]:
-    """Per-sample scores of A and B (rows = samples in the same order, columns = METRICS, in [0, 1]).
+                     seed: int = 0, names: Sequence[str] = METRICS) -> dict[str, MetricTest]:
+    """Per-sample scores of A and B (rows = samples in the same order, columns = `names`, in [0, 1]).
 
     The test set is resampled with replacement `resamples` times with one numpy Generator seeded
     by `seed`, the same indices for every metric, so the three metrics see the same resamples.
@@ -62,7 +62,7 @@ def paired_bootstrap(a: Sequence[Sequence[float]], b: Sequence[Sequence[float]],
         means[start:stop] = diffs[index].mean(axis=1)
     observed = diffs.mean(axis=0)
     results = {}
-    for column, metric in enumerate(METRICS):
+    for column, metric in enumerate(names):
         low, high, p_value = percentile_test(means[:, column])
         results[metric] = MetricTest(100 * float(observed[column]), 100 * low, 100 * high, p_value)
     return results

@@ -10,15 +10,16 @@ from pathlib import Path
 from cls_data.errors import ClsDataError
 from cls_data.report.runs import RunSet, load_runs
 from cls_data.report.fidelity import differences_markdown, presets_markdown
+from cls_data.report.judge.config import JudgeConfig
 from cls_data.report.leaderboard import write_leaderboard
+from cls_data.report.metrics import metric_names
+from cls_data.report.metrics.base import MetricOptions
 from cls_data.report.selection import choices, recommendations
 from cls_data.report.significance import DEFAULT_PAIR, DEFAULT_RESAMPLES, run_comparisons, significance_markdown
 from cls_data.report.verify import Damage, check_runs, damaged_mark, damaged_markdown
 from cls_data.report.tables import build_results_markdown, columns_of, group_cells, is_addition
 from cls_data.outputs import write_text_atomic
 from cls_data.run_folder import RunRow, write_results_json
-
-METRIC_CHOICES = ("rouge", "bertscore")
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,11 @@ class ReportConfig:
     case_size: int | None = None
     figures: bool = True
     cards: bool = True
-    metrics: tuple[str, ...] = ("rouge",)
+    metrics: tuple[str, ...] = ("rouge",)  # names of report/metrics.REGISTRY
     bertscore_model: str = "bert-base-multilingual-cased"
+    lase_model: str = "sentence-transformers/LaBSE"
+    rank_by: str | None = None  # a metric column; None: the recommendation's validation ROUGE-2 alone
+    judge: JudgeConfig | None = None  # the LLM judge (report/judge), when --judge-url is given
     allow_damaged: bool = False  # write the report without the damaged runs (marked) instead of stopping
 
     @property
@@ -55,6 +59,8 @@ class ReportResult:
     cards: int = 0
     answer: list[str] = field(default_factory=list)  # the "which model" lines, for the CLI to print
     notes: list[str] = field(default_factory=list)
+    metrics_computed: int = 0  # runs x metrics scored now; 0 when every score came from the cache
+    judge_line: str | None = None  # requests, cache hits, failures and tokens of the LLM judge
     damaged: list[Damage] = field(default_factory=list)  # runs left out of every table (report.verify)
 
 
@@ -72,9 +78,7 @@ def _addition_pairs(runs: RunSet, asked: tuple[tuple[str, str], ...]) -> list[tu
 
 def _check(config: ReportConfig) -> None:
     """A setting out of range stops with one line before any run folder is read."""
-    unknown = set(config.metrics) - set(METRIC_CHOICES)
-    if unknown:
-        raise ClsDataError(f"--metrics: unknown {', '.join(sorted(unknown))} (choose from {', '.join(METRIC_CHOICES)})")
+    metric_names(config.metrics)
     if config.resamples < 100:
         raise ClsDataError(f"--resamples {config.resamples}: use at least 100 for a usable interval")
 
@@ -121,12 +125,22 @@ def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None
                                               config.seed)
     result = ReportResult(out, out / "results.md", len(runs.done()), sum(r.status == "failed" for r in runs.rows),
                           len(comparisons), answer=plain, notes=notes, damaged=damaged)
-    extra_sections = []
-    if "bertscore" in config.metrics:
-        progress("scoring BERTScore")
-        from cls_data.report.bertscore import bertscore_markdown
+    from cls_data.report.metrics.sections import metric_sections
 
-        extra_sections.append(bertscore_markdown(runs, config.bertscore_model, notes, out))
+    options = MetricOptions(config.bertscore_model, config.lase_model)
+    scored = metric_sections(runs, metric_names(config.metrics), options, out, comparisons, made, config.resamples,
+                             config.seed, config.rank_by, progress)
+    extra_sections = scored.sections
+    result.metrics_computed, result.answer = scored.computed, [*plain, *scored.answer]
+    if config.judge is not None:
+        from cls_data.report.judge.section import judge_section
+
+        judged = judge_section(runs, config.judge, out, progress)
+        extra_sections.append(judged.markdown)
+        result.judge_line = judged.line
+        notes.extend(judged.notes)
+        for key, values in judged.fields.items():
+            scored.fields.setdefault(key, {}).update(values)
     if config.figures:
         progress("drawing figures")
         result.figures = _draw_figures(runs, out / "figures", notes)
@@ -135,7 +149,8 @@ def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [f"# Benchmark report\n\nRuns: `{runs.root}` ({result.runs_done} finished, {result.runs_failed} failed), "
              f"written {stamp}. ROUGE F1 x100 throughout; each table names its tokenizer.\n",
-             presets_markdown(runs.rows), "\n".join(answer), "## Tables\n" + damaged_mark(damaged) + tables,
+             presets_markdown(runs.rows), "\n".join(answer), *(["\n".join(scored.ranking)] if scored.ranking else []),
+             "## Tables\n" + damaged_mark(damaged) + tables,
              significance_markdown(comparisons, config.resamples, config.seed, pair_notes)]
     parts += extra_sections
     if paper is not None:
@@ -149,7 +164,8 @@ def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None
     if notes:
         parts.append("## Notes\n\n" + "\n".join(f"- {note}" for note in notes) + "\n")
     write_text_atomic(result.results_md, "\n".join(parts))
-    write_leaderboard(runs, out / "results.json", made)  # the tables as data (report/leaderboard.py; not RUNS/results.json)
+    # the tables as data (report/leaderboard.py; not RUNS/results.json), the other metrics' and the judge's fields too
+    write_leaderboard(runs, out / "results.json", made, scored.fields)
     return result
 
 

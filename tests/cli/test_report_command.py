@@ -66,3 +66,20 @@ def test_mistakes_are_one_line_errors(small_grid, tmp_path, run_cli):
     (tmp_path / "bad.csv").write_text("item,criterion,best,worst\n001,fluency,A,A\n")
     result = run_cli("report", "human-eval", "score", tmp_path / "kit", tmp_path / "bad.csv")
     assert result.returncode == 2 and f"{tmp_path / 'bad.csv'}:2: best and worst are both A" in result.stderr
+
+
+def test_report_metrics_and_rank_by_through_the_cli_then_a_rerun_computes_nothing(small_grid, tmp_path, run_cli):
+    args = ("report", small_grid, "--out", tmp_path, "--resamples", "100", "--no-figures", "--metrics",
+            "rouge,target_lang", "--rank-by", "target_lang")
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    assert "by test in target language %" in result.stdout
+    markdown = (tmp_path / "results.md").read_text(encoding="utf-8")
+    assert "## in target language %" in markdown and "Ranked by in target language %" in markdown
+    rows = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert all(row["target_lang_mean"] == 100.0 for row in rows if row["n_seeds"])  # fake_runs writes Han only
+    cached = {p: p.stat().st_mtime_ns for p in (tmp_path / "metric_cache").rglob("*.json")}
+    assert run_cli(*args).returncode == 0
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "metric_cache").rglob("*.json")} == cached
+    bad = run_cli("report", small_grid, "--out", tmp_path, "--judge-url", "http://127.0.0.1:9/v1")
+    assert bad.returncode != 0 and "needs both --judge-url and --judge-model" in bad.stderr

@@ -106,6 +106,9 @@ def test_the_report_has_tables_2_and_3_both_figures_the_case_study_and_a_card_pe
     assert "mbart-cls" in page and "tflcls" in page
     assert {str(p.parent.relative_to(first.model_cards)) for p in first.model_cards.rglob("README.md")} == set(first.benchmark_runs)
     assert first.answer and first.answer[0].startswith("Vi2ZhLow n=30")
+    assert "## in target language %" in results and "## LaSE" in results and "NOT LaBSE" in results.split("## LaSE")[1][:600]
+    assert any(line.startswith("in the target language: Vi2ZhLow n=30: ") for line in first.answer)
+    assert any(line.startswith("LaSE x100 (a tiny random encoder built offline, NOT LaBSE") for line in first.answer)
 
 
 def test_the_benchmark_trains_on_the_demos_dataset_even_when_another_vi2zhlow_is_in_the_datasets_cache(

@@ -24,26 +24,34 @@ def tiny_bert(tmp_path_factory):
     return str(folder)
 
 
+def _bertscore_markdown(runs, model, out):
+    from cls_data.report.metrics import get_metric
+    from cls_data.report.metrics.base import MetricOptions
+    from cls_data.report.metrics.cache import score_runs
+    from cls_data.report.metrics.tables import metric_markdown
+
+    scores = score_runs(runs, get_metric("bertscore"), MetricOptions(bertscore_model=model), out)
+    return metric_markdown(runs, scores), scores
+
+
 def test_bertscore_is_reported_beside_rouge_and_cached(tmp_path, tiny_bert):
-    from cls_data.report.bertscore import CACHE, bertscore_markdown
+    from cls_data.report.metrics.cache import CACHE_DIR
 
     make_run(tmp_path, "Vi2ZhLow", "mbart-cls", 1000, 1, skill=0.2, n=6)
     make_run(tmp_path, "Vi2ZhLow", "tflcls", 1000, 1, skill=1.0, n=6)  # predictions == references
-    notes = []
-    markdown = bertscore_markdown(load_runs(tmp_path), tiny_bert, notes, tmp_path / "out")
+    markdown, scores = _bertscore_markdown(load_runs(tmp_path), tiny_bert, tmp_path / "out")
     line = next(l for l in markdown.splitlines() if l.startswith("| tflcls"))
     assert line == "| tflcls | **100.00** |"  # identical texts: F1 of 1 under any encoder
-    assert (tmp_path / "out" / CACHE).exists() and notes == []
+    assert len(list((tmp_path / "out" / CACHE_DIR / "bertscore").glob("*.json"))) == 2 and scores.computed == 2
+    assert _bertscore_markdown(load_runs(tmp_path), tiny_bert, tmp_path / "out")[1].computed == 0  # the rerun: cached
     mbart = next(l for l in markdown.splitlines() if l.startswith("| mbart-cls"))
     assert float(mbart.split("|")[2]) < 100.0
 
 
 def test_an_unloadable_encoder_is_one_line(tmp_path):
-    from cls_data.report.bertscore import bertscore_markdown
-
     make_run(tmp_path, "Vi2ZhLow", "mbart-cls", 1000, 1, skill=0.2, n=4)
     with pytest.raises(ClsDataError, match="--bertscore-model .*: cannot load it"):
-        bertscore_markdown(load_runs(tmp_path), str(tmp_path / "no-model"), [], tmp_path / "out")
+        _bertscore_markdown(load_runs(tmp_path), str(tmp_path / "no-model"), tmp_path / "out")
 
 
 def test_the_report_shows_bertscore_when_asked(tmp_path, tiny_bert):
@@ -55,5 +63,5 @@ def test_the_report_shows_bertscore_when_asked(tmp_path, tiny_bert):
                           figures=False, cards=False, resamples=100)
     markdown = write_report(config).results_md.read_text(encoding="utf-8")
     assert "## BERTScore" in markdown and "### Table 2" in markdown
-    with pytest.raises(ClsDataError, match="--metrics: unknown bleu"):
+    with pytest.raises(ClsDataError, match="--metrics: unknown bleu"):  # before any run is read
         write_report(ReportConfig(tmp_path, metrics=("rouge", "bleu")))
