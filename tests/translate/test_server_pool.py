@@ -76,27 +76,12 @@ def test_a_drained_server_is_used_again_once_it_is_back(tmp_path):
 
 
 def test_the_texts_answered_per_server_are_in_the_filter_summary(tmp_path, articles_file):
-    from tests.cli.test_filter_command import CLI, run
+    from tests.support.cli import run_cli
 
     with FakeMT() as a, FakeMT() as b:
-        done = run(
-            [
-                *CLI,
-                "filter",
-                str(articles_file),
-                "--out",
-                str(tmp_path / "out"),
-                "--translator",
-                "libretranslate",
-                "--translator-url",
-                f"{a.url},{b.url}",
-                "--cache",
-                str(tmp_path / "c.sqlite"),
-                "--keep",
-                "5",
-                "--quiet",
-            ]
-        )
+        urls = f"{a.url},{b.url}"
+        done = run_cli("filter", str(articles_file), "--out", str(tmp_path / "out"), "--translator", "libretranslate",
+                       "--translator-url", urls, "--cache", str(tmp_path / "c.sqlite"), "--keep", "5", "--quiet")
     assert done.returncode == 0, done.stderr
     counts = {url: sum(map(len, server.requests)) for url, server in ((a.url, a), (b.url, b))}
     assert f"texts answered per server: {a.url} {counts[a.url]}, {b.url} {counts[b.url]}" in " ".join(
