@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 pytest.importorskip("torch")
 
 from tests.benchmark.test_smoke_real_text import build_news_dataset  # noqa: E402
-from tests.cli.test_benchmark_command import LIGHT, cli  # noqa: E402
+from tests.support.cli import cli_command, run_cli  # noqa: E402
 
 pytestmark = pytest.mark.slow  # each test runs a smoke grid in two or three processes on a CPU (~1-2 minutes)
 
@@ -49,14 +48,14 @@ def news(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def serial(news, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("serial") / "RUNS"
-    done = cli("benchmark", "--dataset", str(news), *GRID, "--out", str(out), env=ENV)
+    done = run_cli("benchmark", "--dataset", str(news), *GRID, "--out", str(out), env=ENV)
     assert done.returncode == 0, done.stderr[-3000:]
     return out
 
 
 def start(news: Path, out: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-c", LIGHT, "benchmark", "--dataset", str(news), *GRID, "--out", str(out), *extra],
+        cli_command("benchmark", "--dataset", str(news), *GRID, "--out", str(out), *extra),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -102,7 +101,7 @@ def test_two_commands_at_once_on_one_out_make_every_run_once_as_one_serial_proce
     assert_nothing_left(out)
     rows = json.loads((out / "results.json").read_text())
     assert sorted(row["run_dir"] for row in rows) == sorted(RUNS[:3]) and {row["status"] for row in rows} == {"done"}
-    again = cli("benchmark", "--dataset", str(news), *GRID, "--out", str(out), env=ENV)
+    again = run_cli("benchmark", "--dataset", str(news), *GRID, "--out", str(out), env=ENV)
     assert again.returncode == 0 and "0 runs done, 3 already complete (skipped)" in again.stdout, again.stdout
 
 
