@@ -122,5 +122,5 @@ def test_several_llm_urls_share_the_prompts_and_a_dead_replica_loses_none(monkey
         client.close()
     assert len(answers) == 30 and all(answers)
     served = client.served
-    assert served[dead.url] == 0 and served[a.url] > 0 and served[b.url] > 0 and sum(served.values()) == 30
-    assert client.balancer.drained[dead.url] >= 1
+    assert served[dead.url] == 0 and served[a.url] > 0 and sum(served.values()) == 30  # each prompt answered once
+    assert client.balancer.drained[dead.url] >= 1 and client.balancer.drained[b.url] >= 1  # b's 503 drained it a while
