@@ -52,12 +52,16 @@ def benchmark(
     llm_url: Annotated[Optional[str], typer.Option(metavar="URL", rich_help_panel="LLM family",
                                                    help=family_option("llm_url").help)] = None,
     spec: Annotated[Optional[Path], typer.Option("--spec", metavar="FILE", rich_help_panel="What to run, and where", help="A grid file (TOML/JSON, see grids/paper.toml) instead of the grid options; options given here override it, except --variants, which picks from its runs.")] = None,
-    shard: Annotated[str, typer.Option(metavar="K/N", rich_help_panel="Shards, plan and tracking", help="Run only shard K of N (1-based), e.g. a Slurm array task; shards may share --out.")] = "1/1",
+    shard: Annotated[str, typer.Option(metavar="K/N", rich_help_panel="Shards, plan and tracking", help="Take only shard K of N (1-based): every N-th run by folder; any number of commands may share --out (docs/scale-out.md).")] = "1/1",
     plan_only: Annotated[bool, typer.Option("--plan", rich_help_panel="Shards, plan and tracking", help="List the runs and estimated H100-hours, then exit (nothing is trained).")] = False,
     deterministic: Annotated[bool, typer.Option("--deterministic", rich_help_panel="How to train", help="Deterministic algorithms on CUDA: a killed run resumes to exactly the weights of an uninterrupted one (slower; CPU runs are deterministic anyway).")] = False,
     paper_code: Annotated[bool, typer.Option("--paper-code", rich_help_panel="How to train", help="Train with the numerics of the paper's code: fp32, shuffled (not length-grouped) batches, its micro-batches (4x4, 2x8), clipping over every parameter, deterministic. Slower; see docs/paper-fidelity.md.")] = False,
     test_weights: Annotated[TestWeights, typer.Option("--test-weights", rich_help_panel="How to train", help="Which weights each run tests: the best validation epoch's (ROUGE-2), or the last epoch's, as the paper's code did (trainer.test after fit). Recorded in config.json and the report.")] = TestWeights.best,
     paper_tokens: Annotated[Optional[str], typer.Option("--paper-tokens", metavar="TOKENIZER", rich_help_panel="How to train", help="Also score every run in the paper's ROUGE unit with this tokenizer (folder or Hub id) [default: facebook/mbart-large-cc25 when it is in the local Hugging Face cache, else not scored]; docs/paper-fidelity.md.")] = None,
+    workers: Annotated[int, typer.Option("--workers", metavar="N", min=1, rich_help_panel="Shards, plan and tracking", help="Start N workers on --out: one per visible GPU (CUDA_VISIBLE_DEVICES), else N CPU processes; with --slurm-partition, a Slurm array of N. With --plan: the wall time on N workers (docs/scale-out.md).")] = 1,
+    slurm_partition: Annotated[Optional[str], typer.Option("--slurm-partition", metavar="NAME", rich_help_panel="Shards, plan and tracking", help="Submit the --workers as a Slurm job array on this partition (submitit; preempted tasks are requeued and resume).")] = None,
+    slurm_gpus: Annotated[int, typer.Option("--slurm-gpus", metavar="G", min=0, rich_help_panel="Shards, plan and tracking", help="GPUs per Slurm worker (default 1).")] = 1,
+    slurm_time: Annotated[int, typer.Option("--slurm-time", metavar="MINUTES", min=1, rich_help_panel="Shards, plan and tracking", help="Time limit of each Slurm worker in minutes (default 1440); it is requeued when it runs out.")] = 1440,
     log_with: Annotated[Optional[list[str]], typer.Option("--log-with", metavar="TRACKER", rich_help_panel="Shards, plan and tracking", help="Follow each run live: tensorboard (RUNS/tensorboard/), wandb, trackio or mlflow; comma-separated or repeated (default: none).")] = None,
 ) -> None:
     """Train and evaluate the paper's systems (mBART-CLS, TFLCLS, its ablations and loss weightings, the baselines) and an instruction LLM (prompted or LoRA) on built datasets."""
@@ -82,16 +86,25 @@ def benchmark(
         grids = [grid_spec({k: v for k, v in options.items() if v is not None})]
     shard_of = parse_shard(shard)
     if plan_only:
-        _print_plan(grids, out_dir, shard_of)
+        _print_plan(grids, out_dir, shard_of, workers)
         return
     from cls_data.benchmark.tracking import check_trackers
 
     trackers = check_trackers([name for text in log_with or [] for name in _list(text) or ()])  # before any training
     with resumable(f"finished runs are kept in {out_dir} and the interrupted one resumes from its last checkpoint"):
-        _run(grids, out_dir, shard_of, trackers)
+        if slurm_partition:
+            from cls_data.cli.benchmark_workers import submit_slurm
+
+            submit_slurm(grids, out_dir, shard_of, trackers, workers, slurm_partition, slurm_gpus, slurm_time)
+        elif workers > 1:
+            from cls_data.cli.benchmark_workers import run_workers
+
+            run_workers(grids, out_dir, shard_of, trackers, workers)
+        else:
+            _run(grids, out_dir, shard_of, trackers)
 
 
-def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
+def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int], workers: int = 1) -> None:
     from cls_data.benchmark.context import RunContext
     from cls_data.benchmark.grid import expand_all, shard
     from cls_data.benchmark.plan import FORMULA, disk_needed, human_bytes, plan, schedules, supplied_runs
@@ -126,9 +139,20 @@ def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int]) -> None:
     todo = sum(item.status != "done" for item in planned)
     kept, work = disk_needed(planned)
     out.print(f"estimated {total:.1f} H100-hours for {todo} runs to do (of {len(planned)}); one GPU of another kind scales by its speed.", soft_wrap=True)
+    out.print(_wall_time(runs, ctx, workers), soft_wrap=True, markup=False)
     out.print(f"disk: about {human_bytes(kept + work)} under {out_dir} ({human_bytes(kept)} of best weights kept in run folders, "
               f"{human_bytes(work)} while the largest run trains), plus the token cache.", soft_wrap=True, markup=False)
     err.print(f"[dim]{escape(FORMULA)}[/]", soft_wrap=True)
+
+
+def _wall_time(runs: list, ctx, workers: int) -> str:
+    from cls_data.benchmark.schedule import costed_runs, makespan, static_makespan
+
+    costed = costed_runs(runs, ctx)
+    counts = dict.fromkeys([1, 2, 4, 8, workers])
+    walls = ", ".join(f"{n} worker{'s' if n > 1 else ''} {makespan(costed, n):.1f} h" for n in sorted(counts))
+    static = f"; {workers} round-robin --shard K/{workers} alone: {static_makespan(costed, workers):.1f} h" if workers > 1 else ""
+    return f"wall time on H100s (workers claiming the most expensive run first): {walls}{static}"
 
 
 def _run(grids: list, out_dir: Path, shard_of: tuple[int, int], log_with: tuple[str, ...] = ()) -> None:
@@ -144,7 +168,8 @@ def _run(grids: list, out_dir: Path, shard_of: tuple[int, int], log_with: tuple[
 
     with quiet_transformers(), GridProgress(err) as on_progress:
         result = run_grid(grids, out_dir, shard_of=shard_of, on_progress=on_progress, write_results=write_results, log_with=log_with)
-    out.print(f"{len(result.done)} runs done, {len(result.skipped)} already complete (skipped), {len(result.failed)} failed")
+    others = f", {len(result.by_others)} done by other workers" if result.by_others else ""
+    out.print(f"{len(result.done)} runs done, {len(result.skipped)} already complete (skipped){others}, {len(result.failed)} failed")
     for run_dir, error in result.failed:
         err.print(f"[red]failed[/] {escape(run_dir)}: {escape(error)}", soft_wrap=True)
     out.print(f"results: {out_dir / 'results.json'}, {out_dir / 'results.md'}", soft_wrap=True, markup=False)

@@ -27,7 +27,7 @@ def filter_(
     out_dir: Annotated[Path, typer.Option("--out", "-o", rich_help_panel="Output and selection", help="Output folder: scored/kept/failures.jsonl, report.json/png.")],
     keep: Annotated[Optional[int], typer.Option("--keep", "-k", rich_help_panel="Output and selection", help="How many of the best distinct samples to keep (1 or more). Optional with a threshold: then every sample that passes is kept.")] = None,
     translator: Annotated[Backend, typer.Option("--translator", rich_help_panel="Translation backend", help="Translation backend.")] = Backend.google,
-    translator_url: Annotated[Optional[str], typer.Option("--translator-url", rich_help_panel="Translation backend", help="LibreTranslate server URL; openai: the server's /v1 URL (key from $OPENAI_API_KEY); for google an endpoint override.")] = None,
+    translator_url: Annotated[Optional[str], typer.Option("--translator-url", rich_help_panel="Translation backend", help="LibreTranslate server URL; openai: the server's /v1 URL (key from $OPENAI_API_KEY); for google an endpoint override. Several, comma-separated: replicas of one model, requests spread by load, a failing one drained and retried later.")] = None,
     model: Annotated[Optional[str], typer.Option("--model", rich_help_panel="Translation backend", help="hf: model name or local path (NLLB-200, M2M100, mBART-50, Marian); openai: the served model's name.")] = None,
     src: Annotated[str, typer.Option("--src", rich_help_panel="Translation backend", help="Source language of the summaries (any code of docs/languages.md).")] = "vi",
     tgt: Annotated[str, typer.Option("--tgt", rich_help_panel="Translation backend", help="Target language.")] = "zh",
@@ -91,6 +91,13 @@ def _print_report(report: Any, out_dir: Path) -> None:
               f"{failed}); cut-off {ranked_by} {cutoff} (x100)", soft_wrap=True, markup=False)
     out.print(f"requests sent {report.requests_sent:,} ({report.retries:,} retries), cache hits {report.cache_hits:,}, "
               f"{report.seconds:.1f} s -> {out_dir}/")
+    servers: dict[str, int] = {}
+    for stats in report.translation.values():
+        for url, n in stats.servers.items():
+            servers[url] = servers.get(url, 0) + n
+    if servers:
+        out.print("texts answered per server: " + ", ".join(f"{url} {n:,}" for url, n in servers.items()), soft_wrap=True,
+                  markup=False)
     if report.rejects:
         out.print("rejected answers (not cached, asked again): "
                   + ", ".join(f"{reason} {n:,}" for reason, n in report.rejects.items()), soft_wrap=True)

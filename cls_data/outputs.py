@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +42,10 @@ def check_output_file(path: Path, option: str) -> None:
 
 def write_text_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
     """Write `text` through a sibling temporary file renamed over `path`: a reader, or a rerun after a
-    kill, sees the old file or the new one, never half of one (the pid keeps concurrent writers apart)."""
+    kill, sees the old file or the new one, never half of one (pid and uuid keep concurrent writers apart, also
+    processes of other hosts on a shared file system)."""
     path = Path(path)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     tmp.write_text(text, encoding=encoding)
     os.replace(tmp, path)
 

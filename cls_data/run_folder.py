@@ -5,8 +5,8 @@
 sibling `<run_dir>.work/` (a stage's `done.json` and checkpoints; `failed.json` when it raised) and
 is renamed into place when complete. A shared stage-1 run is a run folder of its own with the
 variant `stage1-translation`. This module names every path and file of the format, reads and
-writes them, holds the lock shards use to train a shared stage once, and scans a RUNS folder into
-rows (`scan_runs`, `write_results_json`). It sits at the bottom of the package: no torch, no
+writes them, and scans a RUNS folder into rows (`scan_runs`, `write_results_json`); workers sharing
+RUNS claim runs through `cls_data.benchmark.claims`. It sits at the bottom of the package: no torch, no
 benchmark and no report imports.
 """
 
@@ -15,11 +15,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 import platform
 import re
-import socket
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +31,6 @@ STAGE1 = "stage1-translation"  # the shared translation fine-tuning's variant fo
 CONFIG, METRICS, DONE, FAILED = "config.json", "metrics.json", "done.json", "failed.json"
 PREDICTIONS, TRAIN_LOG, MODEL, RESULTS = "predictions.jsonl", "train_log.jsonl", "model", "results.json"
 WORK_SUFFIX = ".work"
-LOCK_STALE_SECONDS = 900  # a shared stage's lock not refreshed for this long belongs to a dead process
 _SIZE = re.compile(r"^n(\d+)$")
 _SEED = re.compile(r"^seed(\d+)$")
 _R = re.compile(r"^r(\d+(?:\.\d+)?)$")
@@ -173,54 +169,6 @@ def concat_logs(folders: list[Path], target: Path) -> None:
             log = folder / "train_log.jsonl"
             if log.exists():
                 out.write(log.read_text(encoding="utf-8"))
-
-
-class Lock:
-    """An exclusive lock file for a shared stage-1 run, so shards that share RUNS train it once."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def acquire(self, done: Path, poll: float = 20.0) -> bool:
-        """True when this process holds the lock; False when another finished the run meanwhile."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        while not done.exists():
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            except FileExistsError:
-                if self._stale():
-                    self.path.unlink(missing_ok=True)  # its owner died; its checkpoint lets us resume
-                else:
-                    time.sleep(poll)
-                continue
-            with os.fdopen(fd, "w") as handle:
-                handle.write(f"{socket.gethostname()} {os.getpid()}\n")
-            return True
-        return False
-
-    def _stale(self) -> bool:
-        """Not refreshed for LOCK_STALE_SECONDS, or held by a process of this machine that is gone."""
-        try:
-            host, pid = self.path.read_text().split()
-            if time.time() - self.path.stat().st_mtime > LOCK_STALE_SECONDS:
-                return True
-        except (OSError, ValueError):
-            return False  # removed or being written just now: look again
-        if host != socket.gethostname():
-            return False
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        return False
-
-    def touch(self) -> None:
-        self.path.touch()
-
-    def release(self) -> None:
-        self.path.unlink(missing_ok=True)
 
 
 # --- scanning a RUNS folder

@@ -14,6 +14,7 @@ import itertools
 import json
 import os
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -265,7 +266,7 @@ def _encode_column(dataset: ClsDataset, split: str, table: Any, column: str, rol
     ragged = Ragged.from_lists(seqs)
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = file.with_name(f"{file.name}.{os.getpid()}.tmp.npz")
+        tmp = file.with_name(f"{file.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.npz")  # unique to its writer
         np.savez(tmp, flat=ragged.flat, offsets=ragged.offsets)
         os.replace(tmp, file)
     return ragged

@@ -1,9 +1,9 @@
 """The grid runner: datasets x variants x weightings x r x train sizes x seeds -> run folders.
 
-`expand` lists the runs, `shard` splits them deterministically across machines that share RUNS
-(a Slurm array maps `--shard $((SLURM_ARRAY_TASK_ID+1))/$SLURM_ARRAY_TASK_COUNT` to it), `plan`
-estimates the GPU-hours before anything is spent, `run_grid` executes them (a finished run is
-skipped, a failed one recorded and the grid goes on) and rewrites RUNS/results.json after each
+`expand` lists the runs, `shard` filters them (every N-th by folder), `plan` estimates the GPU-hours
+before anything is spent, `run_grid` executes them: each worker sharing RUNS claims the most
+expensive run nobody holds (`schedule.drain`, `claims.py`; docs/scale-out.md), a finished run is
+skipped, a failed one recorded and the grid goes on; RUNS/results.json is rewritten after each run
 (`cls_data.run_folder` reads and writes the folders).
 """
 
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,9 @@ from cls_data.benchmark.context import RunContext, RunSpec
 from cls_data.benchmark.runs import DiskFull, disk_full, is_main_process, run_or_record
 from cls_data.benchmark.tracking import check_trackers
 from cls_data.errors import ClsDataError
-from cls_data.run_folder import write_results_json
+from cls_data.run_folder import FAILED, work_dir, write_results_json
+
+CLAIM_POLL_SECONDS = 0.5  # how often a worker with nothing to claim looks again (a stat per pending run)
 
 
 def dataset_name(path_or_id: str) -> str:
@@ -154,7 +158,7 @@ def shard(runs: list[RunSpec], k: int, n: int) -> list[RunSpec]:
 
     Sorting by folder keeps the split independent of option order; dealing round-robin spreads the
     expensive variants evenly. Runs that share a stage-1 run may land in different shards: the
-    first to need it trains it under a lock file and the others wait for it (runs.shared_stage).
+    first to need it trains it under a claim and the others wait for it (stages.shared_stage).
     """
     ordered = sorted(runs, key=lambda run: str(run.rel_dir))
     return ordered[k - 1::n]
@@ -192,6 +196,7 @@ class GridResult:
     done: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (run dir, error line)
+    by_others: list[str] = field(default_factory=list)  # finished meanwhile by other workers sharing RUNS
     notes: list[str] = field(default_factory=list)
 
 
@@ -225,23 +230,91 @@ def run_grid(grids: GridSpec | list[GridSpec], out: Path, *, shard_of: tuple[int
             raise _disk_full_error(out, runs, ctx, "while preparing backbones and tokens", exc) from None
         raise
     out.mkdir(parents=True, exist_ok=True)
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # one DDP launch: every rank runs the same runs in order
+        return _run_in_order(runs, ctx, out, write_results)
+    return _run_claimed(runs, ctx, out, write_results)
+
+
+def _write_results(write_results: Callable[[Path], object], out: Path, runs: list[RunSpec], ctx: RunContext) -> None:
+    if is_main_process():
+        try:
+            write_results(out)
+        except OSError as exc:
+            if disk_full(exc):
+                raise _disk_full_error(out, runs, ctx, "writing results.json", exc) from None
+            raise
+
+
+def _record(result: GridResult, rel: str, status: str, error: str | None) -> None:
+    if status == "failed":
+        result.failed.append((rel, error or ""))
+    else:
+        getattr(result, status).append(rel)
+
+
+def _run_in_order(runs: list[RunSpec], ctx: RunContext, out: Path, write_results: Callable[[Path], object]) -> GridResult:
     result = GridResult()
     for index, run in enumerate(runs):
-        progress(f"run {run.rel_dir}", index, len(runs))
+        ctx.on_progress(f"run {run.rel_dir}", index, len(runs))
         try:
             status, error = run_or_record(run, ctx)
         except DiskFull as full:  # every further run would fail alike: stop with what it takes
             raise _disk_full_error(out, runs[index:], ctx, f"during {run.rel_dir}", full.line) from None
-        if status == "failed":
-            result.failed.append((str(run.rel_dir), error or ""))
-        else:
-            getattr(result, status).append(str(run.rel_dir))
-        if is_main_process():
-            try:
-                write_results(out)
-            except OSError as exc:
-                if disk_full(exc):
-                    raise _disk_full_error(out, runs[index + 1:], ctx, "writing results.json", exc) from None
-                raise
-    progress("runs", len(runs), len(runs))
+        _record(result, str(run.rel_dir), status, error)
+        _write_results(write_results, out, runs[index + 1:], ctx)
+    ctx.on_progress("runs", len(runs), len(runs))
     return result
+
+
+def _run_claimed(runs: list[RunSpec], ctx: RunContext, out: Path, write_results: Callable[[Path], object]) -> GridResult:
+    """Runs claimed one at a time, most expensive first, by as many workers as share RUNS (schedule.drain)."""
+    from cls_data.benchmark.claims import Claim, claim_path
+    from cls_data.benchmark.schedule import DEFERRED, costed_runs, drain
+
+    by_name = {run.rel_dir.as_posix(): run for run in runs}
+    costed = costed_runs(runs, ctx)
+    order, shared = [c.rel_dir for c in costed], {c.rel_dir: c.shared[0] for c in costed if c.shared}
+    watch = {name: Claim(claim_path(out, name)) for name in set(shared.values())}
+    started, result = time.time(), GridResult()
+    first_look = {name for name in order if (out / name).exists()}
+    for name in first_look:  # made with another preset or dataset version: one line now (runs.run_or_record)
+        run_or_record(by_name[name], ctx)
+
+    def settled(name: str) -> str | None:
+        if (out / name).exists():
+            return "done"
+        failed = work_dir(out / name) / FAILED
+        return "failed" if failed.exists() and failed.stat().st_mtime >= started - 1 else None
+
+    def work(name: str, claim) -> str:
+        if name in shared and not (out / shared[name]).exists() and watch[shared[name]].held_by_other():
+            return DEFERRED  # its stage-1 run is being trained by another worker: another run meanwhile
+        guarded = dataclasses.replace(ctx, on_progress=lambda *a: (claim.check(), ctx.on_progress(*a)))
+        try:
+            status, error = run_or_record(by_name[name], guarded)
+        except DiskFull as full:
+            raise _disk_full_error(out, [by_name[n] for n in order if not settled(n)], ctx, f"during {name}", full.line) from None
+        _record(result, name, status, error)
+        _write_results(write_results, out, runs, ctx)
+        return status
+
+    drained = drain(order, out, settled, work, poll=CLAIM_POLL_SECONDS,
+                    on_turn=lambda name, done, total: ctx.on_progress(f"run {name}", done, total))
+    for name in drained.others:
+        if name in first_look:
+            result.skipped.append(name)
+        elif settled(name) == "done":
+            run_or_record(by_name[name], ctx)  # made by another worker: with this grid's preset and data?
+            result.by_others.append(name)
+        else:
+            result.failed.append((name, _failed_line(out / name)))
+    _write_results(write_results, out, runs, ctx)  # every run is settled now: the last writer sees them all
+    ctx.on_progress("runs", len(runs), len(runs))
+    return result
+
+
+def _failed_line(run_dir: Path) -> str:
+    from cls_data.run_folder import read_json
+
+    info = read_json(work_dir(run_dir) / FAILED)
+    return f"failed in another worker: {info.get('error', '')}" if isinstance(info, dict) else "failed in another worker"

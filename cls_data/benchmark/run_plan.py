@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -156,13 +157,20 @@ def backbone_for(variant: Variant, ctx: RunContext, dataset: ClsDataset, train: 
         builder = lambda texts, out: make(texts, out, dataset.src_lang, dataset.tgt_lang)  # noqa: E731
     else:
         return name
-    if not folder.exists() and is_main_process():
-        table = dataset.split(split, ("text", "summary", "cls_summary"))
-        columns = [list(table[column])[:limit] if limit else list(table[column])
-                   for column in ("text", "summary", "cls_summary")]
-        tmp = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")
-        builder([text for column in columns for text in column], tmp)
-        tmp.rename(folder)
+    if not folder.exists() and is_main_process():  # built once under a claim; other workers wait for it
+        from cls_data.benchmark.claims import Claim, claim_path
+
+        claim = Claim(claim_path(ctx.out, folder.relative_to(ctx.out)))
+        if claim.wait_for(folder):
+            try:
+                table = dataset.split(split, ("text", "summary", "cls_summary"))
+                columns = [list(table[column])[:limit] if limit else list(table[column])
+                           for column in ("text", "summary", "cls_summary")]
+                tmp = folder.with_name(f"{folder.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+                builder([text for column in columns for text in column], tmp)
+                tmp.rename(folder)
+            finally:
+                claim.release()
     barrier()
     return str(folder)
 

@@ -173,6 +173,10 @@ def execute_run(run: RunSpec, ctx: RunContext, tracker: RunTracker = NO_TRACKER)
     if not plan.variant.stages:  # scored on validation too: the report chooses between systems on validation
         trained.val = validate(plan, model)
     decoded = decode_tests(plan, model, trained.notes)
+    served = getattr(getattr(model, "client", None), "served", None)  # --llm-url with several replicas
+    if served and len(served) > 1:
+        counts = ", ".join(f"{url} {n}" for url, n in served.items())
+        trained.notes.append(f"prompts answered per --llm-url server: {counts}")
     metrics = write_run(plan, final, trained, decoded)
     tracker.log_test(metrics, step=trained.results[-1].steps if trained.results else 0)
     os.replace(final, run_dir)

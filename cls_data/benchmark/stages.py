@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cls_data.benchmark.claims import Claim, claim_path
 from cls_data.benchmark.config import StageSpec
 from cls_data.benchmark.context import RunContext
 from cls_data.benchmark.data import ClsDataset
@@ -20,7 +21,7 @@ from cls_data.benchmark.registry import BuildContext, Variant, family_option
 from cls_data.benchmark.run_plan import RunPlan, barrier, is_main_process
 from cls_data.benchmark.tracking import NO_TRACKER, RunTracker
 from cls_data.errors import ClsDataError
-from cls_data.run_folder import Lock, concat_logs, read_config, shared_rel_dir, work_dir, write_config, write_metrics
+from cls_data.run_folder import concat_logs, read_config, shared_rel_dir, work_dir, write_config, write_metrics
 
 
 def stage_weighting(stage: StageSpec, plan: RunPlan) -> Any:
@@ -105,8 +106,8 @@ def shared_stage(plan: RunPlan, stage: StageSpec) -> Path:
     run, ctx = plan.run, plan.ctx
     run_dir = ctx.out / shared_rel_dir(run.dataset_name, stage.shared, run.train_size, run.seed)
     work = work_dir(run_dir)
-    lock = Lock(work / "lock")
-    holder = not run_dir.exists() and is_main_process() and lock.acquire(run_dir)  # the other ranks train along
+    lock = Claim(claim_path(ctx.out, run_dir.relative_to(ctx.out)))  # one worker trains it; the others wait (claims.py)
+    holder = not run_dir.exists() and is_main_process() and lock.wait_for(run_dir)  # the other ranks train along
     barrier()
     if run_dir.exists():
         check_reusable(run_dir, ctx, plan.dataset, shared=True)
@@ -122,7 +123,7 @@ def shared_stage(plan: RunPlan, stage: StageSpec) -> Path:
         job, _, notes = _stage_job(plan, stage, None, work / stage.name)
         tracker.start({**plan.record([stage]), **as_shared})
         job.tracker = tracker
-        progress = lambda phase, done, total: (holder and lock.touch(), ctx.on_progress(phase, done, total))  # noqa: E731
+        progress = lambda phase, done, total: (holder and lock.check(), ctx.on_progress(phase, done, total))  # noqa: E731
         result = train_stage(job, progress)
         if not holder:
             barrier()

@@ -124,6 +124,7 @@ class _Run:
         # --- resumed: model, weighting, optimizer, schedule, loop position and RNG from the checkpoint; the log cut to match
         saved = resume(self.checkpoint, cfg, accelerator.unwrap_model(self.objective), self.optimizer, self.scheduler)
         self.resumed, self.state = saved is not None, fresh_state() if saved is None else saved
+        self.resumed_at = self.state["step"]
         if self.rank == 0:
             keep_only_best(job.work_dir, self.state["best"]["dir"])
             cut_log(self.log_path, self.state["log_lines"])
@@ -175,7 +176,9 @@ class _Run:
         best_dir = self.job.work_dir / (state["best"].get("dir") or BEST)  # the folder itself: a run folder takes it by rename
         result = StageResult(best_dir=best_dir, best_epoch=state["best"]["epoch"], best_val=state["best"]["val"],
                              steps=state["step"], train_seconds=round(state["train_seconds"], 3),
-                             samples_per_s=round(state["samples"] / max(state["train_seconds"], 1e-9), 3))
+                             samples_per_s=round(state["samples"] / max(state["train_seconds"], 1e-9), 3),
+                             notes=[f"stage {self.job.name}: resumed from its checkpoint at optimizer step {self.resumed_at}"]
+                             if self.resumed else [])
         if self.rank == 0:
             write_done(self.job.work_dir, {**result.__dict__, "best_dir": str(result.best_dir)})
             self.checkpoint.unlink(missing_ok=True)

@@ -39,9 +39,16 @@ def check_settings(timeout: float = 30.0, batch_size: int = 16, max_chars: int =
 
 def make_translator(name: str, url: str | None = None, model: str | None = None, timeout: float = 30.0,
                     batch_size: int = 16, max_chars: int = 5000) -> Translator:
-    """Build a backend by name (`BACKENDS`; a miss lists them); heavy imports happen only for the chosen one."""
+    """Build a backend by name (`BACKENDS`; a miss lists them); heavy imports happen only for the chosen one.
+    Several comma-separated URLs: one backend per server behind a `pool.ServerPool` (spread by load, a failing
+    server drained)."""
     check_settings(timeout, batch_size, max_chars)
     factory = BACKENDS[name]
+    urls = [part.strip() for part in (url or "").split(",") if part.strip()]
+    if len(urls) > 1:
+        from cls_data.translate.pool import ServerPool
+
+        return ServerPool([make_translator(name, one, model, timeout, batch_size, max_chars) for one in urls], urls)
     return factory(BackendSettings(url=url, model=model, timeout=timeout, batch_size=batch_size, max_chars=max_chars))
 
 

@@ -62,6 +62,7 @@ class PassStats:
     rejects: Counter = field(default_factory=Counter)  # answers rejected (never cached), by reason
     cache_rejected: int = 0  # cached answers that fail validation today: asked again
     failures: dict[str, str] = field(default_factory=dict)  # text -> last error
+    servers: dict[str, int] = field(default_factory=dict)  # several --translator-url: texts each server answered
 
     def as_json(self) -> dict:
         data = {k: v for k, v in self.__dict__.items() if k != "failures"}
@@ -290,6 +291,7 @@ def translate_texts(
     max_items = translator.max_items if config.pack else 1
     packs = pack_texts(todo, translator.max_chars, max_items)
     worker = _Worker(translator, src, tgt, config, stats)
+    served_before = dict(getattr(translator, "served", {}))  # a pool of servers counts what each answered
 
     def settle(results: list[tuple[str, str | None, str | None]]) -> None:
         good = [(t, out) for t, out, error in results if error is None]
@@ -308,6 +310,8 @@ def translate_texts(
 
     _send_packs(packs, worker, settle, config, f"{src} → {tgt}", where)
     stats.failed = len(stats.failures)
+    if hasattr(translator, "served"):
+        stats.servers = {url: n - served_before.get(url, 0) for url, n in translator.served.items()}
     return done, stats
 
 

@@ -202,24 +202,24 @@ def test_a_grid_file_merges_its_tables_and_an_unknown_variant_lists_the_valid_na
         expand_all(load_grid_file(spec))
 
 
-def test_a_stage_one_lock_left_by_a_dead_process_is_taken_over_and_a_live_one_is_respected(tmp_path):
+def test_a_stage_one_claim_left_by_a_dead_process_is_taken_over_and_a_live_one_is_respected(tmp_path):
     import os
     import socket
     import subprocess
     import sys
 
-    from cls_data.run_folder import Lock
+    from cls_data.benchmark.claims import Claim, claim_path
 
     done = tmp_path / "run"
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
-    lock = Lock(tmp_path / "run.work" / "lock")
-    lock.path.parent.mkdir()
-    lock.path.write_text(f"{socket.gethostname()} {dead}\n")
-    assert lock.acquire(done, poll=0.01) and lock.path.read_text().split()[1] == str(os.getpid())
-    assert not Lock(lock.path)._stale()  # held by this live process
-    lock.release()
+    claim = Claim(claim_path(tmp_path, "run"))
+    claim.path.parent.mkdir()
+    claim.path.write_text(f"{socket.gethostname()} {dead} token\n")
+    assert claim.wait_for(done, poll=0.01) and claim.path.read_text().split()[1] == str(os.getpid())
+    assert Claim(claim.path).held_by_other()  # held by this live process: another worker waits
+    claim.release()
     done.mkdir()
-    assert Lock(lock.path).acquire(done) is False  # finished by another meanwhile
+    assert Claim(claim.path).wait_for(done) is False  # finished by another meanwhile
 
 
 def test_a_train_size_larger_than_the_dataset_stops_the_grid_before_any_run_with_the_sizes_it_has(tmp_path, dataset_dir):

@@ -103,5 +103,40 @@ def test_an_error_body_that_echoes_the_key_is_redacted(monkeypatch):
     with FakeChat(models=(SERVED,)) as server:
         client = ChatClient(server.url, SERVED, retries=0)
         with pytest.raises(ClsDataError) as error:
-            client._retrying(lambda: client._api.request("GET", f"/echo-{KEY}"), f"/echo-{KEY}")
+            client._retrying(lambda api: api.request("GET", f"/echo-{KEY}"), f"/echo-{KEY}")
     assert "HTTP 404" in str(error.value) and KEY not in str(error.value)
+
+
+def test_several_llm_urls_share_the_prompts_and_a_dead_replica_loses_none(monkeypatch):
+    from cls_data.benchmark.llm_server import ChatClient
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with FakeChat(models=(SERVED,), answer=summariser()) as a, FakeChat(models=(SERVED,), answer=summariser()) as b, \
+            FakeChat(models=(SERVED,), answer=summariser()) as dead:
+        client = ChatClient(f"{a.url},{dead.url},{b.url}", SERVED, backoff=0.01)
+        dead.__exit__(None, None, None)  # gone after the client started: connections refused
+        b.faults.extend(["503", "429"])
+        words = list(HAN)
+        prompts = [[{"role": "user", "content": "Tóm tắt:\n\n" + " ".join(words[i:i + 8])}] for i in range(30)]
+        answers = client.complete_all(prompts, max_tokens=16)
+        client.close()
+    assert len(answers) == 30 and all(answers)
+    served = client.served
+    assert served[dead.url] == 0 and served[a.url] > 0 and sum(served.values()) == 30  # each prompt answered once
+    assert client.balancer.drained[dead.url] >= 1 and client.balancer.drained[b.url] >= 1  # b's 503 drained it a while
+
+
+def test_an_llm_prompt_run_over_two_replicas_says_how_many_prompts_each_answered(dataset_dir, dataset, tmp_path,
+                                                                                 monkeypatch):
+    from cls_data.benchmark.context import RunContext, RunSpec
+    from cls_data.benchmark.runs import run_or_record
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with FakeChat(models=(SERVED,), answer=summariser()) as a, FakeChat(models=(SERVED,), answer=summariser()) as b:
+        ctx = RunContext(out=tmp_path / "RUNS", preset=TINY_PRESET, options={"llm_url": f"{a.url},{b.url}"})
+        status = run_or_record(RunSpec(str(dataset_dir), dataset_dir.name, "llm-prompt", None, None, 8, 0), ctx)
+    assert status == ("done", None), status
+    metrics = json.loads((tmp_path / "RUNS" / dataset_dir.name / "llm-prompt/n8/seed0/metrics.json").read_text())
+    note = next(n for n in metrics["notes"] if n.startswith("prompts answered per --llm-url server: "))
+    counts = {url: len(server.requests) for url, server in ((a.url, a), (b.url, b))}
+    assert note.endswith(f"{a.url} {counts[a.url]}, {b.url} {counts[b.url]}") and sum(counts.values()) == 3 + 2
