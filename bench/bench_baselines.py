@@ -49,13 +49,31 @@ def backbones(size: str, root: Path) -> dict[str, Path]:
 
     (d, layers, heads, ffn, vocab), (bd, bl, bh, bf, bvocab, dl, dh, df) = SIZES[size]
     ncls = root / "ncls"
-    MBartConfig(vocab_size=vocab, d_model=d, encoder_layers=layers, decoder_layers=layers, encoder_attention_heads=heads,
-                decoder_attention_heads=heads, encoder_ffn_dim=ffn, decoder_ffn_dim=ffn, activation_function="relu",
-                max_position_embeddings=1024, scale_embedding=True, pad_token_id=1, bos_token_id=0, eos_token_id=2,
-                decoder_start_token_id=2, dropout=0.1).save_pretrained(ncls)
+    MBartConfig(
+        vocab_size=vocab,
+        d_model=d,
+        encoder_layers=layers,
+        decoder_layers=layers,
+        encoder_attention_heads=heads,
+        decoder_attention_heads=heads,
+        encoder_ffn_dim=ffn,
+        decoder_ffn_dim=ffn,
+        activation_function="relu",
+        max_position_embeddings=1024,
+        scale_embedding=True,
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+        dropout=0.1,
+    ).save_pretrained(ncls)
     bert = root / "bert"
-    BertModel(BertConfig(vocab_size=bvocab, hidden_size=bd, num_hidden_layers=bl, num_attention_heads=bh, intermediate_size=bf),
-              add_pooling_layer=False).save_pretrained(bert)
+    BertModel(
+        BertConfig(
+            vocab_size=bvocab, hidden_size=bd, num_hidden_layers=bl, num_attention_heads=bh, intermediate_size=bf
+        ),
+        add_pooling_layer=False,
+    ).save_pretrained(bert)
     (bert / DECODER_SIZE_FILE).write_text(json.dumps({"layers": dl, "heads": dh, "ffn": df, "dropout": 0.2}))
     assert len(BERT_SPECIALS) == 104  # mBERT's [PAD], [unused1-99], [UNK], [CLS], [SEP], [MASK]
     return {"ncls": ncls, "bert": bert}
@@ -85,9 +103,13 @@ def synthetic(n: int, vocab: int, src_max: int, mono: bool, eos: int | None, see
     tgt_len, mono_len = (np.clip(rng.normal(45, 10, n), 12, 127).astype(int) for _ in range(2))
 
     def rows(lengths):  # NCLS labels end in </s>; mBERT labels are content ids (the model frames them)
-        return Ragged.from_lists([rng.integers(110, vocab, k).tolist() + ([eos] if eos is not None else []) for k in lengths])
+        return Ragged.from_lists(
+            [rng.integers(110, vocab, k).tolist() + ([eos] if eos is not None else []) for k in lengths]
+        )
 
-    return Encoded([str(i) for i in range(n)], rows(src_len), rows(tgt_len), rows(mono_len) if mono else None, ["x"] * n)
+    return Encoded(
+        [str(i) for i in range(n)], rows(src_len), rows(tgt_len), rows(mono_len) if mono else None, ["x"] * n
+    )
 
 
 def stage_flops(variant: str, model: torch.nn.Module, enc: Encoded, batches) -> float:
@@ -98,12 +120,17 @@ def stage_flops(variant: str, model: torch.nn.Module, enc: Encoded, batches) -> 
     student = getattr(model, "student", model)
     inner = getattr(student, "model", None) or student.seq2seq
     encoder = sum(p.numel() for n, p in inner.get_encoder().named_parameters() if "embed" not in n)
-    decoder = sum(p.numel() for n, p in inner.get_decoder().named_parameters() if "embed" not in n and "position" not in n)
+    decoder = sum(
+        p.numel() for n, p in inner.get_decoder().named_parameters() if "embed" not in n and "position" not in n
+    )
     head = inner.get_output_embeddings().weight.numel()
     d = inner.get_output_embeddings().weight.shape[1]
     config = inner.config
-    enc_layers, dec_layers = ((config.encoder.num_hidden_layers, config.decoder.num_hidden_layers) if hasattr(config, "encoder")
-                              else (config.encoder_layers, config.decoder_layers))
+    enc_layers, dec_layers = (
+        (config.encoder.num_hidden_layers, config.decoder.num_hidden_layers)
+        if hasattr(config, "encoder")
+        else (config.encoder_layers, config.decoder_layers)
+    )
     dec_tokens = {"mclas": tgt + mono + 2, "ncls": tgt, "ncls-ms": tgt, "nguyen-kd": tgt + 1}[variant]
     dense = 6 * (encoder * src.sum() + (decoder + head) * dec_tokens.sum())
     # QK^T and AV: 4 d n m per layer forward, x3 with the backward
@@ -111,7 +138,9 @@ def stage_flops(variant: str, model: torch.nn.Module, enc: Encoded, batches) -> 
     if variant == "ncls-ms":  # the second decoder and the shared head on the monolingual summary
         dense += 6 * (decoder + head) * mono.sum()
         attention += 12 * d * dec_layers * (mono**2 + src * mono).sum()
-    if variant == "nguyen-kd":  # the frozen teacher's forward (no LM head): encoder + decoder on the monolingual summary
+    if (
+        variant == "nguyen-kd"
+    ):  # the frozen teacher's forward (no LM head): encoder + decoder on the monolingual summary
         dense += 2 * (encoder * src.sum() + decoder * (mono + 1).sum())
         attention += 4 * d * (enc_layers * (src**2).sum() + dec_layers * ((mono + 1) ** 2 + src * (mono + 1)).sum())
     return float(dense + attention)
@@ -123,18 +152,31 @@ def measure(variant: str, backbone: Path, vocab: int, pairs: int, steps: int, wa
     stage = spec.stages[-1]
     bert = spec.family == "mbert"
     src_max = 512 if bert else 768
-    cfg = TrainConfig(lr=1e-4, token_budget=budget, grad_accum=1, epochs=1, max_steps=steps + warmup, schedule="constant",
-                      val_subset=1, src_max_len=src_max, log_every=10**9)
+    cfg = TrainConfig(
+        lr=1e-4,
+        token_budget=budget,
+        grad_accum=1,
+        epochs=1,
+        max_steps=steps + warmup,
+        schedule="constant",
+        val_subset=1,
+        src_max_len=src_max,
+        log_every=10**9,
+    )
     enc = synthetic(pairs, vocab, src_max, stage.mono_target is not None, None if bert else 2)
     codec = IdCodec(0 if bert else 1)
     init = None
     with tempfile.TemporaryDirectory() as work:
         if stage.init_from:  # the previous stage's weights: a fresh model saved once
             first = spec.stage(stage.init_from)
-            ctx0 = BuildContext(backbone=str(backbone), codec=codec, src_lang="vi", tgt_lang="zh", stage=first, train=cfg)
+            ctx0 = BuildContext(
+                backbone=str(backbone), codec=codec, src_lang="vi", tgt_lang="zh", stage=first, train=cfg
+            )
             init = Path(work) / "init"
             resolved.builders[first.name](ctx0).model.save_pretrained(init)
-        ctx = BuildContext(backbone=str(backbone), codec=codec, src_lang="vi", tgt_lang="zh", stage=stage, train=cfg, init=init)
+        ctx = BuildContext(
+            backbone=str(backbone), codec=codec, src_lang="vi", tgt_lang="zh", stage=stage, train=cfg, init=init
+        )
         clock: dict[int, float] = {}
         built: list = []
 
@@ -148,12 +190,23 @@ def measure(variant: str, backbone: Path, vocab: int, pairs: int, steps: int, wa
                     torch.cuda.synchronize()
                 clock[done] = time.perf_counter()
 
-        job = StageJob(name="bench", build_model=build, train=encoded_or_fail(enc, cfg, steps + warmup), val=enc.subset(np.arange(1)),
-                       build_weighting=lambda tasks: make_weighting("sum", tasks, coefficients=dict(stage.loss_coefficients) or None),
-                       codec=codec, cfg=cfg, decode=DecodeConfig(num_beams=1, max_new_tokens=1), rouge_tokenizer="en", seed=0,
-                       work_dir=Path(work) / "stage")
+        job = StageJob(
+            name="bench",
+            build_model=build,
+            train=encoded_or_fail(enc, cfg, steps + warmup),
+            val=enc.subset(np.arange(1)),
+            build_weighting=lambda tasks: make_weighting(
+                "sum", tasks, coefficients=dict(stage.loss_coefficients) or None
+            ),
+            codec=codec,
+            cfg=cfg,
+            decode=DecodeConfig(num_beams=1, max_new_tokens=1),
+            rouge_tokenizer="en",
+            seed=0,
+            work_dir=Path(work) / "stage",
+        )
         train_stage(job, on_progress)
-    used = length_batches(enc, cfg, seed=0, epoch=0)[warmup:steps + warmup]
+    used = length_batches(enc, cfg, seed=0, epoch=0)[warmup : steps + warmup]
     seconds = clock[steps + warmup] - clock[warmup]
     samples = sum(map(len, used))
     return {"pairs_per_s": samples / seconds, "flops_per_s": stage_flops(variant, built[-1], enc, used) / seconds}
@@ -177,10 +230,14 @@ def peak_flops(device: torch.device) -> tuple[float, str]:
     return flops, f"{flops / 1e9:.0f} GFLOP/s fp32 (1024^3 matmul measured now)"
 
 
-def run(variants=VARIANTS, size: str = "small", pairs: int = 96, steps: int = 4, warmup: int = 1, budget: int = 4096) -> dict:
+def run(
+    variants=VARIANTS, size: str = "small", pairs: int = 96, steps: int = 4, warmup: int = 1, budget: int = 4096
+) -> dict:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     peak, peak_text = peak_flops(device)
-    print(f"device {device}, baseline sizes {size!r}, torch {torch.__version__}, {torch.get_num_threads()} threads; peak {peak_text}")
+    print(
+        f"device {device}, baseline sizes {size!r}, torch {torch.__version__}, {torch.get_num_threads()} threads; peak {peak_text}"
+    )
     results = {}
     with tempfile.TemporaryDirectory() as root:
         paths = backbones(size, Path(root))
@@ -188,7 +245,10 @@ def run(variants=VARIANTS, size: str = "small", pairs: int = 96, steps: int = 4,
             family = "bert" if get_variant(variant).family == "mbert" else "ncls"
             vocab = SIZES[size][1][4] if family == "bert" else SIZES[size][0][4]
             result = measure(variant, paths[family], vocab, pairs, steps, warmup, budget)
-            results[variant] = {"pairs_per_s": round(result["pairs_per_s"], 2), "mfu": round(result["flops_per_s"] / peak, 4)}
+            results[variant] = {
+                "pairs_per_s": round(result["pairs_per_s"], 2),
+                "mfu": round(result["flops_per_s"] / peak, 4),
+            }
             print(f"{variant:10s}: {result['pairs_per_s']:.2f} pairs/s, MFU {100 * result['flops_per_s'] / peak:.1f}%")
     return results
 

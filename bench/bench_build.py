@@ -20,10 +20,17 @@ def make_splits(n_train: int, n_eval: int, words: int, seed: int = 0) -> dict[st
     rng = random.Random(seed)
 
     def row(split, i):
-        return {"id": f"{split}{i}", "text": " ".join(rng.choices(VOCAB, k=words)), "summary": " ".join(rng.choices(VOCAB, k=40))}
+        return {
+            "id": f"{split}{i}",
+            "text": " ".join(rng.choices(VOCAB, k=words)),
+            "summary": " ".join(rng.choices(VOCAB, k=40)),
+        }
 
-    splits = {"train": [row("tr", i) for i in range(n_train)], "validation": [row("va", i) for i in range(n_eval)],
-              "test": [row("te", i) for i in range(n_eval)]}
+    splits = {
+        "train": [row("tr", i) for i in range(n_train)],
+        "validation": [row("va", i) for i in range(n_eval)],
+        "test": [row("te", i) for i in range(n_eval)],
+    }
     for k in range(0, n_eval, 25):  # plant near copies: a document and a summary with a small edit
         splits["test"][k]["text"] = splits["train"][k]["text"] + " thêm"
         splits["validation"][k]["summary"] = "tin " + splits["train"][2 * k]["summary"]

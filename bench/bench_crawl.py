@@ -22,11 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the repo root: shared fakes come from tests.support
 
-from tests.support import fixture_site  # noqa: E402
-
 from cls_data.crawl.clean import strip_lead_prefix  # noqa: E402
 from cls_data.rouge import score_tokens  # noqa: E402
 from cls_data.text import normalize, normalize_paragraphs, tokenize_vi  # noqa: E402
+from tests.support import fixture_site  # noqa: E402
 
 
 def check(expected, summary: str | None, text: str | None) -> tuple[bool, bool, float]:
@@ -74,8 +73,24 @@ def main() -> None:
         out = Path(tmp) / "a.jsonl"
         t0 = time.perf_counter()
         proc = subprocess.run(
-            [*fixture_site.cls_data_exe(), "crawl", "--site", "vnexpress", "--out", str(out), "--base-url", server.base_url,
-             "--no-throttle", "--concurrency", str(args.concurrency), "--max-pages", "1000"], capture_output=True, text=True)
+            [
+                *fixture_site.cls_data_exe(),
+                "crawl",
+                "--site",
+                "vnexpress",
+                "--out",
+                str(out),
+                "--base-url",
+                server.base_url,
+                "--no-throttle",
+                "--concurrency",
+                str(args.concurrency),
+                "--max-pages",
+                "1000",
+            ],
+            capture_output=True,
+            text=True,
+        )
         crawl_wall = time.perf_counter() - t0
         if proc.returncode:
             sys.exit(proc.stderr)
@@ -112,7 +127,12 @@ def main() -> None:
 
     rows = [
         ("cls-data crawl (end to end)", n / crawl_wall, len(records), quality(ours)),
-        ("trafilatura + urllib3 (known URLs, threads)", n / traf_wall, sum(v[0] is not None for v in traf.values()), quality(traf)),
+        (
+            "trafilatura + urllib3 (known URLs, threads)",
+            n / traf_wall,
+            sum(v[0] is not None for v in traf.values()),
+            quality(traf),
+        ),
         ("cls-data extraction only", n / ours_extract_s, len(ours_only), quality(ours_only)),
         ("trafilatura extraction only", n / traf_extract_s, len(traf_only), quality(traf_only)),
     ]
@@ -120,10 +140,14 @@ def main() -> None:
     print(f"{'pipeline':50} {'articles/s':>10} {'found':>6} {'sapo ok':>8} {'body ok':>8} {'body R1':>8}")
     for name, rate, found, (sapo, body, r1) in rows:
         print(f"{name:50} {rate:10.1f} {found:6d} {sapo:8.1%} {body:8.1%} {r1:8.3f}")
-    print(f"crawl summary: {summary['articles']} articles, {summary['articles_per_s']} articles/s inside the crawl "
-          f"(wall {crawl_wall:.1f}s incl. start-up)")
-    print(f"speed ratio end to end (ours / trafilatura): {rows[0][1] / rows[1][1]:.2f}x; "
-          f"extraction only: {rows[2][1] / rows[3][1]:.2f}x")
+    print(
+        f"crawl summary: {summary['articles']} articles, {summary['articles_per_s']} articles/s inside the crawl "
+        f"(wall {crawl_wall:.1f}s incl. start-up)"
+    )
+    print(
+        f"speed ratio end to end (ours / trafilatura): {rows[0][1] / rows[1][1]:.2f}x; "
+        f"extraction only: {rows[2][1] / rows[3][1]:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -46,10 +46,21 @@ def build_model(name: str, device: torch.device) -> MBartCLS:
 
     c = CONFIGS[name]
     config = MBartConfig(
-        vocab_size=c["vocab_size"], d_model=c["d_model"], encoder_layers=c["layers"], decoder_layers=c["layers"],
-        encoder_attention_heads=c["heads"], decoder_attention_heads=c["heads"], encoder_ffn_dim=c["ffn"],
-        decoder_ffn_dim=c["ffn"], max_position_embeddings=1024, scale_embedding=True, dropout=0.0,
-        pad_token_id=PAD, bos_token_id=0, eos_token_id=EOS, decoder_start_token_id=TGT_CODE,
+        vocab_size=c["vocab_size"],
+        d_model=c["d_model"],
+        encoder_layers=c["layers"],
+        decoder_layers=c["layers"],
+        encoder_attention_heads=c["heads"],
+        decoder_attention_heads=c["heads"],
+        encoder_ffn_dim=c["ffn"],
+        decoder_ffn_dim=c["ffn"],
+        max_position_embeddings=1024,
+        scale_embedding=True,
+        dropout=0.0,
+        pad_token_id=PAD,
+        bos_token_id=0,
+        eos_token_id=EOS,
+        decoder_start_token_id=TGT_CODE,
     )
     torch.manual_seed(0)
     model = MBartForConditionalGeneration(config)
@@ -74,7 +85,9 @@ class PlainGenerate:
         return self.model.parameters()
 
     def generate(self, input_ids, attention_mask, decode):
-        return beam_generate(self.model.model, input_ids, attention_mask, self.model.tgt_lang_id, decode, share_beams=False)
+        return beam_generate(
+            self.model.model, input_ids, attention_mask, self.model.tgt_lang_id, decode, share_beams=False
+        )
 
 
 def baseline_loop(model: MBartCLS, sources: list[list[int]], decode: DecodeConfig, batch: int) -> list[list[int]]:
@@ -123,10 +136,18 @@ def main() -> None:
     n = args.samples or (512 if args.config == "large" else 96)
     model = build_model(args.config, device)
     sources = make_sources(n, CONFIGS[args.config]["vocab_size"], args.src_len)
-    decode = DecodeConfig(num_beams=args.beams, no_repeat_ngram_size=3, max_new_tokens=args.new_tokens, batch_size=args.batch)
-    where = torch.cuda.get_device_name() if device.type == "cuda" else f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
-    print(f"{datetime.date.today()} | {where} | torch {torch.__version__} | config {args.config} | {n} sources, "
-          f"mean {sum(map(len, sources)) / n:.0f} tokens | beam {args.beams}, {args.new_tokens} new tokens")
+    decode = DecodeConfig(
+        num_beams=args.beams, no_repeat_ngram_size=3, max_new_tokens=args.new_tokens, batch_size=args.batch
+    )
+    where = (
+        torch.cuda.get_device_name()
+        if device.type == "cuda"
+        else f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+    )
+    print(
+        f"{datetime.date.today()} | {where} | torch {torch.__version__} | config {args.config} | {n} sources, "
+        f"mean {sum(map(len, sources)) / n:.0f} tokens | beam {args.beams}, {args.new_tokens} new tokens"
+    )
 
     # Warm-up (CUDA context, kernels, allocator) on a few sources, for both paths.
     warm = sources[: min(8, n)]
@@ -137,13 +158,17 @@ def main() -> None:
     print(f"plain generate loop, batch {args.baseline_batch}: {base_s:8.1f} s  {n / base_s:8.2f} samples/s")
     if args.ablate:
         plain, plain_s = timed(lambda: generate_ids(PlainGenerate(model), sources, decode, pad_id=PAD))
-        same = sum(strip(a) == strip(b) for a, b in zip(plain, base))
-        print(f"sorted, bucketed, batch {args.batch}, plain generate: {plain_s:8.1f} s  {n / plain_s:8.2f} samples/s  "
-              f"({base_s / plain_s:.2f}x; identical outputs {same}/{n})")
+        same = sum(strip(a) == strip(b) for a, b in zip(plain, base, strict=False))
+        print(
+            f"sorted, bucketed, batch {args.batch}, plain generate: {plain_s:8.1f} s  {n / plain_s:8.2f} samples/s  "
+            f"({base_s / plain_s:.2f}x; identical outputs {same}/{n})"
+        )
     ours, ours_s = timed(lambda: generate_ids(model, sources, decode, pad_id=PAD))
-    same = sum(strip(a) == strip(b) for a, b in zip(ours, base))
-    print(f"cls_data decode, batch {args.batch}:          {ours_s:8.1f} s  {n / ours_s:8.2f} samples/s  "
-          f"({base_s / ours_s:.2f}x; identical outputs {same}/{n})")
+    same = sum(strip(a) == strip(b) for a, b in zip(ours, base, strict=False))
+    print(
+        f"cls_data decode, batch {args.batch}:          {ours_s:8.1f} s  {n / ours_s:8.2f} samples/s  "
+        f"({base_s / ours_s:.2f}x; identical outputs {same}/{n})"
+    )
 
 
 if __name__ == "__main__":

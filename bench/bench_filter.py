@@ -20,16 +20,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: tests.support
-from tests.support.fake_mt import FakeMT  # noqa: E402
-
-from cls_data.records import CLSSample  # noqa: E402
 from cls_data.filter.select import rank, score_roundtrip  # noqa: E402
+from cls_data.records import CLSSample  # noqa: E402
 from cls_data.text import tokenize_vi  # noqa: E402
 from cls_data.translate import EngineConfig, TranslationCache, make_translator, translate_texts  # noqa: E402
+from tests.support.fake_mt import FakeMT  # noqa: E402
 
-WORDS = ("hà nội thành phố hồ chí minh chính phủ kinh tế người dân tăng trưởng năm nay quốc hội giáo dục "
-         "bệnh viện công an giao thông thời tiết bóng đá đội tuyển việt nam xuất khẩu doanh nghiệp nghiên cứu "
-         "khoa học trường học sinh viên của các những được cho với đã sẽ không").split()
+WORDS = (
+    "hà nội thành phố hồ chí minh chính phủ kinh tế người dân tăng trưởng năm nay quốc hội giáo dục "
+    "bệnh viện công an giao thông thời tiết bóng đá đội tuyển việt nam xuất khẩu doanh nghiệp nghiên cứu "
+    "khoa học trường học sinh viên của các những được cho với đã sẽ không"
+).split()
 
 
 def summaries(n: int, seed: int = 0) -> list[str]:
@@ -60,11 +61,17 @@ def bench_translation(n_texts: int, baseline_texts: int) -> None:
             cache.close()
     assert len(done) == n_texts and stats.failed == 0
     plain_rate, ours_rate = baseline_texts / plain_s, n_texts / ours_s
-    print(f"translation, loopback server 50 ms/request, {n_texts} summaries (mean {sum(map(len, texts)) / n_texts:.0f} chars)")
-    print(f"  plain deep-translator loop: {plain_rate:8.1f} texts/s  {plain_requests / baseline_texts:.3f} requests/text"
-          f"  ({baseline_texts} texts in {plain_s:.2f} s)")
-    print(f"  cls-data engine:            {ours_rate:8.1f} texts/s  {stats.requests / n_texts:.3f} requests/text"
-          f"  ({n_texts} texts in {ours_s:.2f} s)")
+    print(
+        f"translation, loopback server 50 ms/request, {n_texts} summaries (mean {sum(map(len, texts)) / n_texts:.0f} chars)"
+    )
+    print(
+        f"  plain deep-translator loop: {plain_rate:8.1f} texts/s  {plain_requests / baseline_texts:.3f} requests/text"
+        f"  ({baseline_texts} texts in {plain_s:.2f} s)"
+    )
+    print(
+        f"  cls-data engine:            {ours_rate:8.1f} texts/s  {stats.requests / n_texts:.3f} requests/text"
+        f"  ({n_texts} texts in {ours_s:.2f} s)"
+    )
     print(f"  speed-up: {ours_rate / plain_rate:.1f}x (goal >= 20x)")
 
 
@@ -76,8 +83,11 @@ def pairs(n: int, seed: int = 1) -> list[CLSSample]:
         back = [w for w in words if rng.random() > 0.25]  # a lossy round trip, each one different
         for _ in range(rng.randint(0, 4)):
             back.insert(rng.randrange(len(back) + 1), rng.choice(WORDS))
-        out.append(CLSSample(id=f"s{i:06d}", text="", summary=summary, src_lang="vi", tgt_lang="zh",
-                             back_summary=" ".join(back)))
+        out.append(
+            CLSSample(
+                id=f"s{i:06d}", text="", summary=summary, src_lang="vi", tgt_lang="zh", back_summary=" ".join(back)
+            )
+        )
     return out
 
 
@@ -108,7 +118,9 @@ def bench_scoring(n_pairs: int, baseline_pairs: int) -> None:
     assert [s.id for s in check] == [v[1] for v in values], "rankings differ from rouge-score's"
     print(f"scoring + ranking {n_pairs:,} pairs (~48-syllable Vietnamese summaries), ROUGE-1/2/L mean")
     print(f"  rouge-score loop: {baseline_s:7.1f} s (measured on {baseline_pairs:,} pairs, extrapolated linearly)")
-    print(f"  cls-data:         {ours_s:7.1f} s  (top pair {ranked[0].id}, same ranking as rouge-score on the subsample)")
+    print(
+        f"  cls-data:         {ours_s:7.1f} s  (top pair {ranked[0].id}, same ranking as rouge-score on the subsample)"
+    )
     print(f"  speed-up: {baseline_s / ours_s:.1f}x (goal >= 10x)")
 
 

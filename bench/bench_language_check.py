@@ -47,8 +47,10 @@ def main() -> None:
                     if not failed and len(text.split()) >= 5:
                         misses.append(f"{target} accepted {lang}: {text[:50]}")
         per_text = (time.perf_counter() - started) / (right + wrong) * 1e6
-        print(f"{name}: right-language texts rejected {false_rejects}/{right}, "
-              f"wrong-language texts caught {catches}/{wrong}, {per_text:.0f} us a check")
+        print(
+            f"{name}: right-language texts rejected {false_rejects}/{right}, "
+            f"wrong-language texts caught {catches}/{wrong}, {per_text:.0f} us a check"
+        )
         for miss in misses[:12]:
             print("   ", miss)
     sweep(rows)
@@ -76,21 +78,26 @@ def real_pages() -> None:
     for name, rule in (("before", before), ("now", language_problem)):
         right = [rule(text, lang) for lang, text in texts]
         wrong = [rule(text, target) for lang, text in texts for target in targets if target != lang]
-        print(f"real pages, {name}: right-language rejected {sum(p is not None for p in right)}/{len(right)}, "
-              f"wrong-language caught {sum(p is not None for p in wrong)}/{len(wrong)} (targets: {', '.join(targets)})")
+        print(
+            f"real pages, {name}: right-language rejected {sum(p is not None for p in right)}/{len(right)}, "
+            f"wrong-language caught {sum(p is not None for p in wrong)}/{len(wrong)} (targets: {', '.join(targets)})"
+        )
 
 
 def sweep(rows: list[list[str]]) -> None:
     """The veto's threshold: how many good texts each value would reject and how many wrong ones it catches."""
     long_rows = [(lang, text) for lang, text in rows if len(_WORD.findall(text)) >= language_id.MIN_ID_WORDS]
-    probabilities = [(lang == target, identified_probability(text, target))
-                     for target in TARGETS for lang, text in long_rows]
+    probabilities = [
+        (lang == target, identified_probability(text, target)) for target in TARGETS for lang, text in long_rows
+    ]
     for threshold in (0.001, 0.01, 0.1, 0.5):
         rejected = sum(right and p < threshold for right, p in probabilities)
         caught = sum(not right and p < threshold for right, p in probabilities)
         right, wrong = sum(r for r, _ in probabilities), sum(not r for r, _ in probabilities)
-        print(f"threshold {threshold}: right-language texts of {language_id.MIN_ID_WORDS}+ words rejected "
-              f"{rejected}/{right}, wrong-language caught {caught}/{wrong}")
+        print(
+            f"threshold {threshold}: right-language texts of {language_id.MIN_ID_WORDS}+ words rejected "
+            f"{rejected}/{right}, wrong-language caught {caught}/{wrong}"
+        )
 
 
 if __name__ == "__main__":

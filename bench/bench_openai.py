@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: tests.support
 from bench_filter import summaries  # noqa: E402  (this folder is on sys.path when run as a script)
-from tests.support.fake_openai import MODEL, FakeChat  # noqa: E402
 
 from cls_data.translate import EngineConfig, TranslationCache, make_translator, translate_texts  # noqa: E402
+from tests.support.fake_openai import MODEL, FakeChat  # noqa: E402
 
 
 def plain_loop(server: FakeChat, texts: list[str]) -> float:
@@ -33,9 +33,14 @@ def plain_loop(server: FakeChat, texts: list[str]) -> float:
     start = time.perf_counter()
     with httpx.Client(base_url=server.url, timeout=30) as client:
         for text in texts:
-            body = {"model": MODEL, "temperature": 0, "messages": [
-                {"role": "system", "content": "Translate the user's Vietnamese text into Simplified Chinese."},
-                {"role": "user", "content": text}]}
+            body = {
+                "model": MODEL,
+                "temperature": 0,
+                "messages": [
+                    {"role": "system", "content": "Translate the user's Vietnamese text into Simplified Chinese."},
+                    {"role": "user", "content": text},
+                ],
+            }
             client.post("/chat/completions", json=body).raise_for_status()
     return time.perf_counter() - start
 
@@ -63,16 +68,23 @@ def main() -> None:
     args = parser.parse_args()
     texts = summaries(args.texts)
     mean_chars = sum(map(len, texts)) / len(texts)
-    print(f"OpenAI-compatible backend, loopback chat server {args.latency * 1000:.0f} ms/request + "
-          f"{args.per_char * 1000:.2f} ms/char answered, {args.texts} summaries (mean {mean_chars:.0f} chars)"
-          + (f", every {args.fault_every}th request misbehaving" if args.fault_every else ""))
+    print(
+        f"OpenAI-compatible backend, loopback chat server {args.latency * 1000:.0f} ms/request + "
+        f"{args.per_char * 1000:.2f} ms/char answered, {args.texts} summaries (mean {mean_chars:.0f} chars)"
+        + (f", every {args.fault_every}th request misbehaving" if args.fault_every else "")
+    )
     with FakeChat(delay=args.latency, delay_per_char=args.per_char) as server:
-        plain_s = plain_loop(server, texts[:args.baseline_texts])
+        plain_s = plain_loop(server, texts[: args.baseline_texts])
         rows = [("plain loop, one request per text", args.baseline_texts / plain_s, 1.0, args.baseline_texts, plain_s)]
-        for label, pack in (("cls-data engine --no-pack, 4 in flight", False), ("cls-data engine, 16 per request, 4 in flight", True)):
+        for label, pack in (
+            ("cls-data engine --no-pack, 4 in flight", False),
+            ("cls-data engine, 16 per request, 4 in flight", True),
+        ):
             if args.fault_every:  # chatter and wrong counts, alternately, on every Nth request
-                server.faults.extend(("chatter", "wrongcount")[k // args.fault_every % 2] if k % args.fault_every == 0 else ""
-                                     for k in range(2 * args.texts))
+                server.faults.extend(
+                    ("chatter", "wrongcount")[k // args.fault_every % 2] if k % args.fault_every == 0 else ""
+                    for k in range(2 * args.texts)
+                )
             seconds, stats = engine(server, texts, pack)
             server.faults.clear()
             rows.append((label, args.texts / seconds, stats.requests / args.texts, args.texts, seconds))

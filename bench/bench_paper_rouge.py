@@ -39,12 +39,18 @@ def main() -> None:
     started = time.perf_counter()
     ours = [score_pair(h, r) for h, r in zip(hyps, refs, strict=True)]
     mine = time.perf_counter() - started
-    worst = max(abs(o.rouge1.fmeasure - p["rouge-1"]["f"]) + abs(o.rouge2.fmeasure - p["rouge-2"]["f"])
-                + abs(o.rougeL.fmeasure - p["rouge-l"]["f"]) for o, p in zip(ours, package, strict=True))
+    worst = max(
+        abs(o.rouge1.fmeasure - p["rouge-1"]["f"])
+        + abs(o.rouge2.fmeasure - p["rouge-2"]["f"])
+        + abs(o.rougeL.fmeasure - p["rouge-l"]["f"])
+        for o, p in zip(ours, package, strict=True)
+    )
     pieces = sum(len(h.split()) + len(r.split()) for h, r in zip(hyps, refs, strict=True)) / (2 * len(hyps))
     print(f"{len(pairs)} pairs, {pieces:.1f} pieces per text, load {os.getloadavg()[0]:.1f}")
-    print(f"rouge package: {theirs:.2f} s; cls_data.paper_rouge: {mine:.2f} s; speed-up {theirs / mine:.1f}x; "
-          f"largest summed F1 difference {worst:.2e}")
+    print(
+        f"rouge package: {theirs:.2f} s; cls_data.paper_rouge: {mine:.2f} s; speed-up {theirs / mine:.1f}x; "
+        f"largest summed F1 difference {worst:.2e}"
+    )
 
 
 if __name__ == "__main__":

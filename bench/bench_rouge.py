@@ -62,7 +62,7 @@ def main() -> None:
 
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], tokenizer=SameTokens(args.lang))
     start = time.perf_counter()
-    baseline = [scorer.score(ref, pred) for pred, ref in zip(preds, refs)]
+    baseline = [scorer.score(ref, pred) for pred, ref in zip(preds, refs, strict=False)]
     baseline_s = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -76,15 +76,20 @@ def main() -> None:
 
     worst = max(
         abs(getattr(mine, metric).fmeasure - theirs[metric].fmeasure)
-        for mine, theirs in zip(ours, baseline) for metric in ("rouge1", "rouge2", "rougeL")
+        for mine, theirs in zip(ours, baseline, strict=False)
+        for metric in ("rouge1", "rouge2", "rougeL")
     )
     print(f"machine: {platform.machine()} {platform.processor() or ''}, Python {platform.python_version()}")
     print(f"pairs: {args.pairs:,} {args.lang} (tokenize + ROUGE-1/2/L)")
     print(f"rouge-score loop (1 core):     {baseline_s:8.2f} s  ({args.pairs / baseline_s:10,.0f} pairs/s)")
     print(f"cls_data.rouge, 1 core:        {single_s:8.2f} s  ({args.pairs / single_s:10,.0f} pairs/s)")
-    print(f"cls_data.rouge, {available_cores()} cores (default): {ours_s:8.2f} s  ({args.pairs / ours_s:10,.0f} pairs/s)")
-    print(f"speed-up: {baseline_s / ours_s:.1f}x with the default batch API, {baseline_s / single_s:.1f}x on one core;"
-          f" max |F1 difference|: {worst:.2e}")
+    print(
+        f"cls_data.rouge, {available_cores()} cores (default): {ours_s:8.2f} s  ({args.pairs / ours_s:10,.0f} pairs/s)"
+    )
+    print(
+        f"speed-up: {baseline_s / ours_s:.1f}x with the default batch API, {baseline_s / single_s:.1f}x on one core;"
+        f" max |F1 difference|: {worst:.2e}"
+    )
 
 
 if __name__ == "__main__":

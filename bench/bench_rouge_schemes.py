@@ -28,13 +28,16 @@ def per_text(tokenize, texts: list[str]) -> float:
 
 
 def main() -> None:
-    latin = [line.split("\t", 1)[1] for line in TEXTS.read_text(encoding="utf-8").splitlines()
-             if not line.startswith("#")] * 400
-    cases = [("vi rule (baseline), Latin news leads", tokenize_vi, latin),
-             ("words, same texts", tokenize_words, latin),
-             ("zh rule (baseline), Japanese", tokenize_zh, [JA] * len(latin)),
-             ("chars, same text", tokenize_chars, [JA] * len(latin)),
-             ("clusters, Thai", tokenize_clusters, [TH] * len(latin))]
+    latin = [
+        line.split("\t", 1)[1] for line in TEXTS.read_text(encoding="utf-8").splitlines() if not line.startswith("#")
+    ] * 400
+    cases = [
+        ("vi rule (baseline), Latin news leads", tokenize_vi, latin),
+        ("words, same texts", tokenize_words, latin),
+        ("zh rule (baseline), Japanese", tokenize_zh, [JA] * len(latin)),
+        ("chars, same text", tokenize_chars, [JA] * len(latin)),
+        ("clusters, Thai", tokenize_clusters, [TH] * len(latin)),
+    ]
     try:
         from cls_data.rouge_schemes import tokenize_th_words
 

@@ -48,10 +48,23 @@ def make_config(arch: str):
     from transformers import MBartConfig
 
     d, layers, heads, ffn, vocab = ARCHS[arch]
-    return MBartConfig(vocab_size=vocab, d_model=d, encoder_layers=layers, decoder_layers=layers, encoder_attention_heads=heads,
-                       decoder_attention_heads=heads, encoder_ffn_dim=ffn, decoder_ffn_dim=ffn, max_position_embeddings=1024,
-                       pad_token_id=PAD, eos_token_id=EOS, bos_token_id=0, decoder_start_token_id=EOS, scale_embedding=True,
-                       dropout=0.1)
+    return MBartConfig(
+        vocab_size=vocab,
+        d_model=d,
+        encoder_layers=layers,
+        decoder_layers=layers,
+        encoder_attention_heads=heads,
+        decoder_attention_heads=heads,
+        encoder_ffn_dim=ffn,
+        decoder_ffn_dim=ffn,
+        max_position_embeddings=1024,
+        pad_token_id=PAD,
+        eos_token_id=EOS,
+        bos_token_id=0,
+        decoder_start_token_id=EOS,
+        scale_embedding=True,
+        dropout=0.1,
+    )
 
 
 def synthetic_pairs(n: int, vocab: int, seed: int = 0) -> Encoded:
@@ -89,7 +102,13 @@ def train_flops(config, src_tokens: int, tgt_tokens: int, sq_src: int, sq_tgt: i
 def token_counts(encoded: Encoded, batches) -> tuple[int, int, int, int, int]:
     s, t = encoded.src.lengths, encoded.tgt.lengths
     idx = np.concatenate(batches)
-    return int(s[idx].sum()), int(t[idx].sum()), int((s[idx] ** 2).sum()), int((t[idx] ** 2).sum()), int((s[idx] * t[idx]).sum())
+    return (
+        int(s[idx].sum()),
+        int(t[idx].sum()),
+        int((s[idx] ** 2).sum()),
+        int((t[idx] ** 2).sum()),
+        int((s[idx] * t[idx]).sum()),
+    )
 
 
 def peak_flops(device: torch.device) -> tuple[float, str]:
@@ -123,8 +142,8 @@ def reference_loop(config, encoded: Encoded, steps: int, warmup: int, device) ->
         labels = torch.full((4, 128), -100, dtype=torch.long)
         for row, i in enumerate(indices):  # the reference's collate pads every batch to the maximum
             src, tgt = encoded.src.row(i % len(encoded)), encoded.tgt.row(i % len(encoded))
-            ids[row, :len(src)] = torch.from_numpy(src.astype(np.int64))
-            labels[row, :len(tgt)] = torch.from_numpy(tgt.astype(np.int64))
+            ids[row, : len(src)] = torch.from_numpy(src.astype(np.int64))
+            labels[row, : len(tgt)] = torch.from_numpy(tgt.astype(np.int64))
         loss = model(input_ids=ids.to(device), attention_mask=(ids != PAD).to(device), labels=labels.to(device)).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -136,13 +155,25 @@ def reference_loop(config, encoded: Encoded, steps: int, warmup: int, device) ->
     return seconds, 4 * steps, [b % len(encoded) for b in used]
 
 
-def engine_loop(config, encoded: Encoded, steps: int, warmup: int, budget: int | None, batch: int, compile_: bool) -> tuple[float, int, list]:
+def engine_loop(
+    config, encoded: Encoded, steps: int, warmup: int, budget: int | None, batch: int, compile_: bool
+) -> tuple[float, int, list]:
     """`train_stage` itself; throughput from the progress callback's clock after `warmup` steps."""
     from transformers import MBartForConditionalGeneration
 
-    cfg = TrainConfig(lr=5e-5, token_budget=budget, batch_size=batch, grad_accum=1, epochs=1, max_steps=steps + warmup,
-                      schedule="constant", val_subset=1, compile=compile_, log_every=10**9)
-    batches = length_batches(encoded, cfg, seed=0, epoch=0)[:steps + warmup]
+    cfg = TrainConfig(
+        lr=5e-5,
+        token_budget=budget,
+        batch_size=batch,
+        grad_accum=1,
+        epochs=1,
+        max_steps=steps + warmup,
+        schedule="constant",
+        val_subset=1,
+        compile=compile_,
+        log_every=10**9,
+    )
+    batches = length_batches(encoded, cfg, seed=0, epoch=0)[: steps + warmup]
     if len(batches) < steps + warmup:
         raise SystemExit(f"--pairs too small for {steps + warmup} engine steps ({len(batches)} batches)")
     clock: dict[int, float] = {}
@@ -161,9 +192,19 @@ def engine_loop(config, encoded: Encoded, steps: int, warmup: int, budget: int |
             clock[done] = time.perf_counter()
 
     with tempfile.TemporaryDirectory() as work:
-        job = StageJob(name="bench", build_model=build, build_weighting=lambda tasks: make_weighting("sum", tasks), train=encoded,
-                       val=encoded.subset(np.arange(1)), codec=IdCodec(), cfg=cfg, decode=DecodeConfig(num_beams=1, max_new_tokens=1),
-                       rouge_tokenizer="en", seed=0, work_dir=Path(work))
+        job = StageJob(
+            name="bench",
+            build_model=build,
+            build_weighting=lambda tasks: make_weighting("sum", tasks),
+            train=encoded,
+            val=encoded.subset(np.arange(1)),
+            codec=IdCodec(),
+            cfg=cfg,
+            decode=DecodeConfig(num_beams=1, max_new_tokens=1),
+            rouge_tokenizer="en",
+            seed=0,
+            work_dir=Path(work),
+        )
         train_stage(job, on_progress)
     used = batches[warmup:]
     return clock[steps + warmup] - clock[warmup], sum(map(len, used)), used
@@ -176,39 +217,62 @@ def main() -> None:
     parser.add_argument("--ref-steps", type=int, default=6)
     parser.add_argument("--steps", type=int, default=8, help="engine steps timed (after --warmup)")
     parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--budget", type=int, default=16384, help="engine token budget (padded source tokens per batch)")
+    parser.add_argument(
+        "--budget", type=int, default=16384, help="engine token budget (padded source tokens per batch)"
+    )
     parser.add_argument("--compile", action="store_true")
-    parser.add_argument("--baselines", action="store_true",
-                        help="also the non-mBART baselines through the engine loop (bench/bench_baselines.py; --arch cc25 -> their paper sizes)")
+    parser.add_argument(
+        "--baselines",
+        action="store_true",
+        help="also the non-mBART baselines through the engine loop (bench/bench_baselines.py; --arch cc25 -> their paper sizes)",
+    )
     args = parser.parse_args()
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     config = make_config(args.arch)
     encoded = synthetic_pairs(args.pairs, config.vocab_size)
     peak, peak_text = peak_flops(device)
-    print(f"device {device}, arch {args.arch} (d_model {config.d_model}, {config.encoder_layers}+{config.decoder_layers} layers, "
-          f"vocab {config.vocab_size}), torch {torch.__version__}, {torch.get_num_threads()} threads; peak {peak_text}")
+    print(
+        f"device {device}, arch {args.arch} (d_model {config.d_model}, {config.encoder_layers}+{config.decoder_layers} layers, "
+        f"vocab {config.vocab_size}), torch {torch.__version__}, {torch.get_num_threads()} threads; peak {peak_text}"
+    )
     # The faithful `paper` preset's shape (16 pairs in one micro-batch, the paper's effective batch) and the
     # token-budget batches the engine can also cut, each against the paper-style loop in the same process.
-    setups = (("reference", "paper-style loop, batch 4 padded to 768/128",
-               lambda: reference_loop(config, encoded, args.ref_steps, 1, device)),
-              ("engine-paper", "engine, the `paper` preset's batches (16 pairs, one micro-batch)",
-               lambda: engine_loop(config, encoded, args.steps, args.warmup, None, 16, args.compile)),
-              ("engine-budget", f"engine, token-budget batches of <= {args.budget} padded source tokens",
-               lambda: engine_loop(config, encoded, args.steps, args.warmup, args.budget, 4, args.compile)))
+    setups = (
+        (
+            "reference",
+            "paper-style loop, batch 4 padded to 768/128",
+            lambda: reference_loop(config, encoded, args.ref_steps, 1, device),
+        ),
+        (
+            "engine-paper",
+            "engine, the `paper` preset's batches (16 pairs, one micro-batch)",
+            lambda: engine_loop(config, encoded, args.steps, args.warmup, None, 16, args.compile),
+        ),
+        (
+            "engine-budget",
+            f"engine, token-budget batches of <= {args.budget} padded source tokens",
+            lambda: engine_loop(config, encoded, args.steps, args.warmup, args.budget, 4, args.compile),
+        ),
+    )
     results = {}
     for name, what, run in setups:
         seconds, samples, batches = run()
         flops = train_flops(config, *token_counts(encoded, batches))
         results[name] = (what, samples, samples / seconds, flops / seconds / peak)
-    print(f"\n| set-up | pairs timed | pairs/s | MFU | vs reference |\n|---|---:|---:|---:|---:|")
+    print("\n| set-up | pairs timed | pairs/s | MFU | vs reference |\n|---|---:|---:|---:|---:|")
     for name, (what, samples, rate, mfu) in results.items():
         print(f"| {what} | {samples} | {rate:.2f} | {100 * mfu:.1f}% | {rate / results['reference'][2]:.2f}x |")
     if args.baselines:
         from bench_baselines import run as run_baselines
 
-        run_baselines(size="paper" if args.arch == "cc25" else "small", pairs=args.pairs, steps=args.steps, warmup=args.warmup,
-                      budget=min(args.budget, 16384))
+        run_baselines(
+            size="paper" if args.arch == "cc25" else "small",
+            pairs=args.pairs,
+            steps=args.steps,
+            warmup=args.warmup,
+            budget=min(args.budget, 16384),
+        )
 
 
 if __name__ == "__main__":

@@ -56,11 +56,15 @@ def main() -> None:
     done = sum(row.status == "done" for row in runs.rows)
     load = "/".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, load {load}")
-    print(f"baseline, read and rescore each file on its own: {per_file_seconds:.2f} s; verify_rows "
-          f"{verify_seconds:.2f} s ({per_file_seconds / verify_seconds:.2f}x)")
-    print(f"{done} runs x {args.n:,} test pairs: verify {verify_seconds:.2f} s; whole report {report_seconds:.2f} s "
-          f"(verify is {100 * verify_seconds / report_seconds:.0f}% of it; the report without it "
-          f"{report_seconds - verify_seconds:.2f} s)")
+    print(
+        f"baseline, read and rescore each file on its own: {per_file_seconds:.2f} s; verify_rows "
+        f"{verify_seconds:.2f} s ({per_file_seconds / verify_seconds:.2f}x)"
+    )
+    print(
+        f"{done} runs x {args.n:,} test pairs: verify {verify_seconds:.2f} s; whole report {report_seconds:.2f} s "
+        f"(verify is {100 * verify_seconds / report_seconds:.0f}% of it; the report without it "
+        f"{report_seconds - verify_seconds:.2f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -46,7 +46,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
 ) -> None:
     """cls-data: crawl, filter, build and benchmark cross-lingual summarization datasets."""
 
@@ -76,7 +78,7 @@ def main() -> None:
 
 
 def _click_error(exc: Exception) -> str:
-    """"invalid value for '--preset': 'nosuch' is not one of ... (see cls-data benchmark --help)"."""
+    """ "invalid value for '--preset': 'nosuch' is not one of ... (see cls-data benchmark --help)"."""
     message = exc.format_message().replace("Value error, ", "").rstrip(".")
     message = message[:1].lower() + message[1:]
     ctx = getattr(exc, "ctx", None)

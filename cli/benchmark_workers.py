@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from cls_data.cli.console import err, out
 from rich.markup import escape
+
+from cls_data.cli.console import err, out
 
 
 def run_workers(grids: list, out_dir: Path, shard_of: tuple[int, int], log_with: tuple[str, ...], workers: int) -> None:

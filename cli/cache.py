@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -13,8 +13,13 @@ from cls_data.errors import ClsDataError
 
 app = typer.Typer(help="Look into the translation cache and repair it.", no_args_is_help=True)
 
-CacheOption = Annotated[Optional[Path], typer.Option(
-    "--cache", help="SQLite translation cache (default: ~/.cache/cls-data/translations.sqlite, or under $XDG_CACHE_HOME).")]
+CacheOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache",
+        help="SQLite translation cache (default: ~/.cache/cls-data/translations.sqlite, or under $XDG_CACHE_HOME).",
+    ),
+]
 
 
 def _open(path: Path | None):
@@ -45,10 +50,24 @@ def stats(cache: CacheOption = None) -> None:
 @app.command("purge")
 def purge(
     cache: CacheOption = None,
-    backend: Annotated[Optional[str], typer.Option("--backend", help="Only this backend's translations (google, libretranslate, hf, openai).")] = None,
-    model: Annotated[Optional[str], typer.Option("--model", help="Only this model (a LibreTranslate server's URL, an hf model name).")] = None,
-    invalid: Annotated[bool, typer.Option("--invalid", help="Only answers that fail today's validation: echoes of the source, empty answers, the wrong script.")] = False,
-    everything: Annotated[bool, typer.Option("--all", help="Allow deleting every translation when no other option narrows the purge.")] = False,
+    backend: Annotated[
+        str | None,
+        typer.Option("--backend", help="Only this backend's translations (google, libretranslate, hf, openai)."),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="Only this model (a LibreTranslate server's URL, an hf model name)."),
+    ] = None,
+    invalid: Annotated[
+        bool,
+        typer.Option(
+            "--invalid",
+            help="Only answers that fail today's validation: echoes of the source, empty answers, the wrong script.",
+        ),
+    ] = False,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Allow deleting every translation when no other option narrows the purge.")
+    ] = False,
 ) -> None:
     """Delete cached translations so that the next `filter` asks for them again."""
     if not (backend or model or invalid or everything):
@@ -60,5 +79,10 @@ def purge(
     finally:
         store.close()
     reasons = ", ".join(f"{reason}: {n:,}" for reason, n in sorted(deleted.items()) if reason != "selected")
-    out.print(f"deleted {sum(deleted.values()):,} translations" + (f" ({reasons})" if reasons else "")
-              + f"; {left:,} left in {store.path}", soft_wrap=True, markup=False)
+    out.print(
+        f"deleted {sum(deleted.values()):,} translations"
+        + (f" ({reasons})" if reasons else "")
+        + f"; {left:,} left in {store.path}",
+        soft_wrap=True,
+        markup=False,
+    )

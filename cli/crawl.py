@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -14,32 +14,206 @@ from cls_data.crawl.config import DEFAULT_USER_AGENT  # no Scrapy import: --help
 
 
 def crawl(
-    site: Annotated[Optional[list[str]], typer.Option("--site", "-s", metavar="NAME|URL", rich_help_panel="What to crawl", help="Spider name (repeatable; see --list), or the URL of a site with no spider (with --lang). One of --site, --sites, --all or --urls is required.")] = None,
-    sites_file: Annotated[Optional[Path], typer.Option("--sites", metavar="TOML", rich_help_panel="What to crawl", help="Crawl the sites declared in this sites.toml with the generic spider (docs/generic-crawl.md).")] = None,
-    lang: Annotated[Optional[str], typer.Option("--lang", metavar="LANG", rich_help_panel="What to crawl", help="Language of a --site URL or of --urls pages of sites with no spider (default: each page's declared language).")] = None,
-    all_sites: Annotated[bool, typer.Option("--all", rich_help_panel="What to crawl", help="Crawl every site.")] = False,
-    out_file: Annotated[Optional[Path], typer.Option("--out", "-o", rich_help_panel="Output and resume", help="Article JSONL to append to. [required unless --list]")] = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", min=1, rich_help_panel="What to crawl", help="Stop a site after N articles.")] = None,
-    since: Annotated[Optional[str], typer.Option("--since", metavar="YYYY-MM-DD", rich_help_panel="What to crawl", help="Only articles published on or after YYYY-MM-DD.")] = None,
-    until: Annotated[Optional[str], typer.Option("--until", metavar="YYYY-MM-DD", rich_help_panel="What to crawl", help="Only articles published on or before YYYY-MM-DD.")] = None,
-    job_dir: Annotated[Optional[Path], typer.Option("--job-dir", rich_help_panel="Output and resume", help="Scrapy JOBDIR: pause with Ctrl-C, resume with the same command.")] = None,
-    rejects: Annotated[Optional[Path], typer.Option("--rejects", rich_help_panel="Output and resume", help="Write every dropped page (with its reason) as JSONL here.")] = None,
-    base_url: Annotated[Optional[str], typer.Option("--base-url", metavar="URL", rich_help_panel="What to crawl", help="Crawl a mirror of the site (same paths, other host).")] = None,
-    urls: Annotated[Optional[Path], typer.Option("--urls", rich_help_panel="What to crawl", help="Crawl exactly the article URLs listed in this file (one a line).")] = None,
-    list_only: Annotated[bool, typer.Option("--list", rich_help_panel="What to crawl", help="List the spiders and their domains, then exit.")] = False,
-    max_pages: Annotated[int, typer.Option("--max-pages", min=1, rich_help_panel="What to crawl", help="Listing pages to follow per category.")] = 50,
-    user_agent: Annotated[str, typer.Option("--user-agent", rich_help_panel="Politeness and network", help="User-Agent with a contact address (set yours).")] = DEFAULT_USER_AGENT,
-    no_throttle: Annotated[bool, typer.Option("--no-throttle", rich_help_panel="Politeness and network", help="Turn AutoThrottle and the download delay off (mirrors, benchmarks).")] = False,
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1, rich_help_panel="Politeness and network", help="Parallel requests per site.")] = 4,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.1, rich_help_panel="Politeness and network", help="Download timeout in seconds.")] = 30.0,
-    retries: Annotated[int, typer.Option("--retries", min=0, rich_help_panel="Politeness and network", help="Retries on timeouts, 429 and 5xx.")] = 3,
-    max_retry_after: Annotated[float, typer.Option("--max-retry-after", min=0, rich_help_panel="Politeness and network", help="Longest Retry-After wait honoured, seconds.")] = 120.0,
-    min_body_words: Annotated[int, typer.Option("--min-body-words", min=0, rich_help_panel="Record checks", help="Drop articles with a shorter body.")] = 60,
-    min_summary_words: Annotated[int, typer.Option("--min-summary-words", min=0, max=150, rich_help_panel="Record checks", help="Drop articles with a shorter summary.")] = 8,
-    max_page_mb: Annotated[float, typer.Option("--max-page-mb", min=0.01, rich_help_panel="Record checks", help="Cancel a bigger download and count it as dropped (page_too_large).")] = 10.0,
-    max_record_chars: Annotated[int, typer.Option("--max-record-chars", min=1, rich_help_panel="Record checks", help="Drop an article whose title, summary and body are longer together (record_too_long).")] = 100_000,
-    redis_url: Annotated[Optional[str], typer.Option("--redis-url", metavar="URL", rich_help_panel="Distributed crawl", help="Share one frontier between processes via scrapy-redis, e.g. redis://host:6379/0.")] = None,
-    redis_idle: Annotated[float, typer.Option("--redis-idle", min=0, rich_help_panel="Distributed crawl", help="With --redis-url: stop after the shared frontier stayed empty this long (s).")] = 30.0,
+    site: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--site",
+            "-s",
+            metavar="NAME|URL",
+            rich_help_panel="What to crawl",
+            help="Spider name (repeatable; see --list), or the URL of a site with no spider (with --lang). One of --site, --sites, --all or --urls is required.",
+        ),
+    ] = None,
+    sites_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--sites",
+            metavar="TOML",
+            rich_help_panel="What to crawl",
+            help="Crawl the sites declared in this sites.toml with the generic spider (docs/generic-crawl.md).",
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="LANG",
+            rich_help_panel="What to crawl",
+            help="Language of a --site URL or of --urls pages of sites with no spider (default: each page's declared language).",
+        ),
+    ] = None,
+    all_sites: Annotated[
+        bool, typer.Option("--all", rich_help_panel="What to crawl", help="Crawl every site.")
+    ] = False,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            rich_help_panel="Output and resume",
+            help="Article JSONL to append to. [required unless --list]",
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", min=1, rich_help_panel="What to crawl", help="Stop a site after N articles."),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="YYYY-MM-DD",
+            rich_help_panel="What to crawl",
+            help="Only articles published on or after YYYY-MM-DD.",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            metavar="YYYY-MM-DD",
+            rich_help_panel="What to crawl",
+            help="Only articles published on or before YYYY-MM-DD.",
+        ),
+    ] = None,
+    job_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--job-dir",
+            rich_help_panel="Output and resume",
+            help="Scrapy JOBDIR: pause with Ctrl-C, resume with the same command.",
+        ),
+    ] = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(
+            "--rejects",
+            rich_help_panel="Output and resume",
+            help="Write every dropped page (with its reason) as JSONL here.",
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            metavar="URL",
+            rich_help_panel="What to crawl",
+            help="Crawl a mirror of the site (same paths, other host).",
+        ),
+    ] = None,
+    urls: Annotated[
+        Path | None,
+        typer.Option(
+            "--urls",
+            rich_help_panel="What to crawl",
+            help="Crawl exactly the article URLs listed in this file (one a line).",
+        ),
+    ] = None,
+    list_only: Annotated[
+        bool,
+        typer.Option("--list", rich_help_panel="What to crawl", help="List the spiders and their domains, then exit."),
+    ] = False,
+    max_pages: Annotated[
+        int,
+        typer.Option(
+            "--max-pages", min=1, rich_help_panel="What to crawl", help="Listing pages to follow per category."
+        ),
+    ] = 50,
+    user_agent: Annotated[
+        str,
+        typer.Option(
+            "--user-agent",
+            rich_help_panel="Politeness and network",
+            help="User-Agent with a contact address (set yours).",
+        ),
+    ] = DEFAULT_USER_AGENT,
+    no_throttle: Annotated[
+        bool,
+        typer.Option(
+            "--no-throttle",
+            rich_help_panel="Politeness and network",
+            help="Turn AutoThrottle and the download delay off (mirrors, benchmarks).",
+        ),
+    ] = False,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency", min=1, rich_help_panel="Politeness and network", help="Parallel requests per site."
+        ),
+    ] = 4,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout", min=0.1, rich_help_panel="Politeness and network", help="Download timeout in seconds."
+        ),
+    ] = 30.0,
+    retries: Annotated[
+        int,
+        typer.Option(
+            "--retries", min=0, rich_help_panel="Politeness and network", help="Retries on timeouts, 429 and 5xx."
+        ),
+    ] = 3,
+    max_retry_after: Annotated[
+        float,
+        typer.Option(
+            "--max-retry-after",
+            min=0,
+            rich_help_panel="Politeness and network",
+            help="Longest Retry-After wait honoured, seconds.",
+        ),
+    ] = 120.0,
+    min_body_words: Annotated[
+        int,
+        typer.Option(
+            "--min-body-words", min=0, rich_help_panel="Record checks", help="Drop articles with a shorter body."
+        ),
+    ] = 60,
+    min_summary_words: Annotated[
+        int,
+        typer.Option(
+            "--min-summary-words",
+            min=0,
+            max=150,
+            rich_help_panel="Record checks",
+            help="Drop articles with a shorter summary.",
+        ),
+    ] = 8,
+    max_page_mb: Annotated[
+        float,
+        typer.Option(
+            "--max-page-mb",
+            min=0.01,
+            rich_help_panel="Record checks",
+            help="Cancel a bigger download and count it as dropped (page_too_large).",
+        ),
+    ] = 10.0,
+    max_record_chars: Annotated[
+        int,
+        typer.Option(
+            "--max-record-chars",
+            min=1,
+            rich_help_panel="Record checks",
+            help="Drop an article whose title, summary and body are longer together (record_too_long).",
+        ),
+    ] = 100_000,
+    redis_url: Annotated[
+        str | None,
+        typer.Option(
+            "--redis-url",
+            metavar="URL",
+            rich_help_panel="Distributed crawl",
+            help="Share one frontier between processes via scrapy-redis, e.g. redis://host:6379/0.",
+        ),
+    ] = None,
+    redis_idle: Annotated[
+        float,
+        typer.Option(
+            "--redis-idle",
+            min=0,
+            rich_help_panel="Distributed crawl",
+            help="With --redis-url: stop after the shared frontier stayed empty this long (s).",
+        ),
+    ] = 30.0,
 ) -> None:
     """Crawl news sites into Article JSONL (resumable, deduplicated), with a summary next to the output."""
     from cls_data.crawl import CrawlConfig, list_spiders, run_crawl
@@ -54,11 +228,30 @@ def crawl(
         raise ClsDataError("--out FILE is required")
     names = [name for name, _ in list_spiders()] if all_sites else list(site or [])
     config = CrawlConfig(
-        sites=names, out=out_file, limit=limit, since=since, until=until, job_dir=job_dir, rejects=rejects,
-        redis_url=redis_url, redis_idle=redis_idle, base_url=base_url, urls_file=urls, sites_file=sites_file, lang=lang, user_agent=user_agent,
-        limits=Limits(min_body_words=min_body_words, min_summary_words=min_summary_words, max_record_chars=max_record_chars),
-        max_pages=max_pages, max_page_mb=max_page_mb,
-        autothrottle=not no_throttle, concurrency_per_domain=concurrency, download_delay=0.0 if no_throttle else DEFAULT_DOWNLOAD_DELAY, timeout=timeout, retries=retries,
+        sites=names,
+        out=out_file,
+        limit=limit,
+        since=since,
+        until=until,
+        job_dir=job_dir,
+        rejects=rejects,
+        redis_url=redis_url,
+        redis_idle=redis_idle,
+        base_url=base_url,
+        urls_file=urls,
+        sites_file=sites_file,
+        lang=lang,
+        user_agent=user_agent,
+        limits=Limits(
+            min_body_words=min_body_words, min_summary_words=min_summary_words, max_record_chars=max_record_chars
+        ),
+        max_pages=max_pages,
+        max_page_mb=max_page_mb,
+        autothrottle=not no_throttle,
+        concurrency_per_domain=concurrency,
+        download_delay=0.0 if no_throttle else DEFAULT_DOWNLOAD_DELAY,
+        timeout=timeout,
+        retries=retries,
         max_retry_after=max_retry_after,
     )
     live = _live_progress() if err.is_terminal else None
@@ -88,8 +281,15 @@ def _print_summary(summary: Any, out_file: Path) -> None:
     for column in ("site", "articles", "pages", "articles/s", "dropped", "errors", "finish"):
         table.add_column(column, justify="left" if column in ("site", "finish") else "right")
     for s in summary.sites:
-        table.add_row(s.site, str(s.articles), str(s.pages), f"{s.rate:.1f}", str(sum(s.dropped.values())),
-                      str(sum(s.errors.values())), s.finish_reason or "")
+        table.add_row(
+            s.site,
+            str(s.articles),
+            str(s.pages),
+            f"{s.rate:.1f}",
+            str(sum(s.dropped.values())),
+            str(sum(s.errors.values())),
+            s.finish_reason or "",
+        )
     out.print(table)
     for s in summary.sites:
         if s.dropped or s.errors:
@@ -119,7 +319,9 @@ class _live_progress:
         pages = sum(s.pages for s in sites)
         from rich.text import Text
 
-        line = f"[bold]{articles}[/] articles · {articles / elapsed:.1f}/s · {pages} pages · dropped: {_counts(dropped)}"
+        line = (
+            f"[bold]{articles}[/] articles · {articles / elapsed:.1f}/s · {pages} pages · dropped: {_counts(dropped)}"
+        )
         self.live.update(Text.from_markup(line, overflow="ellipsis", no_wrap=True))
 
     def stop(self) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cls_data.cli.console import err, out
 from rich.markup import escape
 
+from cls_data.cli.console import err, out
 from cls_data.errors import ClsDataError
 
 

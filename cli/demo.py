@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -17,16 +17,33 @@ from cls_data.cli.progress import EtaLines
 
 
 def demo(
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for every artefact; a rerun into it reuses what is done.")] = Path("cls-data-demo"),
-    variants: Annotated[Optional[str], typer.Option(help="Benchmark only these variants, comma-separated (e.g. mbart-cls,tflcls for a quicker demo) [default: all].")] = None,
-    pair: Annotated[str, typer.Option("--pair", help="Language pair: vi-zh, or a pair bundled as data alone (de-en: a German site crawled by the generic spider; docs/languages.md).")] = "vi-zh",
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for every artefact; a rerun into it reuses what is done.")
+    ] = Path("cls-data-demo"),
+    variants: Annotated[
+        str | None,
+        typer.Option(
+            help="Benchmark only these variants, comma-separated (e.g. mbart-cls,tflcls for a quicker demo) [default: all]."
+        ),
+    ] = None,
+    pair: Annotated[
+        str,
+        typer.Option(
+            "--pair",
+            help="Language pair: vi-zh, or a pair bundled as data alone (de-en: a German site crawled by the generic spider; docs/languages.md).",
+        ),
+    ] = "vi-zh",
 ) -> None:
     """The whole pipeline offline on a bundled sample: crawl 127.0.0.1, filter, build, benchmark (smoke), report."""
     import dataclasses
 
     from cls_data.demo import GRID, run_demo
 
-    grid = dataclasses.replace(GRID, variants=tuple(v.strip() for v in variants.split(",") if v.strip())) if variants else GRID
+    grid = (
+        dataclasses.replace(GRID, variants=tuple(v.strip() for v in variants.split(",") if v.strip()))
+        if variants
+        else GRID
+    )
     with resumable(f"what is finished is kept in {out_dir} and reused"), _StageBars() as bars:
         if pair == "vi-zh":
             result = run_demo(out_dir, on_progress=bars.update, grid=grid)
@@ -43,22 +60,36 @@ def demo(
     out.print(table)
     c = result.counts
     source = "crawled" if pair == "vi-zh" or result.crawl_summary.exists() else "read from the bundled pair"
-    out.print(f"{c['articles']} articles {source} · {c['kept']} kept, {c['dropped']} dropped by the round-trip filter · "
-              f"{c['translation_requests']} translation requests · splits: "
-              + ", ".join(f"{k} {v}" for k, v in result.split_rows.items()), soft_wrap=True, markup=False)
-    out.print(f"{len(result.benchmark_runs) - len(result.failed_runs)} of {len(result.benchmark_runs)} benchmark runs finished"
-              f" (smoke preset: tiny models trained for seconds on {result.split_rows.get('train', 0)} pairs;"
-              " their scores check the plumbing, not the science)",
-              soft_wrap=True, markup=False)
+    out.print(
+        f"{c['articles']} articles {source} · {c['kept']} kept, {c['dropped']} dropped by the round-trip filter · "
+        f"{c['translation_requests']} translation requests · splits: "
+        + ", ".join(f"{k} {v}" for k, v in result.split_rows.items()),
+        soft_wrap=True,
+        markup=False,
+    )
+    out.print(
+        f"{len(result.benchmark_runs) - len(result.failed_runs)} of {len(result.benchmark_runs)} benchmark runs finished"
+        f" (smoke preset: tiny models trained for seconds on {result.split_rows.get('train', 0)} pairs;"
+        " their scores check the plumbing, not the science)",
+        soft_wrap=True,
+        markup=False,
+    )
     for line in result.answer:
         out.print(line, soft_wrap=True, markup=False)
     if result.reused:
-        out.print(f"reused from an earlier run: {', '.join(result.reused)} (delete {_short(result.out_dir)} to start afresh)",
-                  soft_wrap=True, markup=False)
+        out.print(
+            f"reused from an earlier run: {', '.join(result.reused)} (delete {_short(result.out_dir)} to start afresh)",
+            soft_wrap=True,
+            markup=False,
+        )
     for note in result.notes:
         err.print(f"note: {note}", soft_wrap=True, markup=False)
-    out.print(f"next: read {_short(result.results_md)}, open {_short(result.case_study)} in a browser; "
-              f"cls-data stats {_short(result.dataset)}", soft_wrap=True, markup=False)
+    out.print(
+        f"next: read {_short(result.results_md)}, open {_short(result.case_study)} in a browser; "
+        f"cls-data stats {_short(result.dataset)}",
+        soft_wrap=True,
+        markup=False,
+    )
     if result.failed_runs:
         raise typer.Exit(1)
 
@@ -80,14 +111,21 @@ class _StageBars:
     def __init__(self) -> None:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self.progress = Progress(TextColumn("{task.description:<9}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                                 TimeElapsedColumn(), TextColumn("[dim]{task.fields[message]}"), console=err, transient=True)
+        self.progress = Progress(
+            TextColumn("{task.description:<9}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            TextColumn("[dim]{task.fields[message]}"),
+            console=err,
+            transient=True,
+        )
         self.tasks: dict[str, int] = {}
         self.live = err.is_terminal  # elsewhere rich draws nothing until the end: one line per step instead
         self.lines: dict[str, EtaLines] = {}
         self.last: dict[str, tuple[int, str]] = {}
 
-    def __enter__(self) -> "_StageBars":
+    def __enter__(self) -> _StageBars:
         if self.live:
             self.progress.start()
         return self

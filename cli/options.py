@@ -15,7 +15,6 @@ _NAMES = dict.fromkeys([*TOKENIZERS, *SCHEMES, *OPT_IN_SCHEMES])
 Lang = enum.Enum("Lang", {name.replace("-", "_"): name for name in _NAMES}, type=str)
 
 
-
 class PanelCommand(TyperCommand):
     """A command whose plain-text --help lists its options under headings (each option's `rich_help_panel`),
     in the order the headings first appear; options without one (e.g. --help) come last under "Other options".

@@ -36,13 +36,18 @@ class EtaLines:
             self.started = now
         elapsed = now - self.started
         eta = f", ETA {_duration(elapsed / done * (total - done))}" if 0 < done < total else ""
-        self.console.print(f"{what} {min(done + 1, total)}/{total} {name} · {_duration(elapsed)} elapsed{eta}",
-                           soft_wrap=True, markup=False, highlight=False)
+        self.console.print(
+            f"{what} {min(done + 1, total)}/{total} {name} · {_duration(elapsed)} elapsed{eta}",
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
+        )
 
     def finish(self, what: str, total: int) -> None:
         elapsed = 0.0 if self.started is None else self.clock() - self.started
-        self.console.print(f"{what}: {total}/{total} in {_duration(elapsed)}", soft_wrap=True, markup=False,
-                           highlight=False)
+        self.console.print(
+            f"{what}: {total}/{total} in {_duration(elapsed)}", soft_wrap=True, markup=False, highlight=False
+        )
 
 
 class GridProgress:
@@ -68,8 +73,15 @@ class GridProgress:
                 TimeRemainingColumn,
             )
 
-            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                     TimeElapsedColumn(), TimeRemainingColumn(), console=self.console, transient=False)
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=False,
+            )
             self.progress.start()
         return self
 

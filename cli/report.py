@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import click
 import typer
@@ -36,9 +36,14 @@ class _DefaultWrite(TyperGroup):
             formatter.write_dl(records)
 
 
-app = typer.Typer(cls=_DefaultWrite, no_args_is_help=True, help=(
-    "Turn a runs folder into results.md (Tables 2-3, significance), figures, a case-study page and model cards. "
-    "`cls-data report RUNS` is short for `cls-data report write RUNS`."))
+app = typer.Typer(
+    cls=_DefaultWrite,
+    no_args_is_help=True,
+    help=(
+        "Turn a runs folder into results.md (Tables 2-3, significance), figures, a case-study page and model cards. "
+        "`cls-data report RUNS` is short for `cls-data report write RUNS`."
+    ),
+)
 human_eval = typer.Typer(no_args_is_help=True, help="Best-Worst Scaling human evaluation (the paper's Table 4).")
 app.add_typer(human_eval, name="human-eval")
 
@@ -49,26 +54,79 @@ def _status(message: str) -> None:
 
 @app.command("write", no_args_is_help=True)
 def write(
-    runs: Annotated[Path, typer.Argument(help="The --out folder of `cls-data benchmark` (RUNS/<dataset>/<variant>/...).")],
-    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Where the report goes [default: RUNS/report].")] = None,
-    compare_paper: Annotated[bool, typer.Option("--compare-paper", help="Put the paper's published numbers beside ours.")] = False,
-    pairs: Annotated[Optional[list[str]], typer.Option("--pair", help="A:B systems to bootstrap, e.g. tflcls/hu:tflcls/sum (repeatable; default tflcls:mbart-cls).")] = None,
+    runs: Annotated[
+        Path, typer.Argument(help="The --out folder of `cls-data benchmark` (RUNS/<dataset>/<variant>/...).")
+    ],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Where the report goes [default: RUNS/report].")
+    ] = None,
+    compare_paper: Annotated[
+        bool, typer.Option("--compare-paper", help="Put the paper's published numbers beside ours.")
+    ] = False,
+    pairs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--pair", help="A:B systems to bootstrap, e.g. tflcls/hu:tflcls/sum (repeatable; default tflcls:mbart-cls)."
+        ),
+    ] = None,
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples of the test set.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap and of the random case-study samples.")] = 0,
-    case_ids: Annotated[Optional[str], typer.Option("--case-ids", help="Comma-separated test ids for the case study (default: random).")] = None,
+    case_ids: Annotated[
+        str | None, typer.Option("--case-ids", help="Comma-separated test ids for the case study (default: random).")
+    ] = None,
     case_samples: Annotated[int, typer.Option(help="Random test samples per dataset on the case-study page.")] = 5,
-    metrics: Annotated[str, typer.Option(help="Comma-separated: rouge, bertscore, lase, target_lang (docs/evaluation.md); rouge is always in.")] = "rouge",
-    bertscore_model: Annotated[str, typer.Option(help="Encoder for BERTScore: a Hub id or a local folder.")] = "bert-base-multilingual-cased",
-    lase_model: Annotated[str, typer.Option(help="Sentence encoder for LaSE: a Hub id or a local folder.")] = "sentence-transformers/LaBSE",
-    rank_by: Annotated[Optional[str], typer.Option("--rank-by", help="Also rank the recommendation's candidates by this metric column on test (rouge2, lase, bertscore, target_lang).")] = None,
-    judge_url: Annotated[Optional[str], typer.Option("--judge-url", help="An OpenAI-compatible server (http://HOST:PORT/v1) for the LLM judge; key from $OPENAI_API_KEY.")] = None,
-    judge_model: Annotated[Optional[str], typer.Option("--judge-model", help="The judge's model name on that server.")] = None,
-    judge_samples: Annotated[int, typer.Option("--judge-samples", help="Test samples judged per dataset, train size and system.")] = 50,
+    metrics: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated: rouge, bertscore, lase, target_lang (docs/evaluation.md); rouge is always in."
+        ),
+    ] = "rouge",
+    bertscore_model: Annotated[
+        str, typer.Option(help="Encoder for BERTScore: a Hub id or a local folder.")
+    ] = "bert-base-multilingual-cased",
+    lase_model: Annotated[
+        str, typer.Option(help="Sentence encoder for LaSE: a Hub id or a local folder.")
+    ] = "sentence-transformers/LaBSE",
+    rank_by: Annotated[
+        str | None,
+        typer.Option(
+            "--rank-by",
+            help="Also rank the recommendation's candidates by this metric column on test (rouge2, lase, bertscore, target_lang).",
+        ),
+    ] = None,
+    judge_url: Annotated[
+        str | None,
+        typer.Option(
+            "--judge-url",
+            help="An OpenAI-compatible server (http://HOST:PORT/v1) for the LLM judge; key from $OPENAI_API_KEY.",
+        ),
+    ] = None,
+    judge_model: Annotated[
+        str | None, typer.Option("--judge-model", help="The judge's model name on that server.")
+    ] = None,
+    judge_samples: Annotated[
+        int, typer.Option("--judge-samples", help="Test samples judged per dataset, train size and system.")
+    ] = 50,
     judge_workers: Annotated[int, typer.Option("--judge-workers", help="Judgements asked at a time.")] = 4,
-    judge_bws: Annotated[Optional[Path], typer.Option("--judge-bws", help="A `human-eval export` kit with answers*.csv: report the judge's agreement with those raters.")] = None,
-    figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Draw Figure 4, Figure 5 and per-run learning curves.")] = True,
-    allow_damaged: Annotated[bool, typer.Option("--allow-damaged", help=(
-        "Write the report without the damaged run folders (named, and the tables marked) instead of stopping."))] = False,
+    judge_bws: Annotated[
+        Path | None,
+        typer.Option(
+            "--judge-bws",
+            help="A `human-eval export` kit with answers*.csv: report the judge's agreement with those raters.",
+        ),
+    ] = None,
+    figures: Annotated[
+        bool, typer.Option("--figures/--no-figures", help="Draw Figure 4, Figure 5 and per-run learning curves.")
+    ] = True,
+    allow_damaged: Annotated[
+        bool,
+        typer.Option(
+            "--allow-damaged",
+            help=(
+                "Write the report without the damaged run folders (named, and the tables marked) instead of stopping."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Write results.md with the answer up front, Tables 2-3, significance, figures, case study and model cards."""
     from cls_data.report.judge.config import judge_config
@@ -76,21 +134,38 @@ def write(
     from cls_data.report.writer import ReportConfig, write_report
 
     config = ReportConfig(
-        runs=runs, out=out_dir, compare_paper=compare_paper,
-        pairs=tuple(parse_pair(p) for p in pairs) if pairs else (DEFAULT_PAIR,), resamples=resamples, seed=seed,
+        runs=runs,
+        out=out_dir,
+        compare_paper=compare_paper,
+        pairs=tuple(parse_pair(p) for p in pairs) if pairs else (DEFAULT_PAIR,),
+        resamples=resamples,
+        seed=seed,
         case_ids=tuple(i.strip() for i in case_ids.split(",") if i.strip()) if case_ids else (),
-        case_samples=case_samples, figures=figures, metrics=tuple(m.strip() for m in metrics.split(",") if m.strip()),
-        bertscore_model=bertscore_model, allow_damaged=allow_damaged, lase_model=lase_model, rank_by=rank_by,
+        case_samples=case_samples,
+        figures=figures,
+        metrics=tuple(m.strip() for m in metrics.split(",") if m.strip()),
+        bertscore_model=bertscore_model,
+        allow_damaged=allow_damaged,
+        lase_model=lase_model,
+        rank_by=rank_by,
         judge=judge_config(judge_url, judge_model, judge_samples, seed, judge_bws, judge_workers),
     )
     result = write_report(config, on_progress=_status)
     for line in result.answer:
         out.print(line, soft_wrap=True, markup=False)
-    out.print(f"{result.runs_done} finished and {result.runs_failed} failed runs; {result.comparisons} bootstrap comparisons; "
-              f"{len(result.figures)} figures; {result.cards} model cards", soft_wrap=True, markup=False)
+    out.print(
+        f"{result.runs_done} finished and {result.runs_failed} failed runs; {result.comparisons} bootstrap comparisons; "
+        f"{len(result.figures)} figures; {result.cards} model cards",
+        soft_wrap=True,
+        markup=False,
+    )
     if result.judge_line:
         out.print(result.judge_line, soft_wrap=True, markup=False)
-    out.print(f"wrote {result.results_md} and {result.out / 'results.json'} (one row per system, dataset and train size)", soft_wrap=True, markup=False)
+    out.print(
+        f"wrote {result.results_md} and {result.out / 'results.json'} (one row per system, dataset and train size)",
+        soft_wrap=True,
+        markup=False,
+    )
     for note in result.notes:
         err.print(f"note: {note}", soft_wrap=True, markup=False)
     for damage in result.damaged:
@@ -100,11 +175,18 @@ def write(
 @human_eval.command("export", no_args_is_help=True)
 def export(
     runs: Annotated[Path, typer.Argument(help="The runs folder.")],
-    systems: Annotated[str, typer.Option(help="Comma-separated systems, e.g. tflcls,mbart-cls,ncls (a variant means its default weighting); `reference` rates the reference summaries as one more anonymous system, as the paper's Table 4 did.")],
+    systems: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated systems, e.g. tflcls,mbart-cls,ncls (a variant means its default weighting); `reference` rates the reference summaries as one more anonymous system, as the paper's Table 4 did."
+        ),
+    ],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the sheets, form and private key.")],
     samples: Annotated[int, typer.Option(help="Test samples to judge.")] = 25,
-    dataset: Annotated[Optional[str], typer.Option(help="Dataset to sample from [default: the first with all systems].")] = None,
-    size: Annotated[Optional[int], typer.Option(help="Train size of the runs to compare [default: the largest].")] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="Dataset to sample from [default: the first with all systems].")
+    ] = None,
+    size: Annotated[int | None, typer.Option(help="Train size of the runs to compare [default: the largest].")] = None,
     seed: Annotated[int, typer.Option(help="Seed for the samples and the shuffling.")] = 0,
 ) -> None:
     """Write Best-Worst Scaling sheets (CSV and printable HTML) with anonymised, shuffled systems, plus key.json."""
@@ -113,10 +195,17 @@ def export(
 
     names = [name.strip() for name in systems.split(",") if name.strip()]
     result = export_kit(load_runs(runs), out_dir, names, samples, dataset, size, seed)
-    out.print(f"{result.items} items x {len(result.systems)} systems from {result.dataset} n={result.train_size:,}: "
-              f"{', '.join(result.systems)}", soft_wrap=True, markup=False)
-    out.print(f"wrote {out_dir}/sheet.csv, form.html, answers_template.csv, README.txt; keep {out_dir}/key.json from raters",
-              soft_wrap=True, markup=False)
+    out.print(
+        f"{result.items} items x {len(result.systems)} systems from {result.dataset} n={result.train_size:,}: "
+        f"{', '.join(result.systems)}",
+        soft_wrap=True,
+        markup=False,
+    )
+    out.print(
+        f"wrote {out_dir}/sheet.csv, form.html, answers_template.csv, README.txt; keep {out_dir}/key.json from raters",
+        soft_wrap=True,
+        markup=False,
+    )
     for note in result.notes:
         err.print(f"note: {note}", soft_wrap=True, markup=False)
 
@@ -136,7 +225,11 @@ def score(
         table.add_column(criterion, justify="right")
     for system in result.systems:
         table.add_row(escape(system), *(f"{result.scores[(system, c)]:+.3f}" for c in result.criteria))
-    for name, label in (("best_kappa", "Fleiss' κ (best)"), ("worst_kappa", "Fleiss' κ (worst)"), ("pairwise", "pairwise agreement")):
+    for name, label in (
+        ("best_kappa", "Fleiss' κ (best)"),
+        ("worst_kappa", "Fleiss' κ (worst)"),
+        ("pairwise", "pairwise agreement"),
+    ):
         values = [result.agreement[c][name] for c in result.criteria]
         table.add_row(f"[italic]{label}[/]", *("n/a" if v is None else f"{v:.2f}" for v in values))
     out.print(table)

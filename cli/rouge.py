@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -16,14 +16,30 @@ from cls_data.cli.options import Lang
 def rouge(
     pred_file: Annotated[Path, typer.Argument(help="Predicted summaries, one per line (UTF-8).")],
     ref_file: Annotated[Path, typer.Argument(help="Reference summaries, one per line, same order.")],
-    lang: Annotated[Lang, typer.Option("--lang", "-l", help="Tokenizer: vi syllables, zh characters, zh-words (jieba), en (rouge-score's); any other language's scheme (words, chars, clusters) is its line of docs/languages.md.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line instead of a table.")] = False,
-    per_sample: Annotated[Optional[Path], typer.Option("--per-sample", help="Also write per-pair P/R/F as JSONL here.")] = None,
-    paper_tokens: Annotated[Optional[str], typer.Option(
-        "--paper-tokens", metavar="TOKENIZER",
-        help="Score in the paper's unit instead: the rouge package (pltrdy) on this tokenizer's pieces for Chinese (the "
-             "paper's: facebook/mbart-large-cc25; a folder or Hub id), on the text as is otherwise "
-             "(docs/paper-fidelity.md).")] = None,
+    lang: Annotated[
+        Lang,
+        typer.Option(
+            "--lang",
+            "-l",
+            help="Tokenizer: vi syllables, zh characters, zh-words (jieba), en (rouge-score's); any other language's scheme (words, chars, clusters) is its line of docs/languages.md.",
+        ),
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object as the last line instead of a table.")
+    ] = False,
+    per_sample: Annotated[
+        Path | None, typer.Option("--per-sample", help="Also write per-pair P/R/F as JSONL here.")
+    ] = None,
+    paper_tokens: Annotated[
+        str | None,
+        typer.Option(
+            "--paper-tokens",
+            metavar="TOKENIZER",
+            help="Score in the paper's unit instead: the rouge package (pltrdy) on this tokenizer's pieces for Chinese (the "
+            "paper's: facebook/mbart-large-cc25; a folder or Hub id), on the text as is otherwise "
+            "(docs/paper-fidelity.md).",
+        ),
+    ] = None,
 ) -> None:
     """Score summaries with ROUGE-1/2/L F1 (x100, mean over pairs), tokenized for their language."""
     if paper_tokens:

@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from cls_data.cli.console import err, out
 from rich.markup import escape
+
+from cls_data.cli.console import err, out
 
 
 def score(

@@ -15,8 +15,13 @@ ROW_LABELS = {"text": "source document", "summary": "source summary", "cls_summa
 
 
 def stats(
-    inputs: Annotated[list[Path], typer.Argument(help="CLSSample JSONL files (one split each, named by file stem) or built dataset folders.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line instead of a table.")] = False,
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(help="CLSSample JSONL files (one split each, named by file stem) or built dataset folders."),
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object as the last line instead of a table.")
+    ] = False,
 ) -> None:
     """Documents per split and average lengths (words for vi/en, characters for zh), as in Table 1."""
     from cls_data.dataset.stats import FIELDS, dataset_stats

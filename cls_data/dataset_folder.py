@@ -52,8 +52,13 @@ def write_split(folder: Path, split: str, rows: list[dict], columns: Iterable[st
     return relative
 
 
-def write_folder(target: Path, splits: dict[str, list[dict]], columns: list[str] | None, files: dict[str, Any],
-                 card: Callable[[dict[str, str]], str]) -> None:
+def write_folder(
+    target: Path,
+    splits: dict[str, list[dict]],
+    columns: list[str] | None,
+    files: dict[str, Any],
+    card: Callable[[dict[str, str]], str],
+) -> None:
     """Write a dataset folder at `target` in one rename: each split's rows (`columns`; None = an --ids-only build,
     no parquet), the JSON `files` ({BUILD_INFO: ..., STATS: ..., IDS: ...}) and CARD, `card({split: its file})`.
 
@@ -110,8 +115,10 @@ def check_parquet(file: Path) -> None:
         pq.read_metadata(file)
     except Exception as exc:  # pyarrow raises ArrowInvalid/OSError in C++ wording
         why = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise ClsDataError(f"{file}: not a readable parquet file, truncated or damaged ({why}); rebuild the dataset "
-                           f"or copy the file again") from None
+        raise ClsDataError(
+            f"{file}: not a readable parquet file, truncated or damaged ({why}); rebuild the dataset "
+            f"or copy the file again"
+        ) from None
 
 
 def read_split(folder: Path, split: str, columns: list[str] | None = None) -> Any:
@@ -148,8 +155,10 @@ def _read_object(path: Path) -> dict | None:
     except (OSError, UnicodeDecodeError) as exc:
         raise ClsDataError(f"{path}: cannot read ({exc})") from None
     except json.JSONDecodeError as exc:
-        raise ClsDataError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
-                           "rebuild the dataset or restore the file") from None
+        raise ClsDataError(
+            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+            "rebuild the dataset or restore the file"
+        ) from None
     if not isinstance(data, dict):
         raise ClsDataError(f"{path}: expected a JSON object, got {type(data).__name__}")
     return data

@@ -20,7 +20,7 @@ def is_network_error(exc: BaseException) -> bool:
 
 
 def describe(exc: BaseException) -> str:
-    """"ConnectError: [Errno 111] Connection refused": the class and the first line of its message."""
+    """ "ConnectError: [Errno 111] Connection refused": the class and the first line of its message."""
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
@@ -41,11 +41,13 @@ def hub_unreachable(what: str, exc: BaseException, endpoint: str | None = None) 
     """One line for a Hub operation that failed on the network: what, where, why, and what to check."""
     cause = network_cause(exc) or exc
     if type(cause).__name__ == "OfflineModeIsEnabled":
-        return (f"{what}: the Hub is not reachable in offline mode (HF_HUB_OFFLINE is set); "
-                "unset it, or use a local folder")
+        return (
+            f"{what}: the Hub is not reachable in offline mode (HF_HUB_OFFLINE is set); unset it, or use a local folder"
+        )
     if endpoint is None:
         from huggingface_hub import constants
 
         endpoint = constants.ENDPOINT
-    return (f"{what}: cannot reach the Hub at {endpoint} ({describe(cause)}); "
-            "check the network connection (or HF_ENDPOINT)")
+    return (
+        f"{what}: cannot reach the Hub at {endpoint} ({describe(cause)}); check the network connection (or HF_ENDPOINT)"
+    )

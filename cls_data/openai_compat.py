@@ -124,7 +124,9 @@ class ChatAPI:
         try:
             return response.json()
         except ValueError:
-            raise Malformed(self.redact(f"malformed answer (not JSON): {response.text[:80]!r}"), response.status_code) from None
+            raise Malformed(
+                self.redact(f"malformed answer (not JSON): {response.text[:80]!r}"), response.status_code
+            ) from None
 
     def models(self) -> list[str]:
         return model_ids(self.request("GET", "/models"))
@@ -142,14 +144,19 @@ class ChatAPI:
         status = response.status_code
         if 300 <= status < 400:
             where = self.redact(response.headers.get("Location", "elsewhere"))
-            raise ClsDataError(f"the server at {self.base_url} redirects to {where} (HTTP {status}); give that as"
-                               f" {self.option} (redirects are not followed, so the key goes to one host only)")
+            raise ClsDataError(
+                f"the server at {self.base_url} redirects to {where} (HTTP {status}); give that as"
+                f" {self.option} (redirects are not followed, so the key goes to one host only)"
+            )
         if status in (401, 403):
             hint = f"check the key in ${API_KEY_ENV}" if self._key else f"set the key in ${API_KEY_ENV}"
             raise ClsDataError(f"the server at {self.base_url} refused the request (HTTP {status}): {hint}")
         if status >= 400:
-            raise HTTPError(self.redact(f"HTTP {status}: {_server_message(response)}"), status,
-                            parse_retry_after(response.headers.get("Retry-After")))
+            raise HTTPError(
+                self.redact(f"HTTP {status}: {_server_message(response)}"),
+                status,
+                parse_retry_after(response.headers.get("Retry-After")),
+            )
 
 
 def _server_message(response: httpx.Response) -> str:

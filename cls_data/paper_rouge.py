@@ -40,8 +40,8 @@ def _f(precision: float, recall: float) -> float:
 
 
 def _rouge_n(hyp: list[str], ref: list[str], n: int) -> Score:
-    hyp_grams = {tuple(hyp[i:i + n]) for i in range(len(hyp) - n + 1)}
-    ref_grams = {tuple(ref[i:i + n]) for i in range(len(ref) - n + 1)}
+    hyp_grams = {tuple(hyp[i : i + n]) for i in range(len(hyp) - n + 1)}
+    ref_grams = {tuple(ref[i : i + n]) for i in range(len(ref) - n + 1)}
     overlap = len(hyp_grams & ref_grams)
     precision = overlap / len(hyp_grams) if hyp_grams else 0.0
     recall = overlap / len(ref_grams) if ref_grams else 0.0
@@ -131,12 +131,15 @@ def score_paper(preds: Sequence[str], refs: Sequence[str], lang: str, tokenizer:
 def refused_note(refused: int, n: int) -> str | None:
     if not refused:
         return None
-    return (f"{refused} of {n} pairs have an empty side in the paper's unit: the rouge package raises on those, so the "
-            "paper's code left the whole test batch holding one out of its mean; here they score 0 and count")
+    return (
+        f"{refused} of {n} pairs have an empty side in the paper's unit: the rouge package raises on those, so the "
+        "paper's code left the whole test batch holding one out of its mean; here they score 0 and count"
+    )
 
 
-def score_files_paper(pred_path: str | Path, ref_path: str | Path, lang: str, tokenizer_name: str,
-                      per_sample: str | Path | None = None) -> Any:
+def score_files_paper(
+    pred_path: str | Path, ref_path: str | Path, lang: str, tokenizer_name: str, per_sample: str | Path | None = None
+) -> Any:
     """`cls-data rouge --paper-tokens`: two line-aligned files scored in the paper's unit (a `RougeReport`)."""
     from cls_data.outputs import check_output_file
     from cls_data.rouge_files import RougeReport, read_summaries, write_per_sample
@@ -145,8 +148,10 @@ def score_files_paper(pred_path: str | Path, ref_path: str | Path, lang: str, to
         check_output_file(Path(per_sample), "--per-sample")
     preds, refs = read_summaries(pred_path), read_summaries(ref_path)
     if len(preds) != len(refs):
-        raise ClsDataError(f"{pred_path} has {len(preds)} lines but {ref_path} has {len(refs)}: "
-                           "the files must hold one summary per line, in the same order")
+        raise ClsDataError(
+            f"{pred_path} has {len(preds)} lines but {ref_path} has {len(refs)}: "
+            "the files must hold one summary per line, in the same order"
+        )
     if not preds:
         raise ClsDataError(f"{pred_path} and {ref_path} are empty: there is nothing to score")
     tokenizer = load_tokenizer(tokenizer_name) if base_language(lang) == "zh" else None

@@ -61,7 +61,7 @@ class CLSSample:
     extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_article(cls, article: Article, tgt_lang: str) -> "CLSSample":
+    def from_article(cls, article: Article, tgt_lang: str) -> CLSSample:
         shared = {f.name: getattr(article, f.name) for f in dataclasses.fields(Article) if f.name != "extra"}
         return cls(src_lang=article.lang, tgt_lang=tgt_lang, extra=dict(article.extra), **shared)
 
@@ -94,7 +94,8 @@ def _schema(record_type: type) -> tuple[dict[str, tuple[type, ...]], set[str]]:
     fields = {f.name: f for f in dataclasses.fields(record_type) if f.name != "extra"}
     types_by_name = {name: _allowed_types(hints[name]) for name in fields}
     required = {
-        name for name, f in fields.items()
+        name
+        for name, f in fields.items()
         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
     }
     return types_by_name, required
@@ -160,15 +161,17 @@ def numbered_lines(path: str | os.PathLike[str], encoding: str = "utf-8") -> Ite
     with handle:
         for line_no, raw in enumerate(handle, start=1):  # binary iteration splits at b"\\n" only
             if line_no == 1 and raw.startswith(codecs.BOM_UTF8) and codec == "utf-8":
-                raw = raw[len(codecs.BOM_UTF8):]
+                raw = raw[len(codecs.BOM_UTF8) :]
             try:
                 yield line_no, raw.decode(codec)
             except UnicodeDecodeError as exc:
-                raise RecordError(f"{path}:{line_no}: not {codec.upper()} ({exc.reason} at column {exc.start + 1})") from None
+                raise RecordError(
+                    f"{path}:{line_no}: not {codec.upper()} ({exc.reason} at column {exc.start + 1})"
+                ) from None
 
 
 def json_problem(exc: json.JSONDecodeError) -> str:
-    """"Invalid control character at column 9": json's message (some end in "at") and where."""
+    """ "Invalid control character at column 9": json's message (some end in "at") and where."""
     return f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
-from array import array
 import os
+from array import array
 from collections import _count_elements  # Counter's C counting loop, without Counter's overhead
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -104,7 +104,7 @@ def rouge_l(pred: Sequence[str], ref: Sequence[str]) -> Score:
 
 
 def _ngrams(tokens: Sequence[str], n: int) -> dict:
-    return _counts(tokens if n == 1 else zip(*(tokens[i:] for i in range(n))))
+    return _counts(tokens if n == 1 else zip(*(tokens[i:] for i in range(n)), strict=False))
 
 
 def score_tokens(pred: Sequence[str], ref: Sequence[str]) -> PairScores:
@@ -136,7 +136,7 @@ def score_token_pairs(preds: Iterable[Sequence[str]], refs: Iterable[Sequence[st
     """Score many (prediction, reference) token-list pairs; lengths must match."""
     preds, refs = _paired(preds, refs)
     with _gc_paused():
-        return [score_tokens(pred, ref) for pred, ref in zip(preds, refs)]
+        return [score_tokens(pred, ref) for pred, ref in zip(preds, refs, strict=False)]
 
 
 # Below this many pairs a worker pool costs more to start (~0.3 s) than it saves.
@@ -165,7 +165,7 @@ def score_texts(
     if workers <= 1:
         return _score_text_chunk((tokenizer, preds, refs))
     size = -(-len(preds) // (workers * 4))  # a few chunks per worker evens out their load
-    chunks = [(tokenizer, preds[i:i + size], refs[i:i + size]) for i in range(0, len(preds), size)]
+    chunks = [(tokenizer, preds[i : i + size], refs[i : i + size]) for i in range(0, len(preds), size)]
     # forkserver, not fork: callers (the filter) run threads, and forking those can deadlock.
     context = multiprocessing.get_context("forkserver")
     with context.Pool(workers) as pool:
@@ -180,7 +180,7 @@ def _score_text_chunk(job: tuple[str, list[str], list[str]]) -> list[PairScores]
     with _gc_paused():
         # Tokens are made per pair and dropped at once, inside the GC pause: tokenizing the whole
         # batch first (as score_token_pairs would) builds batch-sized lists with the GC running.
-        return [score_tokens(tokenize(pred), tokenize(ref)) for pred, ref in zip(preds, refs)]
+        return [score_tokens(tokenize(pred), tokenize(ref)) for pred, ref in zip(preds, refs, strict=False)]
 
 
 def _score_text_chunk_flat(job: tuple[str, list[str], list[str]]) -> array:
@@ -196,15 +196,12 @@ def _score_text_chunk_flat(job: tuple[str, list[str], list[str]]) -> array:
 def _unflatten(values: array) -> list[PairScores]:
     """Nine doubles per pair back into PairScores; zip over one iterator groups them in C."""
     numbers = iter(values.tolist())
-    scores = map(Score._make, zip(numbers, numbers, numbers))
-    return list(map(PairScores._make, zip(scores, scores, scores)))
+    scores = map(Score._make, zip(numbers, numbers, numbers, strict=False))
+    return list(map(PairScores._make, zip(scores, scores, scores, strict=False)))
 
 
 def corpus_f1(scores: Sequence[PairScores]) -> dict[str, float]:
     """Corpus ROUGE: the mean of per-pair F1 for each metric, in [0, 1]."""
     if not scores:
         return dict.fromkeys(METRICS, 0.0)
-    return {
-        metric: sum(getattr(pair, metric).fmeasure for pair in scores) / len(scores)
-        for metric in METRICS
-    }
+    return {metric: sum(getattr(pair, metric).fmeasure for pair in scores) / len(scores) for metric in METRICS}

@@ -34,8 +34,12 @@ class RougeReport:
         return 100 * sum(p.precision for p in pairs) / len(pairs), 100 * sum(p.recall for p in pairs) / len(pairs)
 
     def as_json(self) -> dict:
-        return {**{k: round(v, 4) for k, v in self.corpus().items()}, "n": self.n, "tokenizer": self.tokenizer,
-                **({"notes": self.notes} if self.notes else {})}
+        return {
+            **{k: round(v, 4) for k, v in self.corpus().items()},
+            "n": self.n,
+            "tokenizer": self.tokenizer,
+            **({"notes": self.notes} if self.notes else {}),
+        }
 
 
 def read_summaries(path: str | Path) -> list[str]:
@@ -47,7 +51,9 @@ def read_summaries(path: str | Path) -> list[str]:
     return [line.removesuffix("\n").removesuffix("\r") for _, line in numbered_lines(path)]
 
 
-def score_files(pred_path: str | Path, ref_path: str | Path, tokenizer: str, per_sample: str | Path | None = None) -> RougeReport:
+def score_files(
+    pred_path: str | Path, ref_path: str | Path, tokenizer: str, per_sample: str | Path | None = None
+) -> RougeReport:
     """Score two line-aligned files; with `per_sample`, that file is checked first and written last."""
     if per_sample is not None:
         check_output_file(Path(per_sample), "--per-sample")

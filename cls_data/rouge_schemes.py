@@ -68,5 +68,9 @@ def tokenize_th_words(text: str) -> list[str]:
     return [token for segment in segments for token in tokenize_words(segment)]
 
 
-SCHEME_TOKENIZERS = {"words": tokenize_words, "chars": tokenize_chars, "clusters": tokenize_clusters,
-                     "th-words": tokenize_th_words}
+SCHEME_TOKENIZERS = {
+    "words": tokenize_words,
+    "chars": tokenize_chars,
+    "clusters": tokenize_clusters,
+    "th-words": tokenize_th_words,
+}

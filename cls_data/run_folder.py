@@ -46,8 +46,14 @@ def format_r(r: float) -> str:
 
 def rel_dir(dataset: str, variant: str, weighting: str | None, r: float | None, train_size: int, seed: int) -> Path:
     """A run's folder under RUNS: `<dataset>/<variant>[/<weighting>][/r<r>]/n<size>/seed<k>`."""
-    parts = [dataset, variant, *([weighting] if weighting else []), *([format_r(r)] if r is not None else []),
-             f"n{train_size}", f"seed{seed}"]
+    parts = [
+        dataset,
+        variant,
+        *([weighting] if weighting else []),
+        *([format_r(r)] if r is not None else []),
+        f"n{train_size}",
+        f"seed{seed}",
+    ]
     return Path(*parts)
 
 
@@ -82,8 +88,12 @@ def parse_run_path(relative: str) -> dict[str, Any] | None:
     if len(middle) > 1:
         return None
     return {
-        "dataset": parts[0], "variant": parts[1], "weighting": middle[0] if middle else None, "r": r,
-        "train_size": int(size.group(1)), "seed": int(seed.group(1)),
+        "dataset": parts[0],
+        "variant": parts[1],
+        "weighting": middle[0] if middle else None,
+        "r": r,
+        "train_size": int(size.group(1)),
+        "seed": int(seed.group(1)),
     }
 
 
@@ -147,8 +157,15 @@ def read_done(stage_dir: Path) -> dict | None:
 def write_failed(work: Path, error: str, traceback_text: str, **extra: object) -> None:
     """failed.json: the error line, its traceback, the time, and what the error knows (a non-finite loss: stage, step, lr)."""
     work.mkdir(parents=True, exist_ok=True)
-    write_json(work / FAILED, {"error": error, "traceback": traceback_text,
-                               "time": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(), **extra})
+    write_json(
+        work / FAILED,
+        {
+            "error": error,
+            "traceback": traceback_text,
+            "time": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+            **extra,
+        },
+    )
 
 
 def versions() -> dict[str, str]:
@@ -233,7 +250,7 @@ class RunRow:
         return getattr(self, metric)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], where: str) -> "RunRow":
+    def from_dict(cls, data: dict[str, Any], where: str) -> RunRow:
         """A `results.json` row; unknown keys are ignored so a newer engine stays readable."""
         try:
             values = {name: data.get(name) for name in cls.__dataclass_fields__ if name in data}
@@ -288,14 +305,28 @@ def _done_rows(root: Path, run: Path) -> list[RunRow]:
     common["preset_status"] = preset_status(common["preset_validated"], common["preset_faithful"])
     if common["dataset"] is None or common["variant"] is None:
         raise ClsDataError(f"{run}: neither config.json nor the folder path names the dataset and variant")
-    rows = [RunRow(**common, eval_dataset=common["dataset"], tokenizer=metrics.get("tokenizer"),
-                   paper_rouge=metrics.get("paper_rouge"),
-                   n_test=metrics.get("n_test"), **{m: test.get(m) for m in ROUGE_METRICS},
-                   **{count: metrics.get(count) for count in OUTPUT_COUNTS})]
+    rows = [
+        RunRow(
+            **common,
+            eval_dataset=common["dataset"],
+            tokenizer=metrics.get("tokenizer"),
+            paper_rouge=metrics.get("paper_rouge"),
+            n_test=metrics.get("n_test"),
+            **{m: test.get(m) for m in ROUGE_METRICS},
+            **{count: metrics.get(count) for count in OUTPUT_COUNTS},
+        )
+    ]
     for other, scores in sorted((metrics.get("eval_on") or {}).items()):
-        rows.append(RunRow(**{**common, "decode_seconds": None}, eval_dataset=other, tokenizer=scores.get("tokenizer"),
-                           n_test=scores.get("n_test"), **{m: scores.get(m) for m in ROUGE_METRICS},
-                           **{count: scores.get(count) for count in OUTPUT_COUNTS}))
+        rows.append(
+            RunRow(
+                **{**common, "decode_seconds": None},
+                eval_dataset=other,
+                tokenizer=scores.get("tokenizer"),
+                n_test=scores.get("n_test"),
+                **{m: scores.get(m) for m in ROUGE_METRICS},
+                **{count: scores.get(count) for count in OUTPUT_COUNTS},
+            )
+        )
     return rows
 
 

@@ -23,11 +23,32 @@ Tokenizer = Callable[[str], list[str]]
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han characters: one zh token each
 EAST_ASIAN = CJK + "\u3040-\u30ff\uac00-\ud7af"  # Han, kana and Hangul: no Vietnamese text is written in them
 UNSPACED = CJK + "\u3000-\u303f\uff00-\uffef"  # Han and CJK/fullwidth punctuation: written without spaces
-LANGUAGE_NAMES = {"vi": "Vietnamese", "zh": "Chinese", "en": "English", "th": "Thai", "ja": "Japanese",
-                  "ko": "Korean", "fr": "French", "de": "German", "id": "Indonesian", "es": "Spanish"}
+LANGUAGE_NAMES = {
+    "vi": "Vietnamese",
+    "zh": "Chinese",
+    "en": "English",
+    "th": "Thai",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "fr": "French",
+    "de": "German",
+    "id": "Indonesian",
+    "es": "Spanish",
+}
 # NLLB's codes name a language in three letters ("vie_Latn", "zho_Hans").
-_ISO_639_3 = {"vie": "vi", "zho": "zh", "cmn": "zh", "eng": "en", "tha": "th", "jpn": "ja", "kor": "ko",
-              "fra": "fr", "deu": "de", "ind": "id", "spa": "es"}
+_ISO_639_3 = {
+    "vie": "vi",
+    "zho": "zh",
+    "cmn": "zh",
+    "eng": "en",
+    "tha": "th",
+    "jpn": "ja",
+    "kor": "ko",
+    "fra": "fr",
+    "deu": "de",
+    "ind": "id",
+    "spa": "es",
+}
 _UNSPACED = re.compile(f"[{UNSPACED}]")
 _HAN = re.compile(f"[{CJK}]")
 _EAST_ASIAN = re.compile(f"[{EAST_ASIAN}]")
@@ -55,7 +76,7 @@ def is_chinese(lang: str) -> bool:
 
 
 def language_name(code: str) -> str:
-    """"vi" -> "Vietnamese"; an unknown code is returned as given."""
+    """ "vi" -> "Vietnamese"; an unknown code is returned as given."""
     base = base_language(code)
     known = lookup(base)
     return LANGUAGE_NAMES.get(base) or (known.name if known else code)

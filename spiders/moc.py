@@ -17,10 +17,19 @@ class MocSpider(NewsSpider):
     article_path = r"^/vn/tin-tuc/\d+/\d+/[^/]+\.aspx$"
     title_css = ("div.news-detail h1", "div.detail h1", "h1.title", "h1")
     summary_css = (
-        "div.news-detail [class*=sapo]", "div.news-detail [class*=lead]", "div.news-detail [class*=summary]",
-        "[class*=sapo]", "[class*=Sapo]", "[class*=lead]",
+        "div.news-detail [class*=sapo]",
+        "div.news-detail [class*=lead]",
+        "div.news-detail [class*=summary]",
+        "[class*=sapo]",
+        "[class*=Sapo]",
+        "[class*=lead]",
     )
-    body_css = ("div.news-detail [class*=content]", "div.detail [class*=content]", "[id*=NewsContent]", "[class*=news-content]")
+    body_css = (
+        "div.news-detail [class*=content]",
+        "div.detail [class*=content]",
+        "[id*=NewsContent]",
+        "[class*=news-content]",
+    )
     body_skip_css = ("[class*=relate]", "[class*=other-news]")
     date_css = ("div.news-detail [class*=date]", "[class*=date]", "[class*=time]")
     author_css = ("div.news-detail [class*=author]",)

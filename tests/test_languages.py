@@ -24,7 +24,13 @@ def test_a_language_mbart50_lacks_is_one_clear_error():
 def test_the_paper_languages_keep_their_pinned_tokenizers_and_others_get_the_tables_scheme():
     assert [tokenizer_for_language(c) for c in ("vi", "zh-CN", "en")] == ["vi", "zh", "en"]
     assert [tokenizer_for_language(c) for c in ("de", "ja", "th", "my", "ru", "hin_Deva")] == [
-        "words", "chars", "clusters", "clusters", "words", "words"]
+        "words",
+        "chars",
+        "clusters",
+        "clusters",
+        "words",
+        "words",
+    ]
     with pytest.raises(ClsDataError, match="languages.tsv"):
         tokenizer_for_language("xx")
 
@@ -46,23 +52,29 @@ def test_thai_falls_back_to_letters_with_their_marks():
 
 
 def test_rouge_on_a_new_language_scores_by_its_scheme_by_name():
-    (pair,) = score_texts(["Die Regierung beschloss ein Gesetz."], ["Die Regierung hat ein neues Gesetz beschlossen."],
-                          tokenizer_for_language("de"))
+    (pair,) = score_texts(
+        ["Die Regierung beschloss ein Gesetz."],
+        ["Die Regierung hat ein neues Gesetz beschlossen."],
+        tokenizer_for_language("de"),
+    )
     assert pair.rouge1.fmeasure == pytest.approx(2 * (4 / 5) * (4 / 7) / (4 / 5 + 4 / 7))
 
 
-@pytest.mark.parametrize(("text", "lang", "problem"), [
-    ("Правительство приняло новый закон о защите климата", "ru", None),
-    ("The government adopted a new climate law today", "ru", "not Russian"),
-    ("Die Bundesregierung hat am Mittwoch ein neues Klimaschutzgesetz beschlossen.", "de", None),
-    ("Le gouvernement a présenté mercredi un projet de loi sur le climat.", "de", "not German"),
-    ("The federal government adopted a new climate law on Wednesday.", "de", "not German"),
-    ("Apple stellt iPhone vor", "fr", None),  # four words: too short to identify, so it passes
-    ("Pemerintah Indonesia akan membangun ibu kota baru di Kalimantan Timur.", "id", None),
-    ("Pemerintah Indonesia akan membangun ibu kota baru di Kalimantan Timur.", "pt", "not Portuguese"),
-    ("นายกรัฐมนตรีแถลงข่าวที่ทำเนียบรัฐบาล", "lo", "not Lao"),
-    ("東京都でコロナ感染者が100人", "ja", None),
-])
+@pytest.mark.parametrize(
+    ("text", "lang", "problem"),
+    [
+        ("Правительство приняло новый закон о защите климата", "ru", None),
+        ("The government adopted a new climate law today", "ru", "not Russian"),
+        ("Die Bundesregierung hat am Mittwoch ein neues Klimaschutzgesetz beschlossen.", "de", None),
+        ("Le gouvernement a présenté mercredi un projet de loi sur le climat.", "de", "not German"),
+        ("The federal government adopted a new climate law on Wednesday.", "de", "not German"),
+        ("Apple stellt iPhone vor", "fr", None),  # four words: too short to identify, so it passes
+        ("Pemerintah Indonesia akan membangun ibu kota baru di Kalimantan Timur.", "id", None),
+        ("Pemerintah Indonesia akan membangun ibu kota baru di Kalimantan Timur.", "pt", "not Portuguese"),
+        ("นายกรัฐมนตรีแถลงข่าวที่ทำเนียบรัฐบาล", "lo", "not Lao"),
+        ("東京都でコロナ感染者が100人", "ja", None),
+    ],
+)
 def test_language_check_uses_the_script_and_an_identifier_for_latin_languages(text, lang, problem):
     assert language_problem(text, lang) == problem
 
@@ -77,8 +89,10 @@ def test_names_and_translation_codes_come_from_the_table():
 def test_a_malformed_table_line_names_its_line():
     header = "code\tname\tscript\trouge\tmbart50\tnllb\taliases\n"
     with pytest.raises(ClsDataError, match=r"t.tsv:3: unknown ROUGE scheme 'sentencepiece'"):
-        parse_table(header + "de\tGerman\tLatn\twords\tde_DE\tdeu_Latn\tdeu\n"
-                    "xx\tX\tLatn\tsentencepiece\t-\txxx_Latn\t\n", "t.tsv")
+        parse_table(
+            header + "de\tGerman\tLatn\twords\tde_DE\tdeu_Latn\tdeu\nxx\tX\tLatn\tsentencepiece\t-\txxx_Latn\t\n",
+            "t.tsv",
+        )
     with pytest.raises(ClsDataError, match=r"t.tsv:2: expected 7 tab-separated columns"):
         parse_table(header + "de German Latn words\n", "t.tsv")
 
@@ -95,14 +109,18 @@ def test_statistics_count_characters_for_languages_written_without_spaces():
     from cls_data.dataset.stats import unit_for_language
 
     assert [unit_for_language(c) for c in ("zh", "ja", "th", "de", "vi")] == [
-        "avg_chars", "avg_chars", "avg_chars", "avg_words", "avg_words"]
+        "avg_chars",
+        "avg_chars",
+        "avg_chars",
+        "avg_words",
+        "avg_words",
+    ]
     assert length_units("ja", "en") == "characters for Japanese, whitespace words for English"
     assert length_units("vi", "zh") == "whitespace words for Vietnamese and English, characters for Chinese"
 
 
 def test_the_scheme_names_the_cli_offers_are_the_tokenizers_that_exist():
     from cls_data.cli.options import Lang
-
     from cls_data.rouge_schemes import SCHEME_TOKENIZERS
     from cls_data.text import TOKENIZERS
 

@@ -60,13 +60,29 @@ def test_the_wheel_builds_without_warnings_and_its_cli_runs_from_a_fresh_environ
     [wheel] = (tmp_path / "dist").glob("cls_data-*.whl")
     installed = _run([python, "-m", "pip", "install", "--no-index", "--no-deps", "--no-build-isolation", wheel])
     assert installed.returncode == 0, installed.stderr
-    where = _run([python, "-c", "import cls_data.demo, cls_data.spiders.dantri; print(cls_data.__file__)"], cwd=tmp_path)
+    where = _run(
+        [python, "-c", "import cls_data.demo, cls_data.spiders.dantri; print(cls_data.__file__)"], cwd=tmp_path
+    )
     assert where.stdout.strip().startswith(str(venv)), where.stdout + where.stderr  # the wheel, not a checkout
     demo = _run([venv / "bin" / "cls-data", "demo", "--help"], cwd=tmp_path)
     assert demo.returncode == 0 and "Usage: cls-data demo" in demo.stdout, demo.stderr
-    sample = _run([python, "-c", "from importlib.resources import files; "
-                   "print(sorted(p.name for p in files('cls_data.demo').joinpath('sample').iterdir()))"], cwd=tmp_path)
+    sample = _run(
+        [
+            python,
+            "-c",
+            "from importlib.resources import files; "
+            "print(sorted(p.name for p in files('cls_data.demo').joinpath('sample').iterdir()))",
+        ],
+        cwd=tmp_path,
+    )
     assert "articles.json" in sample.stdout and "templates" in sample.stdout, sample.stderr
-    data = _run([python, "-c", "from cls_data.languages import languages; from cls_data.demo.pair import load_pair; "
-                 "print(len(languages()), load_pair('de-en').sites_file.name)"], cwd=tmp_path)  # languages.tsv, pairs
+    data = _run(
+        [
+            python,
+            "-c",
+            "from cls_data.languages import languages; from cls_data.demo.pair import load_pair; "
+            "print(len(languages()), load_pair('de-en').sites_file.name)",
+        ],
+        cwd=tmp_path,
+    )  # languages.tsv, pairs
     assert data.returncode == 0 and "sites.toml" in data.stdout and int(data.stdout.split()[0]) > 50, data.stderr

@@ -47,8 +47,10 @@ def tokenizer_dir(tmp_path_factory):
 
 def _package_means(hyps: list[str], refs: list[str]) -> dict[str, float]:
     results = rouge_pkg.Rouge().get_scores(hyps, refs)
-    return {ours: 100 * sum(r[theirs]["f"] for r in results) / len(results)
-            for ours, theirs in (("rouge1", "rouge-1"), ("rouge2", "rouge-2"), ("rougeL", "rouge-l"))}
+    return {
+        ours: 100 * sum(r[theirs]["f"] for r in results) / len(results)
+        for ours, theirs in (("rouge1", "rouge-1"), ("rouge2", "rouge-2"), ("rougeL", "rouge-l"))
+    }
 
 
 def test_paper_unit_equals_the_rouge_package_on_mbart_pieces_of_real_chinese(tokenizer_dir, tmp_path, run_cli):
@@ -79,12 +81,15 @@ def test_paper_unit_equals_the_rouge_package_on_mbart_pieces_of_real_chinese(tok
         assert ours.rougeL.fmeasure == pytest.approx(theirs["rouge-l"]["f"], abs=1e-12)
 
 
-@pytest.mark.parametrize("hyp, ref", [
-    ("a a a b", "a b b b"),  # a repeated n-gram counts once: R-1 = 1.0
-    ("x . y z . . w", "y z w . x"),  # sentences at every "." and an LCS union across them
-    (" . a b", "a  b . c"),  # an empty sentence and a double space: empty words count
-    ("the cat sat on the mat", "on the mat the cat sat"),
-])
+@pytest.mark.parametrize(
+    "hyp, ref",
+    [
+        ("a a a b", "a b b b"),  # a repeated n-gram counts once: R-1 = 1.0
+        ("x . y z . . w", "y z w . x"),  # sentences at every "." and an LCS union across them
+        (" . a b", "a  b . c"),  # an empty sentence and a double space: empty words count
+        ("the cat sat on the mat", "on the mat the cat sat"),
+    ],
+)
 def test_pair_scores_equal_the_package_on_its_edge_cases(hyp, ref):
     theirs = rouge_pkg.Rouge().get_scores(hyp, ref)[0]
     ours = score_pair(hyp, ref)

@@ -8,8 +8,13 @@ from cls_data.records import Article, CLSSample, read_jsonl, stable_id, write_js
 
 def make_article(**overrides) -> Article:
     fields = dict(
-        id=stable_id("https://vnexpress.net/a-1.html"), url="https://vnexpress.net/a-1.html", site="vnexpress",
-        title="Tiêu đề", summary="Tóm tắt bài báo.", text="Đoạn một.\nĐoạn hai.", published="2024-02-15T08:00:00+07:00",
+        id=stable_id("https://vnexpress.net/a-1.html"),
+        url="https://vnexpress.net/a-1.html",
+        site="vnexpress",
+        title="Tiêu đề",
+        summary="Tóm tắt bài báo.",
+        text="Đoạn một.\nĐoạn hai.",
+        published="2024-02-15T08:00:00+07:00",
     )
     fields.update(overrides)
     return Article(**fields)
@@ -53,11 +58,14 @@ def test_missing_required_field_is_named(tmp_path):
         list(read_jsonl(path, Article))
 
 
-@pytest.mark.parametrize("field, value, expected", [
-    ("summary", 42, "should be str, got int"),
-    ("summary", None, "should be str, got NoneType"),
-    ("published", True, "should be str or null, got bool"),
-])
+@pytest.mark.parametrize(
+    "field, value, expected",
+    [
+        ("summary", 42, "should be str, got int"),
+        ("summary", None, "should be str, got NoneType"),
+        ("published", True, "should be str or null, got bool"),
+    ],
+)
 def test_wrong_type_is_named_with_field_and_expected_type(tmp_path, field, value, expected):
     row = {k: v for k, v in make_article().__dict__.items() if k != "extra"} | {field: value}
     write_lines(tmp_path / "a.jsonl", json.dumps(row))
@@ -98,7 +106,12 @@ def test_non_utf8_file_names_the_line(tmp_path):
 
 def test_cls_sample_from_article_keeps_article_fields_and_languages():
     sample = CLSSample.from_article(make_article(), tgt_lang="zh")
-    assert (sample.src_lang, sample.tgt_lang, sample.url, sample.summary) == ("vi", "zh", make_article().url, "Tóm tắt bài báo.")
+    assert (sample.src_lang, sample.tgt_lang, sample.url, sample.summary) == (
+        "vi",
+        "zh",
+        make_article().url,
+        "Tóm tắt bài báo.",
+    )
 
 
 def test_stable_id_depends_only_on_the_url():
@@ -117,7 +130,9 @@ def test_write_replaces_the_file_atomically_and_append_adds(tmp_path):
 
 def test_a_bad_byte_is_reported_on_its_own_line_not_where_the_decoder_chunk_began(tmp_path):
     good = json.dumps(make_article().__dict__ | {"extra": None}, ensure_ascii=False).encode()
-    (tmp_path / "a.jsonl").write_bytes(good + b"\n" + good + b"\n" + good.replace(b"T\xc3\xb3m", b"T\xf3m") + b"\n" + good + b"\n")
+    (tmp_path / "a.jsonl").write_bytes(
+        good + b"\n" + good + b"\n" + good.replace(b"T\xc3\xb3m", b"T\xf3m") + b"\n" + good + b"\n"
+    )
     with pytest.raises(RecordError, match=r"a\.jsonl:3: not UTF-8"):
         list(read_jsonl(tmp_path / "a.jsonl", Article))
 
@@ -146,5 +161,9 @@ def test_decomposed_text_is_read_as_nfc_but_ids_and_urls_are_kept(tmp_path):
     row["url"] = nfd("https://vnexpress.net/tiếng-việt.html")
     write_lines(tmp_path / "a.jsonl", json.dumps(row, ensure_ascii=False))
     article = next(read_jsonl(tmp_path / "a.jsonl", Article))
-    assert (article.title, article.summary, article.text) == (make_article().title, make_article().summary, make_article().text)
+    assert (article.title, article.summary, article.text) == (
+        make_article().title,
+        make_article().summary,
+        make_article().text,
+    )
     assert unicodedata.is_normalized("NFC", article.summary) and article.url == row["url"]

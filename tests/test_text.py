@@ -1,12 +1,18 @@
 import unicodedata
 
 import pytest
-
 from rouge_score.tokenizers import DefaultTokenizer
 
 from cls_data.text import (
-    count_chars, count_words, normalize, normalize_paragraphs, tokenize_en, tokenize_vi, tokenize_zh,
-    tokenize_zh_words, tokenizer_for_language,
+    count_chars,
+    count_words,
+    normalize,
+    normalize_paragraphs,
+    tokenize_en,
+    tokenize_vi,
+    tokenize_zh,
+    tokenize_zh_words,
+    tokenizer_for_language,
 )
 
 
@@ -27,7 +33,20 @@ def test_vietnamese_tokens_are_the_same_for_nfd_and_nfc_input():
 
 
 def test_chinese_characters_are_tokens_and_latin_runs_stay_whole():
-    assert tokenize_zh("越南RON95汽油，降至22,830越南盾。") == ["越", "南", "ron95", "汽", "油", "降", "至", "22", "830", "越", "南", "盾"]
+    assert tokenize_zh("越南RON95汽油，降至22,830越南盾。") == [
+        "越",
+        "南",
+        "ron95",
+        "汽",
+        "油",
+        "降",
+        "至",
+        "22",
+        "830",
+        "越",
+        "南",
+        "盾",
+    ]
 
 
 def test_chinese_extension_a_and_compatibility_ideographs_are_tokens():
@@ -62,21 +81,24 @@ def test_language_codes_map_to_tokenizers():
     assert [tokenizer_for_language(c) for c in ("vi", "zh-CN", "zh_Hans", "en")] == ["vi", "zh", "zh", "en"]
 
 
-@pytest.mark.parametrize(("text", "lang", "problem"), [
-    ("苹果在库比蒂诺发布iPhone 15 Pro Max", "zh", None),  # Latin names inside Chinese are fine
-    ("Hà Nội mưa to, đường ngập.", "zh", "not Chinese"),  # an echo of the Vietnamese source
-    ("Hà Nội mưa to, đường ngập.", "zho_Hans", "not Chinese"),  # NLLB's code for Chinese
-    ("Hà Nội mưa to, đường ngập.", "vi", None),
-    ("河内下大雨，道路被淹。", "vi", "not Vietnamese"),
-    ("The price of petrol rose for the third time", "vi", "not Vietnamese"),
-    ("The price of petrol rose for the third time", "en", None),
-    ("Prime Minister Nguyễn Xuân Phúc met leaders of Hà Nội on Monday", "en", None),
-    ("Thủ tướng Nguyễn Xuân Phúc gặp lãnh đạo Hà Nội hôm thứ Hai", "en", "not English"),
-    ("2024", "zh", None),  # nothing to judge
-    ("สวัสดีครับ", "th", None),
-    ("hello there", "th", "not Thai"),
-    ("anything at all", "sw", None),  # no rule for this language
-])
+@pytest.mark.parametrize(
+    ("text", "lang", "problem"),
+    [
+        ("苹果在库比蒂诺发布iPhone 15 Pro Max", "zh", None),  # Latin names inside Chinese are fine
+        ("Hà Nội mưa to, đường ngập.", "zh", "not Chinese"),  # an echo of the Vietnamese source
+        ("Hà Nội mưa to, đường ngập.", "zho_Hans", "not Chinese"),  # NLLB's code for Chinese
+        ("Hà Nội mưa to, đường ngập.", "vi", None),
+        ("河内下大雨，道路被淹。", "vi", "not Vietnamese"),
+        ("The price of petrol rose for the third time", "vi", "not Vietnamese"),
+        ("The price of petrol rose for the third time", "en", None),
+        ("Prime Minister Nguyễn Xuân Phúc met leaders of Hà Nội on Monday", "en", None),
+        ("Thủ tướng Nguyễn Xuân Phúc gặp lãnh đạo Hà Nội hôm thứ Hai", "en", "not English"),
+        ("2024", "zh", None),  # nothing to judge
+        ("สวัสดีครับ", "th", None),
+        ("hello there", "th", "not Thai"),
+        ("anything at all", "sw", None),  # no rule for this language
+    ],
+)
 def test_language_problem_catches_the_wrong_script_and_echoes(text, lang, problem):
     from cls_data.text import language_problem
 
@@ -86,7 +108,14 @@ def test_language_problem_catches_the_wrong_script_and_echoes(text, lang, proble
 def test_language_facts_read_any_code_form():
     from cls_data.text import base_language, east_asian_count, han_count, is_chinese, language_name
 
-    assert [base_language(c) for c in ("zh-CN", "zh_CN", "ZH-Hans", "vie_Latn", "zho_Hans", "en")] == ["zh", "zh", "zh", "vi", "zh", "en"]
+    assert [base_language(c) for c in ("zh-CN", "zh_CN", "ZH-Hans", "vie_Latn", "zho_Hans", "en")] == [
+        "zh",
+        "zh",
+        "zh",
+        "vi",
+        "zh",
+        "en",
+    ]
     assert is_chinese("zh_Hant") and not is_chinese("vi")
     assert language_name("zh-CN") == "Chinese" and language_name("xx") == "xx"
     assert han_count("中文abc") == 2 and east_asian_count("中かな한글 việt") == 5

@@ -93,8 +93,17 @@ def save_checkpoint(checkpoint: Path, cfg: TrainConfig, **parts: Any) -> None:
 
 def fresh_state() -> dict:
     """The loop's state before its first step: position, best score and weights, log length, timings, loss sums."""
-    return {"epoch": 0, "batch": 0, "step": 0, "best": {"rouge2": -1.0, "epoch": -1, "val": {}, "dir": None},
-            "log_lines": 0, "train_seconds": 0.0, "samples": 0, "sums": {}, "counts": 0}
+    return {
+        "epoch": 0,
+        "batch": 0,
+        "step": 0,
+        "best": {"rouge2": -1.0, "epoch": -1, "val": {}, "dir": None},
+        "log_lines": 0,
+        "train_seconds": 0.0,
+        "samples": 0,
+        "sums": {},
+        "counts": 0,
+    }
 
 
 def resume(checkpoint: Path, cfg: TrainConfig, objective: nn.Module, optimizer: Any, scheduler: Any) -> dict | None:
@@ -104,8 +113,10 @@ def resume(checkpoint: Path, cfg: TrainConfig, objective: nn.Module, optimizer: 
         return None
     saved = torch.load(checkpoint, map_location="cpu", weights_only=False)
     if saved.get("config") != to_dict(cfg):
-        raise ClsDataError(f"{checkpoint} was written with other training settings; "
-                           f"delete {checkpoint.parent} to start this stage afresh")
+        raise ClsDataError(
+            f"{checkpoint} was written with other training settings; "
+            f"delete {checkpoint.parent} to start this stage afresh"
+        )
     objective.load_state_dict(saved["objective"])
     optimizer.load_state_dict(saved["optimizer"])
     scheduler.load_state_dict(saved["scheduler"])
@@ -136,8 +147,12 @@ def forget_progress(work: Path) -> None:
 
 
 def _rng_state() -> dict:
-    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate(),
-            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
+    return {
+        "torch": torch.get_rng_state(),
+        "numpy": np.random.get_state(),
+        "python": random.getstate(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+    }
 
 
 def _set_rng_state(state: dict) -> None:

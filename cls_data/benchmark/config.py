@@ -63,7 +63,9 @@ class TrainConfig:
     # "length": pools of pairs sorted by length and cut into batches (little padding, few shapes) | "shuffle": batches cut
     # from the shuffled order as they come (the paper's code; --paper-code)
     batching: str = "length"
-    clip_weighting: bool = False  # clip the learned loss weights' gradients together with the model's (the paper's code)
+    clip_weighting: bool = (
+        False  # clip the learned loss weights' gradients together with the model's (the paper's code)
+    )
     compile: bool = False  # torch.compile the model (worth it on bucketed shapes on GPU)
     checkpoint_every: int | None = None  # optimizer steps between resume checkpoints; None = every epoch
     log_every: int = 10  # optimizer steps between step lines in train_log.jsonl
@@ -112,7 +114,9 @@ class StageSpec:
     shared: str | None = None
     recipe: str = "stage1"
     weighted: bool = False  # the stage's losses are combined by the run's loss-weighting scheme
-    loss_coefficients: tuple[tuple[str, float], ...] = ()  # fixed weights of an unweighted stage's sum, e.g. (("ot", 0.1),)
+    loss_coefficients: tuple[
+        tuple[str, float], ...
+    ] = ()  # fixed weights of an unweighted stage's sum, e.g. (("ot", 0.1),)
     train_overrides: tuple[tuple[str, Any], ...] = ()
     # Further overrides for one preset only, applied after `train_overrides`: ((preset name, ((field, value), ...)), ...).
     preset_overrides: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
@@ -165,13 +169,19 @@ class VariantSpec:
         for stage in self.stages:
             if stage.name == name:
                 return stage
-        raise ClsDataError(f"variant {self.name!r} has no stage {name!r}; stages: {', '.join(s.name for s in self.stages)}")
+        raise ClsDataError(
+            f"variant {self.name!r} has no stage {name!r}; stages: {', '.join(s.name for s in self.stages)}"
+        )
 
     def decode_config(self, preset: Any) -> DecodeConfig:
         """The preset's decoding settings with this variant's own on top (`preset`: a `presets.Preset`)."""
-        return dataclasses.replace(preset.decode, **dict(self.decode_overrides)) if self.decode_overrides else preset.decode
+        return (
+            dataclasses.replace(preset.decode, **dict(self.decode_overrides))
+            if self.decode_overrides
+            else preset.decode
+        )
 
-    def derive(self, name: str, **changes: Any) -> "VariantSpec":
+    def derive(self, name: str, **changes: Any) -> VariantSpec:
         """A new spec from this one (ablations are derived specs, not trainer flags)."""
         return dataclasses.replace(self, name=name, **changes)
 
@@ -202,7 +212,9 @@ class GridSpec:
     # (`registry.Family.options`; a grid file or the CLI names them like any other key)
     options: tuple[tuple[str, Any], ...] = ()
     test_weights: str = "best"  # the epoch whose weights a run tests: "best" (validation ROUGE-2) | "last" (the code's)
-    paper_tokens: str | None = None  # the paper's ROUGE unit's tokenizer (paper_metrics.py); None: the paper's if cached
+    paper_tokens: str | None = (
+        None  # the paper's ROUGE unit's tokenizer (paper_metrics.py); None: the paper's if cached
+    )
 
 
 def to_dict(config: Any) -> Any:
@@ -214,4 +226,3 @@ def to_dict(config: Any) -> Any:
     if isinstance(config, dict):
         return {str(key): to_dict(value) for key, value in config.items()}
     return config
-

@@ -60,10 +60,20 @@ class RunContext:
     @classmethod
     def from_grid(cls, grid: GridSpec, out: Path, **more: Any) -> RunContext:
         """The context of a grid's runs (the settings every `[[grid]]` table shares, `grid.SHARED_KEYS`)."""
-        return cls(out=out, preset=get_preset(grid.preset), backbone=grid.backbone, eval_on=grid.eval_on,
-                   src_lang=grid.src_lang, tgt_lang=grid.tgt_lang, deterministic=grid.deterministic,
-                   paper_code=grid.paper_code, options=dict(grid.options), test_weights=grid.test_weights,
-                   paper_tokens=grid.paper_tokens, **more)
+        return cls(
+            out=out,
+            preset=get_preset(grid.preset),
+            backbone=grid.backbone,
+            eval_on=grid.eval_on,
+            src_lang=grid.src_lang,
+            tgt_lang=grid.tgt_lang,
+            deterministic=grid.deterministic,
+            paper_code=grid.paper_code,
+            options=dict(grid.options),
+            test_weights=grid.test_weights,
+            paper_tokens=grid.paper_tokens,
+            **more,
+        )
 
     @property
     def cache(self) -> Path:

@@ -24,8 +24,15 @@ import numpy as np
 
 from cls_data.benchmark.codec import TextCodec
 from cls_data.benchmark.config import TrainConfig
-from cls_data.dataset_folder import (BUILD_INFO, DATA_DIR, check_parquet, fingerprint, missing_splits, read_build_info,
-                                     split_files)
+from cls_data.dataset_folder import (
+    BUILD_INFO,
+    DATA_DIR,
+    check_parquet,
+    fingerprint,
+    missing_splits,
+    read_build_info,
+    split_files,
+)
 from cls_data.errors import ClsDataError
 
 COLUMNS = ("id", "text", "summary", "cls_summary")
@@ -51,7 +58,9 @@ class ClsDataset:
         split = self.splits[name]
         missing = [c for c in columns if c not in split.column_names]
         if missing:
-            raise ClsDataError(f"dataset {self.path} split {name!r} has no column {missing[0]!r}; it has: {', '.join(split.column_names)}")
+            raise ClsDataError(
+                f"dataset {self.path} split {name!r} has no column {missing[0]!r}; it has: {', '.join(split.column_names)}"
+            )
         return split
 
 
@@ -71,11 +80,15 @@ def open_dataset(path_or_id: str | Path, *, src_lang: str | None = None, tgt_lan
         name = path.resolve().name
         info = read_build_info(path) or {}
         if not files:
-            raise ClsDataError(f"{path} holds no parquet splits (an --ids-only build has no text; rebuild it with --ids)")
+            raise ClsDataError(
+                f"{path} holds no parquet splits (an --ids-only build has no text; rebuild it with --ids)"
+            )
         gone = missing_splits(path, info)
         if gone:  # the fingerprint would only say "another dataset version"
-            raise ClsDataError(f"{path}: split file(s) missing: {', '.join(gone)} (build_info.json lists them; no "
-                               f"{DATA_DIR}/<split>-*.parquet here): copy the dataset folder again or rebuild it")
+            raise ClsDataError(
+                f"{path}: split file(s) missing: {', '.join(gone)} (build_info.json lists them; no "
+                f"{DATA_DIR}/<split>-*.parquet here): copy the dataset folder again or rebuild it"
+            )
     elif str(path_or_id).count("/") == 1 and not str(path_or_id).startswith((".", "/")):
         name = str(path_or_id).replace("/", "__")
         info, unreachable = _hub_build_info(str(path_or_id))
@@ -85,22 +98,35 @@ def open_dataset(path_or_id: str | Path, *, src_lang: str | None = None, tgt_lan
         check_parquet(file)  # a truncated file: one line naming it, not a traceback from datasets
     src, tgt = src_lang or info.get("src_lang"), tgt_lang or info.get("tgt_lang")
     if not src or not tgt:  # offline or unreachable, the network is the reason, not a missing file
-        raise ClsDataError(unreachable or f"{path_or_id}: no build_info.json with src_lang/tgt_lang; "
-                                          "pass --src-lang and --tgt-lang")
+        raise ClsDataError(
+            unreachable or f"{path_or_id}: no build_info.json with src_lang/tgt_lang; pass --src-lang and --tgt-lang"
+        )
     try:
         # A local folder is read through its parquet files: `load_dataset(folder)` keys its cache by
         # the card's YAML alone, so every Vi2ZhLow folder would share (and return) one cached copy.
-        splits = (datasets.load_dataset("parquet", data_files={k: [str(f) for f in v] for k, v in files.items()}) if files
-                  else datasets.load_dataset(str(path_or_id)))
+        splits = (
+            datasets.load_dataset("parquet", data_files={k: [str(f) for f in v] for k, v in files.items()})
+            if files
+            else datasets.load_dataset(str(path_or_id))
+        )
     except (FileNotFoundError, ConnectionError, OSError, ValueError, datasets.exceptions.DatasetGenerationError) as exc:
-        raise ClsDataError(f"cannot load dataset {path_or_id}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise ClsDataError(
+            f"cannot load dataset {path_or_id}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
     except Exception as exc:  # the HTTP client's own errors (not OSErrors) while fetching a Hub dataset
         from cls_data.network import hub_unreachable, network_cause
 
         if network_cause(exc) is None:
             raise
         raise ClsDataError(hub_unreachable(f"--dataset {path_or_id}", exc)) from None
-    return ClsDataset(name=name, path=str(path_or_id), fingerprint=_fingerprint(files, splits), src_lang=src, tgt_lang=tgt, splits=splits)
+    return ClsDataset(
+        name=name,
+        path=str(path_or_id),
+        fingerprint=_fingerprint(files, splits),
+        src_lang=src,
+        tgt_lang=tgt,
+        splits=splits,
+    )
 
 
 def _hub_build_info(repo_id: str) -> tuple[dict, str | None]:
@@ -119,8 +145,9 @@ def _hub_build_info(repo_id: str) -> tuple[dict, str | None]:
         return json.loads(info), None
     except RepositoryNotFoundError as exc:
         if network_cause(exc) is None:
-            raise ClsDataError(f"--dataset {repo_id}: no such dataset on the Hub (or a private one: "
-                               "log in with `hf auth login`)") from None
+            raise ClsDataError(
+                f"--dataset {repo_id}: no such dataset on the Hub (or a private one: log in with `hf auth login`)"
+            ) from None
         return {}, hub_unreachable(f"--dataset {repo_id}", exc)
     except LocalEntryNotFoundError as exc:  # not cached, and the Hub out of reach (offline mode, no network)
         return {}, hub_unreachable(f"--dataset {repo_id}", exc)
@@ -138,7 +165,9 @@ def _fingerprint(files: dict[str, list[Path]], splits: Any) -> str:
     return digest.hexdigest()[:16]
 
 
-def train_split_for_size(dataset: ClsDataset, size: int, capped_at: int | None = None) -> tuple[str, int | None, str | None]:
+def train_split_for_size(
+    dataset: ClsDataset, size: int, capped_at: int | None = None
+) -> tuple[str, int | None, str | None]:
     """(split, first-N limit or None, note) for a train size: `train_<size>` when built, else `train`
     when it has exactly `size` rows (1000/3000/5000 -> train_1000/train_3000/train), else its first N.
 
@@ -152,10 +181,16 @@ def train_split_for_size(dataset: ClsDataset, size: int, capped_at: int | None =
     if size < rows:
         return "train", size, f"train size {size}: no train_{size} split, using the first {size} of train ({rows} rows)"
     if capped_at is not None and capped_at <= rows:
-        return "train", None, f"train size {size}: the dataset has {rows} training pairs; this preset trains on {capped_at} anyway"
+        return (
+            "train",
+            None,
+            f"train size {size}: the dataset has {rows} training pairs; this preset trains on {capped_at} anyway",
+        )
     sizes = sorted({int(name.split("_", 1)[1]) for name in dataset.splits if re.fullmatch(r"train_\d+", name)} | {rows})
-    raise ClsDataError(f"train size {size}: dataset {dataset.path} has only {rows} training pairs; "
-                       f"its train splits hold {', '.join(map(str, sizes))} (pass --train-sizes {','.join(map(str, sizes))})")
+    raise ClsDataError(
+        f"train size {size}: dataset {dataset.path} has only {rows} training pairs; "
+        f"its train splits hold {', '.join(map(str, sizes))} (pass --train-sizes {','.join(map(str, sizes))})"
+    )
 
 
 @dataclass
@@ -166,7 +201,7 @@ class Ragged:
     offsets: np.ndarray
 
     @classmethod
-    def from_lists(cls, seqs: list[list[int]]) -> "Ragged":
+    def from_lists(cls, seqs: list[list[int]]) -> Ragged:
         lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
         offsets = np.zeros(len(seqs) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
@@ -181,9 +216,9 @@ class Ragged:
         return len(self.offsets) - 1
 
     def row(self, i: int) -> np.ndarray:
-        return self.flat[self.offsets[i]:self.offsets[i + 1]]
+        return self.flat[self.offsets[i] : self.offsets[i + 1]]
 
-    def take(self, indices: np.ndarray) -> "Ragged":
+    def take(self, indices: np.ndarray) -> Ragged:
         lengths = self.lengths[indices]
         offsets = np.zeros(len(indices) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
@@ -204,19 +239,35 @@ class Encoded:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def subset(self, indices: np.ndarray) -> "Encoded":
-        return Encoded([self.ids[i] for i in indices], self.src.take(indices), self.tgt.take(indices),
-                       self.mono.take(indices) if self.mono is not None else None, [self.references[i] for i in indices])
+    def subset(self, indices: np.ndarray) -> Encoded:
+        return Encoded(
+            [self.ids[i] for i in indices],
+            self.src.take(indices),
+            self.tgt.take(indices),
+            self.mono.take(indices) if self.mono is not None else None,
+            [self.references[i] for i in indices],
+        )
 
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
-def encode_split(dataset: ClsDataset, split: str, codec: TextCodec, *, source: str, target: str,
-                 mono_target: str | None = None,
-                 src_max_len: int = 768, tgt_max_len: int = 128, limit: int | None = None, cache_dir: Path | None = None,
-                 on_progress: Progress | None = None, lowercase_like_code: bool = False,
-                 two_target: bool | None = None) -> Encoded:
+def encode_split(
+    dataset: ClsDataset,
+    split: str,
+    codec: TextCodec,
+    *,
+    source: str,
+    target: str,
+    mono_target: str | None = None,
+    src_max_len: int = 768,
+    tgt_max_len: int = 128,
+    limit: int | None = None,
+    cache_dir: Path | None = None,
+    on_progress: Progress | None = None,
+    lowercase_like_code: bool = False,
+    two_target: bool | None = None,
+) -> Encoded:
     """Token ids of one split's columns (sources truncated at `src_max_len`, targets at `tgt_max_len`), cached.
 
     `lowercase_like_code` (--paper-code): the target column, and the references scored against it, lowercased where
@@ -234,9 +285,22 @@ def encode_split(dataset: ClsDataset, split: str, codec: TextCodec, *, source: s
     jobs = [(source, "source", src_max_len), (target, "target", tgt_max_len)]
     if mono_target:
         jobs.append((mono_target, "mono", tgt_max_len))
-    arrays = [_encode_column(dataset, split, table, column, role, max_len, codec, limit, cache_dir, on_progress,
-                             lowered and role == "target")
-              for column, role, max_len in jobs]
+    arrays = [
+        _encode_column(
+            dataset,
+            split,
+            table,
+            column,
+            role,
+            max_len,
+            codec,
+            limit,
+            cache_dir,
+            on_progress,
+            lowered and role == "target",
+        )
+        for column, role, max_len in jobs
+    ]
     return Encoded(list(table["id"]), arrays[0], arrays[1], arrays[2] if mono_target else None, list(table[target]))
 
 
@@ -247,9 +311,19 @@ def _language(dataset: ClsDataset, column: str) -> str:
     return base_language(dataset.tgt_lang if column == "cls_summary" else dataset.src_lang)
 
 
-def _encode_column(dataset: ClsDataset, split: str, table: Any, column: str, role: str, max_len: int,
-                   codec: TextCodec, limit: int | None, cache_dir: Path | None, on_progress: Progress | None,
-                   lowered: bool = False) -> Ragged:
+def _encode_column(
+    dataset: ClsDataset,
+    split: str,
+    table: Any,
+    column: str,
+    role: str,
+    max_len: int,
+    codec: TextCodec,
+    limit: int | None,
+    cache_dir: Path | None,
+    on_progress: Progress | None,
+    lowered: bool = False,
+) -> Ragged:
     lower = "|lower" if lowered else ""  # --paper-code's lowercased English targets are other tokens
     key = f"{dataset.fingerprint}|{codec.key}|{split}|{limit}|{column}|{role}|{max_len}{lower}"
     key = hashlib.sha1(key.encode()).hexdigest()[:20]
@@ -260,7 +334,7 @@ def _encode_column(dataset: ClsDataset, split: str, table: Any, column: str, rol
     texts = table[column]
     seqs: list[list[int]] = []
     for start in range(0, len(texts), ENCODE_CHUNK):
-        seqs.extend(codec.encode(texts[start:start + ENCODE_CHUNK], role, max_len))
+        seqs.extend(codec.encode(texts[start : start + ENCODE_CHUNK], role, max_len))
         if on_progress:
             on_progress(f"tokenize {split}/{column}", min(start + ENCODE_CHUNK, len(texts)), len(texts))
     ragged = Ragged.from_lists(seqs)
@@ -276,8 +350,9 @@ def round_up(n: int | np.ndarray, multiple: int) -> Any:
     return -(-n // multiple) * multiple
 
 
-def length_batches(encoded: Encoded, cfg: TrainConfig, *, seed: int, epoch: int, shuffle: bool = True,
-                   batch_size: int | None = None) -> list[np.ndarray]:
+def length_batches(
+    encoded: Encoded, cfg: TrainConfig, *, seed: int, epoch: int, shuffle: bool = True, batch_size: int | None = None
+) -> list[np.ndarray]:
     """Index batches of similar source length; the same (seed, epoch) always gives the same batches.
 
     Shuffled pools of 64 batches' worth of pairs are sorted by bucketed length and cut into
@@ -294,17 +369,17 @@ def length_batches(encoded: Encoded, cfg: TrainConfig, *, seed: int, epoch: int,
     pool = 64 * (size if cfg.token_budget is None else max(1, cfg.token_budget // max(int(src_len.mean()), 1)))
     batches: list[np.ndarray] = []
     for start in range(0, n, pool):
-        chunk = order[start:start + pool]
+        chunk = order[start : start + pool]
         if cfg.batching == "length":
             chunk = chunk[np.lexsort((tgt_len[chunk], src_len[chunk]))]
         if cfg.token_budget is None:
-            batches.extend(chunk[i:i + size] for i in range(0, len(chunk), size))
+            batches.extend(chunk[i : i + size] for i in range(0, len(chunk), size))
             continue
         begin, longest = 0, 0
         for end in range(1, len(chunk) + 1):  # per pair, not per token; the batch is padded to its longest source
             width = max(longest, int(src_len[chunk[end - 1]]))
             if end - begin > 1 and (end - begin) * width > cfg.token_budget:
-                batches.append(chunk[begin:end - 1])
+                batches.append(chunk[begin : end - 1])
                 begin, width = end - 1, int(src_len[chunk[end - 1]])
             longest = width
         batches.append(chunk[begin:])
@@ -317,7 +392,7 @@ def _pad(ragged: Ragged, indices: np.ndarray, width: int, fill: int) -> np.ndarr
     out = np.full((len(indices), width), fill, dtype=np.int64)
     for row, i in enumerate(indices):
         seq = ragged.row(int(i))
-        out[row, :len(seq)] = seq
+        out[row, : len(seq)] = seq
     return out
 
 

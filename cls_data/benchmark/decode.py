@@ -24,7 +24,9 @@ from cls_data.benchmark.config import DecodeConfig
 SOURCE_MULTIPLE = 64
 
 
-def pad_batch(sources: Sequence[Sequence[int]], pad_id: int, multiple: int = SOURCE_MULTIPLE) -> tuple[torch.Tensor, torch.Tensor]:
+def pad_batch(
+    sources: Sequence[Sequence[int]], pad_id: int, multiple: int = SOURCE_MULTIPLE
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Right-padded `input_ids` and `attention_mask`, the width rounded up to a multiple of `multiple`."""
     longest = max(len(source) for source in sources)
     width = -(-longest // multiple) * multiple
@@ -44,14 +46,23 @@ def inference_context(device: torch.device, autocast: bool | None = None) -> Ite
         if device.type == "cuda":
             from torch.nn.attention import SDPBackend, sdpa_kernel
 
-            stack.enter_context(sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH]))
+            stack.enter_context(
+                sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH])
+            )
             if autocast is not False:
                 stack.enter_context(torch.autocast("cuda", dtype=torch.bfloat16))
         yield
 
 
-def generate_ids(model: Any, sources: Sequence[Sequence[int]], decode: DecodeConfig, *, pad_id: int,
-                 autocast: bool | None = None, on_progress: Callable[[int, int], None] | None = None) -> list[list[int]]:
+def generate_ids(
+    model: Any,
+    sources: Sequence[Sequence[int]],
+    decode: DecodeConfig,
+    *,
+    pad_id: int,
+    autocast: bool | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> list[list[int]]:
     """Generated token ids for every source, in the order of `sources` (padding included, as `generate` returns it)."""
     device = next(model.parameters()).device
     order = sorted(range(len(sources)), key=lambda i: len(sources[i]), reverse=True)
@@ -61,15 +72,22 @@ def generate_ids(model: Any, sources: Sequence[Sequence[int]], decode: DecodeCon
             chunk = order[start : start + decode.batch_size]
             ids, mask = pad_batch([sources[i] for i in chunk], pad_id)
             out = model.generate(ids.to(device), mask.to(device), decode).tolist()
-            for i, row in zip(chunk, out):
+            for i, row in zip(chunk, out, strict=False):
                 generated[i] = row
             if on_progress:
                 on_progress(start + len(chunk), len(order))
     return generated
 
 
-def generate_texts(model: Any, codec: TextCodec, sources: Sequence[Sequence[int]], decode: DecodeConfig,
-                   on_progress: Callable[[int, int], None] | None = None, *, autocast: bool | None = None) -> list[str]:
+def generate_texts(
+    model: Any,
+    codec: TextCodec,
+    sources: Sequence[Sequence[int]],
+    decode: DecodeConfig,
+    on_progress: Callable[[int, int], None] | None = None,
+    *,
+    autocast: bool | None = None,
+) -> list[str]:
     """Summaries of `sources` (token ids) as text, in their order; special tokens and language codes removed.
 
     `model` implements `models.base` (`generate(input_ids, attention_mask, decode)`); `codec` gives

@@ -52,8 +52,12 @@ def deterministic_algorithms(on: bool) -> Iterator[None]:
     if not on:
         yield
         return
-    before = (torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic,
-              os.environ.get("CUBLAS_WORKSPACE_CONFIG"))
+    before = (
+        torch.are_deterministic_algorithms_enabled(),
+        torch.backends.cudnn.benchmark,
+        torch.backends.cudnn.deterministic,
+        os.environ.get("CUBLAS_WORKSPACE_CONFIG"),
+    )
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS is deterministic only with a fixed workspace
     torch.use_deterministic_algorithms(True)
     torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = False, True
@@ -93,13 +97,19 @@ def fit_in_memory(job: StageJob, train: Callable[[StageJob], StageResult]) -> St
             break
         except OutOfMemoryInFirstEpoch as oom:
             cfg = job.cfg
-            if cfg.token_budget is not None or cfg.batch_size % 2:  # batch 1 or odd: halving would change the effective batch
+            if (
+                cfg.token_budget is not None or cfg.batch_size % 2
+            ):  # batch 1 or odd: halving would change the effective batch
                 raise oom.__cause__ from None
             forget_progress(job.work_dir)
-            write_json_atomic(job.work_dir / MICRO_BATCH, {"batch_size": cfg.batch_size // 2, "grad_accum": cfg.grad_accum * 2})
+            write_json_atomic(
+                job.work_dir / MICRO_BATCH, {"batch_size": cfg.batch_size // 2, "grad_accum": cfg.grad_accum * 2}
+            )
     if (job.cfg.batch_size, job.cfg.grad_accum) != (planned.batch_size, planned.grad_accum):
-        note = (f"stage {job.name}: {planned.batch_size} pairs per micro-batch did not fit in GPU memory; trained "
-                f"{job.cfg.batch_size} x {job.cfg.grad_accum} micro-batches (the same effective batch)")
+        note = (
+            f"stage {job.name}: {planned.batch_size} pairs per micro-batch did not fit in GPU memory; trained "
+            f"{job.cfg.batch_size} x {job.cfg.grad_accum} micro-batches (the same effective batch)"
+        )
         result.notes = [*result.notes, note] if note not in result.notes else result.notes
     return result
 
@@ -112,4 +122,6 @@ def _recorded(job: StageJob) -> StageJob:
     micro = read_json(recorded)
     if micro["batch_size"] * micro["grad_accum"] != job.cfg.batch_size * job.cfg.grad_accum:
         return job  # recorded for other settings; the checkpoint check will say so
-    return dataclasses.replace(job, cfg=dataclasses.replace(job.cfg, batch_size=micro["batch_size"], grad_accum=micro["grad_accum"]))
+    return dataclasses.replace(
+        job, cfg=dataclasses.replace(job.cfg, batch_size=micro["batch_size"], grad_accum=micro["grad_accum"])
+    )

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from cls_data.benchmark.config import GridSpec
-from cls_data.benchmark.registry import WEIGHTINGS, get_variant, variant_names, weightings_of
 from cls_data.benchmark.context import RunContext, RunSpec
+from cls_data.benchmark.registry import WEIGHTINGS, get_variant, variant_names, weightings_of
 from cls_data.benchmark.runs import DiskFull, disk_full, is_main_process, run_or_record
 from cls_data.benchmark.tracking import check_trackers
 from cls_data.errors import ClsDataError
@@ -77,8 +77,18 @@ def _each_once(runs: list[RunSpec]) -> list[RunSpec]:
     return unique
 
 
-SHARED_KEYS = ("preset", "backbone", "eval_on", "src_lang", "tgt_lang", "deterministic", "paper_code", "options",
-               "test_weights", "paper_tokens")
+SHARED_KEYS = (
+    "preset",
+    "backbone",
+    "eval_on",
+    "src_lang",
+    "tgt_lang",
+    "deterministic",
+    "paper_code",
+    "options",
+    "test_weights",
+    "paper_tokens",
+)
 
 
 def grid_spec(fields: dict[str, Any], where: str = "the grid") -> GridSpec:
@@ -138,8 +148,10 @@ def _pick_variants(grids: list[GridSpec], wanted: tuple[str, ...], path: Path) -
             picked.append(dataclasses.replace(grid, variants=keep))
     missing = [name for name in wanted if name not in found]
     if missing:
-        raise ClsDataError(f"grid file {path} has no run of {', '.join(missing)}; --variants picks from the file's "
-                           f"variants (run it without --spec, with --dataset, to add one)")
+        raise ClsDataError(
+            f"grid file {path} has no run of {', '.join(missing)}; --variants picks from the file's "
+            f"variants (run it without --spec, with --dataset, to add one)"
+        )
     return picked
 
 
@@ -161,7 +173,7 @@ def shard(runs: list[RunSpec], k: int, n: int) -> list[RunSpec]:
     first to need it trains it under a claim and the others wait for it (stages.shared_stage).
     """
     ordered = sorted(runs, key=lambda run: str(run.rel_dir))
-    return ordered[k - 1::n]
+    return ordered[k - 1 :: n]
 
 
 def preflight(runs: list[RunSpec], ctx: RunContext) -> None:
@@ -185,10 +197,12 @@ def _disk_full_error(out: Path, runs: list[RunSpec], ctx: RunContext, where: str
     probe = next((p for p in (out, *out.parents) if p.exists()), Path("."))
     free = shutil.disk_usage(probe).free
     line = (str(why).splitlines() or [type(why).__name__])[0]
-    return ClsDataError(f"disk full {where} ({line}): {out} has {human_bytes(free)} free; the {len(runs)} runs still to do "
-                        f"need about {human_bytes(kept + work)} ({human_bytes(work)} while one trains, {human_bytes(kept)} kept "
-                        f"in run folders); free space or choose another --out, then rerun (finished runs are skipped, "
-                        f"a stopped one resumes from its checkpoint)")
+    return ClsDataError(
+        f"disk full {where} ({line}): {out} has {human_bytes(free)} free; the {len(runs)} runs still to do "
+        f"need about {human_bytes(kept + work)} ({human_bytes(work)} while one trains, {human_bytes(kept)} kept "
+        f"in run folders); free space or choose another --out, then rerun (finished runs are skipped, "
+        f"a stopped one resumes from its checkpoint)"
+    )
 
 
 @dataclass
@@ -200,9 +214,15 @@ class GridResult:
     notes: list[str] = field(default_factory=list)
 
 
-def run_grid(grids: GridSpec | list[GridSpec], out: Path, *, shard_of: tuple[int, int] = (1, 1),
-             on_progress: Callable[[str, int, int], None] | None = None,
-             write_results: Callable[[Path], object] = write_results_json, log_with: tuple[str, ...] = ()) -> GridResult:
+def run_grid(
+    grids: GridSpec | list[GridSpec],
+    out: Path,
+    *,
+    shard_of: tuple[int, int] = (1, 1),
+    on_progress: Callable[[str, int, int], None] | None = None,
+    write_results: Callable[[Path], object] = write_results_json,
+    log_with: tuple[str, ...] = (),
+) -> GridResult:
     """Run (or skip, when already complete) every run of this shard; `write_results(out)` after each.
 
     `log_with`: accelerate trackers that follow each run live (`cls_data.benchmark.tracking`).
@@ -252,7 +272,9 @@ def _record(result: GridResult, rel: str, status: str, error: str | None) -> Non
         getattr(result, status).append(rel)
 
 
-def _run_in_order(runs: list[RunSpec], ctx: RunContext, out: Path, write_results: Callable[[Path], object]) -> GridResult:
+def _run_in_order(
+    runs: list[RunSpec], ctx: RunContext, out: Path, write_results: Callable[[Path], object]
+) -> GridResult:
     result = GridResult()
     for index, run in enumerate(runs):
         ctx.on_progress(f"run {run.rel_dir}", index, len(runs))
@@ -261,12 +283,14 @@ def _run_in_order(runs: list[RunSpec], ctx: RunContext, out: Path, write_results
         except DiskFull as full:  # every further run would fail alike: stop with what it takes
             raise _disk_full_error(out, runs[index:], ctx, f"during {run.rel_dir}", full.line) from None
         _record(result, str(run.rel_dir), status, error)
-        _write_results(write_results, out, runs[index + 1:], ctx)
+        _write_results(write_results, out, runs[index + 1 :], ctx)
     ctx.on_progress("runs", len(runs), len(runs))
     return result
 
 
-def _run_claimed(runs: list[RunSpec], ctx: RunContext, out: Path, write_results: Callable[[Path], object]) -> GridResult:
+def _run_claimed(
+    runs: list[RunSpec], ctx: RunContext, out: Path, write_results: Callable[[Path], object]
+) -> GridResult:
     """Runs claimed one at a time, most expensive first, by as many workers as share RUNS (schedule.drain)."""
     from cls_data.benchmark.claims import Claim, claim_path
     from cls_data.benchmark.schedule import DEFERRED, costed_runs, drain
@@ -293,13 +317,21 @@ def _run_claimed(runs: list[RunSpec], ctx: RunContext, out: Path, write_results:
         try:
             status, error = run_or_record(by_name[name], guarded)
         except DiskFull as full:
-            raise _disk_full_error(out, [by_name[n] for n in order if not settled(n)], ctx, f"during {name}", full.line) from None
+            raise _disk_full_error(
+                out, [by_name[n] for n in order if not settled(n)], ctx, f"during {name}", full.line
+            ) from None
         _record(result, name, status, error)
         _write_results(write_results, out, runs, ctx)
         return status
 
-    drained = drain(order, out, settled, work, poll=CLAIM_POLL_SECONDS,
-                    on_turn=lambda name, done, total: ctx.on_progress(f"run {name}", done, total))
+    drained = drain(
+        order,
+        out,
+        settled,
+        work,
+        poll=CLAIM_POLL_SECONDS,
+        on_turn=lambda name, done, total: ctx.on_progress(f"run {name}", done, total),
+    )
     for name in drained.others:
         if name in first_look:
             result.skipped.append(name)
@@ -317,4 +349,6 @@ def _failed_line(run_dir: Path) -> str:
     from cls_data.run_folder import read_json
 
     info = read_json(work_dir(run_dir) / FAILED)
-    return f"failed in another worker: {info.get('error', '')}" if isinstance(info, dict) else "failed in another worker"
+    return (
+        f"failed in another worker: {info.get('error', '')}" if isinstance(info, dict) else "failed in another worker"
+    )

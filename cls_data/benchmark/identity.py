@@ -19,9 +19,12 @@ from cls_data.run_folder import read_config
 
 IDENTITY = "identity"  # config.json's key
 LABELS = {  # field -> how a refusal names it
-    "backbone": "backbone", "src_lang": "source language (build_info.json src_lang)",
-    "tgt_lang": "target language (build_info.json tgt_lang)", "rouge_tokenizer": "ROUGE tokenizer",
-    "served_model": "served model (--llm-url /models)", "eval_on": "--eval-on ROUGE tokenizers",
+    "backbone": "backbone",
+    "src_lang": "source language (build_info.json src_lang)",
+    "tgt_lang": "target language (build_info.json tgt_lang)",
+    "rouge_tokenizer": "ROUGE tokenizer",
+    "served_model": "served model (--llm-url /models)",
+    "eval_on": "--eval-on ROUGE tokenizers",
 }
 _FOLDER_HASHES: dict[tuple, str] = {}  # (folder, its files' names, sizes and mtimes) -> content hash, per process
 
@@ -36,11 +39,15 @@ def run_identity(ctx: Any, variant: Any, dataset: Any, backbone: str, *, for_reu
     served = bool(variant.spec.setup and ctx.option("llm_url"))  # a prompted variant answers through the server
     identity: dict[str, Any] = {
         "backbone": {"name": backbone} if served else backbone_identity(backbone, ctx.cache),
-        "src_lang": dataset.src_lang, "tgt_lang": dataset.tgt_lang,
+        "src_lang": dataset.src_lang,
+        "tgt_lang": dataset.tgt_lang,
         "rouge_tokenizer": tokenizer_for_language(dataset.tgt_lang),
     }
-    others = {other.name: tokenizer_for_language(other.tgt_lang) for other in map(ctx.dataset, ctx.eval_on)
-              if other.fingerprint != dataset.fingerprint}
+    others = {
+        other.name: tokenizer_for_language(other.tgt_lang)
+        for other in map(ctx.dataset, ctx.eval_on)
+        if other.fingerprint != dataset.fingerprint
+    }
     if others:  # compared on the datasets both grids evaluate on (identity.differences)
         identity["eval_on"] = others
     if served:
@@ -80,8 +87,10 @@ def folder_hash(folder: Path) -> str:
     from cls_data.dataset_folder import file_sha256
 
     files = sorted(p for p in Path(folder).rglob("*") if p.is_file())
-    key = (str(Path(folder).resolve()), tuple((p.relative_to(folder).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
-                                              for p in files))
+    key = (
+        str(Path(folder).resolve()),
+        tuple((p.relative_to(folder).as_posix(), p.stat().st_size, p.stat().st_mtime_ns) for p in files),
+    )
     if key not in _FOLDER_HASHES:
         digest = hashlib.sha256()
         for path in files:
@@ -156,5 +165,7 @@ def check_identity(run_dir: Path, current: dict[str, Any], cache: Path) -> None:
     changed = differences(old, current)
     if changed:
         field = changed[0]
-        raise ClsDataError(f"{run_dir} was made with {LABELS[field]} {describe(field, old[field])}; this grid uses "
-                           f"{describe(field, current[field])}: choose another --out, or delete that folder to redo it")
+        raise ClsDataError(
+            f"{run_dir} was made with {LABELS[field]} {describe(field, old[field])}; this grid uses "
+            f"{describe(field, current[field])}: choose another --out, or delete that folder to redo it"
+        )

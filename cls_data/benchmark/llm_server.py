@@ -28,8 +28,16 @@ class ChatClient:
     a failing one is drained a while and the request goes to the next (`cls_data.balance`); `served` counts the
     prompts each answered."""
 
-    def __init__(self, base_url: str, model: str, *, timeout: float = 300.0, retries: int = 5, concurrency: int = 16,
-                 backoff: float = 1.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        timeout: float = 300.0,
+        retries: int = 5,
+        concurrency: int = 16,
+        backoff: float = 1.0,
+    ) -> None:
         urls = [part.strip() for part in base_url.split(",") if part.strip()] or [base_url]
         self._apis = [ChatAPI(url, "--llm-url", timeout=timeout) for url in urls]
         self._api = self._apis[0]
@@ -51,7 +59,7 @@ class ChatClient:
             if index is None:  # every server tried once this round, or drained: one attempt spent
                 if attempt == self.retries:
                     raise error or ClsDataError(f"--llm-url {self.base_url}: every server is failing")
-                wait = retry_after if retry_after is not None and tried else self.backoff * 2 ** attempt
+                wait = retry_after if retry_after is not None and tried else self.backoff * 2**attempt
                 time.sleep(min(max(wait, 0.0 if tried else self.balancer.next_back()), 60.0))
                 attempt, tried = attempt + 1, set()
                 continue
@@ -79,14 +87,20 @@ class ChatClient:
             return wanted
         if len(served) == 1:
             return served[0]
-        raise ClsDataError(f"--llm-url {self.base_url} serves {', '.join(served)}, not {wanted!r}: pass --backbone llm=NAME")
+        raise ClsDataError(
+            f"--llm-url {self.base_url} serves {', '.join(served)}, not {wanted!r}: pass --backbone llm=NAME"
+        )
 
     def complete(self, messages: list[dict[str, str]], max_tokens: int) -> str:
         answer = self._retrying(lambda api: api.chat(self.model, messages, max_tokens), "/chat/completions")
         return answer.content or ""
 
-    def complete_all(self, conversations: Sequence[list[dict[str, str]]], max_tokens: int,
-                     on_progress: Callable[[int, int], None] | None = None) -> list[str]:
+    def complete_all(
+        self,
+        conversations: Sequence[list[dict[str, str]]],
+        max_tokens: int,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> list[str]:
         """Answers in the order of `conversations`, `concurrency` requests in flight (the server batches them)."""
         answers: list[str] = [""] * len(conversations)
         with ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as pool:

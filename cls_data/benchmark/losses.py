@@ -79,7 +79,7 @@ class SumWeighting(LossWeighting):
         self.coefficients = {task: float((coefficients or {}).get(task, 1.0)) for task in self.task_names}
 
     def combine(self, losses: list[torch.Tensor]) -> torch.Tensor:
-        return sum(self.coefficients[task] * loss for task, loss in zip(self.task_names, losses))
+        return sum(self.coefficients[task] * loss for task, loss in zip(self.task_names, losses, strict=False))
 
 
 class HomoscedasticUncertainty(LossWeighting):
@@ -95,7 +95,7 @@ class HomoscedasticUncertainty(LossWeighting):
 
     def learned_values(self) -> dict[str, float]:
         sigmas = torch.exp(0.5 * self.log_var.detach()).tolist()
-        return {f"sigma_{task}": sigma for task, sigma in zip(self.task_names, sigmas)}
+        return {f"sigma_{task}": sigma for task, sigma in zip(self.task_names, sigmas, strict=False)}
 
 
 class RevisedUncertainty(LossWeighting):
@@ -110,7 +110,9 @@ class RevisedUncertainty(LossWeighting):
         return sum(0.5 / var[i] * loss + torch.log1p(var[i]) for i, loss in enumerate(losses))
 
     def learned_values(self) -> dict[str, float]:
-        return {f"sigma_{task}": sigma for task, sigma in zip(self.task_names, self.sigma.detach().tolist())}
+        return {
+            f"sigma_{task}": sigma for task, sigma in zip(self.task_names, self.sigma.detach().tolist(), strict=False)
+        }
 
 
 class TFLCLSWeighting(LossWeighting):
@@ -126,7 +128,7 @@ class TFLCLSWeighting(LossWeighting):
         self.c = nn.Parameter(torch.ones((), dtype=torch.float32))
 
     def combine(self, losses: list[torch.Tensor]) -> torch.Tensor:
-        by_task = dict(zip(self.task_names, losses))
+        by_task = dict(zip(self.task_names, losses, strict=False))
         c2, rc2 = self.c**2, (self.r * self.c) ** 2
         return 0.5 / rc2 * by_task["mls"] + torch.log1p(rc2) + 0.5 / c2 * by_task["cls"] + torch.log1p(c2)
 
@@ -134,8 +136,9 @@ class TFLCLSWeighting(LossWeighting):
         return {"c": float(self.c.detach())}
 
 
-def make_weighting(name: str, task_names: tuple[str, ...], *, r: float = 2.0,
-                   coefficients: dict[str, float] | None = None) -> LossWeighting:
+def make_weighting(
+    name: str, task_names: tuple[str, ...], *, r: float = 2.0, coefficients: dict[str, float] | None = None
+) -> LossWeighting:
     """The scheme `name` over `task_names`; `r` is used by `tflcls` only, `coefficients` by `sum` only."""
     scheme = WEIGHTINGS[name]  # a miss lists every valid name
     if coefficients and name != "sum":

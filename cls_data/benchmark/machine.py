@@ -11,5 +11,9 @@ def machine_facts() -> dict[str, Any]:
     import torch
 
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    return {"device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu", "cpus": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(), "load_avg": [round(value, 2) for value in load] if load else None}
+    return {
+        "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
+        "cpus": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "load_avg": [round(value, 2) for value in load] if load else None,
+    }

@@ -35,8 +35,15 @@ def paper_metrics(rows: Sequence[dict], tgt_lang: str, name: str | None) -> dict
     if found is None:
         return {}
     tokenizer, label = found
-    scores, refused = score_paper([row["prediction"] for row in rows], [row["reference"] for row in rows],
-                                  tgt_lang, tokenizer)
+    scores, refused = score_paper(
+        [row["prediction"] for row in rows], [row["reference"] for row in rows], tgt_lang, tokenizer
+    )
     note = refused_note(refused, len(rows))
-    return {"paper_rouge": {**corpus_f1(scores), "unit": unit_label(tgt_lang, label), "refused": refused,
-                            **({"note": note} if note else {})}}
+    return {
+        "paper_rouge": {
+            **corpus_f1(scores),
+            "unit": unit_label(tgt_lang, label),
+            "refused": refused,
+            **({"note": note} if note else {}),
+        }
+    }

@@ -94,8 +94,9 @@ def stage_hours(spec: VariantSpec, stage: StageSpec, ctx: RunContext, train_size
         epochs = min(epochs, cfg.max_steps * batch / max(pairs, 1))
     validations = math.ceil(epochs / cfg.val_every)
     val = min(val_pairs, cfg.val_subset or val_pairs)
-    seconds = (pairs * epochs * stage_factor(spec, stage) / preset.train_rate
-               + validations * val / decode_rate(spec, ctx))
+    seconds = pairs * epochs * stage_factor(spec, stage) / preset.train_rate + validations * val / decode_rate(
+        spec, ctx
+    )
     return seconds / 3600
 
 
@@ -116,10 +117,15 @@ def plan(runs: list[RunSpec], ctx: RunContext) -> list[PlannedRun]:
                     shared_seen.add(rel)
                     exists = (out / rel).exists()
                     size = 0.0 if exists else weights_bytes(spec, stage, preset)
-                    planned.append(PlannedRun(rel, "done" if exists else "shared",
-                                              0.0 if exists else stage_hours(spec, stage, ctx, run.train_size,
-                                                                             sizes["validation"]),
-                                              size, WORK_FACTOR * size))
+                    planned.append(
+                        PlannedRun(
+                            rel,
+                            "done" if exists else "shared",
+                            0.0 if exists else stage_hours(spec, stage, ctx, run.train_size, sizes["validation"]),
+                            size,
+                            WORK_FACTOR * size,
+                        )
+                    )
                 continue
             hours += stage_hours(spec, stage, ctx, run.train_size, sizes["validation"])
         test = min(sizes["test"], preset.max_test_samples or sizes["test"])
@@ -128,8 +134,14 @@ def plan(runs: list[RunSpec], ctx: RunContext) -> list[PlannedRun]:
         hours += test * (1 + eval_on) / decode_rate(spec, ctx) / 3600
         own = [stage for stage in spec.stages if not stage.shared]
         size = 0.0 if done or not spec.stages else weights_bytes(spec, spec.stages[-1], preset)
-        work = 0.0 if done or not own else (WORK_FACTOR * max(weights_bytes(spec, stage, preset) for stage in own)
-                                            + (0.0 if preset.tiny_backbones else FAMILIES[spec.family].frozen_bytes))
+        work = (
+            0.0
+            if done or not own
+            else (
+                WORK_FACTOR * max(weights_bytes(spec, stage, preset) for stage in own)
+                + (0.0 if preset.tiny_backbones else FAMILIES[spec.family].frozen_bytes)
+            )
+        )
         planned.append(PlannedRun(str(run.rel_dir), "done" if done else "todo", 0.0 if done else hours, size, work))
     return planned
 
@@ -160,12 +172,15 @@ def source_tokens(dataset: str, column: str, max_len: int) -> float:
     """The mean source length of a column in tokens, from the folder's stats.json (Table-1 lengths) or Vi2ZhLow's."""
     stats = (read_stats(Path(dataset)) if Path(dataset).is_dir() else None) or {}
     measured = stats.get("train", {}).get(column, {})
-    words = measured.get("avg_words") or measured.get("avg_chars") or DEFAULT_LENGTHS.get(column, DEFAULT_LENGTHS["text"])
+    words = (
+        measured.get("avg_words") or measured.get("avg_chars") or DEFAULT_LENGTHS.get(column, DEFAULT_LENGTHS["text"])
+    )
     return min(max_len, words * TOKENS_PER_WORD + 2)
 
 
-def stage_schedule(spec: VariantSpec, stage: StageSpec, ctx: RunContext, train_size: int,
-                   dataset: str) -> StageSchedule:
+def stage_schedule(
+    spec: VariantSpec, stage: StageSpec, ctx: RunContext, train_size: int, dataset: str
+) -> StageSchedule:
     """Epochs, optimizer steps and pairs per optimizer step of one stage (token-budget batches: estimated from lengths)."""
     cfg = ctx.train_config(spec, stage)
     pairs = min(train_size, cfg.max_train_samples or train_size)
@@ -178,14 +193,26 @@ def stage_schedule(spec: VariantSpec, stage: StageSpec, ctx: RunContext, train_s
     steps = min(cfg.max_steps or 10**12, per_epoch * cfg.epochs)
     label = stage.shared or f"{spec.name}: {stage.name}"
     paper = math.ceil(pairs / PAPER_BATCH) * PAPER_EPOCHS if FAMILIES[spec.family].paper_recipe else None
-    return StageSchedule(label, micro_batches(cfg), train_size, pairs, round(steps / per_epoch, 2), steps,
-                         min(pairs, per_batch * cfg.grad_accum), cfg.lr, paper)
+    return StageSchedule(
+        label,
+        micro_batches(cfg),
+        train_size,
+        pairs,
+        round(steps / per_epoch, 2),
+        steps,
+        min(pairs, per_batch * cfg.grad_accum),
+        cfg.lr,
+        paper,
+    )
 
 
 def micro_batches(cfg: TrainConfig) -> str:
     """How one optimizer step is made, as `--plan` prints it: "16 x 1 pairs, auto precision, length-grouped batches"."""
-    batch = f"{cfg.batch_size} x {cfg.grad_accum} pairs" if cfg.token_budget is None else \
-        f"{cfg.token_budget:,}-token batches x {cfg.grad_accum}"
+    batch = (
+        f"{cfg.batch_size} x {cfg.grad_accum} pairs"
+        if cfg.token_budget is None
+        else f"{cfg.token_budget:,}-token batches x {cfg.grad_accum}"
+    )
     order = "shuffled batches" if cfg.batching == "shuffle" else "length-grouped batches"
     return f"{batch}, {cfg.precision} precision, {order}" + (", deterministic" if cfg.deterministic else "")
 
@@ -218,15 +245,22 @@ def supplied_runs(runs: list[RunSpec], ctx: RunContext) -> tuple[list[RunSpec], 
         cap = ctx.training_cap(get_variant(run.variant))
         splits = ((read_build_info(Path(run.dataset)) or {}) if Path(run.dataset).is_dir() else {}).get("splits") or {}
         rows = splits.get("train")
-        ok = (not splits or f"train_{run.train_size}" in splits or rows is None or run.train_size <= rows
-              or (cap is not None and cap <= rows))
+        ok = (
+            not splits
+            or f"train_{run.train_size}" in splits
+            or rows is None
+            or run.train_size <= rows
+            or (cap is not None and cap <= rows)
+        )
         if ok:
             kept.append(run)
         else:
             sizes = sorted({int(name.split("_", 1)[1]) for name in splits if name.startswith("train_")} | {rows})
-            notes[(run.dataset, run.train_size)] = (f"{run.dataset_name}: train size {run.train_size} dropped: the dataset has "
-                                                    f"{rows} training pairs (train splits {', '.join(map(str, sizes))}); "
-                                                    f"the grid itself stops on it: pass --train-sizes {','.join(map(str, sizes))}")
+            notes[(run.dataset, run.train_size)] = (
+                f"{run.dataset_name}: train size {run.train_size} dropped: the dataset has "
+                f"{rows} training pairs (train splits {', '.join(map(str, sizes))}); "
+                f"the grid itself stops on it: pass --train-sizes {','.join(map(str, sizes))}"
+            )
     return kept, list(notes.values())
 
 

@@ -51,8 +51,11 @@ class Preset:
 
     def train_config(self, stage: StageSpec, family: str) -> TrainConfig:
         """The stage's recipe, with its own `train_overrides`, this preset's for its family, then its `preset_overrides`."""
-        changes = {**dict(stage.train_overrides), **dict(dict(self.family_overrides).get(family, ())),
-                   **dict(dict(stage.preset_overrides).get(self.name, ()))}
+        changes = {
+            **dict(stage.train_overrides),
+            **dict(dict(self.family_overrides).get(family, ())),
+            **dict(dict(stage.preset_overrides).get(self.name, ())),
+        }
         base = self.recipe(stage.recipe)
         return dataclasses.replace(base, **changes) if changes else base
 
@@ -84,12 +87,27 @@ def get_preset(name: str) -> Preset:
 #   20 epochs per stage, sources truncated at 512 tokens (BERT's positions).
 # `smoke` keeps its tiny few-step recipe for every family.
 _NCLS_SCHEDULE = (("schedule", "inverse-sqrt"), ("warmup_ratio", 0.1), ("grad_accum", 1), ("epochs", 30))
-_BERT_SCHEDULE = (("schedule", "inverse-sqrt"), ("warmup_ratio", 0.1), ("grad_accum", 1), ("epochs", 20), ("lr", 2e-3),
-                  ("src_max_len", 512))
+_BERT_SCHEDULE = (
+    ("schedule", "inverse-sqrt"),
+    ("warmup_ratio", 0.1),
+    ("grad_accum", 1),
+    ("epochs", 20),
+    ("lr", 2e-3),
+    ("src_max_len", 512),
+)
 # - LLM (LoRA on a 1.5B instruction model, docs/llm.md): lr 2e-4 with 5% warm-up and linear decay, batches of
 #   4 x 4 (the paper's effective 16), 3 epochs (a pretrained instruction model fits 1k-5k pairs in 1-3).
-_LLM_LORA = (("lr", 2e-4), ("batch_size", 4), ("grad_accum", 4), ("token_budget", None), ("epochs", 3),
-             ("schedule", "warmup-linear"), ("warmup_ratio", 0.05), ("weight_decay", 0.0), ("compile", False))
+_LLM_LORA = (
+    ("lr", 2e-4),
+    ("batch_size", 4),
+    ("grad_accum", 4),
+    ("token_budget", None),
+    ("epochs", 3),
+    ("schedule", "warmup-linear"),
+    ("warmup_ratio", 0.05),
+    ("weight_decay", 0.0),
+    ("compile", False),
+)
 
 # Rates, samples/s of mBART-large-cc25 on one H100 at Vi2ZhLow lengths (docs/paper-fidelity.md "Measured on one H100",
 # 2026-11-22, random weights): bf16 autocast, length-grouped batches bucketed to x64/x16, padded LM head:
@@ -103,23 +121,28 @@ _LLM_LORA = (("lr", 2e-4), ("batch_size", 4), ("grad_accum", 4), ("token_budget"
 # these lengths in 80 GB), bf16 autocast with fp32 master weights, length-grouped bucketed batches, torch.compile,
 # validation decoded in batches of 128. Every remaining difference from the paper's code, and `--paper-code`
 # (fp32, shuffled batches, 4 x 4 / 2 x 8, clipping over every parameter, deterministic): docs/paper-fidelity.md.
-PAPER = register_preset(Preset(
-    name="paper",
-    stage1=TrainConfig(lr=5e-5, batch_size=16, grad_accum=1, compile=True),
-    stage2=TrainConfig(lr=2.5e-5, batch_size=16, grad_accum=1, compile=True),
-    decode=DecodeConfig(batch_size=128),
-    train_rate=200.0, decode_rate=42.0,
-    family_overrides=(
-        ("ncls", (("lr", 5e-4), ("token_budget", 4096), ("val_every", 2), *_NCLS_SCHEDULE)),
-        ("mbert", (("token_budget", 4096), ("val_every", 2), *_BERT_SCHEDULE)),
-        ("llm", _LLM_LORA),
-    ),
-    summary=("the paper's optimisation (batch 16, its learning rates and schedule, full validation every epoch), "
-             "engine speed-ups only; the default"),
-    notes="the paper's optimisation; speed from the engine only (bf16, batch 16 in one micro-batch, bucketing, compile)",
-    faithful=True,
-    code_micro_batches=(("stage1", (4, 4)), ("stage2", (2, 8))),
-))
+PAPER = register_preset(
+    Preset(
+        name="paper",
+        stage1=TrainConfig(lr=5e-5, batch_size=16, grad_accum=1, compile=True),
+        stage2=TrainConfig(lr=2.5e-5, batch_size=16, grad_accum=1, compile=True),
+        decode=DecodeConfig(batch_size=128),
+        train_rate=200.0,
+        decode_rate=42.0,
+        family_overrides=(
+            ("ncls", (("lr", 5e-4), ("token_budget", 4096), ("val_every", 2), *_NCLS_SCHEDULE)),
+            ("mbert", (("token_budget", 4096), ("val_every", 2), *_BERT_SCHEDULE)),
+            ("llm", _LLM_LORA),
+        ),
+        summary=(
+            "the paper's optimisation (batch 16, its learning rates and schedule, full validation every epoch), "
+            "engine speed-ups only; the default"
+        ),
+        notes="the paper's optimisation; speed from the engine only (bf16, batch 16 in one micro-batch, bucketing, compile)",
+        faithful=True,
+        code_micro_batches=(("stage1", (4, 4)), ("stage2", (2, 8))),
+    )
+)
 
 # UNVALIDATED (opt-in): it changes the paper's optimisation, and no measured run has yet shown it within noise of
 # `paper` on one cell. Batches of 32 pairs (the paper's 16 x 2), so each stage takes half the paper's optimizer steps
@@ -127,37 +150,66 @@ PAPER = register_preset(Preset(
 # sqrt(2); the paper's schedule and epochs otherwise; the best epoch by validation ROUGE-2 on a fixed 500-pair subset
 # every 2 epochs (decoding 3,000 pairs every epoch costs more than training). The old token-budget `fast` (~500-770
 # pairs per stage-1 batch: 24-88 optimizer steps where the paper takes 625-3,125) is gone.
-FAST = register_preset(Preset(
-    name="fast",
-    stage1=TrainConfig(lr=5e-5 * 2 ** 0.5, batch_size=32, grad_accum=1, val_subset=500, val_every=2, compile=True),
-    stage2=TrainConfig(lr=2.5e-5 * 2 ** 0.5, batch_size=32, grad_accum=1, val_subset=500, val_every=2, compile=True),
-    decode=DecodeConfig(batch_size=128),
-    train_rate=269.0, decode_rate=42.0,
-    family_overrides=(
-        ("ncls", (("lr", 1e-3), ("token_budget", 16384), ("val_every", 3), ("val_subset", 500), ("compile", True),
-                  *_NCLS_SCHEDULE)),
-        ("mbert", (("token_budget", 16384), ("val_every", 2), ("val_subset", 500), *_BERT_SCHEDULE)),
-        ("llm", (*_LLM_LORA, ("val_subset", 500))),
-    ),
-    summary=("UNVALIDATED, opt-in: batches of 32 with lr x1.41 (half the paper's optimizer steps), "
-             "validation on 500 pairs every 2 epochs"),
-    notes="UNVALIDATED: changes the paper's optimisation (batch 32, lr x1.41, 500-pair validation every 2 epochs)",
-))
+FAST = register_preset(
+    Preset(
+        name="fast",
+        stage1=TrainConfig(lr=5e-5 * 2**0.5, batch_size=32, grad_accum=1, val_subset=500, val_every=2, compile=True),
+        stage2=TrainConfig(lr=2.5e-5 * 2**0.5, batch_size=32, grad_accum=1, val_subset=500, val_every=2, compile=True),
+        decode=DecodeConfig(batch_size=128),
+        train_rate=269.0,
+        decode_rate=42.0,
+        family_overrides=(
+            (
+                "ncls",
+                (
+                    ("lr", 1e-3),
+                    ("token_budget", 16384),
+                    ("val_every", 3),
+                    ("val_subset", 500),
+                    ("compile", True),
+                    *_NCLS_SCHEDULE,
+                ),
+            ),
+            ("mbert", (("token_budget", 16384), ("val_every", 2), ("val_subset", 500), *_BERT_SCHEDULE)),
+            ("llm", (*_LLM_LORA, ("val_subset", 500))),
+        ),
+        summary=(
+            "UNVALIDATED, opt-in: batches of 32 with lr x1.41 (half the paper's optimizer steps), "
+            "validation on 500 pairs every 2 epochs"
+        ),
+        notes="UNVALIDATED: changes the paper's optimisation (batch 32, lr x1.41, 500-pair validation every 2 epochs)",
+    )
+)
 
 # Minutes on a CPU, offline: tiny models with tokenizers trained on the dataset, a few steps.
-_SMOKE_TRAIN = TrainConfig(lr=5e-3, batch_size=4, grad_accum=1, epochs=4, max_steps=32, schedule="constant",
-                           weighting_lr=1e-2, val_subset=8, max_train_samples=32, src_max_len=128, tgt_max_len=64,
-                           val_every=2, log_every=4)
-SMOKE = register_preset(Preset(
-    name="smoke",
-    stage1=_SMOKE_TRAIN,
-    stage2=_SMOKE_TRAIN,
-    decode=DecodeConfig(num_beams=2, max_new_tokens=16, batch_size=16),
-    train_rate=325.0, decode_rate=42.0,
-    tiny_backbones=True,
-    # every variant and weighting, once: the smoke preset caps training pairs anyway
-    grid_defaults=(("train_sizes", (1000,)), ("weightings", ("all",))),
-    max_test_samples=16,
-    summary="tiny offline model, minutes on a CPU",
-    notes="tiny random model, a few steps: checks the plumbing, not the science",
-))
+_SMOKE_TRAIN = TrainConfig(
+    lr=5e-3,
+    batch_size=4,
+    grad_accum=1,
+    epochs=4,
+    max_steps=32,
+    schedule="constant",
+    weighting_lr=1e-2,
+    val_subset=8,
+    max_train_samples=32,
+    src_max_len=128,
+    tgt_max_len=64,
+    val_every=2,
+    log_every=4,
+)
+SMOKE = register_preset(
+    Preset(
+        name="smoke",
+        stage1=_SMOKE_TRAIN,
+        stage2=_SMOKE_TRAIN,
+        decode=DecodeConfig(num_beams=2, max_new_tokens=16, batch_size=16),
+        train_rate=325.0,
+        decode_rate=42.0,
+        tiny_backbones=True,
+        # every variant and weighting, once: the smoke preset caps training pairs anyway
+        grid_defaults=(("train_sizes", (1000,)), ("weightings", ("all",))),
+        max_test_samples=16,
+        summary="tiny offline model, minutes on a CPU",
+        notes="tiny random model, a few steps: checks the plumbing, not the science",
+    )
+)

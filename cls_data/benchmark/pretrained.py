@@ -33,8 +33,10 @@ def from_pretrained(load: Callable[[str], T], name: str | Path, what: str) -> T:
 
 
 def _message(what: str, name: str, why: str) -> str:
-    return (f"cannot load {what} {name!r}: not a local folder and not in the Hugging Face cache "
-            f"(no network? download it once with `hf download {name}` or pass --backbone PATH) [{why}]")
+    return (
+        f"cannot load {what} {name!r}: not a local folder and not in the Hugging Face cache "
+        f"(no network? download it once with `hf download {name}` or pass --backbone PATH) [{why}]"
+    )
 
 
 def _cached(repo_id: str) -> bool:

@@ -33,8 +33,12 @@ from cls_data.benchmark.config import StageSpec, TrainConfig, VariantSpec
 from cls_data.registry import Registry, UnknownName, import_target
 
 # The family modules holding the @register_variant functions, imported on first lookup (order = listing order).
-FAMILY_MODULES: list[str] = ["cls_data.benchmark.families.mbart", "cls_data.benchmark.families.ncls",
-                             "cls_data.benchmark.families.mbert", "cls_data.benchmark.families.llm"]
+FAMILY_MODULES: list[str] = [
+    "cls_data.benchmark.families.mbart",
+    "cls_data.benchmark.families.ncls",
+    "cls_data.benchmark.families.mbert",
+    "cls_data.benchmark.families.llm",
+]
 
 # name -> the function returning its VariantSpec (called on first lookup)
 VARIANTS: Registry[Callable[[], VariantSpec]] = Registry("variant", modules=FAMILY_MODULES)
@@ -45,8 +49,12 @@ _RESOLVED: dict[str, Variant] = {}
 # registers one with `losses.register_weighting`), named here as lazy strings so that validating a grid and
 # `--help` do not import torch. This order is the report's (Table 3).
 WEIGHTINGS: Registry[type] = Registry("loss weighting")
-for _name, _cls in (("sum", "SumWeighting"), ("hu", "HomoscedasticUncertainty"), ("rhu", "RevisedUncertainty"),
-                    ("tflcls", "TFLCLSWeighting")):
+for _name, _cls in (
+    ("sum", "SumWeighting"),
+    ("hu", "HomoscedasticUncertainty"),
+    ("rhu", "RevisedUncertainty"),
+    ("tflcls", "TFLCLSWeighting"),
+):
     WEIGHTINGS.register(_name, lazy=f"cls_data.benchmark.losses:{_cls}")
 
 
@@ -209,7 +217,8 @@ def resolve_variant(name: str) -> Variant:
     if name not in _RESOLVED:
         stages = (*spec.stages, *((spec.inference,) if spec.inference else ()))
         _RESOLVED[name] = Variant(
-            spec=spec, codec=resolve(spec.codec),
+            spec=spec,
+            codec=resolve(spec.codec),
             builders={stage.name: resolve(stage.builder) for stage in stages},
             loaders={stage.name: resolve(stage.loader or stage.builder) for stage in stages},
             postprocess=resolve(spec.postprocess) if spec.postprocess else None,

@@ -59,16 +59,26 @@ def plan_of(run: Path, config: dict, ctx: Any) -> Any:
 
     variant = resolve_variant(config["variant"])
     if variant.setup:
-        raise ClsDataError(f"variant {variant.name} builds its prompts from its training split; score it with "
-                           "`cls-data benchmark ... --extra-test` instead")
+        raise ClsDataError(
+            f"variant {variant.name} builds its prompts from its training split; score it with "
+            "`cls-data benchmark ... --extra-test` instead"
+        )
     spec = variant.spec
     backbone = str((config.get("model") or {}).get("backbone") or spec.default_backbone)
-    languages = SimpleNamespace(src_lang=config.get("src_lang"), tgt_lang=config.get("tgt_lang"),
-                                fingerprint=config.get("dataset_fingerprint"))
+    languages = SimpleNamespace(
+        src_lang=config.get("src_lang"), tgt_lang=config.get("tgt_lang"), fingerprint=config.get("dataset_fingerprint")
+    )
     stages = (*spec.stages, *((spec.inference,) if spec.inference else ()))
-    return RunPlan(run=_run_spec(config), ctx=ctx, variant=variant, dataset=languages, train=None, backbone=backbone,
-                   codec=variant.codec(backbone, languages.src_lang, languages.tgt_lang),
-                   configs={stage.name: ctx.train_config(spec, stage) for stage in stages})
+    return RunPlan(
+        run=_run_spec(config),
+        ctx=ctx,
+        variant=variant,
+        dataset=languages,
+        train=None,
+        backbone=backbone,
+        codec=variant.codec(backbone, languages.src_lang, languages.tgt_lang),
+        configs={stage.name: ctx.train_config(spec, stage) for stage in stages},
+    )
 
 
 def _load_model(run: Path, plan: Any) -> Any:
@@ -82,8 +92,13 @@ def _load_model(run: Path, plan: Any) -> Any:
     return variant.loaders[last.name](plan.build_context(last, run / MODEL))
 
 
-def rescore_run(root: Path, run: Path, external: Any, preset: Any | None = None,
-                progress: Callable[[str, int, int], None] | None = None) -> str:
+def rescore_run(
+    root: Path,
+    run: Path,
+    external: Any,
+    preset: Any | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> str:
     """Decode one finished run (under RUNS `root`, for its token cache) on `external`'s test split.
 
     Returns "scored", or "skipped" when the run was already scored on this version of the dataset."""
@@ -97,17 +112,27 @@ def rescore_run(root: Path, run: Path, external: Any, preset: Any | None = None,
     decoded = run / f"predictions.{external.name}.jsonl"
     if done.get("dataset_fingerprint") == external.fingerprint and decoded.exists():
         return "skipped"
-    ctx = RunContext(out=root, preset=preset or get_preset(str(config.get("preset") or "paper")),
-                     options=dict(config.get("options") or {}), deterministic=bool(config.get("deterministic")),
-                     paper_code=bool(config.get("paper_code")), on_progress=progress or (lambda phase, d, t: None))
+    ctx = RunContext(
+        out=root,
+        preset=preset or get_preset(str(config.get("preset") or "paper")),
+        options=dict(config.get("options") or {}),
+        deterministic=bool(config.get("deterministic")),
+        paper_code=bool(config.get("paper_code")),
+        on_progress=progress or (lambda phase, d, t: None),
+    )
     plan = plan_of(run, config, ctx)
     model = _load_model(run, plan)
     model.to(make_accelerator(plan.config(plan.variant.decoding_stage)).device)
     scored, n = score_on(plan, external, "test", model, f"decode {external.name} test", ctx.preset.max_test_samples)
     write_jsonl(decoded, scored.rows)
     metrics.setdefault("eval_on", {})[external.name] = {
-        **scored.rouge, "tokenizer": scored.tokenizer, "n_test": n, "empty_predictions": scored.empty_predictions,
-        "dataset_fingerprint": external.fingerprint, "decode_seconds": round(scored.seconds, 3)}
+        **scored.rouge,
+        "tokenizer": scored.tokenizer,
+        "n_test": n,
+        "empty_predictions": scored.empty_predictions,
+        "dataset_fingerprint": external.fingerprint,
+        "decode_seconds": round(scored.seconds, 3),
+    }
     write_metrics(run, metrics)
     return "scored"
 

@@ -91,29 +91,50 @@ class RunPlan:
 
     def build_context(self, stage: StageSpec, init: Path | None) -> BuildContext:
         """What `stage`'s builder receives (`extra`: the variant's family options, e.g. --llm-url)."""
-        return BuildContext(backbone=self.backbone, codec=self.codec, src_lang=self.dataset.src_lang,
-                            tgt_lang=self.dataset.tgt_lang, stage=stage, train=self.config(stage), init=init,
-                            weighting=self.run.weighting, r=self.run.r, extra=self.options)
+        return BuildContext(
+            backbone=self.backbone,
+            codec=self.codec,
+            src_lang=self.dataset.src_lang,
+            tgt_lang=self.dataset.tgt_lang,
+            stage=stage,
+            train=self.config(stage),
+            init=init,
+            weighting=self.run.weighting,
+            r=self.run.r,
+            extra=self.options,
+        )
 
     def record(self, stages: list[StageSpec] | None = None) -> dict:
         """config.json: every setting of the run (of `stages`; default: all it trains), dataset version, versions."""
         run, ctx, spec = self.run, self.ctx, self.spec
         stages = stages if stages is not None else list(spec.stages) or [self.variant.decoding_stage]
-        return {"variant": run.variant, "dataset": run.dataset_name, "dataset_path": run.dataset,
-                "dataset_fingerprint": self.dataset.fingerprint, "src_lang": self.dataset.src_lang,
-                "tgt_lang": self.dataset.tgt_lang, "weighting": run.weighting, "r": run.r, "train_size": run.train_size,
-                "seed": run.seed, "preset": ctx.preset.name, "preset_faithful": recipe_faithful(ctx.preset, run.variant),
-                "preset_validated": bool(ctx.preset.faithful),
-                "max_test_samples": ctx.preset.max_test_samples,  # the report checks predictions.jsonl against it
-                "deterministic": ctx.deterministic or ctx.paper_code, "paper_code": ctx.paper_code,
-                "test_weights": ctx.test_weights,
-                "model": {"backbone": self.backbone, "spec": to_dict(spec)},
-                "train": {s.name: to_dict(self.config(s)) for s in stages}, "decode": to_dict(self.decode),
-                # the family options the variant reads, e.g. the LLM's shots and server URL (never a key)
-                **({"options": self.options} if spec.options else {}),
-                IDENTITY: run_identity(ctx, self.variant, self.dataset, self.backbone),  # compared before reuse
-                "versions": versions(),
-                "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
+        return {
+            "variant": run.variant,
+            "dataset": run.dataset_name,
+            "dataset_path": run.dataset,
+            "dataset_fingerprint": self.dataset.fingerprint,
+            "src_lang": self.dataset.src_lang,
+            "tgt_lang": self.dataset.tgt_lang,
+            "weighting": run.weighting,
+            "r": run.r,
+            "train_size": run.train_size,
+            "seed": run.seed,
+            "preset": ctx.preset.name,
+            "preset_faithful": recipe_faithful(ctx.preset, run.variant),
+            "preset_validated": bool(ctx.preset.faithful),
+            "max_test_samples": ctx.preset.max_test_samples,  # the report checks predictions.jsonl against it
+            "deterministic": ctx.deterministic or ctx.paper_code,
+            "paper_code": ctx.paper_code,
+            "test_weights": ctx.test_weights,
+            "model": {"backbone": self.backbone, "spec": to_dict(spec)},
+            "train": {s.name: to_dict(self.config(s)) for s in stages},
+            "decode": to_dict(self.decode),
+            # the family options the variant reads, e.g. the LLM's shots and server URL (never a key)
+            **({"options": self.options} if spec.options else {}),
+            IDENTITY: run_identity(ctx, self.variant, self.dataset, self.backbone),  # compared before reuse
+            "versions": versions(),
+            "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        }
 
 
 def recipe_faithful(preset: Any, variant: str) -> bool:
@@ -164,8 +185,10 @@ def backbone_for(variant: Variant, ctx: RunContext, dataset: ClsDataset, train: 
         if claim.wait_for(folder):
             try:
                 table = dataset.split(split, ("text", "summary", "cls_summary"))
-                columns = [list(table[column])[:limit] if limit else list(table[column])
-                           for column in ("text", "summary", "cls_summary")]
+                columns = [
+                    list(table[column])[:limit] if limit else list(table[column])
+                    for column in ("text", "summary", "cls_summary")
+                ]
                 tmp = folder.with_name(f"{folder.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
                 builder([text for column in columns for text in column], tmp)
                 tmp.rename(folder)
@@ -193,8 +216,16 @@ def resolve_run(run: RunSpec, ctx: RunContext) -> RunPlan:
     configs = {stage.name: ctx.train_config(spec, stage) for stage in stages}
     train = TrainSplit.of(dataset, run.train_size, ctx.training_cap(spec))
     backbone = backbone_for(variant, ctx, dataset, train)
-    plan = RunPlan(run=run, ctx=ctx, variant=variant, dataset=dataset, train=train, backbone=backbone,
-                   codec=_codec(variant, ctx, dataset, backbone), configs=configs)
+    plan = RunPlan(
+        run=run,
+        ctx=ctx,
+        variant=variant,
+        dataset=dataset,
+        train=train,
+        backbone=backbone,
+        codec=_codec(variant, ctx, dataset, backbone),
+        configs=configs,
+    )
     if variant.setup is None:
         return plan
     codec, notes = variant.setup(plan)

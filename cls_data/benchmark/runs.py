@@ -52,8 +52,9 @@ def eval_targets(plan: RunPlan, notes: list[str]) -> list[tuple[str, ClsDataset]
     return targets
 
 
-def score_on(plan: RunPlan, data: ClsDataset, split: str, model: Any, phase: str,
-             limit: int | None = None) -> tuple[Any, int]:
+def score_on(
+    plan: RunPlan, data: ClsDataset, split: str, model: Any, phase: str, limit: int | None = None
+) -> tuple[Any, int]:
     """(scoring.Scored, pairs scored) of the decoding model on one split of `data` (validation: the preset's subset)."""
     from cls_data.benchmark.data import encode_split, fixed_subset
     from cls_data.benchmark.scoring import score_split
@@ -61,16 +62,31 @@ def score_on(plan: RunPlan, data: ClsDataset, split: str, model: Any, phase: str
 
     ctx, stage = plan.ctx, plan.variant.decoding_stage
     cfg = plan.config(stage)
-    encoded = encode_split(data, split, plan.codec, source=stage.source, target=stage.target, limit=limit,
-                           lowercase_like_code=ctx.paper_code,
-                           two_target=stage.mono_target is not None and plan.spec.family == "mbart",
-                           src_max_len=cfg.src_max_len, tgt_max_len=cfg.tgt_max_len, cache_dir=ctx.cache / "tokens",
-                           on_progress=ctx.on_progress)
+    encoded = encode_split(
+        data,
+        split,
+        plan.codec,
+        source=stage.source,
+        target=stage.target,
+        limit=limit,
+        lowercase_like_code=ctx.paper_code,
+        two_target=stage.mono_target is not None and plan.spec.family == "mbart",
+        src_max_len=cfg.src_max_len,
+        tgt_max_len=cfg.tgt_max_len,
+        cache_dir=ctx.cache / "tokens",
+        on_progress=ctx.on_progress,
+    )
     if split == "validation":
         encoded = encoded.subset(fixed_subset(len(encoded), cfg.val_subset))
-    scored = score_split(model, plan.codec, encoded, plan.decode, tokenizer_for_language(data.tgt_lang),
-                         postprocess=plan.variant.postprocess_for(stage, data.tgt_lang),
-                         on_progress=lambda d, t: ctx.on_progress(phase, d, t))
+    scored = score_split(
+        model,
+        plan.codec,
+        encoded,
+        plan.decode,
+        tokenizer_for_language(data.tgt_lang),
+        postprocess=plan.variant.postprocess_for(stage, data.tgt_lang),
+        on_progress=lambda d, t: ctx.on_progress(phase, d, t),
+    )
     return scored, len(encoded)
 
 
@@ -83,8 +99,10 @@ def validate(plan: RunPlan, model: Any) -> dict[str, float]:
 def decode_tests(plan: RunPlan, model: Any, notes: list[str]) -> dict[str, tuple[Any, int]]:
     """{dataset name: (scoring.Scored, test pairs)} for the run's test split and every --eval-on dataset."""
     limit = plan.ctx.preset.max_test_samples
-    return {name: score_on(plan, data, "test", model, f"decode {name} test", limit)
-            for name, data in eval_targets(plan, notes)}
+    return {
+        name: score_on(plan, data, "test", model, f"decode {name} test", limit)
+        for name, data in eval_targets(plan, notes)
+    }
 
 
 def run_metrics(trained: TrainedStages, scored: Any, n_test: int, others: dict[str, tuple[Any, int]]) -> dict:
@@ -94,7 +112,9 @@ def run_metrics(trained: TrainedStages, scored: Any, n_test: int, others: dict[s
     samples = sum(r.samples_per_s * r.train_seconds for r in results)
     last = results[-1] if results else None
     return {
-        "test": scored.rouge, "tokenizer": scored.tokenizer, "n_test": n_test,
+        "test": scored.rouge,
+        "tokenizer": scored.tokenizer,
+        "n_test": n_test,
         "empty_predictions": scored.empty_predictions,
         **({"separator_missing": scored.separator_missing} if scored.separator_missing is not None else {}),
         **({"wrong_language": scored.wrong_language} if scored.wrong_language is not None else {}),
@@ -104,14 +124,23 @@ def run_metrics(trained: TrainedStages, scored: Any, n_test: int, others: dict[s
         "best_val_rouge2": last.best_val.get("rouge2") if last else (trained.val or {}).get("rouge2"),
         # the epoch kept, on the validation split
         "validation": ({**last.best_val, "epoch": last.best_epoch} if last else {**(trained.val or {}), "epoch": None}),
-        "train_seconds": round(train_seconds, 3), "decode_seconds": round(scored.seconds, 3),
+        "train_seconds": round(train_seconds, 3),
+        "decode_seconds": round(scored.seconds, 3),
         "train_samples_per_s": round(samples / max(train_seconds, 1e-9), 3) if results else None,
         "decode_samples_per_s": round(n_test / max(scored.seconds, 1e-9), 3),
-        "eval_on": {name: {**other.rouge, "tokenizer": other.tokenizer, "n_test": n,
-                           "empty_predictions": other.empty_predictions}
-                    for name, (other, n) in others.items()},
-        "stages": {s.name: {"best_epoch": r.best_epoch, "best_val": r.best_val, "steps": r.steps}
-                   for s, r in zip(trained.own, results, strict=True)},
+        "eval_on": {
+            name: {
+                **other.rouge,
+                "tokenizer": other.tokenizer,
+                "n_test": n,
+                "empty_predictions": other.empty_predictions,
+            }
+            for name, (other, n) in others.items()
+        },
+        "stages": {
+            s.name: {"best_epoch": r.best_epoch, "best_val": r.best_val, "steps": r.steps}
+            for s, r in zip(trained.own, results, strict=True)
+        },
         "notes": trained.notes,
         "machine": machine_facts(),  # the report shows measured times with the load they were measured under
     }
@@ -230,8 +259,11 @@ def run_or_record(run: RunSpec, ctx: RunContext) -> tuple[str, str | None]:
             raise DiskFull(run, line) from exc
         from cls_data.benchmark.train import NonFiniteLoss
 
-        extra = ({"stage": exc.stage, "step": exc.step, "epoch": exc.epoch, "lr": exc.lr}
-                 if isinstance(exc, NonFiniteLoss) else {})
+        extra = (
+            {"stage": exc.stage, "step": exc.step, "epoch": exc.epoch, "lr": exc.lr}
+            if isinstance(exc, NonFiniteLoss)
+            else {}
+        )
         write_failed(work_dir(run_dir), f"{type(exc).__name__}: {line}", traceback.format_exc(), **extra)
         return "failed", f"{type(exc).__name__}: {line}"
     finally:

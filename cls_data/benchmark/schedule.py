@@ -40,8 +40,14 @@ def costed_runs(runs: list[RunSpec], ctx: RunContext) -> list[Costed]:
     for run in runs:
         rel = run.rel_dir.as_posix()
         stages = get_variant(run.variant).stages
-        shared = next((shared_rel_dir(run.dataset_name, s.shared, run.train_size, run.seed).as_posix()
-                       for s in stages if s.shared), None)
+        shared = next(
+            (
+                shared_rel_dir(run.dataset_name, s.shared, run.train_size, run.seed).as_posix()
+                for s in stages
+                if s.shared
+            ),
+            None,
+        )
         costed.append(Costed(rel, hours.get(rel, 0.0), (shared, hours.get(shared, 0.0)) if shared else None))
     return sorted(costed, key=lambda c: (-c.total, c.rel_dir))
 

@@ -21,11 +21,18 @@ class Scored:
     empty_predictions: int
     seconds: float
     separator_missing: int | None = None  # generations without the post-processor's separator (MCLAS), None without one
-    wrong_language: int | None = None  # answers not in the target language (the LLM family's post-processor), None without a check
+    wrong_language: int | None = (
+        None  # answers not in the target language (the LLM family's post-processor), None without a check
+    )
 
 
-def generate(model: Any, codec: TextCodec, encoded: Encoded, decode: DecodeConfig,
-             on_progress: Callable[[int, int], None] | None = None) -> list[str]:
+def generate(
+    model: Any,
+    codec: TextCodec,
+    encoded: Encoded,
+    decode: DecodeConfig,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> list[str]:
     """Texts generated for every source of `encoded`, in its order (`decode.generate_texts`: length-sorted batches)."""
     from cls_data.benchmark.decode import generate_texts
 
@@ -35,9 +42,16 @@ def generate(model: Any, codec: TextCodec, encoded: Encoded, decode: DecodeConfi
     return generate_texts(model, codec, sources, decode, on_progress)
 
 
-def score_split(model: Any, codec: TextCodec, encoded: Encoded, decode: DecodeConfig, tokenizer: str, *,
-                postprocess: Callable[[str], dict[str, Any]] | None = None,
-                on_progress: Callable[[int, int], None] | None = None) -> Scored:
+def score_split(
+    model: Any,
+    codec: TextCodec,
+    encoded: Encoded,
+    decode: DecodeConfig,
+    tokenizer: str,
+    *,
+    postprocess: Callable[[str], dict[str, Any]] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Scored:
     """Generate, post-process (e.g. MCLAS's separator) and score against the split's references."""
     import time
 
@@ -53,9 +67,16 @@ def score_split(model: Any, codec: TextCodec, encoded: Encoded, decode: DecodeCo
     predictions = [extra["prediction"] for extra in extras]
     pairs = score_texts(predictions, encoded.references, tokenizer)
     rows = [
-        {"id": sample_id, "prediction": pred, "reference": ref, **pair.f1(),
-         **{k: v for k, v in extra.items() if k != "prediction"}}
-        for sample_id, pred, ref, pair, extra in zip(encoded.ids, predictions, encoded.references, pairs, extras)
+        {
+            "id": sample_id,
+            "prediction": pred,
+            "reference": ref,
+            **pair.f1(),
+            **{k: v for k, v in extra.items() if k != "prediction"},
+        }
+        for sample_id, pred, ref, pair, extra in zip(
+            encoded.ids, predictions, encoded.references, pairs, extras, strict=False
+        )
     ]
     empty = sum(1 for pred in predictions if not pred.strip())
     flags = [extra["separator_found"] for extra in extras if "separator_found" in extra]

@@ -34,8 +34,9 @@ def stage_weighting(stage: StageSpec, plan: RunPlan) -> Any:
     run = plan.run
     name = run.weighting or plan.spec.default_weighting
     mean = plan.ctx.paper_code and name == "sum"  # it is not only a scale: it meets clipping at 1.0 differently
-    return lambda tasks: make_weighting(name, tasks, r=run.r or 2.0,
-                                        coefficients=dict.fromkeys(tasks, 1 / len(tasks)) if mean else None)
+    return lambda tasks: make_weighting(
+        name, tasks, r=run.r or 2.0, coefficients=dict.fromkeys(tasks, 1 / len(tasks)) if mean else None
+    )
 
 
 def check_reusable(run_dir: Path, ctx: RunContext, dataset: ClsDataset, shared: bool = False) -> None:
@@ -46,19 +47,26 @@ def check_reusable(run_dir: Path, ctx: RunContext, dataset: ClsDataset, shared: 
         raise ClsDataError(
             f"{run_dir} was made with preset {made.get('preset')!r} on dataset version "
             f"{made.get('dataset_fingerprint')}; this grid uses preset {ctx.preset.name!r} on {dataset.fingerprint}: "
-            "choose another --out")
+            "choose another --out"
+        )
     if bool(made.get("paper_code")) != ctx.paper_code:
-        raise ClsDataError(f"{run_dir} was made {'with' if made.get('paper_code') else 'without'} --paper-code and "
-                           f"this grid {'uses' if ctx.paper_code else 'does not use'} it: choose another --out")
+        raise ClsDataError(
+            f"{run_dir} was made {'with' if made.get('paper_code') else 'without'} --paper-code and "
+            f"this grid {'uses' if ctx.paper_code else 'does not use'} it: choose another --out"
+        )
     if not shared and made.get("test_weights", "best") != ctx.test_weights:
-        raise ClsDataError(f"{run_dir} tested the {made.get('test_weights', 'best')} epoch's weights and this grid "
-                           f"the {ctx.test_weights} (--test-weights): choose another --out")
+        raise ClsDataError(
+            f"{run_dir} tested the {made.get('test_weights', 'best')} epoch's weights and this grid "
+            f"the {ctx.test_weights} (--test-weights): choose another --out"
+        )
     for name, value in (made.get("options") or made.get("prompt") or {}).items():  # "prompt": folders made before
         option = family_option(name)
         if option.reuse and ctx.option(name) != value:
             flag = "--" + name.replace("_", "-")
-            raise ClsDataError(f"{run_dir} was made with {flag} {value}; this grid uses {flag} {ctx.option(name)}: "
-                               "choose another --out")
+            raise ClsDataError(
+                f"{run_dir} was made with {flag} {value}; this grid uses {flag} {ctx.option(name)}: "
+                "choose another --out"
+            )
 
 
 def _stage_job(plan: RunPlan, stage: StageSpec, init: Path | None, work: Path) -> tuple[Any, BuildContext, list[str]]:
@@ -68,20 +76,37 @@ def _stage_job(plan: RunPlan, stage: StageSpec, init: Path | None, work: Path) -
     from cls_data.text import tokenizer_for_language
 
     run, ctx, dataset, codec, cfg = plan.run, plan.ctx, plan.dataset, plan.codec, plan.config(stage)
-    columns = {"source": stage.source, "target": stage.target, "mono_target": stage.mono_target,
-               "src_max_len": cfg.src_max_len, "tgt_max_len": cfg.tgt_max_len, "cache_dir": ctx.cache / "tokens",
-               "on_progress": ctx.on_progress, "lowercase_like_code": ctx.paper_code,
-               # the code's two-target loader is TFLCLS's (the mBART family); the baselines' are not the paper's code
-               "two_target": stage.mono_target is not None and plan.spec.family == "mbart"}
+    columns = {
+        "source": stage.source,
+        "target": stage.target,
+        "mono_target": stage.mono_target,
+        "src_max_len": cfg.src_max_len,
+        "tgt_max_len": cfg.tgt_max_len,
+        "cache_dir": ctx.cache / "tokens",
+        "on_progress": ctx.on_progress,
+        "lowercase_like_code": ctx.paper_code,
+        # the code's two-target loader is TFLCLS's (the mBART family); the baselines' are not the paper's code
+        "two_target": stage.mono_target is not None and plan.spec.family == "mbart",
+    }
     train = encode_split(dataset, plan.train.split, codec, limit=plan.train.rows(cfg.max_train_samples), **columns)
     val = encode_split(dataset, "validation", codec, **columns)
     build_ctx = plan.build_context(stage, init)
     builder = plan.variant.builders[stage.name]
     lang = dataset.src_lang if stage.target == "summary" else dataset.tgt_lang
-    job = StageJob(name=stage.name, build_model=lambda: builder(build_ctx), build_weighting=stage_weighting(stage, plan),
-                   train=train, val=val, codec=codec, cfg=cfg, decode=plan.decode,
-                   rouge_tokenizer=tokenizer_for_language(lang), seed=run.seed, work_dir=work,
-                   postprocess=plan.variant.postprocess_for(stage, lang))
+    job = StageJob(
+        name=stage.name,
+        build_model=lambda: builder(build_ctx),
+        build_weighting=stage_weighting(stage, plan),
+        train=train,
+        val=val,
+        codec=codec,
+        cfg=cfg,
+        decode=plan.decode,
+        rouge_tokenizer=tokenizer_for_language(lang),
+        seed=run.seed,
+        work_dir=work,
+        postprocess=plan.variant.postprocess_for(stage, lang),
+    )
     return job, build_ctx, [plan.train.note] if plan.train.note else []
 
 
@@ -92,10 +117,18 @@ def _write_shared(plan: RunPlan, stage: StageSpec, result: Any, work: Path, note
     if not (final / "model").exists():
         os.replace(result.best_dir, final / "model")
     write_config(final, {**plan.record([stage]), **as_shared})
-    write_metrics(final, {"best_epoch": result.best_epoch, "best_val_rouge2": result.best_val.get("rouge2"),
-                          "val": result.best_val, "validation": {**result.best_val, "epoch": result.best_epoch},
-                          "train_seconds": result.train_seconds,
-                          "train_samples_per_s": result.samples_per_s, "notes": notes + result.notes})
+    write_metrics(
+        final,
+        {
+            "best_epoch": result.best_epoch,
+            "best_val_rouge2": result.best_val.get("rouge2"),
+            "val": result.best_val,
+            "validation": {**result.best_val, "epoch": result.best_epoch},
+            "train_seconds": result.train_seconds,
+            "train_samples_per_s": result.samples_per_s,
+            "notes": notes + result.notes,
+        },
+    )
     concat_logs([work / stage.name], final / "train_log.jsonl")
 
 
@@ -113,8 +146,10 @@ def shared_stage(plan: RunPlan, stage: StageSpec) -> Path:
         check_reusable(run_dir, ctx, plan.dataset, shared=True)
         check_identity(run_dir, run_identity(ctx, plan.variant, plan.dataset, plan.backbone), ctx.cache)
         if not (run_dir / "model").is_dir():
-            raise ClsDataError(f"{run_dir} has no best weights (model/), which stage {stage.name!r} of every run that "
-                               f"shares it starts from; delete that folder to train it again")
+            raise ClsDataError(
+                f"{run_dir} has no best weights (model/), which stage {stage.name!r} of every run that "
+                f"shares it starts from; delete that folder to train it again"
+            )
         return run_dir / "model"
     tracker = RunTracker(ctx.log_with if holder else (), ctx.out, run_dir.relative_to(ctx.out))  # its own tracker run
     # its config.json names the shared run, not this one; it hands on its best weights whatever --test-weights says
@@ -148,11 +183,15 @@ def start_weights(variant: Variant, stage: StageSpec, best: dict[str, Path]) -> 
     if not stage.init_from:
         return None
     if stage.init_from not in best:
-        raise ClsDataError(f"variant {variant.name!r}: stage {stage.name!r} starts from stage {stage.init_from!r}, "
-                           f"which has no result (stages before it: {', '.join(best) or 'none'})")
+        raise ClsDataError(
+            f"variant {variant.name!r}: stage {stage.name!r} starts from stage {stage.init_from!r}, "
+            f"which has no result (stages before it: {', '.join(best) or 'none'})"
+        )
     if not best[stage.init_from].is_dir():
-        raise ClsDataError(f"variant {variant.name!r}: stage {stage.name!r} starts from {best[stage.init_from]}, "
-                           "which holds no weights")
+        raise ClsDataError(
+            f"variant {variant.name!r}: stage {stage.name!r} starts from {best[stage.init_from]}, "
+            "which holds no weights"
+        )
     return best[stage.init_from]
 
 

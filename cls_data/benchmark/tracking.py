@@ -22,8 +22,12 @@ from typing import Any
 from cls_data.errors import ClsDataError
 
 # tracker name -> (the module it needs, the cls-data extra that installs it)
-TRACKERS = {"tensorboard": ("tensorboard", "tensorboard"), "wandb": ("wandb", "wandb"),
-            "trackio": ("trackio", "trackio"), "mlflow": ("mlflow", "mlflow")}
+TRACKERS = {
+    "tensorboard": ("tensorboard", "tensorboard"),
+    "wandb": ("wandb", "wandb"),
+    "trackio": ("trackio", "trackio"),
+    "mlflow": ("mlflow", "mlflow"),
+}
 METRICS = ("rouge1", "rouge2", "rougeL")
 
 
@@ -34,8 +38,10 @@ def check_trackers(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
             raise ClsDataError(f"--log-with {name!r}: unknown tracker; choose from {', '.join(TRACKERS)}")
         module, extra = TRACKERS[name]
         if importlib.util.find_spec(module) is None:
-            raise ClsDataError(f"--log-with {name}: the {module} package is not installed; "
-                               f"install it with: pip install 'cls-data[{extra}]'")
+            raise ClsDataError(
+                f"--log-with {name}: the {module} package is not installed; "
+                f"install it with: pip install 'cls-data[{extra}]'"
+            )
     return tuple(dict.fromkeys(names))
 
 
@@ -71,10 +77,12 @@ class RunTracker:
 
         PartialState()  # the trackers log through accelerate's logger, which needs the (process) state
         project = self.runs_root.resolve().name
-        made = {"tensorboard": lambda: TensorBoardTracker(self.run_name, self.runs_root / "tensorboard"),
-                "wandb": lambda: WandBTracker(project, name=self.run_name, dir=str(self.runs_root)),
-                "trackio": lambda: TrackioTracker(project, name=self.run_name),
-                "mlflow": lambda: MLflowTracker(experiment_name=project, run_name=self.run_name)}
+        made = {
+            "tensorboard": lambda: TensorBoardTracker(self.run_name, self.runs_root / "tensorboard"),
+            "wandb": lambda: WandBTracker(project, name=self.run_name, dir=str(self.runs_root)),
+            "trackio": lambda: TrackioTracker(project, name=self.run_name),
+            "mlflow": lambda: MLflowTracker(experiment_name=project, run_name=self.run_name),
+        }
         if "wandb" in self.names:
             (self.runs_root / "wandb").mkdir(parents=True, exist_ok=True)
         for name in self.names:
@@ -111,7 +119,11 @@ class RunTracker:
         for other, scores in (metrics.get("eval_on") or {}).items():
             values |= {f"test/{other}/{m}": 100 * scores[m] for m in METRICS if m in scores}
         values |= {f"time/{k}": metrics[k] for k in ("train_seconds", "decode_seconds") if metrics.get(k) is not None}
-        values |= {f"speed/{k}": metrics[k] for k in ("train_samples_per_s", "decode_samples_per_s") if metrics.get(k) is not None}
+        values |= {
+            f"speed/{k}": metrics[k]
+            for k in ("train_samples_per_s", "decode_samples_per_s")
+            if metrics.get(k) is not None
+        }
         self.log(values, step=step)
 
     def finish(self) -> None:

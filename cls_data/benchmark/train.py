@@ -23,12 +23,26 @@ import numpy as np
 import torch
 from torch import nn
 
-from cls_data.benchmark.checkpoint import (BEST, CHECKPOINT, TRAIN_LOG, cut_log, fresh_state, keep_only_best, publish_best,
-                                           resume, save_checkpoint)
+from cls_data.benchmark.checkpoint import (
+    BEST,
+    CHECKPOINT,
+    TRAIN_LOG,
+    cut_log,
+    fresh_state,
+    keep_only_best,
+    publish_best,
+    resume,
+    save_checkpoint,
+)
 from cls_data.benchmark.codec import TextCodec
 from cls_data.benchmark.config import DecodeConfig, TrainConfig
 from cls_data.benchmark.data import Encoded, collate, fixed_subset, length_batches
-from cls_data.benchmark.device import deterministic_algorithms, fit_in_memory, restart_when_out_of_memory, training_accelerator
+from cls_data.benchmark.device import (
+    deterministic_algorithms,
+    fit_in_memory,
+    restart_when_out_of_memory,
+    training_accelerator,
+)
 from cls_data.benchmark.losses import Objective
 from cls_data.benchmark.scoring import score_split
 from cls_data.benchmark.tracking import NO_TRACKER, RunTracker
@@ -42,8 +56,10 @@ class NonFiniteLoss(ClsDataError):
     """The loss or the gradient norm became NaN/inf: the run stops (failed.json names the step and the lr)."""
 
     def __init__(self, stage: str, step: int, epoch: int, lr: float, loss: float, norm: float) -> None:
-        super().__init__(f"stage {stage}: non-finite training (loss {loss:g}, gradient norm {norm:g}) at optimizer step {step} "
-                         f"(epoch {epoch + 1}, lr {lr:g}); lower the learning rate or train in fp32")
+        super().__init__(
+            f"stage {stage}: non-finite training (loss {loss:g}, gradient norm {norm:g}) at optimizer step {step} "
+            f"(epoch {epoch + 1}, lr {lr:g}); lower the learning rate or train in fp32"
+        )
         self.stage, self.step, self.epoch, self.lr = stage, step, epoch, lr
 
 
@@ -83,7 +99,9 @@ def lr_lambda(cfg: TrainConfig, epoch_ends: list[int], total_steps: int) -> Call
         return lambda step: cfg.lr_gamma ** bisect.bisect_right(epoch_ends, step)
     if cfg.schedule == "warmup-linear":
         warmup = max(1, int(cfg.warmup_ratio * total_steps))
-        return lambda step: (step + 1) / warmup if step < warmup else max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+        return lambda step: (
+            (step + 1) / warmup if step < warmup else max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+        )
     if cfg.schedule == "inverse-sqrt":
         warmup = max(1, int(cfg.warmup_ratio * total_steps))
         return lambda step: min((step + 1) / warmup, math.sqrt(warmup / (step + 1)))
@@ -102,19 +120,33 @@ class _Run:
         torch.manual_seed(job.seed), np.random.seed(job.seed), random.seed(job.seed)
         model = job.build_model()
         objective = Objective(model, job.build_weighting(tuple(model.task_names)))
-        if cfg.compile and accelerator.device.type == "cuda":  # pays off on GPU with bucketed shapes; minutes of compiling on CPU
+        if (
+            cfg.compile and accelerator.device.type == "cuda"
+        ):  # pays off on GPU with bucketed shapes; minutes of compiling on CPU
             model.compile()
         # A model may split its parameters into groups with relative learning rates (`param_groups()` ->
         # [(params, lr_scale), ...]; MCLAS: pretrained encoder x0.01 of the fresh decoder's rate).
         split = model.param_groups() if hasattr(model, "param_groups") else [(list(model.parameters()), 1.0)]
-        groups = [{"params": [p for p in params if p.requires_grad], "weight_decay": cfg.weight_decay, "lr": cfg.lr * scale}
-                  for params, scale in split]
+        groups = [
+            {"params": [p for p in params if p.requires_grad], "weight_decay": cfg.weight_decay, "lr": cfg.lr * scale}
+            for params, scale in split
+        ]
         if list(objective.weighting.parameters()):
-            groups.append({"params": list(objective.weighting.parameters()), "weight_decay": 0.0, "lr": cfg.weighting_lr or cfg.lr})
-        optimizer = torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.adam_betas, eps=cfg.adam_eps, fused=accelerator.device.type == "cuda")
+            groups.append(
+                {
+                    "params": list(objective.weighting.parameters()),
+                    "weight_decay": 0.0,
+                    "lr": cfg.weighting_lr or cfg.lr,
+                }
+            )
+        optimizer = torch.optim.AdamW(
+            groups, lr=cfg.lr, betas=cfg.adam_betas, eps=cfg.adam_eps, fused=accelerator.device.type == "cuda"
+        )
         # Token-budget batches vary in number from epoch to epoch: count each epoch's optimizer steps.
-        epoch_steps = [math.ceil(len(length_batches(job.train, cfg, seed=job.seed, epoch=e)) // self.world / cfg.grad_accum)
-                       for e in range(cfg.epochs)]
+        epoch_steps = [
+            math.ceil(len(length_batches(job.train, cfg, seed=job.seed, epoch=e)) // self.world / cfg.grad_accum)
+            for e in range(cfg.epochs)
+        ]
         epoch_ends = np.cumsum(epoch_steps).tolist()
         self.total_steps = min(cfg.max_steps or 10**12, epoch_ends[-1])
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(cfg, epoch_ends, self.total_steps))
@@ -143,8 +175,14 @@ class _Run:
         state = self.state
         state["sums"] = {k: float(v) for k, v in state["sums"].items()}  # float64 both ways: exact on resume
         if self.rank == 0:
-            save_checkpoint(self.checkpoint, self.job.cfg, objective=self.accelerator.unwrap_model(self.objective).state_dict(),
-                            optimizer=self.optimizer.state_dict(), scheduler=self.scheduler.state_dict(), state=state)
+            save_checkpoint(
+                self.checkpoint,
+                self.job.cfg,
+                objective=self.accelerator.unwrap_model(self.objective).state_dict(),
+                optimizer=self.optimizer.state_dict(),
+                scheduler=self.scheduler.state_dict(),
+                state=state,
+            )
         self.accelerator.wait_for_everyone()
 
     def end_epoch(self, epoch: int, started: float, progress: Progress) -> None:
@@ -152,18 +190,35 @@ class _Run:
         best weights kept; then a checkpoint at the next epoch's start. `started`: the epoch's or last checkpoint's time."""
         job, state, cfg = self.job, self.state, self.job.cfg
         state["train_seconds"] += time.perf_counter() - started
-        record = {"kind": "epoch", "epoch": epoch, "step": state["step"], "lr": self.scheduler.get_last_lr()[0],
-                  "losses": {k: float(v) / max(state["counts"], 1) for k, v in state["sums"].items()}, "weights": self.weights()}
+        record = {
+            "kind": "epoch",
+            "epoch": epoch,
+            "step": state["step"],
+            "lr": self.scheduler.get_last_lr()[0],
+            "losses": {k: float(v) / max(state["counts"], 1) for k, v in state["sums"].items()},
+            "weights": self.weights(),
+        }
         if (epoch + 1) % cfg.val_every == 0 or state["step"] >= self.total_steps or epoch == cfg.epochs - 1:
             unwrapped = self.accelerator.unwrap_model(self.objective).model
             if self.rank == 0:
-                scored = score_split(unwrapped, job.codec, self.val, job.decode, job.rouge_tokenizer, postprocess=job.postprocess,
-                                     on_progress=lambda d, t: progress(f"validate {job.name}", d, t))
+                scored = score_split(
+                    unwrapped,
+                    job.codec,
+                    self.val,
+                    job.decode,
+                    job.rouge_tokenizer,
+                    postprocess=job.postprocess,
+                    on_progress=lambda d, t: progress(f"validate {job.name}", d, t),
+                )
                 record["val"], record["val_seconds"] = scored.rouge, scored.seconds
                 last = cfg.test_weights == "last" and (state["step"] >= self.total_steps or epoch == cfg.epochs - 1)
                 if scored.rouge["rouge2"] > state["best"]["rouge2"] or last:  # --test-weights last: the final epoch's
-                    state["best"] = {"rouge2": scored.rouge["rouge2"], "epoch": epoch, "val": scored.rouge,
-                                     "dir": publish_best(unwrapped, job.codec, job.work_dir)}
+                    state["best"] = {
+                        "rouge2": scored.rouge["rouge2"],
+                        "epoch": epoch,
+                        "val": scored.rouge,
+                        "dir": publish_best(unwrapped, job.codec, job.work_dir),
+                    }
             self.accelerator.wait_for_everyone()
         record["seconds"] = round(time.perf_counter() - started, 3)
         self.log(record)
@@ -173,12 +228,20 @@ class _Run:
     def finish(self) -> StageResult:
         """The result (best weights kept, `done.json` written) and the optimizer state dropped."""
         state = self.state
-        best_dir = self.job.work_dir / (state["best"].get("dir") or BEST)  # the folder itself: a run folder takes it by rename
-        result = StageResult(best_dir=best_dir, best_epoch=state["best"]["epoch"], best_val=state["best"]["val"],
-                             steps=state["step"], train_seconds=round(state["train_seconds"], 3),
-                             samples_per_s=round(state["samples"] / max(state["train_seconds"], 1e-9), 3),
-                             notes=[f"stage {self.job.name}: resumed from its checkpoint at optimizer step {self.resumed_at}"]
-                             if self.resumed else [])
+        best_dir = self.job.work_dir / (
+            state["best"].get("dir") or BEST
+        )  # the folder itself: a run folder takes it by rename
+        result = StageResult(
+            best_dir=best_dir,
+            best_epoch=state["best"]["epoch"],
+            best_val=state["best"]["val"],
+            steps=state["step"],
+            train_seconds=round(state["train_seconds"], 3),
+            samples_per_s=round(state["samples"] / max(state["train_seconds"], 1e-9), 3),
+            notes=[f"stage {self.job.name}: resumed from its checkpoint at optimizer step {self.resumed_at}"]
+            if self.resumed
+            else [],
+        )
         if self.rank == 0:
             write_done(self.job.work_dir, {**result.__dict__, "best_dir": str(result.best_dir)})
             self.checkpoint.unlink(missing_ok=True)
@@ -212,14 +275,20 @@ def _train_stage(job: StageJob, progress: Progress) -> StageResult:
             break
         started = time.perf_counter()
         batches = length_batches(job.train, cfg, seed=job.seed, epoch=epoch)
-        batches = batches[: len(batches) // world * world][run.rank::world]  # the same count on every rank
+        batches = batches[: len(batches) // world * world][run.rank :: world]  # the same count on every rank
         for index in range(state["batch"], len(batches)):
             group_start = index - index % cfg.grad_accum
             group_size = min(cfg.grad_accum, len(batches) - group_start)
             sync = index == group_start + group_size - 1
-            batch = {k: v.to(accelerator.device, non_blocking=True) for k, v in collate(job.train, batches[index], cfg, job.codec.pad_id).items()}
+            batch = {
+                k: v.to(accelerator.device, non_blocking=True)
+                for k, v in collate(job.train, batches[index], cfg, job.codec.pad_id).items()
+            }
             # Out of memory before any checkpoint of this stage: it starts again with smaller micro-batches.
-            with nullcontext() if sync else accelerator.no_sync(objective), restart_when_out_of_memory(epoch == 0 and not run.resumed):
+            with (
+                nullcontext() if sync else accelerator.no_sync(objective),
+                restart_when_out_of_memory(epoch == 0 and not run.resumed),
+            ):
                 total, losses = objective(batch)
                 accelerator.backward(total / group_size)
             for name, value in {**losses, "total": total}.items():  # on device: no sync per micro-batch
@@ -229,12 +298,18 @@ def _train_stage(job: StageJob, progress: Progress) -> StageResult:
             state["samples"] += len(batches[index]) * world
             if not sync:
                 continue
-            clipped = accelerator.unwrap_model(objective) if cfg.clip_weighting else accelerator.unwrap_model(objective).model
+            clipped = (
+                accelerator.unwrap_model(objective) if cfg.clip_weighting else accelerator.unwrap_model(objective).model
+            )
             norm = accelerator.clip_grad_norm_(clipped.parameters(), cfg.clip_norm or float("inf"))
             # One host sync per optimizer step. The norm is the same on every rank (DDP averaged the gradients), so all
             # ranks stop together; a NaN loss gives NaN gradients, hence a NaN norm.
-            if not bool(torch.isfinite(group_loss + torch.as_tensor(norm, device=group_loss.device, dtype=torch.float64))):
-                raise NonFiniteLoss(job.name, state["step"] + 1, epoch, scheduler.get_last_lr()[0], float(group_loss), float(norm))
+            if not bool(
+                torch.isfinite(group_loss + torch.as_tensor(norm, device=group_loss.device, dtype=torch.float64))
+            ):
+                raise NonFiniteLoss(
+                    job.name, state["step"] + 1, epoch, scheduler.get_last_lr()[0], float(group_loss), float(norm)
+                )
             group_loss.zero_()
             optimizer.step()
             scheduler.step()
@@ -242,8 +317,16 @@ def _train_stage(job: StageJob, progress: Progress) -> StageResult:
             state["step"] += 1
             state["batch"] = index + 1
             if state["step"] % cfg.log_every == 0:
-                run.log({"kind": "step", "epoch": epoch, "step": state["step"], "lr": scheduler.get_last_lr()[0],
-                         "losses": {k: v.item() for k, v in losses.items()} | {"total": total.item()}, "weights": run.weights()})
+                run.log(
+                    {
+                        "kind": "step",
+                        "epoch": epoch,
+                        "step": state["step"],
+                        "lr": scheduler.get_last_lr()[0],
+                        "losses": {k: v.item() for k, v in losses.items()} | {"total": total.item()},
+                        "weights": run.weights(),
+                    }
+                )
             if cfg.checkpoint_every and state["step"] % cfg.checkpoint_every == 0:
                 state["train_seconds"] += time.perf_counter() - started
                 started = time.perf_counter()

@@ -11,9 +11,7 @@ from cls_data.text import east_asian_count, normalize, tokenize_vi
 _LEAD = re.compile(r"^\s*(?P<head>[^-–—:]{2,48}?)\s*[-–—]+\s+")
 _PAREN = re.compile(r"^\(.{1,40}\)$|^.{1,30}\s\([^)]{1,30}\)$")
 # Vietnamese letters that no English (ASCII) or Chinese text uses.
-_VI_LETTERS = set(
-    "àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
-)
+_VI_LETTERS = set("àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ")
 _VI_COMMON = set(
     "và của các là có được trong cho với những một này đã không người năm khi để từ theo đến "
     "tại về cũng sẽ ra nhiều đó như vào sau trên bị nhưng thì hơn nước việc làm".split()
@@ -32,14 +30,16 @@ def strip_lead_prefix(summary: str) -> str:
         letters = [c for c in head if c.isalpha()]
         if not letters or not (head.isupper() or _PAREN.match(head) or head.endswith((".vn", ".VN"))):
             break
-        text = text[match.end():]
+        text = text[match.end() :]
     return text
 
 
 def remove_summary_from_body(summary: str, body: str) -> str:
     """Body paragraphs without any that repeat the sapo (some pages print it twice)."""
     key = _fold(summary)
-    return "\n".join(line for line in body.split("\n") if line and _fold(line) != key and _fold(strip_lead_prefix(line)) != key)
+    return "\n".join(
+        line for line in body.split("\n") if line and _fold(line) != key and _fold(strip_lead_prefix(line)) != key
+    )
 
 
 def _fold(text: str) -> str:
@@ -69,4 +69,4 @@ def is_boilerplate(text: str) -> bool:
 
 def content_hash(summary: str, body: str) -> str:
     """Hash of the normalised text, so one article under two URLs is caught."""
-    return hashlib.sha1(f"{_fold(summary)}\n{_fold(body)}".encode("utf-8")).hexdigest()
+    return hashlib.sha1(f"{_fold(summary)}\n{_fold(body)}".encode()).hexdigest()

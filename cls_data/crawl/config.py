@@ -12,7 +12,9 @@ from cls_data.errors import ClsDataError
 
 DEFAULT_DOWNLOAD_DELAY = 0.25  # seconds between requests to one site (0 with --no-throttle)
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DEFAULT_USER_AGENT = "cls-data/0.1 (+https://github.com/cls-data/cls-data; research crawler; contact: cls-data@example.org)"
+DEFAULT_USER_AGENT = (
+    "cls-data/0.1 (+https://github.com/cls-data/cls-data; research crawler; contact: cls-data@example.org)"
+)
 
 
 SPIDER_MODULES = ["cls_data.spiders"]  # spiders/ installs as cls_data.spiders
@@ -36,7 +38,9 @@ class Limits:
             if getattr(self, name) < 0:
                 raise ClsDataError(f"--{name.replace('_', '-')} must be 0 or more, got {getattr(self, name)}")
         if self.min_summary_words > self.max_summary_words:
-            raise ClsDataError(f"--min-summary-words {self.min_summary_words} is above the longest summary kept ({self.max_summary_words} words)")
+            raise ClsDataError(
+                f"--min-summary-words {self.min_summary_words} is above the longest summary kept ({self.max_summary_words} words)"
+            )
         if self.max_record_chars < 1:
             raise ClsDataError(f"--max-record-chars must be 1 or more, got {self.max_record_chars}")
 

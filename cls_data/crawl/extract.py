@@ -20,8 +20,11 @@ from cls_data.text import normalize, normalize_paragraphs
 # the class, the id and the attributes sites mark parts with (dantri 2026: data-slot="related-news").
 _SKIP_TAGS = {"figure", "figcaption", "table", "script", "style", "aside", "nav", "footer"}
 # ("block_ads_connect" is on vnexpress's whole article: "ads" counts only as a word of its own.)
-_SKIP_CLASS = re.compile(r"caption|relate|recommend|suggest|author|byline|breadcrumb|tinlienquan|tin-lien-quan|xem-them"
-                         r"|doc-them|more-news|other-news|(^|\s)ads?(\s|$)|advert", re.IGNORECASE)
+_SKIP_CLASS = re.compile(
+    r"caption|relate|recommend|suggest|author|byline|breadcrumb|tinlienquan|tin-lien-quan|xem-them"
+    r"|doc-them|more-news|other-news|(^|\s)ads?(\s|$)|advert",
+    re.IGNORECASE,
+)
 _MARKS = ("class", "id", "type", "data-slot", "data-role", "data-type", "data-box")
 _RIGHT_ALIGNED = re.compile(r"text-align\s*:\s*right")
 _BLOCKS = " or ".join(f"self::{tag}" for tag in ("p", "h2", "h3", "li", "blockquote"))
@@ -85,7 +88,9 @@ def paragraphs(sel: Selector, selectors: Sequence[str], skip: Sequence[str] = ()
     return None, None
 
 
-def container_paragraphs(sel: Selector, tag: str = "article", skip: Sequence[str] = ()) -> tuple[str | None, str | None]:
+def container_paragraphs(
+    sel: Selector, tag: str = "article", skip: Sequence[str] = ()
+) -> tuple[str | None, str | None]:
     """The last resort: paragraphs of the page's outermost `<tag>`, the story only.
 
     Such a container also holds the sapo (give its selectors in `skip`) and, below the story, the
@@ -157,7 +162,12 @@ def parse_date(value: str | None) -> str | None:
 def date_from(sel: Selector, selectors: Sequence[str]) -> tuple[str | None, str | None]:
     for css in selectors:
         for node in sel.css(css):
-            for raw in (node.attrib.get("datetime"), node.attrib.get("content"), node.attrib.get("data-time"), text_of(node)):
+            for raw in (
+                node.attrib.get("datetime"),
+                node.attrib.get("content"),
+                node.attrib.get("data-time"),
+                text_of(node),
+            ):
                 parsed = parse_date(raw)
                 if parsed:
                     return parsed, css

@@ -64,7 +64,21 @@ class RetryAfterMiddleware(RetryMiddleware):
 
 def _unreachable() -> tuple[type[BaseException], ...]:
     from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError
-    from twisted.internet.error import ConnectionRefusedError, DNSLookupError, NoRouteError, TCPTimedOutError, TimeoutError
+    from twisted.internet.error import (
+        ConnectionRefusedError,
+        DNSLookupError,
+        NoRouteError,
+        TCPTimedOutError,
+        TimeoutError,
+    )
 
-    return (DownloadConnectionRefusedError, ConnectionRefusedError, CannotResolveHostError, DNSLookupError, NoRouteError,
-            DownloadTimeoutError, TimeoutError, TCPTimedOutError)
+    return (
+        DownloadConnectionRefusedError,
+        ConnectionRefusedError,
+        CannotResolveHostError,
+        DNSLookupError,
+        NoRouteError,
+        DownloadTimeoutError,
+        TimeoutError,
+        TCPTimedOutError,
+    )

@@ -9,9 +9,15 @@ from typing import Any
 from scrapy.exceptions import DropItem
 from scrapy.logformatter import LogFormatter
 
+from cls_data.crawl.clean import (
+    content_hash,
+    is_boilerplate,
+    is_vietnamese,
+    remove_summary_from_body,
+    strip_lead_prefix,
+)
 from cls_data.crawl.config import Bounds, Limits
 from cls_data.crawl.generic import text_units
-from cls_data.crawl.clean import content_hash, is_boilerplate, is_vietnamese, remove_summary_from_body, strip_lead_prefix
 from cls_data.records import Article, stable_id
 from cls_data.text import count_words, language_problem, normalize, normalize_paragraphs
 
@@ -110,9 +116,16 @@ class JsonlWriterPipeline(_Step):
         if self.bounds.reached(self.stats.get_value("cls/articles", 0)):
             raise DropItem("limit reached")  # in-flight pages finishing after --limit: not a rejection
         article = Article(
-            id=stable_id(item["url"]), url=item["url"], site=item["site"], title=item["title"],
-            summary=item["summary"], text=item["text"], lang=item.get("lang") or "vi", published=item.get("published"),
-            category=item.get("category"), author=item.get("author"),
+            id=stable_id(item["url"]),
+            url=item["url"],
+            site=item["site"],
+            title=item["title"],
+            summary=item["summary"],
+            text=item["text"],
+            lang=item.get("lang") or "vi",
+            published=item.get("published"),
+            category=item.get("category"),
+            author=item.get("author"),
             crawled_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         )
         self.sink.write(article, [("url", item["url"]), ("hash", item["_hash"]), ("fetched", item["_fetched"])])
@@ -127,4 +140,8 @@ class DropLogFormatter(LogFormatter):
 
     def dropped(self, item, exception, response, spider=None):
         url = item.get("_fetched") if isinstance(item, dict) else None
-        return {"level": logging.INFO, "msg": "Dropped (%(reason)s): %(url)s", "args": {"reason": exception, "url": url}}
+        return {
+            "level": logging.INFO,
+            "msg": "Dropped (%(reason)s): %(url)s",
+            "args": {"reason": exception, "url": url},
+        }

@@ -17,7 +17,6 @@ from cls_data.errors import ClsDataError
 from cls_data.outputs import check_output_file
 
 
-
 def spider_classes() -> dict[str, type]:
     from scrapy.settings import Settings
     from scrapy.spiderloader import SpiderLoader
@@ -49,9 +48,16 @@ class SiteSummary:
     elapsed_s: float = 0.0
 
     @classmethod
-    def from_stats(cls, site: str, stats: dict[str, Any], elapsed: float) -> "SiteSummary":
-        s = cls(site, articles=stats.get("cls/articles", 0), pages=stats.get("downloader/response_count", 0), known=stats.get("cls/known", 0),
-                first_error=stats.get("cls/first_error"), finish_reason=stats.get("finish_reason"), elapsed_s=round(elapsed, 3))
+    def from_stats(cls, site: str, stats: dict[str, Any], elapsed: float) -> SiteSummary:
+        s = cls(
+            site,
+            articles=stats.get("cls/articles", 0),
+            pages=stats.get("downloader/response_count", 0),
+            known=stats.get("cls/known", 0),
+            first_error=stats.get("cls/first_error"),
+            finish_reason=stats.get("finish_reason"),
+            elapsed_s=round(elapsed, 3),
+        )
         for key, value in stats.items():
             if key.startswith("cls/dropped/"):
                 s.dropped[key.removeprefix("cls/dropped/")] = value
@@ -81,10 +87,15 @@ class CrawlSummary:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "out": str(self.out), "started_at": self.started_at, "elapsed_s": round(self.elapsed_s, 3),
+            "out": str(self.out),
+            "started_at": self.started_at,
+            "elapsed_s": round(self.elapsed_s, 3),
             "articles": self.articles,
             "articles_per_s": round(self.articles / self.elapsed_s, 2) if self.elapsed_s else 0.0,
-            "sites": {s.site: {**{k: v for k, v in vars(s).items() if k != "site"}, "articles_per_s": round(s.rate, 2)} for s in self.sites},
+            "sites": {
+                s.site: {**{k: v for k, v in vars(s).items() if k != "site"}, "articles_per_s": round(s.rate, 2)}
+                for s in self.sites
+            },
             "notes": self.notes,
         }
 
@@ -134,7 +145,9 @@ def run_crawl(config: CrawlConfig, on_progress: Callable[[list[SiteSummary]], No
 
     def progress() -> list[SiteSummary]:
         now = time.monotonic() - t0
-        return [finished.get(site) or SiteSummary.from_stats(site, c.stats.get_stats(), now) for site, c in crawlers.items()]
+        return [
+            finished.get(site) or SiteSummary.from_stats(site, c.stats.get_stats(), now) for site, c in crawlers.items()
+        ]
 
     if on_progress:
         from twisted.internet import reactor, task
@@ -163,11 +176,13 @@ def _prepare(config: CrawlConfig, known: dict[str, type]) -> tuple[dict[str, typ
         url_lines += from_file
     known = {**known, **generic_spiders(config, known, url_lines)}  # sites with no spider of their own
     if url_lines and not config.sites:  # --urls alone: the spiders whose domain the URLs name
-        config.sites = sorted({name for line in url_lines for name, cls in known.items()
-                               if _same_site(line.url, cls.base_url)})
+        config.sites = sorted(
+            {name for line in url_lines for name, cls in known.items() if _same_site(line.url, cls.base_url)}
+        )
         if not config.sites:
-            raise ClsDataError(f"{url_lines[0].where}: {_host(url_lines[0].url)} is the site of no spider "
-                               "(see --list); give --site")
+            raise ClsDataError(
+                f"{url_lines[0].where}: {_host(url_lines[0].url)} is the site of no spider (see --list); give --site"
+            )
     _check(config, known)
     routed = _route_urls(url_lines, config, known, notes) if url_lines else {}
     if routed:  # a site none of the listed URLs belongs to is not crawled (its spider would discover)
@@ -207,7 +222,9 @@ def _same_site(url: str, base_url: str) -> bool:
     return _host(url) == _host(base_url)
 
 
-def _route_urls(lines: list[UrlLine], config: CrawlConfig, known: dict[str, type], notes: list[str]) -> dict[str, list[str]]:
+def _route_urls(
+    lines: list[UrlLine], config: CrawlConfig, known: dict[str, type], notes: list[str]
+) -> dict[str, list[str]]:
     """Each listed URL to the spider of its site (or of the --base-url mirror); the rest are notes."""
     routed: dict[str, list[str]] = {}
     for line in lines:

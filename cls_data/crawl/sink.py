@@ -47,12 +47,15 @@ class SeenStore:
     def has(self, kind: str, key: str) -> bool:
         return self.db.execute("SELECT 1 FROM seen WHERE kind=? AND key=?", (kind, key)).fetchone() is not None
 
-    def add(self, pairs: list[tuple[str, str]], offset: int | None = None, commit: bool = False,
-            line_end: int | None = None) -> None:
+    def add(
+        self, pairs: list[tuple[str, str]], offset: int | None = None, commit: bool = False, line_end: int | None = None
+    ) -> None:
         """Record keys; `line_end`: where the output line of the article they belong to ends."""
         if not self.db.in_transaction:
             self.db.execute("BEGIN")
-        self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", [(kind, key, line_end) for kind, key in pairs])
+        self.db.executemany(
+            "INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", [(kind, key, line_end) for kind, key in pairs]
+        )
         if offset is not None:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('offset', ?)", (offset,))
         self._pending += 1
@@ -89,7 +92,7 @@ class CrawlSink:
         self.rejects = rejects.open("a", encoding="utf-8") if rejects else None
         self.written = 0
 
-    def __deepcopy__(self, memo: dict) -> "CrawlSink":
+    def __deepcopy__(self, memo: dict) -> CrawlSink:
         return self  # Scrapy deep-copies settings per crawler; all crawlers share one sink
 
     def _recover(self) -> None:
@@ -131,8 +134,10 @@ class CrawlSink:
                 line_no = handle.read(offset).count(b"\n") + index + 1
             is_json = isinstance(exc, json.JSONDecodeError)
             reason = f"invalid JSON ({json_problem(exc)})" if is_json else str(exc).lstrip(": ")
-            raise RecordError(f"{self.out}:{line_no}: {reason}; this output cannot be resumed: "
-                              "fix or remove that line, or crawl into a new --out") from None
+            raise RecordError(
+                f"{self.out}:{line_no}: {reason}; this output cannot be resumed: "
+                "fix or remove that line, or crawl into a new --out"
+            ) from None
 
     def seen(self, kind: str, key: str) -> bool:
         return self.store.has(kind, key)

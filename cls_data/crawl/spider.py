@@ -54,7 +54,7 @@ class NewsSpider(scrapy.Spider):
         self._idle_since: float | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "NewsSpider":
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         if crawler.settings["CLS_REDIS"]:
             crawler.signals.connect(spider._redis_idle, signal=scrapy.signals.spider_idle)
@@ -98,7 +98,9 @@ class NewsSpider(scrapy.Spider):
 
     def is_article(self, url: str) -> bool:
         parts = urlsplit(url)
-        return parts.hostname == self.root.hostname and bool(self._article_re.search(parts.path + ("?" + parts.query if parts.query else "")))
+        return parts.hostname == self.root.hostname and bool(
+            self._article_re.search(parts.path + ("?" + parts.query if parts.query else ""))
+        )
 
     # ---- limits and dates --------------------------------------------------------------------
     def done(self) -> bool:
@@ -139,7 +141,9 @@ class NewsSpider(scrapy.Spider):
         for path in self.feeds:
             yield self.request(self.url(path), self.parse_feed, start=True, download_maxsize=self._index_maxsize())
         for template in self.listings:
-            yield self.request(self.url(self.listing_path(template, 1)), self.parse_listing, template=template, page=1, start=True)
+            yield self.request(
+                self.url(self.listing_path(template, 1)), self.parse_listing, template=template, page=1, start=True
+            )
 
     def _index_maxsize(self) -> int:
         """Sitemaps and feeds may be bigger than an article page: up to the 50 MB the sitemap
@@ -194,7 +198,9 @@ class NewsSpider(scrapy.Spider):
         page = response.meta["page"]
         if found and page < self.settings.getint("CLS_MAX_PAGES") and not self.done():
             template = response.meta["template"]
-            yield self.request(self.url(self.listing_path(template, page + 1)), self.parse_listing, template=template, page=page + 1)
+            yield self.request(
+                self.url(self.listing_path(template, page + 1)), self.parse_listing, template=template, page=page + 1
+            )
 
     # ---- articles ----------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[dict[str, Any]]:
@@ -208,17 +214,30 @@ class NewsSpider(scrapy.Spider):
         css, fb = self.__class__, ex  # short names keep the rule table readable
         fields = {
             "title": fb.fallback_chain(
-                lambda: fb.first_text(sel, css.title_css), lambda: fb.jsonld_text(ld, "headline"),
-                lambda: (fb.meta(sel, "og:title"), "og:title"), lambda: (fb.normalize(sel.css("title::text").get() or ""), "title")),
+                lambda: fb.first_text(sel, css.title_css),
+                lambda: fb.jsonld_text(ld, "headline"),
+                lambda: (fb.meta(sel, "og:title"), "og:title"),
+                lambda: (fb.normalize(sel.css("title::text").get() or ""), "title"),
+            ),
             "summary": fb.fallback_chain(
-                lambda: fb.first_text(sel, css.summary_css, css.summary_skip_css), lambda: fb.jsonld_text(ld, "description"),
-                lambda: (fb.meta(sel, "og:description"), "og:description"), lambda: (fb.meta(sel, "description"), "meta:description")),
+                lambda: fb.first_text(sel, css.summary_css, css.summary_skip_css),
+                lambda: fb.jsonld_text(ld, "description"),
+                lambda: (fb.meta(sel, "og:description"), "og:description"),
+                lambda: (fb.meta(sel, "description"), "meta:description"),
+            ),
             "text": fb.fallback_chain(
-                lambda: fb.paragraphs(sel, css.body_css, css.body_skip_css), lambda: fb.jsonld_text(ld, "articleBody", True),
-                lambda: fb.container_paragraphs(sel, "article", (*css.body_skip_css, *css.summary_css))),
+                lambda: fb.paragraphs(sel, css.body_css, css.body_skip_css),
+                lambda: fb.jsonld_text(ld, "articleBody", True),
+                lambda: fb.container_paragraphs(sel, "article", (*css.body_skip_css, *css.summary_css)),
+            ),
             "published": fb.fallback_chain(
-                lambda: fb.date_from(sel, css.date_css), lambda: (fb.parse_date(ld.get("datePublished")), "json-ld:datePublished"),
-                lambda: (fb.parse_date(fb.meta(sel, "article:published_time", "datePublished", "pubdate")), "meta:published_time")),
+                lambda: fb.date_from(sel, css.date_css),
+                lambda: (fb.parse_date(ld.get("datePublished")), "json-ld:datePublished"),
+                lambda: (
+                    fb.parse_date(fb.meta(sel, "article:published_time", "datePublished", "pubdate")),
+                    "meta:published_time",
+                ),
+            ),
         }
         author = ex.first_text(sel, self.author_css)[0] or ex.author_name(ld.get("author"))
         category = ex.first_text(sel, self.category_css)[0] or ex.meta(sel, "article:section")
@@ -226,7 +245,10 @@ class NewsSpider(scrapy.Spider):
             category = ld["articleSection"]
         item = {name: value for name, (value, _) in fields.items()}
         item.update(
-            url=self.to_real(ex.canonical_url(sel, response.url)), site=self.name, author=author, category=category,
+            url=self.to_real(ex.canonical_url(sel, response.url)),
+            site=self.name,
+            author=author,
+            category=category,
             _fetched=response.request.url if response.request else response.url,
             _rules={name: rule or "none" for name, (_, rule) in fields.items()},
         )
@@ -253,7 +275,11 @@ class NewsSpider(scrapy.Spider):
 def describe_failure(failure: Any) -> tuple[str, str]:
     """A stats key and a one-line message for a failed request."""
     from scrapy.exceptions import (
-        CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError, DownloadTimeoutError, IgnoreRequest,
+        CannotResolveHostError,
+        DownloadCancelledError,
+        DownloadConnectionRefusedError,
+        DownloadTimeoutError,
+        IgnoreRequest,
         ResponseDataLossError,
     )
     from scrapy.spidermiddlewares.httperror import HttpError

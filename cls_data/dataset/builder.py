@@ -17,8 +17,8 @@ from pathlib import Path
 
 from cls_data import __version__
 from cls_data.dataset import sources
-from cls_data.dataset.kinds import DatasetKind, get_kind, pair_kind
 from cls_data.dataset.dedup import DROP_REASONS, DedupKey, Deduplicator
+from cls_data.dataset.kinds import DatasetKind, get_kind, pair_kind
 from cls_data.dataset.leakage import Leak, find_leaks
 from cls_data.dataset.ncls import ParseReport
 from cls_data.dataset.publishable import LANGUAGE_DROP, RejectsFile, language_drop, language_fault, rejects_name
@@ -108,9 +108,12 @@ def _stream(config: BuildConfig, report: ParseReport) -> Iterator[tuple[str, CLS
 
 def _untranslated(config: BuildConfig, count: int, first: CLSSample, read: int, reason: str) -> ClsDataError:
     """The one error (--strict, or an ids manifest naming such a sample) for unpublishable samples."""
-    fix = ("drop --strict to build without them (they are counted and listed in a rejects file), or rerun "
-           "`cls-data filter` (it rejects untranslated answers) and build from its new kept.jsonl"
-           if config.kind in ("vi2zh", "pair") else "drop --strict to build without them, or remove those records")
+    fix = (
+        "drop --strict to build without them (they are counted and listed in a rejects file), or rerun "
+        "`cls-data filter` (it rejects untranslated answers) and build from its new kept.jsonl"
+        if config.kind in ("vi2zh", "pair")
+        else "drop --strict to build without them, or remove those records"
+    )
     if config.ids_manifest:
         fix = f"{config.ids_manifest} names it; build without --ids to drop such samples"
     column = language_fault(first, config.spec)[0]
@@ -157,9 +160,7 @@ def _dedup(config: BuildConfig, report: ParseReport, rejects: RejectsFile) -> tu
     return pools, unpublishable + dedup.dropped, read
 
 
-def _fetch(
-    config: BuildConfig, ids: dict[str, list[str]], report: ParseReport
-) -> tuple[dict[str, CLSSample], int]:
+def _fetch(config: BuildConfig, ids: dict[str, list[str]], report: ParseReport) -> tuple[dict[str, CLSSample], int]:
     """The samples of the chosen ids (pass 2 over the input), and how many samples were read."""
     wanted = {i for split in ("train", "validation", "test") for i in ids[split]}
     chosen: dict[str, CLSSample] = {}
@@ -185,8 +186,12 @@ def _fetch(
 def _row(sample: CLSSample, with_url: bool) -> dict:
     # NFC as docs/formats.md promises, whatever form the input came in (a Vietnamese NFD summary is
     # another string to every tokenizer, deduplicator and user of the dataset).
-    row = {"id": sample.id, "text": nfc(sample.text), "summary": nfc(sample.summary),
-           "cls_summary": nfc(sample.cls_summary)}
+    row = {
+        "id": sample.id,
+        "text": nfc(sample.text),
+        "summary": nfc(sample.summary),
+        "cls_summary": nfc(sample.cls_summary),
+    }
     if with_url:
         row["url"] = sample.url
     return row
@@ -203,7 +208,9 @@ def build_dataset(config: BuildConfig, on_progress: Callable[[str], None] | None
     target = config.out / name
     check_out(config.out)  # before minutes of reading, not at the end
     if target.exists() and not (target / BUILD_INFO).exists():
-        raise ClsDataError(f"{target} exists and is not a folder built by cls-data; move it away or choose another --out")
+        raise ClsDataError(
+            f"{target} exists and is not a folder built by cls-data; move it away or choose another --out"
+        )
     report = ParseReport()
     rejects = RejectsFile(config.out, name)
     try:
@@ -218,8 +225,17 @@ def build_dataset(config: BuildConfig, on_progress: Callable[[str], None] | None
                 f"--strict: {len(leaks)} near-duplicate pair(s) across splits, e.g. {first.field} of {first.split} "
                 f"{first.id} ~ {first.other_split} {first.other_id} ({first.overlap:.0%} shared n-grams); nothing written"
             )
-        result = BuildResult(target, name, read, {s: len(v) for s, v in splits.items()}, dropped, report, leaks,
-                             config.ids_only, notes + _notes(report))
+        result = BuildResult(
+            target,
+            name,
+            read,
+            {s: len(v) for s, v in splits.items()},
+            dropped,
+            report,
+            leaks,
+            config.ids_only,
+            notes + _notes(report),
+        )
         progress(f"writing {target}")
         info = _build_info(config, result, list(chosen.values()), with_url)
         _write_folder(target, splits, info, config, with_url)
@@ -243,8 +259,10 @@ def _choose(config: BuildConfig, report: ParseReport, rejects: RejectsFile, prog
     hint = ""
     if config.kind in ("vi2zh", "pair"):  # the filter decides how many there are: say what to ask it for
         missing = config.sizes.total - len(pools.get("all", []))
-        hint = (f"; {missing:,} more are needed: rerun `cls-data filter` with --keep {read + missing:,}"
-                " or more (the filter keeps distinct summaries)")
+        hint = (
+            f"; {missing:,} more are needed: rerun `cls-data filter` with --keep {read + missing:,}"
+            " or more (the filter keeps distinct summaries)"
+        )
     check_enough(pools, config.sizes, sum(dropped.values()), hint)
     if "all" in pools:
         ids = split_one_pool(pools["all"], config.sizes, config.seed)
@@ -267,17 +285,21 @@ def _fit_train(config: BuildConfig, pools: dict[str, list[str]]) -> tuple[BuildC
     if train <= max(sizes.subsets, default=0):
         return config, []  # too short to fit: check_enough says how many more are needed
     fitted = dataclasses.replace(config, sizes=dataclasses.replace(sizes, train=train))
-    return fitted, [f"the input holds {have:,} distinct publishable samples, fewer than the {sizes.total:,} of "
-                    f"{sizes.describe()}: train has {train:,} (validation and test are full); give --sizes to choose"]
+    return fitted, [
+        f"the input holds {have:,} distinct publishable samples, fewer than the {sizes.total:,} of "
+        f"{sizes.describe()}: train has {train:,} (validation and test are full); give --sizes to choose"
+    ]
 
 
 def _notes(report: ParseReport) -> list[str]:
     agreement = report.join_agreement
     if agreement is None or agreement >= 0.9:
         return []
-    return [f"only {report.join_agreed:,} of {report.join_checked:,} LCSTS summaries ({agreement:.0%}) agree with the "
-            "NCLS Chinese summary of the same id; the others were not joined. If the Chinese section of your "
-            "ZH2ENSUM files is not the original LCSTS summary, name the right one with --tags zh=NAME"]
+    return [
+        f"only {report.join_agreed:,} of {report.join_checked:,} LCSTS summaries ({agreement:.0%}) agree with the "
+        "NCLS Chinese summary of the same id; the others were not joined. If the Chinese section of your "
+        "ZH2ENSUM files is not the original LCSTS summary, name the right one with --tags zh=NAME"
+    ]
 
 
 def check_out(out: Path) -> None:
@@ -335,8 +357,11 @@ def _build_info(config: BuildConfig, result: BuildResult, samples: list[CLSSampl
         "malformed_blocks": result.parse.malformed,
         "malformed_examples": result.parse.problems,
         "unmatched": result.unmatched,
-        "lcsts_join": {"checked": result.parse.join_checked, "agreed": result.parse.join_agreed,
-                       "agreement": result.parse.join_agreement},
+        "lcsts_join": {
+            "checked": result.parse.join_checked,
+            "agreed": result.parse.join_agreed,
+            "agreement": result.parse.join_agreement,
+        },
         "tags": config.tags,
         "notes": result.notes,
         "leakage": {
@@ -356,10 +381,15 @@ def _write_folder(target: Path, splits: dict[str, list[dict]], info: dict, confi
 
     languages = {"text": info["src_lang"], "summary": info["src_lang"], "cls_summary": info["tgt_lang"]}
     stats = {split: split_stats(rows, languages) for split, rows in splits.items()}
-    manifest = {
-        key: info[key] for key in ("name", "kind", "seed", "sizes", "command", "tool_version", "inputs")
-    } | {"splits": {split: [row["id"] for row in rows] for split, rows in splits.items()}}
+    manifest = {key: info[key] for key in ("name", "kind", "seed", "sizes", "command", "tool_version", "inputs")} | {
+        "splits": {split: [row["id"] for row in rows] for split, rows in splits.items()}
+    }
     columns = None if config.ids_only else ["id", "text", "summary", "cls_summary", *(["url"] if with_url else [])]
     counts = {split: len(rows) for split, rows in splits.items()}
-    write_folder(target, splits, columns, {IDS: manifest, STATS: stats, BUILD_INFO: info},
-                 card=lambda files: render_card(info, stats, files, counts))
+    write_folder(
+        target,
+        splits,
+        columns,
+        {IDS: manifest, STATS: stats, BUILD_INFO: info},
+        card=lambda files: render_card(info, stats, files, counts),
+    )

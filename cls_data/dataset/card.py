@@ -13,6 +13,7 @@ from cls_data.text import language_name
 TEMPLATE = resources.files("cls_data.modelcards") / "dataset_card.md"
 ROW_LABELS = {"text": "source document", "summary": "source summary", "cls_summary": "target summary"}
 
+
 def size_category(rows: int) -> str:
     for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
         if rows < limit:
@@ -72,7 +73,9 @@ def render_card(info: dict, stats: dict, split_files: dict[str, str], split_rows
     leaks = info["leakage"]
     leakage = (
         f"{leaks['count']} near-duplicate pair(s) found ({', '.join(f'{k} {v}' for k, v in leaks['by_field'].items())}); "
-        "they are listed in `build_info.json`" if leaks["count"] else "none found"
+        "they are listed in `build_info.json`"
+        if leaks["count"]
+        else "none found"
     )
     card = DatasetCard.from_template(
         card_data(info, split_files),
@@ -115,5 +118,6 @@ def length_units(src: str, tgt: str) -> str:
     by_unit: dict[str, list[str]] = {}
     for lang in dict.fromkeys((src, tgt)):
         by_unit.setdefault("characters" if unit_for_language(lang) == "avg_chars" else "whitespace words", []).append(
-            language_name(lang))
+            language_name(lang)
+        )
     return ", ".join(f"{unit} for {' and '.join(names)}" for unit, names in by_unit.items())

@@ -125,8 +125,9 @@ def _split_of(file: Path, name: str) -> str:
     return file.stem.removeprefix(f"{name}_") or "test"
 
 
-def read_pairs(files: list[Path], tgt: str, name: str, on_progress: Callable[[str], None] | None = None
-               ) -> tuple[list[dict], Counter, int]:
+def read_pairs(
+    files: list[Path], tgt: str, name: str, on_progress: Callable[[str], None] | None = None
+) -> tuple[list[dict], Counter, int]:
     """The rows kept from the released files, the drops by reason, and the records read."""
     rows, seen, dropped, read = [], set(), Counter(), 0
     for file in files:
@@ -146,13 +147,23 @@ def read_pairs(files: list[Path], tgt: str, name: str, on_progress: Callable[[st
             else:
                 seen.add(key)
                 digest = hashlib.sha256("\x00".join(key).encode("utf-8")).hexdigest()[:12]
-                rows.append({"id": f"crosssum-{digest}", "text": text, "summary": "", "cls_summary": summary,
-                             "source_url": key[0], "target_url": key[1], "crosssum_split": _split_of(file, name)})
+                rows.append(
+                    {
+                        "id": f"crosssum-{digest}",
+                        "text": text,
+                        "summary": "",
+                        "cls_summary": summary,
+                        "source_url": key[0],
+                        "target_url": key[1],
+                        "crosssum_split": _split_of(file, name),
+                    }
+                )
     return rows, dropped, read
 
 
-def build_crosssum(source: str, pair: str, out: Path,
-                   on_progress: Callable[[str], None] | None = None) -> CrossSumResult:
+def build_crosssum(
+    source: str, pair: str, out: Path, on_progress: Callable[[str], None] | None = None
+) -> CrossSumResult:
     """Write `<out>/CrossSum-<src>2<tgt>/`: the direction's pairs as one test split, build_info.json and a card."""
     src, tgt = parse_pair(pair)
     files = find_files(source, src, tgt)
@@ -166,9 +177,20 @@ def build_crosssum(source: str, pair: str, out: Path,
         old.unlink()  # a rebuild replaces the split (its file name carries a content hash)
     data_file = write_split(folder, "test", rows, COLUMNS)
     splits = Counter(row["crosssum_split"] for row in rows)
-    info = {"kind": "crosssum", "name": folder.name, "src_lang": src, "tgt_lang": tgt, "test_only": True,
-            "sizes": {"test": len(rows)}, "crosssum_direction": name, "crosssum_splits": dict(splits),
-            "inputs": [str(f) for f in files], "read": read, "dropped": dict(dropped), "license": LICENSE}
+    info = {
+        "kind": "crosssum",
+        "name": folder.name,
+        "src_lang": src,
+        "tgt_lang": tgt,
+        "test_only": True,
+        "sizes": {"test": len(rows)},
+        "crosssum_direction": name,
+        "crosssum_splits": dict(splits),
+        "inputs": [str(f) for f in files],
+        "read": read,
+        "dropped": dict(dropped),
+        "license": LICENSE,
+    }
     write_json_atomic(folder / BUILD_INFO, info, indent=1)
     write_text_atomic(folder / CARD, card(folder.name, src, tgt, len(rows), data_file, splits, dropped))
     return CrossSumResult(folder, len(rows), read, files, dropped)

@@ -31,7 +31,7 @@ class DedupKey(NamedTuple):
     summary: bytes
 
     @classmethod
-    def of(cls, sample: CLSSample) -> "DedupKey":
+    def of(cls, sample: CLSSample) -> DedupKey:
         complete = bool(sample.text and sample.summary and sample.cls_summary)
         if not complete:
             return cls(sample.id, False, b"", b"")

@@ -30,19 +30,38 @@ def folder_facts(folder: Path) -> tuple[str, bool]:
 
 
 def push_folder(
-    folder: Path, repo_id: str, private: bool = False, allow_public_ncls: bool = False,
-    token: str | None = None, endpoint: str | None = None,
+    folder: Path,
+    repo_id: str,
+    private: bool = False,
+    allow_public_ncls: bool = False,
+    token: str | None = None,
+    endpoint: str | None = None,
 ) -> str:
     """Create (or reuse) the dataset repo and upload the folder; the token comes from the usual
     places (HF_TOKEN, `hf auth login`) unless given, and is never printed."""
     kind, has_text = folder_facts(folder)
     check_push_allowed(kind, not has_text, private, allow_public_ncls)
-    return upload_folder(folder, repo_id, "dataset", f"Upload {folder.name} built by cls-data", private=private,
-                         token=token, endpoint=endpoint)
+    return upload_folder(
+        folder,
+        repo_id,
+        "dataset",
+        f"Upload {folder.name} built by cls-data",
+        private=private,
+        token=token,
+        endpoint=endpoint,
+    )
 
 
-def upload_folder(folder: Path, repo_id: str, repo_type: str, commit_message: str, *, private: bool = False,
-                  token: str | None = None, endpoint: str | None = None) -> str:
+def upload_folder(
+    folder: Path,
+    repo_id: str,
+    repo_type: str,
+    commit_message: str,
+    *,
+    private: bool = False,
+    token: str | None = None,
+    endpoint: str | None = None,
+) -> str:
     """Create (or reuse) a Hub repo of `repo_type` and upload the folder in one commit; returns the repo URL.
     Shared by `cls-data build --push` and `cls-data publish`; a refusal is one ClsDataError without the token."""
     from huggingface_hub import HfApi
@@ -53,12 +72,16 @@ def upload_folder(folder: Path, repo_id: str, repo_type: str, commit_message: st
     api = HfApi(endpoint=endpoint, token=token)
     try:
         repo = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True)
-        api.upload_folder(repo_id=repo.repo_id, repo_type=repo_type, folder_path=str(folder), commit_message=commit_message)
+        api.upload_folder(
+            repo_id=repo.repo_id, repo_type=repo_type, folder_path=str(folder), commit_message=commit_message
+        )
     except HfHubHTTPError as exc:
         if exc.response is None:
             raise ClsDataError(hub_unreachable(f"push to {repo_id} failed", exc, endpoint)) from None
         status = exc.response.status_code
-        raise ClsDataError(f"push to {repo_id} failed (HTTP {status}); check the repo id and your token's write access") from None
+        raise ClsDataError(
+            f"push to {repo_id} failed (HTTP {status}); check the repo id and your token's write access"
+        ) from None
     except ValueError as exc:  # the Hub rejected the card's YAML
         raise ClsDataError(f"push to {repo_id} refused by the Hub: {exc}") from None
     except Exception as exc:  # the HTTP client's own errors (httpx's are not OSErrors): one line naming the network

@@ -52,8 +52,10 @@ NCLS_LIMITATIONS = (
     "- This is a small random sample of NCLS for the low-resource setting; it is not the full corpus."
 )
 NCLS_SAMPLING = "train, validation and test are random samples of the NCLS train, valid and test files respectively."
-NCLS_TEST_REFS = ("- **Test references**: where the NCLS test file has human-corrected references, they replace "
-                  "the machine-translated ones.")
+NCLS_TEST_REFS = (
+    "- **Test references**: where the NCLS test file has human-corrected references, they replace "
+    "the machine-translated ones."
+)
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,9 @@ class DatasetKind:
     def read(self) -> Callable:
         """The release-file reader, imported on first use."""
         if self.reader is None:
-            raise ClsDataError(f"`build {self.name}` reads the filter's CLSSample JSONL (kept.jsonl), not release files")
+            raise ClsDataError(
+                f"`build {self.name}` reads the filter's CLSSample JSONL (kept.jsonl), not release files"
+            )
         module, _, function = self.reader.partition(":")
         return getattr(importlib.import_module(module), function)
 
@@ -98,43 +102,72 @@ def get_kind(name: str) -> DatasetKind:
     return KINDS[name]
 
 
-register_kind(DatasetKind(
-    name="vi2zh", dataset="Vi2ZhLow", src="vi", tgt="zh", help="the filter's kept.jsonl",
-    redistributable=True,
-    summary="Vi2ZhLow is a low-resource Vietnamese-to-Chinese cross-lingual summarization dataset: "
-    "Vietnamese news documents with Vietnamese summaries and Chinese summaries.",
-    id_note="stable hash of the article's canonical URL",
-    sampling="after deduplication, one shuffled pool is cut into test, validation and train.",
-    limitations=VI2ZH_LIMITATIONS,
-    licence_text="The documents and summaries are news texts whose copyright stays with their publishers; they are "
-    "shared for research on cross-lingual summarization. Check the sites' terms before any other use.",
-    license_name="news-publishers-copyright",
-    citation="@misc{vi2zhlow,\n  title = {Vi2ZhLow: a low-resource Vietnamese-Chinese cross-lingual summarization dataset},\n"
-    "  note = {Built with cls-data}\n}\n\n" + NCLS_BIB,
-))
-register_kind(DatasetKind(
-    name="en2zh", dataset="En2ZhLow", src="en", tgt="zh", help="NCLS En2ZhSum release files",
-    redistributable=False,
-    summary="En2ZhLow is a low-resource English-to-Chinese cross-lingual summarization dataset sampled from NCLS En2ZhSum.",
-    id_note="`<corpus>-<NCLS split>-<NCLS doc id>`", sampling=NCLS_SAMPLING, limitations=NCLS_LIMITATIONS,
-    citation=NCLS_BIB, source_datasets=("extended",),
-    provenance="- **Source**: the NCLS En2ZhSum corpus (Zhu et al., 2019): English CNN/DailyMail and MSMO "
-    "articles and highlights, with Chinese summaries machine-translated and filtered by round-trip ROUGE.\n" + NCLS_TEST_REFS,
-    licence_text=NCLS_LICENCE, license_name="ncls-research-only",
-    release="EN2ZHSUM", reader="cls_data.dataset.ncls:read_en2zh",
-))
-register_kind(DatasetKind(
-    name="zh2en", dataset="Zh2EnLow", src="zh", tgt="en", help="NCLS Zh2EnSum release files, with --lcsts",
-    redistributable=False,
-    summary="Zh2EnLow is a low-resource Chinese-to-English cross-lingual summarization dataset sampled from NCLS Zh2EnSum and LCSTS.",
-    id_note="`<corpus>-<NCLS split>-<NCLS doc id>`", sampling=NCLS_SAMPLING, limitations=NCLS_LIMITATIONS,
-    citation=NCLS_BIB + "\n\n" + LCSTS_BIB, source_datasets=("extended",),
-    provenance="- **Source**: the NCLS Zh2EnSum corpus (Zhu et al., 2019): Chinese LCSTS Weibo posts and summaries "
-    "(Hu et al., 2015), joined by document id, with English summaries machine-translated and filtered by round-trip ROUGE.\n"
-    + NCLS_TEST_REFS,
-    licence_text=NCLS_LICENCE, license_name="ncls-research-only",
-    release="ZH2ENSUM", reader="cls_data.dataset.ncls:read_zh2en",
-))
+register_kind(
+    DatasetKind(
+        name="vi2zh",
+        dataset="Vi2ZhLow",
+        src="vi",
+        tgt="zh",
+        help="the filter's kept.jsonl",
+        redistributable=True,
+        summary="Vi2ZhLow is a low-resource Vietnamese-to-Chinese cross-lingual summarization dataset: "
+        "Vietnamese news documents with Vietnamese summaries and Chinese summaries.",
+        id_note="stable hash of the article's canonical URL",
+        sampling="after deduplication, one shuffled pool is cut into test, validation and train.",
+        limitations=VI2ZH_LIMITATIONS,
+        licence_text="The documents and summaries are news texts whose copyright stays with their publishers; they are "
+        "shared for research on cross-lingual summarization. Check the sites' terms before any other use.",
+        license_name="news-publishers-copyright",
+        citation="@misc{vi2zhlow,\n  title = {Vi2ZhLow: a low-resource Vietnamese-Chinese cross-lingual summarization dataset},\n"
+        "  note = {Built with cls-data}\n}\n\n" + NCLS_BIB,
+    )
+)
+register_kind(
+    DatasetKind(
+        name="en2zh",
+        dataset="En2ZhLow",
+        src="en",
+        tgt="zh",
+        help="NCLS En2ZhSum release files",
+        redistributable=False,
+        summary="En2ZhLow is a low-resource English-to-Chinese cross-lingual summarization dataset sampled from NCLS En2ZhSum.",
+        id_note="`<corpus>-<NCLS split>-<NCLS doc id>`",
+        sampling=NCLS_SAMPLING,
+        limitations=NCLS_LIMITATIONS,
+        citation=NCLS_BIB,
+        source_datasets=("extended",),
+        provenance="- **Source**: the NCLS En2ZhSum corpus (Zhu et al., 2019): English CNN/DailyMail and MSMO "
+        "articles and highlights, with Chinese summaries machine-translated and filtered by round-trip ROUGE.\n"
+        + NCLS_TEST_REFS,
+        licence_text=NCLS_LICENCE,
+        license_name="ncls-research-only",
+        release="EN2ZHSUM",
+        reader="cls_data.dataset.ncls:read_en2zh",
+    )
+)
+register_kind(
+    DatasetKind(
+        name="zh2en",
+        dataset="Zh2EnLow",
+        src="zh",
+        tgt="en",
+        help="NCLS Zh2EnSum release files, with --lcsts",
+        redistributable=False,
+        summary="Zh2EnLow is a low-resource Chinese-to-English cross-lingual summarization dataset sampled from NCLS Zh2EnSum and LCSTS.",
+        id_note="`<corpus>-<NCLS split>-<NCLS doc id>`",
+        sampling=NCLS_SAMPLING,
+        limitations=NCLS_LIMITATIONS,
+        citation=NCLS_BIB + "\n\n" + LCSTS_BIB,
+        source_datasets=("extended",),
+        provenance="- **Source**: the NCLS Zh2EnSum corpus (Zhu et al., 2019): Chinese LCSTS Weibo posts and summaries "
+        "(Hu et al., 2015), joined by document id, with English summaries machine-translated and filtered by round-trip ROUGE.\n"
+        + NCLS_TEST_REFS,
+        licence_text=NCLS_LICENCE,
+        license_name="ncls-research-only",
+        release="ZH2ENSUM",
+        reader="cls_data.dataset.ncls:read_zh2en",
+    )
+)
 
 
 # `build pair --src X --tgt Y`: any pair of languages.tsv from the filter's kept.jsonl, written
@@ -148,18 +181,25 @@ PAIR_LIMITATIONS = (
     "dates follow what the sites published when crawled."
 )
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
-register_kind(DatasetKind(
-    name="pair", dataset="{Src}2{Tgt}Low", src="", tgt="", help="the filter's kept.jsonl, any --src/--tgt pair",
-    redistributable=True,
-    summary="{name} is a low-resource {src}-to-{tgt} cross-lingual summarization dataset: {src} news documents "
-    "with {src} summaries and {tgt} summaries.",
-    id_note="stable hash of the article's canonical URL",
-    sampling="after deduplication, one shuffled pool is cut into test, validation and train.",
-    limitations=PAIR_LIMITATIONS,
-    licence_text=get_kind("vi2zh").licence_text, license_name="news-publishers-copyright",
-    citation="@misc{{{key},\n  title = {{{name}: a low-resource {src}-{tgt} cross-lingual summarization dataset}},\n"
-    "  note = {{Built with cls-data}}\n}}",
-))
+register_kind(
+    DatasetKind(
+        name="pair",
+        dataset="{Src}2{Tgt}Low",
+        src="",
+        tgt="",
+        help="the filter's kept.jsonl, any --src/--tgt pair",
+        redistributable=True,
+        summary="{name} is a low-resource {src}-to-{tgt} cross-lingual summarization dataset: {src} news documents "
+        "with {src} summaries and {tgt} summaries.",
+        id_note="stable hash of the article's canonical URL",
+        sampling="after deduplication, one shuffled pool is cut into test, validation and train.",
+        limitations=PAIR_LIMITATIONS,
+        licence_text=get_kind("vi2zh").licence_text,
+        license_name="news-publishers-copyright",
+        citation="@misc{{{key},\n  title = {{{name}: a low-resource {src}-{tgt} cross-lingual summarization dataset}},\n"
+        "  note = {{Built with cls-data}}\n}}",
+    )
+)
 
 
 def pair_kind(src: str, tgt: str, name: str | None = None) -> DatasetKind:
@@ -175,6 +215,10 @@ def pair_kind(src: str, tgt: str, name: str | None = None) -> DatasetKind:
         raise ClsDataError(f"--name {name!r}: use letters, digits, '.', '_' or '-' (a folder and Hub dataset name)")
     words = {"name": name, "src": source.name, "tgt": target.name}
     return dataclasses.replace(
-        template, dataset=name, src=source.code, tgt=target.code, summary=template.summary.format(**words),
+        template,
+        dataset=name,
+        src=source.code,
+        tgt=target.code,
+        summary=template.summary.format(**words),
         citation=template.citation.format(key=name.lower(), **words),
     )

@@ -191,24 +191,35 @@ def no_sample_error(path: Path, seen: Counter, wanted: str) -> ClsDataError:
     )
 
 
-def read_en2zh(paths: Iterable[Path], lcsts: list[Path], report: ParseReport,
-               tags: dict[str, str] | None = None) -> Iterator[tuple[str, CLSSample]]:
+def read_en2zh(
+    paths: Iterable[Path], lcsts: list[Path], report: ParseReport, tags: dict[str, str] | None = None
+) -> Iterator[tuple[str, CLSSample]]:
     """(NCLS split, En2ZhSum sample): English article and summary, Chinese summary."""
     for path in paths:
         split, seen, read = ncls_split_of(path), Counter(), 0
         for ordinal, block in enumerate(iter_blocks(path, report, seen)):
             article, en, zh = block.text("Article"), summary(block, "en", tags), summary(block, "zh", tags)
-            missing = [name for name, value in (("<Article>", article), ("<EN-REF>", en), ("<ZH-REF>", zh)) if not value]
+            missing = [
+                name for name, value in (("<Article>", article), ("<EN-REF>", en), ("<ZH-REF>", zh)) if not value
+            ]
             if missing:
                 report.skip(block.where(), f"no {', '.join(missing)} content")
                 continue
             doc = block.doc_id if block.doc_id is not None else str(ordinal)
             read += 1
-            yield split, CLSSample(id=f"en2zhsum-{split}-{doc}", text=article, summary=en, cls_summary=zh,
-                                   src_lang="en", tgt_lang="zh")
+            yield (
+                split,
+                CLSSample(
+                    id=f"en2zhsum-{split}-{doc}", text=article, summary=en, cls_summary=zh, src_lang="en", tgt_lang="zh"
+                ),
+            )
         if not read:
-            raise no_sample_error(path, seen, "<Article>, an English summary (<EN-REF-k>/<EN-SUMMARY>) "
-                                              "and a Chinese one (<ZH-REF-k>/<ZH-SUMMARY>) per <doc>")
+            raise no_sample_error(
+                path,
+                seen,
+                "<Article>, an English summary (<EN-REF-k>/<EN-SUMMARY>) "
+                "and a Chinese one (<ZH-REF-k>/<ZH-SUMMARY>) per <doc>",
+            )
 
 
 @dataclass
@@ -250,8 +261,9 @@ class _Entry:
     article: str | None  # when the block carries its own
 
 
-def read_zh2en(paths: list[Path], lcsts: list[Path], report: ParseReport,
-               tags: dict[str, str] | None = None) -> Iterator[tuple[str, CLSSample]]:
+def read_zh2en(
+    paths: list[Path], lcsts: list[Path], report: ParseReport, tags: dict[str, str] | None = None
+) -> Iterator[tuple[str, CLSSample]]:
     """(NCLS split, Zh2EnSum sample): Chinese LCSTS article and summary joined by id, English
     summary from NCLS.
 
@@ -269,8 +281,7 @@ def read_zh2en(paths: list[Path], lcsts: list[Path], report: ParseReport,
                 report.skip(block.where(), "no id attribute" if block.doc_id is None else "no <EN-REF> content")
                 continue
             read += 1
-            entries.append(_Entry(split, block.doc_id, en, summary(block, "zh", tags),
-                                  block.text("Article")))
+            entries.append(_Entry(split, block.doc_id, en, summary(block, "zh", tags), block.text("Article")))
         if not read:
             raise no_sample_error(path, seen, "<doc id=N> blocks with an English summary (<EN-REF-k>/<EN-SUMMARY>)")
     need = {e.doc_id for e in entries if not e.article}
@@ -288,11 +299,22 @@ def read_zh2en(paths: list[Path], lcsts: list[Path], report: ParseReport,
                 match = [c for c in candidates if _squeeze(c.summary) == _squeeze(e.zh)]
                 report.join_agreed += bool(match)
             if not match:
-                report.unjoined("LCSTS summary differs from NCLS <ZH-REF>" if candidates else "no LCSTS article with this id")
+                report.unjoined(
+                    "LCSTS summary differs from NCLS <ZH-REF>" if candidates else "no LCSTS article with this id"
+                )
                 continue
             text, zh = match[0].text, match[0].summary  # LCSTS's own, unsegmented wording
         if not zh:
             report.unjoined("no Chinese summary")
             continue
-        yield e.split, CLSSample(id=f"zh2ensum-{e.split}-{e.doc_id}", text=text, summary=zh, cls_summary=e.en,
-                                 src_lang="zh", tgt_lang="en")
+        yield (
+            e.split,
+            CLSSample(
+                id=f"zh2ensum-{e.split}-{e.doc_id}",
+                text=text,
+                summary=zh,
+                cls_summary=e.en,
+                src_lang="zh",
+                tgt_lang="en",
+            ),
+        )

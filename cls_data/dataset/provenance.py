@@ -29,7 +29,8 @@ def from_records(samples: list[CLSSample], translator: str | None, src: str = "v
     backend = translator or (", ".join(backends) if backends else "not recorded in the input records")
     cutoff = (
         f"the lowest round-trip score kept in this sample is {min(scores):.4f} (mean {sum(scores) / len(scores):.4f})"
-        if scores else "round-trip scores were not recorded in the input records"
+        if scores
+        else "round-trip scores were not recorded in the input records"
     )
     return (
         f"- **Source**: {source} news articles with their human-written {lead} as the summary, "
@@ -45,10 +46,14 @@ def describe(config, samples: list[CLSSample]) -> dict:
     """The card's facts for a build: the kind's spec, plus what the records say where the spec does not."""
     kind = config.spec  # `pair` is filled in with its languages and name
     facts = {
-        "summary": kind.summary, "id_note": kind.id_note, "sampling": kind.sampling,
+        "summary": kind.summary,
+        "id_note": kind.id_note,
+        "sampling": kind.sampling,
         "provenance": kind.provenance or from_records(samples, config.translator, kind.src, kind.tgt),
-        "source_datasets": list(kind.source_datasets), "redistributable": kind.redistributable,
-        "licence_text": kind.licence_text, "citation": kind.citation,
+        "source_datasets": list(kind.source_datasets),
+        "redistributable": kind.redistributable,
+        "licence_text": kind.licence_text,
+        "citation": kind.citation,
         # NCLS-derived data is never under an open licence, whatever --license says.
         "license": config.license if kind.redistributable else "other",
     }

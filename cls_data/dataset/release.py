@@ -66,20 +66,25 @@ def check_release_args(kind: str, inputs: list[Path], release: Path | None, push
     if release is None:
         raise ClsDataError("--clean and --release-commit go with --release DIR (the paper's released CSVs)")
     if kind != "vi2zh":
-        raise ClsDataError("--release reads the paper's Vi2ZhLow CSVs: use `cls-data build vi2zh --release DIR`, "
-                           f"not {kind}")
+        raise ClsDataError(
+            f"--release reads the paper's Vi2ZhLow CSVs: use `cls-data build vi2zh --release DIR`, not {kind}"
+        )
     if inputs:
         raise ClsDataError(f"--release reads its CSVs from {release}; give no input files ({inputs[0]} ...) with it")
     if push_to_hub:
-        raise ClsDataError("--release folders are not pushed by `build` (the release's terms are the authors'); "
-                           "use `cls-data publish` if you may share it")
+        raise ClsDataError(
+            "--release folders are not pushed by `build` (the release's terms are the authors'); "
+            "use `cls-data publish` if you may share it"
+        )
 
 
 def read_csv(path: Path) -> list[tuple[str, str]]:
     """(src, tgt) of every row; one clear line for a missing file, a missing column or a short row."""
     if not path.is_file():
-        raise ClsDataError(f"{path}: no such file; --release needs the paper's {path.name} (the repository's "
-                           "mbart_base/src/dataset/vi2zh/ holds the release; the large files may need `git lfs pull`)")
+        raise ClsDataError(
+            f"{path}: no such file; --release needs the paper's {path.name} (the repository's "
+            "mbart_base/src/dataset/vi2zh/ holds the release; the large files may need `git lfs pull`)"
+        )
     csv.field_size_limit(sys.maxsize)  # documents are long fields
     rows = []
     with path.open(encoding="utf-8-sig", newline="") as handle:  # -sig: a BOM would hide the first column's name
@@ -87,8 +92,9 @@ def read_csv(path: Path) -> list[tuple[str, str]]:
         missing = [name for name in ("src", "tgt") if name not in (reader.fieldnames or [])]
         if missing:
             header = ", ".join(reader.fieldnames or []) or "none"
-            raise ClsDataError(f"{path}: no column {missing[0]!r} (its header: {header}); "
-                               "the release's files have the columns src,tgt")
+            raise ClsDataError(
+                f"{path}: no column {missing[0]!r} (its header: {header}); the release's files have the columns src,tgt"
+            )
         for row in reader:
             if row["src"] is None or row["tgt"] is None:
                 raise ClsDataError(f"{path}:{reader.line_num}: the row has fewer fields than the header (src,tgt)")
@@ -106,9 +112,11 @@ def _two_targets(path: Path, rows: list[dict]) -> list[str]:
         parts = [part.strip() for part in tgt.split(TWO_TARGETS)]
         summaries = {row["summary"].strip(), row["cls_summary"].strip()}
         if src != row["text"] or len(parts) != 2 or set(parts) != summaries:
-            raise ClsDataError(f"{path}: row {number}: not the document and its two summaries joined by "
-                               f"{TWO_TARGETS!r} "
-                               "of the same row of the cls and tra files; are they from the same release?")
+            raise ClsDataError(
+                f"{path}: row {number}: not the document and its two summaries joined by "
+                f"{TWO_TARGETS!r} "
+                "of the same row of the cls and tra files; are they from the same release?"
+            )
         orders["zh first" if parts[0] == row["cls_summary"].strip() else "vi first"] += 1
     return [f"{path.name}: {', '.join(f'{n:,} rows {order}' for order, n in orders.items())}"]
 
@@ -121,22 +129,28 @@ def read_release(folder: Path) -> tuple[dict[str, list[dict]], bool, list[str], 
     sum_files = [folder / FILES["sum"].format(prefix) for _, prefix in SPLITS]
     present = [path.is_file() for path in sum_files]
     if any(present) and not all(present):
-        raise ClsDataError(f"{sum_files[present.index(False)]}: no such file, but the other two-target files are "
-                           "there; "
-                           "give all three or none")
+        raise ClsDataError(
+            f"{sum_files[present.index(False)]}: no such file, but the other two-target files are "
+            "there; "
+            "give all three or none"
+        )
     splits, notes, files = {}, [], []
     for split, prefix in SPLITS:
         cls_path, tra_path = folder / FILES["cls"].format(prefix), folder / FILES["tra"].format(prefix)
         documents, summaries = read_csv(cls_path), read_csv(tra_path)
         files += [cls_path, tra_path]
         if len(documents) != len(summaries):
-            raise ClsDataError(f"{cls_path} has {len(documents):,} rows but {tra_path} has {len(summaries):,}; "
-                               "they must be the same rows in the same order")
+            raise ClsDataError(
+                f"{cls_path} has {len(documents):,} rows but {tra_path} has {len(summaries):,}; "
+                "they must be the same rows in the same order"
+            )
         rows = []
         for number, ((text, zh), (summary, zh_again)) in enumerate(zip(documents, summaries, strict=True), start=1):
             if zh.strip() != zh_again.strip():
-                raise ClsDataError(f"{cls_path} and {tra_path}: row {number} has another Chinese summary in each "
-                                   f"({zh[:30]!r} / {zh_again[:30]!r}); are they from the same release?")
+                raise ClsDataError(
+                    f"{cls_path} and {tra_path}: row {number} has another Chinese summary in each "
+                    f"({zh[:30]!r} / {zh_again[:30]!r}); are they from the same release?"
+                )
             rows.append({"id": f"tflcls-{prefix}-{number:05d}", "text": text, "summary": summary, "cls_summary": zh})
         if all(present):
             notes += _two_targets(folder / FILES["sum"].format(prefix), rows)
@@ -184,8 +198,9 @@ def build_release(config: ReleaseConfig, on_progress: Callable[[str], None] | No
     progress = on_progress or (lambda message: None)
     target = config.out / DATASET
     if target.exists() and not (target / BUILD_INFO).exists():
-        raise ClsDataError(f"{target} exists and is not a folder built by cls-data; move it away or choose another "
-                           "--out")
+        raise ClsDataError(
+            f"{target} exists and is not a folder built by cls-data; move it away or choose another --out"
+        )
     progress(f"reading the release in {config.release}")
     splits, two_target, notes, files = read_release(config.release)
     for rows in splits.values():
@@ -211,16 +226,29 @@ def build_release(config: ReleaseConfig, on_progress: Callable[[str], None] | No
 
 def _build_info(config: ReleaseConfig, result: ReleaseResult, files: list[Path]) -> dict:
     return {
-        "name": DATASET, "kind": "vi2zh", "src_lang": SRC, "tgt_lang": TGT, "source": "paper-release",
+        "name": DATASET,
+        "kind": "vi2zh",
+        "src_lang": SRC,
+        "tgt_lang": TGT,
+        "source": "paper-release",
         "release": {"commit": config.commit, "folder": str(config.release), "two_target_files": result.two_target},
-        "seed": None, "sizes": "as released", "splits": result.split_rows,
+        "seed": None,
+        "sizes": "as released",
+        "splits": result.split_rows,
         "unique_rows": sum(result.split_rows[s] for s in ("train", "validation", "test")),
-        "has_url": False, "ids_only": False, "command": config.command, "tool_version": __version__,
+        "has_url": False,
+        "ids_only": False,
+        "command": config.command,
+        "tool_version": __version__,
         "built_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "inputs": [{"name": p.name, "bytes": p.stat().st_size, "sha256": file_sha256(p)} for p in files],
-        "clean": config.clean, "flagged": dict(result.flagged), "flagged_rows": result.flagged_rows,
-        "dropped_by_clean": result.dropped, "notes": result.notes,
-        "license": "other", "license_name": "tflcls-release",
+        "clean": config.clean,
+        "flagged": dict(result.flagged),
+        "flagged_rows": result.flagged_rows,
+        "dropped_by_clean": result.dropped,
+        "notes": result.notes,
+        "license": "other",
+        "license_name": "tflcls-release",
     }
 
 
@@ -236,9 +264,14 @@ def _write(target: Path, splits: dict[str, list[dict]], info: dict) -> None:
         languages = {"text": SRC, "summary": SRC, "cls_summary": TGT}
         stats = {split: split_stats(rows, languages) for split, rows in splits.items()}
         files = {split: write_split(tmp, split, rows, COLUMNS) for split, rows in splits.items()}
-        ids = {"name": DATASET, "kind": "vi2zh", "source": "paper-release", "command": info["command"],
-               "inputs": info["inputs"],
-               "splits": {split: [row["id"] for row in rows] for split, rows in splits.items()}}
+        ids = {
+            "name": DATASET,
+            "kind": "vi2zh",
+            "source": "paper-release",
+            "command": info["command"],
+            "inputs": info["inputs"],
+            "splits": {split: [row["id"] for row in rows] for split, rows in splits.items()},
+        }
         for name, data in ((IDS, ids), (STATS, stats), (BUILD_INFO, info)):
             (tmp / name).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         (tmp / CARD).write_text(render_release_card(info, stats, files), encoding="utf-8")

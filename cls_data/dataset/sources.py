@@ -63,5 +63,7 @@ def _refuse_untranslated(path: Path) -> None:
     """Crawl output (Article records) is a common mistake here: say what to run instead."""
     record = peek_first(path)
     if record and "site" in record and "src_lang" not in record and "cls_summary" not in record:
-        raise ClsDataError(f"{path} holds crawled articles, not translated samples: "
-                           "run `cls-data filter` on it first and build from its kept.jsonl")
+        raise ClsDataError(
+            f"{path} holds crawled articles, not translated samples: "
+            "run `cls-data filter` on it first and build from its kept.jsonl"
+        )

@@ -28,7 +28,7 @@ class SplitSizes:
         return f"train={self.train},validation={self.validation},test={self.test},subsets={subsets}"
 
     @classmethod
-    def parse(cls, text: str) -> "SplitSizes":
+    def parse(cls, text: str) -> SplitSizes:
         """Parse `train=5000,validation=3000,test=3000,subsets=1000+3000` (any key may be left out)."""
         values: dict = {}
         for part in filter(None, (p.strip() for p in text.split(","))):
@@ -98,6 +98,10 @@ def check_enough(pools: dict[str, list[str]], sizes: SplitSizes, dropped: int, h
             )
         return
     wanted = {"train": sizes.train, "valid": sizes.validation, "test": sizes.test}
-    short = [f"{pool} needs {need:,}, has {len(pools.get(pool, [])):,}" for pool, need in wanted.items() if len(pools.get(pool, [])) < need]
+    short = [
+        f"{pool} needs {need:,}, has {len(pools.get(pool, [])):,}"
+        for pool, need in wanted.items()
+        if len(pools.get(pool, [])) < need
+    ]
     if short:
         raise ClsDataError(f"too little data: {'; '.join(short)}{after}; give more input or smaller --sizes")

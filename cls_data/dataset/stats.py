@@ -65,7 +65,7 @@ def _split_order(name: str) -> tuple[int, str]:
 
 def _looks_chinese(values: Iterable[str]) -> bool:
     """Fallback when no language is recorded: mostly Han characters means Chinese."""
-    sample = "".join(v for v, _ in zip(values, range(50)) if isinstance(v, str))
+    sample = "".join(v for v, _ in zip(values, range(50), strict=False) if isinstance(v, str))
     return han_count(sample) > 0.3 * max(len(sample.replace(" ", "")), 1)
 
 
@@ -75,8 +75,10 @@ def _jsonl_split(path: Path) -> tuple[str, dict]:
     first = next(samples, None)
     src, tgt = (first.src_lang, first.tgt_lang) if first else ("vi", "zh")
     languages = {"text": src, "summary": src, "cls_summary": tgt}
-    rows = ({"text": s.text, "summary": s.summary, "cls_summary": s.cls_summary}
-            for s in itertools.chain([first] if first else [], samples))
+    rows = (
+        {"text": s.text, "summary": s.summary, "cls_summary": s.cls_summary}
+        for s in itertools.chain([first] if first else [], samples)
+    )
     return path.stem, split_stats(rows, languages)
 
 

@@ -43,8 +43,9 @@ class SampleArticle:
     def path(self) -> str:
         template = SITE_URLS[self.site][1]
         # vnexpress: 7-digit serial numbers; tuoitre: the publication time plus a 3-digit serial.
-        return template.format(slug=self.slug, id7=4_860_001 + self.number,
-                               id17=f"{self.published:%Y%m%d%H%M%S}{self.number:03d}")
+        return template.format(
+            slug=self.slug, id7=4_860_001 + self.number, id17=f"{self.published:%Y%m%d%H%M%S}{self.number:03d}"
+        )
 
     @property
     def url(self) -> str:
@@ -87,15 +88,27 @@ def load_sample(articles: Path = ARTICLES, translations: Path = TRANSLATIONS) ->
     for raw in data["articles"]:
         number = counters.get(raw["site"], 0)
         counters[raw["site"]] = number + 1
-        items.append(SampleArticle(
-            site=raw["site"], number=number, category=raw["category"], published=datetime.fromisoformat(raw["published"]),
-            author=raw["author"], title=raw["title"], sapo=raw["sapo"], body=tuple(raw["body"]),
-        ))
+        items.append(
+            SampleArticle(
+                site=raw["site"],
+                number=number,
+                category=raw["category"],
+                published=datetime.fromisoformat(raw["published"]),
+                author=raw["author"],
+                title=raw["title"],
+                sapo=raw["sapo"],
+                body=tuple(raw["body"]),
+            )
+        )
     rows = []
     for line in translations.read_text(encoding="utf-8").splitlines():
         record = json.loads(line) if line.strip() else {}
         if "vi" in record:  # the first line says what the file is
-            rows.append(SampleTranslation(record["vi"], record["zh"], record["back"], bool(record.get("poor")), record.get("note")))
+            rows.append(
+                SampleTranslation(
+                    record["vi"], record["zh"], record["back"], bool(record.get("poor")), record.get("note")
+                )
+            )
     return Sample(tuple(items), tuple(rows))
 
 
@@ -109,7 +122,9 @@ def slugify(title: str) -> str:
 TRANSLATOR = "libretranslate"  # the backend whose cache entries the demo fills (the mirror serves its API)
 
 
-def fill_translation_cache(path: Path, url: str, translations: list[SampleTranslation], src: str = "vi", tgt: str = "zh") -> int:
+def fill_translation_cache(
+    path: Path, url: str, translations: list[SampleTranslation], src: str = "vi", tgt: str = "zh"
+) -> int:
     """Store the sample's (summary, translation, back-translation) triples as the filter's cache entries for the
     translation server at `url` (the cache key holds the backend's name, model and language codes)."""
     from cls_data.text import normalize

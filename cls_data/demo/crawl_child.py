@@ -25,10 +25,18 @@ def _child() -> None:
     sites, out, base_url, *more = json.loads(sys.argv[1])
     options = more[0] if more else {}  # the pair demo: its sites.toml, and the shorter bodies of its articles
     config = CrawlConfig(
-        sites=sites, out=Path(out), base_url=base_url, max_pages=10,
+        sites=sites,
+        out=Path(out),
+        base_url=base_url,
+        max_pages=10,
         sites_file=Path(options["sites_file"]) if options.get("sites_file") else None,
         limits=Limits(min_body_words=options["min_body_words"]) if "min_body_words" in options else Limits(),
-        autothrottle=False, download_delay=0.0, concurrency_per_domain=8, timeout=10.0, retries=1, max_retry_after=2.0,
+        autothrottle=False,
+        download_delay=0.0,
+        concurrency_per_domain=8,
+        timeout=10.0,
+        retries=1,
+        max_retry_after=2.0,
     )
 
     def emit(kind: str, value: object) -> None:
@@ -41,21 +49,28 @@ def _child() -> None:
         emit("error", str(exc))
 
 
-def crawl_in_child(sites: list[str], out: Path, base_url: str,
-                   on_articles: Callable[[int], None] = lambda n: None, options: dict | None = None) -> dict[str, Any]:
+def crawl_in_child(
+    sites: list[str],
+    out: Path,
+    base_url: str,
+    on_articles: Callable[[int], None] = lambda n: None,
+    options: dict | None = None,
+) -> dict[str, Any]:
     """`run_crawl` of `sites` from `base_url` into `out`, in a child process; its summary JSON (`CrawlSummary.as_json`).
 
     `options`: `sites_file` (a sites.toml for the generic spider) and `min_body_words`."""
     args = [sites, str(out), base_url, *([options] if options else [])]
     command = [sys.executable, "-c", "from cls_data.demo.crawl_child import _child; _child()", json.dumps(args)]
     # stderr joins stdout (Scrapy logs to its file): one pipe, read to the end, cannot fill up and stall.
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8") as child:
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8"
+    ) as child:
         result, error, other = None, None, []
         for line in child.stdout:
             if not line.startswith(_EVENT):
                 other = [*other[-4:], line.rstrip()]
                 continue
-            kind, value = json.loads(line[len(_EVENT):])
+            kind, value = json.loads(line[len(_EVENT) :])
             if kind == "progress":
                 on_articles(value)
             elif kind == "error":

@@ -80,8 +80,9 @@ def load_pair(name: str, folder: Path | None = None) -> PairSample:
     return PairSample(src, tgt, folder / "articles.jsonl", tuple(rows), sites_file if sites_file.exists() else None)
 
 
-def run_pair_demo(pair: str, out_dir: Path | str, on_progress: Callable[[DemoProgress], None] = lambda p: None,
-                  grid: GridSpec = GRID) -> DemoResult:
+def run_pair_demo(
+    pair: str, out_dir: Path | str, on_progress: Callable[[DemoProgress], None] = lambda p: None, grid: GridSpec = GRID
+) -> DemoResult:
     """Filter, build, benchmark (smoke) and report the bundled `pair` ("de-en") into `out_dir`, offline."""
     from cls_data.benchmark.grid import expand
     from cls_data.dataset.kinds import pair_kind
@@ -98,8 +99,10 @@ def run_pair_demo(pair: str, out_dir: Path | str, on_progress: Callable[[DemoPro
     state_file = out / "demo.json"
     state = _read_state(state_file)
     with PairSite(list(read_jsonl(sample.articles, Article))) as site:  # the pair's site and a refusing translator
-        for stage, step in (("crawl", lambda: _crawl(sample, result, site, on_progress)),
-                            ("filter", lambda: _filter(sample, result, site, on_progress))):
+        for stage, step in (
+            ("crawl", lambda: _crawl(sample, result, site, on_progress)),
+            ("filter", lambda: _filter(sample, result, site, on_progress)),
+        ):
             t0 = time.monotonic()
             step()
             result.seconds[stage] = time.monotonic() - t0
@@ -118,8 +121,7 @@ def run_pair_demo(pair: str, out_dir: Path | str, on_progress: Callable[[DemoPro
     return result
 
 
-def _crawl(sample: PairSample, result: DemoResult, site: PairSite,
-           on_progress: Callable[[DemoProgress], None]) -> None:
+def _crawl(sample: PairSample, result: DemoResult, site: PairSite, on_progress: Callable[[DemoProgress], None]) -> None:
     """The generic spider on the pair's site (its sites.toml); without one, the articles are read from the folder."""
     wanted = {a.url for a in read_jsonl(sample.articles, Article)}
     total = len(wanted)
@@ -132,41 +134,76 @@ def _crawl(sample: PairSample, result: DemoResult, site: PairSite,
         Path(f"{result.articles}{suffix}").unlink(missing_ok=True)
     result.crawl_summary.unlink(missing_ok=True)
     on_progress(DemoProgress("crawl", 0, total, f"generic spider, {sample.sites_file.name}, from {site.base_url}"))
-    summary = crawl_in_child([], result.articles, site.base_url, options={
-        "sites_file": str(sample.sites_file), "min_body_words": MIN_BODY_WORDS},
-        on_articles=lambda n: on_progress(DemoProgress("crawl", min(n, total), total)))
+    summary = crawl_in_child(
+        [],
+        result.articles,
+        site.base_url,
+        options={"sites_file": str(sample.sites_file), "min_body_words": MIN_BODY_WORDS},
+        on_articles=lambda n: on_progress(DemoProgress("crawl", min(n, total), total)),
+    )
     have = {a.url for a in read_jsonl(result.articles, Article)} if result.articles.exists() else set()
     if have != wanted:
-        raise ClsDataError(f"the generic spider wrote {len(have & wanted)} of the pair's {total} articles; see "
-                           f"{result.crawl_summary} and {result.articles}.log")
+        raise ClsDataError(
+            f"the generic spider wrote {len(have & wanted)} of the pair's {total} articles; see "
+            f"{result.crawl_summary} and {result.articles}.log"
+        )
     result.counts["articles"] = total
     rules = next(iter(summary["sites"].values()))["rules"]
-    on_progress(DemoProgress("crawl", total, total, f"{total} articles, {summary['elapsed_s']:.1f}s; lead from "
-                                                    + ", ".join(f"{r} {n}" for r, n in rules["summary"].items())))
+    on_progress(
+        DemoProgress(
+            "crawl",
+            total,
+            total,
+            f"{total} articles, {summary['elapsed_s']:.1f}s; lead from "
+            + ", ".join(f"{r} {n}" for r, n in rules["summary"].items()),
+        )
+    )
 
 
-def _filter(sample: PairSample, result: DemoResult, mirror: PairSite,
-            on_progress: Callable[[DemoProgress], None]) -> None:
+def _filter(
+    sample: PairSample, result: DemoResult, mirror: PairSite, on_progress: Callable[[DemoProgress], None]
+) -> None:
     from cls_data.filter.run import FilterConfig, run_filter
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{result.translation_cache}{suffix}").unlink(missing_ok=True)
-    fill_translation_cache(result.translation_cache, mirror.translator_url, list(sample.translations),
-                           src=sample.src, tgt=sample.tgt)
+    fill_translation_cache(
+        result.translation_cache, mirror.translator_url, list(sample.translations), src=sample.src, tgt=sample.tgt
+    )
     trip = f"{sample.src} → {sample.tgt} → {sample.src}"
     on_progress(DemoProgress("filter", 0, 1, f"round trip {trip} from the cache"))
-    config = FilterConfig(input=result.articles, out=result.scored.parent, keep=sample.keep, translator=TRANSLATOR,
-                          src=sample.src, tgt=sample.tgt, translator_url=mirror.translator_url,
-                          cache=result.translation_cache, concurrency=1, max_retries=0, backoff_base=0.0, timeout=10.0)
+    config = FilterConfig(
+        input=result.articles,
+        out=result.scored.parent,
+        keep=sample.keep,
+        translator=TRANSLATOR,
+        src=sample.src,
+        tgt=sample.tgt,
+        translator_url=mirror.translator_url,
+        cache=result.translation_cache,
+        concurrency=1,
+        max_retries=0,
+        backoff_base=0.0,
+        timeout=10.0,
+    )
     filtered = run_filter(config)
     refused = mirror.translator_requests
     report = filtered.report
     if report.requests_sent or refused or report.counts.failed:
-        raise ClsDataError(f"{report.counts.failed} summaries are missing from the pair's translation cache "
-                           f"({refused} translation requests were refused); see {result.failures}")
+        raise ClsDataError(
+            f"{report.counts.failed} summaries are missing from the pair's translation cache "
+            f"({refused} translation requests were refused); see {result.failures}"
+        )
     _filter_counts(result, report.as_json(), filtered.kept, filtered.scored)
-    on_progress(DemoProgress("filter", 1, 1, f"kept {report.counts.kept} of {report.counts.scored}, "
-                                              f"cut-off {100 * report.cutoff:.1f}, 0 translation requests"))
+    on_progress(
+        DemoProgress(
+            "filter",
+            1,
+            1,
+            f"kept {report.counts.kept} of {report.counts.scored}, "
+            f"cut-off {100 * report.cutoff:.1f}, 0 translation requests",
+        )
+    )
 
 
 def _build(sample: PairSample, kind: str, result: DemoResult, on_progress: Callable[[DemoProgress], None]) -> None:
@@ -175,8 +212,10 @@ def _build(sample: PairSample, kind: str, result: DemoResult, on_progress: Calla
 
     sizes = SplitSizes.parse(sample.sizes())
     out = result.dataset.parent
-    command = (f"cls-data build {kind} {result.kept} --src {sample.src} --tgt {sample.tgt} --out {out} "
-               f"--sizes {sizes.describe()}")
+    command = (
+        f"cls-data build {kind} {result.kept} --src {sample.src} --tgt {sample.tgt} --out {out} "
+        f"--sizes {sizes.describe()}"
+    )
     earlier = read_build_info(result.dataset) or {}
     inputs = earlier.get("inputs") or [{}]
     if earlier.get("sizes") == sizes.describe() and inputs[0].get("sha256") == file_sha256(result.kept):
@@ -184,7 +223,17 @@ def _build(sample: PairSample, kind: str, result: DemoResult, on_progress: Calla
         result.split_rows = earlier["splits"]
         on_progress(DemoProgress("build", 1, 1, f"reused {result.dataset.name}/"))
         return
-    built = build_dataset(BuildConfig(kind=kind, src=sample.src, tgt=sample.tgt, inputs=[result.kept], out=out,
-                                      sizes=sizes, translator=TRANSLATOR_NAME, command=command))
+    built = build_dataset(
+        BuildConfig(
+            kind=kind,
+            src=sample.src,
+            tgt=sample.tgt,
+            inputs=[result.kept],
+            out=out,
+            sizes=sizes,
+            translator=TRANSLATOR_NAME,
+            command=command,
+        )
+    )
     result.split_rows = built.split_rows
     on_progress(DemoProgress("build", 1, 1, ", ".join(f"{k} {v}" for k, v in built.split_rows.items())))

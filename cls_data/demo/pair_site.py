@@ -25,9 +25,17 @@ _LOCALES = {"de": "de_DE", "en": "en_US", "id": "id_ID", "fr": "fr_FR", "es": "e
 def render_page(article: Article) -> str:
     """The article as a publisher's page: structured data in the head, the article in the body."""
     lang = article.lang
-    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": article.title,
-          "description": article.summary, "articleBody": article.text, "datePublished": article.published,
-          "inLanguage": lang, "url": article.url, "publisher": {"@type": "Organization", "name": article.site}}
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "description": article.summary,
+        "articleBody": article.text,
+        "datePublished": article.published,
+        "inLanguage": lang,
+        "url": article.url,
+        "publisher": {"@type": "Organization", "name": article.site},
+    }
     paragraphs = "\n".join(f"<p>{escape(p)}</p>" for p in article.text.split("\n"))
     script = json.dumps(ld, ensure_ascii=False).replace("</", "<\\/")  # no "</script>" inside the script
     return f"""<!DOCTYPE html>
@@ -41,7 +49,7 @@ def render_page(article: Article) -> str:
 <meta property="og:title" content="{escape(article.title)}">
 <meta property="og:description" content="{escape(article.summary)}">
 <meta property="og:locale" content="{_LOCALES.get(lang, lang)}">
-<meta property="article:published_time" content="{article.published or ''}">
+<meta property="article:published_time" content="{article.published or ""}">
 <script type="application/ld+json">{script}</script>
 </head>
 <body>
@@ -61,23 +69,37 @@ def site_routes(articles: list[Article]) -> dict[str, tuple[str, str]]:
     """Path -> (content type, body): every article page, the news sitemap, the RSS feed and robots.txt."""
     routes = {urlsplit(a.url).path: (_HTML, render_page(a)) for a in articles}
     home = f"{urlsplit(articles[0].url).scheme}://{urlsplit(articles[0].url).netloc}" if articles else ""
-    entries = "".join(f"<url><loc>{escape(a.url)}</loc><news:news><news:publication_date>{a.published}"
-                      f"</news:publication_date><news:title>{escape(a.title)}</news:title></news:news></url>"
-                      for a in articles)
-    routes["/sitemap.xml"] = (_XML, '<?xml version="1.0" encoding="UTF-8"?>\n'
-                              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-                              f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{entries}</urlset>')
-    items = "".join(f"<item><title>{escape(a.title)}</title><link>{escape(a.url)}</link>"
-                    f"<description>{escape(a.summary)}</description></item>" for a in articles)
-    routes["/feed.xml"] = (_XML, f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
-                                 f"<title>{escape(home)}</title><link>{escape(home)}/</link>{items}</channel></rss>")
+    entries = "".join(
+        f"<url><loc>{escape(a.url)}</loc><news:news><news:publication_date>{a.published}"
+        f"</news:publication_date><news:title>{escape(a.title)}</news:title></news:news></url>"
+        for a in articles
+    )
+    routes["/sitemap.xml"] = (
+        _XML,
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{entries}</urlset>',
+    )
+    items = "".join(
+        f"<item><title>{escape(a.title)}</title><link>{escape(a.url)}</link>"
+        f"<description>{escape(a.summary)}</description></item>"
+        for a in articles
+    )
+    routes["/feed.xml"] = (
+        _XML,
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+        f"<title>{escape(home)}</title><link>{escape(home)}/</link>{items}</channel></rss>",
+    )
     routes["/robots.txt"] = (_TEXT, f"User-agent: *\nAllow: /\nSitemap: {home}/sitemap.xml\n")
     links = "\n".join(f'<li><a href="{escape(a.url)}">{escape(a.title)}</a></li>' for a in articles)
     lang = articles[0].lang if articles else "en"
-    routes["/"] = (_HTML, f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
-                          f'<title>{escape(home)}</title>'
-                          f'<link rel="alternate" type="application/rss+xml" href="{home}/feed.xml"></head>'
-                          f"<body><ul>{links}</ul></body></html>")
+    routes["/"] = (
+        _HTML,
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{escape(home)}</title>"
+        f'<link rel="alternate" type="application/rss+xml" href="{home}/feed.xml"></head>'
+        f"<body><ul>{links}</ul></body></html>",
+    )
     return routes
 
 

@@ -50,12 +50,20 @@ class DemoResult:
     def artefacts(self) -> list[tuple[str, Path]]:
         """(what, where) for the final table, in pipeline order."""
         return [
-            ("crawled articles", self.articles), ("crawl summary", self.crawl_summary),
-            ("translation cache", self.translation_cache), ("scored samples", self.scored), ("kept samples", self.kept),
-            ("filter report", self.filter_report), ("score histogram", self.histogram),
-            ("dataset", self.dataset), ("dataset card", self.dataset_card),
-            ("benchmark runs", self.runs), ("results.md", self.results_md), ("figures", self.figures),
-            ("case study", self.case_study), ("model cards", self.model_cards),
+            ("crawled articles", self.articles),
+            ("crawl summary", self.crawl_summary),
+            ("translation cache", self.translation_cache),
+            ("scored samples", self.scored),
+            ("kept samples", self.kept),
+            ("filter report", self.filter_report),
+            ("score histogram", self.histogram),
+            ("dataset", self.dataset),
+            ("dataset card", self.dataset_card),
+            ("benchmark runs", self.runs),
+            ("results.md", self.results_md),
+            ("figures", self.figures),
+            ("case study", self.case_study),
+            ("model cards", self.model_cards),
         ]
 
 
@@ -63,10 +71,21 @@ def demo_paths(out: Path) -> DemoResult:
     """Where every artefact of a demo into `out` goes."""
     filtered, dataset, report = out / "filtered", out / "datasets" / "Vi2ZhLow", out / "report"
     return DemoResult(
-        out_dir=out, articles=out / "articles.jsonl", crawl_summary=summary_path(out / "articles.jsonl"),
-        translation_cache=out / "translations.sqlite", scored=filtered / "scored.jsonl", kept=filtered / "kept.jsonl",
-        failures=filtered / "failures.jsonl", filter_report=filtered / "report.json", histogram=filtered / "report.png",
-        dataset=dataset, dataset_card=dataset / "README.md", runs=out / "runs", report=report,
-        results_md=report / "results.md", figures=report / "figures", case_study=report / "case_study.html",
+        out_dir=out,
+        articles=out / "articles.jsonl",
+        crawl_summary=summary_path(out / "articles.jsonl"),
+        translation_cache=out / "translations.sqlite",
+        scored=filtered / "scored.jsonl",
+        kept=filtered / "kept.jsonl",
+        failures=filtered / "failures.jsonl",
+        filter_report=filtered / "report.json",
+        histogram=filtered / "report.png",
+        dataset=dataset,
+        dataset_card=dataset / "README.md",
+        runs=out / "runs",
+        report=report,
+        results_md=report / "results.md",
+        figures=report / "figures",
+        case_study=report / "case_study.html",
         model_cards=report / "model_cards",
     )

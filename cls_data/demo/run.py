@@ -33,13 +33,22 @@ KEEP = SPLIT_SIZES["train"] + SPLIT_SIZES["validation"] + SPLIT_SIZES["test"]
 # and its own weighting at two values of r (the paper's r = 2, and 2.5), so the report has Table 2,
 # Table 3, Figure 4 and Figure 5; trained on the full (30-pair) train split.
 # `run_demo` fills in the dataset.
-GRID = GridSpec(datasets=(), variants=("all",), weightings=("all",), rs=(2.0, 2.5), train_sizes=(SPLIT_SIZES["train"],),
-                preset="smoke")
+GRID = GridSpec(
+    datasets=(),
+    variants=("all",),
+    weightings=("all",),
+    rs=(2.0, 2.5),
+    train_sizes=(SPLIT_SIZES["train"],),
+    preset="smoke",
+)
 TRANSLATOR_NAME = "hand-written sample translations (cls-data demo cache; no MT system)"
 
 
-def run_demo(out_dir: Path | str = "cls-data-demo", on_progress: Callable[[DemoProgress], None] = lambda p: None,
-             grid: GridSpec = GRID) -> DemoResult:
+def run_demo(
+    out_dir: Path | str = "cls-data-demo",
+    on_progress: Callable[[DemoProgress], None] = lambda p: None,
+    grid: GridSpec = GRID,
+) -> DemoResult:
     """Crawl the bundled sample with the real spiders, filter it, build the dataset, benchmark the
     models on it with the smoke preset and write the report; returns where all went.
 
@@ -85,7 +94,9 @@ def run_demo(out_dir: Path | str = "cls-data-demo", on_progress: Callable[[DemoP
 
 
 # ---- stages ------------------------------------------------------------------------------------
-def _crawl(sample: Sample, result: DemoResult, mirror: MirrorServer, on_progress: Callable[[DemoProgress], None]) -> None:
+def _crawl(
+    sample: Sample, result: DemoResult, mirror: MirrorServer, on_progress: Callable[[DemoProgress], None]
+) -> None:
     total = len(sample.articles)
     wanted = {a.url for a in sample.articles}
     have = _crawled_urls(result.articles)
@@ -94,30 +105,51 @@ def _crawl(sample: Sample, result: DemoResult, mirror: MirrorServer, on_progress
         on_progress(DemoProgress("crawl", total, total, f"reused {result.articles.name}: {total} articles"))
         return
     if have - wanted:  # written from another version of the sample: start that stage afresh
-        for path in (result.articles, result.crawl_summary, _sibling(result.articles, ".seen.sqlite"), _sibling(result.articles, ".log")):
+        for path in (
+            result.articles,
+            result.crawl_summary,
+            _sibling(result.articles, ".seen.sqlite"),
+            _sibling(result.articles, ".log"),
+        ):
             path.unlink(missing_ok=True)
         have = set()
     on_progress(DemoProgress("crawl", len(have), total, f"{', '.join(sample.sites)} from {mirror.base_url}"))
-    summary = crawl_in_child(list(sample.sites), result.articles, mirror.base_url,
-                             on_articles=lambda n: on_progress(DemoProgress("crawl", min(total, len(have) + n), total)))
+    summary = crawl_in_child(
+        list(sample.sites),
+        result.articles,
+        mirror.base_url,
+        on_articles=lambda n: on_progress(DemoProgress("crawl", min(total, len(have) + n), total)),
+    )
     have = _crawled_urls(result.articles)
     if have != wanted:
-        raise ClsDataError(f"the crawl wrote {len(have & wanted)} of the sample's {total} articles; see {result.crawl_summary}"
-                               f" and {_sibling(result.articles, '.log')}")
+        raise ClsDataError(
+            f"the crawl wrote {len(have & wanted)} of the sample's {total} articles; see {result.crawl_summary}"
+            f" and {_sibling(result.articles, '.log')}"
+        )
     dropped = sum(sum(site["dropped"].values()) for site in summary["sites"].values())
-    on_progress(DemoProgress("crawl", total, total, f"{total} articles, {summary['elapsed_s']:.1f}s, {dropped} dropped"))
+    on_progress(
+        DemoProgress("crawl", total, total, f"{total} articles, {summary['elapsed_s']:.1f}s, {dropped} dropped")
+    )
 
 
-def _filter(sample: Sample, result: DemoResult, mirror: MirrorServer, state: dict, on_progress: Callable[[DemoProgress], None]) -> None:
+def _filter(
+    sample: Sample, result: DemoResult, mirror: MirrorServer, state: dict, on_progress: Callable[[DemoProgress], None]
+) -> None:
     from cls_data.filter.run import FilterConfig, run_filter
 
-    key = {"articles_sha256": file_sha256(result.articles), "translations_sha256": file_sha256(TRANSLATIONS), "keep": KEEP}
+    key = {
+        "articles_sha256": file_sha256(result.articles),
+        "translations_sha256": file_sha256(TRANSLATIONS),
+        "keep": KEEP,
+    }
     outputs = (result.scored, result.kept, result.failures, result.filter_report, result.histogram)
     if state.get("filter") == key and all(p.exists() for p in outputs):
         result.reused.append("filter")
         report = json.loads(result.filter_report.read_text(encoding="utf-8"))  # as FilterReport.as_json wrote it
         _filter_counts(result, report, read_jsonl(result.kept, CLSSample), list(read_jsonl(result.scored, CLSSample)))
-        on_progress(DemoProgress("filter", 1, 1, f"reused {result.filter_report.parent.name}/: kept {report['counts']['kept']}"))
+        on_progress(
+            DemoProgress("filter", 1, 1, f"reused {result.filter_report.parent.name}/: kept {report['counts']['kept']}")
+        )
         return
     on_progress(DemoProgress("filter", 0, 1, f"loading {len(sample.translations)} sample translations into the cache"))
     # The cache is keyed by the translation server's URL, whose port changes from run to run:
@@ -126,34 +158,58 @@ def _filter(sample: Sample, result: DemoResult, mirror: MirrorServer, state: dic
         _sibling(result.translation_cache, suffix).unlink(missing_ok=True)
     fill_translation_cache(result.translation_cache, mirror.translator_url, sample.translations)
     on_progress(DemoProgress("filter", 0, 1, "round trip vi → zh → vi from the cache, ROUGE, top K"))
-    config = FilterConfig(input=result.articles, out=result.scored.parent, keep=KEEP, translator=TRANSLATOR,
-                          translator_url=mirror.translator_url, cache=result.translation_cache, concurrency=1, max_retries=0,
-                          backoff_base=0.0, timeout=10.0)
+    config = FilterConfig(
+        input=result.articles,
+        out=result.scored.parent,
+        keep=KEEP,
+        translator=TRANSLATOR,
+        translator_url=mirror.translator_url,
+        cache=result.translation_cache,
+        concurrency=1,
+        max_retries=0,
+        backoff_base=0.0,
+        timeout=10.0,
+    )
     filtered = run_filter(config)
     report = filtered.report  # its notes are in report.json; the demo words its own
     if report.requests_sent or mirror.translator_requests or report.counts.failed:
         raise ClsDataError(
             f"{report.counts.failed} summaries are missing from the sample's translation cache "
             f"({mirror.translator_requests} translation requests were refused; the demo never translates over a network); "
-            f"see {result.failures}")
+            f"see {result.failures}"
+        )
     _filter_counts(result, report.as_json(), filtered.kept, filtered.scored)
     state["filter"] = key
-    on_progress(DemoProgress("filter", 1, 1, f"kept {report.counts.kept} of {report.counts.scored}, cut-off {100 * report.cutoff:.1f},"
-                                             " 0 translation requests"))
+    on_progress(
+        DemoProgress(
+            "filter",
+            1,
+            1,
+            f"kept {report.counts.kept} of {report.counts.scored}, cut-off {100 * report.cutoff:.1f},"
+            " 0 translation requests",
+        )
+    )
 
 
 def _filter_counts(result: DemoResult, report: dict, kept: Iterable[CLSSample], scored: list[CLSSample]) -> None:
     """The demo's counts from the filter report (`FilterReport.as_json`, as report.json holds it) and its
     kept and scored samples (best first)."""
     counts = report["counts"]
-    result.counts.update(articles=counts["input"], scored=counts["scored"], kept=counts["kept"],
-                         dropped=counts["scored"] - counts["kept"], translation_requests=report["requests_sent"],
-                         cache_hits=report["cache_hits"])
+    result.counts.update(
+        articles=counts["input"],
+        scored=counts["scored"],
+        kept=counts["kept"],
+        dropped=counts["scored"] - counts["kept"],
+        translation_requests=report["requests_sent"],
+        cache_hits=report["cache_hits"],
+    )
     kept_ids = {s.id for s in kept}
     result.dropped = [s.summary for s in reversed(scored) if s.id not in kept_ids]
     if result.dropped:
-        result.notes.append(f"the filter dropped {len(result.dropped)} of {counts['scored']} summaries whose round trip drifted"
-                            f" (cut-off {100 * report['cutoff']:.1f} ROUGE x100); see {result.scored}")
+        result.notes.append(
+            f"the filter dropped {len(result.dropped)} of {counts['scored']} summaries whose round trip drifted"
+            f" (cut-off {100 * report['cutoff']:.1f} ROUGE x100); see {result.scored}"
+        )
 
 
 def _build(result: DemoResult, on_progress: Callable[[DemoProgress], None]) -> None:
@@ -162,19 +218,31 @@ def _build(result: DemoResult, on_progress: Callable[[DemoProgress], None]) -> N
 
     sizes = SplitSizes(**SPLIT_SIZES)
     earlier = read_build_info(result.dataset) or {}
-    if earlier.get("sizes") == sizes.describe() and earlier.get("inputs") and earlier["inputs"][0].get("sha256") == file_sha256(result.kept):
+    if (
+        earlier.get("sizes") == sizes.describe()
+        and earlier.get("inputs")
+        and earlier["inputs"][0].get("sha256") == file_sha256(result.kept)
+    ):
         result.reused.append("build")
         result.split_rows = earlier["splits"]
         on_progress(DemoProgress("build", 1, 1, f"reused {result.dataset.name}/"))
         return
     on_progress(DemoProgress("build", 0, 1, f"Vi2ZhLow with {sizes.describe()}"))
     out = result.dataset.parent
-    config = BuildConfig(kind="vi2zh", inputs=[result.kept], out=out, sizes=sizes, translator=TRANSLATOR_NAME,
-                         command=f"cls-data build vi2zh {result.kept} --out {out} --sizes {sizes.describe()}")
+    config = BuildConfig(
+        kind="vi2zh",
+        inputs=[result.kept],
+        out=out,
+        sizes=sizes,
+        translator=TRANSLATOR_NAME,
+        command=f"cls-data build vi2zh {result.kept} --out {out} --sizes {sizes.describe()}",
+    )
     built = build_dataset(config, on_progress=lambda m: on_progress(DemoProgress("build", 0, 1, m)))
     result.split_rows = built.split_rows
     if built.leaks:
-        result.notes.append(f"the build found {len(built.leaks)} near-duplicate pair(s) across splits; see build_info.json")
+        result.notes.append(
+            f"the build found {len(built.leaks)} near-duplicate pair(s) across splits; see build_info.json"
+        )
     on_progress(DemoProgress("build", 1, 1, ", ".join(f"{k} {v}" for k, v in built.split_rows.items())))
 
 
@@ -196,8 +264,14 @@ def _benchmark(result: DemoResult, grid: GridSpec, state: dict, on_progress: Cal
         result.reused.append("benchmark")
         on_progress(DemoProgress("benchmark", total, total, f"reused {result.runs.name}/: {_count(total, 'run')}"))
         return False
-    on_progress(DemoProgress("benchmark", len(complete), total,
-                             f"{_count(total - len(complete), 'run')} to train (smoke preset): building the tiny backbones"))
+    on_progress(
+        DemoProgress(
+            "benchmark",
+            len(complete),
+            total,
+            f"{_count(total - len(complete), 'run')} to train (smoke preset): building the tiny backbones",
+        )
+    )
     finished, current = set(complete), [""]
 
     def progress(phase: str, done: int, of: int) -> None:
@@ -215,11 +289,19 @@ def _benchmark(result: DemoResult, grid: GridSpec, state: dict, on_progress: Cal
     result.failed_runs = outcome.failed
     if outcome.failed:
         run_dir, error = outcome.failed[0]
-        result.notes.append(f"{len(outcome.failed)} of {total} benchmark runs failed, e.g. {run_dir}: {error}"
-                            f" (see {result.runs}/<run>.work/failed.json; a rerun retries them)")
-    on_progress(DemoProgress("benchmark", total - len(outcome.failed), total,
-                             f"{_count(len(outcome.done), 'run')} trained and scored, {len(outcome.skipped)} reused,"
-                             f" {len(outcome.failed)} failed"))
+        result.notes.append(
+            f"{len(outcome.failed)} of {total} benchmark runs failed, e.g. {run_dir}: {error}"
+            f" (see {result.runs}/<run>.work/failed.json; a rerun retries them)"
+        )
+    on_progress(
+        DemoProgress(
+            "benchmark",
+            total - len(outcome.failed),
+            total,
+            f"{_count(len(outcome.done), 'run')} trained and scored, {len(outcome.skipped)} reused,"
+            f" {len(outcome.failed)} failed",
+        )
+    )
     return True
 
 
@@ -240,14 +322,22 @@ def _report(result: DemoResult, state: dict, ran: bool, on_progress: Callable[[D
 
     with quiet_transformers():
         encoder = demo_encoder(result.dataset, result.out_dir / "encoders")  # LaSE's code path offline, labelled tiny
-        config = ReportConfig(runs=result.runs, out=result.report, metrics=("rouge", "lase", "target_lang"),
-                              lase_model=str(encoder))
+        config = ReportConfig(
+            runs=result.runs, out=result.report, metrics=("rouge", "lase", "target_lang"), lase_model=str(encoder)
+        )
         outcome = write_report(config, on_progress=lambda m: on_progress(DemoProgress("report", 0, 1, m)))
     result.answer = [*outcome.answer, *evaluation_lines(result.report / "results.json")]
     result.notes.extend(outcome.notes)
     state["report"], state["answer"] = key, outcome.answer
-    on_progress(DemoProgress("report", 1, 1, f"{outcome.results_md.name}, {_count(len(outcome.figures), 'figure')},"
-                                             f" {_count(outcome.cards, 'model card')}"))
+    on_progress(
+        DemoProgress(
+            "report",
+            1,
+            1,
+            f"{outcome.results_md.name}, {_count(len(outcome.figures), 'figure')},"
+            f" {_count(outcome.cards, 'model card')}",
+        )
+    )
 
 
 # ---- helpers -----------------------------------------------------------------------------------

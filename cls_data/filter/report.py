@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cls_data.filter.select import Agreement
+from cls_data.outputs import write_json_atomic, write_text_atomic
 from cls_data.records import CLSSample, write_jsonl
 from cls_data.translate.engine import PassStats
-from cls_data.outputs import write_json_atomic, write_text_atomic
 
 SCALE = "every score and threshold is in [0, 1] (F1, cosine similarity, fractional rank); the CLI prints x100"
 
@@ -56,7 +56,7 @@ class FilterReport:
 
     @property
     def main_failure(self) -> str | None:
-        """"20 of 20: rejected: HTTP 404: ...": the commonest reason samples failed, for the summary line."""
+        """ "20 of 20: rejected: HTTP 404: ...": the commonest reason samples failed, for the summary line."""
         if not self.failure_reasons:
             return None
         reason, n = next(iter(self.failure_reasons.items()))
@@ -88,12 +88,24 @@ class FilterReport:
         data["counts"] = dataclasses.asdict(self.counts)
         data["agreement"] = dataclasses.asdict(self.agreement) if self.agreement else None
         data["translation"] = {name: stats.as_json() for name, stats in self.translation.items()}
-        return {**data, "requests_sent": self.requests_sent, "cache_hits": self.cache_hits, "rejects": self.rejects,
-                "failures_file": "failures.jsonl", "scale": SCALE}
+        return {
+            **data,
+            "requests_sent": self.requests_sent,
+            "cache_hits": self.cache_hits,
+            "rejects": self.rejects,
+            "failures_file": "failures.jsonl",
+            "scale": SCALE,
+        }
 
 
-def write_outputs(out: Path, ranked: list[CLSSample], kept: list[CLSSample], failures: list[dict],
-                  report: FilterReport, scores: list[float]) -> None:
+def write_outputs(
+    out: Path,
+    ranked: list[CLSSample],
+    kept: list[CLSSample],
+    failures: list[dict],
+    report: FilterReport,
+    scores: list[float],
+) -> None:
     """scored.jsonl (best first), kept.jsonl, failures.jsonl, report.json and report.png in `out`."""
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl(out / "scored.jsonl", ranked)
@@ -114,8 +126,12 @@ def plot_histogram(path: Path, scores: list[float], report: FilterReport) -> Non
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
     ax.hist([100 * s for s in scores], bins=50, color="#4c72b0", alpha=0.85)
     if report.cutoff is not None:
-        ax.axvline(100 * report.cutoff, color="#c44e52", linewidth=2,
-                   label=f"cut-off {100 * report.cutoff:.2f}: keep {counts.kept:,} of {counts.scored:,}")
+        ax.axvline(
+            100 * report.cutoff,
+            color="#c44e52",
+            linewidth=2,
+            label=f"cut-off {100 * report.cutoff:.2f}: keep {counts.kept:,} of {counts.scored:,}",
+        )
     notes = []
     for name, value in report.thresholds.items():
         if value is None:
@@ -125,12 +141,22 @@ def plot_histogram(path: Path, scores: list[float], report: FilterReport) -> Non
         else:
             notes.append(f"{name.removeprefix('min_')} >= {100 * value:g}")
     if notes:
-        ax.text(0.01, 0.70, f"also required: {', '.join(notes)}\n{counts.scored - counts.passed_thresholds:,}"
-                " samples failed a threshold", transform=ax.transAxes, fontsize=9, color="#8172b2")
+        ax.text(
+            0.01,
+            0.70,
+            f"also required: {', '.join(notes)}\n{counts.scored - counts.passed_thresholds:,}"
+            " samples failed a threshold",
+            transform=ax.transAxes,
+            fontsize=9,
+            color="#8172b2",
+        )
     ax.set_xlabel(f"{report.ranking_score} x100: {report.ranking_score_meaning}", fontsize=8)
     ax.set_ylabel("samples")
-    ax.set_title(f"{counts.input:,} samples · {counts.scored:,} scored · {counts.failed:,} failed to"
-                 f" translate · {counts.kept:,} kept", fontsize=10)
+    ax.set_title(
+        f"{counts.input:,} samples · {counts.scored:,} scored · {counts.failed:,} failed to"
+        f" translate · {counts.kept:,} kept",
+        fontsize=10,
+    )
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left")
     fig.tight_layout()

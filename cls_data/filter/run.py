@@ -15,7 +15,16 @@ from pathlib import Path
 from cls_data.errors import ClsDataError
 from cls_data.filter.report import FilterCounts, FilterReport, write_outputs
 from cls_data.filter.select import (
-    RANK_BY, RANKING_SCORES, SCORES, Agreement, combine, drop_duplicates, passes, quantiles, rank, ranking_score,
+    RANK_BY,
+    RANKING_SCORES,
+    SCORES,
+    Agreement,
+    combine,
+    drop_duplicates,
+    passes,
+    quantiles,
+    rank,
+    ranking_score,
     score_roundtrip,
 )
 from cls_data.records import Article, CLSSample, peek_first, read_jsonl
@@ -108,9 +117,10 @@ def run_filter(config: FilterConfig, on_progress: Progress | None = None) -> Fil
     ranked = rank(scored, config.score)
     distinct, duplicates = drop_duplicates(ranked)  # kept.jsonl holds K *distinct* samples: build needs them
     eligible = [s for s in distinct if passes(s, config.score, config.min_score, config.min_rouge1, config.min_rouge2)]
-    kept = eligible[:config.keep]
-    report = make_report(config, translations, tokenizer, samples, ranked, eligible, kept, failures, agreement,
-                         duplicates)
+    kept = eligible[: config.keep]
+    report = make_report(
+        config, translations, tokenizer, samples, ranked, eligible, kept, failures, agreement, duplicates
+    )
     report.seconds = round(time.monotonic() - started, 2)
     write_outputs(Path(config.out), ranked, kept, failures, report, [ranking_score(s, config.score) for s in ranked])
     return FilterResult(report=report, scored=ranked, kept=kept)
@@ -127,8 +137,9 @@ def _validate(config: FilterConfig) -> None:
         raise ClsDataError("--min-rouge1/--min-rouge2 need a round trip: use --score roundtrip or both")
     thresholds = (config.min_score, config.min_rouge1, config.min_rouge2)
     if config.keep is None and all(t is None for t in thresholds):
-        raise ClsDataError("say what to keep: --keep K (the best K), a threshold (--min-score, --min-rouge1,"
-                           " --min-rouge2), or both")
+        raise ClsDataError(
+            "say what to keep: --keep K (the best K), a threshold (--min-score, --min-rouge1, --min-rouge2), or both"
+        )
     if config.keep is not None and config.keep < 1:
         raise ClsDataError(f"--keep must be 1 or more, got {config.keep}")
     for name in ("min_score", "min_rouge1", "min_rouge2"):
@@ -172,9 +183,16 @@ def _engine(config: FilterConfig):
 
     check_settings(config.timeout, config.batch_size, config.max_chars)
     resume = f"resume with: {config.command}" if config.command else "rerun the same command to resume"
-    return EngineConfig(concurrency=config.concurrency, rate=config.rate, max_retries=config.max_retries,
-                        backoff_base=config.backoff_base, pack=config.pack, give_up_after=config.give_up_after,
-                        resume=resume, check_language=config.check_language)
+    return EngineConfig(
+        concurrency=config.concurrency,
+        rate=config.rate,
+        max_retries=config.max_retries,
+        backoff_base=config.backoff_base,
+        pack=config.pack,
+        give_up_after=config.give_up_after,
+        resume=resume,
+        check_language=config.check_language,
+    )
 
 
 def translate(samples: list[CLSSample], config: FilterConfig, engine, on_progress: Progress | None) -> Translations:
@@ -182,12 +200,19 @@ def translate(samples: list[CLSSample], config: FilterConfig, engine, on_progres
     distinct translations (each normalised once); finished texts come from the cache."""
     from cls_data.translate import DEFAULT_CACHE, TranslationCache, make_translator, translate_texts
 
-    translator = make_translator(config.translator, url=config.translator_url, model=config.model,
-                                 timeout=config.timeout, batch_size=config.batch_size, max_chars=config.max_chars)
+    translator = make_translator(
+        config.translator,
+        url=config.translator_url,
+        model=config.model,
+        timeout=config.timeout,
+        batch_size=config.batch_size,
+        max_chars=config.max_chars,
+    )
     try:  # the backend's connections and the cache are released on every path out
         src, tgt = translator.codes(config.src, config.tgt)
         cache = TranslationCache(config.cache or DEFAULT_CACHE)
         try:
+
             def run_pass(texts: list[str], a: str, b: str):
                 name, total = f"{a} → {b}", len(set(texts))
                 advance = (lambda n: on_progress(name, n, total)) if on_progress else None
@@ -209,11 +234,13 @@ def translate(samples: list[CLSSample], config: FilterConfig, engine, on_progres
     return Translations(translator.name, translator.model, src, tgt, keys, forward, mid_of, back, passes)
 
 
-def attach(samples: list[CLSSample], translations: Translations, round_trip: bool) -> tuple[list[CLSSample], list[dict]]:
+def attach(
+    samples: list[CLSSample], translations: Translations, round_trip: bool
+) -> tuple[list[CLSSample], list[dict]]:
     """Samples with their translations (provenance too: the card names the backend from it), and
     one failure record per sample a pass could not translate."""
     scored, failures = [], []
-    for sample, key in zip(samples, translations.keys):
+    for sample, key in zip(samples, translations.keys, strict=False):
         if key not in translations.forward:
             failures.append(_failure(sample, "forward", key, translations))
             continue
@@ -230,8 +257,12 @@ def attach(samples: list[CLSSample], translations: Translations, round_trip: boo
 
 
 def _failure(sample: CLSSample, stage: str, text: str, translations: Translations) -> dict:
-    return {"id": sample.id, "stage": stage, "text": text,
-            "error": translations.passes[stage].failures.get(text, "not translated")}
+    return {
+        "id": sample.id,
+        "stage": stage,
+        "text": text,
+        "error": translations.passes[stage].failures.get(text, "not translated"),
+    }
 
 
 def score(scored: list[CLSSample], config: FilterConfig, tokenizer: str) -> Agreement | None:
@@ -243,41 +274,72 @@ def score(scored: list[CLSSample], config: FilterConfig, tokenizer: str) -> Agre
     from cls_data.filter.xsim import xsim_scores
 
     sims = xsim_scores([s.summary for s in scored], [s.cls_summary for s in scored], config.encoder)
-    for sample, sim in zip(scored, sims):
+    for sample, sim in zip(scored, sims, strict=False):
         sample.extra["xsim"] = sim
     keep = len(scored) if config.keep is None else config.keep
     return combine(scored, keep) if config.score == "both" else None
 
 
-def make_report(config: FilterConfig, translations: Translations, tokenizer: str, samples: list[CLSSample],
-                ranked: list[CLSSample], eligible: list[CLSSample], kept: list[CLSSample], failures: list[dict],
-                agreement: Agreement | None, duplicates: Counter) -> FilterReport:
+def make_report(
+    config: FilterConfig,
+    translations: Translations,
+    tokenizer: str,
+    samples: list[CLSSample],
+    ranked: list[CLSSample],
+    eligible: list[CLSSample],
+    kept: list[CLSSample],
+    failures: list[dict],
+    agreement: Agreement | None,
+    duplicates: Counter,
+) -> FilterReport:
     notes = []
     if duplicates:
-        notes.append(f"dropped {sum(duplicates.values())} samples that repeat a better-ranked one"
-                     f" ({', '.join(f'{reason}: {n}' for reason, n in sorted(duplicates.items()))}):"
-                     " kept.jsonl holds distinct samples only")
+        notes.append(
+            f"dropped {sum(duplicates.values())} samples that repeat a better-ranked one"
+            f" ({', '.join(f'{reason}: {n}' for reason, n in sorted(duplicates.items()))}):"
+            " kept.jsonl holds distinct samples only"
+        )
     if config.keep is not None and config.keep > len(eligible):
-        notes.append(f"--keep {config.keep} but only {len(eligible)} distinct samples were scored and passed"
-                     f" the thresholds: keeping all {len(eligible)}")
+        notes.append(
+            f"--keep {config.keep} but only {len(eligible)} distinct samples were scored and passed"
+            f" the thresholds: keeping all {len(eligible)}"
+        )
     if failures:
-        notes.append(f"{len(failures)} samples could not be translated; they are listed in failures.jsonl"
-                     " and were not scored (rerun to retry them: finished translations come from the cache)")
+        notes.append(
+            f"{len(failures)} samples could not be translated; they are listed in failures.jsonl"
+            " and were not scored (rerun to retry them: finished translations come from the cache)"
+        )
     name, meaning = RANKING_SCORES[config.score]
     values = [ranking_score(s, config.score) for s in ranked]
     return FilterReport(
-        input=str(config.input), translator=translations.name, model=translations.model,
-        src=translations.src, tgt=translations.tgt, score=config.score, rank_by=config.rank_by,
-        ranking_score=name, ranking_score_meaning=meaning.format(rank_by=config.rank_by, encoder=config.encoder),
-        tokenizer=tokenizer, encoder=config.encoder,
+        input=str(config.input),
+        translator=translations.name,
+        model=translations.model,
+        src=translations.src,
+        tgt=translations.tgt,
+        score=config.score,
+        rank_by=config.rank_by,
+        ranking_score=name,
+        ranking_score_meaning=meaning.format(rank_by=config.rank_by, encoder=config.encoder),
+        tokenizer=tokenizer,
+        encoder=config.encoder,
         thresholds={"min_score": config.min_score, "min_rouge1": config.min_rouge1, "min_rouge2": config.min_rouge2},
-        counts=FilterCounts(input=len(samples), scored=len(ranked), failed=len(failures),
-                            duplicates=sum(duplicates.values()),
-                            passed_thresholds=len(eligible), kept=len(kept), keep_requested=config.keep),
+        counts=FilterCounts(
+            input=len(samples),
+            scored=len(ranked),
+            failed=len(failures),
+            duplicates=sum(duplicates.values()),
+            passed_thresholds=len(eligible),
+            kept=len(kept),
+            keep_requested=config.keep,
+        ),
         failures={stage: sum(f["stage"] == stage for f in failures) for stage in ("forward", "back")},
         cutoff=ranking_score(kept[-1], config.score) if kept else None,
         score_quantiles=quantiles(values),
         kept_quantiles=quantiles([ranking_score(s, config.score) for s in kept]),
-        translation=translations.passes, agreement=agreement, duplicates=dict(sorted(duplicates.items())), notes=notes,
+        translation=translations.passes,
+        agreement=agreement,
+        duplicates=dict(sorted(duplicates.items())),
+        notes=notes,
         failure_reasons=dict(Counter(f["error"] for f in failures).most_common(3)),
     )

@@ -38,7 +38,7 @@ def score_roundtrip(samples: list[CLSSample], tokenizer: str, rank_by: str, work
     """
     backs = [s.back_summary or "" for s in samples]
     scores = score_texts(backs, [s.summary for s in samples], tokenizer, workers=workers)
-    for sample, pair in zip(samples, scores):
+    for sample, pair in zip(samples, scores, strict=False):
         sample.rt_scores = pair.f1()
         sample.rt_score = rank_value(sample.rt_scores, rank_by)
 
@@ -53,8 +53,9 @@ def rank(samples: list[CLSSample], score: str = "roundtrip") -> list[CLSSample]:
     return sorted(samples, key=lambda s: (-ranking_score(s, score), s.id))
 
 
-def passes(sample: CLSSample, score: str, min_score: float | None, min_rouge1: float | None,
-           min_rouge2: float | None) -> bool:
+def passes(
+    sample: CLSSample, score: str, min_score: float | None, min_rouge1: float | None, min_rouge2: float | None
+) -> bool:
     """Whether `sample` clears every threshold (all in [0, 1]; `min_score` is on the ranking score)."""
     if min_score is not None and ranking_score(sample, score) < min_score:
         return False
@@ -100,7 +101,7 @@ def spearman(a: list[float], b: list[float]) -> float | None:
         return None
     ra, rb = fractional_ranks(a), fractional_ranks(b)
     ma, mb = sum(ra) / len(ra), sum(rb) / len(rb)
-    cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb))
+    cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb, strict=False))
     var = math.sqrt(sum((x - ma) ** 2 for x in ra) * sum((y - mb) ** 2 for y in rb))
     return cov / var if var else None
 
@@ -117,8 +118,10 @@ def quantiles(values: list[float]) -> dict[str, float]:
         high = min(low + 1, len(ordered) - 1)
         return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
-    return {name: round(at(q), 6) for name, q in
-            (("min", 0), ("p10", .1), ("p25", .25), ("p50", .5), ("p75", .75), ("p90", .9), ("max", 1))}
+    return {
+        name: round(at(q), 6)
+        for name, q in (("min", 0), ("p10", 0.1), ("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p90", 0.9), ("max", 1))
+    }
 
 
 @dataclass
@@ -136,12 +139,15 @@ def combine(scored: list[CLSSample], keep: int) -> Agreement:
     (scale-free: ROUGE and cosine differ), and how far the two agree."""
     rt = [s.rt_score for s in scored]
     sims = [s.extra["xsim"] for s in scored]
-    for sample, a, b in zip(scored, fractional_ranks(rt), fractional_ranks(sims)):
+    for sample, a, b in zip(scored, fractional_ranks(rt), fractional_ranks(sims), strict=False):
         sample.extra["rank_mean"] = (a + b) / 2
     top_rt = {s.id for s in rank(scored, "roundtrip")[:keep]}
     top_sim = {s.id for s in rank(scored, "xsim")[:keep]}
     overlap = len(top_rt & top_sim)
     rho = spearman(rt, sims)
-    return Agreement(combination="mean of fractional ranks of round-trip ROUGE and xsim", top_k_overlap=overlap,
-                     top_k_overlap_fraction=round(overlap / max(1, min(keep, len(scored))), 4),
-                     spearman=None if rho is None else round(rho, 4))
+    return Agreement(
+        combination="mean of fractional ranks of round-trip ROUGE and xsim",
+        top_k_overlap=overlap,
+        top_k_overlap_fraction=round(overlap / max(1, min(keep, len(scored))), 4),
+        spearman=None if rho is None else round(rho, 4),
+    )

@@ -7,8 +7,14 @@ from collections.abc import Callable, Sequence
 from cls_data.errors import ClsDataError
 
 
-def xsim_scores(sources: Sequence[str], targets: Sequence[str], encoder: str, batch_size: int = 32,
-                device: str | None = None, on_progress: Callable[[int], None] | None = None) -> list[float]:
+def xsim_scores(
+    sources: Sequence[str],
+    targets: Sequence[str],
+    encoder: str,
+    batch_size: int = 32,
+    device: str | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> list[float]:
     """Cosine similarity of mean-pooled, L2-normalised encoder embeddings, one per pair.
 
     Works with any transformers encoder (LaBSE, MEXMA, multilingual-e5, a local path). Mean
@@ -37,8 +43,8 @@ def xsim_scores(sources: Sequence[str], targets: Sequence[str], encoder: str, ba
 
     scores: list[float] = []
     for start in range(0, len(sources), batch_size):
-        a = embed(sources[start:start + batch_size])
-        b = embed(targets[start:start + batch_size])
+        a = embed(sources[start : start + batch_size])
+        b = embed(targets[start : start + batch_size])
         scores.extend((a * b).sum(-1).tolist())
         if on_progress:
             on_progress(len(a))

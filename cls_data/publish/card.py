@@ -16,8 +16,9 @@ ROUGE_PACKAGE_NOTE = (
 )
 
 
-def publish_card(run_dir: Path, config: dict, metrics: dict, folder: Path, repo_id: str, facts: DatasetFacts,
-                 license: str | None) -> tuple[Any, list[str]]:
+def publish_card(
+    run_dir: Path, config: dict, metrics: dict, folder: Path, repo_id: str, facts: DatasetFacts, license: str | None
+) -> tuple[Any, list[str]]:
     """(huggingface_hub `ModelCard`, notes for the user) for the staged `folder` pushed as `repo_id`."""
     from huggingface_hub import ModelCard
 
@@ -28,15 +29,23 @@ def publish_card(run_dir: Path, config: dict, metrics: dict, folder: Path, repo_
     row, eval_rows = rows[0], rows[1:]
     notes = []
     adapter = (folder / "adapter_config.json").exists()  # an llm-lora run: a peft adapter of its base model
-    metadata = card_data(config, metrics, repo_id.split("/")[-1], facts, license=license, library="peft" if adapter else "transformers")
+    metadata = card_data(
+        config, metrics, repo_id.split("/")[-1], facts, license=license, library="peft" if adapter else "transformers"
+    )
     if adapter:
-        metadata.pipeline_tag = "text-generation"  # a causal LM: transformers' summarization pipeline is for seq2seq models
+        metadata.pipeline_tag = (
+            "text-generation"  # a causal LM: transformers' summarization pipeline is for seq2seq models
+        )
     if metadata.base_model is None:
-        notes.append(f"no base_model in the card: the backbone {config.get('model', {}).get('backbone')!r} is not a Hub model id"
-                     + ("; the adapter loads only where its base model's folder exists" if adapter else ""))
+        notes.append(
+            f"no base_model in the card: the backbone {config.get('model', {}).get('backbone')!r} is not a Hub model id"
+            + ("; the adapter loads only where its base model's folder exists" if adapter else "")
+        )
     if metadata.license == "other":
-        notes.append(f"license: other ({metadata.license_name or 'unnamed'}), from the training data's terms; "
-                     "pass --license with a Hub licence id if you may license the model otherwise")
+        notes.append(
+            f"license: other ({metadata.license_name or 'unnamed'}), from the training data's terms; "
+            "pass --license with a Hub licence id if you may license the model otherwise"
+        )
     text = card_text(row, config, metrics, eval_rows, repo_id, model_dir=folder, metadata=metadata)
     body, citation = text.split("\n## Citation", 1) if "\n## Citation" in text else (text, None)
     published = _adapter_section(folder, repo_id, row) if adapter else _published_section(config, row)
@@ -48,17 +57,23 @@ def publish_card(run_dir: Path, config: dict, metrics: dict, folder: Path, repo_
 def _published_section(config: dict, row: Any) -> str:
     decode = config.get("decode") or {}
     tflcls = row.variant in ("tflcls", "tflcls-no-tra")
-    lines = ["## This repository", "",
-             f"Published by `cls-data publish` from the run folder `{row.dataset}/{row.system}/n{row.train_size}/seed{row.seed}`. "
-             f"`generation_config.json` holds the benchmark's decoding (beams {decode.get('num_beams', 4)}, no repeated "
-             f"{decode.get('no_repeat_ngram_size', 3)}-grams, at most {decode.get('max_new_tokens', 128)} new tokens) and starts "
-             "the decoder with the target-language code, and the tokenizer appends the source-language code to each document, "
-             "as in training: `tokenizer.batch_decode(model.generate(**tokenizer([article], return_tensors=\"pt\")), "
-             "skip_special_tokens=True)` summarizes as the benchmark did. The run's own `config.json`, `metrics.json` and "
-             "`train_log.jsonl` are under `run/`."]
+    lines = [
+        "## This repository",
+        "",
+        f"Published by `cls-data publish` from the run folder `{row.dataset}/{row.system}/n{row.train_size}/seed{row.seed}`. "
+        f"`generation_config.json` holds the benchmark's decoding (beams {decode.get('num_beams', 4)}, no repeated "
+        f"{decode.get('no_repeat_ngram_size', 3)}-grams, at most {decode.get('max_new_tokens', 128)} new tokens) and starts "
+        "the decoder with the target-language code, and the tokenizer appends the source-language code to each document, "
+        'as in training: `tokenizer.batch_decode(model.generate(**tokenizer([article], return_tensors="pt")), '
+        "skip_special_tokens=True)` summarizes as the benchmark did. The run's own `config.json`, `metrics.json` and "
+        "`train_log.jsonl` are under `run/`.",
+    ]
     if tflcls:
-        lines += ["", "TFLCLS trains a second, monolingual decoder in stage 2; it is not needed to summarize across languages "
-                  "and is left out: this is the cross-lingual path alone, a plain mBART model."]
+        lines += [
+            "",
+            "TFLCLS trains a second, monolingual decoder in stage 2; it is not needed to summarize across languages "
+            "and is left out: this is the cross-lingual path alone, a plain mBART model.",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -66,13 +81,21 @@ def _adapter_section(folder: Path, repo_id: str, row: Any) -> str:
     import json
 
     base = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8")).get("base_model_name_or_path")
-    return "\n".join(["## This repository", "",
-                      f"Published by `cls-data publish` from the run folder `{row.dataset}/{row.system}/n{row.train_size}/seed{row.seed}`. "
-                      f"It is a peft LoRA adapter of `{base}` (the base model `adapter_config.json` names), not a full model: "
-                      f"`AutoPeftModelForCausalLM.from_pretrained(\"{repo_id}\")` loads the base model and applies the adapter. "
-                      "The tokenizer carries the chat template the run prompted through; `prompt.json` holds the messages, with "
-                      "`{document}` where the article goes. The run's own `config.json`, `metrics.json` and `train_log.jsonl` "
-                      "are under `run/`."]) + "\n"
+    return (
+        "\n".join(
+            [
+                "## This repository",
+                "",
+                f"Published by `cls-data publish` from the run folder `{row.dataset}/{row.system}/n{row.train_size}/seed{row.seed}`. "
+                f"It is a peft LoRA adapter of `{base}` (the base model `adapter_config.json` names), not a full model: "
+                f'`AutoPeftModelForCausalLM.from_pretrained("{repo_id}")` loads the base model and applies the adapter. '
+                "The tokenizer carries the chat template the run prompted through; `prompt.json` holds the messages, with "
+                "`{document}` where the article goes. The run's own `config.json`, `metrics.json` and `train_log.jsonl` "
+                "are under `run/`.",
+            ]
+        )
+        + "\n"
+    )
 
 
 def _paper_section(row: Any, config: dict, metrics: dict) -> str:
@@ -82,25 +105,48 @@ def _paper_section(row: Any, config: dict, metrics: dict) -> str:
     tokenizer = metrics.get("tokenizer") or "unknown"
     ours = {m: 100 * (metrics.get("test") or {}).get(m, 0.0) for m in ("rouge1", "rouge2", "rougeL")}
     lines = ["## These numbers next to the paper's", ""]
-    theirs = next(({m: paper.value(table, row.dataset, row.system, row.train_size, m) for m in ours}
-                   for table in ("table2", "table3") if paper.value(table, row.dataset, row.system, row.train_size, "rouge2") is not None), None)
+    theirs = next(
+        (
+            {m: paper.value(table, row.dataset, row.system, row.train_size, m) for m in ours}
+            for table in ("table2", "table3")
+            if paper.value(table, row.dataset, row.system, row.train_size, "rouge2") is not None
+        ),
+        None,
+    )
     if theirs:
-        lines.append(f"The paper ({paper.citation}) reports for {row.system} on {row.dataset} with {row.train_size:,} training "
-                     "samples R-1 / R-2 / R-L " + " / ".join(f"{v:.2f}" for v in theirs.values() if v is not None)
-                     + "; this run: " + " / ".join(f"{v:.2f}" for v in ours.values()) + ".")
+        lines.append(
+            f"The paper ({paper.citation}) reports for {row.system} on {row.dataset} with {row.train_size:,} training "
+            "samples R-1 / R-2 / R-L "
+            + " / ".join(f"{v:.2f}" for v in theirs.values() if v is not None)
+            + "; this run: "
+            + " / ".join(f"{v:.2f}" for v in ours.values())
+            + "."
+        )
     else:
-        lines.append(f"cls-data carries no published number of the paper ({paper.citation}) for {row.system} on "
-                     f"{row.dataset} with {row.train_size:,} training samples, so there is no cell to set this run beside.")
+        lines.append(
+            f"cls-data carries no published number of the paper ({paper.citation}) for {row.system} on "
+            f"{row.dataset} with {row.train_size:,} training samples, so there is no cell to set this run beside."
+        )
     paper_rouge = metrics.get("paper_rouge")
     if paper_rouge:
-        unit = ("this run in the paper's unit: R-1 / R-2 / R-L "
-                + " / ".join(f"{100 * paper_rouge[m]:.2f}" for m in ("rouge1", "rouge2", "rougeL")) + f", {paper_rouge['unit']}")
+        unit = (
+            "this run in the paper's unit: R-1 / R-2 / R-L "
+            + " / ".join(f"{100 * paper_rouge[m]:.2f}" for m in ("rouge1", "rouge2", "rougeL"))
+            + f", {paper_rouge['unit']}"
+        )
     else:
         unit = "this run was not scored in it: `cls-data rouge --paper-tokens`, docs/paper-fidelity.md"
-    lines += ["", ROUGE_PACKAGE_NOTE.format(tokenizer=tokenizer, paper_unit=unit),
-              "", f"This is one run (seed {row.seed}); the benchmark report gives the spread over seeds and a paired "
-              "bootstrap against other systems before any claim that one model is better."]
+    lines += [
+        "",
+        ROUGE_PACKAGE_NOTE.format(tokenizer=tokenizer, paper_unit=unit),
+        "",
+        f"This is one run (seed {row.seed}); the benchmark report gives the spread over seeds and a paired "
+        "bootstrap against other systems before any claim that one model is better.",
+    ]
     if config.get("preset") == "smoke":
-        lines += ["", "**Smoke preset:** a tiny random model trained for a few steps to check the pipeline; its scores "
-                  "say nothing about the method."]
+        lines += [
+            "",
+            "**Smoke preset:** a tiny random model trained for a few steps to check the pipeline; its scores "
+            "say nothing about the method.",
+        ]
     return "\n".join(lines) + "\n"

@@ -21,9 +21,16 @@ from typing import Any
 from cls_data.errors import ClsDataError
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
-TFLCLS_EXTRAS = {"mono_decoder.safetensors", "two_decoder.json"}  # the monolingual decoder of stage 2: not needed to summarize
+TFLCLS_EXTRAS = {
+    "mono_decoder.safetensors",
+    "two_decoder.json",
+}  # the monolingual decoder of stage 2: not needed to summarize
 ADAPTER_CONFIG = "adapter_config.json"  # a peft adapter folder (llm-lora), pushed as peft saved it
-RUN_FILES = ("config.json", "metrics.json", "train_log.jsonl")  # copied under run/ (predictions carry dataset text: not pushed)
+RUN_FILES = (
+    "config.json",
+    "metrics.json",
+    "train_log.jsonl",
+)  # copied under run/ (predictions carry dataset text: not pushed)
 
 
 @dataclass(frozen=True)
@@ -50,10 +57,22 @@ class PublishResult:
 
 def read_finished_run(run_dir: Path) -> tuple[dict, dict]:
     """(config, metrics) of a complete run folder with a test score and weights; anything else is one line."""
-    from cls_data.run_folder import FAILED, METRICS, MODEL, STAGE1, WORK_SUFFIX, read_config, read_json, read_metrics, work_dir
+    from cls_data.run_folder import (
+        FAILED,
+        METRICS,
+        MODEL,
+        STAGE1,
+        WORK_SUFFIX,
+        read_config,
+        read_json,
+        read_metrics,
+        work_dir,
+    )
 
     unfinished = run_dir if run_dir.name.endswith(WORK_SUFFIX) else work_dir(run_dir)
-    if unfinished == run_dir or (not run_dir.exists() and unfinished.exists()):  # docs/run-folders.md: in progress or failed
+    if unfinished == run_dir or (
+        not run_dir.exists() and unfinished.exists()
+    ):  # docs/run-folders.md: in progress or failed
         failed = unfinished / FAILED
         why = read_json(failed).get("error", "") if failed.exists() else "still running or interrupted"
         raise ClsDataError(f"{run_dir}: this run did not finish ({why}); only finished runs can be published")
@@ -63,12 +82,16 @@ def read_finished_run(run_dir: Path) -> tuple[dict, dict]:
         raise ClsDataError(f"{run_dir}: not a finished run folder (no {METRICS})")
     config, metrics = read_config(run_dir), read_metrics(run_dir)
     if config.get("variant") == STAGE1 or not metrics.get("test"):
-        raise ClsDataError(f"{run_dir}: a shared stage-1 (summary translation) run, not a summarizer; publish a run of a variant")
+        raise ClsDataError(
+            f"{run_dir}: a shared stage-1 (summary translation) run, not a summarizer; publish a run of a variant"
+        )
     if not (run_dir / MODEL).is_dir() and metrics.get("stages") == {}:  # a variant that trains nothing (llm-prompt)
         backbone = (config.get("model") or {}).get("backbone") or "its backbone"
-        raise ClsDataError(f"{run_dir}: {config.get('variant')} trained nothing, so it has no weights to publish: the model is "
-                           f"{backbone} as published, prompted as the run's config.json records (docs/llm.md); use that model "
-                           "with that prompt, or publish a run that trained one (e.g. llm-lora)")
+        raise ClsDataError(
+            f"{run_dir}: {config.get('variant')} trained nothing, so it has no weights to publish: the model is "
+            f"{backbone} as published, prompted as the run's config.json records (docs/llm.md); use that model "
+            "with that prompt, or publish a run that trained one (e.g. llm-lora)"
+        )
     if not (run_dir / MODEL).is_dir():
         raise ClsDataError(f"{run_dir}: not a finished run folder (no {MODEL}/)")
     return config, metrics
@@ -79,10 +102,14 @@ def check_allowed(facts: Any, allow: bool) -> None:
     if allow or facts.redistributable:
         return
     if facts.redistributable is None:
-        raise ClsDataError(f"cannot tell the licence of dataset {facts.name!r} (its folder has no build_info.json): "
-                           "pass --allow if its licence lets you publish a model trained on it")
-    raise ClsDataError(f"refusing to publish a model trained on {facts.name} ({facts.kind}, {facts.license_name or facts.license}): "
-                       "its licence forbids redistributing derived text; pass --allow if you hold the right to")
+        raise ClsDataError(
+            f"cannot tell the licence of dataset {facts.name!r} (its folder has no build_info.json): "
+            "pass --allow if its licence lets you publish a model trained on it"
+        )
+    raise ClsDataError(
+        f"refusing to publish a model trained on {facts.name} ({facts.kind}, {facts.license_name or facts.license}): "
+        "its licence forbids redistributing derived text; pass --allow if you hold the right to"
+    )
 
 
 def stage_model(run_dir: Path, config: dict, folder: Path) -> str:
@@ -99,18 +126,27 @@ def stage_model(run_dir: Path, config: dict, folder: Path) -> str:
     check_model_dir(model_dir)
     model_type = _seq2seq_type(model_dir)
     if model_type is None:
-        raise ClsDataError(f"{run_dir}: variant {config.get('variant')} is not a transformers seq2seq model; "
-                           "only mBART-family runs can be published")
+        raise ClsDataError(
+            f"{run_dir}: variant {config.get('variant')} is not a transformers seq2seq model; "
+            "only mBART-family runs can be published"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     for path in model_dir.iterdir():
         if path.is_file() and path.name not in TFLCLS_EXTRAS:
             shutil.copy2(path, folder / path.name)
     model_config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
     decode = config.get("decode") or {}
-    settings: dict[str, Any] = {"num_beams": decode.get("num_beams", 4), "no_repeat_ngram_size": decode.get("no_repeat_ngram_size", 3),
-                                "max_new_tokens": decode.get("max_new_tokens", 128), "length_penalty": decode.get("length_penalty", 1.0),
-                                "early_stopping": True, "forced_bos_token_id": None}
-    settings |= {k: model_config[k] for k in ("bos_token_id", "eos_token_id", "pad_token_id") if model_config.get(k) is not None}
+    settings: dict[str, Any] = {
+        "num_beams": decode.get("num_beams", 4),
+        "no_repeat_ngram_size": decode.get("no_repeat_ngram_size", 3),
+        "max_new_tokens": decode.get("max_new_tokens", 128),
+        "length_penalty": decode.get("length_penalty", 1.0),
+        "early_stopping": True,
+        "forced_bos_token_id": None,
+    }
+    settings |= {
+        k: model_config[k] for k in ("bos_token_id", "eos_token_id", "pad_token_id") if model_config.get(k) is not None
+    }
     if model_type == "mbart":  # source `X </s> src_code`, decoder starts with the target code (docs/benchmark.md)
         from cls_data.benchmark.models.mbart import mbart_lang_code
 
@@ -163,10 +199,24 @@ def publish_run(cfg: PublishConfig) -> PublishResult:
         card, notes = publish_card(run_dir, config, metrics, folder, cfg.repo_id, facts, cfg.license)
         card.save(folder / "README.md")
         sizes = {p.relative_to(folder).as_posix(): p.stat().st_size for p in sorted(folder.rglob("*")) if p.is_file()}
-        url = (repo_url(cfg.repo_id, cfg.endpoint) if cfg.dry_run else
-               upload_folder(folder, cfg.repo_id, "model", f"Upload {cfg.run_dir.as_posix()} published by cls-data",
-                             private=cfg.private, token=cfg.token, endpoint=cfg.endpoint))
-    scores = {m: round(100 * metrics["test"][m], 2) for m in ("rouge1", "rouge2", "rougeL") if metrics["test"].get(m) is not None}
+        url = (
+            repo_url(cfg.repo_id, cfg.endpoint)
+            if cfg.dry_run
+            else upload_folder(
+                folder,
+                cfg.repo_id,
+                "model",
+                f"Upload {cfg.run_dir.as_posix()} published by cls-data",
+                private=cfg.private,
+                token=cfg.token,
+                endpoint=cfg.endpoint,
+            )
+        )
+    scores = {
+        m: round(100 * metrics["test"][m], 2)
+        for m in ("rouge1", "rouge2", "rougeL")
+        if metrics["test"].get(m) is not None
+    }
     return PublishResult(url=url, files=sorted(sizes), sizes=sizes, scores=scores, notes=notes)
 
 
@@ -175,4 +225,3 @@ def repo_url(repo_id: str, endpoint: str | None) -> str:
     from huggingface_hub import constants
 
     return f"{(endpoint or constants.ENDPOINT).rstrip('/')}/{repo_id}"
-

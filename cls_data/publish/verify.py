@@ -17,8 +17,14 @@ from cls_data.errors import ClsDataError
 
 # The files a saved tokenizer leaves (fast tokenizer, or the vocabulary of a slow one); without one of them
 # `AutoTokenizer.from_pretrained` builds a fresh tokenizer whose ids mean nothing to the model.
-TOKENIZER_FILES = ("tokenizer.json", "sentencepiece.bpe.model", "spiece.model", "sentencepiece.model",
-                   "vocab.json", "vocab.txt")
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "sentencepiece.bpe.model",
+    "spiece.model",
+    "sentencepiece.model",
+    "vocab.json",
+    "vocab.txt",
+)
 WEIGHTS = "model.safetensors"
 SHARDED_WEIGHTS = "model.safetensors.index.json"
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
@@ -32,9 +38,11 @@ def require_config(model_dir: Path) -> None:
 def require_tokenizer_files(model_dir: Path) -> None:
     """Refuse a model folder without its saved tokenizer (transformers would make a new, unrelated one)."""
     if not any((model_dir / name).is_file() for name in TOKENIZER_FILES):
-        raise ClsDataError(f"{model_dir}: no tokenizer files ({', '.join(TOKENIZER_FILES[:2])}, ...); the run's "
-                           "tokenizer is missing and a newly made one would not match the model's ids; "
-                           "nothing was pushed")
+        raise ClsDataError(
+            f"{model_dir}: no tokenizer files ({', '.join(TOKENIZER_FILES[:2])}, ...); the run's "
+            "tokenizer is missing and a newly made one would not match the model's ids; "
+            "nothing was pushed"
+        )
 
 
 def weight_files(folder: Path, single: str = WEIGHTS) -> list[Path]:
@@ -46,8 +54,10 @@ def weight_files(folder: Path, single: str = WEIGHTS) -> list[Path]:
         shards = sorted(set(json.loads(index.read_text(encoding="utf-8")).get("weight_map", {}).values()))
         missing = [name for name in shards if not (folder / name).is_file()]
         if missing or not shards:
-            raise ClsDataError(f"{index}: names {len(shards)} weight shards, {len(missing)} missing "
-                               f"({', '.join(missing[:3])}); nothing was pushed")
+            raise ClsDataError(
+                f"{index}: names {len(shards)} weight shards, {len(missing)} missing "
+                f"({', '.join(missing[:3])}); nothing was pushed"
+            )
         return [folder / name for name in shards]
     raise ClsDataError(f"{folder}: no {single}; the run's weights are missing, nothing was pushed")
 
@@ -92,12 +102,16 @@ def verify_seq2seq(folder: Path, tokenizer: Any, lang_codes: tuple[str, ...] = (
     for kind in ("missing_keys", "mismatched_keys"):
         keys = sorted(map(str, info.get(kind) or ()))
         if keys:
-            raise ClsDataError(f"the run's weights do not fill the model: {len(keys)} {kind.replace('_', ' ')} "
-                               f"({', '.join(keys[:3])}); nothing was pushed")
+            raise ClsDataError(
+                f"the run's weights do not fill the model: {len(keys)} {kind.replace('_', ' ')} "
+                f"({', '.join(keys[:3])}); nothing was pushed"
+            )
     rows = model.get_input_embeddings().num_embeddings
     if len(tokenizer) > rows:
-        raise ClsDataError(f"the tokenizer has {len(tokenizer):,} tokens but the model's embedding table "
-                           f"{rows:,} rows; they are not one model's, nothing was pushed")
+        raise ClsDataError(
+            f"the tokenizer has {len(tokenizer):,} tokens but the model's embedding table "
+            f"{rows:,} rows; they are not one model's, nothing was pushed"
+        )
     unknown = [code for code in lang_codes if tokenizer.convert_tokens_to_ids(code) in (None, tokenizer.unk_token_id)]
     if unknown:
         raise ClsDataError(f"the tokenizer does not know the language code {unknown[0]}; nothing was pushed")

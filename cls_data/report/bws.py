@@ -40,7 +40,9 @@ def load_key(kit: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ClsDataError(f"{path}: no key file; give the folder written by `cls-data report human-eval export`") from None
+        raise ClsDataError(
+            f"{path}: no key file; give the folder written by `cls-data report human-eval export`"
+        ) from None
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ClsDataError(f"{path}: unreadable key ({exc})") from None
 
@@ -61,7 +63,9 @@ def read_answers(path: Path, key: dict) -> RaterAnswers:
             header = [cell.strip().lower() for cell in next(reader, [])]
             missing = [c for c in ("item", "criterion", "best", "worst") if c not in header]
             if missing:
-                raise ClsDataError(f"{path}:1: header lacks column(s) {', '.join(missing)} (expected item,criterion,best,worst)")
+                raise ClsDataError(
+                    f"{path}:1: header lacks column(s) {', '.join(missing)} (expected item,criterion,best,worst)"
+                )
             column = {name: header.index(name) for name in ("item", "criterion", "best", "worst")}
             for cells in reader:
                 where = f"{path}:{reader.line_num}"
@@ -76,7 +80,9 @@ def read_answers(path: Path, key: dict) -> RaterAnswers:
                 if item not in items:
                     raise ClsDataError(f"{where}: unknown item {item!r}")
                 if criterion.lower() not in criteria:
-                    raise ClsDataError(f"{where}: unknown criterion {criterion!r} (one of {', '.join(key['criteria'])})")
+                    raise ClsDataError(
+                        f"{where}: unknown criterion {criterion!r} (one of {', '.join(key['criteria'])})"
+                    )
                 criterion = criterion.lower()
                 if not b and not w:
                     skipped += 1
@@ -132,7 +138,9 @@ def score_answers(kit: Path, answer_files: Sequence[Path]) -> BwsResult:
     key = load_key(kit)
     raters = [read_answers(Path(path), key) for path in answer_files]
     if not any(rater.best for rater in raters):
-        raise ClsDataError(f"no answered judgement in {', '.join(str(p) for p in answer_files)}: fill the best and worst columns")
+        raise ClsDataError(
+            f"no answered judgement in {', '.join(str(p) for p in answer_files)}: fill the best and worst columns"
+        )
     systems, criteria = list(key["systems"]), list(key["criteria"])
     tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for rater in raters:
@@ -148,8 +156,12 @@ def score_answers(kit: Path, answer_files: Sequence[Path]) -> BwsResult:
         judged = [(item, criterion) for item in key["items"] if all((item, criterion) in r.best for r in raters)]
         best = [[r.best[j] for r in raters] for j in judged]
         worst = [[r.worst[j] for r in raters] for j in judged]
-        agreement[criterion] = {"best_kappa": fleiss_kappa(best), "worst_kappa": fleiss_kappa(worst),
-                                "pairwise": pairwise_agreement(best + worst), "items": len(judged)}
+        agreement[criterion] = {
+            "best_kappa": fleiss_kappa(best),
+            "worst_kappa": fleiss_kappa(worst),
+            "pairwise": pairwise_agreement(best + worst),
+            "items": len(judged),
+        }
     notes = []
     expected = len(key["items"]) * len(criteria)
     for rater in raters:

@@ -43,9 +43,17 @@ def dataset_facts(config: dict, dataset_id: str | None = None) -> DatasetFacts:
     kind = KINDS.get(kind_name) if kind_name else None
     on_hub = path and not Path(path).exists() and HUB_ID.match(path) and "/" in path
     license_id = info.get("license") or (None if kind is None else "other" if not kind.redistributable else None)
-    license_name = info.get("license_name") or (kind.license_name if kind is not None and license_id == "other" else None)
-    return DatasetFacts(name=name, hub_id=dataset_id or (path if on_hub else None), kind=kind_name, license=license_id,
-                        license_name=license_name, redistributable=None if kind is None else kind.redistributable)
+    license_name = info.get("license_name") or (
+        kind.license_name if kind is not None and license_id == "other" else None
+    )
+    return DatasetFacts(
+        name=name,
+        hub_id=dataset_id or (path if on_hub else None),
+        kind=kind_name,
+        license=license_id,
+        license_name=license_name,
+        redistributable=None if kind is None else kind.redistributable,
+    )
 
 
 def base_model_id(config: dict) -> str | None:
@@ -56,30 +64,54 @@ def base_model_id(config: dict) -> str | None:
     return backbone
 
 
-def card_data(config: dict, metrics: dict, model_name: str, dataset: DatasetFacts, *,
-              license: str | None = None, library: str | None = None) -> Any:
+def card_data(
+    config: dict,
+    metrics: dict,
+    model_name: str,
+    dataset: DatasetFacts,
+    *,
+    license: str | None = None,
+    library: str | None = None,
+) -> Any:
     """`ModelCardData` of a finished run: languages, licence, base model, dataset, tags and test ROUGE in `model-index`."""
     from huggingface_hub import EvalResult, ModelCardData
 
     tokenizer = metrics.get("tokenizer") or "unknown"
     results = []
     tests = [(dataset.hub_id or dataset.name, dataset.name, metrics.get("test") or {}, tokenizer)]
-    tests += [(other, other, scores, scores.get("tokenizer") or tokenizer) for other, scores in sorted((metrics.get("eval_on") or {}).items())]
+    tests += [
+        (other, other, scores, scores.get("tokenizer") or tokenizer)
+        for other, scores in sorted((metrics.get("eval_on") or {}).items())
+    ]
     for dataset_type, dataset_name, scores, scheme in tests:
         for metric, label in ROUGE_NAMES.items():
             if scores.get(metric) is not None:
-                results.append(EvalResult(
-                    task_type="summarization", task_name="Cross-lingual summarization", dataset_type=dataset_type,
-                    dataset_name=dataset_name, dataset_split="test", metric_type="rouge", metric_config=scheme,
-                    metric_name=f"{label} (F1 x100, {scheme} tokens)", metric_value=round(100 * scores[metric], 2)))
+                results.append(
+                    EvalResult(
+                        task_type="summarization",
+                        task_name="Cross-lingual summarization",
+                        dataset_type=dataset_type,
+                        dataset_name=dataset_name,
+                        dataset_split="test",
+                        metric_type="rouge",
+                        metric_config=scheme,
+                        metric_name=f"{label} (F1 x100, {scheme} tokens)",
+                        metric_value=round(100 * scores[metric], 2),
+                    )
+                )
     license_id = license or dataset.license or "other"
     return ModelCardData(
         language=[lang for lang in (config.get("src_lang"), config.get("tgt_lang")) if lang],
-        license=license_id, license_name=dataset.license_name if license_id == "other" and not license else None,
-        base_model=base_model_id(config), datasets=[dataset.hub_id or dataset.name], pipeline_tag="summarization",
+        license=license_id,
+        license_name=dataset.license_name if license_id == "other" and not license else None,
+        base_model=base_model_id(config),
+        datasets=[dataset.hub_id or dataset.name],
+        pipeline_tag="summarization",
         library_name=library,
         tags=["summarization", "cross-lingual-summarization", "cls-data", str(config.get("variant") or "unknown")],
-        metrics=["rouge"], model_name=model_name, eval_results=results or None,
+        metrics=["rouge"],
+        model_name=model_name,
+        eval_results=results or None,
     )
 
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cls_data.dataset_folder import read_split
-from cls_data.report.runs import RunSet
-from cls_data.run_folder import RunRow, read_json, read_json_lines
-from cls_data.report.tables import DATASET_ORDER, VARIANT_ORDER, order_key
-from cls_data.text import CJK, get_tokenizer, nfc
 from cls_data.outputs import write_text_atomic
+from cls_data.report.runs import RunSet
+from cls_data.report.tables import DATASET_ORDER, VARIANT_ORDER, order_key
+from cls_data.run_folder import RunRow, read_json, read_json_lines
+from cls_data.text import CJK, get_tokenizer, nfc
 
 # Highlighting walks the text with the tokenizer's own token shapes, so marks sit on the original characters.
 _SHAPES = {"zh": re.compile(rf"[{CJK}]|[^\W_{CJK}]+"), "en": re.compile(r"[A-Za-z0-9]+"), "vi": re.compile(r"[^\W_]+")}
@@ -56,7 +56,7 @@ def highlight(text: str, reference: str, tokenizer: str) -> str:
     shared = set(get_tokenizer(scheme)(reference))
     pieces, position = [], 0
     for match in _SHAPES[scheme].finditer(text):
-        pieces.append(html.escape(text[position:match.start()]))
+        pieces.append(html.escape(text[position : match.start()]))
         token = html.escape(match.group())
         pieces.append(f"<mark>{token}</mark>" if nfc(match.group()).lower() in shared else token)
         position = match.end()
@@ -74,7 +74,7 @@ def load_sources(runs: RunSet, row: RunRow) -> dict[str, str]:
     if table is None:
         return {}
     columns = table.to_pydict()
-    return dict(zip(map(str, columns["id"]), columns["text"]))
+    return dict(zip(map(str, columns["id"]), columns["text"], strict=False))
 
 
 def _predictions(runs: RunSet, row: RunRow) -> dict[str, dict]:
@@ -94,8 +94,16 @@ def best_system(lines: dict[str, dict]) -> str | None:
     return winners[0]
 
 
-def _section(dataset: str, size: int, rows: Sequence[RunRow], runs: RunSet, ids: Sequence[str] | None,
-             samples: int, seed: int, notes: list[str]) -> tuple[str, int]:
+def _section(
+    dataset: str,
+    size: int,
+    rows: Sequence[RunRow],
+    runs: RunSet,
+    ids: Sequence[str] | None,
+    samples: int,
+    seed: int,
+    notes: list[str],
+) -> tuple[str, int]:
     predictions = {row.system: _predictions(runs, row) for row in rows}
     predictions = {system: preds for system, preds in predictions.items() if preds}
     if not predictions:
@@ -112,31 +120,43 @@ def _section(dataset: str, size: int, rows: Sequence[RunRow], runs: RunSet, ids:
     if chosen and not sources:
         notes.append(f"{dataset}: the dataset folder named in config.json is not here; source documents not shown")
     tokenizer = rows[0].tokenizer or "zh"
-    parts = [f'<section id="{html.escape(dataset)}-n{size}"><h2>{html.escape(dataset)}, trained on {size:,} samples</h2>']
+    parts = [
+        f'<section id="{html.escape(dataset)}-n{size}"><h2>{html.escape(dataset)}, trained on {size:,} samples</h2>'
+    ]
     for sample_id in chosen:
         first = next(iter(predictions.values()))[sample_id]
         reference = str(first.get("reference", ""))
         best = best_system({system: preds[sample_id] for system, preds in predictions.items()})
         source = sources.get(sample_id)
         parts.append(f'<div class="sample"><h3>Test sample <code>{html.escape(sample_id)}</code></h3>')
-        parts.append(f'<div class="source">{html.escape(source)}</div>' if source is not None
-                     else '<p class="empty">source document not available</p>')
-        parts.append(f'<div class="reference"><strong>Reference</strong><br>{html.escape(reference)}</div><div class="grid">')
+        parts.append(
+            f'<div class="source">{html.escape(source)}</div>'
+            if source is not None
+            else '<p class="empty">source document not available</p>'
+        )
+        parts.append(
+            f'<div class="reference"><strong>Reference</strong><br>{html.escape(reference)}</div><div class="grid">'
+        )
         for system, preds in predictions.items():
             line = preds[sample_id]
             text = str(line.get("prediction") or "")
-            scores = " · ".join(f"{label} {100 * float(line.get(m) or 0):.1f}"
-                                for m, label in (("rouge1", "R-1"), ("rouge2", "R-2"), ("rougeL", "R-L")))
+            scores = " · ".join(
+                f"{label} {100 * float(line.get(m) or 0):.1f}"
+                for m, label in (("rouge1", "R-1"), ("rouge2", "R-2"), ("rougeL", "R-L"))
+            )
             body = highlight(text, reference, tokenizer) if text else '<span class="empty">(empty output)</span>'
-            parts.append(f'<div class="card{" best" if system == best else ""}"><div class="name">{html.escape(system)}</div>'
-                         f'<div class="scores">{scores}</div><div>{body}</div></div>')
+            parts.append(
+                f'<div class="card{" best" if system == best else ""}"><div class="name">{html.escape(system)}</div>'
+                f'<div class="scores">{scores}</div><div>{body}</div></div>'
+            )
         parts.append("</div></div>")
     parts.append("</section>")
     return "\n".join(parts), len(chosen)
 
 
-def write_case_study(runs: RunSet, path: Path, ids: Sequence[str] | None = None, samples: int = 5, seed: int = 0,
-                     size: int | None = None) -> CaseStudyResult:
+def write_case_study(
+    runs: RunSet, path: Path, ids: Sequence[str] | None = None, samples: int = 5, seed: int = 0, size: int | None = None
+) -> CaseStudyResult:
     """One page: per dataset (at `size`, default its largest train size), `samples` random or the given test ids."""
     done = [row for row in runs.done() if row.in_domain]
     notes: list[str] = []
@@ -147,7 +167,9 @@ def write_case_study(runs: RunSet, path: Path, ids: Sequence[str] | None = None,
         if size is not None and size not in sizes:
             notes.append(f"{dataset}: no runs at n={size}; shown at n={chosen_size}")
         first_seed: dict[str, RunRow] = {}
-        for row in sorted((r for r in done if r.dataset == dataset and r.train_size == chosen_size), key=lambda r: r.seed or 0):
+        for row in sorted(
+            (r for r in done if r.dataset == dataset and r.train_size == chosen_size), key=lambda r: r.seed or 0
+        ):
             first_seed.setdefault(row.system, row)
         rows = sorted(first_seed.values(), key=lambda r: (order_key(VARIANT_ORDER, r.variant), r.system))
         section, count = _section(dataset, chosen_size, rows, runs, ids, samples, seed, notes)
@@ -156,13 +178,20 @@ def write_case_study(runs: RunSet, path: Path, ids: Sequence[str] | None = None,
             shown += count
             systems_shown = max(systems_shown, len(rows))
     nav = " ".join(f'<a href="#{html.escape(d)}-n{s}">{html.escape(d)} n={s:,}</a>' for d, s, _ in sections)
-    how = f"test ids chosen by hand: {', '.join(ids)}" if ids else f"{samples} random test samples per dataset, seed {seed}"
-    page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Case study</title>'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head><body>'
-            f'<header><h1>Case study: every system on the same test samples</h1>'
-            f'<p>{html.escape(how)}; each system\'s first seed. <mark>Marked</mark> words also occur in the reference; '
-            f'the card with a blue border has the best ROUGE-2 on that sample (no border where the best is shared).</p><nav>{nav}</nav></header>'
-            + "\n".join(section for _, _, section in sections) + "</body></html>\n")
+    how = (
+        f"test ids chosen by hand: {', '.join(ids)}"
+        if ids
+        else f"{samples} random test samples per dataset, seed {seed}"
+    )
+    page = (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Case study</title>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head><body>'
+        f"<header><h1>Case study: every system on the same test samples</h1>"
+        f"<p>{html.escape(how)}; each system's first seed. <mark>Marked</mark> words also occur in the reference; "
+        f"the card with a blue border has the best ROUGE-2 on that sample (no border where the best is shared).</p><nav>{nav}</nav></header>"
+        + "\n".join(section for _, _, section in sections)
+        + "</body></html>\n"
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, page)
     return CaseStudyResult(path, shown, systems_shown, notes)

@@ -38,13 +38,13 @@ def _source(root: Path | None, row: RunRow) -> str:
 
 SOURCE_TEXT = {
     "release": "the paper's released splits (`cls-data build vi2zh --release`), in its order, flagged rows kept: the "
-               "paper's training subsets and every row of its test file",
+    "paper's training subsets and every row of its test file",
     "release (cleaned)": "the paper's released splits with the flagged rows dropped (`--release --clean`): close to, "
-                         "but not, the paper's test set",
+    "but not, the paper's test set",
     "rebuilt": "rebuilt by `cls-data build` (deduplicated and re-split, e.g. 4,900 / 3,000 / 3,000 from the released "
-               "pairs): **another test set than the paper's**",
+    "pairs): **another test set than the paper's**",
     "unknown": "not recorded (the run's dataset folder is not at hand): cannot tell whether the test set is the "
-               "paper's",
+    "paper's",
 }
 
 
@@ -52,15 +52,19 @@ def _unit_lines(done: Sequence[RunRow]) -> list[str]:
     scored = [row for row in done if row.paper_rouge]
     units = sorted({row.paper_rouge.get("unit") for row in scored})
     if scored and len(scored) == len(done) and len(units) == 1:
-        return [f"- **ROUGE unit**: ours is shown in the paper's unit ({units[0]}), as the paper's code scored; "
-                "our own per-character ROUGE stays in the tables above."]
+        return [
+            f"- **ROUGE unit**: ours is shown in the paper's unit ({units[0]}), as the paper's code scored; "
+            "our own per-character ROUGE stays in the tables above."
+        ]
     have = f" ({len(scored)} of {len(done)} runs carry it)" if scored else ""
-    return ["- **ROUGE unit: absolute gaps are not comparable.** Ours is rouge-score F1 per Chinese character with "
-            "punctuation dropped; the paper's is the `rouge` package on mBART pieces, punctuation included, which "
-            f"moves R-2 by more than 10 points on the paper's own output. Score every run in the paper's unit{have}: "
-            "`cls-data benchmark --paper-tokens facebook/mbart-large-cc25` (or with that tokenizer in the local "
-            "Hugging Face cache), or `cls-data rouge PRED REF --lang zh --paper-tokens TOKENIZER` on a predictions "
-            "file. Relative gains between systems scored the same way carry over better than absolute values."]
+    return [
+        "- **ROUGE unit: absolute gaps are not comparable.** Ours is rouge-score F1 per Chinese character with "
+        "punctuation dropped; the paper's is the `rouge` package on mBART pieces, punctuation included, which "
+        f"moves R-2 by more than 10 points on the paper's own output. Score every run in the paper's unit{have}: "
+        "`cls-data benchmark --paper-tokens facebook/mbart-large-cc25` (or with that tokenizer in the local "
+        "Hugging Face cache), or `cls-data rouge PRED REF --lang zh --paper-tokens TOKENIZER` on a predictions "
+        "file. Relative gains between systems scored the same way carry over better than absolute values."
+    ]
 
 
 def _differences(done: Sequence[RunRow], root: Path | None) -> list[str]:
@@ -72,18 +76,26 @@ def _differences(done: Sequence[RunRow], root: Path | None) -> list[str]:
     variants = {row.variant for row in done}
     out = []
     if False in paper_code:
-        out.append("numerics: bf16 autocast, length-grouped batches, one micro-batch of 16, clipping without the loss "
-                   "weights, non-deterministic kernels (`--paper-code` removes these)")
+        out.append(
+            "numerics: bf16 autocast, length-grouped batches, one micro-batch of 16, clipping without the loss "
+            "weights, non-deterministic kernels (`--paper-code` removes these)"
+        )
     if False in paper_code:
-        out.append("generation and targets: `max_new_tokens` 128 and the target language code once (the code's "
-                   "`max_length` 128 counted the start tokens and forced the code twice); targets as written (the "
-                   "code lowercased English ones, and TFLCLS's in any language) (`--paper-code` removes these)")
+        out.append(
+            "generation and targets: `max_new_tokens` 128 and the target language code once (the code's "
+            "`max_length` 128 counted the start tokens and forced the code twice); targets as written (the "
+            "code lowercased English ones, and TFLCLS's in any language) (`--paper-code` removes these)"
+        )
     if variants & {"tflcls", "tflcls-no-tra"}:
-        out.append("TFLCLS's second decoder: its own mask and a tied LM head (the code passed the other decoder's mask "
-                   "and an untied, random head); HU is Kendall et al.'s (the code's drew random sigmas); the `sum` "
-                   "weighting is L1 + L2 (the code's base was (L1 + L2) / 2: `--paper-code`)")
-    out.append("validation: the same split picks each run's epoch and ranks systems (systems validated 1 to 15 times "
-               "on it); the paper chose r on validation too")
+        out.append(
+            "TFLCLS's second decoder: its own mask and a tied LM head (the code passed the other decoder's mask "
+            "and an untied, random head); HU is Kendall et al.'s (the code's drew random sigmas); the `sum` "
+            "weighting is L1 + L2 (the code's base was (L1 + L2) / 2: `--paper-code`)"
+        )
+    out.append(
+        "validation: the same split picks each run's epoch and ranks systems (systems validated 1 to 15 times "
+        "on it); the paper chose r on validation too"
+    )
     return [f"  - {line}" for line in out]
 
 
@@ -99,13 +111,20 @@ def comparability_markdown(rows: Sequence[RunRow], root: Path | None) -> list[st
     sources = Counter(_source(root, row) for row in done)
     weights = Counter(row.test_weights or "not recorded" for row in done)
     lines = ["### What the two columns measure", ""] + _unit_lines(done)
-    lines += ["- **Data**: " + "; ".join(f"{SOURCE_TEXT[s]} ({n} run{'s' if n != 1 else ''})"
-                                        for s, n in sorted(sources.items())) + "."]
+    lines += [
+        "- **Data**: "
+        + "; ".join(f"{SOURCE_TEXT[s]} ({n} run{'s' if n != 1 else ''})" for s, n in sorted(sources.items()))
+        + "."
+    ]
     text = {"best": "the best validation epoch's", "last": "the last epoch's, as the paper's code tested"}
-    lines += ["- **Test weights**: " + "; ".join(f"{text.get(w, w)} ({n} run{'s' if n != 1 else ''})"
-                                                for w, n in sorted(weights.items()))
-              + ". The paper's code tested the last epoch's weights (`trainer.test` after `fit`): "
-              "`--test-weights last`."]
-    lines += ["- **Differences that apply to these runs** (every one: docs/paper-fidelity.md):",
-              *_differences(done, root)]
+    lines += [
+        "- **Test weights**: "
+        + "; ".join(f"{text.get(w, w)} ({n} run{'s' if n != 1 else ''})" for w, n in sorted(weights.items()))
+        + ". The paper's code tested the last epoch's weights (`trainer.test` after `fit`): "
+        "`--test-weights last`."
+    ]
+    lines += [
+        "- **Differences that apply to these runs** (every one: docs/paper-fidelity.md):",
+        *_differences(done, root),
+    ]
     return lines + [""]

@@ -29,12 +29,16 @@ def _cell_order(key: tuple[str, str, str, int]) -> tuple:
 
 def cells_markdown(paper: PaperResults, cells: dict[tuple[str, str, int], Cell]) -> list[str]:
     """One line per paper cell (table, dataset, system, size) that we ran: ours / paper (Δ) per metric."""
-    lines = ["### Every cell we ran, beside the paper's", "",
-             "ROUGE F1 x100: ours (mean over seeds) / the paper's (Δ = ours − paper). Our system is matched to the "
-             "paper's row by name (`cls_data.report.paper.PAPER_SYSTEMS`). Unit: \"paper\" where every seed of the "
-             "cell was scored in the paper's unit, else \"ours\" (per character: its Δ is not comparable).", "",
-             "| paper's table | dataset | n | paper's system | ours | seeds | unit | R-1 | R-2 | R-L |",
-             "|---|---|---:|---|---|---:|---|---:|---:|---:|"]
+    lines = [
+        "### Every cell we ran, beside the paper's",
+        "",
+        "ROUGE F1 x100: ours (mean over seeds) / the paper's (Δ = ours − paper). Our system is matched to the "
+        'paper\'s row by name (`cls_data.report.paper.PAPER_SYSTEMS`). Unit: "paper" where every seed of the '
+        'cell was scored in the paper\'s unit, else "ours" (per character: its Δ is not comparable).',
+        "",
+        "| paper's table | dataset | n | paper's system | ours | seeds | unit | R-1 | R-2 | R-L |",
+        "|---|---|---:|---|---|---:|---|---:|---:|---:|",
+    ]
     found, marks = 0, {}
     for key in sorted(paper.cells, key=_cell_order):
         table, dataset, system, size = key
@@ -53,12 +57,16 @@ def cells_markdown(paper: PaperResults, cells: dict[tuple[str, str, int], Cell])
         ours = {m: paper_unit_mean(cell.done, m)[0] if in_paper_unit else cell.mean(m) for m in METRIC_LABELS}
         scores = " | ".join(_pair(ours[m], paper.cells[key].get(m)) for m in METRIC_LABELS)
         unit = "paper" if in_paper_unit else "ours"
-        lines.append(f"| {TABLE_LABELS.get(table, table)} | {dataset} | {size:,} | {label} | {system} | {len(cell.done)} "
-                     f"| {unit} | {scores} |")
+        lines.append(
+            f"| {TABLE_LABELS.get(table, table)} | {dataset} | {size:,} | {label} | {system} | {len(cell.done)} "
+            f"| {unit} | {scores} |"
+        )
     if not found:
-        lines = lines[:2] + ["None of our finished runs is a cell of the paper's Tables 2-3 (the paper's systems: "
-                             + ", ".join(f"{name} = `{ours}`" for name, ours in PAPER_SYSTEMS.items() if ours != REFERENCE_SYSTEM)
-                             + "; datasets Vi2ZhLow, En2ZhLow, Zh2EnLow; n = 1,000 / 3,000 / 5,000)."]
+        lines = lines[:2] + [
+            "None of our finished runs is a cell of the paper's Tables 2-3 (the paper's systems: "
+            + ", ".join(f"{name} = `{ours}`" for name, ours in PAPER_SYSTEMS.items() if ours != REFERENCE_SYSTEM)
+            + "; datasets Vi2ZhLow, En2ZhLow, Zh2EnLow; n = 1,000 / 3,000 / 5,000)."
+        ]
     lines += [""] + [f"{mark} {name}: {CAVEATS[name]}." for name, mark in marks.items()]
     return lines
 
@@ -88,18 +96,26 @@ def _gains_text(gains: dict[str, float | None]) -> str:
 def claim_markdown(paper: PaperResults, cells: dict[tuple[str, str, int], Cell]) -> list[str]:
     """The paper's own comparison (TFLCLS at r = 2 over mBART-CLS, relative gains per dataset and size) and ours."""
     system, baseline = PAPER_SYSTEMS[CLAIM_SYSTEM], PAPER_SYSTEMS[CLAIM_BASELINE]
-    lines = [f"### The paper's own comparison: {CLAIM_SYSTEM} (r = 2) against {CLAIM_BASELINE}", "",
-             f"Relative gain of `{system}` over `{baseline}` in %, per dataset and training size: the paper's from its "
-             "Table 2, ours from our means over seeds, in the paper's ROUGE unit where both cells have it, else in "
-             "ours (other r values and other baselines play no part)."]
+    lines = [
+        f"### The paper's own comparison: {CLAIM_SYSTEM} (r = 2) against {CLAIM_BASELINE}",
+        "",
+        f"Relative gain of `{system}` over `{baseline}` in %, per dataset and training size: the paper's from its "
+        "Table 2, ours from our means over seeds, in the paper's ROUGE unit where both cells have it, else in "
+        "ours (other r values and other baselines play no part).",
+    ]
     if paper.stated_text:
-        lines += ["", f"Its text states: {paper.stated_text} (marked \"stated\" below where they match its Table 2)."]
+        lines += ["", f'Its text states: {paper.stated_text} (marked "stated" below where they match its Table 2).']
     if paper.abstract_claim:
-        lines += ["", f"Its abstract states: \"{paper.abstract_claim}\": these are the ROUGE-2 gains over {CLAIM_BASELINE} at "
-                  f"n = {paper.abstract_size or 5000:,} in its Table 2."]
+        lines += [
+            "",
+            f'Its abstract states: "{paper.abstract_claim}": these are the ROUGE-2 gains over {CLAIM_BASELINE} at '
+            f"n = {paper.abstract_size or 5000:,} in its Table 2.",
+        ]
     lines += ["", "| dataset | n | paper: R-1 / R-2 / R-L gain | ours: R-1 / R-2 / R-L gain |", "|---|---:|---|---|"]
-    columns = sorted({(d, n) for (t, d, s, n) in paper.cells if t == "table2"} | {(d, n) for (s, d, n) in cells if s == system},
-                     key=lambda c: (order_key(DATASET_ORDER, c[0]), c[1]))
+    columns = sorted(
+        {(d, n) for (t, d, s, n) in paper.cells if t == "table2"} | {(d, n) for (s, d, n) in cells if s == system},
+        key=lambda c: (order_key(DATASET_ORDER, c[0]), c[1]),
+    )
     for dataset, size in columns:
         theirs = paper.claim_gains(dataset, size)
         stated = paper.stated_gains.get((dataset, size))
@@ -122,17 +138,29 @@ def human_markdown(paper: PaperResults) -> list[str]:
     sizes = sorted({size for _, size in paper.human})
     systems = list(dict.fromkeys(system for system, _ in paper.human))
     header = ["paper's system", "ours"] + [f"n={size:,} {c}" for size in sizes for c, _ in CRITERIA]
-    lines = ["### Table 4: the paper's human evaluation", "", paper.human_about, "",
-             "| " + " | ".join(header) + " |", "|---|---|" + "---:|" * (len(header) - 2)]
+    lines = [
+        "### Table 4: the paper's human evaluation",
+        "",
+        paper.human_about,
+        "",
+        "| " + " | ".join(header) + " |",
+        "|---|---|" + "---:|" * (len(header) - 2),
+    ]
     for system in systems:
         values = [paper.human.get((system, size), {}).get(c) for size in sizes for c, _ in CRITERIA]
-        lines.append(f"| {paper.names.get(system, system)} | {system} | "
-                     + " | ".join("n/a" if v is None else f"{v:+.3f}" for v in values) + " |")
+        lines.append(
+            f"| {paper.names.get(system, system)} | {system} | "
+            + " | ".join("n/a" if v is None else f"{v:+.3f}" for v in values)
+            + " |"
+        )
     rated = ",".join(s for s in systems)
-    lines += ["", f"IF, CC, FL: {', '.join(name for _, name in CRITERIA)}. To collect ours for one size: "
-              f"`cls-data report human-eval export RUNS --systems {rated} --dataset Vi2ZhLow --size N --samples 25 --out KIT` "
-              f"(`{REFERENCE_SYSTEM}` rates the reference summaries as one more anonymous system), then "
-              "`cls-data report human-eval score KIT answers_*.csv` with one answer file per rater."]
+    lines += [
+        "",
+        f"IF, CC, FL: {', '.join(name for _, name in CRITERIA)}. To collect ours for one size: "
+        f"`cls-data report human-eval export RUNS --systems {rated} --dataset Vi2ZhLow --size N --samples 25 --out KIT` "
+        f"(`{REFERENCE_SYSTEM}` rates the reference summaries as one more anonymous system), then "
+        "`cls-data report human-eval score KIT answers_*.csv` with one answer file per rater.",
+    ]
     return lines
 
 
@@ -145,8 +173,11 @@ def paper_markdown(paper: PaperResults, rows: Sequence[RunRow], root: Path | Non
     done = [row for row in rows if row.status == "done" and row.in_domain]
     unvalidated = sorted({str(row.preset) for row in done if is_unvalidated(row)})
     if unvalidated:
-        lines += [f"**Recipe differs:** {sum(is_unvalidated(row) for row in done)} of our {len(done)} finished runs used "
-                  f"preset {', '.join(f'`{p}`' for p in unvalidated)}, which changes the optimisation and is unvalidated "
-                  "against the paper's: a Δ below mixes that with any difference in the method.", ""]
+        lines += [
+            f"**Recipe differs:** {sum(is_unvalidated(row) for row in done)} of our {len(done)} finished runs used "
+            f"preset {', '.join(f'`{p}`' for p in unvalidated)}, which changes the optimisation and is unvalidated "
+            "against the paper's: a Δ below mixes that with any difference in the method.",
+            "",
+        ]
     lines += cells_markdown(paper, cells) + [""] + claim_markdown(paper, cells) + [""] + human_markdown(paper)
     return "\n".join(lines).rstrip() + "\n"

@@ -45,8 +45,15 @@ def format_hours(hours: float | None) -> str:
     if hours is None:
         return "n/a"
     seconds = 3600 * hours
-    return (f"{hours:.2f} h" if hours >= 0.1 else f"{seconds / 60:.1f} min" if seconds >= 60
-            else f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s")
+    return (
+        f"{hours:.2f} h"
+        if hours >= 0.1
+        else f"{seconds / 60:.1f} min"
+        if seconds >= 60
+        else f"{seconds:.0f} s"
+        if seconds >= 10
+        else f"{seconds:.1f} s"
+    )
 
 
 def planned_hours(runs: RunSet, row: RunRow) -> float | None:
@@ -63,12 +70,24 @@ def planned_hours(runs: RunSet, row: RunRow) -> float | None:
         config = read_config(runs.root / (row.run_dir or ""))
         metrics = read_metrics(runs.root / (row.run_dir or ""))
         preset = get_preset(str(config.get("preset")))
-        spec = RunSpec(str(config.get("dataset_path") or ""), row.dataset, row.variant, row.weighting, row.r,
-                       row.train_size, row.seed or 0)
+        spec = RunSpec(
+            str(config.get("dataset_path") or ""),
+            row.dataset,
+            row.variant,
+            row.weighting,
+            row.r,
+            row.train_size,
+            row.seed or 0,
+        )
         options = config.get("options") or config.get("prompt") or {}  # "prompt": run folders made before options
         with tempfile.TemporaryDirectory() as nothing_done:
-            ctx = RunContext(out=Path(nothing_done), preset=preset, eval_on=tuple(metrics.get("eval_on") or {}),
-                             paper_code=bool(config.get("paper_code")), options=dict(options))
+            ctx = RunContext(
+                out=Path(nothing_done),
+                preset=preset,
+                eval_on=tuple(metrics.get("eval_on") or {}),
+                paper_code=bool(config.get("paper_code")),
+                options=dict(options),
+            )
             planned = plan([spec], ctx)
     except (ClsDataError, KeyError, TypeError, ValueError, AttributeError):
         return None

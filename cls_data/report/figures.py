@@ -11,12 +11,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cls_data.report.runs import DEFAULT_WEIGHTING
-from cls_data.run_folder import RunRow, read_json_lines
 from cls_data.report.tables import METRIC_LABELS, Cell, default_system
+from cls_data.run_folder import RunRow, read_json_lines
 
 # Figure 4's bars: the method, each ablation, and both removed (which is mBART-CLS).
-ABLATIONS = (("tflcls", "TFLCLS"), ("tflcls-no-tra", "w/o TRA"), ("tflcls-no-mul", "w/o MUL"),
-             ("mbart-cls", "w/o TRA & MUL\n(mBART-CLS)"))
+ABLATIONS = (
+    ("tflcls", "TFLCLS"),
+    ("tflcls-no-tra", "w/o TRA"),
+    ("tflcls-no-mul", "w/o MUL"),
+    ("mbart-cls", "w/o TRA & MUL\n(mBART-CLS)"),
+)
 COLOURS = ("#1b6ca8", "#f28e2b", "#59a14f", "#9c9c9c", "#b07aa1", "#e15759")
 DPI = 120
 
@@ -36,16 +40,20 @@ def _save(figure, path: Path) -> Path:
     return path
 
 
-def ablation_figure(cells: dict[tuple[str, str, int], Cell], dataset: str, sizes: Sequence[int], path: Path) -> Path | None:
+def ablation_figure(
+    cells: dict[tuple[str, str, int], Cell], dataset: str, sizes: Sequence[int], path: Path
+) -> Path | None:
     """Grouped bars per train size, one bar per ablation, error bars = std over seeds; None if nothing to draw."""
     systems = {s for (s, d, _) in cells if d == dataset}
-    present = [(default_system(v, systems), label) for v, label in ABLATIONS if any(s.split("/")[0] == v for s in systems)]
+    present = [
+        (default_system(v, systems), label) for v, label in ABLATIONS if any(s.split("/")[0] == v for s in systems)
+    ]
     if len(present) < 2:
         return None
     figure = _figure(4.2 * len(METRIC_LABELS), 4.2)
     axes = figure.subplots(1, len(METRIC_LABELS), sharey=False)
     width = 0.8 / len(present)
-    for ax, (metric, label) in zip(axes, METRIC_LABELS.items()):
+    for ax, (metric, label) in zip(axes, METRIC_LABELS.items(), strict=False):
         for i, (system, name) in enumerate(present):
             xs, means, stds = [], [], []
             for x, size in enumerate(sizes):
@@ -66,7 +74,9 @@ def ablation_figure(cells: dict[tuple[str, str, int], Cell], dataset: str, sizes
     return _save(figure, path)
 
 
-def rsweep_figure(cells: dict[tuple[str, str, int], Cell], dataset: str, sizes: Sequence[int], path: Path) -> Path | None:
+def rsweep_figure(
+    cells: dict[tuple[str, str, int], Cell], dataset: str, sizes: Sequence[int], path: Path
+) -> Path | None:
     """ROUGE against r for TFLCLS's weighting, one line per train size; None with fewer than two r values."""
     by_r = {}
     for system, d, _ in cells:
@@ -78,13 +88,20 @@ def rsweep_figure(cells: dict[tuple[str, str, int], Cell], dataset: str, sizes: 
     rs = sorted(by_r)
     figure = _figure(4.2 * len(METRIC_LABELS), 3.8)
     axes = figure.subplots(1, len(METRIC_LABELS))
-    for ax, (metric, label) in zip(axes, METRIC_LABELS.items()):
+    for ax, (metric, label) in zip(axes, METRIC_LABELS.items(), strict=False):
         for i, size in enumerate(sizes):
             points = [(r, cells[(by_r[r], dataset, size)]) for r in rs if (by_r[r], dataset, size) in cells]
             points = [(r, c.mean(metric), c.std(metric) or 0.0) for r, c in points if c.mean(metric) is not None]
             if points:
-                ax.errorbar([p[0] for p in points], [p[1] for p in points], yerr=[p[2] for p in points],
-                            marker="o", capsize=3, color=COLOURS[i % len(COLOURS)], label=f"n={size:,}")
+                ax.errorbar(
+                    [p[0] for p in points],
+                    [p[1] for p in points],
+                    yerr=[p[2] for p in points],
+                    marker="o",
+                    capsize=3,
+                    color=COLOURS[i % len(COLOURS)],
+                    label=f"n={size:,}",
+                )
         ax.set_xticks(rs, [f"{r:g}" for r in rs])
         ax.set_xlabel("r (fixed ratio of the two tasks' uncertainties)")
         ax.set_title(f"{label} (F1 x100)")
@@ -125,7 +142,7 @@ def learning_curves(log_path: Path, title: str, path: Path) -> Path | None:
     figure.subplots_adjust(left=0.05, right=0.99, bottom=0.14, top=0.82, wspace=0.22)
     ax_loss, ax_val, ax_weights = figure.subplots(1, 3)
     for i, (name, points) in enumerate(sorted(steps.items())):
-        xs, ys = zip(*points)
+        xs, ys = zip(*points, strict=False)
         colour = COLOURS[i % len(COLOURS)]
         if len(ys) > 200:  # thousands of noisy steps: show them faintly under a running mean
             import numpy as np
@@ -136,10 +153,10 @@ def learning_curves(log_path: Path, title: str, path: Path) -> Path | None:
         ax_loss.plot(xs, ys, label=name, color=colour, linewidth=1.2)
     ax_loss.set(title="training losses", xlabel="step")
     for i, (stage, points) in enumerate(sorted(val.items())):
-        ax_val.plot(*zip(*points), marker="o", label=stage, color=COLOURS[i % len(COLOURS)])
+        ax_val.plot(*zip(*points, strict=False), marker="o", label=stage, color=COLOURS[i % len(COLOURS)])
     ax_val.set(title="validation ROUGE-2 (F1 x100)", xlabel="epoch")
     for i, (name, points) in enumerate(sorted(weights.items())):
-        ax_weights.plot(*zip(*points), marker="o", label=name, color=COLOURS[i % len(COLOURS)])
+        ax_weights.plot(*zip(*points, strict=False), marker="o", label=name, color=COLOURS[i % len(COLOURS)])
     ax_weights.set(title="learned loss weights", xlabel="epoch")
     from matplotlib.ticker import MaxNLocator
 
@@ -149,8 +166,15 @@ def learning_curves(log_path: Path, title: str, path: Path) -> Path | None:
         if series:
             ax.legend(fontsize=7)
         else:
-            ax.text(0.5, 0.5, "nothing logged" if ax is not ax_weights else "no learned weights\n(fixed weighting)",
-                    ha="center", va="center", transform=ax.transAxes, color="#666666")
+            ax.text(
+                0.5,
+                0.5,
+                "nothing logged" if ax is not ax_weights else "no learned weights\n(fixed weighting)",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                color="#666666",
+            )
     figure.suptitle(title)
     return _save(figure, path)
 

@@ -22,10 +22,32 @@ from cls_data.report.tables import DATASET_ORDER, Cell, group_cells, order_key
 from cls_data.run_folder import OUTPUT_COUNTS
 
 METRICS = ("rouge1", "rouge2", "rougeL")
-FIELDS = ("dataset", "train_size", "system", "variant", "weighting", "r", "rank", "recommended", "verdict", "tokenizer", "n_test",
-          "n_seeds", "seeds", "seeds_failed", *(f"{m}_{s}" for m in METRICS for s in ("mean", "std")), "val_rouge2_mean",
-          *(f"{count}_mean" for count in OUTPUT_COUNTS), "train_seconds_mean", "run_dirs",
-          "preset", "preset_status", "test_weights", "paper_unit", *(f"paper_{m}_mean" for m in METRICS))
+FIELDS = (
+    "dataset",
+    "train_size",
+    "system",
+    "variant",
+    "weighting",
+    "r",
+    "rank",
+    "recommended",
+    "verdict",
+    "tokenizer",
+    "n_test",
+    "n_seeds",
+    "seeds",
+    "seeds_failed",
+    *(f"{m}_{s}" for m in METRICS for s in ("mean", "std")),
+    "val_rouge2_mean",
+    *(f"{count}_mean" for count in OUTPUT_COUNTS),
+    "train_seconds_mean",
+    "run_dirs",
+    "preset",
+    "preset_status",
+    "test_weights",
+    "paper_unit",
+    *(f"paper_{m}_mean" for m in METRICS),
+)
 
 
 def _round(value: float | None) -> float | None:
@@ -38,11 +60,19 @@ def _row(system: str, dataset: str, size: int, cell: Cell, choice: Choice | None
     vals = [row.val_rouge2 for row in cell.done if row.val_rouge2 is not None]
     recommended = bool(choice and choice.ranked and choice.ranked[0] == system)
     row: dict[str, Any] = {
-        "dataset": dataset, "train_size": size, "system": system, "variant": first.variant, "weighting": first.weighting,
-        "r": first.r, "rank": None, "recommended": recommended, "verdict": choice.verdict if recommended else None,
+        "dataset": dataset,
+        "train_size": size,
+        "system": system,
+        "variant": first.variant,
+        "weighting": first.weighting,
+        "r": first.r,
+        "rank": None,
+        "recommended": recommended,
+        "verdict": choice.verdict if recommended else None,
         "tokenizer": next((r.tokenizer for r in cell.done if r.tokenizer), None),
         "n_test": cell.n_test,
-        "n_seeds": len(cell.done), "seeds": sorted(r.seed for r in cell.done if r.seed is not None),
+        "n_seeds": len(cell.done),
+        "seeds": sorted(r.seed for r in cell.done if r.seed is not None),
         "seeds_failed": sorted(r.seed for r in cell.failed if r.seed is not None),
     }
     for metric in METRICS:
@@ -78,9 +108,18 @@ def leaderboard_rows(runs: RunSet, made: list[Choice] | None = None, extra: dict
     (system, dataset, size): the other metrics' means and stds (report/metrics)."""
     picks = {(choice.dataset, choice.train_size): choice for choice in made or []}
     extra = extra or {}
-    rows = [{**_row(system, dataset, size, cell, picks.get((dataset, size))), **extra.get((system, dataset, size), {})}
-            for (system, dataset, size), cell in group_cells(runs.rows).items()]
-    rows.sort(key=lambda r: (order_key(DATASET_ORDER, r["dataset"]), r["train_size"], -(r["rouge2_mean"] if r["rouge2_mean"] is not None else -1), r["system"]))
+    rows = [
+        {**_row(system, dataset, size, cell, picks.get((dataset, size))), **extra.get((system, dataset, size), {})}
+        for (system, dataset, size), cell in group_cells(runs.rows).items()
+    ]
+    rows.sort(
+        key=lambda r: (
+            order_key(DATASET_ORDER, r["dataset"]),
+            r["train_size"],
+            -(r["rouge2_mean"] if r["rouge2_mean"] is not None else -1),
+            r["system"],
+        )
+    )
     rank, column = 0, None
     for row in rows:
         rank = rank + 1 if column == (row["dataset"], row["train_size"]) else 1

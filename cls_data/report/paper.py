@@ -40,7 +40,7 @@ PAPER_SYSTEMS: dict[str, str] = {
 # paper's code").
 CAVEATS: dict[str, str] = {
     "TFLCLS_HU": "the paper's code drew new random sigmas at every step and never learned them; "
-                 "ours is Kendall et al.'s HU (log sigma^2 learned), so this row compares two different methods",
+    "ours is Kendall et al.'s HU (log sigma^2 learned), so this row compares two different methods",
 }
 
 
@@ -134,10 +134,17 @@ def load_paper(meta: str | None = None, tables: str | None = None, human: str | 
             stated[(claim["dataset"], int(size))] = {m: float(v) for m, v in gains.items()}
     abstract = (data.get("abstract_claims") or [{}])[0]
     return PaperResults(
-        citation=data["citation"]["text"], url=data["citation"].get("url", ""), cells=cells,
-        names={ours: name for name, ours in PAPER_SYSTEMS.items()}, human=people,
-        human_about=data.get("human", {}).get("about", ""), rouge_note=data.get("tables", {}).get("rouge", ""),
-        stated_gains=stated, stated_text=text, abstract_claim=abstract.get("text", ""),
-        abstract_gains=dict(abstract.get("relative_gain_percent", {})), abstract_size=abstract.get("train_size"),
+        citation=data["citation"]["text"],
+        url=data["citation"].get("url", ""),
+        cells=cells,
+        names={ours: name for name, ours in PAPER_SYSTEMS.items()},
+        human=people,
+        human_about=data.get("human", {}).get("about", ""),
+        rouge_note=data.get("tables", {}).get("rouge", ""),
+        stated_gains=stated,
+        stated_text=text,
+        abstract_claim=abstract.get("text", ""),
+        abstract_gains=dict(abstract.get("relative_gain_percent", {})),
+        abstract_size=abstract.get("train_size"),
         figure5=data.get("figure5", {}),
     )

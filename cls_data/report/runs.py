@@ -25,7 +25,9 @@ class RunSet:
     notes: list[str] = field(default_factory=list)
     # significance.per_sample_scores by run folders: the recommendation and the significance section bootstrap
     # the same systems, and each predictions.jsonl is read once per report
-    sample_scores: dict[tuple, tuple[dict[str, list[float]], int]] = field(default_factory=dict, repr=False, compare=False)
+    sample_scores: dict[tuple, tuple[dict[str, list[float]], int]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def done(self) -> list[RunRow]:
         return [row for row in self.rows if row.status == "done"]
@@ -62,4 +64,12 @@ def load_runs(runs: str | Path) -> RunSet:
 
 
 def _order(row: RunRow) -> tuple:
-    return (row.dataset, row.eval_dataset, row.variant, row.weighting or "", row.r or 0.0, row.train_size, row.seed or 0)
+    return (
+        row.dataset,
+        row.eval_dataset,
+        row.variant,
+        row.weighting or "",
+        row.r or 0.0,
+        row.train_size,
+        row.seed or 0,
+    )

@@ -1,4 +1,4 @@
-""""Which model should I train?": one system per model chosen on validation ROUGE-2, then tested on the test set.
+""" "Which model should I train?": one system per model chosen on validation ROUGE-2, then tested on the test set.
 
 The test set plays no part in the choice (the paper chose r on validation too), so the paired bootstrap
 of the chosen system against the runner-up is not made optimistic by having picked the winner on it.
@@ -12,20 +12,22 @@ from dataclasses import dataclass, field
 
 from cls_data.report.cost import system_cost
 from cls_data.report.runs import DEFAULT_R, RunSet
-from cls_data.run_folder import RunRow
 from cls_data.report.significance import Comparison, compare, format_p
 from cls_data.report.tables import DATASET_ORDER, default_system, order_key
+from cls_data.run_folder import RunRow
 
 ABLATIONS = ("tflcls-no-tra", "tflcls-no-mul")  # studies of TFLCLS's parts, not models anyone would train instead
-HOW = ("Chosen on validation: one system per model (the TFLCLS ablations left out; each model at its default "
-       "loss weighting, and TFLCLS's r, where several were run, by validation ROUGE-2), ranked by the mean over "
-       "seeds of the best epoch's validation ROUGE-2 (metrics.json; the `fast` preset validates on a fixed 500-pair "
-       "subset). Only then are the test scores read: the chosen system against the runner-up on validation, paired "
-       "bootstrap over test samples (R-2 difference x100 with its 95% interval). The test set took no part in the "
-       "choice, so the p-value is not made optimistic by it. Cost: H100-hours per seed as `cls-data benchmark --plan` "
-       "prices the run (its preset's rates, a shared stage-1 run included), the same whatever machine ran it; then the "
-       "wall time the runs measured (training, stage 1 included, plus test decoding), which depends on that machine "
-       "and its load, shown with them.")
+HOW = (
+    "Chosen on validation: one system per model (the TFLCLS ablations left out; each model at its default "
+    "loss weighting, and TFLCLS's r, where several were run, by validation ROUGE-2), ranked by the mean over "
+    "seeds of the best epoch's validation ROUGE-2 (metrics.json; the `fast` preset validates on a fixed 500-pair "
+    "subset). Only then are the test scores read: the chosen system against the runner-up on validation, paired "
+    "bootstrap over test samples (R-2 difference x100 with its 95% interval). The test set took no part in the "
+    "choice, so the p-value is not made optimistic by it. Cost: H100-hours per seed as `cls-data benchmark --plan` "
+    "prices the run (its preset's rates, a shared stage-1 run included), the same whatever machine ran it; then the "
+    "wall time the runs measured (training, stage 1 included, plus test decoding), which depends on that machine "
+    "and its load, shown with them."
+)
 
 
 def _r(rows: Sequence[RunRow]) -> str:
@@ -69,12 +71,16 @@ def candidates(systems: dict[str, list[RunRow]]) -> tuple[dict[str, list[RunRow]
             vals = {s: _mean(systems[s], "val_rouge2") for s in pool}
             if all(v is not None for v in vals.values()):
                 best = max(pool, key=lambda s: (vals[s], -abs((systems[s][0].r or DEFAULT_R) - DEFAULT_R)))
-                notes.append(f"{variant}: r = {_r(systems[best])} chosen on validation among "
-                             + ", ".join(_r(systems[s]) for s in sorted(pool, key=lambda s: systems[s][0].r or 0.0))
-                             + _table2_r(variant, best, pool, systems))
+                notes.append(
+                    f"{variant}: r = {_r(systems[best])} chosen on validation among "
+                    + ", ".join(_r(systems[s]) for s in sorted(pool, key=lambda s: systems[s][0].r or 0.0))
+                    + _table2_r(variant, best, pool, systems)
+                )
             else:
                 best = default_system(variant, pool)
-                notes.append(f"{variant}: no validation score for every r, so the paper's r = {DEFAULT_R:g} (or the nearest run) stands")
+                notes.append(
+                    f"{variant}: no validation score for every r, so the paper's r = {DEFAULT_R:g} (or the nearest run) stands"
+                )
             pool = [best]
         chosen[pool[0]] = systems[pool[0]]
     return chosen, notes
@@ -85,8 +91,10 @@ def _table2_r(variant: str, best: str, pool: list[str], systems: dict[str, list[
     shown = default_system(variant, pool)
     if shown == best:
         return "; Table 2 shows the same r"
-    return (f"; Table 2 shows r = {_r(systems[shown])}, the paper's default, so that its rows compare with the "
-            "paper's (every r: the Figure 5 table)")
+    return (
+        f"; Table 2 shows r = {_r(systems[shown])}, the paper's default, so that its rows compare with the "
+        "paper's (every r: the Figure 5 table)"
+    )
 
 
 def choose(dataset: str, size: int, systems: dict[str, list[RunRow]]) -> Choice:
@@ -94,8 +102,10 @@ def choose(dataset: str, size: int, systems: dict[str, list[RunRow]]) -> Choice:
     missing = sorted(s for s in pool if _mean(pool[s], "val_rouge2") is None)
     basis = "validation" if not missing else "test"
     if missing:
-        notes.append(f"no validation score recorded for {', '.join(missing)}: ranked on TEST R-2 instead, "
-                     "so the p-value is optimistic")
+        notes.append(
+            f"no validation score recorded for {', '.join(missing)}: ranked on TEST R-2 instead, "
+            "so the p-value is optimistic"
+        )
     key = "val_rouge2" if basis == "validation" else "rouge2"
     ranked = sorted(pool, key=lambda s: (-(_mean(pool[s], key) or 0.0), s))
     return Choice(dataset, size, pool, basis, ranked, notes)
@@ -114,7 +124,9 @@ def _score(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.2f}"
 
 
-def recommendations(runs: RunSet, resamples: int, seed: int, made: list[Choice] | None = None) -> tuple[list[str], list[str]]:
+def recommendations(
+    runs: RunSet, resamples: int, seed: int, made: list[Choice] | None = None
+) -> tuple[list[str], list[str]]:
     """The Markdown section and one plain line per (dataset, size) for the CLI. The choices (`made`, default
     `choices(runs)`) get their `verdict` set, for the report's results.json."""
     table, plain, notes = [], [], []
@@ -127,7 +139,9 @@ def recommendations(runs: RunSet, resamples: int, seed: int, made: list[Choice] 
         chosen = f"**{best}** ({_score(choice.val(best))})"
         cost = {s: system_cost(runs, choice.candidates[s]) for s in choice.ranked[:2]}
         if len(choice.ranked) < 2:
-            table.append(f"{where} {choice.basis} | {chosen} | {_score(choice.test(best))} | {cost[best]} | (no other model) | | |")
+            table.append(
+                f"{where} {choice.basis} | {chosen} | {_score(choice.test(best))} | {cost[best]} | (no other model) | | |"
+            )
             choice.verdict = "no other model to compare with"
             continue
         second = choice.ranked[1]
@@ -137,17 +151,32 @@ def recommendations(runs: RunSet, resamples: int, seed: int, made: list[Choice] 
             interval, verdict = "n/a", "no per-sample predictions to test"
         else:
             interval = f"{test.diff:+.2f} [{test.low:+.2f}, {test.high:+.2f}], p {format_p(test.p_value, resamples)}"
-            verdict = ("**clearly better** on test (p < 0.05)" if test.p_value < 0.05 and test.diff > 0
-                       else "**clearly worse** on test (p < 0.05)" if test.p_value < 0.05
-                       else "not distinguishable from the runner-up on test")
-        table.append(f"{where} {choice.basis} | {chosen} | {_score(choice.test(best))} | {cost[best]} | {second} "
-                     f"({_score(choice.val(second))}; test {_score(choice.test(second))}; {cost[second]}) | {interval} | {verdict} |")
-        plain.append(f"{choice.dataset} n={choice.train_size}: {best} (chosen on {choice.basis}; test R-2 "
-                     f"{_score(choice.test(best))}; {cost[best]}) vs {second} ({cost[second]}): " + verdict.replace("**", ""))
+            verdict = (
+                "**clearly better** on test (p < 0.05)"
+                if test.p_value < 0.05 and test.diff > 0
+                else "**clearly worse** on test (p < 0.05)"
+                if test.p_value < 0.05
+                else "not distinguishable from the runner-up on test"
+            )
+        table.append(
+            f"{where} {choice.basis} | {chosen} | {_score(choice.test(best))} | {cost[best]} | {second} "
+            f"({_score(choice.val(second))}; test {_score(choice.test(second))}; {cost[second]}) | {interval} | {verdict} |"
+        )
+        plain.append(
+            f"{choice.dataset} n={choice.train_size}: {best} (chosen on {choice.basis}; test R-2 "
+            f"{_score(choice.test(best))}; {cost[best]}) vs {second} ({cost[second]}): " + verdict.replace("**", "")
+        )
         choice.verdict = f"chosen on {choice.basis}; vs {second}: " + verdict.replace("**", "")
-    section = ["## Which model should I train?", "", HOW, "",
-               "| dataset | train size | chosen on | chosen (validation R-2) | its test R-2 | cost | runner-up (validation R-2; test R-2; "
-               "cost) | Δ test R-2 [95% CI], p | verdict |",
-               "|---|---:|---|---|---:|---:|---|---|---|", *table, ""]
+    section = [
+        "## Which model should I train?",
+        "",
+        HOW,
+        "",
+        "| dataset | train size | chosen on | chosen (validation R-2) | its test R-2 | cost | runner-up (validation R-2; test R-2; "
+        "cost) | Δ test R-2 [95% CI], p | verdict |",
+        "|---|---:|---|---|---:|---:|---|---|---|",
+        *table,
+        "",
+    ]
     section += [f"- {note}" for note in notes] + ([""] if notes else [])
     return section, plain

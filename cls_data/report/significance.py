@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from cls_data.errors import ClsDataError
 from cls_data.report.runs import RunSet
-from cls_data.run_folder import RunRow, read_json_lines
 from cls_data.report.tables import DATASET_ORDER, default_system, order_key
 from cls_data.rouge import METRICS
+from cls_data.run_folder import RunRow, read_json_lines
 
 DEFAULT_RESAMPLES = 1000
 DEFAULT_PAIR = ("tflcls", "mbart-cls")  # the paper's claim: TFLCLS beats plain mBART fine-tuning
@@ -37,8 +37,13 @@ class Comparison:
     notes: list[str] = field(default_factory=list)
 
 
-def paired_bootstrap(a: Sequence[Sequence[float]], b: Sequence[Sequence[float]], resamples: int = DEFAULT_RESAMPLES,
-                     seed: int = 0, names: Sequence[str] = METRICS) -> dict[str, MetricTest]:
+def paired_bootstrap(
+    a: Sequence[Sequence[float]],
+    b: Sequence[Sequence[float]],
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+    names: Sequence[str] = METRICS,
+) -> dict[str, MetricTest]:
     """Per-sample scores of A and B (rows = samples in the same order, columns = `names`, in [0, 1]).
 
     The test set is resampled with replacement `resamples` times with one numpy Generator seeded
@@ -123,8 +128,9 @@ def _read_sample_scores(runs: RunSet, rows: list[RunRow]) -> tuple[dict[str, lis
     return {key: [v / counts[key] for v in total] for key, total in sums.items()}, used
 
 
-def compare(runs: RunSet, rows_a: Sequence[RunRow], rows_b: Sequence[RunRow], resamples: int = DEFAULT_RESAMPLES,
-            seed: int = 0) -> Comparison | None:
+def compare(
+    runs: RunSet, rows_a: Sequence[RunRow], rows_b: Sequence[RunRow], resamples: int = DEFAULT_RESAMPLES, seed: int = 0
+) -> Comparison | None:
     """Bootstrap one pair of systems on one dataset and size; None when either side has no predictions."""
     scores_a, seeds_a = per_sample_scores(runs, rows_a)
     scores_b, seeds_b = per_sample_scores(runs, rows_b)
@@ -138,10 +144,13 @@ def compare(runs: RunSet, rows_a: Sequence[RunRow], rows_b: Sequence[RunRow], re
         notes.append(f"{unmatched} test id(s) scored by only one system were left out")
     if not ids:
         notes.append("no test id is shared by both systems")
-        return Comparison(first.dataset, first.train_size, first.system, rows_b[0].system, 0, seeds_a, seeds_b, {}, notes)
+        return Comparison(
+            first.dataset, first.train_size, first.system, rows_b[0].system, 0, seeds_a, seeds_b, {}, notes
+        )
     tests = paired_bootstrap([scores_a[i] for i in ids], [scores_b[i] for i in ids], resamples, seed)
-    return Comparison(first.dataset, first.train_size, first.system, rows_b[0].system, len(ids), seeds_a, seeds_b,
-                      tests, notes)
+    return Comparison(
+        first.dataset, first.train_size, first.system, rows_b[0].system, len(ids), seeds_a, seeds_b, tests, notes
+    )
 
 
 def resolve_system(name: str, systems: Iterable[str]) -> str | None:
@@ -154,8 +163,13 @@ def resolve_system(name: str, systems: Iterable[str]) -> str | None:
     return None
 
 
-def run_comparisons(runs: RunSet, pairs: Sequence[tuple[str, str]] = (DEFAULT_PAIR,), resamples: int = DEFAULT_RESAMPLES,
-                    seed: int = 0, on_progress: Callable[[int, int], None] | None = None) -> tuple[list[Comparison], list[str]]:
+def run_comparisons(
+    runs: RunSet,
+    pairs: Sequence[tuple[str, str]] = (DEFAULT_PAIR,),
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[Comparison], list[str]]:
     """Every requested pair on every (dataset, size) where both were run; and notes on pairs never found."""
     done = [row for row in runs.done() if row.in_domain]
     by_cell: dict[tuple[str, int], dict[str, list[RunRow]]] = defaultdict(lambda: defaultdict(list))
@@ -164,7 +178,9 @@ def run_comparisons(runs: RunSet, pairs: Sequence[tuple[str, str]] = (DEFAULT_PA
     jobs, notes = [], []
     for a, b in pairs:
         found = False
-        for (dataset, size), systems in sorted(by_cell.items(), key=lambda c: (order_key(DATASET_ORDER, c[0][0]), c[0][1])):
+        for (_dataset, _size), systems in sorted(
+            by_cell.items(), key=lambda c: (order_key(DATASET_ORDER, c[0][0]), c[0][1])
+        ):
             system_a, system_b = resolve_system(a, systems), resolve_system(b, systems)
             if system_a and system_b and system_a != system_b:
                 jobs.append((systems[system_a], systems[system_b]))
@@ -177,8 +193,10 @@ def run_comparisons(runs: RunSet, pairs: Sequence[tuple[str, str]] = (DEFAULT_PA
         if comparison is not None:
             results.append(comparison)
         else:
-            notes.append(f"{rows_a[0].system} vs {rows_b[0].system} on {rows_a[0].dataset} n={rows_a[0].train_size}: "
-                         "no predictions.jsonl to resample")
+            notes.append(
+                f"{rows_a[0].system} vs {rows_b[0].system} on {rows_a[0].dataset} n={rows_a[0].train_size}: "
+                "no predictions.jsonl to resample"
+            )
         if on_progress:
             on_progress(i, len(jobs))
     return results, notes
@@ -191,21 +209,36 @@ def parse_pair(text: str) -> tuple[str, str]:
     return a.strip(), b.strip()
 
 
-def significance_markdown(comparisons: Sequence[Comparison], resamples: int, seed: int, notes: Sequence[str] = ()) -> str:
-    lines = ["## Significance (paired bootstrap over test samples)", "",
-             f"{resamples:,} resamples of the test set, seed {seed}; Δ = A − B in ROUGE F1 x100 with its 95% percentile "
-             "interval; p two-sided, from the same resamples (the interval excludes 0 exactly when p < 0.05). "
-             "Per-sample scores are averaged over each system's seeds first.", ""]
+def significance_markdown(
+    comparisons: Sequence[Comparison], resamples: int, seed: int, notes: Sequence[str] = ()
+) -> str:
+    lines = [
+        "## Significance (paired bootstrap over test samples)",
+        "",
+        f"{resamples:,} resamples of the test set, seed {seed}; Δ = A − B in ROUGE F1 x100 with its 95% percentile "
+        "interval; p two-sided, from the same resamples (the interval excludes 0 exactly when p < 0.05). "
+        "Per-sample scores are averaged over each system's seeds first.",
+        "",
+    ]
     if comparisons:
-        lines += ["| dataset | n | A | B | samples | Δ R-1 [95% CI] | p | Δ R-2 [95% CI] | p | Δ R-L [95% CI] | p |",
-                  "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            "| dataset | n | A | B | samples | Δ R-1 [95% CI] | p | Δ R-2 [95% CI] | p | Δ R-L [95% CI] | p |",
+            "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
     for c in comparisons:
         cells = []
         for metric in METRICS:
             t = c.tests.get(metric)
-            cells += ([f"{t.diff:+.2f} [{t.low:+.2f}, {t.high:+.2f}]", format_p(t.p_value, resamples)] if t
-                      else ["n/a", "n/a"])
-        lines.append(f"| {c.dataset} | {c.train_size:,} | {c.system_a} | {c.system_b} | {c.n_samples} | " + " | ".join(cells) + " |")
+            cells += (
+                [f"{t.diff:+.2f} [{t.low:+.2f}, {t.high:+.2f}]", format_p(t.p_value, resamples)]
+                if t
+                else ["n/a", "n/a"]
+            )
+        lines.append(
+            f"| {c.dataset} | {c.train_size:,} | {c.system_a} | {c.system_b} | {c.n_samples} | "
+            + " | ".join(cells)
+            + " |"
+        )
     lines += [""] + [f"- {note}" for c in comparisons for note in c.notes] + [f"- {note}" for note in notes]
     return "\n".join(lines).rstrip() + "\n"
 

@@ -87,11 +87,16 @@ def is_addition(variant: str) -> bool:
 
 def default_system(variant: str, systems: Iterable[str]) -> str:
     """The system standing for a variant in Table 2: its paper default (weighting tflcls, r 2) when run."""
+
     def preference(system: str) -> tuple:
         parts = system.split("/")
         weighting = parts[1] if len(parts) > 1 else None
         r = float(parts[2][1:]) if len(parts) > 2 else None
-        return (weighting not in (None, DEFAULT_WEIGHTING), abs((r if r is not None else DEFAULT_R) - DEFAULT_R), system)
+        return (
+            weighting not in (None, DEFAULT_WEIGHTING),
+            abs((r if r is not None else DEFAULT_R) - DEFAULT_R),
+            system,
+        )
 
     candidates = [s for s in systems if s.split("/")[0] == variant]
     return min(candidates, key=preference)
@@ -116,15 +121,22 @@ def table2_spec(rows: Sequence[RunRow]) -> TableSpec:
         system = default_system(variant, systems)
         label = variant if system == variant else f"{variant} ({system.split('/', 1)[1]})"
         spec_rows.append((f"{label} {ADDITION_MARK}" if is_addition(variant) else label, system))
-    notes = ([f"{ADDITION_MARK} an addition: not one of the paper's systems (the LLM family: docs/llm.md)"]
-             if any(is_addition(v) for v in variants) else [])
+    notes = (
+        [f"{ADDITION_MARK} an addition: not one of the paper's systems (the LLM family: docs/llm.md)"]
+        if any(is_addition(v) for v in variants)
+        else []
+    )
     for label, system in spec_rows:
         swept = {s for s in systems if s.rsplit("/", 1)[0] == system.rsplit("/", 1)[0] and "/r" in s}
         if "/r" in system and len(swept) > 1:
-            notes.append(f"{label}: r = {system.rsplit('/r', 1)[1]}, the paper's default, whatever r validation "
-                         "prefers; \"Which model should I train?\" chooses r on validation and says which (every r: "
-                         "the Figure 5 table).")
-    return TableSpec("table2", "Table 2: every variant at its default loss weighting", spec_rows, columns_of(rows), notes)
+            notes.append(
+                f"{label}: r = {system.rsplit('/r', 1)[1]}, the paper's default, whatever r validation "
+                'prefers; "Which model should I train?" chooses r on validation and says which (every r: '
+                "the Figure 5 table)."
+            )
+    return TableSpec(
+        "table2", "Table 2: every variant at its default loss weighting", spec_rows, columns_of(rows), notes
+    )
 
 
 def table3_spec(rows: Sequence[RunRow]) -> TableSpec | None:
@@ -142,15 +154,20 @@ def table3_spec(rows: Sequence[RunRow]) -> TableSpec | None:
         spec_rows.append((system.split("/", 1)[1], system))
     notes = []
     if "hu" in by_weighting:
-        notes.append("hu is Kendall et al.'s HU (log sigma^2 learned); the paper's code drew new random sigmas at every "
-                     "step, so the paper's HU row is another method (docs/paper-fidelity.md).")
+        notes.append(
+            "hu is Kendall et al.'s HU (log sigma^2 learned); the paper's code drew new random sigmas at every "
+            "step, so the paper's HU row is another method (docs/paper-fidelity.md)."
+        )
     return TableSpec("table3", "Table 3: TFLCLS under each loss-weighting scheme", spec_rows, columns_of(rows), notes)
 
 
 def rsweep_spec(rows: Sequence[RunRow]) -> TableSpec | None:
     """TFLCLS's scheme over r (the numbers behind Figure 5)."""
-    found = {row.r for row in rows if row.in_domain and row.variant == "tflcls"
-             and row.weighting == DEFAULT_WEIGHTING and row.r is not None}
+    found = {
+        row.r
+        for row in rows
+        if row.in_domain and row.variant == "tflcls" and row.weighting == DEFAULT_WEIGHTING and row.r is not None
+    }
     if len(found) < 2:
         return None
     spec_rows = [(f"r = {r:g}", f"tflcls/{DEFAULT_WEIGHTING}/{format_r(r)}") for r in sorted(found)]
@@ -158,23 +175,32 @@ def rsweep_spec(rows: Sequence[RunRow]) -> TableSpec | None:
     for row in rows:
         if row.in_domain and row.system in {system for _, system in spec_rows}:
             swept[(row.dataset, row.train_size)].add(row.r)
-    columns = [column for column in columns_of(rows) if len(swept[column]) > 1]  # a lone r = 2 is Table 2's, not a sweep
+    columns = [
+        column for column in columns_of(rows) if len(swept[column]) > 1
+    ]  # a lone r = 2 is Table 2's, not a sweep
     if not columns:
         return None
-    notes = [f"The paper's Figure 5 swept r = 1.0-3.5 on {FIGURE5_CELL[0]} at n = {FIGURE5_CELL[1]:,} (test scores; "
-             "best r = 2.5 on test, r = 2 chosen on validation)."]
+    notes = [
+        f"The paper's Figure 5 swept r = 1.0-3.5 on {FIGURE5_CELL[0]} at n = {FIGURE5_CELL[1]:,} (test scores; "
+        "best r = 2.5 on test, r = 2 chosen on validation)."
+    ]
     extra = [f"{dataset} n={size:,}" for dataset, size in columns if (dataset, size) != FIGURE5_CELL]
     if extra:
         notes.append(f"Additions beyond the paper's Figure 5: {', '.join(extra)}.")
     cells = group_cells(row for row in rows if row.system in {system for _, system in spec_rows})
     for dataset, size in columns:
-        vals = {system: [r.val_rouge2 for r in cell.done]
-                for (system, d, n), cell in cells.items() if (d, n) == (dataset, size) and cell.done}
+        vals = {
+            system: [r.val_rouge2 for r in cell.done]
+            for (system, d, n), cell in cells.items()
+            if (d, n) == (dataset, size) and cell.done
+        }
         vals = {system: sum(v) / len(v) for system, v in vals.items() if v and None not in v}
         if len(vals) > 1:
             best = max(vals, key=vals.get)
-            notes.append(f"{dataset} n={size:,}: r = {best.rsplit('/r', 1)[1]} has the best validation R-2 "
-                         f"({100 * vals[best]:.2f}); the recommendation uses that r.")
+            notes.append(
+                f"{dataset} n={size:,}: r = {best.rsplit('/r', 1)[1]} has the best validation R-2 "
+                f"({100 * vals[best]:.2f}); the recommendation uses that r."
+            )
     return TableSpec("rsweep", "Figure 5 data: TFLCLS's loss weighting over r", spec_rows, columns, notes)
 
 
@@ -221,14 +247,19 @@ def render_table(spec: TableSpec, cells: dict[tuple[str, str, int], Cell], paper
     datasets = list(dict.fromkeys(dataset for dataset, _ in spec.columns))
     for dataset in datasets:
         sizes = [size for d, size in spec.columns if d == dataset]
-        tokenizers = sorted({row.tokenizer for c in cells.values() for row in c.done
-                             if row.dataset == dataset and row.tokenizer})
+        tokenizers = sorted(
+            {row.tokenizer for c in cells.values() for row in c.done if row.dataset == dataset and row.tokenizer}
+        )
         lines += [f"**{dataset}** (ROUGE F1 x100, tokenizer {', '.join(tokenizers) or 'unknown'})", ""]
         header = ["model"] + [f"n={size:,} {METRIC_LABELS[m]}" for size in sizes for m in METRIC_LABELS]
         lines += ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
-        best = {(size, metric): unique_best([cells[k].mean(metric) for k in ((s, dataset, size) for _, s in spec.rows)
-                                             if k in cells])
-                for size in sizes for metric in METRIC_LABELS}
+        best = {
+            (size, metric): unique_best(
+                [cells[k].mean(metric) for k in ((s, dataset, size) for _, s in spec.rows) if k in cells]
+            )
+            for size in sizes
+            for metric in METRIC_LABELS
+        }
         for label, system in spec.rows:
             row_cells = [label]
             for size in sizes:
@@ -243,13 +274,17 @@ def render_table(spec: TableSpec, cells: dict[tuple[str, str, int], Cell], paper
             lines.append("| " + " | ".join(row_cells) + " |")
         lines.append("")
     seeds_note = f"mean ± sample std over {modal_seeds} seeds" if modal_seeds > 1 else "one seed per cell"
-    lines.append(f"Bold: the one best in its column (none where the best ties). {seeds_note}; \"failed\": every seed "
-                 "raised; \"missing\": not run.")
+    lines.append(
+        f'Bold: the one best in its column (none where the best ties). {seeds_note}; "failed": every seed '
+        'raised; "missing": not run.'
+    )
     lines += [f"- {note}" for note in spec.notes]
     if paper is not None:  # the paper's number is in its own ROUGE unit, not this table's (docs/paper-fidelity.md)
-        lines.append("- \"/ paper\": the paper's value in its ROUGE unit (the `rouge` package on mBART pieces), not this "
-                     "table's, so its Δ mixes two units; \"Ours beside the paper\" compares in the paper's unit where "
-                     "the runs were scored in it.")
+        lines.append(
+            '- "/ paper": the paper\'s value in its ROUGE unit (the `rouge` package on mBART pieces), not this '
+            "table's, so its Δ mixes two units; \"Ours beside the paper\" compares in the paper's unit where "
+            "the runs were scored in it."
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -270,16 +305,26 @@ def cross_dataset_markdown(rows: Sequence[RunRow]) -> str:
             groups[(row.dataset, row.eval_dataset, row.system, row.train_size)].append(row)
     if not groups:
         return ""
-    lines = ["### Cross-dataset evaluation", "", "| trained on | tested on | model | n | seeds | R-1 | R-2 | R-L | tokenizer |",
-             "|---|---|---|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "### Cross-dataset evaluation",
+        "",
+        "| trained on | tested on | model | n | seeds | R-1 | R-2 | R-L | tokenizer |",
+        "|---|---|---|---:|---:|---:|---:|---:|---|",
+    ]
     for (dataset, eval_dataset, system, size), group in sorted(groups.items()):
         cell = Cell(done=group)
         scores = " | ".join("n/a" if cell.mean(m) is None else f"{cell.mean(m):.2f}" for m in METRIC_LABELS)
-        lines.append(f"| {dataset} | {eval_dataset} | {system} | {size:,} | {len(group)} | {scores} | {group[0].tokenizer or '?'} |")
+        lines.append(
+            f"| {dataset} | {eval_dataset} | {system} | {size:,} | {len(group)} | {scores} | {group[0].tokenizer or '?'} |"
+        )
     return "\n".join(lines) + "\n"
 
 
-COUNT_LABELS = {"empty_predictions": "empty", "separator_missing": "no separator", "wrong_language": "not in the target language"}
+COUNT_LABELS = {
+    "empty_predictions": "empty",
+    "separator_missing": "no separator",
+    "wrong_language": "not in the target language",
+}
 
 
 def _count(value: float | None, n_test: int | None) -> str:
@@ -292,21 +337,38 @@ def degenerate_markdown(rows: Sequence[RunRow]) -> str:
     """Test outputs that were empty, lacked MCLAS's separator or were not in the target language, per system and
     train size (mean over seeds); only systems with a count above zero."""
     cells = group_cells(rows)
-    order = sorted(cells, key=lambda key: (order_key(DATASET_ORDER, key[1]), key[2], order_key(VARIANT_ORDER, key[0].split("/")[0]), key[0]))
+    order = sorted(
+        cells,
+        key=lambda key: (
+            order_key(DATASET_ORDER, key[1]),
+            key[2],
+            order_key(VARIANT_ORDER, key[0].split("/")[0]),
+            key[0],
+        ),
+    )
     lines = []
     for system, dataset, size in order:
         cell = cells[(system, dataset, size)]
         means = [cell.count_mean(count) for count in OUTPUT_COUNTS]
         if any(means):
-            lines.append(f"| {dataset} | {size:,} | {system} | {len(cell.done)} | {cell.n_test or '?'} | "
-                         + " | ".join(_count(mean, cell.n_test) for mean in means) + " |")
+            lines.append(
+                f"| {dataset} | {size:,} | {system} | {len(cell.done)} | {cell.n_test or '?'} | "
+                + " | ".join(_count(mean, cell.n_test) for mean in means)
+                + " |"
+            )
     if not lines:
         return ""
-    header = ["### Degenerate test outputs", "", "| dataset | n | model | seeds | n_test | "
-              + " | ".join(COUNT_LABELS[count] for count in OUTPUT_COUNTS) + " |", "|---|---:|---|---:|---:|" + "---:|" * len(OUTPUT_COUNTS)]
-    note = ("Test outputs per run, mean over the seeds that finished (share of n_test); they are scored as they are, not "
-            "removed. \"—\": the system makes no such check. A generation without its separator leaves an empty "
-            "prediction, so those are also among the empty ones.")
+    header = [
+        "### Degenerate test outputs",
+        "",
+        "| dataset | n | model | seeds | n_test | " + " | ".join(COUNT_LABELS[count] for count in OUTPUT_COUNTS) + " |",
+        "|---|---:|---|---:|---:|" + "---:|" * len(OUTPUT_COUNTS),
+    ]
+    note = (
+        "Test outputs per run, mean over the seeds that finished (share of n_test); they are scored as they are, not "
+        'removed. "—": the system makes no such check. A generation without its separator leaves an empty '
+        "prediction, so those are also among the empty ones."
+    )
     return "\n".join([*header, *lines, "", note]) + "\n"
 
 

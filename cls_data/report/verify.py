@@ -124,13 +124,16 @@ def _rescore(read: list[_Scored]) -> list[Damage]:
             texts = [pair for scored in group for pair in scored.texts]
             pairs = score_texts([p for p, _ in texts], [r for _, r in texts], tokenizer)
         except (ClsDataError, KeyError, ValueError) as exc:
-            damaged += [Damage(s.row.run_dir or "", s.path, f"cannot rescore with tokenizer {tokenizer!r} ({exc})")
-                        for s in group]
+            damaged += [
+                Damage(s.row.run_dir or "", s.path, f"cannot rescore with tokenizer {tokenizer!r} ({exc})")
+                for s in group
+            ]
             continue
         start = 0
         for scored in group:
-            scored.recomputed = [[getattr(pair, m).fmeasure for m in ROUGE_METRICS]
-                                 for pair in pairs[start:start + len(scored.texts)]]
+            scored.recomputed = [
+                [getattr(pair, m).fmeasure for m in ROUGE_METRICS] for pair in pairs[start : start + len(scored.texts)]
+            ]
             start += len(scored.texts)
             folder = scored.path.parent
             reason = _check_samples(scored, scored.row)
@@ -182,8 +185,10 @@ def _check_split(scored: _Scored, row: RunRow, folder: Path, splits: _TestSplits
         cap = config[TEST_CAP]
         expected = len(split) if not isinstance(cap, int) else min(cap, len(split))
         if row.n_test != expected:
-            return (f"metrics.json scored n_test = {row.n_test}, but its preset scores {expected} of the test split's "
-                    f"{len(split)} pairs (config.json {TEST_CAP} {cap})")
+            return (
+                f"metrics.json scored n_test = {row.n_test}, but its preset scores {expected} of the test split's "
+                f"{len(split)} pairs (config.json {TEST_CAP} {cap})"
+            )
     if row.n_test > len(split):
         return f"metrics.json scored n_test = {row.n_test}, but the test split has only {len(split)} pairs"
     return _difference(set(scored.ids), set(split[: row.n_test]), f"the first {row.n_test} ids of the test split")
@@ -193,22 +198,28 @@ def _difference(found: set[str], expected: set[str], what: str) -> str | None:
     missing, extra = sorted(expected - found), sorted(found - expected)
     if not missing and not extra:
         return None
-    parts = ([f"{len(missing)} of {what} missing (first: {missing[0]!r})"] if missing else [])
+    parts = [f"{len(missing)} of {what} missing (first: {missing[0]!r})"] if missing else []
     parts += [f"{len(extra)} id(s) not among them (first: {extra[0]!r})"] if extra else []
     return "; ".join(parts)
 
 
 def _check_samples(scored: _Scored, row: RunRow) -> str | None:
     """Per-sample ROUGE as written against `recomputed` from the texts; the first line that disagrees is named."""
-    wrong = [(i, j) for i, (got, want) in enumerate(zip(scored.scores, scored.recomputed, strict=True))
-             for j in range(len(ROUGE_METRICS)) if not abs(got[j] - want[j]) <= TOLERANCE]  # NaN fails too
+    wrong = [
+        (i, j)
+        for i, (got, want) in enumerate(zip(scored.scores, scored.recomputed, strict=True))
+        for j in range(len(ROUGE_METRICS))
+        if not abs(got[j] - want[j]) <= TOLERANCE
+    ]  # NaN fails too
     if not wrong:
         return None
     i, j = wrong[0]
     lines = len({i for i, _ in wrong})
     written, recomputed = scored.scores[i][j], scored.recomputed[i][j]
-    return (f"{lines} line(s) whose per-sample scores differ from their texts rescored with tokenizer {row.tokenizer} "
-            f"(id {scored.ids[i]!r}: {ROUGE_METRICS[j]} {written:.4f} written, {recomputed:.4f} recomputed)")
+    return (
+        f"{lines} line(s) whose per-sample scores differ from their texts rescored with tokenizer {row.tokenizer} "
+        f"(id {scored.ids[i]!r}: {ROUGE_METRICS[j]} {written:.4f} written, {recomputed:.4f} recomputed)"
+    )
 
 
 def _check_corpus(scored: _Scored, row: RunRow) -> str | None:
@@ -219,8 +230,10 @@ def _check_corpus(scored: _Scored, row: RunRow) -> str | None:
         written = row.score(metric) or 0.0
         if not abs(mean - written) <= TOLERANCE:  # a NaN in metrics.json fails too
             where = "test" if row.in_domain else f"eval_on.{row.eval_dataset}"
-            return (f"{where} {metric} {100 * written:.2f}, but its {n} predictions score {100 * mean:.2f} "
-                    f"({scored.path.name})")
+            return (
+                f"{where} {metric} {100 * written:.2f}, but its {n} predictions score {100 * mean:.2f} "
+                f"({scored.path.name})"
+            )
     return None
 
 
@@ -235,16 +248,19 @@ def _check_same_ids(read: list[_Scored], already: set[str]) -> list[Damage]:
         sets = Counter(frozenset(scored.ids) for scored in members)
         if len(sets) < 2:
             continue
-        (common, count), = sets.most_common(1)
+        ((common, count),) = sets.most_common(1)
         majority = common if count > len(members) / 2 else None  # without a majority no set is the right one
         for scored in members:
             ids = frozenset(scored.ids)
             if ids == majority:
                 continue
             against = f"the ids of the other systems on {eval_dataset} (trained on {dataset} n={size:,})"
-            reason = (_difference(set(ids), set(majority), against) if majority is not None
-                      else f"the systems on {eval_dataset} (trained on {dataset} n={size:,}) scored different test ids "
-                           f"and no set is shared by most of them")
+            reason = (
+                _difference(set(ids), set(majority), against)
+                if majority is not None
+                else f"the systems on {eval_dataset} (trained on {dataset} n={size:,}) scored different test ids "
+                f"and no set is shared by most of them"
+            )
             damaged.append(Damage(scored.row.run_dir or "", scored.path, reason or "different test ids"))
     return damaged
 
@@ -269,8 +285,10 @@ class _TestSplits:
         if dataset_path not in self.cache:
             self.cache[dataset_path] = self._read(Path(dataset_path)) if dataset_path else None
             if self.cache[dataset_path] is None and dataset_path:
-                self.notes.append(f"dataset {dataset_path} is not here: its runs' test ids were checked against each "
-                                  "other only, not against the test split")
+                self.notes.append(
+                    f"dataset {dataset_path} is not here: its runs' test ids were checked against each "
+                    "other only, not against the test split"
+                )
         return self.cache[dataset_path]
 
     @staticmethod
@@ -299,9 +317,10 @@ def check_runs(runs: RunSet, allow_damaged: bool = False) -> list[Damage]:
     runs.notes.extend(verified.notes)
     if verified.damaged and not allow_damaged:
         lines = "\n".join(f"  {damage}" for damage in verified.damaged)
-        raise DamagedRuns(f"{len(verified.damaged)} damaged run folder(s) under {runs.root}; the report counts none "
-                          "of them (fix or delete them, or pass --allow-damaged to write the report without them):\n"
-                          + lines)
+        raise DamagedRuns(
+            f"{len(verified.damaged)} damaged run folder(s) under {runs.root}; the report counts none "
+            "of them (fix or delete them, or pass --allow-damaged to write the report without them):\n" + lines
+        )
     runs.rows = verified.rows
     runs.sample_scores.clear()
     return verified.damaged
@@ -311,8 +330,10 @@ def damaged_mark(damaged: Sequence[Damage]) -> str:
     """The warning above the tables of a report written with --allow-damaged."""
     if not damaged:
         return ""
-    return (f"\n> **Incomplete: {len(damaged)} damaged run(s) left out of every table** (--allow-damaged); "
-            "see \"Damaged runs\" below.\n")
+    return (
+        f"\n> **Incomplete: {len(damaged)} damaged run(s) left out of every table** (--allow-damaged); "
+        'see "Damaged runs" below.\n'
+    )
 
 
 def damaged_markdown(damaged: Sequence[Damage]) -> str:

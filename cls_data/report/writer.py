@@ -8,17 +8,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cls_data.errors import ClsDataError
-from cls_data.report.runs import RunSet, load_runs
+from cls_data.outputs import write_text_atomic
 from cls_data.report.fidelity import differences_markdown, presets_markdown
 from cls_data.report.judge.config import JudgeConfig
 from cls_data.report.leaderboard import write_leaderboard
 from cls_data.report.metrics import metric_names
 from cls_data.report.metrics.base import MetricOptions
+from cls_data.report.runs import RunSet, load_runs
 from cls_data.report.selection import choices, recommendations
 from cls_data.report.significance import DEFAULT_PAIR, DEFAULT_RESAMPLES, run_comparisons, significance_markdown
-from cls_data.report.verify import Damage, check_runs, damaged_mark, damaged_markdown
 from cls_data.report.tables import build_results_markdown, columns_of, group_cells, is_addition
-from cls_data.outputs import write_text_atomic
+from cls_data.report.verify import Damage, check_runs, damaged_mark, damaged_markdown
 from cls_data.run_folder import RunRow, write_results_json
 
 
@@ -73,7 +73,12 @@ def _addition_pairs(runs: RunSet, asked: tuple[tuple[str, str], ...]) -> list[tu
     if asked != (DEFAULT_PAIR,):
         return []
     variants = {row.variant for row in runs.done() if row.in_domain}
-    return [(added, rival) for added in sorted(v for v in variants if is_addition(v)) for rival in ADDITION_RIVALS if rival in variants]
+    return [
+        (added, rival)
+        for added in sorted(v for v in variants if is_addition(v))
+        for rival in ADDITION_RIVALS
+        if rival in variants
+    ]
 
 
 def _check(config: ReportConfig) -> None:
@@ -89,8 +94,9 @@ def _write_pages(runs: RunSet, config: ReportConfig, result: ReportResult, progr
     from cls_data.report.casestudy import write_case_study
 
     out = result.out
-    case = write_case_study(runs, out / "case_study.html", config.case_ids, config.case_samples, config.seed,
-                            config.case_size)
+    case = write_case_study(
+        runs, out / "case_study.html", config.case_ids, config.case_samples, config.seed, config.case_size
+    )
     result.case_study = case.path
     result.notes.extend(case.notes)
     if config.cards:
@@ -121,15 +127,34 @@ def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None
     progress("bootstrapping significance")
     made = choices(runs)
     answer, plain = recommendations(runs, config.resamples, config.seed, made)
-    comparisons, pair_notes = run_comparisons(runs, (*config.pairs, *_addition_pairs(runs, config.pairs)), config.resamples,
-                                              config.seed)
-    result = ReportResult(out, out / "results.md", len(runs.done()), sum(r.status == "failed" for r in runs.rows),
-                          len(comparisons), answer=plain, notes=notes, damaged=damaged)
+    comparisons, pair_notes = run_comparisons(
+        runs, (*config.pairs, *_addition_pairs(runs, config.pairs)), config.resamples, config.seed
+    )
+    result = ReportResult(
+        out,
+        out / "results.md",
+        len(runs.done()),
+        sum(r.status == "failed" for r in runs.rows),
+        len(comparisons),
+        answer=plain,
+        notes=notes,
+        damaged=damaged,
+    )
     from cls_data.report.metrics.sections import metric_sections
 
     options = MetricOptions(config.bertscore_model, config.lase_model)
-    scored = metric_sections(runs, metric_names(config.metrics), options, out, comparisons, made, config.resamples,
-                             config.seed, config.rank_by, progress)
+    scored = metric_sections(
+        runs,
+        metric_names(config.metrics),
+        options,
+        out,
+        comparisons,
+        made,
+        config.resamples,
+        config.seed,
+        config.rank_by,
+        progress,
+    )
     extra_sections = scored.sections
     result.metrics_computed, result.answer = scored.computed, [*plain, *scored.answer]
     if config.judge is not None:
@@ -147,11 +172,15 @@ def write_report(config: ReportConfig, on_progress: Callable[[str], None] | None
     _write_pages(runs, config, result, progress)
     tables = build_results_markdown(runs.rows, paper).removeprefix("# Results\n")
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    parts = [f"# Benchmark report\n\nRuns: `{runs.root}` ({result.runs_done} finished, {result.runs_failed} failed), "
-             f"written {stamp}. ROUGE F1 x100 throughout; each table names its tokenizer.\n",
-             presets_markdown(runs.rows), "\n".join(answer), *(["\n".join(scored.ranking)] if scored.ranking else []),
-             "## Tables\n" + damaged_mark(damaged) + tables,
-             significance_markdown(comparisons, config.resamples, config.seed, pair_notes)]
+    parts = [
+        f"# Benchmark report\n\nRuns: `{runs.root}` ({result.runs_done} finished, {result.runs_failed} failed), "
+        f"written {stamp}. ROUGE F1 x100 throughout; each table names its tokenizer.\n",
+        presets_markdown(runs.rows),
+        "\n".join(answer),
+        *(["\n".join(scored.ranking)] if scored.ranking else []),
+        "## Tables\n" + damaged_mark(damaged) + tables,
+        significance_markdown(comparisons, config.resamples, config.seed, pair_notes),
+    ]
     parts += extra_sections
     if paper is not None:
         from cls_data.report.compare_paper import paper_markdown
@@ -183,8 +212,9 @@ def _draw_figures(runs: RunSet, folder: Path, notes: list[str]) -> list[Path]:
                 paths.append(path)
     for row in runs.done():
         if row.in_domain and row.run_dir:
-            path = figures.learning_curves(runs.run_path(row) / "train_log.jsonl", row.run_dir,
-                                           folder / "curves" / f"{figures.flat_name(row)}.png")
+            path = figures.learning_curves(
+                runs.run_path(row) / "train_log.jsonl", row.run_dir, folder / "curves" / f"{figures.flat_name(row)}.png"
+            )
             if path is not None:
                 paths.append(path)
     if not any(p.name.startswith("figure4") for p in paths):
@@ -201,7 +231,9 @@ def _links_section(result: ReportResult, out: Path) -> str:
             lines += [f"![{path.stem}]({path.relative_to(out).as_posix()})", ""]
     curves = [p for p in result.figures if p.parent.name == "curves"]
     if curves:
-        lines.append(f"- Learning curves (losses, validation ROUGE-2, learned loss weights) of {len(curves)} runs: `figures/curves/`")
+        lines.append(
+            f"- Learning curves (losses, validation ROUGE-2, learned loss weights) of {len(curves)} runs: `figures/curves/`"
+        )
     if result.case_study:
         lines.append(f"- Case study (opens offline): [{result.case_study.name}]({result.case_study.name})")
     if result.cards:

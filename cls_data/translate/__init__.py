@@ -37,8 +37,14 @@ def check_settings(timeout: float = 30.0, batch_size: int = 16, max_chars: int =
         raise ClsDataError(f"max_chars must be a whole number of 1 or more, got {max_chars}")
 
 
-def make_translator(name: str, url: str | None = None, model: str | None = None, timeout: float = 30.0,
-                    batch_size: int = 16, max_chars: int = 5000) -> Translator:
+def make_translator(
+    name: str,
+    url: str | None = None,
+    model: str | None = None,
+    timeout: float = 30.0,
+    batch_size: int = 16,
+    max_chars: int = 5000,
+) -> Translator:
     """Build a backend by name (`BACKENDS`; a miss lists them); heavy imports happen only for the chosen one.
     Several comma-separated URLs: one backend per server behind a `pool.ServerPool` (spread by load, a failing
     server drained)."""
@@ -53,7 +59,19 @@ def make_translator(name: str, url: str | None = None, model: str | None = None,
 
 
 __all__ = [
-    "BACKENDS", "BackendSettings", "DEFAULT_CACHE", "check_settings", "EngineConfig", "PackMismatch", "PassStats",
-    "PermanentError", "RejectedAnswer", "ServiceDown",
-    "TransientError", "TranslationCache", "Translator", "make_translator", "translate_texts",
+    "BACKENDS",
+    "BackendSettings",
+    "DEFAULT_CACHE",
+    "check_settings",
+    "EngineConfig",
+    "PackMismatch",
+    "PassStats",
+    "PermanentError",
+    "RejectedAnswer",
+    "ServiceDown",
+    "TransientError",
+    "TranslationCache",
+    "Translator",
+    "make_translator",
+    "translate_texts",
 ]

@@ -44,7 +44,7 @@ class TranslationCache:
         found: dict[str, str] = {}
         texts = list(dict.fromkeys(texts))
         for start in range(0, len(texts), 500):  # SQLite caps bound parameters per statement
-            chunk = texts[start:start + 500]
+            chunk = texts[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
                 f"SELECT text, translation FROM translations WHERE backend=? AND model=? AND src=? AND tgt=?"
@@ -63,9 +63,12 @@ class TranslationCache:
 
     def stats(self) -> list[tuple[str, str, str, str, int]]:
         """(backend, model, src, tgt, rows) for every key prefix in the cache."""
-        return list(self._db.execute(
-            "SELECT backend, model, src, tgt, COUNT(*) FROM translations GROUP BY backend, model, src, tgt"
-            " ORDER BY backend, model, src, tgt"))
+        return list(
+            self._db.execute(
+                "SELECT backend, model, src, tgt, COUNT(*) FROM translations GROUP BY backend, model, src, tgt"
+                " ORDER BY backend, model, src, tgt"
+            )
+        )
 
     def purge(self, backend: str | None = None, model: str | None = None, invalid: bool = False) -> Counter:
         """Delete rows of `backend`/`model` (all when None); with `invalid`, only answers that fail
@@ -90,7 +93,9 @@ class TranslationCache:
             if problem:
                 deleted[problem] += 1
                 doomed.append((*key, text))
-        self._db.executemany("DELETE FROM translations WHERE backend=? AND model=? AND src=? AND tgt=? AND text=?", doomed)
+        self._db.executemany(
+            "DELETE FROM translations WHERE backend=? AND model=? AND src=? AND tgt=? AND text=?", doomed
+        )
         self._db.commit()
         return deleted
 

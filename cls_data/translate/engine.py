@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 
 from cls_data.errors import ClsDataError, Interrupted
 from cls_data.translate.base import (
-    PackMismatch, PermanentError, RejectedAnswer, ServiceDown, ServiceUnreachable, TransientError, Translator,
+    PackMismatch,
+    PermanentError,
+    RejectedAnswer,
+    ServiceDown,
+    ServiceUnreachable,
+    TransientError,
+    Translator,
 )
 from cls_data.translate.cache import TranslationCache
 from cls_data.translate.validate import answer_problem
@@ -42,8 +48,11 @@ class EngineConfig:
         for option, value, low in (("--concurrency", self.concurrency, 1), ("--retries", self.max_retries, 0)):
             if not isinstance(value, int) or value < low:
                 raise ClsDataError(f"{option} must be a whole number of {low} or more, got {value}")
-        for option, value, positive in (("--rate", self.rate, False), ("--backoff", self.backoff_base, False),
-                                        ("--give-up-after", self.give_up_after, True)):
+        for option, value, positive in (
+            ("--rate", self.rate, False),
+            ("--backoff", self.backoff_base, False),
+            ("--give-up-after", self.give_up_after, True),
+        ):
             if not value >= 0 or (positive and value == 0):  # `not >=` also refuses NaN
                 raise ClsDataError(f"{option} must be {'more than' if positive else 'at least'} 0, got {value}")
 
@@ -188,13 +197,15 @@ class _Worker:
             except TransientError as exc:
                 if isinstance(exc, ServiceUnreachable) and not self.reached_service:
                     # Nothing has ever got through: retrying for minutes would only hide the cause.
-                    raise ClsDataError(f"{exc} (no network?). Nothing is lost: finished translations "
-                                       "stay in the cache; rerun when the service is reachable") from None
+                    raise ClsDataError(
+                        f"{exc} (no network?). Nothing is lost: finished translations "
+                        "stay in the cache; rerun when the service is reachable"
+                    ) from None
                 self.last_error = str(exc)
                 if attempt == config.max_retries:
                     raise
                 self._count("retries")
-                delay = min(config.backoff_max, config.backoff_base * 2 ** attempt)
+                delay = min(config.backoff_max, config.backoff_base * 2**attempt)
                 delay = random.uniform(delay / 2, delay)  # jitter: workers do not retry in lockstep
                 if exc.retry_after is not None:
                     delay = max(delay, min(exc.retry_after, config.backoff_max))
@@ -219,7 +230,7 @@ class _Worker:
                 return [(t, None, _describe(exc)) for t in texts]
             else:
                 redo = []
-                for text, answer in zip(texts, answers):
+                for text, answer in zip(texts, answers, strict=False):
                     problem = self.check(text, answer)
                     if problem is None:
                         settled[text] = (text, answer, None)
@@ -257,8 +268,11 @@ class _Worker:
 
 
 def _describe(exc: Exception) -> str:
-    kind = {TransientError: "gave up after retries", PackMismatch: "answer did not match the request",
-            PermanentError: "rejected"}.get(type(exc), type(exc).__name__)
+    kind = {
+        TransientError: "gave up after retries",
+        PackMismatch: "answer did not match the request",
+        PermanentError: "rejected",
+    }.get(type(exc), type(exc).__name__)
     return f"{kind}: {exc}"
 
 
@@ -305,8 +319,10 @@ def translate_texts(
             on_progress(len(results))
 
     def where() -> str:
-        return (f"{len(done):,} of {len(unique):,} {src} → {tgt} translations are cached in {cache.path}"
-                f" (answers that failed validation are not); {config.resume}")
+        return (
+            f"{len(done):,} of {len(unique):,} {src} → {tgt} translations are cached in {cache.path}"
+            f" (answers that failed validation are not); {config.resume}"
+        )
 
     _send_packs(packs, worker, settle, config, f"{src} → {tgt}", where)
     stats.failed = len(stats.failures)
@@ -315,8 +331,9 @@ def translate_texts(
     return done, stats
 
 
-def _from_cache(cache: TranslationCache, key: tuple[str, str, str, str], unique: list[str], config: EngineConfig,
-                stats: PassStats) -> dict[str, str]:
+def _from_cache(
+    cache: TranslationCache, key: tuple[str, str, str, str], unique: list[str], config: EngineConfig, stats: PassStats
+) -> dict[str, str]:
     """The cached translations of `unique` that still pass validation (the others are asked again)."""
     src, tgt = key[2], key[3]
     done = cache.get_many(*key, unique)
@@ -328,20 +345,28 @@ def _from_cache(cache: TranslationCache, key: tuple[str, str, str, str], unique:
     return done
 
 
-def _sendable(todo: list[str], translator: Translator, stats: PassStats,
-              on_progress: Callable[[int], None] | None) -> list[str]:
+def _sendable(
+    todo: list[str], translator: Translator, stats: PassStats, on_progress: Callable[[int], None] | None
+) -> list[str]:
     """The texts one request can carry; longer ones are failures, settled without a request."""
     too_long = [t for t in todo if len(t) > translator.max_chars]
     for text in too_long:
-        stats.failures[text] = (f"rejected: {len(text)} characters, over the backend's {translator.max_chars} "
-                                "per request")
+        stats.failures[text] = (
+            f"rejected: {len(text)} characters, over the backend's {translator.max_chars} per request"
+        )
     if on_progress and too_long:
         on_progress(len(too_long))  # settled (as failures) without a request: the bar still counts them
     return [t for t in todo if len(t) <= translator.max_chars]
 
 
-def _send_packs(packs: list[list[str]], worker: _Worker, settle: Callable[[list], None], config: EngineConfig,
-                pair: str, where: Callable[[], str]) -> None:
+def _send_packs(
+    packs: list[list[str]],
+    worker: _Worker,
+    settle: Callable[[list], None],
+    config: EngineConfig,
+    pair: str,
+    where: Callable[[], str],
+) -> None:
     """Every pack through the worker, `config.concurrency` at a time, each result settled as it comes."""
     with ThreadPoolExecutor(max_workers=config.concurrency) as pool:
         pending: set = set()
@@ -361,8 +386,10 @@ def _send_packs(packs: list[list[str]], worker: _Worker, settle: Callable[[list]
                     settle(future.result())
         except _Stopped as stop:
             _drain(pending, worker, settle)
-            raise ServiceDown(f"no {pair} request has succeeded for {config.give_up_after:g} s"
-                              f" (last error: {stop}); stopped. {where()}") from None
+            raise ServiceDown(
+                f"no {pair} request has succeeded for {config.give_up_after:g} s"
+                f" (last error: {stop}); stopped. {where()}"
+            ) from None
         except KeyboardInterrupt:
             _drain(pending, worker, settle)
             raise Interrupted(f"interrupted. {where()}") from None

@@ -42,11 +42,15 @@ class GoogleTranslator:
         return src, tgt
 
     def _request(self, text: str, src: str, tgt: str) -> str:
+        import requests
         from deep_translator import GoogleTranslator as DeepGoogle
         from deep_translator.exceptions import (
-            NotValidLength, NotValidPayload, RequestError, TooManyRequests, TranslationNotFound,
+            NotValidLength,
+            NotValidPayload,
+            RequestError,
+            TooManyRequests,
+            TranslationNotFound,
         )
-        import requests
 
         box: dict[str, object] = {}
 

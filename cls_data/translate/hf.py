@@ -10,12 +10,42 @@ from cls_data.translate.base import BackendSettings, map_code
 
 # Our language codes in each model family's form, and the token that starts the target.
 FAMILY_CODES: dict[str, dict[str, str]] = {
-    "nllb": {"vi": "vie_Latn", "zh": "zho_Hans", "en": "eng_Latn", "th": "tha_Thai", "fr": "fra_Latn",
-             "de": "deu_Latn", "ja": "jpn_Jpan", "ko": "kor_Hang", "id": "ind_Latn", "es": "spa_Latn"},
-    "m2m100": {"vi": "vi", "zh": "zh", "en": "en", "th": "th", "fr": "fr", "de": "de", "ja": "ja",
-               "ko": "ko", "id": "id", "es": "es"},
-    "mbart50": {"vi": "vi_VN", "zh": "zh_CN", "en": "en_XX", "th": "th_TH", "fr": "fr_XX", "de": "de_DE",
-                "ja": "ja_XX", "ko": "ko_KR", "id": "id_ID", "es": "es_XX"},
+    "nllb": {
+        "vi": "vie_Latn",
+        "zh": "zho_Hans",
+        "en": "eng_Latn",
+        "th": "tha_Thai",
+        "fr": "fra_Latn",
+        "de": "deu_Latn",
+        "ja": "jpn_Jpan",
+        "ko": "kor_Hang",
+        "id": "ind_Latn",
+        "es": "spa_Latn",
+    },
+    "m2m100": {
+        "vi": "vi",
+        "zh": "zh",
+        "en": "en",
+        "th": "th",
+        "fr": "fr",
+        "de": "de",
+        "ja": "ja",
+        "ko": "ko",
+        "id": "id",
+        "es": "es",
+    },
+    "mbart50": {
+        "vi": "vi_VN",
+        "zh": "zh_CN",
+        "en": "en_XX",
+        "th": "th_TH",
+        "fr": "fr_XX",
+        "de": "de_DE",
+        "ja": "ja_XX",
+        "ko": "ko_KR",
+        "id": "id_ID",
+        "es": "es_XX",
+    },
 }
 _LANG_TOKEN = {"nllb": "{}", "m2m100": "__{}__", "mbart50": "{}"}
 
@@ -26,16 +56,25 @@ def model_family(tokenizer) -> str:
     for family in ("nllb", "m2m100", "mbart50", "marian"):
         if family in name:
             return family
-    raise ClsDataError(f"hf backend: do not know the language codes of {type(tokenizer).__name__};"
-                       " supported families: NLLB-200, M2M100, mBART-50, Marian")
+    raise ClsDataError(
+        f"hf backend: do not know the language codes of {type(tokenizer).__name__};"
+        " supported families: NLLB-200, M2M100, mBART-50, Marian"
+    )
 
 
 class HFTranslator:
     name = "hf"
     max_chars = 1_000_000  # a batch is bounded by max_items; long inputs are truncated by tokens
 
-    def __init__(self, model: str, batch_size: int = 16, device: str | None = None,
-                 num_beams: int = 4, max_new_tokens: int = 256, max_input_tokens: int = 512):
+    def __init__(
+        self,
+        model: str,
+        batch_size: int = 16,
+        device: str | None = None,
+        num_beams: int = 4,
+        max_new_tokens: int = 256,
+        max_input_tokens: int = 512,
+    ):
         import torch
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
@@ -77,8 +116,9 @@ class HFTranslator:
                 self.tokenizer.src_lang = src
                 token = _LANG_TOKEN[self.family].format(tgt)
                 generate["forced_bos_token_id"] = self.tokenizer.convert_tokens_to_ids(token)
-            batch = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True,
-                                   max_length=self.max_input_tokens).to(self.device)
+            batch = self.tokenizer(
+                texts, return_tensors="pt", padding=True, truncation=True, max_length=self.max_input_tokens
+            ).to(self.device)
             with torch.inference_mode():
                 output = self.net.generate(**batch, **generate)
             return [s.strip() for s in self.tokenizer.batch_decode(output, skip_special_tokens=True)]

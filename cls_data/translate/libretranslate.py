@@ -17,8 +17,9 @@ API_KEY_ENV = "LIBRETRANSLATE_API_KEY"
 class LibreTranslateTranslator:
     name = "libretranslate"
 
-    def __init__(self, url: str, api_key: str | None = None, timeout: float = 30.0,
-                 max_chars: int = 5000, max_items: int = 64):
+    def __init__(
+        self, url: str, api_key: str | None = None, timeout: float = 30.0, max_chars: int = 5000, max_items: int = 64
+    ):
         self.url = url.rstrip("/")
         self.model = self.url  # different servers may run different models
         self.api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
@@ -42,8 +43,10 @@ class LibreTranslateTranslator:
                 return code
             matches = sorted(c for c in available if base_language(c) == base_language(code))
             if not matches:
-                raise ClsDataError(f"LibreTranslate at {self.url} does not know language {code!r};"
-                                   f" it offers: {', '.join(sorted(available))}")
+                raise ClsDataError(
+                    f"LibreTranslate at {self.url} does not know language {code!r};"
+                    f" it offers: {', '.join(sorted(available))}"
+                )
             return matches[0]
 
         src, tgt = resolve(src), resolve(tgt)
@@ -68,8 +71,9 @@ class LibreTranslateTranslator:
         if status == 429 or status >= 500:
             raise TransientError(f"HTTP {status}", parse_retry_after(response.headers.get("Retry-After")))
         if status in (401, 403):
-            raise ClsDataError(f"LibreTranslate at {self.url} refused the request (HTTP {status});"
-                               f" set the API key in ${API_KEY_ENV}")
+            raise ClsDataError(
+                f"LibreTranslate at {self.url} refused the request (HTTP {status}); set the API key in ${API_KEY_ENV}"
+            )
         if status >= 400:
             raise PermanentError(f"HTTP {status}: {response.text[:200]}")
         try:
@@ -87,5 +91,6 @@ def from_settings(settings: BackendSettings) -> LibreTranslateTranslator:
     """The `libretranslate` backend (`translate.BACKENDS`): a server at --translator-url."""
     if not settings.url:
         raise ClsDataError("the libretranslate backend needs --translator-url (e.g. http://localhost:5000)")
-    return LibreTranslateTranslator(settings.url, timeout=settings.timeout, max_chars=settings.max_chars,
-                                    max_items=settings.batch_size)
+    return LibreTranslateTranslator(
+        settings.url, timeout=settings.timeout, max_chars=settings.max_chars, max_items=settings.batch_size
+    )

@@ -18,13 +18,24 @@ import re
 from cls_data.errors import ClsDataError
 from cls_data.openai_compat import ChatAPI, HTTPError, Malformed, NoAnswer, ServerError, TimedOut, Unreachable
 from cls_data.text import language_name
-from cls_data.translate.base import (BackendSettings, PackMismatch, PermanentError, RejectedAnswer, ServiceUnreachable,
-                                      TransientError)
+from cls_data.translate.base import (
+    BackendSettings,
+    PackMismatch,
+    PermanentError,
+    RejectedAnswer,
+    ServiceUnreachable,
+    TransientError,
+)
 
 CHATTER = "chatter around the answer"
 CUT = "answer cut off at max_tokens"
-_TARGET_NAMES = {"zh": "Simplified Chinese", "zh-cn": "Simplified Chinese", "zh-hans": "Simplified Chinese",
-                 "zh-tw": "Traditional Chinese", "zh-hant": "Traditional Chinese"}
+_TARGET_NAMES = {
+    "zh": "Simplified Chinese",
+    "zh-cn": "Simplified Chinese",
+    "zh-hans": "Simplified Chinese",
+    "zh-tw": "Traditional Chinese",
+    "zh-hant": "Traditional Chinese",
+}
 MAX_TOKENS = 4096  # a bound on a runaway answer that still fits the context of the small models people serve
 PACK_REFUSED = "packed request refused (HTTP 400)"
 _NUMBERED = re.compile(r"^\s*(\d+)\s*[.)：:]\s?(.*)$")
@@ -34,22 +45,35 @@ _THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
 _PREAMBLE = re.compile(r"^\s*(?:here|sure|okay|ok|certainly|below|of course)\b[^:：\n]{0,80}[:：]", re.IGNORECASE)
 _QUOTES = [('"', '"'), ("“", "”"), ("「", "」"), ("『", "』"), ("'", "'"), ("«", "»")]
 # "Translation:", "**Chinese translation:**", "Translated text:", "译文：", "翻译：", once, at the start.
-_LABEL = re.compile(r"^\s*\**\s*(?:(?:(?:simplified|traditional)\s+)?(?:chinese|vietnamese|english)\s+)?"
-                    r"(?:translation|translated text)\s*\**\s*[:：]\s*\**\s*|^\s*(?:译文|翻译|中文译文|bản dịch)\s*[:：]\s*",
-                    re.IGNORECASE)
+_LABEL = re.compile(
+    r"^\s*\**\s*(?:(?:(?:simplified|traditional)\s+)?(?:chinese|vietnamese|english)\s+)?"
+    r"(?:translation|translated text)\s*\**\s*[:：]\s*\**\s*|^\s*(?:译文|翻译|中文译文|bản dịch)\s*[:：]\s*",
+    re.IGNORECASE,
+)
 
-SYSTEM = ("You are a professional translator. Translate the user's {src} text into {tgt}. "
-          "Reply with the translation only: no explanation, no notes, no quotation marks, no original text.")
-SYSTEM_PACKED = ("You are a professional translator. The user sends {n} numbered lines of {src} text. Translate "
-                 "each line into {tgt}. Reply with exactly {n} lines, numbered 1 to {n} in the same order as "
-                 "\"1. <translation>\", and nothing else: no explanation, no notes, no original text.")
+SYSTEM = (
+    "You are a professional translator. Translate the user's {src} text into {tgt}. "
+    "Reply with the translation only: no explanation, no notes, no quotation marks, no original text."
+)
+SYSTEM_PACKED = (
+    "You are a professional translator. The user sends {n} numbered lines of {src} text. Translate "
+    "each line into {tgt}. Reply with exactly {n} lines, numbered 1 to {n} in the same order as "
+    '"1. <translation>", and nothing else: no explanation, no notes, no original text.'
+)
 
 
 class OpenAITranslator:
     name = "openai"
 
-    def __init__(self, url: str, model: str, api_key: str | None = None, timeout: float = 30.0,
-                 max_chars: int = 5000, max_items: int = 16):
+    def __init__(
+        self,
+        url: str,
+        model: str,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        max_chars: int = 5000,
+        max_items: int = 16,
+    ):
         self._api = ChatAPI(url, "--translator-url", timeout=timeout, api_key=api_key)
         self.url = self._api.base_url
         self.model = model  # the cache key: the same model served elsewhere reuses its translations
@@ -70,8 +94,9 @@ class OpenAITranslator:
         except (HTTPError, Malformed):
             served = []  # the server does not list its models; the first request will tell
         if served and self.model not in served:
-            raise ClsDataError(f"the server at {self.url} does not serve model {self.model!r};"
-                               f" it serves: {', '.join(served[:20])}")
+            raise ClsDataError(
+                f"the server at {self.url} does not serve model {self.model!r}; it serves: {', '.join(served[:20])}"
+            )
         return src, tgt
 
     def close(self) -> None:
@@ -82,8 +107,10 @@ class OpenAITranslator:
         if len(texts) == 1:
             return [{"role": "system", "content": SYSTEM.format(**names)}, {"role": "user", "content": texts[0]}]
         numbered = "\n".join(f"{i}. {text}" for i, text in enumerate(texts, start=1))
-        return [{"role": "system", "content": SYSTEM_PACKED.format(n=len(texts), **names)},
-                {"role": "user", "content": numbered}]
+        return [
+            {"role": "system", "content": SYSTEM_PACKED.format(n=len(texts), **names)},
+            {"role": "user", "content": numbered},
+        ]
 
     def translate(self, texts: list[str], src: str, tgt: str) -> list[str]:
         # room for a translation several times longer in tokens than the source in characters
@@ -160,8 +187,8 @@ def _unwrap(text: str, source: str | None = None) -> str:
     """
     text = _unfence(text)
     label = _LABEL.match(text)
-    if label and text[label.end():].strip():
-        text = text[label.end():].strip()
+    if label and text[label.end() :].strip():
+        text = text[label.end() :].strip()
     keep = quote_depth(source) if source is not None else None
     while (inner := _quoted(text)) is not None and (keep is None or quote_depth(text) > keep):
         text = inner
@@ -200,7 +227,14 @@ def parse_numbered(content: str, n: int, sources: list[str] | None = None) -> li
 def from_settings(settings: BackendSettings) -> OpenAITranslator:
     """The `openai` backend (`translate.BACKENDS`): the model --model served at --translator-url."""
     if not settings.url or not settings.model:
-        raise ClsDataError("the openai backend needs --translator-url (e.g. http://localhost:8000/v1 for vLLM,"
-                           " http://localhost:11434/v1 for Ollama) and --model (the served model's name)")
-    return OpenAITranslator(settings.url, settings.model, timeout=settings.timeout, max_chars=settings.max_chars,
-                            max_items=settings.batch_size)
+        raise ClsDataError(
+            "the openai backend needs --translator-url (e.g. http://localhost:8000/v1 for vLLM,"
+            " http://localhost:11434/v1 for Ollama) and --model (the served model's name)"
+        )
+    return OpenAITranslator(
+        settings.url,
+        settings.model,
+        timeout=settings.timeout,
+        max_chars=settings.max_chars,
+        max_items=settings.batch_size,
+    )

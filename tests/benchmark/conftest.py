@@ -8,10 +8,27 @@ from cls_data.benchmark.config import DecodeConfig, TrainConfig
 from cls_data.benchmark.presets import Preset
 
 # A few steps of a tiny model with tiny decoding: the plumbing, in seconds.
-TINY_TRAIN = TrainConfig(lr=3e-3, batch_size=4, grad_accum=1, epochs=1, max_steps=2, schedule="constant", weighting_lr=1e-2,
-                         val_subset=2, src_max_len=96, tgt_max_len=32, log_every=1)
-TINY_PRESET = Preset(name="smoke", stage1=TINY_TRAIN, stage2=TINY_TRAIN, decode=DecodeConfig(num_beams=2, max_new_tokens=4, batch_size=8),
-                     tiny_backbones=True, max_test_samples=3)
+TINY_TRAIN = TrainConfig(
+    lr=3e-3,
+    batch_size=4,
+    grad_accum=1,
+    epochs=1,
+    max_steps=2,
+    schedule="constant",
+    weighting_lr=1e-2,
+    val_subset=2,
+    src_max_len=96,
+    tgt_max_len=32,
+    log_every=1,
+)
+TINY_PRESET = Preset(
+    name="smoke",
+    stage1=TINY_TRAIN,
+    stage2=TINY_TRAIN,
+    decode=DecodeConfig(num_beams=2, max_new_tokens=4, batch_size=8),
+    tiny_backbones=True,
+    max_test_samples=3,
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -45,7 +62,9 @@ def backbone(tmp_path_factory, dataset):
 
     train = dataset.split("train")
     texts = [*train["text"], *train["summary"], *train["cls_summary"]]
-    return build_tiny_mbart(texts, tmp_path_factory.mktemp("backbone") / "tiny", vocab_size=200, d_model=32, layers=1, heads=2, ffn=64)
+    return build_tiny_mbart(
+        texts, tmp_path_factory.mktemp("backbone") / "tiny", vocab_size=200, d_model=32, layers=1, heads=2, ffn=64
+    )
 
 
 @pytest.fixture(scope="session")

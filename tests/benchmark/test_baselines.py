@@ -21,7 +21,12 @@ def test_each_baseline_has_its_original_optimiser_in_paper_and_fast_and_the_tiny
     for name in ("ncls", "ncls-ms"):
         stage = get_variant(name).stages[-1]
         paper, fast, smoke = (PRESETS[p].train_config(stage, "ncls") for p in ("paper", "fast", "smoke"))
-        assert (paper.adam_betas, paper.adam_eps, paper.schedule, paper.token_budget) == ((0.9, 0.998), 1e-9, "inverse-sqrt", 4096)
+        assert (paper.adam_betas, paper.adam_eps, paper.schedule, paper.token_budget) == (
+            (0.9, 0.998),
+            1e-9,
+            "inverse-sqrt",
+            4096,
+        )
         assert (fast.schedule, fast.token_budget, fast.val_subset) == ("inverse-sqrt", 16384, 500)
         assert (smoke.adam_eps, smoke.max_steps) == (1e-9, PRESETS["smoke"].stage1.max_steps)
     for name in ("mclas", "nguyen-kd"):
@@ -33,9 +38,13 @@ def test_each_baseline_has_its_original_optimiser_in_paper_and_fast_and_the_tiny
 
 def test_stage_layout_of_each_baseline():
     assert [(s.name, s.target, s.mono_target, s.init_from) for s in get_variant("mclas").stages] == [
-        ("mono", "summary", None, None), ("sequential", "cls_summary", "summary", "mono")]
+        ("mono", "summary", None, None),
+        ("sequential", "cls_summary", "summary", "mono"),
+    ]
     assert [(s.name, s.target, s.mono_target, s.init_from) for s in get_variant("nguyen-kd").stages] == [
-        ("teacher", "summary", None, None), ("student", "cls_summary", "summary", "teacher")]
+        ("teacher", "summary", None, None),
+        ("student", "cls_summary", "summary", "teacher"),
+    ]
     assert dict(get_variant("nguyen-kd").stage("student").loss_coefficients) == {"cls": 1.0, "ot": 0.1}
     assert get_variant("ncls-ms").stages[0].mono_target == "summary"
 
@@ -45,8 +54,8 @@ torch = pytest.importorskip("torch")
 
 @pytest.fixture(scope="module")
 def runs(dataset_dir, tmp_path_factory):
-    from tests.benchmark.conftest import TINY_PRESET
     from cls_data.benchmark.context import RunContext
+    from tests.benchmark.conftest import TINY_PRESET
 
     return RunContext(out=tmp_path_factory.mktemp("RUNS"), preset=TINY_PRESET)
 
@@ -55,8 +64,15 @@ def _run(runs, dataset_dir, variant):
     from cls_data.benchmark.context import RunSpec
     from cls_data.benchmark.runs import execute_run
 
-    spec = RunSpec(dataset=str(dataset_dir), dataset_name=dataset_dir.name, variant=variant, weighting=None, r=None,
-                   train_size=8, seed=0)
+    spec = RunSpec(
+        dataset=str(dataset_dir),
+        dataset_name=dataset_dir.name,
+        variant=variant,
+        weighting=None,
+        r=None,
+        train_size=8,
+        seed=0,
+    )
     return execute_run(spec, runs)
 
 
@@ -85,9 +101,9 @@ def test_each_baseline_trains_a_few_steps_and_decodes_into_a_run_folder(runs, da
 
 
 def test_the_ncls_vocabulary_is_trained_on_the_runs_own_training_split(runs, dataset):
+    from cls_data.benchmark.context import RunContext
     from cls_data.benchmark.presets import PRESETS as P
     from cls_data.benchmark.registry import resolve_variant
-    from cls_data.benchmark.context import RunContext
     from cls_data.benchmark.run_plan import TrainSplit, backbone_for
 
     paper = RunContext(out=runs.out, preset=P["paper"])
@@ -109,9 +125,11 @@ def test_inverse_sqrt_schedule_warms_up_linearly_then_decays_as_one_over_the_squ
     from cls_data.benchmark.config import TrainConfig
     from cls_data.benchmark.train import lr_lambda
 
-    factor = lr_lambda(TrainConfig(schedule="inverse-sqrt", warmup_ratio=0.1), epoch_ends=list(range(10, 101, 10)), total_steps=100)
+    factor = lr_lambda(
+        TrainConfig(schedule="inverse-sqrt", warmup_ratio=0.1), epoch_ends=list(range(10, 101, 10)), total_steps=100
+    )
     assert [round(factor(s), 6) for s in (0, 4, 9)] == [0.1, 0.5, 1.0]
-    assert factor(39) == pytest.approx((10 / 40) ** 0.5) and factor(99) == pytest.approx(0.1 ** 0.5)
+    assert factor(39) == pytest.approx((10 / 40) ** 0.5) and factor(99) == pytest.approx(0.1**0.5)
 
 
 def test_mbert_models_train_the_pretrained_encoder_at_a_hundredth_of_the_decoder_rate():
@@ -137,13 +155,36 @@ def test_a_tiny_ncls_overfits_a_handful_of_pairs_through_the_engine_loop_and_dec
     backbone = ncls_smoke_backbone([*train["text"], *train["summary"], *train["cls_summary"]], tmp_path / "vocab")
     codec = ncls_codec(backbone, "vi", "zh")
     stage = get_variant("ncls").stages[0]
-    cfg = TrainConfig(lr=1e-2, batch_size=4, grad_accum=1, epochs=120, schedule="constant", val_every=40, src_max_len=96,
-                      adam_betas=(0.9, 0.998), adam_eps=1e-9, log_every=40)
-    pairs = encode_split(dataset, "train_16", codec, source="text", target="cls_summary", limit=4, src_max_len=96, tgt_max_len=32)
+    cfg = TrainConfig(
+        lr=1e-2,
+        batch_size=4,
+        grad_accum=1,
+        epochs=120,
+        schedule="constant",
+        val_every=40,
+        src_max_len=96,
+        adam_betas=(0.9, 0.998),
+        adam_eps=1e-9,
+        log_every=40,
+    )
+    pairs = encode_split(
+        dataset, "train_16", codec, source="text", target="cls_summary", limit=4, src_max_len=96, tgt_max_len=32
+    )
     ctx = BuildContext(backbone=str(backbone), codec=codec, src_lang="vi", tgt_lang="zh", stage=stage, train=cfg)
     decode = DecodeConfig(num_beams=4, max_new_tokens=16, length_penalty=0.6)
-    job = StageJob(name="cls", build_model=lambda: resolve(stage.builder)(ctx), build_weighting=lambda t: make_weighting("sum", t),
-                   train=pairs, val=pairs, codec=codec, cfg=cfg, decode=decode, rouge_tokenizer="zh", seed=0, work_dir=tmp_path / "work")
+    job = StageJob(
+        name="cls",
+        build_model=lambda: resolve(stage.builder)(ctx),
+        build_weighting=lambda t: make_weighting("sum", t),
+        train=pairs,
+        val=pairs,
+        codec=codec,
+        cfg=cfg,
+        decode=decode,
+        rouge_tokenizer="zh",
+        seed=0,
+        work_dir=tmp_path / "work",
+    )
     result = train_stage(job)
     assert result.steps == 120 and result.best_val["rouge2"] >= 0.9
     ctx.init = result.best_dir

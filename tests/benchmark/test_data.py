@@ -12,7 +12,13 @@ pytest.importorskip("torch")
 
 from cls_data.benchmark.config import TrainConfig  # noqa: E402
 from cls_data.benchmark.data import (  # noqa: E402
-    IGNORE_INDEX, collate, encode_split, fixed_subset, length_batches, open_dataset, train_split_for_size,
+    IGNORE_INDEX,
+    collate,
+    encode_split,
+    fixed_subset,
+    length_batches,
+    open_dataset,
+    train_split_for_size,
 )
 from cls_data.errors import ClsDataError  # noqa: E402
 
@@ -81,7 +87,9 @@ def test_tokenized_columns_are_cached_on_disk_and_reused(dataset, codec, tmp_pat
     again = encode_split(dataset, "validation", counting, source="text", target="cls_summary", cache_dir=tmp_path)
     assert counting.texts == 12
     assert np.array_equal(first.src.flat, again.src.flat) and np.array_equal(first.tgt.offsets, again.tgt.offsets)
-    encode_split(dataset, "validation", counting, source="text", target="cls_summary", src_max_len=32, cache_dir=tmp_path)
+    encode_split(
+        dataset, "validation", counting, source="text", target="cls_summary", src_max_len=32, cache_dir=tmp_path
+    )
     assert counting.texts == 18  # another length limit is another cache entry; the targets are reused
 
 
@@ -90,16 +98,26 @@ def test_batches_cover_every_pair_once_are_reproducible_and_shapes_are_bucketed(
     cfg = TrainConfig(batch_size=5)
     batches = length_batches(encoded, cfg, seed=3, epoch=1)
     assert sorted(np.concatenate(batches).tolist()) == list(range(24))
-    assert all(np.array_equal(a, b) for a, b in zip(batches, length_batches(encoded, cfg, seed=3, epoch=1)))
-    assert any(not np.array_equal(a, b) for a, b in zip(batches, length_batches(encoded, cfg, seed=3, epoch=2)))
+    assert all(
+        np.array_equal(a, b) for a, b in zip(batches, length_batches(encoded, cfg, seed=3, epoch=1), strict=False)
+    )
+    assert any(
+        not np.array_equal(a, b) for a, b in zip(batches, length_batches(encoded, cfg, seed=3, epoch=2), strict=False)
+    )
     batch = collate(encoded, batches[0], cfg, codec.pad_id)
-    assert batch["input_ids"].shape[1] % 64 == 0 and batch["labels"].shape[1] % 16 == 0 and batch["mono_labels"].shape[1] % 16 == 0
+    assert (
+        batch["input_ids"].shape[1] % 64 == 0
+        and batch["labels"].shape[1] % 16 == 0
+        and batch["mono_labels"].shape[1] % 16 == 0
+    )
     first = int(batches[0][0])
     n = int(encoded.src.lengths[first])
     assert batch["input_ids"][0, :n].tolist() == encoded.src.row(first).tolist()
     assert batch["attention_mask"][0].sum() == n and (batch["input_ids"][0, n:] == codec.pad_id).all()
     m = int(encoded.tgt.lengths[first])
-    assert (batch["labels"][0, m:] == IGNORE_INDEX).all() and batch["labels"][0, :m].tolist() == encoded.tgt.row(first).tolist()
+    assert (batch["labels"][0, m:] == IGNORE_INDEX).all() and batch["labels"][0, :m].tolist() == encoded.tgt.row(
+        first
+    ).tolist()
 
 
 def test_token_budget_batches_stay_under_the_budget(dataset, codec):
@@ -128,8 +146,12 @@ def test_a_rebuilt_folder_of_the_same_name_is_read_afresh_not_from_a_stale_datas
     from cls_data.benchmark.data import open_dataset
     from tests.support.cls_dataset import build_cls_dataset
 
-    first = open_dataset(build_cls_dataset(tmp_path / "a", train=12, validation=4, test=4, subsets=(4, 8), text_words=12))
-    second = open_dataset(build_cls_dataset(tmp_path / "b", train=16, validation=4, test=4, subsets=(4, 8), text_words=12, seed=7))
+    first = open_dataset(
+        build_cls_dataset(tmp_path / "a", train=12, validation=4, test=4, subsets=(4, 8), text_words=12)
+    )
+    second = open_dataset(
+        build_cls_dataset(tmp_path / "b", train=16, validation=4, test=4, subsets=(4, 8), text_words=12, seed=7)
+    )
     assert len(first.split("train")) == 12
     assert len(second.split("train")) == 16
     assert first.fingerprint != second.fingerprint

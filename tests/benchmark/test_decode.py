@@ -11,7 +11,7 @@ from cls_data.benchmark.decode import generate_texts, pad_batch  # noqa: E402
 from cls_data.benchmark.models.generation import beam_generate  # noqa: E402
 from cls_data.benchmark.models.mbart import load_mbart  # noqa: E402
 from cls_data.benchmark.models.mbart_cls import MBartCLS  # noqa: E402
-from tests.support.tiny_models import one_torch_thread, SAMPLE_TEXTS, tiny_mbart  # noqa: E402
+from tests.support.tiny_models import SAMPLE_TEXTS, one_torch_thread, tiny_mbart  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -45,13 +45,25 @@ def mbart(tmp_path_factory):
 
 def _sources(tokenizer):
     # Lengths from a few tokens to several dozen, in no particular order.
-    texts = [SAMPLE_TEXTS[0], " ".join(SAMPLE_TEXTS[:4]), SAMPLE_TEXTS[5], " ".join(SAMPLE_TEXTS[1:3]),
-             SAMPLE_TEXTS[8], " ".join(SAMPLE_TEXTS) * 2, SAMPLE_TEXTS[3]]
+    texts = [
+        SAMPLE_TEXTS[0],
+        " ".join(SAMPLE_TEXTS[:4]),
+        SAMPLE_TEXTS[5],
+        " ".join(SAMPLE_TEXTS[1:3]),
+        SAMPLE_TEXTS[8],
+        " ".join(SAMPLE_TEXTS) * 2,
+        SAMPLE_TEXTS[3],
+    ]
     return tokenizer(texts)["input_ids"]
 
 
-@pytest.mark.parametrize("decode", [DecodeConfig(num_beams=4, max_new_tokens=24),
-                                    DecodeConfig(num_beams=3, max_new_tokens=16, length_penalty=0.6, no_repeat_ngram_size=2)])
+@pytest.mark.parametrize(
+    "decode",
+    [
+        DecodeConfig(num_beams=4, max_new_tokens=24),
+        DecodeConfig(num_beams=3, max_new_tokens=16, length_penalty=0.6, no_repeat_ngram_size=2),
+    ],
+)
 def test_shared_beam_caches_give_exactly_the_beams_of_plain_generate(mbart, decode):
     model, tokenizer = mbart
     ids, mask = pad_batch(_sources(tokenizer), tokenizer.pad_token_id)
@@ -68,7 +80,9 @@ def test_sorted_bucketed_batches_give_the_outputs_of_one_at_a_time_generate_in_t
     codec, sources = TokenizerCodec(tokenizer), _sources(tokenizer)
     decode = DecodeConfig(num_beams=4, max_new_tokens=24, batch_size=3)
     progress = []
-    texts = generate_texts(model, codec, sources, decode, on_progress=lambda done, total: progress.append((done, total)))
+    texts = generate_texts(
+        model, codec, sources, decode, on_progress=lambda done, total: progress.append((done, total))
+    )
     expected = []
     with torch.inference_mode():
         for source in sources:

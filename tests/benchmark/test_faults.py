@@ -20,7 +20,7 @@ from cls_data.benchmark.config import GridSpec, TrainConfig  # noqa: E402
 from cls_data.benchmark.grid import run_grid  # noqa: E402
 from cls_data.errors import ClsDataError  # noqa: E402
 from tests.benchmark.conftest import TINY_PRESET  # noqa: E402
-from tests.benchmark.test_train import DECODE, make_job  # noqa: E402
+from tests.benchmark.test_train import make_job  # noqa: E402
 
 TINY = dataclasses.replace(TINY_PRESET, name="tiny")
 
@@ -73,8 +73,12 @@ def nan_variant():
     registry.unregister_variant("test-nan")
 
 
-def test_a_non_finite_loss_fails_the_run_naming_step_and_lr_and_the_grid_goes_on(tmp_path, dataset_dir, tiny_preset, nan_variant):
-    grid = GridSpec(datasets=(str(dataset_dir),), variants=("test-nan", "mbart-cls"), train_sizes=(8,), preset=tiny_preset)
+def test_a_non_finite_loss_fails_the_run_naming_step_and_lr_and_the_grid_goes_on(
+    tmp_path, dataset_dir, tiny_preset, nan_variant
+):
+    grid = GridSpec(
+        datasets=(str(dataset_dir),), variants=("test-nan", "mbart-cls"), train_sizes=(8,), preset=tiny_preset
+    )
     result = run_grid(grid, tmp_path)
     assert result.done == ["Vi2ZhLow/mbart-cls/n8/seed0"]
     [(run_dir, error)] = result.failed
@@ -91,7 +95,9 @@ def small_disk(tmp_path):
     mount = tmp_path / "small-disk"
     mount.mkdir()
     size = "1200k"
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}); the full-disk test needs root")
     yield mount
@@ -99,7 +105,9 @@ def small_disk(tmp_path):
 
 
 def test_a_full_disk_stops_the_grid_with_one_line_and_the_space_needed(small_disk, dataset_dir, tiny_preset):
-    grid = GridSpec(datasets=(str(dataset_dir),), variants=("mbart-cls", "tflcls-no-tra"), train_sizes=(8,), preset=tiny_preset)
+    grid = GridSpec(
+        datasets=(str(dataset_dir),), variants=("mbart-cls", "tflcls-no-tra"), train_sizes=(8,), preset=tiny_preset
+    )
     with pytest.raises(ClsDataError) as caught:
         run_grid(grid, small_disk)
     message = str(caught.value)
@@ -113,8 +121,17 @@ class Killed(Exception):
     pass
 
 
-CFG = TrainConfig(lr=1e-3, batch_size=4, grad_accum=2, epochs=3, schedule="constant", val_subset=2, src_max_len=64, tgt_max_len=32,
-                  log_every=1)
+CFG = TrainConfig(
+    lr=1e-3,
+    batch_size=4,
+    grad_accum=2,
+    epochs=3,
+    schedule="constant",
+    val_subset=2,
+    src_max_len=64,
+    tgt_max_len=32,
+    log_every=1,
+)
 
 
 def scripted_scores(monkeypatch, scores):
@@ -145,7 +162,9 @@ def same(a, b):
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_a_kill_while_a_new_best_is_put_in_place_leaves_the_previous_best(dataset, codec, backbone, tmp_path, monkeypatch):
+def test_a_kill_while_a_new_best_is_put_in_place_leaves_the_previous_best(
+    dataset, codec, backbone, tmp_path, monkeypatch
+):
     scripted_scores(monkeypatch, [0.1, 0.2, 0.3])
     job, _ = make_job("mbart-cls", "cls", backbone, codec, dataset, CFG, tmp_path / "work")
     real_replace, armed, first_best = os.replace, [False], {}
@@ -196,7 +215,9 @@ def test_the_best_score_and_its_weights_are_saved_together(dataset, codec, backb
     assert same(weights(result.best_dir), first_best)
 
 
-def test_a_kill_while_done_json_is_written_leaves_a_stage_that_finishes_on_rerun(dataset, codec, backbone, tmp_path, monkeypatch):
+def test_a_kill_while_done_json_is_written_leaves_a_stage_that_finishes_on_rerun(
+    dataset, codec, backbone, tmp_path, monkeypatch
+):
     from cls_data.benchmark.train import train_stage
 
     cfg = dataclasses.replace(CFG, epochs=1, max_steps=1)
@@ -238,7 +259,8 @@ def test_disk_full_is_recognised_through_the_writers_own_errors():
 
 # --- a batch that does not fit in GPU memory (injected in the model: more than 2 pairs per forward "run out")
 def test_a_batch_that_does_not_fit_in_memory_is_split_into_micro_batches_with_the_same_effective_batch(
-        dataset, codec, backbone, tmp_path):
+    dataset, codec, backbone, tmp_path
+):
     from cls_data.benchmark.train import train_stage
 
     cfg = dataclasses.replace(CFG, batch_size=8, grad_accum=1, epochs=2)

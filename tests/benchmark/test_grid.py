@@ -11,23 +11,76 @@ pytest.importorskip("torch")
 
 from cls_data.benchmark import registry  # noqa: E402
 from cls_data.benchmark.config import GridSpec, StageSpec, VariantSpec  # noqa: E402
-from cls_data.benchmark.grid import expand, expand_all, load_grid_file, parse_shard, shard  # noqa: E402
-from cls_data.benchmark.registry import register_variant, get_variant  # noqa: E402
-from cls_data.report.writer import write_results  # noqa: E402
 from cls_data.benchmark.context import RunContext, RunSpec  # noqa: E402
+from cls_data.benchmark.grid import expand, expand_all, load_grid_file, parse_shard, shard  # noqa: E402
+from cls_data.benchmark.registry import get_variant, register_variant  # noqa: E402
 from cls_data.benchmark.runs import run_or_record  # noqa: E402
 from cls_data.errors import ClsDataError  # noqa: E402
+from cls_data.report.writer import write_results  # noqa: E402
 from tests.benchmark.conftest import TINY_PRESET  # noqa: E402
 from tests.support.cls_dataset import build_cls_dataset  # noqa: E402
 
-CONFIG_KEYS = {"variant", "dataset", "dataset_path", "dataset_fingerprint", "src_lang", "tgt_lang", "weighting", "r",
-               "train_size", "seed", "preset", "model", "train", "decode", "versions", "created"}
-METRICS_KEYS = {"test", "tokenizer", "n_test", "empty_predictions", "best_epoch", "best_val_rouge2", "train_seconds",
-                "decode_seconds", "train_samples_per_s", "decode_samples_per_s", "eval_on"}
-ROW_KEYS = {"dataset", "eval_dataset", "variant", "weighting", "r", "train_size", "seed", "status", "error", "rouge1", "rouge2",
-            "rougeL", "tokenizer", "n_test", "train_seconds", "decode_seconds", "samples_per_s", "run_dir",
-            "val_rouge2", "preset", "preset_faithful", "preset_validated", "preset_status", "test_weights", "paper_rouge",
-            "empty_predictions", "separator_missing", "wrong_language"}
+CONFIG_KEYS = {
+    "variant",
+    "dataset",
+    "dataset_path",
+    "dataset_fingerprint",
+    "src_lang",
+    "tgt_lang",
+    "weighting",
+    "r",
+    "train_size",
+    "seed",
+    "preset",
+    "model",
+    "train",
+    "decode",
+    "versions",
+    "created",
+}
+METRICS_KEYS = {
+    "test",
+    "tokenizer",
+    "n_test",
+    "empty_predictions",
+    "best_epoch",
+    "best_val_rouge2",
+    "train_seconds",
+    "decode_seconds",
+    "train_samples_per_s",
+    "decode_samples_per_s",
+    "eval_on",
+}
+ROW_KEYS = {
+    "dataset",
+    "eval_dataset",
+    "variant",
+    "weighting",
+    "r",
+    "train_size",
+    "seed",
+    "status",
+    "error",
+    "rouge1",
+    "rouge2",
+    "rougeL",
+    "tokenizer",
+    "n_test",
+    "train_seconds",
+    "decode_seconds",
+    "samples_per_s",
+    "run_dir",
+    "val_rouge2",
+    "preset",
+    "preset_faithful",
+    "preset_validated",
+    "preset_status",
+    "test_weights",
+    "paper_rouge",
+    "empty_predictions",
+    "separator_missing",
+    "wrong_language",
+}
 
 
 def run_spec(dataset_dir, variant, weighting=None, r=None, size=8):
@@ -37,7 +90,9 @@ def run_spec(dataset_dir, variant, weighting=None, r=None, size=8):
 @pytest.fixture(scope="module")
 def other_dataset(tmp_path_factory):
     """A second built dataset (other pairs) under another name, for --eval-on."""
-    built = build_cls_dataset(tmp_path_factory.mktemp("other"), train=12, validation=4, test=4, subsets=(4,), seed=7, text_words=24)
+    built = build_cls_dataset(
+        tmp_path_factory.mktemp("other"), train=12, validation=4, test=4, subsets=(4,), seed=7, text_words=24
+    )
     return built.rename(built.with_name("Vi2ZhOOD"))
 
 
@@ -47,8 +102,12 @@ def runs_dir(tmp_path_factory, dataset_dir, other_dataset):
     out = tmp_path_factory.mktemp("RUNS")
     ctx = RunContext(out=out, preset=TINY_PRESET, eval_on=(str(other_dataset), str(dataset_dir)))
     statuses = {}
-    for run in [run_spec(dataset_dir, "mbart-cls"), run_spec(dataset_dir, "tflcls", "tflcls", 2.0),
-                run_spec(dataset_dir, "tflcls-no-tra", "rhu"), run_spec(dataset_dir, "tflcls-no-mul")]:
+    for run in [
+        run_spec(dataset_dir, "mbart-cls"),
+        run_spec(dataset_dir, "tflcls", "tflcls", 2.0),
+        run_spec(dataset_dir, "tflcls-no-tra", "rhu"),
+        run_spec(dataset_dir, "tflcls-no-mul"),
+    ]:
         statuses[run.variant] = run_or_record(run, ctx)
         write_results(out)
     assert statuses == dict.fromkeys(statuses, ("done", None)), statuses
@@ -56,14 +115,30 @@ def runs_dir(tmp_path_factory, dataset_dir, other_dataset):
 
 
 def test_every_mbart_family_variant_writes_a_complete_run_folder(runs_dir):
-    for rel in ["mbart-cls/n8/seed0", "tflcls/tflcls/r2/n8/seed0", "tflcls-no-tra/rhu/n8/seed0", "tflcls-no-mul/n8/seed0"]:
+    for rel in [
+        "mbart-cls/n8/seed0",
+        "tflcls/tflcls/r2/n8/seed0",
+        "tflcls-no-tra/rhu/n8/seed0",
+        "tflcls-no-mul/n8/seed0",
+    ]:
         run = runs_dir / "Vi2ZhLow" / rel
         config = json.loads((run / "config.json").read_text())
         metrics = json.loads((run / "metrics.json").read_text())
         assert CONFIG_KEYS <= set(config) and METRICS_KEYS <= set(metrics)
-        assert metrics["tokenizer"] == "zh" and metrics["n_test"] == 3 and set(metrics["test"]) == {"rouge1", "rouge2", "rougeL"}
+        assert (
+            metrics["tokenizer"] == "zh"
+            and metrics["n_test"] == 3
+            and set(metrics["test"]) == {"rouge1", "rouge2", "rougeL"}
+        )
         predictions = [json.loads(line) for line in (run / "predictions.jsonl").read_text().splitlines()]
-        assert len(predictions) == 3 and set(predictions[0]) == {"id", "prediction", "reference", "rouge1", "rouge2", "rougeL"}
+        assert len(predictions) == 3 and set(predictions[0]) == {
+            "id",
+            "prediction",
+            "reference",
+            "rouge1",
+            "rouge2",
+            "rougeL",
+        }
         assert (run / "predictions.Vi2ZhOOD.jsonl").exists() and set(metrics["eval_on"]) == {"Vi2ZhOOD"}
         assert metrics["eval_on"]["Vi2ZhOOD"]["n_test"] == 3 and "own dataset" in metrics["notes"][0]
         log = [json.loads(line) for line in (run / "train_log.jsonl").read_text().splitlines()]
@@ -75,11 +150,16 @@ def test_every_mbart_family_variant_writes_a_complete_run_folder(runs_dir):
 def test_stage_one_is_trained_once_and_reused_by_tflcls_and_tflcls_no_mul(runs_dir):
     stage1 = runs_dir / "Vi2ZhLow" / "stage1-translation" / "n8" / "seed0"
     assert (stage1 / "model" / "model.safetensors").exists()
-    assert {json.loads(line)["stage"] for line in (stage1 / "train_log.jsonl").read_text().splitlines()} == {"translation"}
+    assert {json.loads(line)["stage"] for line in (stage1 / "train_log.jsonl").read_text().splitlines()} == {
+        "translation"
+    }
     for rel in ["tflcls/tflcls/r2", "tflcls-no-mul"]:
         log = (runs_dir / "Vi2ZhLow" / rel / "n8" / "seed0" / "train_log.jsonl").read_text()
         assert '"translation"' not in log  # the run trained only its own stage
-    joint = [json.loads(line) for line in (runs_dir / "Vi2ZhLow/tflcls/tflcls/r2/n8/seed0/train_log.jsonl").read_text().splitlines()]
+    joint = [
+        json.loads(line)
+        for line in (runs_dir / "Vi2ZhLow/tflcls/tflcls/r2/n8/seed0/train_log.jsonl").read_text().splitlines()
+    ]
     assert {line["stage"] for line in joint} == {"joint"} and "c" in json.dumps(joint[-1]["weights"])
 
 
@@ -106,7 +186,10 @@ def test_a_finished_run_is_skipped_on_rerun(runs_dir, dataset_dir):
 
 def broken_variant():
     base = get_variant("mbart-cls")
-    return base.derive("test-broken", stages=(dataclasses.replace(base.stages[0], builder="tests.benchmark.test_grid:no_such_builder"),))
+    return base.derive(
+        "test-broken",
+        stages=(dataclasses.replace(base.stages[0], builder="tests.benchmark.test_grid:no_such_builder"),),
+    )
 
 
 def split_at_bar(text):
@@ -119,11 +202,23 @@ def two_stage_variant():
     """A variant from another module: its own stages and columns (monolingual first, then CLS) and a hook."""
     builder = "cls_data.benchmark.families.mbart:build_mbart_cls"
     return VariantSpec(
-        name="test-mono-then-cls", codec="cls_data.benchmark.families.mbart:mbart_codec", family="test",
-        stages=(StageSpec(name="mono", builder=builder, source="text", target="summary"),
-                StageSpec(name="sequential", builder=builder, source="text", target="cls_summary", init_from="mono", recipe="stage2")),
+        name="test-mono-then-cls",
+        codec="cls_data.benchmark.families.mbart:mbart_codec",
+        family="test",
+        stages=(
+            StageSpec(name="mono", builder=builder, source="text", target="summary"),
+            StageSpec(
+                name="sequential",
+                builder=builder,
+                source="text",
+                target="cls_summary",
+                init_from="mono",
+                recipe="stage2",
+            ),
+        ),
         postprocess="tests.benchmark.test_grid:split_at_bar",
-        default_backbone="own-vocabulary", dataset_backbone="tests.benchmark.test_grid:backbone_from_texts",
+        default_backbone="own-vocabulary",
+        dataset_backbone="tests.benchmark.test_grid:backbone_from_texts",
     )
 
 
@@ -144,10 +239,14 @@ def extra_variants():
         registry.unregister_variant(name)
 
 
-def test_a_variant_registered_elsewhere_brings_its_own_stages_columns_backbone_and_post_processing(tmp_path, dataset_dir, extra_variants):
+def test_a_variant_registered_elsewhere_brings_its_own_stages_columns_backbone_and_post_processing(
+    tmp_path, dataset_dir, extra_variants
+):
     ctx = RunContext(out=tmp_path, preset=dataclasses.replace(TINY_PRESET, name="fast", tiny_backbones=False))
     assert run_or_record(run_spec(dataset_dir, "test-mono-then-cls"), ctx) == ("done", None)
-    assert [p.name for p in (tmp_path / ".cache" / "backbones").iterdir()] == ["test-" + ctx.dataset(str(dataset_dir)).fingerprint + "-n8"]
+    assert [p.name for p in (tmp_path / ".cache" / "backbones").iterdir()] == [
+        "test-" + ctx.dataset(str(dataset_dir)).fingerprint + "-n8"
+    ]
     run = tmp_path / "Vi2ZhLow" / "test-mono-then-cls" / "n8" / "seed0"
     stages = [json.loads(line)["stage"] for line in (run / "train_log.jsonl").read_text().splitlines()]
     assert list(dict.fromkeys(stages)) == ["mono", "sequential"]
@@ -163,12 +262,19 @@ def test_a_failing_run_leaves_failed_json_and_a_failed_row_and_the_grid_goes_on(
     assert set(failed) == {"error", "traceback", "time"} and "\n" not in failed["error"]
     assert not (tmp_path / "Vi2ZhLow" / "test-broken" / "n8" / "seed0").exists()
     rows = write_results(tmp_path)
-    assert [(row["variant"], row["status"], row["run_dir"]) for row in rows] == [("test-broken", "failed", "Vi2ZhLow/test-broken/n8/seed0")]
+    assert [(row["variant"], row["status"], row["run_dir"]) for row in rows] == [
+        ("test-broken", "failed", "Vi2ZhLow/test-broken/n8/seed0")
+    ]
 
 
 def test_the_grid_expands_weightings_and_r_only_where_they_apply(dataset_dir):
-    grid = GridSpec(datasets=(str(dataset_dir),), variants=("mbart-cls", "tflcls", "tflcls-no-mul"), weightings=("all",),
-                    rs=(1.5, 2.0), train_sizes=(8, 16))
+    grid = GridSpec(
+        datasets=(str(dataset_dir),),
+        variants=("mbart-cls", "tflcls", "tflcls-no-mul"),
+        weightings=("all",),
+        rs=(1.5, 2.0),
+        train_sizes=(8, 16),
+    )
     dirs = [str(run.rel_dir) for run in expand(grid)]
     assert "Vi2ZhLow/mbart-cls/n8/seed0" in dirs and "Vi2ZhLow/tflcls/tflcls/r1.5/n16/seed0" in dirs
     assert "Vi2ZhLow/tflcls/hu/n8/seed0" in dirs and not any("mbart-cls/" in d and "/r" in d for d in dirs)
@@ -176,8 +282,16 @@ def test_the_grid_expands_weightings_and_r_only_where_they_apply(dataset_dir):
 
 
 def test_shards_cover_every_run_exactly_once(dataset_dir):
-    runs = expand(GridSpec(datasets=(str(dataset_dir), "owner/Other"), variants=("all",), weightings=("all",), rs=(1.0, 2.0, 3.0),
-                           train_sizes=(1000, 3000, 5000), seeds=(0, 1)))
+    runs = expand(
+        GridSpec(
+            datasets=(str(dataset_dir), "owner/Other"),
+            variants=("all",),
+            weightings=("all",),
+            rs=(1.0, 2.0, 3.0),
+            train_sizes=(1000, 3000, 5000),
+            seeds=(0, 1),
+        )
+    )
     for n in (1, 2, 3, 7, len(runs) + 5):
         pieces = [shard(runs, k, n) for k in range(1, n + 1)]
         flat = [run.rel_dir for piece in pieces for run in piece]
@@ -192,13 +306,20 @@ def test_shards_cover_every_run_exactly_once(dataset_dir):
 
 def test_a_grid_file_merges_its_tables_and_an_unknown_variant_lists_the_valid_names(tmp_path, dataset_dir):
     spec = tmp_path / "grid.toml"
-    spec.write_text(f'datasets = ["{dataset_dir}"]\ntrain_sizes = [8]\n[[grid]]\nvariants = ["mbart-cls", "tflcls"]\n'
-                    '[[grid]]\nvariants = ["tflcls"]\nweightings = ["tflcls"]\nrs = [2.0, 3.0]\n')
+    spec.write_text(
+        f'datasets = ["{dataset_dir}"]\ntrain_sizes = [8]\n[[grid]]\nvariants = ["mbart-cls", "tflcls"]\n'
+        '[[grid]]\nvariants = ["tflcls"]\nweightings = ["tflcls"]\nrs = [2.0, 3.0]\n'
+    )
     runs = expand_all(load_grid_file(spec))
-    assert [str(run.rel_dir) for run in runs] == ["Vi2ZhLow/mbart-cls/n8/seed0", "Vi2ZhLow/tflcls/tflcls/r2/n8/seed0",
-                                                  "Vi2ZhLow/tflcls/tflcls/r3/n8/seed0"]
+    assert [str(run.rel_dir) for run in runs] == [
+        "Vi2ZhLow/mbart-cls/n8/seed0",
+        "Vi2ZhLow/tflcls/tflcls/r2/n8/seed0",
+        "Vi2ZhLow/tflcls/tflcls/r3/n8/seed0",
+    ]
     spec.write_text(f'datasets = ["{dataset_dir}"]\nvariants = ["mbart"]\n')
-    with pytest.raises(ClsDataError, match="unknown variant 'mbart'; choose one of: mbart-cls, tflcls, tflcls-no-tra, tflcls-no-mul"):
+    with pytest.raises(
+        ClsDataError, match="unknown variant 'mbart'; choose one of: mbart-cls, tflcls, tflcls-no-tra, tflcls-no-mul"
+    ):
         expand_all(load_grid_file(spec))
 
 
@@ -211,7 +332,9 @@ def test_a_stage_one_claim_left_by_a_dead_process_is_taken_over_and_a_live_one_i
     from cls_data.benchmark.claims import Claim, claim_path
 
     done = tmp_path / "run"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     claim = Claim(claim_path(tmp_path, "run"))
     claim.path.parent.mkdir()
     claim.path.write_text(f"{socket.gethostname()} {dead} token\n")
@@ -222,11 +345,15 @@ def test_a_stage_one_claim_left_by_a_dead_process_is_taken_over_and_a_live_one_i
     assert Claim(claim.path).wait_for(done) is False  # finished by another meanwhile
 
 
-def test_a_train_size_larger_than_the_dataset_stops_the_grid_before_any_run_with_the_sizes_it_has(tmp_path, dataset_dir):
+def test_a_train_size_larger_than_the_dataset_stops_the_grid_before_any_run_with_the_sizes_it_has(
+    tmp_path, dataset_dir
+):
     from cls_data.benchmark.grid import run_grid
 
     grid = GridSpec(datasets=(str(dataset_dir),), variants=("mbart-cls",), train_sizes=(1000,), preset="paper")
-    with pytest.raises(ClsDataError, match=r"train size 1000: .* has only 24 training pairs; its train splits hold 8, 16, 24"):
+    with pytest.raises(
+        ClsDataError, match=r"train size 1000: .* has only 24 training pairs; its train splits hold 8, 16, 24"
+    ):
         run_grid(grid, tmp_path / "RUNS")
     assert not (tmp_path / "RUNS").exists()
 
@@ -246,7 +373,8 @@ def test_the_paper_grid_sweeps_r_over_1_to_3_5_on_vi2zhlow_at_5000_as_figure_5_d
     swept = {(Path(run.dataset).name, run.train_size, run.r) for run in runs if run.r not in (None, 2.0)}
     assert swept == {("Vi2ZhLow", 5000, r) for r in (1.0, 1.5, 2.5, 3.0, 3.5)}
     assert {(Path(run.dataset).name, run.train_size) for run in runs if run.r == 2.0} == {
-        (d, n) for d in ("Vi2ZhLow", "En2ZhLow", "Zh2EnLow") for n in (1000, 3000, 5000)}  # Table 2's TFLCLS everywhere
+        (d, n) for d in ("Vi2ZhLow", "En2ZhLow", "Zh2EnLow") for n in (1000, 3000, 5000)
+    }  # Table 2's TFLCLS everywhere
 
 
 def test_variants_on_a_grid_file_pick_from_its_tables_instead_of_replacing_every_tables_variants():
@@ -255,7 +383,9 @@ def test_variants_on_a_grid_file_pick_from_its_tables_instead_of_replacing_every
     spec = Path(__file__).resolve().parents[2] / "grids" / "paper.toml"
     whole = expand_all(load_grid_file(spec))
     picked = expand_all(load_grid_file(spec, variants=("mbart-cls", "tflcls")))
-    assert picked == [run for run in whole if run.variant in ("mbart-cls", "tflcls")]  # Table 3's block stays tflcls only
+    assert picked == [
+        run for run in whole if run.variant in ("mbart-cls", "tflcls")
+    ]  # Table 3's block stays tflcls only
     baselines = expand_all(load_grid_file(spec, variants=("ncls",)))
     assert {(run.variant, run.weighting, run.r) for run in baselines} == {("ncls", None, None)} and len(baselines) == 9
     with pytest.raises(ClsDataError, match="unknown variant 'mbart'"):

@@ -30,9 +30,16 @@ def finished(run: RunSpec, ctx: RunContext, variant_name: str | None = None, fol
     train = TrainSplit.of(dataset, run.train_size, ctx.training_cap(variant.spec))
     stages = (*variant.spec.stages, *((variant.spec.inference,) if variant.spec.inference else ()))
     # the plan without its codec (a prompted LLM's tokenizer is not needed to write config.json)
-    plan = RunPlan(run=run, ctx=ctx, variant=variant, dataset=dataset, train=train, codec=None,
-                   backbone=backbone_for(variant, ctx, dataset, train),
-                   configs={stage.name: ctx.train_config(variant.spec, stage) for stage in stages})
+    plan = RunPlan(
+        run=run,
+        ctx=ctx,
+        variant=variant,
+        dataset=dataset,
+        train=train,
+        codec=None,
+        backbone=backbone_for(variant, ctx, dataset, train),
+        configs={stage.name: ctx.train_config(variant.spec, stage) for stage in stages},
+    )
     write_config(folder, plan.record())
     (folder / "model").mkdir()
     return folder
@@ -49,8 +56,11 @@ def test_a_run_made_with_another_backbone_folder_is_not_reused(tmp_path, dataset
     assert run_or_record(run, RunContext(out=tmp_path, preset=TINY_PRESET, backbone=str(moved))) == ("skipped", None)
     other = shutil.copytree(backbone, tmp_path / "other")
     (other / "config.json").write_text((other / "config.json").read_text().replace("}", ', "dropout": 0.3}', 1))
-    with pytest.raises(ClsDataError, match=r"was made with backbone '.*tiny' \(content \w+\); this grid uses '.*other' "
-                                           r"\(content \w+\): choose another --out"):
+    with pytest.raises(
+        ClsDataError,
+        match=r"was made with backbone '.*tiny' \(content \w+\); this grid uses '.*other' "
+        r"\(content \w+\): choose another --out",
+    ):
         run_or_record(run, RunContext(out=tmp_path, preset=TINY_PRESET, backbone=str(other)))
 
 
@@ -72,8 +82,11 @@ def test_an_edited_build_info_target_language_refuses_reuse(tmp_path, dataset_di
     finished(run, RunContext(out=tmp_path / "runs", preset=TINY_PRESET, backbone=str(backbone)))
     info = json.loads((copy / "build_info.json").read_text())
     (copy / "build_info.json").write_text(json.dumps({**info, "tgt_lang": "en"}))
-    with pytest.raises(ClsDataError, match=r"was made with target language \(build_info.json tgt_lang\) 'zh'; "
-                                           r"this grid uses 'en'"):
+    with pytest.raises(
+        ClsDataError,
+        match=r"was made with target language \(build_info.json tgt_lang\) 'zh'; "
+        r"this grid uses 'en'",
+    ):
         run_or_record(run, RunContext(out=tmp_path / "runs", preset=TINY_PRESET, backbone=str(backbone)))
 
 
@@ -85,9 +98,15 @@ def test_another_model_behind_the_llm_url_refuses_reuse(tmp_path, dataset_dir):
         assert json.loads((folder / "config.json").read_text())["identity"]["served_model"] == "qwen-a"
         assert run_or_record(run, ctx) == ("skipped", None)
         server.models = ("/models/qwen-b",)  # restarted on another model; a lone model is used under any name asked
-        with pytest.raises(ClsDataError, match=r"was made with served model \(--llm-url /models\) 'qwen-a'; this grid "
-                                               r"uses '/models/qwen-b'"):
-            run_or_record(run, RunContext(out=tmp_path, preset=TINY_PRESET, backbone="llm=qwen-a", options={"llm_url": server.url}))
+        with pytest.raises(
+            ClsDataError,
+            match=r"was made with served model \(--llm-url /models\) 'qwen-a'; this grid "
+            r"uses '/models/qwen-b'",
+        ):
+            run_or_record(
+                run,
+                RunContext(out=tmp_path, preset=TINY_PRESET, backbone="llm=qwen-a", options={"llm_url": server.url}),
+            )
     down = RunContext(out=tmp_path, preset=TINY_PRESET, backbone="llm=qwen-a", options={"llm_url": server.url})
     assert run_or_record(run, down) == ("skipped", None)  # a finished run needs no server: its reuse waits for none
 
@@ -114,8 +133,9 @@ def test_an_invalid_build_info_is_one_clean_line(tmp_path, dataset_dir, run_cli)
     (copy / "build_info.json").write_text('{"src_lang": "vi", "tgt_lang": ')
     with pytest.raises(ClsDataError, match=r"build_info.json: not valid JSON \(Expecting value at line 1, column 32\)"):
         open_dataset(copy)
-    result = run_cli("benchmark", "--dataset", copy, "--out", tmp_path / "runs", "--preset", "smoke",
-                     "--variants", "mbart-cls")
+    result = run_cli(
+        "benchmark", "--dataset", copy, "--out", tmp_path / "runs", "--preset", "smoke", "--variants", "mbart-cls"
+    )
     assert result.returncode != 0 and "Traceback" not in result.stderr and "JSONDecodeError" not in result.stderr
     assert "build_info.json: not valid JSON" in result.stderr
 
@@ -131,7 +151,11 @@ def test_an_eval_on_dataset_whose_target_language_changed_refuses_reuse(tmp_path
     assert run_or_record(run, without) == ("skipped", None)  # another --eval-on set is not a conflict
     info = json.loads((other / "build_info.json").read_text())
     (other / "build_info.json").write_text(json.dumps({**info, "tgt_lang": "en"}))
-    with pytest.raises(ClsDataError, match=r"was made with --eval-on ROUGE tokenizers \{'Vi2ZhOOD': 'zh'\}; this grid "
-                                           r"uses \{'Vi2ZhOOD': 'en'\}"):
-        run_or_record(run, RunContext(out=tmp_path / "runs", preset=TINY_PRESET, backbone=str(backbone),
-                                      eval_on=(str(other),)))
+    with pytest.raises(
+        ClsDataError,
+        match=r"was made with --eval-on ROUGE tokenizers \{'Vi2ZhOOD': 'zh'\}; this grid "
+        r"uses \{'Vi2ZhOOD': 'en'\}",
+    ):
+        run_or_record(
+            run, RunContext(out=tmp_path / "runs", preset=TINY_PRESET, backbone=str(backbone), eval_on=(str(other),))
+        )

@@ -14,7 +14,11 @@ def llm_backbone(tmp_path_factory, dataset):
     from cls_data.benchmark.families.llm import build_tiny_llm
 
     train = dataset.split("train")
-    return build_tiny_llm([*train["text"], *train["summary"], *train["cls_summary"]], tmp_path_factory.mktemp("llm") / "tiny", vocab_size=400)
+    return build_tiny_llm(
+        [*train["text"], *train["summary"], *train["cls_summary"]],
+        tmp_path_factory.mktemp("llm") / "tiny",
+        vocab_size=400,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -31,8 +35,14 @@ def prompted(llm_codec, llm_backbone):
     from cls_data.benchmark.registry import BuildContext, resolve_variant
 
     resolved = resolve_variant("llm-prompt")
-    ctx = BuildContext(backbone=str(llm_backbone), codec=llm_codec, src_lang="vi", tgt_lang="zh", stage=resolved.spec.inference,
-                       train=TrainConfig())
+    ctx = BuildContext(
+        backbone=str(llm_backbone),
+        codec=llm_codec,
+        src_lang="vi",
+        tgt_lang="zh",
+        stage=resolved.spec.inference,
+        train=TrainConfig(),
+    )
     return resolved.builders[resolved.spec.inference.name](ctx).eval()
 
 
@@ -41,7 +51,9 @@ def test_the_prompt_is_the_chat_template_and_the_labels_are_the_answer_and_its_e
     document, summary = test["text"][0], test["cls_summary"][0]
     [source] = llm_codec.encode([document], "source", 4096)
     [target] = llm_codec.encode([summary], "target", 64)
-    rendered = llm_codec.tokenizer.apply_chat_template(llm_codec.messages(document), tokenize=False, add_generation_prompt=True)
+    rendered = llm_codec.tokenizer.apply_chat_template(
+        llm_codec.messages(document), tokenize=False, add_generation_prompt=True
+    )
     assert llm_codec.tokenizer.decode(source) == rendered
     assert rendered.startswith("<|im_start|>system\n") and rendered.endswith("<|im_start|>assistant\n")
     assert "Vietnamese" in rendered and "Chinese" in rendered
@@ -55,7 +67,9 @@ def test_the_loss_masks_every_prompt_token_and_no_answer_token(llm_codec, datase
     from cls_data.benchmark.models.base import IGNORE_INDEX
     from cls_data.benchmark.models.decoder_lm import prompt_and_answer
 
-    encoded = encode_split(dataset, "test", llm_codec, source="text", target="cls_summary", src_max_len=120, tgt_max_len=24, limit=3)
+    encoded = encode_split(
+        dataset, "test", llm_codec, source="text", target="cls_summary", src_max_len=120, tgt_max_len=24, limit=3
+    )
     batch = collate(encoded, [0, 1, 2], dataclasses.replace(TINY_PRESET.stage1, src_max_len=120), llm_codec.pad_id)
     row = prompt_and_answer(batch, llm_codec.pad_id)
     for i in range(3):
@@ -75,14 +89,16 @@ def test_the_batched_loss_equals_each_pair_alone(llm_codec, prompted, dataset):
     from cls_data.benchmark.data import collate, encode_split
 
     model = prompted
-    encoded = encode_split(dataset, "validation", llm_codec, source="text", target="cls_summary", src_max_len=120, tgt_max_len=24, limit=2)
+    encoded = encode_split(
+        dataset, "validation", llm_codec, source="text", target="cls_summary", src_max_len=120, tgt_max_len=24, limit=2
+    )
     batch = collate(encoded, [0, 1], dataclasses.replace(TINY_PRESET.stage1, src_max_len=120), llm_codec.pad_id)
     with torch.no_grad():
         batched = model(batch)["cls"]
         losses, tokens = [], 0
         for i in range(2):
             prompt, answer = encoded.src.row(i).tolist(), encoded.tgt.row(i).tolist()
-            logits = model.model(input_ids=torch.tensor([prompt + answer])).logits[0, len(prompt) - 1:-1]
+            logits = model.model(input_ids=torch.tensor([prompt + answer])).logits[0, len(prompt) - 1 : -1]
             losses.append(F.cross_entropy(logits, torch.tensor(answer), reduction="sum"))
             tokens += len(answer)
     assert batched.item() == pytest.approx((sum(losses) / tokens).item(), rel=1e-4)
@@ -101,7 +117,7 @@ def test_batched_left_padded_generation_returns_only_new_tokens_like_one_prompt_
     with torch.no_grad():
         together = model.generate(*pad_batch(sources, llm_codec.pad_id), decode)
         alone = [model.generate(*pad_batch([source], llm_codec.pad_id), decode)[0] for source in sources]
-    for row, single in zip(together.tolist(), alone):
+    for row, single in zip(together.tolist(), alone, strict=False):
         assert llm_codec.decode([row]) == llm_codec.decode([single.tolist()])
     assert together.shape[1] <= 6
 
@@ -116,8 +132,16 @@ def _plan(codec, dataset, shots: int, seed: int = 0):
 
     ctx = RunContext(out=Path("RUNS"), preset=TINY_PRESET, options={"shots": shots})
     run = RunSpec(dataset.path, dataset.name, "llm-prompt", None, None, 8, seed)
-    return RunPlan(run=run, ctx=ctx, variant=resolve_variant("llm-prompt"), dataset=dataset,
-                   train=TrainSplit.of(dataset, 8), backbone="tiny", codec=codec, configs={})
+    return RunPlan(
+        run=run,
+        ctx=ctx,
+        variant=resolve_variant("llm-prompt"),
+        dataset=dataset,
+        train=TrainSplit.of(dataset, 8),
+        backbone="tiny",
+        codec=codec,
+        configs={},
+    )
 
 
 def test_k_shot_examples_come_from_the_run_training_split_chosen_by_seed(llm_codec, dataset):
@@ -145,8 +169,8 @@ def test_the_document_is_cut_to_the_prompt_budget_and_too_many_shots_is_one_line
     document = " ".join(dataset.split("test")["text"][:4])
     budget = len(llm_codec.head) + len(llm_codec.tail) + 40
     [source] = llm_codec.encode([document], "source", budget)
-    assert len(source) == budget and source[-len(llm_codec.tail):] == llm_codec.tail
-    assert source[:len(llm_codec.head)] == llm_codec.head
+    assert len(source) == budget and source[-len(llm_codec.tail) :] == llm_codec.tail
+    assert source[: len(llm_codec.head)] == llm_codec.head
     many, _ = choose_shots(_plan(llm_codec, dataset, 8))
     with pytest.raises(ClsDataError, match="use fewer --shots"):
         many.encode([document], "source", budget)
@@ -154,14 +178,17 @@ def test_the_document_is_cut_to_the_prompt_budget_and_too_many_shots_is_one_line
         choose_shots(_plan(llm_codec, dataset, 9))
 
 
-@pytest.mark.parametrize("answer, expected", [
-    ('Summary: "Hà Nội mưa to"', "Hà Nội mưa to"),
-    ("摘要：“河内下大雨”", "河内下大雨"),
-    ("```\n河内下大雨\n```", "河内下大雨"),
-    ("「河内下大雨」", "河内下大雨"),
-    ("Tóm tắt: Hà Nội mưa to", "Hà Nội mưa to"),
-    ("河内下大雨", "河内下大雨"),
-])
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ('Summary: "Hà Nội mưa to"', "Hà Nội mưa to"),
+        ("摘要：“河内下大雨”", "河内下大雨"),
+        ("```\n河内下大雨\n```", "河内下大雨"),
+        ("「河内下大雨」", "河内下大雨"),
+        ("Tóm tắt: Hà Nội mưa to", "Hà Nội mưa to"),
+        ("河内下大雨", "河内下大雨"),
+    ],
+)
 def test_answers_lose_their_wrappers(answer, expected):
     from cls_data.benchmark.families.llm import clean_answer
 
@@ -181,5 +208,8 @@ def test_the_smoke_tokenizer_is_the_same_for_the_same_texts(tmp_path, dataset):
     from cls_data.benchmark.families.llm import build_tiny_llm
 
     texts = dataset.split("train")["text"]
-    one, two = build_tiny_llm(texts, tmp_path / "a", vocab_size=300), build_tiny_llm(texts, tmp_path / "b", vocab_size=300)
+    one, two = (
+        build_tiny_llm(texts, tmp_path / "a", vocab_size=300),
+        build_tiny_llm(texts, tmp_path / "b", vocab_size=300),
+    )
     assert (one / "tokenizer.json").read_text() == (two / "tokenizer.json").read_text()

@@ -22,7 +22,15 @@ def _run(runs, dataset_dir, variant):
     from cls_data.benchmark.context import RunSpec
     from cls_data.benchmark.runs import execute_run
 
-    spec = RunSpec(dataset=str(dataset_dir), dataset_name=dataset_dir.name, variant=variant, weighting=None, r=None, train_size=8, seed=0)
+    spec = RunSpec(
+        dataset=str(dataset_dir),
+        dataset_name=dataset_dir.name,
+        variant=variant,
+        weighting=None,
+        r=None,
+        train_size=8,
+        seed=0,
+    )
     return execute_run(spec, runs)
 
 
@@ -59,9 +67,9 @@ def test_llm_lora_trains_adapters_and_saves_a_folder_peft_loads_as_is(runs, data
 
 
 def test_both_llm_variants_become_rows_of_results_json(runs, dataset_dir):
-    from cls_data.report.writer import write_results
     from cls_data.benchmark.context import RunSpec
     from cls_data.benchmark.runs import run_or_record
+    from cls_data.report.writer import write_results
 
     for variant in ("llm-prompt", "llm-lora"):  # finished by the tests above, or now
         run_or_record(RunSpec(str(dataset_dir), dataset_dir.name, variant, None, None, 8, 0), runs)
@@ -77,7 +85,15 @@ def test_a_finished_prompt_run_is_not_reused_for_another_shot_count(runs, datase
     from cls_data.benchmark.runs import run_or_record
     from cls_data.errors import ClsDataError
 
-    spec = RunSpec(dataset=str(dataset_dir), dataset_name=dataset_dir.name, variant="llm-prompt", weighting=None, r=None, train_size=8, seed=0)
+    spec = RunSpec(
+        dataset=str(dataset_dir),
+        dataset_name=dataset_dir.name,
+        variant="llm-prompt",
+        weighting=None,
+        r=None,
+        train_size=8,
+        seed=0,
+    )
     assert run_or_record(spec, runs)[0] in ("done", "skipped")
     with pytest.raises(ClsDataError, match="--shots 1"):
         run_or_record(spec, dataclasses.replace(runs, options={"shots": 3}))
@@ -86,11 +102,16 @@ def test_a_finished_prompt_run_is_not_reused_for_another_shot_count(runs, datase
 def test_plan_prices_lora_training_and_prompt_decoding_only(dataset_dir, tmp_path):
     from cls_data.benchmark.config import GridSpec
     from cls_data.benchmark.context import RunContext
-    from cls_data.benchmark.presets import get_preset
     from cls_data.benchmark.grid import expand
     from cls_data.benchmark.plan import plan
+    from cls_data.benchmark.presets import get_preset
 
-    grid = GridSpec(datasets=(str(dataset_dir),), variants=("mbart-cls", "llm-prompt", "llm-lora"), train_sizes=(16,), preset="paper")
+    grid = GridSpec(
+        datasets=(str(dataset_dir),),
+        variants=("mbart-cls", "llm-prompt", "llm-lora"),
+        train_sizes=(16,),
+        preset="paper",
+    )
     local_ctx = RunContext(out=tmp_path, preset=get_preset("paper"))
     served_ctx = RunContext(out=tmp_path, preset=get_preset("paper"), options={"llm_url": "http://127.0.0.1:1/v1"})
     local = {p.run_dir.split("/")[1]: p.hours for p in plan(expand(grid), local_ctx)}

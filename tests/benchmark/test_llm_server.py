@@ -28,7 +28,9 @@ def summariser(styles: dict[str, str] | None = None):
     return answer
 
 
-def test_llm_prompt_runs_against_a_server_that_throttles_wraps_and_answers_in_the_wrong_language(dataset_dir, dataset, tmp_path, monkeypatch):
+def test_llm_prompt_runs_against_a_server_that_throttles_wraps_and_answers_in_the_wrong_language(
+    dataset_dir, dataset, tmp_path, monkeypatch
+):
     from cls_data.benchmark.context import RunContext, RunSpec
     from cls_data.benchmark.runs import run_or_record
 
@@ -44,13 +46,15 @@ def test_llm_prompt_runs_against_a_server_that_throttles_wraps_and_answers_in_th
     metrics = json.loads((run_dir / "metrics.json").read_text())
     rows = {row["id"]: row for row in map(json.loads, (run_dir / "predictions.jsonl").read_text().splitlines())}
     test = dataset.split("test")
-    refs = dict(zip(test["id"], test["cls_summary"]))
+    refs = dict(zip(test["id"], test["cls_summary"], strict=False))
     first, second, third = (rows[i] for i in test["id"][:3])
     assert first["prediction"] == refs[test["id"][0]] and first["raw_prediction"].startswith("Summary:")
     assert second["prediction"] == refs[test["id"][1]] and first["rouge2"] == second["rouge2"] == 1.0
     assert third["language_ok"] is False and metrics["wrong_language"] == 1
     chats = server.requests  # the chat request bodies
-    assert len(chats) == 3 + 2 + 1  # 3 test documents, 2 of validation (the report chooses on it), 1 throttled and retried
+    assert (
+        len(chats) == 3 + 2 + 1
+    )  # 3 test documents, 2 of validation (the report chooses on it), 1 throttled and retried
     assert metrics["best_val_rouge2"] == 1.0  # validation answers come back plain and right
     assert {r["model"] for r in chats} == {SERVED}  # the only model it serves
     assert all(r["temperature"] == 0 and r["max_tokens"] == TINY_PRESET.decode.max_new_tokens for r in chats)
@@ -111,13 +115,16 @@ def test_several_llm_urls_share_the_prompts_and_a_dead_replica_loses_none(monkey
     from cls_data.benchmark.llm_server import ChatClient
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    with FakeChat(models=(SERVED,), answer=summariser()) as a, FakeChat(models=(SERVED,), answer=summariser()) as b, \
-            FakeChat(models=(SERVED,), answer=summariser()) as dead:
+    with (
+        FakeChat(models=(SERVED,), answer=summariser()) as a,
+        FakeChat(models=(SERVED,), answer=summariser()) as b,
+        FakeChat(models=(SERVED,), answer=summariser()) as dead,
+    ):
         client = ChatClient(f"{a.url},{dead.url},{b.url}", SERVED, backoff=0.01)
         dead.__exit__(None, None, None)  # gone after the client started: connections refused
         b.faults.extend(["503", "429"])
         words = list(HAN)
-        prompts = [[{"role": "user", "content": "Tóm tắt:\n\n" + " ".join(words[i:i + 8])}] for i in range(30)]
+        prompts = [[{"role": "user", "content": "Tóm tắt:\n\n" + " ".join(words[i : i + 8])}] for i in range(30)]
         answers = client.complete_all(prompts, max_tokens=16)
         client.close()
     assert len(answers) == 30 and all(answers)
@@ -126,8 +133,9 @@ def test_several_llm_urls_share_the_prompts_and_a_dead_replica_loses_none(monkey
     assert client.balancer.drained[dead.url] >= 1 and client.balancer.drained[b.url] >= 1  # b's 503 drained it a while
 
 
-def test_an_llm_prompt_run_over_two_replicas_says_how_many_prompts_each_answered(dataset_dir, dataset, tmp_path,
-                                                                                 monkeypatch):
+def test_an_llm_prompt_run_over_two_replicas_says_how_many_prompts_each_answered(
+    dataset_dir, dataset, tmp_path, monkeypatch
+):
     from cls_data.benchmark.context import RunContext, RunSpec
     from cls_data.benchmark.runs import run_or_record
 

@@ -55,7 +55,9 @@ def test_hu_matches_kendall_formula_and_its_gradients():
     assert math.isclose(g_mls.item(), 0.5 * math.exp(-s_mls), rel_tol=1e-5)
     expected_ds = [-0.5 * math.exp(-s) * L + 0.5 for s, L in ((s_cls, L_CLS), (s_mls, L_MLS))]
     assert g_s.tolist() == pytest.approx(expected_ds, rel=1e-5)
-    assert scheme.learned_values() == pytest.approx({"sigma_cls": math.exp(s_cls / 2), "sigma_mls": math.exp(s_mls / 2)})
+    assert scheme.learned_values() == pytest.approx(
+        {"sigma_cls": math.exp(s_cls / 2), "sigma_mls": math.exp(s_mls / 2)}
+    )
 
 
 def test_hu_total_can_be_negative():
@@ -129,5 +131,5 @@ def test_learned_weights_are_fp32_stay_fp32_under_a_dtype_cast_and_move_under_an
     assert total.dtype == torch.float32
     total.backward()
     optimizer.step()
-    assert all(not torch.equal(b, p.detach()) for b, p in zip(before, params))
+    assert all(not torch.equal(b, p.detach()) for b, p in zip(before, params, strict=False))
     assert scheme.learned_values() != make_weighting(name, TASKS).learned_values()

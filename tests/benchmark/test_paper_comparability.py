@@ -10,8 +10,8 @@ pytest.importorskip("torch")
 
 from cls_data.benchmark.context import RunContext, RunSpec  # noqa: E402
 from cls_data.benchmark.registry import resolve_variant  # noqa: E402
-from cls_data.benchmark.runs import run_or_record  # noqa: E402
 from cls_data.benchmark.run_plan import decode_config, recipe_faithful  # noqa: E402
+from cls_data.benchmark.runs import run_or_record  # noqa: E402
 from cls_data.paper_rouge import score_paper  # noqa: E402
 from cls_data.rouge import corpus_f1  # noqa: E402
 from cls_data.run_folder import scan_runs  # noqa: E402
@@ -56,8 +56,12 @@ def test_each_run_records_its_test_scores_in_the_papers_unit_beside_ours(last_ru
     _, run = last_run
     metrics = json.loads((run / "metrics.json").read_text())
     rows = [json.loads(line) for line in (run / "predictions.jsonl").read_text().splitlines()]
-    scores, refused = score_paper([r["prediction"] for r in rows], [r["reference"] for r in rows], "zh",
-                                  AutoTokenizer.from_pretrained(tokenizer_dir))
+    scores, refused = score_paper(
+        [r["prediction"] for r in rows],
+        [r["reference"] for r in rows],
+        "zh",
+        AutoTokenizer.from_pretrained(tokenizer_dir),
+    )
     paper = metrics["paper_rouge"]
     assert str(tokenizer_dir) in paper["unit"] and paper["refused"] == refused
     assert {m: paper[m] for m in ("rouge1", "rouge2", "rougeL")} == pytest.approx(corpus_f1(scores))
@@ -143,6 +147,7 @@ def test_paper_code_makes_tflcls_sum_weighting_the_codes_mean_and_leaves_the_oth
     tflcls = resolve_variant("tflcls")
     joint = tflcls.spec.stage("joint")
     losses = [torch.tensor(3.0), torch.tensor(1.0)]
+
     def weighting_of(run, ctx):  # the plan's fields stage_weighting reads: the run, its variant, its context
         return stage_weighting(joint, SimpleNamespace(run=run, spec=tflcls.spec, ctx=ctx))
 

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from cls_data.benchmark.presets import FAST, PAPER
-from cls_data.benchmark.plan import plan
 from cls_data.benchmark.context import RunContext, RunSpec
+from cls_data.benchmark.plan import plan
+from cls_data.benchmark.presets import FAST, PAPER
 
 
 def run(dataset_dir, variant, weighting=None, r=None, size=1000):
@@ -23,10 +23,22 @@ def test_one_run_costs_training_plus_validation_plus_test_decoding(dataset_dir, 
 
 
 def test_stage_one_is_counted_once_and_finished_runs_cost_nothing(dataset_dir, tmp_path):
-    runs = [run(dataset_dir, "tflcls", "tflcls", 2.0), run(dataset_dir, "tflcls", "hu"), run(dataset_dir, "tflcls-no-mul")]
+    runs = [
+        run(dataset_dir, "tflcls", "tflcls", 2.0),
+        run(dataset_dir, "tflcls", "hu"),
+        run(dataset_dir, "tflcls-no-mul"),
+    ]
     (tmp_path / "Vi2ZhLow" / "tflcls" / "hu" / "n1000" / "seed0").mkdir(parents=True)
     planned = {item.run_dir: item for item in plan(runs, RunContext(out=tmp_path, preset=PAPER))}
     assert [d for d in planned if "stage1" in d] == ["Vi2ZhLow/stage1-translation/n1000/seed0"]
-    assert planned["Vi2ZhLow/tflcls/hu/n1000/seed0"].hours == 0 and planned["Vi2ZhLow/tflcls/hu/n1000/seed0"].status == "done"
-    joint, single = planned["Vi2ZhLow/tflcls/tflcls/r2/n1000/seed0"].hours, planned["Vi2ZhLow/tflcls-no-mul/n1000/seed0"].hours
-    assert joint > single > planned["Vi2ZhLow/stage1-translation/n1000/seed0"].hours  # two decoders > one > summary sources
+    assert (
+        planned["Vi2ZhLow/tflcls/hu/n1000/seed0"].hours == 0
+        and planned["Vi2ZhLow/tflcls/hu/n1000/seed0"].status == "done"
+    )
+    joint, single = (
+        planned["Vi2ZhLow/tflcls/tflcls/r2/n1000/seed0"].hours,
+        planned["Vi2ZhLow/tflcls-no-mul/n1000/seed0"].hours,
+    )
+    assert (
+        joint > single > planned["Vi2ZhLow/stage1-translation/n1000/seed0"].hours
+    )  # two decoders > one > summary sources

@@ -24,15 +24,21 @@ def test_ablations_are_specs_derived_from_tflcls():
     assert [s.name for s in tflcls.stages] == ["translation", "joint"]
     assert no_tra.stages == (tflcls.stage("joint").__class__(**{**tflcls.stage("joint").__dict__, "init_from": None}),)
     assert no_mul.stages[0] == tflcls.stage("translation") and no_mul.stages[0].shared == "stage1-translation"
-    assert no_mul.stage("cls").init_from == "translation" and no_mul.stage("cls").mono_target is None and not no_mul.weightings
+    assert (
+        no_mul.stage("cls").init_from == "translation"
+        and no_mul.stage("cls").mono_target is None
+        and not no_mul.weightings
+    )
     assert no_tra.weightings == tflcls.weightings and weightings_of(tflcls) == tuple(WEIGHTINGS)
     assert tflcls.default_weighting == "tflcls"
 
 
 def test_registry_and_presets_do_not_import_torch():
-    code = ("import sys; from cls_data.benchmark.registry import variant_names, get_variant; "
-            "[get_variant(n) for n in variant_names()]; import cls_data.benchmark.grid, cls_data.benchmark.plan; "
-            "print('torch' in sys.modules)")
+    code = (
+        "import sys; from cls_data.benchmark.registry import variant_names, get_variant; "
+        "[get_variant(n) for n in variant_names()]; import cls_data.benchmark.grid, cls_data.benchmark.plan; "
+        "print('torch' in sys.modules)"
+    )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
 
 
@@ -52,5 +58,9 @@ def test_presets_serialise_to_plain_json_values():
     for preset in PRESETS.values():
         assert json.loads(json.dumps(to_dict(preset)))["stage1"]["clip_norm"] == 1.0
     assert PRESETS["paper"].stage1.lr == 5e-5 and PRESETS["paper"].stage2.lr == 2.5e-5
-    assert PRESETS["paper"].stage1.batch_size * PRESETS["paper"].stage1.grad_accum == 16 == PRESETS["paper"].stage2.batch_size * PRESETS["paper"].stage2.grad_accum
+    assert (
+        PRESETS["paper"].stage1.batch_size * PRESETS["paper"].stage1.grad_accum
+        == 16
+        == PRESETS["paper"].stage2.batch_size * PRESETS["paper"].stage2.grad_accum
+    )
     assert PRESETS["paper"].stage1.weighting_lr is None and PRESETS["paper"].stage1.val_subset is None

@@ -13,8 +13,11 @@ from tests.benchmark.conftest import TINY_PRESET  # noqa: E402
 
 
 def digests(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.mark.parametrize("variant", ["mbart-cls", "ncls", "mclas", "llm-prompt"])  # one per family
@@ -35,8 +38,10 @@ def test_two_fresh_smoke_mclas_runs_give_byte_identical_predictions_and_weights(
 
     folders = []
     for name in ("RUNS-a", "RUNS-b"):  # each builds its own smoke backbone (RUNS/.cache)
-        status = run_or_record(RunSpec(str(dataset_dir), dataset_dir.name, "mclas", None, None, 8, 0),
-                               RunContext(out=tmp_path / name, preset=TINY_PRESET))
+        status = run_or_record(
+            RunSpec(str(dataset_dir), dataset_dir.name, "mclas", None, None, 8, 0),
+            RunContext(out=tmp_path / name, preset=TINY_PRESET),
+        )
         assert status == ("done", None), status
         folders.append(tmp_path / name / dataset_dir.name / "mclas" / "n8" / "seed0")
     first, second = (digests(folder) for folder in folders)

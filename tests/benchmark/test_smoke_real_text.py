@@ -17,9 +17,46 @@ pytest.importorskip("torch")
 from tests.cli.test_benchmark_command import cli  # noqa: E402
 
 VI_VOWELS = "aăâeêioôơuưy"
-TONES = {"a": "aàáảãạ", "ă": "ăằắẳẵặ", "â": "âầấẩẫậ", "e": "eèéẻẽẹ", "ê": "êềếểễệ", "i": "iìíỉĩị", "o": "oòóỏõọ", "ô": "ôồốổỗộ",
-         "ơ": "ơờớởỡợ", "u": "uùúủũụ", "ư": "ưừứửữự", "y": "yỳýỷỹỵ"}
-ONSETS = ["", "b", "c", "ch", "d", "đ", "g", "gi", "h", "k", "kh", "l", "m", "n", "ng", "nh", "ph", "qu", "s", "t", "th", "tr", "v", "x"]
+TONES = {
+    "a": "aàáảãạ",
+    "ă": "ăằắẳẵặ",
+    "â": "âầấẩẫậ",
+    "e": "eèéẻẽẹ",
+    "ê": "êềếểễệ",
+    "i": "iìíỉĩị",
+    "o": "oòóỏõọ",
+    "ô": "ôồốổỗộ",
+    "ơ": "ơờớởỡợ",
+    "u": "uùúủũụ",
+    "ư": "ưừứửữự",
+    "y": "yỳýỷỹỵ",
+}
+ONSETS = [
+    "",
+    "b",
+    "c",
+    "ch",
+    "d",
+    "đ",
+    "g",
+    "gi",
+    "h",
+    "k",
+    "kh",
+    "l",
+    "m",
+    "n",
+    "ng",
+    "nh",
+    "ph",
+    "qu",
+    "s",
+    "t",
+    "th",
+    "tr",
+    "v",
+    "x",
+]
 CODAS = ["", "c", "ch", "m", "n", "ng", "nh", "p", "t"]
 
 
@@ -29,7 +66,9 @@ def han_characters(count: int) -> list[str]:
         import jieba
 
         text = (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8")
-        seen = dict.fromkeys(ch for line in text.splitlines() for ch in line.split(" ", 1)[0] if "\u4e00" <= ch <= "\u9fff")
+        seen = dict.fromkeys(
+            ch for line in text.splitlines() for ch in line.split(" ", 1)[0] if "\u4e00" <= ch <= "\u9fff"
+        )
         chars = list(seen)
     except (ImportError, OSError):
         chars = [chr(0x4E00 + i) for i in range(20902)]
@@ -57,9 +96,21 @@ def build_news_dataset(out: Path, *, train: int = 100, validation: int = 12, tes
         text = " ".join(words) + "."
         summary = "Đà Nẵng – " + " ".join(words[:30]) + "."
         cls_summary = "".join(rng.choice(chars) for _ in range(rng.randint(50, 70))) + "。"
-        samples.append(CLSSample(id=stable_id(url), url=url, site="example", text=text, summary=summary, cls_summary=cls_summary,
-                                 src_lang="vi", tgt_lang="zh", published="2024-05-02T08:00:00+07:00",
-                                 crawled_at="2024-06-01T10:00:00+00:00", rt_score=0.5 + (i % 40) / 100))
+        samples.append(
+            CLSSample(
+                id=stable_id(url),
+                url=url,
+                site="example",
+                text=text,
+                summary=summary,
+                cls_summary=cls_summary,
+                src_lang="vi",
+                tgt_lang="zh",
+                published="2024-05-02T08:00:00+07:00",
+                crawled_at="2024-06-01T10:00:00+00:00",
+                rt_score=0.5 + (i % 40) / 100,
+            )
+        )
     write_jsonl(out / "kept.jsonl", samples)
     sizes = SplitSizes.parse(f"train={train},validation={validation},test={test},subsets=50")
     build_dataset(BuildConfig(kind="vi2zh", inputs=[out / "kept.jsonl"], out=out, sizes=sizes, translator="fixture"))
@@ -85,7 +136,9 @@ def test_the_fixture_has_thousands_of_distinct_han_characters_and_vietnamese_let
 
 
 @pytest.mark.parametrize("variant", ["mbart-cls", "ncls", "mclas"])
-def test_each_smoke_backbone_learns_a_vocabulary_that_holds_every_character_of_the_dataset(news_texts, tmp_path, variant):
+def test_each_smoke_backbone_learns_a_vocabulary_that_holds_every_character_of_the_dataset(
+    news_texts, tmp_path, variant
+):
     from transformers import AutoTokenizer
 
     from cls_data.benchmark.registry import resolve_variant
@@ -101,8 +154,21 @@ def test_each_smoke_backbone_learns_a_vocabulary_that_holds_every_character_of_t
 @pytest.mark.slow
 def test_the_smoke_benchmark_runs_through_on_real_looking_news_text(news_dir, tmp_path):
     out = tmp_path / "RUNS"
-    done = cli("benchmark", "--dataset", str(news_dir), "--preset", "smoke", "--variants", "mbart-cls,tflcls", "--weighting", "tflcls",
-               "--train-sizes", "50", "--out", str(out))
+    done = cli(
+        "benchmark",
+        "--dataset",
+        str(news_dir),
+        "--preset",
+        "smoke",
+        "--variants",
+        "mbart-cls,tflcls",
+        "--weighting",
+        "tflcls",
+        "--train-sizes",
+        "50",
+        "--out",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     rows = json.loads((out / "results.json").read_text())
     assert {(row["variant"], row["status"]) for row in rows} == {("mbart-cls", "done"), ("tflcls", "done")}

@@ -54,8 +54,15 @@ def followed(tmp_path_factory, dataset_dir):
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(presets_module.PRESETS, "tiny", TINY)
         patch.setattr(train_module, "train_stage", recording)
-        result = run_grid(GridSpec(datasets=(str(dataset_dir),), variants=("tflcls", "tflcls-no-mul", "mclas"), train_sizes=(8,),
-                                   preset="tiny"), out)
+        result = run_grid(
+            GridSpec(
+                datasets=(str(dataset_dir),),
+                variants=("tflcls", "tflcls-no-mul", "mclas"),
+                train_sizes=(8,),
+                preset="tiny",
+            ),
+            out,
+        )
     assert not result.failed, result.failed
     return out, starts, bests
 
@@ -83,13 +90,19 @@ def test_the_tflcls_joint_stage_starts_from_stage_ones_best_encoder_and_decoder(
     assert starts_from(joint, stage1, ("encoder.", "decoder."))
     pretrained = load_weights(backbone)
     assert not starts_from(joint, pretrained, ("encoder.layers",))  # stage 1 trained: not the pretrained weights
-    mono = [k for k in pretrained if k.startswith("model.decoder.layers.")]  # the monolingual decoder: the pretrained one
-    assert mono and all(torch.equal(joint["mono_decoder." + k.removeprefix("model.decoder.")], pretrained[k]) for k in mono)
+    mono = [
+        k for k in pretrained if k.startswith("model.decoder.layers.")
+    ]  # the monolingual decoder: the pretrained one
+    assert mono and all(
+        torch.equal(joint["mono_decoder." + k.removeprefix("model.decoder.")], pretrained[k]) for k in mono
+    )
 
 
 def test_tflcls_no_mul_starts_its_cls_stage_from_stage_ones_best_weights(followed):
     _, starts, bests = followed
-    assert starts_from(one(starts, "tflcls-no-mul", "cls"), one(bests, "stage1-translation", "translation"), ("encoder.", "decoder."))
+    assert starts_from(
+        one(starts, "tflcls-no-mul", "cls"), one(bests, "stage1-translation", "translation"), ("encoder.", "decoder.")
+    )
 
 
 def test_mclas_starts_its_second_stage_from_its_first_stages_best_weights(followed):
@@ -107,14 +120,20 @@ def test_runs_record_whether_their_preset_is_faithful_and_the_best_epochs_valida
         assert metrics["validation"]["epoch"] == metrics["best_epoch"]
 
 
-def test_a_stage_one_run_folder_without_its_weights_fails_the_run_instead_of_starting_from_pretrained(followed, dataset_dir, tmp_path):
+def test_a_stage_one_run_folder_without_its_weights_fails_the_run_instead_of_starting_from_pretrained(
+    followed, dataset_dir, tmp_path
+):
     out, *_ = followed
     runs = shutil.copytree(out, tmp_path / "RUNS", symlinks=True)
     shutil.rmtree(runs / "Vi2ZhLow" / "stage1-translation" / "n8" / "seed0" / "model")
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(presets_module.PRESETS, "tiny", TINY)
-        result = run_grid(GridSpec(datasets=(str(dataset_dir),), variants=("tflcls",), weightings=("hu",), train_sizes=(8,),
-                                   preset="tiny"), runs)
+        result = run_grid(
+            GridSpec(
+                datasets=(str(dataset_dir),), variants=("tflcls",), weightings=("hu",), train_sizes=(8,), preset="tiny"
+            ),
+            runs,
+        )
     [(run_dir, error)] = result.failed
     assert run_dir == "Vi2ZhLow/tflcls/hu/n8/seed0" and "no best weights" in error and "stage1-translation" in error
 
@@ -131,11 +150,14 @@ def misnamed_variant():
     registry.unregister_variant("test-misnamed")
 
 
-def test_a_stage_that_starts_from_a_stage_the_variant_lacks_fails_instead_of_starting_from_pretrained(tmp_path, dataset_dir,
-                                                                                                       misnamed_variant):
+def test_a_stage_that_starts_from_a_stage_the_variant_lacks_fails_instead_of_starting_from_pretrained(
+    tmp_path, dataset_dir, misnamed_variant
+):
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(presets_module.PRESETS, "tiny", TINY)
-        result = run_grid(GridSpec(datasets=(str(dataset_dir),), variants=("test-misnamed",), train_sizes=(8,), preset="tiny"),
-                          tmp_path)
+        result = run_grid(
+            GridSpec(datasets=(str(dataset_dir),), variants=("test-misnamed",), train_sizes=(8,), preset="tiny"),
+            tmp_path,
+        )
     [(_, error)] = result.failed
     assert "'translaton'" in error and "translation" in error

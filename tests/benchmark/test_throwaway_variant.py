@@ -15,7 +15,6 @@ from cls_data.benchmark.runs import run_or_record  # noqa: E402
 from tests.benchmark.conftest import TINY_PRESET  # noqa: E402
 from tests.support.cli import run_cli  # noqa: E402
 
-
 MODULE = "tests.benchmark.throwaway_family"
 
 
@@ -42,8 +41,19 @@ def test_a_variant_defined_in_one_module_trains_decodes_and_writes_its_run_folde
 
 
 def test_plan_prices_a_family_from_the_facts_its_own_module_registers(tmp_path, dataset_dir):
-    shown = run_cli("benchmark", "--dataset", dataset_dir, "--variants", "test-throwaway", "--train-sizes", "8",
-                    "--plan", "--out", tmp_path, preload=[MODULE])
+    shown = run_cli(
+        "benchmark",
+        "--dataset",
+        dataset_dir,
+        "--variants",
+        "test-throwaway",
+        "--train-sizes",
+        "8",
+        "--plan",
+        "--out",
+        tmp_path,
+        preload=[MODULE],
+    )
     assert shown.returncode == 0, shown.stderr
     # one run at the paper preset: 4 bytes x 7M parameters kept, 8 x that while it trains
     assert "disk: about 252.0 MB" in shown.stdout and "(28.0 MB of best weights kept" in shown.stdout

@@ -20,10 +20,15 @@ FAMILY = register_family(Family(name="throwaway", params=7e6))
 
 @register_variant("test-throwaway")
 def throwaway() -> VariantSpec:
-    return VariantSpec(name="test-throwaway", family="throwaway", codec=_T + "throwaway_codec",
-                       smoke_backbone=_T + "throwaway_backbone", default_backbone="no-such-pretrained-model",
-                       stages=(StageSpec(name="summarize", builder=_T + "build_throwaway", source="text", target="cls_summary"),),
-                       description="one small mBART fine-tuned on text -> cls_summary, defined in a test file")
+    return VariantSpec(
+        name="test-throwaway",
+        family="throwaway",
+        codec=_T + "throwaway_codec",
+        smoke_backbone=_T + "throwaway_backbone",
+        default_backbone="no-such-pretrained-model",
+        stages=(StageSpec(name="summarize", builder=_T + "build_throwaway", source="text", target="cls_summary"),),
+        description="one small mBART fine-tuned on text -> cls_summary, defined in a test file",
+    )
 
 
 def build_throwaway(ctx: BuildContext) -> Any:

@@ -10,19 +10,35 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.support.articles import make_articles
-from tests.support.fake_mt import FakeMT
-from tests.support.cli import cli_command, run_cli
 
 from cls_data.records import write_jsonl
+from tests.support.articles import make_articles
+from tests.support.cli import cli_command, run_cli
+from tests.support.fake_mt import FakeMT
 
 OUTPUTS = ("scored.jsonl", "kept.jsonl", "failures.jsonl")
 
 
 def filter_cmd(input, out, server, cache, *extra, backend="libretranslate"):
     url = server.url + ("/m" if backend == "google" else "")
-    return ["filter", str(input), "--keep", "11", "--out", str(out), "--translator", backend,
-            "--translator-url", url, "--cache", str(cache), "--backoff", "0.01", "--quiet", *extra]
+    return [
+        "filter",
+        str(input),
+        "--keep",
+        "11",
+        "--out",
+        str(out),
+        "--translator",
+        backend,
+        "--translator-url",
+        url,
+        "--cache",
+        str(cache),
+        "--backoff",
+        "0.01",
+        "--quiet",
+        *extra,
+    ]
 
 
 def run(args, **kwargs):
@@ -54,9 +70,21 @@ def test_faults_do_not_change_the_top_k(backend, tmp_path, articles_file):
     for name, faults in (("clean", []), ("faulty", ["429", "500", "slow", "badjson", "wrongcount", "503", "429"])):
         with FakeMT(slow_seconds=1.5) as server:
             server.faults.extend(faults)
-            result = run(filter_cmd(articles_file, tmp_path / name, server, tmp_path / f"{name}.sqlite",
-                                    "--timeout", "0.5", "--batch-size", "4", "--concurrency", "2",
-                                    backend=backend))
+            result = run(
+                filter_cmd(
+                    articles_file,
+                    tmp_path / name,
+                    server,
+                    tmp_path / f"{name}.sqlite",
+                    "--timeout",
+                    "0.5",
+                    "--batch-size",
+                    "4",
+                    "--concurrency",
+                    "2",
+                    backend=backend,
+                )
+            )
             assert result.returncode == 0, result.stderr
             assert server.statuses.count(200) < len(server.statuses) or not faults
         outputs[name] = [(tmp_path / name / f).read_text() for f in OUTPUTS]
@@ -77,8 +105,11 @@ def test_a_killed_run_resumes_from_the_cache_and_ends_with_the_same_files(tmp_pa
     articles = tmp_path / "articles.jsonl"
     write_jsonl(articles, make_articles(60, seed=1))
     with FakeMT() as server:
-        reference = run(filter_cmd(articles, tmp_path / "ref", server, tmp_path / "ref.sqlite",
-                                   "--batch-size", "2", "--concurrency", "1"))
+        reference = run(
+            filter_cmd(
+                articles, tmp_path / "ref", server, tmp_path / "ref.sqlite", "--batch-size", "2", "--concurrency", "1"
+            )
+        )
         assert reference.returncode == 0, reference.stderr
 
     with FakeMT(delay=0.05) as server:
@@ -110,8 +141,21 @@ def test_no_network_is_one_line_within_seconds_not_minutes_of_retries(tmp_path, 
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
         start = time.monotonic()
-        result = run(["filter", str(articles_file), "--keep", "5", "--out", str(tmp_path / "out"),
-                      "--translator-url", f"http://127.0.0.1:{port}/m", "--cache", str(tmp_path / "c.sqlite"), "--quiet"])
+        result = run(
+            [
+                "filter",
+                str(articles_file),
+                "--keep",
+                "5",
+                "--out",
+                str(tmp_path / "out"),
+                "--translator-url",
+                f"http://127.0.0.1:{port}/m",
+                "--cache",
+                str(tmp_path / "c.sqlite"),
+                "--quiet",
+            ]
+        )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("error: cannot reach Google Translate")
     assert time.monotonic() - start < 30

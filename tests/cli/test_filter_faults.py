@@ -10,19 +10,34 @@ import subprocess
 import time
 
 import pytest
-from tests.support.fake_mt import FakeMT
-from tests.support.cli import cli_command, run_cli
 
 from cls_data.records import CLSSample, read_jsonl
 from cls_data.text import language_problem
 from cls_data.translate import TranslationCache
-
+from tests.support.cli import cli_command, run_cli
+from tests.support.fake_mt import FakeMT
 
 
 def filter_cmd(input, out, server, cache, *extra, backend="google"):
     url = server.url + ("/m" if backend == "google" else "")
-    return ["filter", str(input), "--keep", "11", "--out", str(out), "--translator", backend,
-            "--translator-url", url, "--cache", str(cache), "--backoff", "0.01", "--quiet", *extra]
+    return [
+        "filter",
+        str(input),
+        "--keep",
+        "11",
+        "--out",
+        str(out),
+        "--translator",
+        backend,
+        "--translator-url",
+        url,
+        "--cache",
+        str(cache),
+        "--backoff",
+        "0.01",
+        "--quiet",
+        *extra,
+    ]
 
 
 def run(args, **kwargs):
@@ -37,8 +52,11 @@ def one_line(stderr: str) -> str:
 
 def test_an_echoing_service_never_puts_an_untranslated_summary_in_kept(tmp_path, articles_file):
     with FakeMT(echo_rate=0.3) as server:
-        result = run(filter_cmd(articles_file, tmp_path / "out", server, tmp_path / "c.sqlite",
-                                "--keep", "40", backend="libretranslate"))
+        result = run(
+            filter_cmd(
+                articles_file, tmp_path / "out", server, tmp_path / "c.sqlite", "--keep", "40", backend="libretranslate"
+            )
+        )
     assert result.returncode == 0, result.stderr
     kept = list(read_jsonl(tmp_path / "out" / "kept.jsonl", CLSSample))
     assert len(kept) == 40 and all(language_problem(s.cls_summary, "zh") is None for s in kept)
@@ -49,8 +67,21 @@ def test_an_echoing_service_never_puts_an_untranslated_summary_in_kept(tmp_path,
 def test_a_service_that_dies_mid_run_stops_with_one_line_and_the_rerun_resumes(tmp_path, articles_file):
     cache = tmp_path / "c.sqlite"
     with FakeMT(die_after=5) as server:
-        args = filter_cmd(articles_file, tmp_path / "out", server, cache, "--give-up-after", "2",
-                          "--retries", "1000", "--backoff", "0.2", "--concurrency", "2", "--no-pack")
+        args = filter_cmd(
+            articles_file,
+            tmp_path / "out",
+            server,
+            cache,
+            "--give-up-after",
+            "2",
+            "--retries",
+            "1000",
+            "--backoff",
+            "0.2",
+            "--concurrency",
+            "2",
+            "--no-pack",
+        )
         start = time.monotonic()
         result = run(args)
         elapsed = time.monotonic() - start
@@ -69,10 +100,12 @@ def test_a_service_that_dies_mid_run_stops_with_one_line_and_the_rerun_resumes(t
     assert len(asked) == 80 - cached  # only what was missing
 
 
-@pytest.mark.parametrize(("option", "value"), [("--retries", "-1"), ("--concurrency", "0"),
-                                               ("--batch-size", "0"), ("--timeout", "0")])
-def test_settings_out_of_range_are_refused_with_one_line_before_any_request(option, value, tmp_path, articles_file,
-                                                                           mt_server):
+@pytest.mark.parametrize(
+    ("option", "value"), [("--retries", "-1"), ("--concurrency", "0"), ("--batch-size", "0"), ("--timeout", "0")]
+)
+def test_settings_out_of_range_are_refused_with_one_line_before_any_request(
+    option, value, tmp_path, articles_file, mt_server
+):
     result = run(filter_cmd(articles_file, tmp_path / "out", mt_server, tmp_path / "c.sqlite", option, value))
     assert result.returncode == 2 and one_line(result.stderr).startswith(f"error: {option} must be")
     assert mt_server.requests == []
@@ -97,8 +130,13 @@ def test_ctrl_c_says_how_much_is_cached_and_how_to_resume(tmp_path, articles_fil
 def test_cache_stats_and_purge_repair_a_cache_holding_junk(tmp_path):
     path = tmp_path / "c.sqlite"
     cache = TranslationCache(path)
-    cache.put_many("libretranslate", "http://mt:5000", "vi", "zh",
-                   [("Hà Nội mưa to", "河内下大雨"), ("Giá xăng tăng", "Giá xăng tăng"), ("trời nắng", "")])
+    cache.put_many(
+        "libretranslate",
+        "http://mt:5000",
+        "vi",
+        "zh",
+        [("Hà Nội mưa to", "河内下大雨"), ("Giá xăng tăng", "Giá xăng tăng"), ("trời nắng", "")],
+    )
     cache.put_many("google", "web", "vi", "zh-CN", [("Hà Nội mưa to", "河内下大雨")])
     cache.close()
     stats = run(["cache", "stats", "--cache", str(path)])
@@ -111,4 +149,7 @@ def test_cache_stats_and_purge_repair_a_cache_holding_junk(tmp_path):
     purged = run(["cache", "purge", "--backend", "google", "--cache", str(path)])
     assert "deleted 1 translations; 1 left" in purged.stdout
     missing = run(["cache", "stats", "--cache", str(tmp_path / "nope.sqlite")])
-    assert missing.returncode == 2 and one_line(missing.stderr) == f"error: no translation cache at {tmp_path / 'nope.sqlite'}"
+    assert (
+        missing.returncode == 2
+        and one_line(missing.stderr) == f"error: no translation cache at {tmp_path / 'nope.sqlite'}"
+    )

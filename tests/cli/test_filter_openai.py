@@ -4,18 +4,53 @@ from __future__ import annotations
 
 import json
 
-from tests.support.fake_openai import MODEL, FakeChat
 from tests.support.cli import run_cli
+from tests.support.fake_openai import MODEL, FakeChat
 
 OUTPUTS = ("scored.jsonl", "kept.jsonl", "failures.jsonl")
-FAULTS = ["chatter", "429", "wrongcount", "500", "badjson", "wronglang", "slow", "renumber", "fence", "merge",
-          "503", "cut", "429"]
+FAULTS = [
+    "chatter",
+    "429",
+    "wrongcount",
+    "500",
+    "badjson",
+    "wronglang",
+    "slow",
+    "renumber",
+    "fence",
+    "merge",
+    "503",
+    "cut",
+    "429",
+]
 
 
 def filter_cmd(input, out, server, cache):
-    return ["filter", str(input), "--keep", "11", "--out", str(out), "--translator", "openai",
-            "--translator-url", server.url, "--model", MODEL, "--cache", str(cache), "--backoff", "0.01",
-            "--timeout", "0.7", "--batch-size", "4", "--concurrency", "2", "--quiet"]
+    return [
+        "filter",
+        str(input),
+        "--keep",
+        "11",
+        "--out",
+        str(out),
+        "--translator",
+        "openai",
+        "--translator-url",
+        server.url,
+        "--model",
+        MODEL,
+        "--cache",
+        str(cache),
+        "--backoff",
+        "0.01",
+        "--timeout",
+        "0.7",
+        "--batch-size",
+        "4",
+        "--concurrency",
+        "2",
+        "--quiet",
+    ]
 
 
 def run(args):
@@ -23,7 +58,8 @@ def run(args):
 
 
 def test_a_misbehaving_server_keeps_exactly_the_honest_top_k_and_a_rerun_is_served_from_the_cache(
-        tmp_path, articles_file, monkeypatch):
+    tmp_path, articles_file, monkeypatch
+):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-local-0123456789")
     outputs = {}
     for name, faults in (("honest", []), ("faulty", FAULTS)):

@@ -6,6 +6,7 @@ import pytest
 
 from tests.support.cli import run_cli
 
+
 def help_text(*command: str) -> str:
     done = run_cli(*command, "--help", timeout=60, env={"COLUMNS": "100"})
     assert done.returncode == 0, done.stderr
@@ -17,7 +18,7 @@ def option_block(text: str, option: str) -> str:
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if re.search(rf"(^|[ ,]){re.escape(option)}\b", line))
     block = [lines[start]]
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if re.match(r"^\s{10,}\S", line):
             block.append(line)
         else:
@@ -36,10 +37,19 @@ def test_filter_help_marks_required_shows_ranges_and_keep_is_optional():
     assert "[required]" in option_block(text, "--out")
     keep = option_block(text, "--keep")
     assert "[required]" not in keep and "Optional with a threshold" in keep
-    for option, range_ in (("--concurrency", "1 or more"), ("--retries", "0 or more"), ("--batch-size", "1 or more"),
-                           ("--timeout", "more than 0"), ("--give-up-after", "more than 0"), ("--rate", "0 or more"),
-                           ("--backoff", "0 or more"), ("--min-score", "0-1"), ("--min-rouge1", "0-1"),
-                           ("--min-rouge2", "0-1"), ("--keep", "1 or more")):
+    for option, range_ in (
+        ("--concurrency", "1 or more"),
+        ("--retries", "0 or more"),
+        ("--batch-size", "1 or more"),
+        ("--timeout", "more than 0"),
+        ("--give-up-after", "more than 0"),
+        ("--rate", "0 or more"),
+        ("--backoff", "0 or more"),
+        ("--min-score", "0-1"),
+        ("--min-rouge1", "0-1"),
+        ("--min-rouge2", "0-1"),
+        ("--keep", "1 or more"),
+    ):
         assert range_ in option_block(text, option), option
     assert "[default: 300.0]" in option_block(text, "--give-up-after")
 

@@ -35,12 +35,25 @@ def last_line(stderr: str) -> str:
 
 def test_ctrl_c_in_benchmark_says_what_is_kept_and_how_to_resume(tmp_path, dataset_dir):
     out = tmp_path / "RUNS"
-    args = ["benchmark", "--dataset", str(dataset_dir), "--preset", "smoke", "--variants", "mbart-cls,tflcls",
-            "--train-sizes", "8", "--out", str(out)]
+    args = [
+        "benchmark",
+        "--dataset",
+        str(dataset_dir),
+        "--preset",
+        "smoke",
+        "--variants",
+        "mbart-cls,tflcls",
+        "--train-sizes",
+        "8",
+        "--out",
+        str(out),
+    ]
     status, stderr = interrupt_when(args, lambda: any(out.rglob("seed0.work")))  # a run is training
     assert status == 130
-    assert last_line(stderr) == (f"error: interrupted; finished runs are kept in {out} and the interrupted one resumes "
-                                 f"from its last checkpoint; resume with: cls-data {' '.join(args)}")
+    assert last_line(stderr) == (
+        f"error: interrupted; finished runs are kept in {out} and the interrupted one resumes "
+        f"from its last checkpoint; resume with: cls-data {' '.join(args)}"
+    )
 
 
 @pytest.mark.slow
@@ -49,5 +62,6 @@ def test_ctrl_c_in_the_demo_says_what_is_kept_and_how_to_resume(tmp_path):
     args = ["demo", "--out", str(out), "--variants", "mbart-cls"]
     status, stderr = interrupt_when(args, lambda: Path(out / "articles.summary.json").exists())  # after the crawl
     assert status == 130
-    assert last_line(stderr) == (f"error: interrupted; what is finished is kept in {out} and reused; "
-                                 f"resume with: cls-data {' '.join(args)}")
+    assert last_line(stderr) == (
+        f"error: interrupted; what is finished is kept in {out} and reused; resume with: cls-data {' '.join(args)}"
+    )

@@ -9,8 +9,21 @@ from tests.cli.test_benchmark_command import cli
 
 def test_a_smoke_benchmark_of_both_llm_variants_runs_offline_and_lands_in_the_report(tmp_path, dataset_dir):
     out = tmp_path / "RUNS"
-    done = cli("benchmark", "--dataset", str(dataset_dir), "--preset", "smoke", "--variants", "llm-prompt,llm-lora",
-               "--train-sizes", "8", "--shots", "1", "--out", str(out))
+    done = cli(
+        "benchmark",
+        "--dataset",
+        str(dataset_dir),
+        "--preset",
+        "smoke",
+        "--variants",
+        "llm-prompt,llm-lora",
+        "--train-sizes",
+        "8",
+        "--shots",
+        "1",
+        "--out",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "2 runs done" in done.stdout and "Warning" not in done.stderr
     rows = json.loads((out / "results.json").read_text())

@@ -16,19 +16,28 @@ def only_line(stderr: str) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize(("args", "line"), [
-    (["benchmark", "-o", "R", "--dataset", "D", "--preset", "nosuch"],
-     "error: invalid value for '--preset': 'nosuch' is not one of 'paper', 'fast', 'smoke' "
-     "(see cls-data benchmark --help)"),
-    (["benchmark", "-o", "R", "--dataset", "D", "--shots", "-1"],
-     "error: invalid value for '--shots': Input should be greater than or equal to 0 (see cls-data benchmark --help)"),
-    (["benchmark", "--dataset", "D"], "error: missing option '--out' / '-o' (see cls-data benchmark --help)"),
-    (["rouge", "--tokenizer", "zh", "a", "b"], "error: no such option: --tokenizer (see cls-data rouge --help)"),
-    (["build", "vi2zh", "kept.jsonl", "-o", "out", "--seed", "x"],
-     "error: invalid value for '--seed': Input should be a valid integer, unable to parse string as an integer "
-     "(see cls-data build --help)"),
-    (["nosuch"], "error: no such command 'nosuch' (see cls-data --help)"),
-])
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["benchmark", "-o", "R", "--dataset", "D", "--preset", "nosuch"],
+            "error: invalid value for '--preset': 'nosuch' is not one of 'paper', 'fast', 'smoke' "
+            "(see cls-data benchmark --help)",
+        ),
+        (
+            ["benchmark", "-o", "R", "--dataset", "D", "--shots", "-1"],
+            "error: invalid value for '--shots': Input should be greater than or equal to 0 (see cls-data benchmark --help)",
+        ),
+        (["benchmark", "--dataset", "D"], "error: missing option '--out' / '-o' (see cls-data benchmark --help)"),
+        (["rouge", "--tokenizer", "zh", "a", "b"], "error: no such option: --tokenizer (see cls-data rouge --help)"),
+        (
+            ["build", "vi2zh", "kept.jsonl", "-o", "out", "--seed", "x"],
+            "error: invalid value for '--seed': Input should be a valid integer, unable to parse string as an integer "
+            "(see cls-data build --help)",
+        ),
+        (["nosuch"], "error: no such command 'nosuch' (see cls-data --help)"),
+    ],
+)
 def test_a_bad_option_value_is_one_error_line_not_clicks_usage_block(run_cli, tmp_path, args, line):
     done = run_cli(*args, cwd=tmp_path)
     assert done.returncode == 2 and done.stdout == ""
@@ -42,14 +51,34 @@ def test_a_bare_command_still_shows_its_help(run_cli):
 
 
 def test_plan_with_no_runnable_train_size_fails_with_the_reason_and_no_empty_table(run_cli, tmp_path, dataset_dir):
-    done = run_cli("benchmark", "--dataset", dataset_dir, "--variants", "mbart-cls", "--train-sizes", "1000", "--plan",
-                   "--out", tmp_path / "RUNS")
+    done = run_cli(
+        "benchmark",
+        "--dataset",
+        dataset_dir,
+        "--variants",
+        "mbart-cls",
+        "--train-sizes",
+        "1000",
+        "--plan",
+        "--out",
+        tmp_path / "RUNS",
+    )
     assert done.returncode == 2 and done.stdout == ""  # no table of 0 runs
     line = only_line(done.stderr)
     assert line.startswith("error: nothing to run: Vi2ZhLow: train size 1000 dropped: the dataset has 24 training")
     assert line.endswith("pass --train-sizes 8,16,24")
-    some = run_cli("benchmark", "--dataset", dataset_dir, "--variants", "mbart-cls", "--train-sizes", "1000,8",
-                   "--plan", "--out", tmp_path / "RUNS")
+    some = run_cli(
+        "benchmark",
+        "--dataset",
+        dataset_dir,
+        "--variants",
+        "mbart-cls",
+        "--train-sizes",
+        "1000,8",
+        "--plan",
+        "--out",
+        tmp_path / "RUNS",
+    )
     assert some.returncode == 0 and "Vi2ZhLow/mbart-cls/n8/seed0" in some.stdout
     assert some.stderr.startswith("note: Vi2ZhLow: train size 1000 dropped")  # the reason comes first
 
@@ -81,13 +110,31 @@ def test_invalid_json_names_the_column_without_saying_at_twice(tmp_path):
 def test_a_chat_url_without_v1_names_the_404_and_the_missing_v1_in_the_summary(run_cli, tmp_path, articles_file):
     with FakeChat() as server:
         url = server.url.removesuffix("/v1")
-        done = run_cli("filter", articles_file, "--keep", "5", "--out", tmp_path / "out", "--translator", "openai",
-                       "--translator-url", url, "--model", MODEL, "--cache", tmp_path / "c.sqlite", "--quiet")
+        done = run_cli(
+            "filter",
+            articles_file,
+            "--keep",
+            "5",
+            "--out",
+            tmp_path / "out",
+            "--translator",
+            "openai",
+            "--translator-url",
+            url,
+            "--model",
+            MODEL,
+            "--cache",
+            tmp_path / "c.sqlite",
+            "--quiet",
+        )
     assert done.returncode == 2
     summary = done.stdout.splitlines()[0]
     assert summary.startswith("kept 0 of 0 scored (40 read, 40 failed to translate, 40 of 40: rejected: HTTP 404")
     assert f"does --translator-url need /v1 ({url}/v1)?)" in summary
-    assert done.stderr.strip().splitlines()[-1].startswith("error: nothing kept: no summary could be translated "
-                                                           "(40 of 40: rejected: HTTP 404")
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith("error: nothing kept: no summary could be translated (40 of 40: rejected: HTTP 404")
+    )
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     assert list(report["failure_reasons"].values()) == [40]

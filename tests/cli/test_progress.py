@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 
-from cls_data.cli.progress import GridProgress
 from rich.console import Console
+
+from cls_data.cli.progress import GridProgress
 
 RUNS = ["Vi2ZhLow/mbart-cls/n8/seed0", "Vi2ZhLow/tflcls/tflcls/r2/n8/seed0", "Vi2ZhLow/ncls/n8/seed0"]
 
@@ -61,7 +62,6 @@ def test_in_a_log_each_run_is_one_line_with_the_time_so_far_and_an_eta():
 
 def test_the_demo_logs_one_line_per_benchmark_run_when_not_on_a_terminal(monkeypatch):
     from cls_data.cli import demo
-
     from cls_data.demo import DemoProgress
 
     console = Console(file=io.StringIO(), force_terminal=False, width=200)
@@ -74,9 +74,12 @@ def test_the_demo_logs_one_line_per_benchmark_run_when_not_on_a_terminal(monkeyp
         bars.update(DemoProgress("benchmark", 3, 3, "3 runs trained and scored, 0 reused, 0 failed"))
     lines = console.file.getvalue().splitlines()
     assert [line.split(" · ")[0] for line in lines] == [
-        "benchmark 1/3 3 runs to train (smoke preset): building the tiny backbones", f"benchmark 1/3 {RUNS[0]}",
-        f"benchmark 2/3 {RUNS[1]}", f"benchmark 3/3 {RUNS[2]}",
-        "benchmark 3 runs trained and scored, 0 reused, 0 failed"]
+        "benchmark 1/3 3 runs to train (smoke preset): building the tiny backbones",
+        f"benchmark 1/3 {RUNS[0]}",
+        f"benchmark 2/3 {RUNS[1]}",
+        f"benchmark 3/3 {RUNS[2]}",
+        "benchmark 3 runs trained and scored, 0 reused, 0 failed",
+    ]
     assert "ETA" in lines[2]
 
 
@@ -85,9 +88,18 @@ def test_transformers_bars_are_silenced_while_a_grid_runs(capfd):
 
     from cls_data.benchmark.quiet import quiet_transformers
 
-    model = MBartForConditionalGeneration(MBartConfig(vocab_size=40, d_model=8, encoder_layers=1, decoder_layers=1,
-                                                      encoder_attention_heads=1, decoder_attention_heads=1,
-                                                      encoder_ffn_dim=8, decoder_ffn_dim=8))
+    model = MBartForConditionalGeneration(
+        MBartConfig(
+            vocab_size=40,
+            d_model=8,
+            encoder_layers=1,
+            decoder_layers=1,
+            encoder_attention_heads=1,
+            decoder_attention_heads=1,
+            encoder_ffn_dim=8,
+            decoder_ffn_dim=8,
+        )
+    )
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:

@@ -14,20 +14,39 @@ def small_grid(tmp_path_factory):
 
 
 def test_report_writes_tables_significance_figures_case_study_and_cards(small_grid, tmp_path, run_cli):
-    result = run_cli("report", small_grid, "--out", tmp_path, "--resamples", "200", "--pair", "tflcls/hu:tflcls/sum",
-                     "--compare-paper")
+    result = run_cli(
+        "report",
+        small_grid,
+        "--out",
+        tmp_path,
+        "--resamples",
+        "200",
+        "--pair",
+        "tflcls/hu:tflcls/sum",
+        "--compare-paper",
+    )
     assert result.returncode == 0, result.stderr
     assert "Vi2ZhLow n=1000: tflcls/tflcls/r2" in result.stdout and f"wrote {tmp_path}/results.md" in result.stdout
     markdown = (tmp_path / "results.md").read_text(encoding="utf-8")
-    for heading in ("## Which model should I train?", "### Table 2", "### Table 3", "## Significance",
-                    "## Ours beside the paper", "| Vi2ZhLow | 1,000 | tflcls/hu | tflcls/sum |",
-                    "| Table 2 | Vi2ZhLow | 1,000 | mBART-CLS | mbart-cls | 1 |", "| Vi2ZhLow | 1,000 | +6.16 / +11.73 / +6.48 (stated) |",
-                    "## Differences from the paper's code", "chosen on validation"):
+    for heading in (
+        "## Which model should I train?",
+        "### Table 2",
+        "### Table 3",
+        "## Significance",
+        "## Ours beside the paper",
+        "| Vi2ZhLow | 1,000 | tflcls/hu | tflcls/sum |",
+        "| Table 2 | Vi2ZhLow | 1,000 | mBART-CLS | mbart-cls | 1 |",
+        "| Vi2ZhLow | 1,000 | +6.16 / +11.73 / +6.48 (stated) |",
+        "## Differences from the paper's code",
+        "chosen on validation",
+    ):
         assert heading in markdown
     recipe = next(line for line in markdown.splitlines() if line.startswith("- `smoke`, "))
-    assert recipe.endswith("(8 runs): **changes the optimisation and is unvalidated**: no measured run has shown it "
-                           "within noise of the faithful `paper` preset on one cell, so these numbers are not the paper's "
-                           "recipe.")
+    assert recipe.endswith(
+        "(8 runs): **changes the optimisation and is unvalidated**: no measured run has shown it "
+        "within noise of the faithful `paper` preset on one cell, so these numbers are not the paper's "
+        "recipe."
+    )
     assert "200 resamples" in markdown
     assert (tmp_path / "figures" / "figure4_ablation_Vi2ZhLow.png").stat().st_size > 10_000
     assert (tmp_path / "figures" / "figure5_r_sweep_Vi2ZhLow.png").exists()
@@ -38,7 +57,9 @@ def test_report_writes_tables_significance_figures_case_study_and_cards(small_gr
 
 def test_human_eval_export_then_score_round_trips_through_the_cli(small_grid, tmp_path, run_cli):
     kit = tmp_path / "kit"
-    result = run_cli("report", "human-eval", "export", small_grid, "--systems", "tflcls,mbart-cls", "--samples", "4", "--out", kit)
+    result = run_cli(
+        "report", "human-eval", "export", small_grid, "--systems", "tflcls,mbart-cls", "--samples", "4", "--out", kit
+    )
     assert result.returncode == 0, result.stderr
     key = json.loads((kit / "key.json").read_text(encoding="utf-8"))
     answers = tmp_path / "rater.csv"
@@ -61,7 +82,9 @@ def test_mistakes_are_one_line_errors(small_grid, tmp_path, run_cli):
     from cls_data.report.runs import load_runs
 
     result = run_cli("report", tmp_path / "nowhere")
-    assert result.returncode == 2 and result.stderr.strip().endswith("no such runs folder (give the --out folder of `cls-data benchmark`)")
+    assert result.returncode == 2 and result.stderr.strip().endswith(
+        "no such runs folder (give the --out folder of `cls-data benchmark`)"
+    )
     export_kit(load_runs(small_grid), tmp_path / "kit", ["tflcls", "ncls"])
     (tmp_path / "bad.csv").write_text("item,criterion,best,worst\n001,fluency,A,A\n")
     result = run_cli("report", "human-eval", "score", tmp_path / "kit", tmp_path / "bad.csv")
@@ -69,8 +92,19 @@ def test_mistakes_are_one_line_errors(small_grid, tmp_path, run_cli):
 
 
 def test_report_metrics_and_rank_by_through_the_cli_then_a_rerun_computes_nothing(small_grid, tmp_path, run_cli):
-    args = ("report", small_grid, "--out", tmp_path, "--resamples", "100", "--no-figures", "--metrics",
-            "rouge,target_lang", "--rank-by", "target_lang")
+    args = (
+        "report",
+        small_grid,
+        "--out",
+        tmp_path,
+        "--resamples",
+        "100",
+        "--no-figures",
+        "--metrics",
+        "rouge,target_lang",
+        "--rank-by",
+        "target_lang",
+    )
     result = run_cli(*args)
     assert result.returncode == 0, result.stderr
     assert "by test in target language %" in result.stdout

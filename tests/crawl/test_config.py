@@ -9,7 +9,11 @@ from cls_data.errors import ClsDataError
 def test_bounds_admit_days_in_the_inclusive_range_and_unknown_dates():
     bounds = Bounds(since="2024-03-03", until="2024-03-05")
     assert [bounds.admits(d) for d in ("2024-03-02", "2024-03-03T08:00:00+07:00", "2024-03-05", "2024-03-06")] == [
-        False, True, True, False]
+        False,
+        True,
+        True,
+        False,
+    ]
     assert bounds.admits(None) and bounds.admits("")
     assert bounds.admits("2024-04-01", until_too=False)  # a sitemap's lastmod may be later than publication
 
@@ -26,11 +30,14 @@ def test_impossible_bounds_are_one_error(since, until):
         Bounds(since, until).check()
 
 
-@pytest.mark.parametrize("limits, message", [
-    (Limits(max_record_chars=0), "--max-record-chars must be 1 or more"),
-    (Limits(min_body_words=-1), "--min-body-words must be 0 or more"),
-    (Limits(min_summary_words=200), "--min-summary-words 200 is above the longest summary kept"),
-])
+@pytest.mark.parametrize(
+    "limits, message",
+    [
+        (Limits(max_record_chars=0), "--max-record-chars must be 1 or more"),
+        (Limits(min_body_words=-1), "--min-body-words must be 0 or more"),
+        (Limits(min_summary_words=200), "--min-summary-words 200 is above the longest summary kept"),
+    ],
+)
 def test_limits_no_article_could_meet_are_one_error(limits, message):
     with pytest.raises(ClsDataError, match=message):
         limits.check()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.support.fixture_site import FAST, read_records, run_cli
 
 from cls_data.records import Article, read_jsonl
+from tests.support.fixture_site import FAST, read_records, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -17,8 +17,17 @@ def faulty_crawl(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("faults")
     with FixtureSite("vnexpress", n=4, faults=True) as server:
         out = tmp / "a.jsonl"
-        proc = run_cli("--site", "vnexpress", "--out", str(out), "--base-url", server.base_url,
-                       "--rejects", str(tmp / "rejects.jsonl"), *FAST)
+        proc = run_cli(
+            "--site",
+            "vnexpress",
+            "--out",
+            str(out),
+            "--base-url",
+            server.base_url,
+            "--rejects",
+            str(tmp / "rejects.jsonl"),
+            *FAST,
+        )
         yield server, out, tmp, proc
 
 

@@ -21,10 +21,27 @@ def test_oversized_pages_and_records_are_dropped_and_counted_by_reason(site_serv
     paths = [article_path("vnexpress", 0), sized, streamed, long_record, article_path("vnexpress", 1)]
     (tmp_path / "urls.txt").write_text("".join(server.real + p + "\n" for p in paths))
     out = tmp_path / "a.jsonl"
-    args = ["--site", "vnexpress", "--urls", str(tmp_path / "urls.txt"), "--out", str(out), "--base-url", server.base_url,
-            "--max-page-mb", "1", "--max-record-chars", "20000", "--rejects", str(tmp_path / "rejects.jsonl"), *FAST]
+    args = [
+        "--site",
+        "vnexpress",
+        "--urls",
+        str(tmp_path / "urls.txt"),
+        "--out",
+        str(out),
+        "--base-url",
+        server.base_url,
+        "--max-page-mb",
+        "1",
+        "--max-record-chars",
+        "20000",
+        "--rejects",
+        str(tmp_path / "rejects.jsonl"),
+        *FAST,
+    ]
     run_cli(*args)
-    assert sorted(r["url"] for r in read_records(out)) == sorted(server.real + article_path("vnexpress", n) for n in (0, 1))
+    assert sorted(r["url"] for r in read_records(out)) == sorted(
+        server.real + article_path("vnexpress", n) for n in (0, 1)
+    )
     summary = _summary(out, "vnexpress")
     assert summary["dropped"] == {"page_too_large": 2, "record_too_long": 1}
     assert summary["errors"] == {}
@@ -38,8 +55,20 @@ def test_a_bad_line_in_the_urls_file_is_reported_by_file_and_line_and_the_rest_i
     server = site_server("thanhnien", n=4)
     good = [server.real + article_path("thanhnien", n) for n in (1, 3)]
     urls = tmp_path / "urls.txt"
-    urls.write_text(f"# picked by hand\n{good[0]}\nthanhnien.vn{article_path('thanhnien', 2)}\n\n{good[1]}\nhttps://example.org/x.htm\n")
-    proc = run_cli("--site", "thanhnien", "--urls", str(urls), "--out", str(tmp_path / "a.jsonl"), "--base-url", server.base_url, *FAST)
+    urls.write_text(
+        f"# picked by hand\n{good[0]}\nthanhnien.vn{article_path('thanhnien', 2)}\n\n{good[1]}\nhttps://example.org/x.htm\n"
+    )
+    proc = run_cli(
+        "--site",
+        "thanhnien",
+        "--urls",
+        str(urls),
+        "--out",
+        str(tmp_path / "a.jsonl"),
+        "--base-url",
+        server.base_url,
+        *FAST,
+    )
     assert sorted(r["url"] for r in read_records(tmp_path / "a.jsonl")) == sorted(good)
     assert f"{urls}:3: not an absolute http(s) URL" in proc.stderr
     assert f"{urls}:6: example.org is not the site of thanhnien" in proc.stderr
@@ -52,7 +81,10 @@ def test_a_urls_file_without_one_usable_url_is_one_line_error(tmp_path):
     urls.write_text("vnexpress.net/a.html\n")
     proc = run_cli("--site", "vnexpress", "--urls", str(urls), "--out", str(tmp_path / "a.jsonl"), check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert proc.stderr.strip() == f"error: {urls}: no usable article URL ({urls}:1: not an absolute http(s) URL, skipped: 'vnexpress.net/a.html')"
+    assert (
+        proc.stderr.strip()
+        == f"error: {urls}: no usable article URL ({urls}:1: not an absolute http(s) URL, skipped: 'vnexpress.net/a.html')"
+    )
 
 
 def test_an_unusable_out_path_is_one_line_error_before_any_download(site_server, tmp_path):
@@ -65,15 +97,36 @@ def test_an_unusable_out_path_is_one_line_error_before_any_download(site_server,
         assert len(proc.stderr.strip().splitlines()) == 1 and f"error: --out {bad}: cannot write there" in proc.stderr
         assert why in proc.stderr and time.monotonic() - started < 30
     assert not server.hits, "nothing was downloaded"
-    proc = run_cli("--site", "dantri", "--out", str(tmp_path / "a.jsonl"), "--rejects", str(tmp_path / "file" / "r.jsonl"),
-                   "--base-url", server.base_url, *FAST, check=False)
+    proc = run_cli(
+        "--site",
+        "dantri",
+        "--out",
+        str(tmp_path / "a.jsonl"),
+        "--rejects",
+        str(tmp_path / "file" / "r.jsonl"),
+        "--base-url",
+        server.base_url,
+        *FAST,
+        check=False,
+    )
     assert proc.returncode == 2 and proc.stderr.startswith("error: --rejects") and not server.hits
 
 
 def test_a_site_that_no_listed_url_belongs_to_is_not_crawled(site_server, tmp_path):
     server = site_server("thanhnien", n=3)
     (tmp_path / "urls.txt").write_text(server.real + article_path("thanhnien", 1) + "\n")
-    run_cli("--site", "thanhnien", "--site", "tuoitre", "--urls", str(tmp_path / "urls.txt"), "--out", str(tmp_path / "a.jsonl"),
-            "--base-url", server.base_url, *FAST)
+    run_cli(
+        "--site",
+        "thanhnien",
+        "--site",
+        "tuoitre",
+        "--urls",
+        str(tmp_path / "urls.txt"),
+        "--out",
+        str(tmp_path / "a.jsonl"),
+        "--base-url",
+        server.base_url,
+        *FAST,
+    )
     assert [r["site"] for r in read_records(tmp_path / "a.jsonl")] == ["thanhnien"]
     assert set(server.hits) <= {"/robots.txt", article_path("thanhnien", 1)}, "no discovery for tuoitre"

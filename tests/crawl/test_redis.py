@@ -8,9 +8,12 @@ import subprocess
 import time
 
 import pytest
+
 from tests.support.fixture_site import FAST, cls_data_exe, read_records
 
-pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not on PATH (apt-get install redis-server)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("redis-server") is None, reason="redis-server is not on PATH (apt-get install redis-server)"
+)
 
 
 @pytest.fixture
@@ -18,8 +21,11 @@ def redis_url():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 10
     while True:
         try:
@@ -39,8 +45,26 @@ def test_two_processes_fetch_every_page_exactly_once(redis_url, site_server, tmp
     server = site_server("vietnamnet", n=60, per_page=15, delay=0.3)
     outs = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
     procs = [
-        subprocess.Popen([*cls_data_exe(), "crawl", "--site", "vietnamnet", "--out", str(out), "--base-url", server.base_url,
-                          "--redis-url", redis_url, "--redis-idle", "1", *FAST], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [
+                *cls_data_exe(),
+                "crawl",
+                "--site",
+                "vietnamnet",
+                "--out",
+                str(out),
+                "--base-url",
+                server.base_url,
+                "--redis-url",
+                redis_url,
+                "--redis-idle",
+                "1",
+                *FAST,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for out in outs
     ]
     for proc in procs:

@@ -8,6 +8,7 @@ import subprocess
 import time
 
 import pytest
+
 from tests.support.fixture_site import FAST, cls_data_exe, read_records, run_cli
 
 
@@ -21,8 +22,11 @@ def _saved_paths(path, real) -> set[str]:
     return {json.loads(line)["url"].removeprefix(real) for line in lines}
 
 
-@pytest.mark.parametrize("sig, job_dir", [(signal.SIGINT, True), (signal.SIGKILL, True), (signal.SIGKILL, False)],
-                         ids=["ctrl-c", "kill-9", "kill-9-no-job-dir"])
+@pytest.mark.parametrize(
+    "sig, job_dir",
+    [(signal.SIGINT, True), (signal.SIGKILL, True), (signal.SIGKILL, False)],
+    ids=["ctrl-c", "kill-9", "kill-9-no-job-dir"],
+)
 def test_interrupted_crawl_resumes_without_loss_or_duplicates(sig, job_dir, site_server, tmp_path):
     server = site_server("tuoitre", n=80, per_page=20, delay=0.2)
     out = tmp_path / "a.jsonl"
@@ -62,7 +66,17 @@ def test_rerunning_a_finished_crawl_is_nothing_new_not_a_failure(site_server, tm
     server = site_server("dantri", n=3)
     urls = tmp_path / "urls.txt"  # one listed page is gone (404): an error on every run
     urls.write_text("".join(server.real + p + "\n" for p in [*server.expected, "/xa-hoi/da-xoa-20240301083000999.htm"]))
-    args = ["--site", "dantri", "--urls", str(urls), "--out", str(tmp_path / "a.jsonl"), "--base-url", server.base_url, *FAST]
+    args = [
+        "--site",
+        "dantri",
+        "--urls",
+        str(urls),
+        "--out",
+        str(tmp_path / "a.jsonl"),
+        "--base-url",
+        server.base_url,
+        *FAST,
+    ]
     run_cli(*args)
     proc = run_cli(*args, check=False)
     assert proc.returncode == 0, proc.stderr

@@ -8,7 +8,9 @@ from cls_data.records import Article, dumps, read_jsonl, stable_id
 
 def _article(n: int) -> Article:
     url = f"https://tuoitre.vn/bai-{n}.htm"
-    return Article(id=stable_id(url), url=url, site="tuoitre", title=f"Bài {n}", summary=f"Tóm tắt {n}", text=f"Nội dung {n}")
+    return Article(
+        id=stable_id(url), url=url, site="tuoitre", title=f"Bài {n}", summary=f"Tóm tắt {n}", text=f"Nội dung {n}"
+    )
 
 
 def test_lines_written_after_the_last_commit_are_recovered_and_a_torn_line_is_cut(tmp_path):

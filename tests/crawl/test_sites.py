@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.support.fixture_site import FAST, run_cli
 
 from cls_data.crawl.runner import list_spiders
 from cls_data.records import Article, read_jsonl, stable_id
+from tests.support.fixture_site import FAST, run_cli
 
 SITES = [name for name, _ in list_spiders()]
 
 
 def test_every_site_named_in_the_issue_has_a_spider():
-    assert {"vnexpress", "tuoitre", "thanhnien", "dantri", "vietnamnet", "vietnamplus", "baochinhphu", "moc"} <= set(SITES)
+    assert {"vnexpress", "tuoitre", "thanhnien", "dantri", "vietnamnet", "vietnamplus", "baochinhphu", "moc"} <= set(
+        SITES
+    )
 
 
 @pytest.mark.parametrize("site", SITES)

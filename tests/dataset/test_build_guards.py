@@ -20,8 +20,11 @@ def test_strict_refuses_a_cls_summary_not_in_the_target_language(tmp_path, gen):
         sample.cls_summary = sample.summary
     kept = tmp_path / "kept.jsonl"
     write_jsonl(kept, samples)
-    with pytest.raises(ClsDataError, match=rf"^3 of 95 samples cannot be published \(Chinese summary not in Chinese, "
-                                           rf"e\.g\. id {samples[10].id}: cls_summary .*drop --strict.*rerun `cls-data filter`"):
+    with pytest.raises(
+        ClsDataError,
+        match=rf"^3 of 95 samples cannot be published \(Chinese summary not in Chinese, "
+        rf"e\.g\. id {samples[10].id}: cls_summary .*drop --strict.*rerun `cls-data filter`",
+    ):
         build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "out", sizes=SIZES, strict=True))
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
@@ -44,7 +47,9 @@ def test_short_of_samples_after_deduplication_says_how_many_more_to_keep(tmp_pat
 def test_an_out_that_cannot_hold_the_folder_is_refused_before_reading(tmp_path, where):
     (tmp_path / "a-file").write_text("")
     never_read = tmp_path / "missing.jsonl"  # reading it would fail: the --out check comes first
-    with pytest.raises(ClsDataError, match=rf"^--out {tmp_path / where}: {tmp_path / 'a-file'} is a file, not a folder$"):
+    with pytest.raises(
+        ClsDataError, match=rf"^--out {tmp_path / where}: {tmp_path / 'a-file'} is a file, not a folder$"
+    ):
         build_dataset(BuildConfig("vi2zh", [never_read], tmp_path / where, sizes=SIZES))
 
 

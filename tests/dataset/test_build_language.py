@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.support import release
 
 from cls_data.dataset.builder import BuildConfig, build_dataset
 from cls_data.dataset.splits import SplitSizes
 from cls_data.errors import ClsDataError
 from cls_data.records import write_jsonl
+from tests.support import release
 
 SIZES = SplitSizes(train=50, validation=20, test=20, subsets=(10, 30))  # 90 samples
 
@@ -29,8 +29,11 @@ def test_the_papers_release_builds_4900_3000_3000_and_says_it_dropped_17(tmp_pat
     assert "17 dropped: Chinese summary not in Chinese" in (folder / "README.md").read_text(encoding="utf-8")
     rejects = [json.loads(line) for line in (tmp_path / "out" / "Vi2ZhLow.rejects.jsonl").read_text().splitlines()]
     assert sorted(r["cls_summary"] for r in rejects) == sorted(
-        [*release.ENGLISH, release.NOT_CHINESE_ODD, *release.LATIN_CROWDED])  # the rule's known limit: 2 of 17
-    assert {r["reason"] for r in rejects} == {"Chinese summary not in Chinese"} and all(r["id"] and r["text"] for r in rejects)
+        [*release.ENGLISH, release.NOT_CHINESE_ODD, *release.LATIN_CROWDED]
+    )  # the rule's known limit: 2 of 17
+    assert {r["reason"] for r in rejects} == {"Chinese summary not in Chinese"} and all(
+        r["id"] and r["text"] for r in rejects
+    )
     published = set(json.loads((folder / "ids.json").read_text())["splits"]["train"])
     assert not published & {r["id"] for r in rejects}
     manifest = json.loads((folder / "ids.json").read_text())
@@ -39,11 +42,15 @@ def test_the_papers_release_builds_4900_3000_3000_and_says_it_dropped_17(tmp_pat
 
 def test_chinese_naming_vietnamese_companies_and_people_is_kept():
     samples = release.release_samples(600)
-    named = [s for s in samples if any(name in s.cls_summary for name in release.NAMED)
-             and s.cls_summary not in (*release.ENGLISH, *release.LATIN_CROWDED)]
+    named = [
+        s
+        for s in samples
+        if any(name in s.cls_summary for name in release.NAMED)
+        and s.cls_summary not in (*release.ENGLISH, *release.LATIN_CROWDED)
+    ]
     assert named, "the stand-in holds good Chinese sentences that name Vietnamese companies"
-    from cls_data.dataset.publishable import language_drop
     from cls_data.dataset.kinds import get_kind
+    from cls_data.dataset.publishable import language_drop
 
     assert all(language_drop(s, get_kind("vi2zh")) is None for s in named)
 
@@ -58,8 +65,10 @@ def test_a_summary_not_in_the_source_language_is_dropped_too_and_a_clean_rebuild
     assert result.unpublishable == {"Vietnamese summary not in Vietnamese": 1, "Chinese summary not in Chinese": 1}
     assert sum(result.split_rows[s] for s in ("train", "validation", "test")) == 90
     lines = [json.loads(line) for line in result.rejects.read_text(encoding="utf-8").splitlines()]
-    assert [(r["id"], r["reason"]) for r in lines] == [(samples[3].id, "Vietnamese summary not in Vietnamese"),
-                                                       (samples[4].id, "Chinese summary not in Chinese")]
+    assert [(r["id"], r["reason"]) for r in lines] == [
+        (samples[3].id, "Vietnamese summary not in Vietnamese"),
+        (samples[4].id, "Chinese summary not in Chinese"),
+    ]
     write_jsonl(kept, [s for i, s in enumerate(samples) if i not in (3, 4)])
     result = build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "out", sizes=SIZES))
     assert result.rejects is None and not (tmp_path / "out" / "Vi2ZhLow.rejects.jsonl").exists()  # no stale list
@@ -70,8 +79,11 @@ def test_strict_stops_on_the_first_language_problem_and_writes_no_rejects(tmp_pa
     samples[7].summary = "Police in Da Nang arrested three people for running an online gambling ring."
     kept = tmp_path / "kept.jsonl"
     write_jsonl(kept, samples)
-    with pytest.raises(ClsDataError, match=r"^1 of 95 samples cannot be published \(Vietnamese summary not in "
-                                           rf"Vietnamese, e\.g\. id {samples[7].id}: summary 'Police in Da Nang"):
+    with pytest.raises(
+        ClsDataError,
+        match=r"^1 of 95 samples cannot be published \(Vietnamese summary not in "
+        rf"Vietnamese, e\.g\. id {samples[7].id}: summary 'Police in Da Nang",
+    ):
         build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "out", sizes=SIZES, strict=True))
     assert not (tmp_path / "out" / "Vi2ZhLow.rejects.jsonl").exists() and not (tmp_path / "out" / "Vi2ZhLow").exists()
 
@@ -94,9 +106,11 @@ def test_garbled_summaries_are_dropped_with_the_reason_even_where_the_script_rul
     kept = tmp_path / "kept.jsonl"
     write_jsonl(kept, samples)
     result = build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "out", sizes=SIZES))
-    assert result.unpublishable == {"Chinese summary not in Chinese (replacement characters (U+FFFD))": 1,
-                                    "Vietnamese summary not in Vietnamese (replacement characters (U+FFFD))": 1,
-                                    "Chinese summary not in Chinese (mostly not letters)": 1,
-                                    "Chinese summary not in Chinese (control characters)": 1}
+    assert result.unpublishable == {
+        "Chinese summary not in Chinese (replacement characters (U+FFFD))": 1,
+        "Vietnamese summary not in Vietnamese (replacement characters (U+FFFD))": 1,
+        "Chinese summary not in Chinese (mostly not letters)": 1,
+        "Chinese summary not in Chinese (control characters)": 1,
+    }
     lines = [json.loads(line) for line in result.rejects.read_text(encoding="utf-8").splitlines()]
     assert sorted(r["id"] for r in lines) == sorted(samples[i].id for i in (2, 5, 6, 8))

@@ -31,12 +31,16 @@ def test_vi2zh_with_planted_duplicates_builds_a_folder_that_loads_offline(tmp_pa
     samples = gen.vi_samples(95)
     dupes = [
         dataclasses.replace(samples[0], id="dup-doc", url="https://mirror.example.vn/1", text=samples[0].text + " "),
-        dataclasses.replace(samples[1], id="dup-sum", url="https://mirror.example.vn/2", text="bài khác hẳn " + samples[2].text),
+        dataclasses.replace(
+            samples[1], id="dup-sum", url="https://mirror.example.vn/2", text="bài khác hẳn " + samples[2].text
+        ),
         dataclasses.replace(samples[3], id="dup-sum2", text="một bài khác", summary=samples[3].summary.upper()),
     ]
     kept = tmp_path / "kept.jsonl"
     write_jsonl(kept, samples[:50] + dupes + samples[50:])
-    result = build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "out", sizes=SIZES, command="cls-data build vi2zh kept.jsonl"))
+    result = build_dataset(
+        BuildConfig("vi2zh", [kept], tmp_path / "out", sizes=SIZES, command="cls-data build vi2zh kept.jsonl")
+    )
     folder = tmp_path / "out" / "Vi2ZhLow"
     assert result.folder == folder and result.read == 98
     assert result.dropped == {"duplicate document": 1, "duplicate summary": 2}
@@ -47,7 +51,9 @@ def test_vi2zh_with_planted_duplicates_builds_a_folder_that_loads_offline(tmp_pa
     assert ds["train"].column_names == ["id", "text", "summary", "cls_summary", "url"]
     ids = {name: set(ds[name]["id"]) for name in ds}
     assert not {"dup-doc", "dup-sum", "dup-sum2"} & set().union(*ids.values())
-    assert not ids["train"] & ids["validation"] and not ids["train"] & ids["test"] and not ids["validation"] & ids["test"]
+    assert (
+        not ids["train"] & ids["validation"] and not ids["train"] & ids["test"] and not ids["validation"] & ids["test"]
+    )
     assert ds["train"]["id"][:10] == ds["train_10"]["id"] and ds["train"]["id"][:30] == ds["train_30"]["id"]
     by_id = {s.id: s for s in samples}
     row = ds["test"][0]
@@ -99,8 +105,10 @@ def test_rebuild_replaces_an_earlier_build_but_never_a_foreign_folder(tmp_path, 
 def test_strict_fails_on_leakage_and_writes_nothing(tmp_path, gen):
     samples = gen.vi_samples(100)
     # near copies of every tenth article: wherever the shuffle puts them, some pairs straddle splits
-    copies = [dataclasses.replace(s, id=f"near-{i}", url=None, text=s.text + " cập nhật", summary="tin " + s.summary + " mới")
-              for i, s in enumerate(samples[::4])]
+    copies = [
+        dataclasses.replace(s, id=f"near-{i}", url=None, text=s.text + " cập nhật", summary="tin " + s.summary + " mới")
+        for i, s in enumerate(samples[::4])
+    ]
     kept = tmp_path / "kept.jsonl"
     write_jsonl(kept, samples + copies)
     loose = build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "loose", sizes=SIZES))
@@ -142,7 +150,10 @@ def test_ncls_derived_clssample_jsonl_split_files_are_accepted(tmp_path, gen):
     folder = gen.write_en2zh(tmp_path / "ncls")
     jsonl = tmp_path / "jsonl"
     for split in ("train", "valid", "test"):
-        write_jsonl(jsonl / f"en2zh_{split}.jsonl", (s for _, s in read_en2zh([folder / f"EN2ZHSUM_{split}.txt"], [], ParseReport())))
+        write_jsonl(
+            jsonl / f"en2zh_{split}.jsonl",
+            (s for _, s in read_en2zh([folder / f"EN2ZHSUM_{split}.txt"], [], ParseReport())),
+        )
     from_jsonl = build_dataset(BuildConfig("en2zh", sorted(jsonl.iterdir()), tmp_path / "a", sizes=SIZES))
     from_txt = build_dataset(BuildConfig("en2zh", [folder], tmp_path / "b", sizes=SIZES))
     assert _read(from_jsonl.folder) == _read(from_txt.folder)
@@ -155,7 +166,16 @@ def test_wrong_language_pair_is_refused(tmp_path, kept_jsonl):
 
 def test_ids_only_writes_manifest_and_card_without_text(tmp_path, gen):
     folder = gen.write_en2zh(tmp_path / "ncls")
-    result = build_dataset(BuildConfig("en2zh", [folder], tmp_path / "out", sizes=SIZES, ids_only=True, command="cls-data build en2zh ncls --ids-only"))
+    result = build_dataset(
+        BuildConfig(
+            "en2zh",
+            [folder],
+            tmp_path / "out",
+            sizes=SIZES,
+            ids_only=True,
+            command="cls-data build en2zh ncls --ids-only",
+        )
+    )
     assert not (result.folder / "data").exists()
     manifest = json.loads((result.folder / "ids.json").read_text(encoding="utf-8"))
     assert {k: len(v) for k, v in manifest["splits"].items()} == EXPECTED_ROWS
@@ -170,11 +190,19 @@ def test_default_sizes_build_the_papers_splits(tmp_path, gen):
     import random
 
     rng = random.Random(11)
-    samples = [dataclasses.replace(s, text=gen.words(rng, gen.VI_SYLLABLES, 60)) for s in gen.vi_samples(11_050, seed=9)]
+    samples = [
+        dataclasses.replace(s, text=gen.words(rng, gen.VI_SYLLABLES, 60)) for s in gen.vi_samples(11_050, seed=9)
+    ]
     kept = tmp_path / "kept.jsonl"
     write_jsonl(kept, samples)
     result = build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "out"))
-    assert result.split_rows == {"train": 5000, "train_1000": 1000, "train_3000": 3000, "validation": 3000, "test": 3000}
+    assert result.split_rows == {
+        "train": 5000,
+        "train_1000": 1000,
+        "train_3000": 3000,
+        "validation": 3000,
+        "test": 3000,
+    }
     rows = _read(result.folder)
     assert [r["id"] for r in rows["train"][:1000]] == [r["id"] for r in rows["train_1000"]]
     assert len({r["id"] for split in ("train", "validation", "test") for r in rows[split]}) == 11_000
@@ -183,7 +211,9 @@ def test_default_sizes_build_the_papers_splits(tmp_path, gen):
 
 def test_ids_manifest_rebuilds_the_same_splits_and_refuses_another_corpus(tmp_path, gen):
     folder = gen.write_en2zh(tmp_path / "ncls")
-    shared = build_dataset(BuildConfig("en2zh", [folder], tmp_path / "shared", seed=3, sizes=SIZES, ids_only=True)).folder
+    shared = build_dataset(
+        BuildConfig("en2zh", [folder], tmp_path / "shared", seed=3, sizes=SIZES, ids_only=True)
+    ).folder
     manifest = shared / "ids.json"
     rebuilt = build_dataset(BuildConfig("en2zh", [folder], tmp_path / "rebuilt", ids_manifest=manifest))
     assert rebuilt.parse.malformed == 2 and rebuilt.split_rows == EXPECTED_ROWS
@@ -206,8 +236,10 @@ def test_a_test_article_repeated_in_ncls_train_keeps_its_test_copy(tmp_path, gen
     from cls_data.dataset.ncls import ParseReport, read_en2zh
 
     folder = gen.write_en2zh(tmp_path / "ncls")
-    pools = {split: [s for _, s in read_en2zh([folder / f"EN2ZHSUM_{split}.txt"], [], ParseReport())]
-             for split in ("train", "valid", "test")}
+    pools = {
+        split: [s for _, s in read_en2zh([folder / f"EN2ZHSUM_{split}.txt"], [], ParseReport())]
+        for split in ("train", "valid", "test")
+    }
     repeated = pools["test"][4]
     pools["train"].append(dataclasses.replace(repeated, id="en2zhsum-train-777"))
     for split, samples in pools.items():

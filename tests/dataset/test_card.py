@@ -14,7 +14,9 @@ SIZES = SplitSizes(train=50, validation=20, test=20, subsets=(10, 30))
 
 @pytest.fixture
 def vi2zh_folder(tmp_path, kept_jsonl):
-    return build_dataset(BuildConfig("vi2zh", [kept_jsonl], tmp_path / "out", sizes=SIZES, command="cls-data build vi2zh kept.jsonl")).folder
+    return build_dataset(
+        BuildConfig("vi2zh", [kept_jsonl], tmp_path / "out", sizes=SIZES, command="cls-data build vi2zh kept.jsonl")
+    ).folder
 
 
 def test_card_yaml_maps_every_split_to_an_existing_parquet_file(vi2zh_folder):
@@ -38,7 +40,13 @@ def test_card_declares_languages_licence_task_size_and_name(vi2zh_folder):
 
 def test_card_body_tells_how_made_stats_limits_and_citation(vi2zh_folder):
     text = DatasetCard.load(vi2zh_folder / "README.md").text
-    for heading in ("## How the data was made", "## Statistics (Table 1)", "## Limitations", "## Citation", "## Licence"):
+    for heading in (
+        "## How the data was made",
+        "## Statistics (Table 1)",
+        "## Limitations",
+        "## Citation",
+        "## Licence",
+    ):
         assert heading in text
     assert "crawled from example (90)" in text and "Published 2023-01-10 to 2023-09-19" in text
     assert "round-trip score kept in this sample is 0.5000" in text
@@ -49,7 +57,9 @@ def test_card_body_tells_how_made_stats_limits_and_citation(vi2zh_folder):
 
 
 def test_ncls_card_states_the_licence_forbids_redistribution(tmp_path, gen):
-    folder = build_dataset(BuildConfig("en2zh", [gen.write_en2zh(tmp_path / "ncls")], tmp_path / "out", sizes=SIZES)).folder
+    folder = build_dataset(
+        BuildConfig("en2zh", [gen.write_en2zh(tmp_path / "ncls")], tmp_path / "out", sizes=SIZES)
+    ).folder
     card = DatasetCard.load(folder / "README.md")
     assert card.data.license == "other" and card.data.license_name == "ncls-research-only"
     assert card.data.source_datasets == ["extended"]
@@ -57,7 +67,9 @@ def test_ncls_card_states_the_licence_forbids_redistribution(tmp_path, gen):
 
 
 def test_ids_only_card_has_no_file_mapping_and_says_how_to_rebuild(tmp_path, gen):
-    folder = build_dataset(BuildConfig("en2zh", [gen.write_en2zh(tmp_path / "ncls")], tmp_path / "out", sizes=SIZES, ids_only=True)).folder
+    folder = build_dataset(
+        BuildConfig("en2zh", [gen.write_en2zh(tmp_path / "ncls")], tmp_path / "out", sizes=SIZES, ids_only=True)
+    ).folder
     card = DatasetCard.load(folder / "README.md")
     assert card.data.get("configs") is None
     assert "holds no text" in card.text and "cls-data build en2zh CORPUS_FILES --ids ids.json" in card.text
@@ -76,5 +88,7 @@ def test_translation_backend_comes_from_the_records_or_the_option(tmp_path, gen)
     write_jsonl(kept, [dataclasses.replace(s, extra={"translator": "google"}) for s in gen.vi_samples(100)])
     from_records = build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "a", sizes=SIZES)).folder
     assert "(backend: google)" in (from_records / "README.md").read_text(encoding="utf-8")
-    named = build_dataset(BuildConfig("vi2zh", [kept], tmp_path / "b", sizes=SIZES, translator="NLLB-200 distilled 600M")).folder
+    named = build_dataset(
+        BuildConfig("vi2zh", [kept], tmp_path / "b", sizes=SIZES, translator="NLLB-200 distilled 600M")
+    ).folder
     assert "(backend: NLLB-200 distilled 600M)" in (named / "README.md").read_text(encoding="utf-8")

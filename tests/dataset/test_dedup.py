@@ -7,7 +7,9 @@ from cls_data.dataset.dedup import Deduplicator
 
 def test_republished_document_and_reused_summary_are_dropped_by_reason(gen):
     a, b, c, d, e = gen.vi_samples(5)
-    republished = dataclasses.replace(a, id="other-url", url="https://mirror.example.vn/x", text="  " + a.text.upper() + "\n")
+    republished = dataclasses.replace(
+        a, id="other-url", url="https://mirror.example.vn/x", text="  " + a.text.upper() + "\n"
+    )
     same_lead = dataclasses.replace(b, id="third-url", text=c.text + " thêm", summary=b.summary.replace(" ", "  "))
     same_id = dataclasses.replace(d, text="khác hẳn", summary="cũng khác")
     no_translation = dataclasses.replace(e, id="e2", text="x y", summary="y z", cls_summary=None)

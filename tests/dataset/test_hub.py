@@ -19,7 +19,9 @@ def vi2zh(tmp_path, kept_jsonl):
 
 @pytest.fixture
 def en2zh(tmp_path, gen):
-    return build_dataset(BuildConfig("en2zh", [gen.write_en2zh(tmp_path / "ncls")], tmp_path / "ncls-out", sizes=SIZES)).folder
+    return build_dataset(
+        BuildConfig("en2zh", [gen.write_en2zh(tmp_path / "ncls")], tmp_path / "ncls-out", sizes=SIZES)
+    ).folder
 
 
 def test_push_uploads_every_file_of_the_folder_with_the_token(hub, vi2zh):
@@ -46,7 +48,9 @@ def test_ncls_text_may_go_to_a_private_repo_or_with_the_explicit_override(hub, e
 
 
 def test_ids_only_ncls_folder_may_be_public(hub, tmp_path, gen):
-    folder = build_dataset(BuildConfig("en2zh", [gen.write_en2zh(tmp_path / "n")], tmp_path / "o", sizes=SIZES, ids_only=True)).folder
+    folder = build_dataset(
+        BuildConfig("en2zh", [gen.write_en2zh(tmp_path / "n")], tmp_path / "o", sizes=SIZES, ids_only=True)
+    ).folder
     push_folder(folder, "me/En2ZhLow-ids", endpoint=hub["endpoint"])
     assert "ids.json" in hub["files"] and not any(name.startswith("data/") for name in hub["files"])
 
@@ -62,8 +66,18 @@ def test_cli_build_and_private_push_of_ncls_data(hub, tmp_path, gen, monkeypatch
     folder = gen.write_en2zh(tmp_path / "ncls")
     monkeypatch.setenv("HF_ENDPOINT", hub["endpoint"])
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")
-    done = gen.run_cli("build", "en2zh", str(folder), "--out", str(tmp_path / "out"), "--sizes", gen.SMALL,
-                       "--push-to-hub", "me/En2ZhLow", "--private")
+    done = gen.run_cli(
+        "build",
+        "en2zh",
+        str(folder),
+        "--out",
+        str(tmp_path / "out"),
+        "--sizes",
+        gen.SMALL,
+        "--push-to-hub",
+        "me/En2ZhLow",
+        "--private",
+    )
     assert done.returncode == 0, done.stderr
     assert "pushed to" in done.stdout and TOKEN not in done.stdout + done.stderr
     assert hub["created"][0]["visibility"] == "private"

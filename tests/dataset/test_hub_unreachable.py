@@ -50,18 +50,40 @@ def error_lines(stderr: str) -> list[str]:
 
 def test_build_push_to_an_unreachable_hub_is_one_line_and_keeps_the_built_folder(tmp_path, gen, kept_jsonl, run_cli):
     endpoint = f"http://127.0.0.1:{closed_port()}"
-    done = run_cli("build", "vi2zh", str(kept_jsonl), "--out", str(tmp_path / "out"), "--sizes", gen.SMALL,
-                       "--push-to-hub", "me/Vi2ZhLow", env={"HF_ENDPOINT": endpoint, "HF_HUB_OFFLINE": "0"})
+    done = run_cli(
+        "build",
+        "vi2zh",
+        str(kept_jsonl),
+        "--out",
+        str(tmp_path / "out"),
+        "--sizes",
+        gen.SMALL,
+        "--push-to-hub",
+        "me/Vi2ZhLow",
+        env={"HF_ENDPOINT": endpoint, "HF_HUB_OFFLINE": "0"},
+    )
     assert done.returncode == 2
-    assert error_lines(done.stderr) == [f"error: push to me/Vi2ZhLow failed: cannot reach the Hub at {endpoint} "
-                                        "(ConnectError: [Errno 111] Connection refused); check the network connection "
-                                        "(or HF_ENDPOINT)"]
+    assert error_lines(done.stderr) == [
+        f"error: push to me/Vi2ZhLow failed: cannot reach the Hub at {endpoint} "
+        "(ConnectError: [Errno 111] Connection refused); check the network connection "
+        "(or HF_ENDPOINT)"
+    ]
     assert (tmp_path / "out" / "Vi2ZhLow" / "build_info.json").exists()  # the build is not lost
-    offline = run_cli("build", "vi2zh", str(kept_jsonl), "--out", str(tmp_path / "out2"), "--sizes", gen.SMALL,
-                          "--push-to-hub", "me/Vi2ZhLow")
+    offline = run_cli(
+        "build",
+        "vi2zh",
+        str(kept_jsonl),
+        "--out",
+        str(tmp_path / "out2"),
+        "--sizes",
+        gen.SMALL,
+        "--push-to-hub",
+        "me/Vi2ZhLow",
+    )
     assert offline.returncode == 2 and error_lines(offline.stderr) == [
         "error: push to me/Vi2ZhLow failed: the Hub is not reachable in offline mode (HF_HUB_OFFLINE is set); "
-        "unset it, or use a local folder"]
+        "unset it, or use a local folder"
+    ]
 
 
 def test_a_hub_dataset_id_offline_names_offline_mode_not_a_missing_build_info(monkeypatch):
@@ -85,19 +107,34 @@ def test_a_hub_dataset_id_behind_a_server_that_hangs_up_names_the_network(monkey
     with hanging_up_server() as endpoint:
         monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
         monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", endpoint)
-        with pytest.raises(ClsDataError, match=f"--dataset someone/Vi2ZhLow: cannot reach the Hub at {endpoint} "
-                                               r"\(\w+: .*\); check the network connection"):
+        with pytest.raises(
+            ClsDataError,
+            match=f"--dataset someone/Vi2ZhLow: cannot reach the Hub at {endpoint} "
+            r"\(\w+: .*\); check the network connection",
+        ):
             open_dataset("someone/Vi2ZhLow")
 
 
 def test_cli_benchmark_on_a_hub_id_with_nothing_listening_is_one_line(tmp_path, run_cli):
     endpoint = f"http://127.0.0.1:{closed_port()}"
-    done = run_cli("benchmark", "--dataset", "someone/Vi2ZhLow", "--out", str(tmp_path / "RUNS"), "--preset", "smoke",
-                       "--variants", "mbart-cls", env={"HF_ENDPOINT": endpoint, "HF_HUB_OFFLINE": "0"})
+    done = run_cli(
+        "benchmark",
+        "--dataset",
+        "someone/Vi2ZhLow",
+        "--out",
+        str(tmp_path / "RUNS"),
+        "--preset",
+        "smoke",
+        "--variants",
+        "mbart-cls",
+        env={"HF_ENDPOINT": endpoint, "HF_HUB_OFFLINE": "0"},
+    )
     assert done.returncode == 2
-    assert error_lines(done.stderr) == [f"error: --dataset someone/Vi2ZhLow: cannot reach the Hub at {endpoint} "
-                                        "(ConnectError: [Errno 111] Connection refused); check the network connection "
-                                        "(or HF_ENDPOINT)"]
+    assert error_lines(done.stderr) == [
+        f"error: --dataset someone/Vi2ZhLow: cannot reach the Hub at {endpoint} "
+        "(ConnectError: [Errno 111] Connection refused); check the network connection "
+        "(or HF_ENDPOINT)"
+    ]
 
 
 def test_a_hub_dataset_id_with_its_languages_given_offline_and_not_cached_is_one_line(monkeypatch):

@@ -7,6 +7,7 @@ from cls_data.dataset.ncls import read_en2zh as read_en2zh_pools
 from cls_data.dataset.ncls import read_zh2en as read_zh2en_pools
 from cls_data.errors import ClsDataError
 
+
 def read_en2zh(path, report, tags=None):
     """The samples of one En2ZhSum file (the reader yields (NCLS split, sample))."""
     for _, sample in read_en2zh_pools([path], [], report, tags):
@@ -139,9 +140,13 @@ def test_lcsts_ids_missing_are_counted(tmp_path, gen):
 
 def test_zh2en_matches_a_word_segmented_ncls_summary_and_keeps_the_lcsts_wording(tmp_path):
     (tmp_path / "ZH2ENSUM_test.txt").write_text(
-        "<doc id=5>\n<ZH-REF-1>\n北京 今天 下雨\n<EN-REF-1>\nrain in beijing today\n</doc>\n", encoding="utf-8")
+        "<doc id=5>\n<ZH-REF-1>\n北京 今天 下雨\n<EN-REF-1>\nrain in beijing today\n</doc>\n", encoding="utf-8"
+    )
     part = tmp_path / "PART_I.txt"
-    part.write_text("<doc id=5>\n  <summary>\n    北京今天下雨\n  </summary>\n  <short_text>\n    原文内容。\n  </short_text>\n</doc>\n", encoding="utf-8")
+    part.write_text(
+        "<doc id=5>\n  <summary>\n    北京今天下雨\n  </summary>\n  <short_text>\n    原文内容。\n  </short_text>\n</doc>\n",
+        encoding="utf-8",
+    )
     [sample] = read_zh2en([tmp_path / "ZH2ENSUM_test.txt"], [part], ParseReport())
     assert (sample.summary, sample.text, sample.cls_summary) == ("北京今天下雨", "原文内容。", "rain in beijing today")
 
@@ -156,7 +161,11 @@ def test_closing_tags_and_unknown_tags_do_not_leak_into_references(tmp_path):
         encoding="utf-8",
     )
     [sample] = read_en2zh(path, ParseReport())
-    assert (sample.text, sample.summary, sample.cls_summary) == ("the article .", "first sentence . second sentence .", "第一句。第二句。")
+    assert (sample.text, sample.summary, sample.cls_summary) == (
+        "the article .",
+        "first sentence . second sentence .",
+        "第一句。第二句。",
+    )
 
 
 # ---- tag variants of the real release (known only from third-party scripts) -----------------
@@ -169,40 +178,54 @@ def _write(path, text):
     return path
 
 
-@pytest.mark.parametrize("en_tag, zh_tag", [
-    ("EN-REF-1", "ZH-REF-1"), ("en-ref-1", "zh-ref-1"), ("EN-SUMMARY", "ZH-SUMMARY"), ("en-summary", "zh-summary"),
-    ("En-Summary", "Zh-Ref"),
-])
+@pytest.mark.parametrize(
+    "en_tag, zh_tag",
+    [
+        ("EN-REF-1", "ZH-REF-1"),
+        ("en-ref-1", "zh-ref-1"),
+        ("EN-SUMMARY", "ZH-SUMMARY"),
+        ("en-summary", "zh-summary"),
+        ("En-Summary", "Zh-Ref"),
+    ],
+)
 def test_en2zh_reads_every_summary_tag_variant_in_any_case(tmp_path, en_tag, zh_tag):
-    path = _write(tmp_path / "EN2ZHSUM_train.txt",
-                  f"<doc id=1>\n<article>\nthe article .\n</article>\n<{en_tag}>\nthe summary .\n</{en_tag}>\n"
-                  f"<{zh_tag}>\n摘要。\n</{zh_tag}>\n</doc>\n")
+    path = _write(
+        tmp_path / "EN2ZHSUM_train.txt",
+        f"<doc id=1>\n<article>\nthe article .\n</article>\n<{en_tag}>\nthe summary .\n</{en_tag}>\n"
+        f"<{zh_tag}>\n摘要。\n</{zh_tag}>\n</doc>\n",
+    )
     [sample] = read_en2zh(path, ParseReport())
     assert (sample.text, sample.summary, sample.cls_summary) == ("the article .", "the summary .", "摘要。")
 
 
 @pytest.mark.parametrize("suffix", ["-human-corrected", "-HUMAN-CORRECTED", "-Human-Corrected"])
 def test_human_corrected_references_win_in_any_case(tmp_path, suffix):
-    path = _write(tmp_path / "EN2ZHSUM_test.txt",
-                  "<doc id=1>\n<Article>\nthe article .\n<EN-REF-1>\nmachine .\n"
-                  f"<EN-REF-1{suffix}>\nhuman .\n<zh-ref-1>\n机器。\n<zh-ref-1{suffix}>\n人工。\n</doc>\n")
+    path = _write(
+        tmp_path / "EN2ZHSUM_test.txt",
+        "<doc id=1>\n<Article>\nthe article .\n<EN-REF-1>\nmachine .\n"
+        f"<EN-REF-1{suffix}>\nhuman .\n<zh-ref-1>\n机器。\n<zh-ref-1{suffix}>\n人工。\n</doc>\n",
+    )
     [sample] = read_en2zh(path, ParseReport())
     assert (sample.summary, sample.cls_summary) == ("human .", "人工。")
 
 
 def test_back_translated_sections_are_never_a_reference(tmp_path):
-    path = _write(tmp_path / "EN2ZHSUM_train.txt",
-                  "<doc id=1>\n<Article>\nthe article .\n<BACK-TRANSLATED-EN-SUMMARY>\nround trip .\n"
-                  "<en-summary>\nthe summary .\n<back-translated-zh-summary>\n回译。\n<zh-summary>\n摘要。\n</doc>\n")
+    path = _write(
+        tmp_path / "EN2ZHSUM_train.txt",
+        "<doc id=1>\n<Article>\nthe article .\n<BACK-TRANSLATED-EN-SUMMARY>\nround trip .\n"
+        "<en-summary>\nthe summary .\n<back-translated-zh-summary>\n回译。\n<zh-summary>\n摘要。\n</doc>\n",
+    )
     [sample] = read_en2zh(path, ParseReport())
     assert (sample.summary, sample.cls_summary) == ("the summary .", "摘要。")
 
 
 def test_zh2en_never_checks_the_join_against_a_back_translated_chinese_summary(tmp_path):
     # 8-line train blocks: <doc>, then the English summary and a back-translation that differs from LCSTS.
-    ncls = _write(tmp_path / "ZH2ENSUM_train.txt",
-                  "<doc id=5>\n<en-summary>\nrain in beijing today\n</en-summary>\n"
-                  "<back-translated-zh-summary>\n今天北京有雨\n</back-translated-zh-summary>\n</doc>\n")
+    ncls = _write(
+        tmp_path / "ZH2ENSUM_train.txt",
+        "<doc id=5>\n<en-summary>\nrain in beijing today\n</en-summary>\n"
+        "<back-translated-zh-summary>\n今天北京有雨\n</back-translated-zh-summary>\n</doc>\n",
+    )
     report = ParseReport()
     [sample] = read_zh2en([ncls], [_write(tmp_path / "PART_I.txt", LCSTS_5)], report)
     assert (sample.summary, sample.cls_summary) == ("北京今天下雨", "rain in beijing today")
@@ -210,25 +233,35 @@ def test_zh2en_never_checks_the_join_against_a_back_translated_chinese_summary(t
 
 
 def test_zh2en_reads_eleven_line_test_blocks_and_reports_the_join_agreement(tmp_path):
-    ncls = _write(tmp_path / "ZH2ENSUM_test.txt",
-                  "<doc id=5>\n<human_label>\n5\n</human_label>\n<ZH-SUMMARY>\n北京 今天 下雨\n</ZH-SUMMARY>\n"
-                  "<EN-SUMMARY-human-corrected>\nrain in beijing today\n</EN-SUMMARY-human-corrected>\n</doc>\n")
+    ncls = _write(
+        tmp_path / "ZH2ENSUM_test.txt",
+        "<doc id=5>\n<human_label>\n5\n</human_label>\n<ZH-SUMMARY>\n北京 今天 下雨\n</ZH-SUMMARY>\n"
+        "<EN-SUMMARY-human-corrected>\nrain in beijing today\n</EN-SUMMARY-human-corrected>\n</doc>\n",
+    )
     report = ParseReport()
     [sample] = read_zh2en([ncls], [_write(tmp_path / "PART_I.txt", LCSTS_5)], report)
-    assert (sample.summary, sample.text, sample.cls_summary) == ("北京今天下雨", "原文第一行，原文第二行。", "rain in beijing today")
+    assert (sample.summary, sample.text, sample.cls_summary) == (
+        "北京今天下雨",
+        "原文第一行，原文第二行。",
+        "rain in beijing today",
+    )
     assert (report.join_checked, report.join_agreed, report.join_agreement) == (1, 1, 1.0)
 
 
 def test_wrapped_chinese_lines_join_without_a_space(tmp_path):
-    path = _write(tmp_path / "EN2ZHSUM_train.txt",
-                  "<doc id=1>\n<Article>\nfirst line\nsecond line\n<EN-REF-1>\nsum .\n<ZH-REF-1>\n第一部分\n第二部分。\n</doc>\n")
+    path = _write(
+        tmp_path / "EN2ZHSUM_train.txt",
+        "<doc id=1>\n<Article>\nfirst line\nsecond line\n<EN-REF-1>\nsum .\n<ZH-REF-1>\n第一部分\n第二部分。\n</doc>\n",
+    )
     [sample] = read_en2zh(path, ParseReport())
     assert (sample.text, sample.cls_summary) == ("first line second line", "第一部分第二部分。")
 
 
 def test_a_file_with_no_sample_lists_the_tags_it_saw_and_how_to_map_them(tmp_path):
-    path = _write(tmp_path / "EN2ZHSUM_train.txt",
-                  "<doc id=1>\n<Article>\nthe article .\n<english>\nthe summary .\n<chinese>\n摘要。\n</doc>\n")
+    path = _write(
+        tmp_path / "EN2ZHSUM_train.txt",
+        "<doc id=1>\n<Article>\nthe article .\n<english>\nthe summary .\n<chinese>\n摘要。\n</doc>\n",
+    )
     with pytest.raises(ClsDataError) as caught:
         list(read_en2zh(path, ParseReport()))
     message = str(caught.value)

@@ -28,8 +28,13 @@ def test_release_folder_has_the_papers_splits_in_file_order_with_first_rows_as_s
     _, samples = release
     result, out = built
     folder = out / "Vi2ZhLow"
-    assert result.split_rows == {"train": 5000, "train_1000": 1000, "train_3000": 3000, "validation": 3000,
-                                 "test": 3000}
+    assert result.split_rows == {
+        "train": 5000,
+        "train_1000": 1000,
+        "train_3000": 3000,
+        "validation": 3000,
+        "test": 3000,
+    }
     train = read_split(folder, "train").to_pylist()
     test = read_split(folder, "test").to_pylist()
     assert [row["text"] for row in train] == [nfc(s.text) for s in samples[:5000]]

@@ -24,16 +24,26 @@ def test_shuffle_is_pinned_across_processes_and_hash_seeds():
     # A golden value: random.Random seeded with a str is specified (SHA-512), hash() is not used.
     expected = ["id002", "id001", "id004", "id005", "id008"]
     assert shuffled(IDS[:12], 0, "all")[:5] == expected
-    code = "from cls_data.dataset.splits import shuffled; print(shuffled([f'id{i:03d}' for i in range(12)], 0, 'all')[:5])"
+    code = (
+        "from cls_data.dataset.splits import shuffled; print(shuffled([f'id{i:03d}' for i in range(12)], 0, 'all')[:5])"
+    )
     for hash_seed in ("1", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        printed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+        printed = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        ).stdout
         assert printed.strip() == repr(expected)
 
 
 def test_splits_are_disjoint_and_subsets_nested():
     splits = split_one_pool(IDS, SIZES, seed=3)
-    assert {k: len(v) for k, v in splits.items()} == {"train": 50, "train_10": 10, "train_30": 30, "validation": 20, "test": 20}
+    assert {k: len(v) for k, v in splits.items()} == {
+        "train": 50,
+        "train_10": 10,
+        "train_30": 30,
+        "validation": 20,
+        "test": 20,
+    }
     train, val, test = set(splits["train"]), set(splits["validation"]), set(splits["test"])
     assert not train & val and not train & test and not val & test
     assert set(splits["train_10"]) < set(splits["train_30"]) < train
@@ -50,7 +60,12 @@ def test_ncls_pools_sample_each_split_from_its_own_file():
 def test_sizes_parse_and_reject_nonsense():
     assert SplitSizes.parse("train=50,validation=20,test=20,subsets=30+10") == SIZES
     assert SplitSizes.parse("") == SplitSizes()
-    for bad, message in (("train=x", "KEY=NUMBER"), ("dev=3", "unknown key"), ("train=50,subsets=50", "smaller than train"), ("test=0", "positive")):
+    for bad, message in (
+        ("train=x", "KEY=NUMBER"),
+        ("dev=3", "unknown key"),
+        ("train=50,subsets=50", "smaller than train"),
+        ("test=0", "positive"),
+    ):
         with pytest.raises(ClsDataError, match=message):
             SplitSizes.parse(bad)
 

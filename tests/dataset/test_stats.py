@@ -9,10 +9,13 @@ def sample(i, text, summary, cls_summary):
 
 
 def write_splits(tmp_path):
-    write_jsonl(tmp_path / "train.jsonl", [
-        sample(1, "Một hai ba bốn", "Một hai", "越南新闻"),
-        sample(2, "Năm sáu", "Bảy tám chín mười", "中文，好"),
-    ])
+    write_jsonl(
+        tmp_path / "train.jsonl",
+        [
+            sample(1, "Một hai ba bốn", "Một hai", "越南新闻"),
+            sample(2, "Năm sáu", "Bảy tám chín mười", "中文，好"),
+        ],
+    )
     write_jsonl(tmp_path / "test.jsonl", [sample(3, "Một", "Hai", "三")])
     return tmp_path / "train.jsonl", tmp_path / "test.jsonl"
 
@@ -20,7 +23,10 @@ def write_splits(tmp_path):
 def test_vietnamese_fields_count_words_and_chinese_field_counts_characters(tmp_path):
     stats = dataset_stats(write_splits(tmp_path))
     assert stats["train"] == {
-        "docs": 2, "text": {"avg_words": 3.0}, "summary": {"avg_words": 3.0}, "cls_summary": {"avg_chars": 4.0},
+        "docs": 2,
+        "text": {"avg_words": 3.0},
+        "summary": {"avg_words": 3.0},
+        "cls_summary": {"avg_chars": 4.0},
     }
     assert list(stats) == ["train", "test"]
 
@@ -29,7 +35,10 @@ def test_stats_json_is_the_last_stdout_line(run_cli, tmp_path):
     result = run_cli("stats", *write_splits(tmp_path), "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1])["test"] == {
-        "docs": 1, "text": {"avg_words": 1.0}, "summary": {"avg_words": 1.0}, "cls_summary": {"avg_chars": 1.0},
+        "docs": 1,
+        "text": {"avg_words": 1.0},
+        "summary": {"avg_words": 1.0},
+        "cls_summary": {"avg_chars": 1.0},
     }
 
 

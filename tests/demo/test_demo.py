@@ -33,7 +33,9 @@ def test_the_real_spiders_crawl_every_sample_article_through_the_sites_own_selec
     assert {site: s["articles"] for site, s in summary["sites"].items()} == {"vnexpress": 30, "tuoitre": 30}
     rules = {site: {field: set(r) for field, r in s["rules"].items()} for site, s in summary["sites"].items()}
     assert rules["vnexpress"]["summary"] == {"p.description"} and rules["tuoitre"]["summary"] == {"h2.detail-sapo"}
-    assert rules["vnexpress"]["text"] == {"article.fck_detail p.Normal"} and rules["tuoitre"]["text"] == {"div.detail-content"}
+    assert rules["vnexpress"]["text"] == {"article.fck_detail p.Normal"} and rules["tuoitre"]["text"] == {
+        "div.detail-content"
+    }
     assert not any(s["dropped"] or s["errors"] for s in summary["sites"].values())
 
 
@@ -65,8 +67,12 @@ def test_the_dataset_has_vi2zhlow_shape_scaled_down_and_loads_offline(demo_runs,
     loaded = datasets.load_dataset(str(first.dataset), cache_dir=str(tmp_path / "hf-datasets"))
     on_disk = pq.read_table(next((first.dataset / "data").glob("test-*.parquet"))).column("id").to_pylist()
     assert loaded["test"]["id"] == on_disk  # this folder's rows, not a cached copy of another one
-    expected = {"train": SPLIT_SIZES["train"], **{f"train_{n}": n for n in SPLIT_SIZES["subsets"]},
-                "validation": SPLIT_SIZES["validation"], "test": SPLIT_SIZES["test"]}
+    expected = {
+        "train": SPLIT_SIZES["train"],
+        **{f"train_{n}": n for n in SPLIT_SIZES["subsets"]},
+        "validation": SPLIT_SIZES["validation"],
+        "test": SPLIT_SIZES["test"],
+    }
     assert {name: split.num_rows for name, split in loaded.items()} == expected == first.split_rows
     assert set(loaded["train"].column_names) == {"id", "text", "summary", "cls_summary", "url"}
     assert set(loaded["train_10"]["id"]) < set(loaded["train_20"]["id"]) < set(loaded["train"]["id"])
@@ -77,9 +83,16 @@ def test_the_dataset_has_vi2zhlow_shape_scaled_down_and_loads_offline(demo_runs,
 def test_the_smoke_benchmark_writes_a_complete_run_folder_per_run_of_the_grid(demo_runs):
     first, _, _ = demo_runs
     runs = first.benchmark_runs
-    assert sorted(runs) == sorted([
-        "Vi2ZhLow/mbart-cls/n30/seed0", "Vi2ZhLow/tflcls/sum/n30/seed0", "Vi2ZhLow/tflcls/hu/n30/seed0",
-        "Vi2ZhLow/tflcls/rhu/n30/seed0", "Vi2ZhLow/tflcls/tflcls/r2/n30/seed0", "Vi2ZhLow/tflcls/tflcls/r2.5/n30/seed0"])
+    assert sorted(runs) == sorted(
+        [
+            "Vi2ZhLow/mbart-cls/n30/seed0",
+            "Vi2ZhLow/tflcls/sum/n30/seed0",
+            "Vi2ZhLow/tflcls/hu/n30/seed0",
+            "Vi2ZhLow/tflcls/rhu/n30/seed0",
+            "Vi2ZhLow/tflcls/tflcls/r2/n30/seed0",
+            "Vi2ZhLow/tflcls/tflcls/r2.5/n30/seed0",
+        ]
+    )
     assert first.failed_runs == []
     test_ids = _test_ids(first.dataset)
     for rel in runs:
@@ -88,11 +101,15 @@ def test_the_smoke_benchmark_writes_a_complete_run_folder_per_run_of_the_grid(de
         assert config["preset"] == "smoke" and config["dataset"] == "Vi2ZhLow" and config["train_size"] == 30
         metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
         assert metrics["tokenizer"] == "zh" and 0 <= metrics["test"]["rouge2"] <= 1
-        predictions = [json.loads(line) for line in (folder / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
-        assert [p["id"] for p in predictions] == test_ids[:len(predictions)] and predictions
+        predictions = [
+            json.loads(line) for line in (folder / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
+        ]
+        assert [p["id"] for p in predictions] == test_ids[: len(predictions)] and predictions
     rows = json.loads((first.runs / "results.json").read_text(encoding="utf-8"))
     assert sorted(r["run_dir"] for r in rows) == sorted(runs) and {r["status"] for r in rows} == {"done"}
-    assert (first.runs / "Vi2ZhLow" / "stage1-translation" / "n30" / "seed0" / "metrics.json").exists()  # shared, trained once
+    assert (
+        first.runs / "Vi2ZhLow" / "stage1-translation" / "n30" / "seed0" / "metrics.json"
+    ).exists()  # shared, trained once
 
 
 def test_the_report_has_tables_2_and_3_both_figures_the_case_study_and_a_card_per_run(demo_runs):
@@ -104,15 +121,22 @@ def test_the_report_has_tables_2_and_3_both_figures_the_case_study_and_a_card_pe
     assert len(list((first.figures / "curves").glob("*.png"))) == len(first.benchmark_runs)
     page = first.case_study.read_text(encoding="utf-8")
     assert "mbart-cls" in page and "tflcls" in page
-    assert {str(p.parent.relative_to(first.model_cards)) for p in first.model_cards.rglob("README.md")} == set(first.benchmark_runs)
+    assert {str(p.parent.relative_to(first.model_cards)) for p in first.model_cards.rglob("README.md")} == set(
+        first.benchmark_runs
+    )
     assert first.answer and first.answer[0].startswith("Vi2ZhLow n=30")
-    assert "## in target language %" in results and "## LaSE" in results and "NOT LaBSE" in results.split("## LaSE")[1][:600]
+    assert (
+        "## in target language %" in results
+        and "## LaSE" in results
+        and "NOT LaBSE" in results.split("## LaSE")[1][:600]
+    )
     assert any(line.startswith("in the target language: Vi2ZhLow n=30: ") for line in first.answer)
     assert any(line.startswith("LaSE x100 (a tiny random encoder built offline, NOT LaBSE") for line in first.answer)
 
 
 def test_the_benchmark_trains_on_the_demos_dataset_even_when_another_vi2zhlow_is_in_the_datasets_cache(
-        demo_runs, tmp_path, monkeypatch):
+    demo_runs, tmp_path, monkeypatch
+):
     first, _, _ = demo_runs
     import datasets
     import pyarrow as pa
@@ -130,12 +154,14 @@ def test_the_benchmark_trains_on_the_demos_dataset_even_when_another_vi2zhlow_is
 
     from cls_data.benchmark.grid import run_grid
 
-    grid = dataclasses.replace(GRID, datasets=(str(first.dataset),), variants=("mbart-cls",), weightings=(), train_sizes=(30,))
+    grid = dataclasses.replace(
+        GRID, datasets=(str(first.dataset),), variants=("mbart-cls",), weightings=(), train_sizes=(30,)
+    )
     outcome = run_grid(grid, tmp_path / "runs", on_progress=lambda *a: None)
     assert outcome.done == ["Vi2ZhLow/mbart-cls/n30/seed0"] and outcome.failed == []
     predictions = (tmp_path / "runs" / outcome.done[0] / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
     test_ids = _test_ids(first.dataset)
-    assert [json.loads(line)["id"] for line in predictions] == test_ids[:len(predictions)]
+    assert [json.loads(line)["id"] for line in predictions] == test_ids[: len(predictions)]
 
 
 def _test_ids(dataset: Path) -> list[str]:
@@ -149,14 +175,20 @@ def test_a_rerun_into_the_same_folder_reuses_every_stage_quickly(demo_runs):
     assert first.reused == [] and second.reused == ["crawl", "filter", "build", "benchmark", "report"]
     assert second.seconds["total"] < 5
     assert [e.message for e in events if e.message.startswith("reused")] == [
-        "reused articles.jsonl: 60 articles", "reused filtered/: kept 50", "reused Vi2ZhLow/", "reused runs/: 6 runs",
-        "reused report/"]
+        "reused articles.jsonl: 60 articles",
+        "reused filtered/: kept 50",
+        "reused Vi2ZhLow/",
+        "reused runs/: 6 runs",
+        "reused report/",
+    ]
     assert second.counts == first.counts and second.split_rows == first.split_rows and second.dropped == first.dropped
     assert second.answer == first.answer and second.benchmark_runs == first.benchmark_runs
     assert {e.stage for e in events} == {"crawl", "filter", "build", "benchmark", "report"}
 
 
-def test_a_summary_missing_from_the_translation_cache_fails_loudly_without_reaching_a_network(demo_runs, tmp_path, monkeypatch):
+def test_a_summary_missing_from_the_translation_cache_fails_loudly_without_reaching_a_network(
+    demo_runs, tmp_path, monkeypatch
+):
     first, _, _ = demo_runs
     out = tmp_path / "demo"
     out.mkdir()
@@ -181,9 +213,13 @@ def test_an_unknown_variant_stops_the_demo_before_the_crawl(tmp_path):
 def test_the_command_prints_where_everything_is(demo_runs):
     first, _, _ = demo_runs
     exe = Path(sys.executable).with_name("cls-data")
-    proc = subprocess.run([str(exe), "demo", "--out", str(first.out_dir), "--variants", ",".join(QUICK_VARIANTS)],
-                          capture_output=True, text=True, timeout=120,
-                          env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "HOME": str(first.out_dir.parent)})
+    proc = subprocess.run(
+        [str(exe), "demo", "--out", str(first.out_dir), "--variants", ",".join(QUICK_VARIANTS)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "HOME": str(first.out_dir.parent)},
+    )
     assert proc.returncode == 0, proc.stderr
     for what, path in first.artefacts():
         assert what in proc.stdout and path.name in proc.stdout

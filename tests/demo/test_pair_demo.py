@@ -33,8 +33,11 @@ def test_the_pairs_site_is_crawled_by_the_generic_spider_from_its_sites_toml(pai
     assert site["articles"] == 24 and site["rules"]["lang"] == {"html-lang": 24}
     bundled = {a.url: a for a in read_jsonl(load_pair("de-en").articles, Article)}
     for crawled in read_jsonl(pair_demo.articles, Article):  # what the spider read is what the site published
-        assert (crawled.title, crawled.summary, crawled.lang) == (bundled[crawled.url].title,
-                                                                 bundled[crawled.url].summary, "de")
+        assert (crawled.title, crawled.summary, crawled.lang) == (
+            bundled[crawled.url].title,
+            bundled[crawled.url].summary,
+            "de",
+        )
 
 
 @pytest.mark.slow  # one demo run, ~40 s on the 2-core sandbox

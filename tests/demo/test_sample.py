@@ -15,7 +15,9 @@ from cls_data.text import CJK, count_words, normalize
 
 SAMPLE = load_sample()
 # Characters that only Traditional Chinese uses (their Simplified forms differ): none may appear.
-TRADITIONAL = set("們這國會學說經發時為從與對應來個後開關點體實進過還當現動機處將場區歲車電話長門東間問題見視認識讀書語寫員議團際態樣陽變網價屬")
+TRADITIONAL = set(
+    "們這國會學說經發時為從與對應來個後開關點體實進過還當現動機處將場區歲車電話長門東間問題見視認識讀書語寫員議團際態樣陽變網價屬"
+)
 _VI_LETTERS = re.compile("[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.IGNORECASE)
 
 
@@ -60,7 +62,11 @@ def test_the_mirror_serves_every_page_the_spiders_start_from():
     pages = routes(SAMPLE)
     for name in SAMPLE.sites:
         site = SITES[name]
-        starts = [site.listing_path(t, 1) for t in site.listings] + list(site.feeds) + ([site.sitemap] if site.sitemap else [])
+        starts = (
+            [site.listing_path(t, 1) for t in site.listings]
+            + list(site.feeds)
+            + ([site.sitemap] if site.sitemap else [])
+        )
         assert all(path in pages for path in starts)
     assert all(a.path in pages for a in SAMPLE.articles)
     assert "/robots.txt" in pages

@@ -12,12 +12,21 @@ def test_kept_samples_build_a_dataset_whose_card_names_the_translator(tmp_path, 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    run_filter(FilterConfig(input=articles_file, out=tmp_path / "filtered", keep=30, translator="libretranslate",
-                            translator_url=mt_server.url, cache=tmp_path / "cache.sqlite"))
+    run_filter(
+        FilterConfig(
+            input=articles_file,
+            out=tmp_path / "filtered",
+            keep=30,
+            translator="libretranslate",
+            translator_url=mt_server.url,
+            cache=tmp_path / "cache.sqlite",
+        )
+    )
 
     sizes = SplitSizes.parse("train=20,validation=5,test=5,subsets=5+10")
-    result = build_dataset(BuildConfig(kind="vi2zh", inputs=[tmp_path / "filtered" / "kept.jsonl"],
-                                       out=tmp_path / "datasets", sizes=sizes))
+    result = build_dataset(
+        BuildConfig(kind="vi2zh", inputs=[tmp_path / "filtered" / "kept.jsonl"], out=tmp_path / "datasets", sizes=sizes)
+    )
 
     folder = tmp_path / "datasets" / "Vi2ZhLow"
     assert result.folder == folder

@@ -9,16 +9,23 @@ import pytest
 from rouge_score import rouge_scorer
 
 from cls_data.errors import ClsDataError
-from cls_data.records import CLSSample, read_jsonl, write_jsonl
 from cls_data.filter.run import FilterConfig, run_filter
 from cls_data.filter.select import rank, score_roundtrip, spearman
+from cls_data.records import CLSSample, read_jsonl, write_jsonl
 from cls_data.text import tokenize_vi
 from cls_data.translate import TranslationCache
 
 
 def config(tmp_path, articles_file, server, **overrides) -> FilterConfig:
-    values = dict(input=articles_file, out=tmp_path / "out", keep=10, translator="libretranslate",
-                  translator_url=server.url, cache=tmp_path / "cache.sqlite", backoff_base=0.01)
+    values = dict(
+        input=articles_file,
+        out=tmp_path / "out",
+        keep=10,
+        translator="libretranslate",
+        translator_url=server.url,
+        cache=tmp_path / "cache.sqlite",
+        backoff_base=0.01,
+    )
     values.update(overrides)
     return FilterConfig(**values)
 
@@ -33,8 +40,10 @@ class _VI:
 
 
 def test_round_trip_scores_equal_rouge_score_on_vietnamese_syllables():
-    samples = [sample("a", "Hà Nội mưa to, đường ngập.", "Hà Nội mưa lớn, đường ngập nước."),
-               sample("b", "Giá xăng tăng lần thứ ba", "xăng tăng giá")]
+    samples = [
+        sample("a", "Hà Nội mưa to, đường ngập.", "Hà Nội mưa lớn, đường ngập nước."),
+        sample("b", "Giá xăng tăng lần thứ ba", "xăng tăng giá"),
+    ]
     score_roundtrip(samples, "vi", "mean")
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], tokenizer=_VI())
     for s in samples:
@@ -65,8 +74,15 @@ def test_filter_writes_best_first_files_and_a_report(tmp_path, articles_file, mt
     assert first.src_lang == "vi" and first.tgt_lang == "zh" and first.url.startswith("https://")
     assert first.extra["translator"] == "libretranslate"  # the dataset card names the backend from this
     report = result.report
-    assert dataclasses.asdict(report.counts) == {"input": 40, "scored": 40, "failed": 0, "duplicates": 0,
-                                                 "passed_thresholds": 40, "kept": 10, "keep_requested": 10}
+    assert dataclasses.asdict(report.counts) == {
+        "input": 40,
+        "scored": 40,
+        "failed": 0,
+        "duplicates": 0,
+        "passed_thresholds": 40,
+        "kept": 10,
+        "keep_requested": 10,
+    }
     assert report.cutoff == pytest.approx(kept[-1].rt_score) and report.ranking_score == "rt_score"
     assert report.tokenizer == "vi" and report.requests_sent > 0
     written = json.loads((out / "report.json").read_text())  # one scale: [0, 1], as in the library
@@ -95,8 +111,9 @@ def test_rouge_thresholds_drop_samples_before_the_top_k(tmp_path, articles_file,
 def test_clssample_input_is_accepted_and_rank_by_changes_the_order(tmp_path, articles_file, mt_server):
     first = run_filter(config(tmp_path, articles_file, mt_server, keep=40))
     write_jsonl(tmp_path / "samples.jsonl", first.scored)
-    again = run_filter(config(tmp_path, tmp_path / "samples.jsonl", mt_server, keep=40, rank_by="rouge2",
-                              out=tmp_path / "out2"))
+    again = run_filter(
+        config(tmp_path, tmp_path / "samples.jsonl", mt_server, keep=40, rank_by="rouge2", out=tmp_path / "out2")
+    )
     assert sorted(s.id for s in again.scored) == sorted(s.id for s in first.scored)
     assert [s.rt_score for s in again.scored] == sorted((s.rt_scores["rouge2"] for s in again.scored), reverse=True)
 
@@ -146,6 +163,6 @@ def test_fast_scores_equal_the_reference_rouge_bit_for_bit_serial_and_in_paralle
     parallel = [sample(s.id, s.summary, s.back_summary) for s in samples]
     score_roundtrip(samples, "vi", "mean", workers=1)
     score_roundtrip(parallel, "vi", "mean", workers=2)
-    for s, p in zip(samples, parallel):
+    for s, p in zip(samples, parallel, strict=False):
         expected = score_tokens(tokenize_vi(s.back_summary), tokenize_vi(s.summary)).f1()
         assert s.rt_scores == expected == p.rt_scores

@@ -17,17 +17,27 @@ def tiny_encoder(tmp_path_factory):
 
 
 def test_identical_texts_have_similarity_one_and_order_follows_the_pairs(tiny_encoder):
-    scores = xsim_scores(["xin chào", "hôm nay", "xin chào"], ["xin chào", "zzz qqq", "hôm nay"], tiny_encoder,
-                         batch_size=2)
+    scores = xsim_scores(
+        ["xin chào", "hôm nay", "xin chào"], ["xin chào", "zzz qqq", "hôm nay"], tiny_encoder, batch_size=2
+    )
     assert scores[0] == pytest.approx(1.0, abs=1e-5)
     assert scores[1] < 0.999 and scores[2] < 0.999
 
 
 @pytest.mark.parametrize("score", ["xsim", "both"])
 def test_filter_ranks_by_xsim_or_both_and_reports_agreement(score, tiny_encoder, tmp_path, articles_file, mt_server):
-    result = run_filter(FilterConfig(input=articles_file, out=tmp_path / "out", keep=10,
-                                     translator="libretranslate", translator_url=mt_server.url,
-                                     cache=tmp_path / "c.sqlite", score=score, encoder=tiny_encoder))
+    result = run_filter(
+        FilterConfig(
+            input=articles_file,
+            out=tmp_path / "out",
+            keep=10,
+            translator="libretranslate",
+            translator_url=mt_server.url,
+            cache=tmp_path / "c.sqlite",
+            score=score,
+            encoder=tiny_encoder,
+        )
+    )
     report = result.report
     name = {"xsim": "xsim", "both": "rank_mean"}[score]
     assert report.ranking_score == name and report.ranking_score_meaning

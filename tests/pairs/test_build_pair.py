@@ -21,10 +21,21 @@ def german_samples() -> list[CLSSample]:
     for i, (lead, english) in enumerate(rows):
         url = f"https://nachrichten.example.de/artikel-{i}.html"
         text = f"{lead} Weitere Einzelheiten nannten die Behörden am Abend zunächst nicht; Meldung Nummer {i}."
-        samples.append(CLSSample(id=stable_id(url), url=url, site="nachrichten.example.de", text=text, summary=lead,
-                                 cls_summary=english, src_lang="de", tgt_lang="en",
-                                 published="2024-05-02T08:00:00+02:00", crawled_at="2024-06-01T10:00:00+00:00",
-                                 rt_score=0.5 + i / 100))
+        samples.append(
+            CLSSample(
+                id=stable_id(url),
+                url=url,
+                site="nachrichten.example.de",
+                text=text,
+                summary=lead,
+                cls_summary=english,
+                src_lang="de",
+                tgt_lang="en",
+                published="2024-05-02T08:00:00+02:00",
+                crawled_at="2024-06-01T10:00:00+00:00",
+                rt_score=0.5 + i / 100,
+            )
+        )
     return samples
 
 
@@ -34,8 +45,9 @@ def de2en(tmp_path_factory) -> Path:
 
     out = tmp_path_factory.mktemp("pair")
     write_jsonl(out / "kept.jsonl", german_samples())
-    done = run_cli("build", "pair", str(out / "kept.jsonl"), "--src", "de", "--tgt", "en", "--out", str(out),
-                   "--sizes", SIZES)
+    done = run_cli(
+        "build", "pair", str(out / "kept.jsonl"), "--src", "de", "--tgt", "en", "--out", str(out), "--sizes", SIZES
+    )
     assert done.returncode == 0, done.stderr
     assert f"wrote {out / 'De2EnLow'}" in done.stdout
     return out / "De2EnLow"
@@ -46,7 +58,11 @@ def test_the_pair_folder_loads_offline_with_its_card_and_statistics(de2en):
 
     loaded = datasets.load_dataset(str(de2en))
     assert {name: len(split) for name, split in loaded.items()} == {
-        "train": 10, "train_5": 5, "validation": 3, "test": 3}
+        "train": 10,
+        "train_5": 5,
+        "validation": 3,
+        "test": 3,
+    }
     assert loaded["test"][0]["summary"] in NEWS.read_text(encoding="utf-8")
     card = (de2en / "README.md").read_text(encoding="utf-8")
     assert "German-to-English" in card and "- de\n" in card and "- en\n" in card and "Vietnamese" not in card
@@ -60,14 +76,27 @@ def test_a_pair_needs_known_distinct_languages_in_one_line(tmp_path):
     from tests.support.corpora import run_cli
 
     write_jsonl(tmp_path / "kept.jsonl", german_samples())
-    for args, message in ((["--src", "de"], "needs --src and --tgt"),
-                          (["--src", "de", "--tgt", "xx"], "unknown language 'xx'"),
-                          (["--src", "de", "--tgt", "de"], "both German"),
-                          (["--src", "de", "--tgt", "en", "--name", "../De2En"], "--name '../De2En'")):
+    for args, message in (
+        (["--src", "de"], "needs --src and --tgt"),
+        (["--src", "de", "--tgt", "xx"], "unknown language 'xx'"),
+        (["--src", "de", "--tgt", "de"], "both German"),
+        (["--src", "de", "--tgt", "en", "--name", "../De2En"], "--name '../De2En'"),
+    ):
         done = run_cli("build", "pair", str(tmp_path / "kept.jsonl"), *args, "--out", str(tmp_path), "--sizes", SIZES)
         assert done.returncode != 0 and message in done.stderr and "Traceback" not in done.stderr
-    done = run_cli("build", "pair", str(tmp_path / "kept.jsonl"), "--src", "fr", "--tgt", "en", "--out", str(tmp_path),
-                   "--sizes", SIZES)
+    done = run_cli(
+        "build",
+        "pair",
+        str(tmp_path / "kept.jsonl"),
+        "--src",
+        "fr",
+        "--tgt",
+        "en",
+        "--out",
+        str(tmp_path),
+        "--sizes",
+        SIZES,
+    )
     assert done.returncode != 0 and "de->en, but `build pair` needs fr->en" in done.stderr
 
 

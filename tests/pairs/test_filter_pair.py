@@ -20,10 +20,33 @@ def test_filter_round_trips_a_german_english_pair_from_the_cache_and_ranks_by_ge
     cache = tmp_path / "c.sqlite"
     with MirrorServer(Sample((), ())) as mirror:  # a LibreTranslate that refuses: every answer must come from the cache
         fill_translation_cache(cache, mirror.translator_url, list(pair.translations), src="de", tgt="en")
-        done = subprocess.run([*CLI, "filter", str(pair.articles), "--src", "de", "--tgt", "en", "--keep", "20",
-                               "--translator", "libretranslate", "--translator-url", mirror.translator_url,
-                               "--cache", str(cache), "--out", str(tmp_path / "out"), "--retries", "0", "--quiet"],
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [
+                *CLI,
+                "filter",
+                str(pair.articles),
+                "--src",
+                "de",
+                "--tgt",
+                "en",
+                "--keep",
+                "20",
+                "--translator",
+                "libretranslate",
+                "--translator-url",
+                mirror.translator_url,
+                "--cache",
+                str(cache),
+                "--out",
+                str(tmp_path / "out"),
+                "--retries",
+                "0",
+                "--quiet",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert done.returncode == 0, done.stderr
     assert "kept 20 of 24 scored" in done.stdout and "requests sent 0" in done.stdout
     report = json.loads((tmp_path / "out" / "report.json").read_text())

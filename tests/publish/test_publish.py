@@ -15,8 +15,24 @@ from tests.publish.conftest import RUN  # noqa: E402
 
 TOKEN = "hf_secret_test_token"  # what offline_hub puts in HF_TOKEN
 # The model-card metadata fields the Hub documents (hub-docs modelcard.md) that a card may set.
-HUB_MODEL_FIELDS = {"language", "license", "license_name", "license_link", "library_name", "tags", "datasets", "metrics",
-                    "base_model", "base_model_relation", "pipeline_tag", "model-index", "thumbnail", "new_version", "inference", "widget"}
+HUB_MODEL_FIELDS = {
+    "language",
+    "license",
+    "license_name",
+    "license_link",
+    "library_name",
+    "tags",
+    "datasets",
+    "metrics",
+    "base_model",
+    "base_model_relation",
+    "pipeline_tag",
+    "model-index",
+    "thumbnail",
+    "new_version",
+    "inference",
+    "widget",
+}
 
 
 def pushed_folder(hub, target):
@@ -34,9 +50,21 @@ def test_the_pushed_folder_loads_with_transformers_and_decodes_as_the_benchmark_
     assert hub["created"] == [{"name": "tiny-tflcls", "organization": "me", "visibility": "public", "type": "model"}]
     assert hub["auth"] == {f"Bearer {TOKEN}"}
     names = set(hub["files"])
-    assert {"model.safetensors", "config.json", "generation_config.json", "tokenizer_config.json", "README.md",
-            "run/config.json", "run/metrics.json", "run/train_log.jsonl"} <= names
-    assert not names & {"mono_decoder.safetensors", "two_decoder.json", "predictions.jsonl"}  # cross-lingual path alone, no test text
+    assert {
+        "model.safetensors",
+        "config.json",
+        "generation_config.json",
+        "tokenizer_config.json",
+        "README.md",
+        "run/config.json",
+        "run/metrics.json",
+        "run/train_log.jsonl",
+    } <= names
+    assert not names & {
+        "mono_decoder.safetensors",
+        "two_decoder.json",
+        "predictions.jsonl",
+    }  # cross-lingual path alone, no test text
     folder = pushed_folder(hub, tmp_path / "pushed")
     tokenizer = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForSeq2SeqLM.from_pretrained(folder)
@@ -65,9 +93,16 @@ def test_the_pushed_card_yaml_holds_hub_fields_and_a_model_index_with_the_runs_t
     assert data["datasets"] == ["Vi2ZhLow"] and "tflcls" in data["tags"] and data["library_name"] == "transformers"
     assert "base_model" not in data  # the smoke backbone is a local folder, not a Hub model
     metrics = json.loads((runs / RUN / "metrics.json").read_text())
-    scores = {(r.dataset_name, r.dataset_split, r.metric_name.split()[0], r.metric_config): r.metric_value for r in card.data.eval_results}
-    assert scores == {("Vi2ZhLow", "test", f"ROUGE-{m[-1].upper() if m == 'rougeL' else m[-1]}", "zh"): round(100 * metrics["test"][m], 2)
-                      for m in ("rouge1", "rouge2", "rougeL")}
+    scores = {
+        (r.dataset_name, r.dataset_split, r.metric_name.split()[0], r.metric_config): r.metric_value
+        for r in card.data.eval_results
+    }
+    assert scores == {
+        ("Vi2ZhLow", "test", f"ROUGE-{m[-1].upper() if m == 'rougeL' else m[-1]}", "zh"): round(
+            100 * metrics["test"][m], 2
+        )
+        for m in ("rouge1", "rouge2", "rougeL")
+    }
     assert all(r.task_type == "summarization" and r.metric_type == "rouge" for r in card.data.eval_results)
     assert "## These numbers next to the paper's" in readme and "`rouge` package" in readme and "Smoke preset" in readme
     assert 'AutoModelForSeq2SeqLM.from_pretrained("me/tiny-tflcls")' in readme and "monolingual decoder" in readme
@@ -77,8 +112,12 @@ def test_the_pushed_card_yaml_holds_hub_fields_and_a_model_index_with_the_runs_t
 def test_a_hub_backbone_and_an_ncls_dataset_give_base_model_and_the_datas_licence(runs):
     from cls_data.report.card_metadata import card_data, dataset_facts
 
-    config = {**json.loads((runs / RUN / "config.json").read_text()), "dataset": "En2ZhLow", "dataset_path": "/gone/En2ZhLow",
-              "model": {"backbone": "facebook/mbart-large-cc25"}}
+    config = {
+        **json.loads((runs / RUN / "config.json").read_text()),
+        "dataset": "En2ZhLow",
+        "dataset_path": "/gone/En2ZhLow",
+        "model": {"backbone": "facebook/mbart-large-cc25"},
+    }
     facts = dataset_facts(config)
     data = card_data(config, json.loads((runs / RUN / "metrics.json").read_text()), "m", facts).to_dict()
     assert (facts.kind, facts.redistributable) == ("en2zh", False)
@@ -90,7 +129,9 @@ def _as_ncls_run(runs, tmp_path):
     copy = tmp_path / "RUNS" / "En2ZhLow" / "tflcls" / "tflcls" / "r2" / "n8" / "seed0"
     shutil.copytree(runs / RUN, copy)
     config = json.loads((copy / "config.json").read_text())
-    (copy / "config.json").write_text(json.dumps({**config, "dataset": "En2ZhLow", "dataset_path": str(tmp_path / "gone")}))
+    (copy / "config.json").write_text(
+        json.dumps({**config, "dataset": "En2ZhLow", "dataset_path": str(tmp_path / "gone")})
+    )
     return copy
 
 
@@ -117,11 +158,20 @@ def test_an_unfinished_run_a_stage_one_run_and_a_bad_repo_id_are_one_line_each(h
 
 
 def test_cli_publish_prints_one_line_with_the_url_and_scores_and_never_the_token(hub, runs, run_cli):
-    done = run_cli("publish", runs / RUN, "--repo", "me/tiny", env={"HF_ENDPOINT": hub["endpoint"], "HF_HUB_OFFLINE": "0"}, timeout=300)
+    done = run_cli(
+        "publish",
+        runs / RUN,
+        "--repo",
+        "me/tiny",
+        env={"HF_ENDPOINT": hub["endpoint"], "HF_HUB_OFFLINE": "0"},
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"to {hub['endpoint']}/me/tiny (test ROUGE x100: rouge1" in done.stdout
     assert TOKEN not in done.stdout + done.stderr
-    refused = run_cli("publish", runs / RUN, "--repo", "me/tiny", env={"HF_ENDPOINT": hub["endpoint"], "HF_HUB_OFFLINE": "0"})
+    refused = run_cli(
+        "publish", runs / RUN, "--repo", "me/tiny", env={"HF_ENDPOINT": hub["endpoint"], "HF_HUB_OFFLINE": "0"}
+    )
     assert refused.returncode == 0  # the same push again updates the repo
 
 
@@ -145,7 +195,10 @@ def test_the_card_sets_the_run_beside_the_papers_cell_when_the_paper_has_one(tmp
     card, _ = publish_card(run, config, metrics, run / "model", "me/m", dataset_facts(config), None)
     text = " ".join(str(card).split())
     ours = " / ".join(f"{100 * metrics['test'][m]:.2f}" for m in ("rouge1", "rouge2", "rougeL"))
-    assert "reports for tflcls/tflcls/r2 on Vi2ZhLow with 1,000 training samples R-1 / R-2 / R-L 28.19 / 8.44 / 23.29" in text
+    assert (
+        "reports for tflcls/tflcls/r2 on Vi2ZhLow with 1,000 training samples R-1 / R-2 / R-L 28.19 / 8.44 / 23.29"
+        in text
+    )
     assert f"this run: {ours}." in text
 
 
@@ -161,15 +214,20 @@ def llm_runs(dataset_dir, tmp_path_factory):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     ctx = RunContext(out=tmp_path_factory.mktemp("llm-RUNS"), preset=TINY_PRESET, options={"shots": 1})
-    folders = {variant: execute_run(RunSpec(str(dataset_dir), dataset_dir.name, variant, None, None, 8, 0), ctx)
-               for variant in ("llm-prompt", "llm-lora")}
+    folders = {
+        variant: execute_run(RunSpec(str(dataset_dir), dataset_dir.name, variant, None, None, 8, 0), ctx)
+        for variant in ("llm-prompt", "llm-lora")
+    }
     torch.set_num_threads(threads)
     return folders
 
 
 def test_an_llm_prompt_run_is_refused_in_one_line_saying_nothing_was_trained_and_what_to_use(hub, llm_runs, run_cli):
-    with pytest.raises(ClsDataError, match="llm-prompt trained nothing, so it has no weights to publish: the model is .* as "
-                                           "published, prompted as the run's config.json records"):
+    with pytest.raises(
+        ClsDataError,
+        match="llm-prompt trained nothing, so it has no weights to publish: the model is .* as "
+        "published, prompted as the run's config.json records",
+    ):
         publish_run(PublishConfig(llm_runs["llm-prompt"], "me/prompted", endpoint=hub["endpoint"]))
     assert hub["created"] == []
     done = run_cli("publish", llm_runs["llm-prompt"], "--repo", "me/prompted", env={"HF_ENDPOINT": hub["endpoint"]})
@@ -185,9 +243,19 @@ def test_an_llm_lora_run_pushes_its_adapter_with_a_peft_card_and_peft_loads_it_a
 
     result = publish_run(PublishConfig(llm_runs["llm-lora"], "me/tiny-lora", endpoint=hub["endpoint"]))
     names = set(hub["files"])
-    assert {"adapter_config.json", "adapter_model.safetensors", "prompt.json", "tokenizer_config.json", "README.md",
-            "run/config.json", "run/metrics.json", "run/train_log.jsonl"} <= names and "predictions.jsonl" not in names
-    assert any("no base_model in the card" in note and "adapter loads only where" in note for note in result.notes)  # smoke backbone
+    assert {
+        "adapter_config.json",
+        "adapter_model.safetensors",
+        "prompt.json",
+        "tokenizer_config.json",
+        "README.md",
+        "run/config.json",
+        "run/metrics.json",
+        "run/train_log.jsonl",
+    } <= names and "predictions.jsonl" not in names
+    assert any(
+        "no base_model in the card" in note and "adapter loads only where" in note for note in result.notes
+    )  # smoke backbone
     readme = hub["files"]["README.md"].decode()
     data = ModelCard(readme).data.to_dict()
     assert (data["library_name"], data["pipeline_tag"]) == ("peft", "text-generation") and set(data) <= HUB_MODEL_FIELDS

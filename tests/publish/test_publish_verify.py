@@ -80,8 +80,9 @@ def test_dry_run_lists_what_would_be_pushed_and_sends_nothing(hub, runs, run_cli
     assert {"model.safetensors", "tokenizer.json", "config.json", "README.md", "run/metrics.json"} <= set(result.files)
     assert result.url == f"{hub['endpoint']}/me/tiny"
     assert result.sizes["model.safetensors"] == (runs / RUN / "model" / "model.safetensors").stat().st_size
-    done = run_cli("publish", runs / RUN, "--repo", "me/tiny", "--dry-run", env={"HF_ENDPOINT": hub["endpoint"]},
-                   timeout=300)
+    done = run_cli(
+        "publish", runs / RUN, "--repo", "me/tiny", "--dry-run", env={"HF_ENDPOINT": hub["endpoint"]}, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"would push {len(result.files)} files to {hub['endpoint']}/me/tiny (dry run: nothing sent)" in done.stdout
     assert f"  model.safetensors  {result.sizes['model.safetensors']:,} bytes" in done.stdout
@@ -97,8 +98,11 @@ def closed_port() -> int:
 
 def test_an_unreachable_hub_is_one_error_line_naming_the_network(runs, run_cli):
     endpoint = f"http://127.0.0.1:{closed_port()}"
-    with pytest.raises(ClsDataError, match=f"push to me/tiny failed: cannot reach the Hub at {endpoint} "
-                                           r"\(ConnectError: .*\); check the network connection"):
+    with pytest.raises(
+        ClsDataError,
+        match=f"push to me/tiny failed: cannot reach the Hub at {endpoint} "
+        r"\(ConnectError: .*\); check the network connection",
+    ):
         publish_run(PublishConfig(runs / RUN, "me/tiny", endpoint=endpoint))
     env = {"HF_ENDPOINT": endpoint, "HF_HUB_OFFLINE": "0"}
     done = run_cli("publish", runs / RUN, "--repo", "me/tiny", env=env, timeout=300)

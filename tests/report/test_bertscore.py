@@ -15,11 +15,19 @@ def tiny_bert(tmp_path_factory):
     from transformers import BertConfig, BertModel, BertTokenizer
 
     folder = tmp_path_factory.mktemp("tiny-bert")
-    (folder / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *HAN]) + "\n", encoding="utf-8")
+    (folder / "vocab.txt").write_text(
+        "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *HAN]) + "\n", encoding="utf-8"
+    )
     BertTokenizer(str(folder / "vocab.txt")).save_pretrained(folder)  # no model_max_length saved, on purpose
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=5 + len(HAN), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128)
+    config = BertConfig(
+        vocab_size=5 + len(HAN),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
     BertModel(config).eval().save_pretrained(folder)
     return str(folder)
 
@@ -59,8 +67,15 @@ def test_the_report_shows_bertscore_when_asked(tmp_path, tiny_bert):
 
     make_run(tmp_path, "Vi2ZhLow", "mbart-cls", 1000, 1, skill=0.2, n=6)
     make_run(tmp_path, "Vi2ZhLow", "tflcls", 1000, 1, skill=0.9, n=6)
-    config = ReportConfig(tmp_path, tmp_path / "report", metrics=("rouge", "bertscore"), bertscore_model=tiny_bert,
-                          figures=False, cards=False, resamples=100)
+    config = ReportConfig(
+        tmp_path,
+        tmp_path / "report",
+        metrics=("rouge", "bertscore"),
+        bertscore_model=tiny_bert,
+        figures=False,
+        cards=False,
+        resamples=100,
+    )
     markdown = write_report(config).results_md.read_text(encoding="utf-8")
     assert "## BERTScore" in markdown and "### Table 2" in markdown
     with pytest.raises(ClsDataError, match="--metrics: unknown bleu"):  # before any run is read

@@ -47,9 +47,13 @@ def test_the_page_parses_holds_every_variant_output_escaped_and_needs_nothing_ex
     for row in runs.done():
         if row.dataset == "Vi2ZhLow" and row.train_size == 1000 and row.seed == 1:
             assert row.system in text
-            prediction = next(line for line in (runs.run_path(row) / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
-                              if '"Vi2ZhLow-0000"' in line)
+            prediction = next(
+                line
+                for line in (runs.run_path(row) / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
+                if '"Vi2ZhLow-0000"' in line
+            )
             import json
+
             assert json.loads(prediction)["prediction"] in text
     assert result.systems == 8 and "từ" in text  # the source documents come from the dataset's parquet
 
@@ -87,15 +91,19 @@ def test_the_best_border_goes_only_to_a_unique_best_with_an_output(tmp_path):
     from cls_data.rouge import score_texts
 
     plan = {  # system -> its output per sample: "ref" (a perfect answer), "" (empty) or "junk" (no shared word)
-        "mbart-cls": ["ref", "", "ref", ""], "ncls": ["ref", "", "junk", ""], "tflcls-no-mul": ["junk", "", "junk", ""]}
+        "mbart-cls": ["ref", "", "ref", ""],
+        "ncls": ["ref", "", "junk", ""],
+        "tflcls-no-mul": ["junk", "", "junk", ""],
+    }
     for variant, outputs in plan.items():
         folder = make_run(tmp_path, "Vi2ZhLow", variant, 1000, 1, skill=0.5, n=4)
         rows = [json.loads(line) for line in (folder / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
-        for row, output in zip(rows, outputs):
+        for row, output in zip(rows, outputs, strict=False):
             row["prediction"] = {"ref": row["reference"], "": "", "junk": "Zzz"}[output]
             row.update(score_texts([row["prediction"]], [row["reference"]], "zh")[0].f1())
-        (folder / "predictions.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                                                   encoding="utf-8")
+        (folder / "predictions.jsonl").write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+        )
     ids = ("Vi2ZhLow-0000", "Vi2ZhLow-0001", "Vi2ZhLow-0002", "Vi2ZhLow-0003")
     page = write_case_study(load_runs(tmp_path), tmp_path / "case.html", ids=ids).path.read_text(encoding="utf-8")
     samples = page.split('<div class="sample">')[1:]

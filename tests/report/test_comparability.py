@@ -2,8 +2,8 @@
 
 import json
 
-from cls_data.dataset_folder import read_split
 from cls_data.dataset.release import ReleaseConfig, build_release
+from cls_data.dataset_folder import read_split
 from cls_data.report.writer import ReportConfig, write_report, write_results
 from tests.support.fake_runs import make_run
 from tests.support.release_csv import write_release
@@ -19,8 +19,12 @@ def _use_test_ids(root, ids):
     """Give every fake run under `root` the dataset's own test ids, as real runs have (the report verifies them)."""
     for path in root.rglob("predictions.jsonl"):
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-        path.write_text("".join(json.dumps({**row, "id": new}, ensure_ascii=False) + "\n"
-                                for row, new in zip(rows, ids, strict=True)), encoding="utf-8")
+        path.write_text(
+            "".join(
+                json.dumps({**row, "id": new}, ensure_ascii=False) + "\n" for row, new in zip(rows, ids, strict=True)
+            ),
+            encoding="utf-8",
+        )
 
 
 def _grid(root, paper_unit: bool, test_weights: str):
@@ -28,10 +32,25 @@ def _grid(root, paper_unit: bool, test_weights: str):
     for variant, weighting, r in (("mbart-cls", None, None), ("tflcls", "tflcls", 2.0), ("ncls", None, None)):
         for seed in (0, 1):
             run = make_run(root, "Vi2ZhLow", variant, 1000, seed, 0.5, weighting, r)
-            paper = {"paper_rouge": {"rouge1": 0.41, "rouge2": 0.2, "rougeL": 0.33, "refused": 0,
-                                     "unit": "paper: rouge (pltrdy) F1 on facebook/mbart-large-cc25 pieces"}}
-            _set(run, {"preset": "paper", "preset_validated": True, "preset_faithful": variant != "ncls",
-                       "test_weights": test_weights}, paper if paper_unit else None)
+            paper = {
+                "paper_rouge": {
+                    "rouge1": 0.41,
+                    "rouge2": 0.2,
+                    "rougeL": 0.33,
+                    "refused": 0,
+                    "unit": "paper: rouge (pltrdy) F1 on facebook/mbart-large-cc25 pieces",
+                }
+            }
+            _set(
+                run,
+                {
+                    "preset": "paper",
+                    "preset_validated": True,
+                    "preset_faithful": variant != "ncls",
+                    "test_weights": test_weights,
+                },
+                paper if paper_unit else None,
+            )
 
 
 def test_compare_paper_in_the_papers_unit_on_the_papers_release_with_last_weights(tmp_path):
@@ -42,14 +61,14 @@ def test_compare_paper_in_the_papers_unit_on_the_papers_release_with_last_weight
     _use_test_ids(tmp_path / "RUNS", [str(value) for value in test.column("id").to_pylist()[:40]])
     write_report(ReportConfig(runs=tmp_path / "RUNS", compare_paper=True, figures=False, cards=False))
     text = (tmp_path / "RUNS" / "report" / "results.md").read_text()
-    section = text[text.index("### What the two columns measure"):text.index("### Every cell we ran")]
+    section = text[text.index("### What the two columns measure") : text.index("### Every cell we ran")]
     assert "ours is shown in the paper's unit (paper: rouge (pltrdy) F1 on facebook/mbart-large-cc25 pieces)" in section
     assert "the paper's released splits" in section and "(6 runs)" in section
     assert "the last epoch's, as the paper's code tested (6 runs)" in section
     assert "Differences that apply" in section and "numerics:" in section and "TFLCLS's second decoder" in section
-    cells = text[text.index("### Every cell we ran"):]
+    cells = text[text.index("### Every cell we ran") :]
     assert "| Table 2 | Vi2ZhLow | 1,000 | mBART-CLS | mbart-cls | 2 | paper | 41.00 /" in cells
-    claim = text[text.index("### The paper's own comparison"):]
+    claim = text[text.index("### The paper's own comparison") :]
     assert "| Vi2ZhLow | 1,000 | +6.16 / +11.73 / +6.48 (stated) | +0.00 / +0.00 / +0.00 |" in claim  # paper unit
     board = json.loads((tmp_path / "RUNS" / "report" / "results.json").read_text())
     statuses = {row["system"]: (row["preset"], row["preset_status"], row["test_weights"]) for row in board}
@@ -61,8 +80,9 @@ def test_compare_paper_in_the_papers_unit_on_the_papers_release_with_last_weight
 def test_compare_paper_without_the_papers_unit_says_gaps_are_not_comparable_and_the_test_set_differs(tmp_path):
     from tests.support.cls_dataset import build_cls_dataset
 
-    built = build_cls_dataset(tmp_path / "RUNS" / "data", train=12, validation=4, test=40, subsets=(4,), seed=3,
-                              text_words=12)
+    built = build_cls_dataset(
+        tmp_path / "RUNS" / "data", train=12, validation=4, test=40, subsets=(4,), seed=3, text_words=12
+    )
     assert built.name == "Vi2ZhLow"
     _grid(tmp_path / "RUNS", paper_unit=False, test_weights="best")
     test = read_split(tmp_path / "RUNS" / "data" / "Vi2ZhLow", "test", columns=["id"])
@@ -80,8 +100,11 @@ def test_runs_results_md_and_json_carry_the_preset_and_its_status(tmp_path):
     _set(run, {"preset": "fast", "preset_validated": False, "preset_faithful": False, "test_weights": "best"})
     rows = write_results(tmp_path)
     assert {(r["variant"], r["preset"], r["preset_status"]) for r in rows} == {
-        ("mbart-cls", "paper", "faithful"), ("tflcls", "paper", "faithful"), ("ncls", "paper", "no paper recipe"),
-        ("mbart-cls", "fast", "unvalidated")}
+        ("mbart-cls", "paper", "faithful"),
+        ("tflcls", "paper", "faithful"),
+        ("ncls", "paper", "no paper recipe"),
+        ("mbart-cls", "fast", "unvalidated"),
+    }
     text = (tmp_path / "results.md").read_text()
     assert "- `fast`, `mbart-cls` (1 run): **changes the optimisation and is unvalidated**" in text
     assert "- `paper`, `ncls` (2 runs): a system the paper gives no training recipe for" in text

@@ -30,10 +30,20 @@ def test_only_the_paper_preset_or_one_declared_faithful_escapes_the_unvalidated_
 
 
 def test_a_baseline_under_the_paper_preset_is_not_labelled_the_papers_recipe(tmp_path):
-    _preset(make_run(tmp_path, "Vi2ZhLow", "tflcls", 1000, 0, 0.5), "paper", faithful=True, validated=True,
-            test_weights="last")
-    _preset(make_run(tmp_path, "Vi2ZhLow", "ncls", 1000, 0, 0.5), "paper", faithful=False, validated=True,
-            test_weights="last")
+    _preset(
+        make_run(tmp_path, "Vi2ZhLow", "tflcls", 1000, 0, 0.5),
+        "paper",
+        faithful=True,
+        validated=True,
+        test_weights="last",
+    )
+    _preset(
+        make_run(tmp_path, "Vi2ZhLow", "ncls", 1000, 0, 0.5),
+        "paper",
+        faithful=False,
+        validated=True,
+        test_weights="last",
+    )
     rows = load_runs(tmp_path).rows
     assert {row.variant: row.preset_status for row in rows} == {"tflcls": "faithful", "ncls": "no paper recipe"}
     assert not any(is_unvalidated(row) for row in rows)
@@ -45,7 +55,16 @@ def test_a_baseline_under_the_paper_preset_is_not_labelled_the_papers_recipe(tmp
 
 def test_the_report_lists_every_remaining_difference_from_the_papers_code():
     text = differences_markdown()
-    for topic in ("precision", "batching", "clipping", "HU (Table 3)", "ROUGE", "test weights", "data", "targets",
-                  "validation"):
+    for topic in (
+        "precision",
+        "batching",
+        "clipping",
+        "HU (Table 3)",
+        "ROUGE",
+        "test weights",
+        "data",
+        "targets",
+        "validation",
+    ):
         assert f"| {topic} |" in text
     assert "random sigmas" in text and "mBART pieces" in text and "--test-weights last" in text

@@ -34,9 +34,30 @@ def test_learning_curves_lay_stages_end_to_end_and_cope_without_weights(tmp_path
     records = []
     for stage, epochs in (("translation", 2), ("joint", 2)):
         for epoch in range(1, epochs + 1):
-            records.append({"kind": "step", "stage": stage, "epoch": epoch, "step": epoch, "lr": 1e-5, "losses": {"total": 1.0 / epoch}, "weights": {}})
-            records.append({"kind": "epoch", "stage": stage, "epoch": epoch, "step": epoch, "lr": 1e-5, "losses": {"total": 1.0},
-                            "weights": {"c": 1.0 + epoch} if stage == "joint" else {}, "val": {"rouge2": 0.1 * epoch}, "seconds": 1})
+            records.append(
+                {
+                    "kind": "step",
+                    "stage": stage,
+                    "epoch": epoch,
+                    "step": epoch,
+                    "lr": 1e-5,
+                    "losses": {"total": 1.0 / epoch},
+                    "weights": {},
+                }
+            )
+            records.append(
+                {
+                    "kind": "epoch",
+                    "stage": stage,
+                    "epoch": epoch,
+                    "step": epoch,
+                    "lr": 1e-5,
+                    "losses": {"total": 1.0},
+                    "weights": {"c": 1.0 + epoch} if stage == "joint" else {},
+                    "val": {"rouge2": 0.1 * epoch},
+                    "seconds": 1,
+                }
+            )
     log.write_text("".join(json.dumps(r) + "\n" for r in records))
     path = figures.learning_curves(log, "a run", tmp_path / "curves.png")
     assert _png_size(path)[0] > 1000

@@ -47,7 +47,10 @@ def test_sheets_hide_which_system_wrote_what_and_shuffle_the_letters(kit):
 
 def test_the_round_trip_reproduces_known_bws_scores(kit):
     """Two raters always rank tflcls > mbart-cls > no-mul: +1, 0, -1 on every criterion, perfect agreement."""
-    order = lambda item, criterion: ("tflcls/tflcls/r2", "tflcls-no-mul")
+
+    def order(item, criterion):
+        return ("tflcls/tflcls/r2", "tflcls-no-mul")
+
     result = score_answers(kit, [_answer(kit, "ana", order), _answer(kit, "bao", order)])
     for criterion in CRITERIA:
         assert result.scores[("tflcls/tflcls/r2", criterion)] == 1.0
@@ -60,7 +63,11 @@ def test_the_round_trip_reproduces_known_bws_scores(kit):
 def test_mixed_preferences_give_the_hand_computed_scores(kit):
     """Rater 1 as above; rater 2 prefers mbart-cls for fluency only, and picks tflcls worst there."""
     first = _answer(kit, "r1", lambda i, c: ("tflcls/tflcls/r2", "tflcls-no-mul"))
-    second = _answer(kit, "r2", lambda i, c: ("mbart-cls", "tflcls/tflcls/r2") if c == "fluency" else ("tflcls/tflcls/r2", "tflcls-no-mul"))
+    second = _answer(
+        kit,
+        "r2",
+        lambda i, c: ("mbart-cls", "tflcls/tflcls/r2") if c == "fluency" else ("tflcls/tflcls/r2", "tflcls-no-mul"),
+    )
     result = score_answers(kit, [first, second])
     # fluency: 12 judgements; tflcls best 6, worst 6 -> 0; mbart best 6 -> +0.5; no-mul worst 6 -> -0.5
     assert result.scores[("tflcls/tflcls/r2", "fluency")] == 0.0
@@ -78,14 +85,17 @@ def test_fleiss_kappa_matches_a_worked_example():
     assert fleiss_kappa([["a", "a"], ["a", "a"]]) is None
 
 
-@pytest.mark.parametrize("row, message", [
-    (["999", "fluency", "A", "B"], "unknown item '999'"),
-    (["001", "beauty", "A", "B"], "unknown criterion 'beauty'"),
-    (["001", "fluency", "A", "A"], "best and worst are both A"),
-    (["001", "fluency", "Z", "A"], "best 'Z' is not one of the letters A, B, C"),
-    (["001", "fluency", "A", ""], "worst '(empty)' is not one of the letters"),
-    (["001", "fluency"], "2 field(s), expected 4"),
-])
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        (["999", "fluency", "A", "B"], "unknown item '999'"),
+        (["001", "beauty", "A", "B"], "unknown criterion 'beauty'"),
+        (["001", "fluency", "A", "A"], "best and worst are both A"),
+        (["001", "fluency", "Z", "A"], "best 'Z' is not one of the letters A, B, C"),
+        (["001", "fluency", "A", ""], "worst '(empty)' is not one of the letters"),
+        (["001", "fluency"], "2 field(s), expected 4"),
+    ],
+)
 def test_malformed_answers_are_reported_by_file_and_line(kit, row, message):
     path = kit / "bad.csv"
     path.write_text("item,criterion,best,worst\n001,informativeness,A,B\n" + ",".join(row) + "\n", encoding="utf-8")
@@ -121,8 +131,10 @@ def test_the_reference_can_be_rated_as_one_more_anonymous_system_as_in_table_4(r
     key = json.loads((kit / "key.json").read_text(encoding="utf-8"))
     rows = {row["item"]: row for row in csv.DictReader((kit / "sheet.csv").open(encoding="utf-8-sig"))}
     assert "reference" not in next(iter(rows.values()))  # a reference column would unmask the rated letter
-    predictions = {json.loads(line)["id"]: json.loads(line) for line in
-                   (runs.root / key["run_dirs"][0] / "predictions.jsonl").read_text(encoding="utf-8").splitlines()}
+    predictions = {
+        json.loads(line)["id"]: json.loads(line)
+        for line in (runs.root / key["run_dirs"][0] / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
+    }
     for item, entry in key["items"].items():
         letter = next(label for label, system in entry["labels"].items() if system == "reference")
         assert rows[item][letter] == predictions[entry["sample_id"]]["reference"]

@@ -87,8 +87,10 @@ def test_report_shows_lase_and_target_language_rate_cached_per_run(tmp_path, enc
     make_run(runs, "Vi2ZhLow", "mbart-cls", 1000, 1, skill=0.3, n=12)
     make_run(runs, "Vi2ZhLow", "tflcls", 1000, 1, skill=1.0, n=12)
     english = "The ministry said on Tuesday that 12 projects were approved"
-    rewrite_predictions(runs / "Vi2ZhLow" / "mbart-cls" / "n1000" / "seed1",
-                        lambda sample_id, text: english if sample_id == "Vi2ZhLow-0000" else text)
+    rewrite_predictions(
+        runs / "Vi2ZhLow" / "mbart-cls" / "n1000" / "seed1",
+        lambda sample_id, text: english if sample_id == "Vi2ZhLow-0000" else text,
+    )
     local = tmp_path / "encoder"
     shutil.copytree(encoder_dir, local)
     config = ReportConfig(
@@ -123,8 +125,14 @@ def test_report_shows_lase_and_target_language_rate_cached_per_run(tmp_path, enc
 def test_an_encoder_offline_without_a_local_copy_is_one_line_naming_it(tmp_path, run_cli):
     make_run(tmp_path / "runs", "Vi2ZhLow", "tflcls", 1000, 1, skill=1.0, n=4)
     # a fresh process, as a user runs it: the hub client reads HF_HUB_OFFLINE when it is imported
-    result = run_cli("report", tmp_path / "runs", "--metrics", "rouge,lase", "--no-figures",
-                     env={"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "empty-hf-home")})
+    result = run_cli(
+        "report",
+        tmp_path / "runs",
+        "--metrics",
+        "rouge,lase",
+        "--no-figures",
+        env={"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "empty-hf-home")},
+    )
     last = result.stderr.rstrip().splitlines()[-1]  # above it: the progress lines
     assert result.returncode == 2 and last.startswith("error: --lase-model sentence-transformers/LaBSE"), result.stderr
     assert "huggingface-cli download sentence-transformers/LaBSE" in last and "Traceback" not in result.stderr

@@ -21,14 +21,22 @@ def report(grid, tmp_path_factory):
 def test_one_row_per_system_dataset_and_size_with_means_and_spreads_over_seeds(report, grid):
     rows = json.loads((report / "results.json").read_text(encoding="utf-8"))
     assert all(list(row) == list(FIELDS) for row in rows)
-    assert len(rows) == len({(r["system"], r["dataset"], r["train_size"]) for r in rows}) == 8 * 2 * 2 - 1  # one cell never ran
+    assert (
+        len(rows) == len({(r["system"], r["dataset"], r["train_size"]) for r in rows}) == 8 * 2 * 2 - 1
+    )  # one cell never ran
     row = next(r for r in rows if (r["system"], r["dataset"], r["train_size"]) == ("tflcls/hu", "En2ZhLow", 3000))
-    tests = [json.loads((grid / "En2ZhLow/tflcls/hu/n3000" / f"seed{k}" / "metrics.json").read_text())["test"] for k in (1, 2)]
+    tests = [
+        json.loads((grid / "En2ZhLow/tflcls/hu/n3000" / f"seed{k}" / "metrics.json").read_text())["test"]
+        for k in (1, 2)
+    ]
     for metric in ("rouge1", "rouge2", "rougeL"):
         assert row[f"{metric}_mean"] == pytest.approx(statistics.mean(100 * t[metric] for t in tests), abs=1e-4)
         assert row[f"{metric}_std"] == pytest.approx(statistics.stdev(100 * t[metric] for t in tests), abs=1e-4)
     assert (row["seeds"], row["n_seeds"], row["seeds_failed"], row["tokenizer"]) == ([1, 2], 2, [], "zh")
-    vals = [json.loads((grid / "En2ZhLow/tflcls/hu/n3000" / f"seed{k}" / "metrics.json").read_text())["best_val_rouge2"] for k in (1, 2)]
+    vals = [
+        json.loads((grid / "En2ZhLow/tflcls/hu/n3000" / f"seed{k}" / "metrics.json").read_text())["best_val_rouge2"]
+        for k in (1, 2)
+    ]
     assert row["val_rouge2_mean"] == pytest.approx(100 * statistics.mean(vals), abs=1e-4)
     assert row["run_dirs"] == ["En2ZhLow/tflcls/hu/n3000/seed1", "En2ZhLow/tflcls/hu/n3000/seed2"]
     failed = next(r for r in rows if (r["system"], r["dataset"], r["train_size"]) == ("ncls", "Vi2ZhLow", 3000))
@@ -45,7 +53,9 @@ def test_each_column_ranks_by_test_rouge2_and_recommends_the_system_results_md_c
         assert [r["rouge2_mean"] for r in ranked] == sorted((r["rouge2_mean"] for r in ranked), reverse=True)
         [picked] = [r for r in mine if r["recommended"]]
         assert f"| {column[0]} | {column[1]:,} | validation | **{picked['system']}** (" in markdown
-        assert picked["verdict"].startswith("chosen on validation; vs ") and all(r["verdict"] is None for r in mine if r is not picked)
+        assert picked["verdict"].startswith("chosen on validation; vs ") and all(
+            r["verdict"] is None for r in mine if r is not picked
+        )
 
 
 def test_pandas_and_datasets_read_it_as_a_table(report):
@@ -65,7 +75,9 @@ def test_degenerate_output_counts_are_fields_mean_over_seeds_and_null_where_a_sy
     from tests.support.fake_runs import make_counted_runs
 
     rows = {row["system"]: row for row in leaderboard_rows(load_runs(make_counted_runs(tmp_path)))}
-    counts = {system: tuple(row[f"{c}_mean"] for c in ("empty_predictions", "separator_missing", "wrong_language"))
-              for system, row in rows.items()}
+    counts = {
+        system: tuple(row[f"{c}_mean"] for c in ("empty_predictions", "separator_missing", "wrong_language"))
+        for system, row in rows.items()
+    }
     assert counts == {"mclas": (3.0, 2.0, None), "llm-prompt": (0.0, None, 5.0), "mbart-cls": (0.0, None, None)}
     assert rows["mclas"]["n_test"] == 40

@@ -24,8 +24,10 @@ def test_a_rerun_computes_nothing_and_a_changed_file_or_version_is_scored_again(
     assert _score(root, out).computed == 3
     assert _score(root, out).computed == 0
     vietnamese = "Bộ Y tế khuyến cáo người dân tiêm vắc xin"  # the source language, not Chinese
-    rewrite_predictions(root / "Vi2ZhLow" / "ncls" / "n1000" / "seed1",
-                        lambda sample_id, text: vietnamese if sample_id == "Vi2ZhLow-0003" else text)
+    rewrite_predictions(
+        root / "Vi2ZhLow" / "ncls" / "n1000" / "seed1",
+        lambda sample_id, text: vietnamese if sample_id == "Vi2ZhLow-0003" else text,
+    )
     scores = _score(root, out)
     assert scores.computed == 1
     assert scores.runs[("Vi2ZhLow/ncls/n1000/seed1", "Vi2ZhLow")].mean(0) == pytest.approx(0.9)

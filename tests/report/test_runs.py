@@ -10,7 +10,13 @@ from tests.support.fake_runs import make_failed, make_run
 
 def test_run_paths_with_and_without_weighting_and_r_are_parsed():
     assert parse_run_path("Vi2ZhLow/tflcls/tflcls/r2.5/n1000/seed3") == {
-        "dataset": "Vi2ZhLow", "variant": "tflcls", "weighting": "tflcls", "r": 2.5, "train_size": 1000, "seed": 3}
+        "dataset": "Vi2ZhLow",
+        "variant": "tflcls",
+        "weighting": "tflcls",
+        "r": 2.5,
+        "train_size": 1000,
+        "seed": 3,
+    }
     assert parse_run_path("En2ZhLow/tflcls/hu/n3000/seed1")["weighting"] == "hu"
     assert parse_run_path("En2ZhLow/ncls/n3000/seed1")["weighting"] is None
     assert parse_run_path("En2ZhLow/ncls/model") is None
@@ -34,10 +40,29 @@ def test_a_retried_run_that_finished_hides_its_old_failure(tmp_path):
 
 def test_results_json_rows_without_a_folder_are_kept_with_a_note(tmp_path):
     make_run(tmp_path, "Vi2ZhLow", "ncls", 1000, 1, skill=0.3)
-    rows = [{"dataset": "Vi2ZhLow", "eval_dataset": "Vi2ZhLow", "variant": "mclas", "weighting": None, "r": None,
-             "train_size": 1000, "seed": 1, "status": "done", "error": None, "rouge1": 0.3, "rouge2": 0.1,
-             "rougeL": 0.3, "tokenizer": "zh", "n_test": 40, "train_seconds": 1, "decode_seconds": 1,
-             "samples_per_s": 1, "run_dir": "Vi2ZhLow/mclas/n1000/seed1", "future_field": 1}]
+    rows = [
+        {
+            "dataset": "Vi2ZhLow",
+            "eval_dataset": "Vi2ZhLow",
+            "variant": "mclas",
+            "weighting": None,
+            "r": None,
+            "train_size": 1000,
+            "seed": 1,
+            "status": "done",
+            "error": None,
+            "rouge1": 0.3,
+            "rouge2": 0.1,
+            "rougeL": 0.3,
+            "tokenizer": "zh",
+            "n_test": 40,
+            "train_seconds": 1,
+            "decode_seconds": 1,
+            "samples_per_s": 1,
+            "run_dir": "Vi2ZhLow/mclas/n1000/seed1",
+            "future_field": 1,
+        }
+    ]
     (tmp_path / "results.json").write_text(json.dumps(rows))
     runs = load_runs(tmp_path)
     assert {row.variant for row in runs.rows} == {"ncls", "mclas"}

@@ -1,4 +1,4 @@
-""""Which model should I train?" chooses on validation ROUGE-2, then reads the test set."""
+""" "Which model should I train?" chooses on validation ROUGE-2, then reads the test set."""
 
 import json
 
@@ -45,8 +45,10 @@ def test_r_is_chosen_on_validation_and_ablations_are_not_candidates(tmp_path):
     _run(tmp_path, "mbart-cls", 0.4, 0.10)
     [choice] = choices(load_runs(tmp_path))
     assert choice.ranked == ["tflcls/tflcls/r3.5", "mbart-cls"]
-    assert ("tflcls: r = 3.5 chosen on validation among 1, 2, 3.5; Table 2 shows r = 2, the paper's default, so that "
-            "its rows compare with the paper's (every r: the Figure 5 table)") in choice.notes
+    assert (
+        "tflcls: r = 3.5 chosen on validation among 1, 2, 3.5; Table 2 shows r = 2, the paper's default, so that "
+        "its rows compare with the paper's (every r: the Figure 5 table)"
+    ) in choice.notes
 
 
 def test_the_recommendation_says_when_it_uses_the_r_table_2_shows(tmp_path):
@@ -54,8 +56,9 @@ def test_the_recommendation_says_when_it_uses_the_r_table_2_shows(tmp_path):
     _run(tmp_path, "tflcls", 0.5, 0.25, "tflcls", 2.5)
     _run(tmp_path, "mbart-cls", 0.4, 0.10)
     section, plain = recommendations(load_runs(tmp_path), 200, 0)
-    assert any(line.endswith("tflcls: r = 2 chosen on validation among 2, 2.5; Table 2 shows the same r")
-               for line in section)
+    assert any(
+        line.endswith("tflcls: r = 2 chosen on validation among 2, 2.5; Table 2 shows the same r") for line in section
+    )
     assert plain[0].startswith("Vi2ZhLow n=1000: tflcls/tflcls/r2 ")
 
 
@@ -72,6 +75,8 @@ def test_without_validation_scores_it_ranks_on_test_and_says_the_p_value_is_opti
 def test_validation_comes_from_metrics_json_validation_or_else_its_best_val_rouge2(tmp_path):
     folder = _run(tmp_path, "mbart-cls", 0.5, 0.3)
     metrics = json.loads((folder / "metrics.json").read_text())
-    assert load_runs(tmp_path).rows[0].val_rouge2 == pytest.approx(metrics["best_val_rouge2"])  # runs of the last release
+    assert load_runs(tmp_path).rows[0].val_rouge2 == pytest.approx(
+        metrics["best_val_rouge2"]
+    )  # runs of the last release
     (folder / "metrics.json").write_text(json.dumps({**metrics, "validation": {"rouge2": 0.31}}))
     assert load_runs(tmp_path).rows[0].val_rouge2 == 0.31  # this engine writes metrics["validation"]

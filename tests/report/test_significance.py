@@ -46,7 +46,10 @@ def test_the_interval_excludes_zero_exactly_when_p_is_below_0_05():
         assert p == pytest.approx(2 * below / 1000)
     b = _scores(60, 0.3, 0.2, 3)
     for shift in [i / 400 for i in range(0, 41)]:  # effects from none to clear, many near the boundary
-        a = [[v + shift + random.Random(f"{i}{j}").gauss(0.0, 0.15) for j, v in enumerate(row)] for i, row in enumerate(b)]
+        a = [
+            [v + shift + random.Random(f"{i}{j}").gauss(0.0, 0.15) for j, v in enumerate(row)]
+            for i, row in enumerate(b)
+        ]
         for test in paired_bootstrap(a, b, resamples=500, seed=1).values():
             assert (test.low > 0 or test.high < 0) == (test.p_value < 0.05), (shift, test)
 
@@ -61,7 +64,9 @@ def test_predictions_are_joined_by_id_not_by_line(tmp_path):
     first = make_run(tmp_path, "Vi2ZhLow", "mbart-cls", 1000, 1, skill=0.5)
     second = make_run(tmp_path, "Vi2ZhLow", "tflcls", 1000, 1, skill=0.5)
     lines = (first / "predictions.jsonl").read_text().splitlines()
-    (second / "predictions.jsonl").write_text("\n".join(reversed(lines[:30])) + "\n")  # same scores, other order, fewer ids
+    (second / "predictions.jsonl").write_text(
+        "\n".join(reversed(lines[:30])) + "\n"
+    )  # same scores, other order, fewer ids
     comparisons, _ = run_comparisons(load_runs(tmp_path), [("tflcls", "mbart-cls")])
     (result,) = comparisons
     assert result.n_samples == 30 and result.tests["rouge2"].p_value == 1.0
@@ -69,7 +74,9 @@ def test_predictions_are_joined_by_id_not_by_line(tmp_path):
 
 
 def test_default_pair_runs_on_every_dataset_and_size_of_the_grid(runs):
-    comparisons, notes = run_comparisons(runs, [("tflcls", "mbart-cls"), ("tflcls/hu", "tflcls/sum"), ("mclas", "ncls")])
+    comparisons, notes = run_comparisons(
+        runs, [("tflcls", "mbart-cls"), ("tflcls/hu", "tflcls/sum"), ("mclas", "ncls")]
+    )
     cells = {(c.dataset, c.train_size, c.system_a, c.system_b) for c in comparisons}
     assert ("Vi2ZhLow", 1000, "tflcls/tflcls/r2", "mbart-cls") in cells
     assert ("En2ZhLow", 3000, "tflcls/hu", "tflcls/sum") in cells and len(cells) == 8

@@ -3,7 +3,7 @@ import re
 import statistics
 
 from cls_data.report.paper import load_paper
-from cls_data.report.tables import build_results_markdown, group_cells, table2_spec, render_table
+from cls_data.report.tables import build_results_markdown, group_cells, render_table, table2_spec
 
 
 def _table_block(markdown: str, title: str, dataset: str) -> list[str]:
@@ -20,7 +20,15 @@ def _cells(line: str) -> list[str]:
 def test_table2_has_a_block_per_dataset_with_size_by_metric_columns(runs):
     markdown = build_results_markdown(runs.rows)
     lines = _table_block(markdown, "Table 2", "Vi2ZhLow")
-    assert _cells(lines[0]) == ["model", "n=1,000 R-1", "n=1,000 R-2", "n=1,000 R-L", "n=3,000 R-1", "n=3,000 R-2", "n=3,000 R-L"]
+    assert _cells(lines[0]) == [
+        "model",
+        "n=1,000 R-1",
+        "n=1,000 R-2",
+        "n=1,000 R-L",
+        "n=3,000 R-1",
+        "n=3,000 R-2",
+        "n=3,000 R-L",
+    ]
     labels = [_cells(line)[0] for line in lines[2:]]
     assert labels == ["ncls", "mbart-cls", "tflcls-no-tra (tflcls/r2)", "tflcls-no-mul", "tflcls (tflcls/r2)"]
     assert "**En2ZhLow**" in markdown and "tokenizer zh" in markdown
@@ -30,7 +38,9 @@ def test_cells_are_mean_and_sample_std_over_seeds_x100(runs):
     rows = [r for r in runs.done() if r.system == "mbart-cls" and r.dataset == "Vi2ZhLow" and r.train_size == 1000]
     values = [100 * r.rouge2 for r in rows]
     expected = f"{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}"
-    line = next(l for l in _table_block(build_results_markdown(runs.rows), "Table 2", "Vi2ZhLow") if l.startswith("| mbart-cls"))
+    line = next(
+        l for l in _table_block(build_results_markdown(runs.rows), "Table 2", "Vi2ZhLow") if l.startswith("| mbart-cls")
+    )
     assert _cells(line)[2] == expected
 
 
@@ -66,8 +76,8 @@ def test_failed_and_missing_cells_say_so(runs):
 
 
 def test_a_cell_with_some_seeds_failed_shows_the_survivors_and_counts(tmp_path):
-    from tests.support.fake_runs import make_failed, make_run
     from cls_data.report.runs import load_runs
+    from tests.support.fake_runs import make_failed, make_run
 
     for seed in (1, 2):
         make_run(tmp_path, "Vi2ZhLow", "mbart-cls", 1000, seed, skill=0.5)
@@ -95,9 +105,12 @@ def test_results_json_dicts_give_the_same_tables_as_run_rows(runs):
 
 
 def test_compare_paper_puts_published_numbers_and_differences_beside_ours(runs):
-    paper = load_paper(json.dumps({"citation": {"text": "Zhang et al. 2024"}}),
-                       "table\tdataset\tsystem\ttrain_size\trouge1\trouge2\trougeL\n"
-                       "table2\tVi2ZhLow\tmBART-CLS\t1000\t30.0\t10.0\t25.0\n", "system\n")
+    paper = load_paper(
+        json.dumps({"citation": {"text": "Zhang et al. 2024"}}),
+        "table\tdataset\tsystem\ttrain_size\trouge1\trouge2\trougeL\n"
+        "table2\tVi2ZhLow\tmBART-CLS\t1000\t30.0\t10.0\t25.0\n",
+        "system\n",
+    )
     cells = group_cells(runs.rows)
     markdown = render_table(table2_spec(runs.rows), cells, paper)
     mbart = next(l for l in markdown.splitlines() if l.startswith("| mbart-cls"))
@@ -127,8 +140,10 @@ def test_the_r_sweep_marks_cells_beyond_figure_5_as_additions_and_names_the_r_va
     assert "Additions beyond the paper's Figure 5: Vi2ZhLow n=1,000, En2ZhLow n=5,000." in notes
     assert "Vi2ZhLow n=5,000: r = 2.5 has the best validation R-2 (30.00); the recommendation uses that r." in notes
     table2 = table2_spec(load_runs(tmp_path).rows).notes
-    assert ("tflcls (tflcls/r2): r = 2, the paper's default, whatever r validation prefers; \"Which model should I "
-            "train?\" chooses r on validation and says which (every r: the Figure 5 table).") in table2
+    assert (
+        "tflcls (tflcls/r2): r = 2, the paper's default, whatever r validation prefers; \"Which model should I "
+        'train?" chooses r on validation and says which (every r: the Figure 5 table).'
+    ) in table2
 
 
 def test_scores_on_other_datasets_get_their_own_table(tmp_path):
@@ -152,8 +167,10 @@ def test_degenerate_outputs_are_counted_per_system_where_any_count_is_above_zero
     markdown = build_results_markdown(load_runs(make_counted_runs(tmp_path)).rows)
     section = markdown.split("### Degenerate test outputs", 1)[1].split("\n### ", 1)[0]
     lines = [line for line in section.splitlines() if line.startswith("| Vi2ZhLow")]
-    assert lines == ["| Vi2ZhLow | 1,000 | mclas | 2 | 40 | 3 (7.5%) | 2 (5.0%) | — |",
-                     "| Vi2ZhLow | 1,000 | llm-prompt | 1 | 40 | 0 (0.0%) | — | 5 (12.5%) |"]  # mbart-cls: nothing to count
+    assert lines == [
+        "| Vi2ZhLow | 1,000 | mclas | 2 | 40 | 3 (7.5%) | 2 (5.0%) | — |",
+        "| Vi2ZhLow | 1,000 | llm-prompt | 1 | 40 | 0 (0.0%) | — | 5 (12.5%) |",
+    ]  # mbart-cls: nothing to count
     assert "| dataset | n | model | seeds | n_test | empty | no separator | not in the target language |" in section
     assert "mean over the seeds that finished" in section
     write_results(tmp_path)  # RUNS/results.json rows carry the counts, so its results.md has them too

@@ -71,8 +71,10 @@ def test_an_edited_test_score_in_metrics_json_is_named(tmp_path):
     real = metrics["test"]["rouge2"]
     metrics["test"]["rouge2"] = 0.45
     (victim / "metrics.json").write_text(json.dumps(metrics))
-    assert _only_damage(tmp_path) == (f"{victim / 'metrics.json'}: test rouge2 45.00, but its 20 predictions score "
-                                      f"{100 * real:.2f} (predictions.jsonl)")
+    assert _only_damage(tmp_path) == (
+        f"{victim / 'metrics.json'}: test rouge2 45.00, but its 20 predictions score "
+        f"{100 * real:.2f} (predictions.jsonl)"
+    )
 
 
 def test_edited_per_sample_scores_are_rescored_from_the_texts(tmp_path):
@@ -83,8 +85,9 @@ def test_edited_per_sample_scores_are_rescored_from_the_texts(tmp_path):
         row.update(rouge1=0.0, rouge2=0.0, rougeL=0.0)
     path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
     message = _only_damage(tmp_path)
-    assert message.startswith(f"{path}: 20 line(s) whose per-sample scores differ from their texts rescored with "
-                              "tokenizer zh")
+    assert message.startswith(
+        f"{path}: 20 line(s) whose per-sample scores differ from their texts rescored with tokenizer zh"
+    )
     assert "id 'Vi2ZhLow-0000': rouge1 0.0000 written" in message
 
 
@@ -120,8 +123,9 @@ def test_metrics_json_without_test_is_damaged_not_finished(tmp_path):
     metrics = json.loads((victim / "metrics.json").read_text())
     del metrics["test"]
     (victim / "metrics.json").write_text(json.dumps(metrics))
-    assert _only_damage(tmp_path) == (f"{victim / 'metrics.json'}: no test scores (rouge1, rouge2, rougeL): "
-                                      "counted as nothing")
+    assert _only_damage(tmp_path) == (
+        f"{victim / 'metrics.json'}: no test scores (rouge1, rouge2, rougeL): counted as nothing"
+    )
 
 
 def test_ids_outside_the_test_split_are_named(tmp_path):
@@ -129,8 +133,10 @@ def test_ids_outside_the_test_split_are_named(tmp_path):
     path = victim / "predictions.jsonl"
     text = path.read_text(encoding="utf-8").replace('"Vi2ZhLow-0007"', '"Vi2ZhLow-9999"')
     path.write_text(text, encoding="utf-8")
-    assert _only_damage(tmp_path) == (f"{path}: 1 of the first 20 ids of the test split missing "
-                                      "(first: 'Vi2ZhLow-0007'); 1 id(s) not among them (first: 'Vi2ZhLow-9999')")
+    assert _only_damage(tmp_path) == (
+        f"{path}: 1 of the first 20 ids of the test split missing "
+        "(first: 'Vi2ZhLow-0007'); 1 id(s) not among them (first: 'Vi2ZhLow-9999')"
+    )
 
 
 def test_without_the_dataset_folder_the_systems_ids_are_compared_with_each_other(tmp_path):
@@ -142,7 +148,8 @@ def test_without_the_dataset_folder_the_systems_ids_are_compared_with_each_other
     verified = verify_rows(root, load_runs(root).rows)
     assert [str(d) for d in verified.damaged] == [
         f"{path}: 1 of the ids of the other systems on Vi2ZhLow (trained on Vi2ZhLow n=1,000) missing "
-        "(first: 'Vi2ZhLow-0002'); 1 id(s) not among them (first: 'Vi2ZhLow-0777')"]
+        "(first: 'Vi2ZhLow-0002'); 1 id(s) not among them (first: 'Vi2ZhLow-0777')"
+    ]
     assert "checked against each other only" in verified.notes[0]
 
 
@@ -157,7 +164,8 @@ def test_a_run_that_scored_other_than_its_presets_share_of_the_test_split_is_nam
     verified = verify_rows(tmp_path, load_runs(tmp_path).rows)
     assert [str(d) for d in verified.damaged] == [
         f"{whole / 'predictions.jsonl'}: metrics.json scored n_test = 15, but its preset scores 20 of the test split's "
-        "20 pairs (config.json max_test_samples None)"]
+        "20 pairs (config.json max_test_samples None)"
+    ]
 
 
 def test_the_report_stops_naming_each_damaged_run_unless_allowed(tmp_path):

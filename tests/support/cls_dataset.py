@@ -22,8 +22,16 @@ def sample_pair(rng: random.Random, text_words: int = 60, summary_words: int = 8
     return " ".join(words), " ".join(head), "".join(HAN[w] for w in head)
 
 
-def build_cls_dataset(out: Path, *, train: int = 40, validation: int = 12, test: int = 12, subsets: tuple[int, ...] = (10, 20),
-                      seed: int = 1, text_words: int = 60) -> Path:
+def build_cls_dataset(
+    out: Path,
+    *,
+    train: int = 40,
+    validation: int = 12,
+    test: int = 12,
+    subsets: tuple[int, ...] = (10, 20),
+    seed: int = 1,
+    text_words: int = 60,
+) -> Path:
     """Write `out/Vi2ZhLow/` with the real builder (parquet splits, README card, build_info.json)."""
     from cls_data.dataset.builder import BuildConfig, build_dataset
     from cls_data.dataset.splits import SplitSizes
@@ -37,11 +45,21 @@ def build_cls_dataset(out: Path, *, train: int = 40, validation: int = 12, test:
     for i in range(train + validation + test + 10):  # a margin for anything the builder drops
         url = f"https://news.example.vn/a-{i}.html"
         text, summary, cls_summary = sample_pair(rng, text_words)
-        samples.append(CLSSample(
-            id=stable_id(url), url=url, site="example", text=text, summary=summary, cls_summary=cls_summary,
-            src_lang="vi", tgt_lang="zh", published="2023-01-10T08:00:00+07:00", crawled_at="2024-03-01T10:00:00+00:00",
-            rt_score=0.5 + (i % 50) / 100,
-        ))
+        samples.append(
+            CLSSample(
+                id=stable_id(url),
+                url=url,
+                site="example",
+                text=text,
+                summary=summary,
+                cls_summary=cls_summary,
+                src_lang="vi",
+                tgt_lang="zh",
+                published="2023-01-10T08:00:00+07:00",
+                crawled_at="2024-03-01T10:00:00+00:00",
+                rt_score=0.5 + (i % 50) / 100,
+            )
+        )
     source = out / "kept.jsonl"
     write_jsonl(source, samples)
     sizes = SplitSizes.parse(f"train={train},validation={validation},test={test},subsets={'+'.join(map(str, subsets))}")

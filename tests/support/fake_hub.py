@@ -43,9 +43,13 @@ class FakeHub(BaseHTTPRequestHandler):
             return self._reply(200, {"warnings": []})
         if "/preupload/" in self.path:
             files = json.loads(body)["files"]
-            return self._reply(200, {"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False} for f in files]})
+            return self._reply(
+                200, {"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False} for f in files]}
+            )
         if "/commit/" in self.path:
-            kind, repo = self.path.removeprefix("/api/").split("/commit/")[0].split("/", 1)  # "datasets"|"models", owner/name
+            kind, repo = (
+                self.path.removeprefix("/api/").split("/commit/")[0].split("/", 1)
+            )  # "datasets"|"models", owner/name
             hub["commits"].append((kind, repo))
             for line in body.decode().splitlines():
                 item = json.loads(line)

@@ -75,9 +75,16 @@ class LocalServer:
 class FakeMT(LocalServer):
     """Start with `with FakeMT() as server:`; `server.url`, `server.faults`, `server.requests`."""
 
-    def __init__(self, delay: float = 0.0, retry_after: str = "0", slow_seconds: float = 2.0,
-                 echo_rate: float = 0.0, echo_always: bool = False, die_after: int | None = None,
-                 garble_rate: float = 0.0):
+    def __init__(
+        self,
+        delay: float = 0.0,
+        retry_after: str = "0",
+        slow_seconds: float = 2.0,
+        echo_rate: float = 0.0,
+        echo_always: bool = False,
+        die_after: int | None = None,
+        garble_rate: float = 0.0,
+    ):
         self.delay = delay  # seconds every translation request takes
         self.retry_after = retry_after  # sent with every injected 429
         self.slow_seconds = slow_seconds  # how long a "slow" fault stalls
@@ -123,8 +130,9 @@ class FakeMT(LocalServer):
                 if url.path == "/m":
                     query = parse_qs(url.query)
                     texts = [query.get("q", [""])[0]]
-                    return server._answer(self, texts, query.get("sl", ["auto"])[0], google=True,
-                                          target=query.get("tl", ["zh"])[0])
+                    return server._answer(
+                        self, texts, query.get("sl", ["auto"])[0], google=True, target=query.get("tl", ["zh"])[0]
+                    )
                 self._send(404, "not found", "text/plain")
 
             def do_POST(self):
@@ -134,8 +142,14 @@ class FakeMT(LocalServer):
                 if server.api_key and body.get("api_key") != server.api_key:
                     return self._send(403, '{"error": "Invalid API key"}', "application/json")
                 q = body["q"]
-                server._answer(self, q if isinstance(q, list) else [q], body["source"], google=False,
-                               as_list=isinstance(q, list), target=body.get("target", "zh"))
+                server._answer(
+                    self,
+                    q if isinstance(q, list) else [q],
+                    body["source"],
+                    google=False,
+                    as_list=isinstance(q, list),
+                    target=body.get("target", "zh"),
+                )
 
         self._serve(Handler)
 
@@ -167,8 +181,7 @@ class FakeMT(LocalServer):
 
         threading.Thread(target=stop, daemon=True).start()
 
-    def _answer(self, handler, texts: list[str], source: str, google: bool, as_list: bool = False,
-                target: str = "zh"):
+    def _answer(self, handler, texts: list[str], source: str, google: bool, as_list: bool = False, target: str = "zh"):
         with self._lock:
             if self.dead or (self.die_after is not None and self.answered >= self.die_after):
                 if not self.dead:
@@ -194,15 +207,25 @@ class FakeMT(LocalServer):
             status = 503
             handler._send(503, "unavailable", "text/plain")
         elif fault == "badjson":
-            handler._send(200, '{"translatedText": [' if not google else "<html><body>oops</body></html>",
-                          "application/json" if not google else "text/html")
+            handler._send(
+                200,
+                '{"translatedText": [' if not google else "<html><body>oops</body></html>",
+                "application/json" if not google else "text/html",
+            )
         else:
             if fault == "slow":
                 time.sleep(self.slow_seconds)
-            out = ["\n".join(line if echo else fake_line(line, source, target)[:2] + "\ufffd" if bad
-                              else fake_line(line, source, target)
-                              for line, echo, bad in zip(t.split("\n"), flags, bads))
-                   for t, flags, bads in zip(texts, echoed, garbled)]
+            out = [
+                "\n".join(
+                    line
+                    if echo
+                    else fake_line(line, source, target)[:2] + "\ufffd"
+                    if bad
+                    else fake_line(line, source, target)
+                    for line, echo, bad in zip(t.split("\n"), flags, bads, strict=False)
+                )
+                for t, flags, bads in zip(texts, echoed, garbled, strict=False)
+            ]
             if fault == "empty":  # well-formed, but the last text came back empty
                 out = ["\n".join([*out[0].split("\n")[:-1], ""])] if google else [*out[:-1], ""]
             if fault == "wrongcount":
@@ -214,7 +237,10 @@ class FakeMT(LocalServer):
                 page = f'<html><body><div class="result-container">{html.escape(out[0])}</div></body></html>'
                 handler._send(200, page, "text/html; charset=utf-8")
             else:
-                handler._send(200, json.dumps({"translatedText": out if as_list else out[0]}, ensure_ascii=False),
-                              "application/json")
+                handler._send(
+                    200,
+                    json.dumps({"translatedText": out if as_list else out[0]}, ensure_ascii=False),
+                    "application/json",
+                )
         with self._lock:
             self.statuses.append(status)

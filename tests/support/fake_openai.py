@@ -47,9 +47,16 @@ def english(text: str) -> str:
 class FakeChat(LocalServer):
     """Start with `with FakeChat() as server:`; `server.url` ends in /v1, like a --translator-url."""
 
-    def __init__(self, delay: float = 0.0, retry_after: str = "0", slow_seconds: float = 2.0,
-                 models: tuple[str, ...] = (MODEL,), delay_per_char: float = 0.0, context_chars: int | None = None,
-                 answer: Callable[[list[dict]], str] | None = None):
+    def __init__(
+        self,
+        delay: float = 0.0,
+        retry_after: str = "0",
+        slow_seconds: float = 2.0,
+        models: tuple[str, ...] = (MODEL,),
+        delay_per_char: float = 0.0,
+        context_chars: int | None = None,
+        answer: Callable[[list[dict]], str] | None = None,
+    ):
         self.delay, self.retry_after, self.slow_seconds, self.models = delay, retry_after, slow_seconds, models
         self.answer = answer  # the honest content for a request's messages; None: translate its lines
         self.delay_per_char = delay_per_char  # seconds per character of the answer: decoding time
@@ -96,8 +103,17 @@ class FakeChat(LocalServer):
                     self._send(307, "{}", {"Location": server.redirect_to + self.path})
                     return False
                 if server.api_key and self.headers.get("Authorization") != f"Bearer {server.api_key}":
-                    self._send(401, json.dumps({"error": {"message": "Incorrect API key provided: "
-                                                          f"{self.headers.get('Authorization', '')[7:]}"}}))
+                    self._send(
+                        401,
+                        json.dumps(
+                            {
+                                "error": {
+                                    "message": "Incorrect API key provided: "
+                                    f"{self.headers.get('Authorization', '')[7:]}"
+                                }
+                            }
+                        ),
+                    )
                     return False
                 return True
 
@@ -106,7 +122,9 @@ class FakeChat(LocalServer):
                     return
                 if self.path.rstrip("/") != "/v1/models":
                     return self._send(404, json.dumps({"error": {"message": f"no such route {self.path}"}}))
-                self._send(200, json.dumps({"object": "list", "data": [{"id": m, "object": "model"} for m in server.models]}))
+                self._send(
+                    200, json.dumps({"object": "list", "data": [{"id": m, "object": "model"} for m in server.models]})
+                )
 
             def do_POST(self):  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
@@ -139,21 +157,36 @@ class FakeChat(LocalServer):
             texts, _ = self._texts(body)
             time.sleep(self.delay + self.delay_per_char * sum(map(len, texts)))
         if body.get("model") not in self.models:
-            return handler._send(404, json.dumps({"error": {"message": f"The model `{body.get('model')}` does not exist."}}))
+            return handler._send(
+                404, json.dumps({"error": {"message": f"The model `{body.get('model')}` does not exist."}})
+            )
         if self.context_chars is not None and sum(map(len, self._texts(body)[0])) > self.context_chars:
-            message = (f"This model's maximum context length is {self.context_chars} tokens. However, you requested "
-                       f"{body.get('max_tokens')} tokens in the completion. Please reduce the length.")
+            message = (
+                f"This model's maximum context length is {self.context_chars} tokens. However, you requested "
+                f"{body.get('max_tokens')} tokens in the completion. Please reduce the length."
+            )
             return handler._send(400, json.dumps({"error": {"message": message, "type": "BadRequestError"}}))
         if fault == "429":
-            return handler._send(429, json.dumps({"error": {"message": "Rate limit reached"}}), {"Retry-After": self.retry_after})
+            return handler._send(
+                429, json.dumps({"error": {"message": "Rate limit reached"}}), {"Retry-After": self.retry_after}
+            )
         if fault in ("500", "503"):
             return handler._send(int(fault), json.dumps({"error": {"message": "The server had an error"}}))
         if fault == "slow":
             time.sleep(self.slow_seconds)
         content = self.answer(body["messages"]) if self.answer else self._translation(body, fault)
-        answer = {"id": "chatcmpl-1", "object": "chat.completion", "model": body["model"],
-                  "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                               "finish_reason": "length" if fault == "cut" else "stop"}]}
+        answer = {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "model": body["model"],
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content},
+                    "finish_reason": "length" if fault == "cut" else "stop",
+                }
+            ],
+        }
         text = json.dumps(answer, ensure_ascii=False)
         if fault == "badjson":
             cut = text[: len(text) // 2]

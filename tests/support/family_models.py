@@ -8,7 +8,7 @@ stage starts from an earlier one's weights saved as the trainer saves them (`che
 from __future__ import annotations
 
 import tempfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +23,19 @@ PAIRS = [
 ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def family_backbone(family: str) -> Path:
     """The smoke backbone folder of a family ("ncls" or "mbert"), written once from the sample texts."""
     from cls_data.benchmark.families.mbert import mbert_smoke_backbone
     from cls_data.benchmark.families.ncls import ncls_smoke_backbone
 
     write, vocab_size = {"ncls": (ncls_smoke_backbone, 300), "mbert": (mbert_smoke_backbone, 200)}[family]
-    return write(SAMPLE_TEXTS * 20, Path(tempfile.mkdtemp(prefix=f"tiny-{family}-")) / "backbone", vocab_size=vocab_size)
+    return write(
+        SAMPLE_TEXTS * 20, Path(tempfile.mkdtemp(prefix=f"tiny-{family}-")) / "backbone", vocab_size=vocab_size
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def codec_of(variant: str) -> Any:
     from cls_data.benchmark.registry import resolve_variant
 
@@ -57,8 +59,15 @@ def build_stage(variant: str, stage: str, *, init: Path | None = None, seed: int
     from cls_data.benchmark.registry import BuildContext, resolve_variant
 
     resolved = resolve_variant(variant)
-    ctx = BuildContext(backbone=str(family_backbone(resolved.family)), codec=codec_of(variant), src_lang="vi", tgt_lang="zh",
-                       stage=resolved.spec.stage(stage), train=TrainConfig(), init=init)
+    ctx = BuildContext(
+        backbone=str(family_backbone(resolved.family)),
+        codec=codec_of(variant),
+        src_lang="vi",
+        tgt_lang="zh",
+        stage=resolved.spec.stage(stage),
+        train=TrainConfig(),
+        init=init,
+    )
     torch.manual_seed(seed)
     return resolved.builders[stage](ctx)
 
@@ -94,10 +103,14 @@ def padded(rows: list[list[int]], value: int):
 def batch_for(tokenizer, pairs=PAIRS, *, special_targets: bool = True) -> dict:
     """A model batch as the data pipeline makes it: sources, labels (cls) and mono_labels, padding -100."""
     sources = tokenizer([p[0] for p in pairs], padding=True, return_tensors="pt")
-    encode = (lambda texts: tokenizer(texts)["input_ids"]) if special_targets else (
-        lambda texts: tokenizer(texts, add_special_tokens=False)["input_ids"])
+    encode = (
+        (lambda texts: tokenizer(texts)["input_ids"])
+        if special_targets
+        else (lambda texts: tokenizer(texts, add_special_tokens=False)["input_ids"])
+    )
     return {
-        "input_ids": sources["input_ids"], "attention_mask": sources["attention_mask"],
+        "input_ids": sources["input_ids"],
+        "attention_mask": sources["attention_mask"],
         "mono_labels": padded(encode([p[1] for p in pairs]), -100),
         "labels": padded(encode([p[2] for p in pairs]), -100),
     }

@@ -19,10 +19,21 @@ def build_tiny_nllb(path: Path) -> Path:
         vocab.setdefault(piece, len(vocab))
     tokenizer = NllbTokenizer(vocab=vocab, extra_special_tokens=["vie_Latn", "zho_Hans", "eng_Latn"])
     torch.manual_seed(0)
-    config = M2M100Config(vocab_size=len(tokenizer), d_model=16, encoder_layers=1, decoder_layers=1,
-                          encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32,
-                          decoder_ffn_dim=32, max_position_embeddings=128, pad_token_id=1, bos_token_id=0,
-                          eos_token_id=2, decoder_start_token_id=2)
+    config = M2M100Config(
+        vocab_size=len(tokenizer),
+        d_model=16,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=32,
+        decoder_ffn_dim=32,
+        max_position_embeddings=128,
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+    )
     model = M2M100ForConditionalGeneration(config)
     # A random model may say nothing; keep it to ordinary pieces so every answer is a text.
     model.generation_config.suppress_tokens = [0, 1, 3]
@@ -37,12 +48,22 @@ def build_tiny_encoder(path: Path) -> Path:
     import torch
     from transformers import BertConfig, BertModel, BertTokenizer
 
-    letters = sorted(set("abcdefghijklmnopqrstuvwxyzàáảãạăâđêôơườìíọộệ.") | {"##" + c for c in "abcdefghijklmnopqrstuvwxyz"})
+    letters = sorted(
+        set("abcdefghijklmnopqrstuvwxyzàáảãạăâđêôơườìíọộệ.") | {"##" + c for c in "abcdefghijklmnopqrstuvwxyz"}
+    )
     (path / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *letters]) + "\n")
     tokenizer = BertTokenizer(str(path / "vocab.txt"), do_lower_case=True, strip_accents=False)
     torch.manual_seed(0)
-    model = BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1,
-                                 num_attention_heads=2, intermediate_size=32, max_position_embeddings=256))
+    model = BertModel(
+        BertConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=16,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            intermediate_size=32,
+            max_position_embeddings=256,
+        )
+    )
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)
     return path

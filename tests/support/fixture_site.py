@@ -54,8 +54,12 @@ class SiteSpec:
 
 
 SPECS = {
-    "vnexpress": SiteSpec("vnexpress.html", '<p class="Normal">{}</p>', "/thoi-su/bai-viet-so-{n}-{id7}.html",
-                          date_text="Thứ hai, {d:%-d/%-m/%Y}, {d:%H:%M} (GMT+7)"),
+    "vnexpress": SiteSpec(
+        "vnexpress.html",
+        '<p class="Normal">{}</p>',
+        "/thoi-su/bai-viet-so-{n}-{id7}.html",
+        date_text="Thứ hai, {d:%-d/%-m/%Y}, {d:%H:%M} (GMT+7)",
+    ),
     "tuoitre": SiteSpec("detail_cms.html", "<p>{}</p>", "/bai-viet-so-{n}-{id17}.htm", prefix="TTO - "),
     "thanhnien": SiteSpec("detail_cms.html", "<p>{}</p>", "/thoi-su/bai-viet-so-{n}-{id17}.htm"),
     "baochinhphu": SiteSpec("detail_cms.html", "<p>{}</p>", "/bai-viet-so-{n}-{id17}.htm", prefix="(Chinhphu.vn) - "),
@@ -89,8 +93,16 @@ def article_path(site: str, n: int) -> str:
     return SPECS[site].article.format(n=n, id7=4_700_000 + n, id17=20240301083000000 + n, id5=10000 + n)
 
 
-def render(site: str, n: int, real_base: str, *, template: str | None = None, canonical: bool = True,
-           sapo: str | None = None, paragraphs: list[str] | None = None) -> tuple[str, Expected]:
+def render(
+    site: str,
+    n: int,
+    real_base: str,
+    *,
+    template: str | None = None,
+    canonical: bool = True,
+    sapo: str | None = None,
+    paragraphs: list[str] | None = None,
+) -> tuple[str, Expected]:
     spec = SPECS[site]
     title, default_sapo, default_paragraphs = make_article(n)
     sapo = default_sapo if sapo is None else sapo
@@ -98,12 +110,23 @@ def render(site: str, n: int, real_base: str, *, template: str | None = None, ca
     path = article_path(site, n)
     published = BASE_DATE + timedelta(days=n)
     body = [spec.paragraph.format(escape(p)) for p in paragraphs]
-    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": title, "datePublished": published.isoformat()}
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": title,
+        "datePublished": published.isoformat(),
+    }
     values = {
-        "title": escape(title), "sapo": escape(sapo), "sapo_plain": escape(sapo), "prefix": escape(spec.prefix),
-        "body1": "\n".join(body[:3]), "body2": "\n".join(body[3:]),
-        "canonical": real_base + path if canonical else "", "jsonld": json.dumps(ld, ensure_ascii=False),
-        "date_iso": published.isoformat(), "date_text": spec.date_text.format(d=published),
+        "title": escape(title),
+        "sapo": escape(sapo),
+        "sapo_plain": escape(sapo),
+        "prefix": escape(spec.prefix),
+        "body1": "\n".join(body[:3]),
+        "body2": "\n".join(body[3:]),
+        "canonical": real_base + path if canonical else "",
+        "jsonld": json.dumps(ld, ensure_ascii=False),
+        "date_iso": published.isoformat(),
+        "date_text": spec.date_text.format(d=published),
     }
     html = Template((DATA / (template or spec.template)).read_text(encoding="utf-8")).substitute(values)
     if not canonical:
@@ -141,8 +164,16 @@ class FixtureSite:
         self._add_discovery()
         self.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", "text/plain")
 
-    def add(self, path: str, body: str | bytes, ctype: str = "text/html; charset=utf-8", status: int = 200,
-            headers: dict[str, str] | None = None, delay: float = 0.0, sized: bool = True) -> None:
+    def add(
+        self,
+        path: str,
+        body: str | bytes,
+        ctype: str = "text/html; charset=utf-8",
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        delay: float = 0.0,
+        sized: bool = True,
+    ) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else body
         self.routes[path] = (status, {"Content-Type": ctype, **(headers or {})}, data, delay)
         if not sized:
@@ -158,29 +189,66 @@ class FixtureSite:
     def _add_discovery(self) -> None:
         links = self.articles
         for template in self.spider.listings[:1]:
-            pages = [links[i:i + self.per_page] for i in range(0, len(links), self.per_page)] + [[]]
+            pages = [links[i : i + self.per_page] for i in range(0, len(links), self.per_page)] + [[]]
             for page, chunk in enumerate(pages, start=1):
                 # Real listings mix relative and absolute links to the real host.
-                anchors = "".join(f'<article class="item-news"><h3><a href="{self.real + p if k % 2 else p}">x</a></h3></article>'
-                                  for k, p in enumerate(chunk))
-                self.add(self.spider.listing_path(template, page), f"<html><body><nav><a href='/'>Trang chủ</a></nav>{anchors}</body></html>")
+                anchors = "".join(
+                    f'<article class="item-news"><h3><a href="{self.real + p if k % 2 else p}">x</a></h3></article>'
+                    for k, p in enumerate(chunk)
+                )
+                self.add(
+                    self.spider.listing_path(template, page),
+                    f"<html><body><nav><a href='/'>Trang chủ</a></nav>{anchors}</body></html>",
+                )
         for path in self.spider.sitemaps[:1]:
             child = "/sitemaps/news-2024-03.xml"
-            self.add(path, f'<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-                     f"<sitemap><loc>{self.real}{child}</loc><lastmod>2024-03-31</lastmod></sitemap></sitemapindex>", "application/xml")
-            urls = "".join(f"<url><loc>{self.real}{p}</loc><lastmod>{self.expected[p].published.date() if p in self.expected else '2024-03-01'}</lastmod></url>" for p in links)
-            self.add(child, f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>', "application/xml")
+            self.add(
+                path,
+                f'<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                f"<sitemap><loc>{self.real}{child}</loc><lastmod>2024-03-31</lastmod></sitemap></sitemapindex>",
+                "application/xml",
+            )
+            urls = "".join(
+                f"<url><loc>{self.real}{p}</loc><lastmod>{self.expected[p].published.date() if p in self.expected else '2024-03-01'}</lastmod></url>"
+                for p in links
+            )
+            self.add(
+                child,
+                f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>',
+                "application/xml",
+            )
         for path in self.spider.feeds[:1]:
             items = "".join(f"<item><title>x</title><link>{self.real}{p}</link></item>" for p in links)
-            self.add(path, f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>', "application/rss+xml")
+            self.add(
+                path,
+                f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>',
+                "application/rss+xml",
+            )
 
     def _add_faults(self) -> None:
         """Fault pages, linked from the listings like ordinary articles."""
         base = 900
         fault = lambda k: article_path(self.site, base + k)  # noqa: E731
-        self.fault_paths = {name: fault(k) for k, name in enumerate(
-            ["404", "500", "429", "slow", "truncated", "nfd", "charset", "dup_canonical", "dup_content", "no_sapo", "english",
-             "private", "old_layout"])}
+        self.fault_paths = {
+            name: fault(k)
+            for k, name in enumerate(
+                [
+                    "404",
+                    "500",
+                    "429",
+                    "slow",
+                    "truncated",
+                    "nfd",
+                    "charset",
+                    "dup_canonical",
+                    "dup_content",
+                    "no_sapo",
+                    "english",
+                    "private",
+                    "old_layout",
+                ]
+            )
+        }
         fp = self.fault_paths
         self.add(fp["404"], "<h1>Không tìm thấy</h1>", status=404)
         self.add(fp["500"], "<h1>Lỗi máy chủ</h1>", status=500)
@@ -204,20 +272,28 @@ class FixtureSite:
         self.add(fp["dup_canonical"], html)
         html, _ = render(self.site, 1, self.real, canonical=False)  # article 1 again, no canonical
         self.add(fp["dup_content"], html)
-        html, _ = render(self.site, base + 9, self.real, template="vnexpress_2019.html" if self.site == "vnexpress" else None, sapo="")
+        html, _ = render(
+            self.site,
+            base + 9,
+            self.real,
+            template="vnexpress_2019.html" if self.site == "vnexpress" else None,
+            sapo="",
+        )
         self.add(fp["no_sapo"], html.replace('content=""', ""))
         english = "The Ministry of Construction has issued new guidance on the quality management of construction works nationwide."
         html, _ = render(self.site, base + 10, self.real, sapo=english)
         self.add(fp["english"], html)
         self.add(fp["private"], render(self.site, base + 11, self.real)[0])
-        html, exp = render(self.site, base + 12, self.real, template="vnexpress_2019.html" if self.site == "vnexpress" else None)
+        html, exp = render(
+            self.site, base + 12, self.real, template="vnexpress_2019.html" if self.site == "vnexpress" else None
+        )
         self.add(fp["old_layout"], html)
         self.expected[fp["old_layout"]] = exp
         self.articles = self.articles + [p if name != "private" else "/private" + p for name, p in fp.items()]
         self.fault_paths["private"] = "/private" + fp["private"]
 
     # ---- server ------------------------------------------------------------------------------
-    def __enter__(self) -> "FixtureSite":
+    def __enter__(self) -> FixtureSite:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -231,7 +307,9 @@ class FixtureSite:
                     first = site.hits[path] == 1
                 if path == getattr(site, "retry_after_first", None) and first:
                     return self._send(429, {"Content-Type": "text/plain", "Retry-After": "1"}, b"slow down")
-                status, headers, body, delay = site.routes.get(path, (404, {"Content-Type": "text/html"}, b"not found", 0.0))
+                status, headers, body, delay = site.routes.get(
+                    path, (404, {"Content-Type": "text/html"}, b"not found", 0.0)
+                )
                 if delay:
                     time.sleep(delay)
                 self._send(status, headers, body, sized=path not in site.unsized)
@@ -248,7 +326,7 @@ class FixtureSite:
                         self.close_connection = True
                     self.end_headers()
                     for start in range(0, len(body), 1 << 16):
-                        self.wfile.write(body[start:start + (1 << 16)])
+                        self.wfile.write(body[start : start + (1 << 16)])
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
@@ -289,5 +367,3 @@ def run_cli(*args: str, timeout: float = 120, check: bool = True) -> subprocess.
 
 def read_records(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-

@@ -25,7 +25,9 @@ def articles_file(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def dataset_dir(tmp_path_factory) -> Path:
     """A small Vi2ZhLow folder written by the real builder (train 24 with nested 8 and 16, validation 6, test 6)."""
-    return build_cls_dataset(tmp_path_factory.mktemp("datasets"), train=24, validation=6, test=6, subsets=(8, 16), text_words=24)
+    return build_cls_dataset(
+        tmp_path_factory.mktemp("datasets"), train=24, validation=6, test=6, subsets=(8, 16), text_words=24
+    )
 
 
 @pytest.fixture
@@ -52,8 +54,13 @@ def site_server():
 def offline_hub(monkeypatch, tmp_path_factory):
     """No network for the Hub libraries, a private HF home, and a fake token that must never leak."""
     home = tmp_path_factory.mktemp("hf_home")
-    for key, value in {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(home),
-                       "HF_DATASETS_CACHE": str(home / "datasets"), "HF_TOKEN": "hf_secret_test_token"}.items():
+    for key, value in {
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "HF_HOME": str(home),
+        "HF_DATASETS_CACHE": str(home / "datasets"),
+        "HF_TOKEN": "hf_secret_test_token",
+    }.items():
         monkeypatch.setenv(key, value)
 
 
@@ -68,8 +75,13 @@ def kept_jsonl(tmp_path) -> Path:
 def gen():
     """The corpus generators, as one namespace."""
     return types.SimpleNamespace(
-        vi_samples=corpora.vi_samples, write_en2zh=corpora.write_en2zh, write_zh2en=corpora.write_zh2en,
-        run_cli=corpora.run_cli, words=corpora.words, han=corpora.han, SMALL=corpora.SMALL,
+        vi_samples=corpora.vi_samples,
+        write_en2zh=corpora.write_en2zh,
+        write_zh2en=corpora.write_zh2en,
+        run_cli=corpora.run_cli,
+        words=corpora.words,
+        han=corpora.han,
+        SMALL=corpora.SMALL,
         VI_SYLLABLES=corpora.VI_SYLLABLES,
     )
 

@@ -38,8 +38,20 @@ LATIN_CROWDED = [  # good Chinese, but most words are Latin names: the script ru
     "Vietcombank、BIDV、VietinBank、Agribank、Techcombank、MB、ACB、VPBank和SHB等银行下调利率。",
     "Nguyen Van Thang、Tran Quoc Khanh、Le Minh Hung和Ho Duc Phoc出席会议。",
 ]
-NAMED = ["Vingroup", "VinFast", "Vietjet", "FPT", "Nguyễn Xuân Phúc", "Pham Nhat Vuong", "Masan", "Hòa Phát",
-         "Vietcombank", "PVN", "EVN", "Sabeco"]
+NAMED = [
+    "Vingroup",
+    "VinFast",
+    "Vietjet",
+    "FPT",
+    "Nguyễn Xuân Phúc",
+    "Pham Nhat Vuong",
+    "Masan",
+    "Hòa Phát",
+    "Vietcombank",
+    "PVN",
+    "EVN",
+    "Sabeco",
+]
 SYLLABLES = (
     "người dân thành phố hà nội việt nam chính phủ kinh tế xã hội giáo dục bệnh viện học sinh công an "
     "giao thông thời tiết mưa bão đường sá nhà máy doanh nghiệp thị trường giá vàng xăng dầu điện nước "
@@ -56,7 +68,7 @@ def chinese_words(limit: int = 20_000) -> list[str]:
 
     words = []
     with open(Path(jieba.__file__).with_name("dict.txt"), encoding="utf-8") as handle:
-        for _, line in zip(range(limit), handle):
+        for _, line in zip(range(limit), handle, strict=False):
             word = line.split(" ", 1)[0]
             if len(word) >= 2 and all("\u4e00" <= ch <= "\u9fff" for ch in word):
                 words.append(word)
@@ -88,17 +100,25 @@ def release_samples(n: int = 11_000, seed: int = 7) -> list[CLSSample]:
     rng = random.Random(seed)
     vocab = chinese_words()
     bad = [*ENGLISH, NOT_CHINESE_ODD, *LATIN_CROWDED]
-    bad_at = dict(zip(rng.sample(range(n), N_NOT_CHINESE), bad))
+    bad_at = dict(zip(rng.sample(range(n), N_NOT_CHINESE), bad, strict=False))
     samples = []
     for i in range(n):
         url = f"https://dantri.com.vn/xa-hoi/bai-viet-{i}-{20230101000000000 + i}.htm"
-        samples.append(CLSSample(
-            id=stable_id(url), url=url, site="dantri", src_lang="vi", tgt_lang="zh",
-            text=_vietnamese(rng, rng.randint(60, 90), i), summary=_vietnamese(rng, rng.randint(30, 50), i),
-            cls_summary=bad_at.get(i) or _chinese(rng, vocab, i), rt_score=0.4,
-        ))
+        samples.append(
+            CLSSample(
+                id=stable_id(url),
+                url=url,
+                site="dantri",
+                src_lang="vi",
+                tgt_lang="zh",
+                text=_vietnamese(rng, rng.randint(60, 90), i),
+                summary=_vietnamese(rng, rng.randint(30, 50), i),
+                cls_summary=bad_at.get(i) or _chinese(rng, vocab, i),
+                rt_score=0.4,
+            )
+        )
     good = [i for i in range(n) if i not in bad_at]
     pairs = rng.sample(good, 2 * N_REPEATED)
-    for first, second in zip(pairs[::2], pairs[1::2]):  # the same summary under another article
+    for first, second in zip(pairs[::2], pairs[1::2], strict=False):  # the same summary under another article
         samples[second].summary = samples[first].summary
     return samples

@@ -26,7 +26,7 @@ def write_release(folder: Path, sizes: tuple[int, int, int] = (5000, 3000, 3000)
     samples = release_samples(sum(sizes))
     start = 0
     for (prefix, _), n in zip(PREFIXES, sizes, strict=True):
-        part = samples[start:start + n]
+        part = samples[start : start + n]
         start += n
         _write(folder / f"{prefix}_vi2zh_cls_dataset.csv", [(s.text, s.cls_summary) for s in part])
         _write(folder / f"{prefix}_vi2zh_tra_dataset.csv", [(s.summary, s.cls_summary) for s in part])

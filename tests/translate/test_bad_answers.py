@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from tests.support.fake_mt import FakeMT, fake_translate
 
 from cls_data.errors import ClsDataError
 from cls_data.text import language_problem
 from cls_data.translate import EngineConfig, ServiceDown, TranslationCache, make_translator, translate_texts
 from cls_data.translate.engine import REJECT_RETRIES
+from tests.support.fake_mt import FakeMT, fake_translate
 
 TEXTS = [f"tin số {i} hôm nay thành phố có mưa lớn ở quận {i % 7}" for i in range(30)]
 FAST = dict(backoff_base=0.01, backoff_max=5.0)
@@ -103,21 +103,27 @@ def test_a_slow_but_working_service_does_not_trip_the_breaker(tmp_path):
     assert len(done) == 30 and stats.failed == 0
 
 
-@pytest.mark.parametrize(("setting", "message"), [
-    (dict(max_retries=-1), "--retries must be a whole number of 0 or more, got -1"),
-    (dict(concurrency=0), "--concurrency must be a whole number of 1 or more, got 0"),
-    (dict(give_up_after=0), "--give-up-after must be more than 0, got 0"),
-    (dict(rate=-1.0), "--rate must be at least 0, got -1.0"),
-])
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        (dict(max_retries=-1), "--retries must be a whole number of 0 or more, got -1"),
+        (dict(concurrency=0), "--concurrency must be a whole number of 1 or more, got 0"),
+        (dict(give_up_after=0), "--give-up-after must be more than 0, got 0"),
+        (dict(rate=-1.0), "--rate must be at least 0, got -1.0"),
+    ],
+)
 def test_engine_settings_out_of_range_are_refused_with_the_option_named(setting, message):
     with pytest.raises(ClsDataError, match=message.replace(".", r"\.")):
         EngineConfig(**setting)
 
 
-@pytest.mark.parametrize(("setting", "message"), [
-    (dict(timeout=0), "--timeout must be more than 0 seconds, got 0"),
-    (dict(batch_size=0), "--batch-size must be a whole number of 1 or more, got 0"),
-])
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        (dict(timeout=0), "--timeout must be more than 0 seconds, got 0"),
+        (dict(batch_size=0), "--batch-size must be a whole number of 1 or more, got 0"),
+    ],
+)
 def test_backend_settings_out_of_range_are_refused_before_a_backend_is_built(setting, message):
     with pytest.raises(ClsDataError, match=message):
         make_translator("libretranslate", url="http://127.0.0.1:9", **setting)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from tests.support.fake_mt import FakeMT, fake_translate
 
 from cls_data.translate import EngineConfig, TranslationCache, make_translator, translate_texts
 from cls_data.translate.engine import RateLimiter, pack_texts
+from tests.support.fake_mt import FakeMT, fake_translate
 
 TEXTS = [f"tin số {i} hôm nay thành phố có mưa lớn ở quận {i % 7}" for i in range(30)]
 FAST = dict(backoff_base=0.01, backoff_max=5.0)
@@ -144,7 +144,9 @@ def test_texts_too_long_for_one_request_fail_without_a_request_and_complete_the_
     cache = TranslationCache(tmp_path / "c.sqlite")
     ticks = []
     try:
-        done, stats = translate_texts(["x" * 6000], translator, "vi", "zh-CN", cache, EngineConfig(**FAST), ticks.append)
+        done, stats = translate_texts(
+            ["x" * 6000], translator, "vi", "zh-CN", cache, EngineConfig(**FAST), ticks.append
+        )
     finally:
         cache.close()
     assert done == {} and stats.requests == 0 and "over the backend's 5000" in stats.failures["x" * 6000]

@@ -33,7 +33,7 @@ def test_a_language_beyond_the_fixed_ten_maps_to_its_nllb_code_from_languages_ts
 
 def test_batches_of_texts_are_translated_and_cached(tiny_nllb, tmp_path):
     translator = HFTranslator(str(tiny_nllb), batch_size=4, max_new_tokens=6, num_beams=1)
-    texts = [f"{a} {b} {c}" for a, b, c in zip(SYLLABLES, SYLLABLES[3:], SYLLABLES[5:])]
+    texts = [f"{a} {b} {c}" for a, b, c in zip(SYLLABLES, SYLLABLES[3:], SYLLABLES[5:], strict=False)]
     cache = TranslationCache(tmp_path / "c.sqlite")
     # A random model writes no Chinese: the script check is off, echoes and empty answers still count.
     engine = EngineConfig(concurrency=1, check_language=False)
@@ -47,9 +47,18 @@ def test_batches_of_texts_are_translated_and_cached(tiny_nllb, tmp_path):
 
 
 def test_filter_runs_end_to_end_with_the_local_model(tiny_nllb, tmp_path, articles_file):
-    result = run_filter(FilterConfig(input=articles_file, out=tmp_path / "out", keep=5, translator="hf",
-                                     model=str(tiny_nllb), batch_size=8, cache=tmp_path / "c.sqlite",
-                                     check_language=False))
+    result = run_filter(
+        FilterConfig(
+            input=articles_file,
+            out=tmp_path / "out",
+            keep=5,
+            translator="hf",
+            model=str(tiny_nllb),
+            batch_size=8,
+            cache=tmp_path / "c.sqlite",
+            check_language=False,
+        )
+    )
     counts = result.report.counts
     assert counts.scored > 0 and counts.scored + counts.failed == 40
     assert (result.report.src, result.report.tgt) == ("vie_Latn", "zho_Hans")
@@ -59,9 +68,24 @@ def test_filter_runs_end_to_end_with_the_local_model(tiny_nllb, tmp_path, articl
 def test_cli_filter_with_the_hf_backend_and_a_rerun_from_the_cache(tiny_nllb, tmp_path, articles_file):
     from tests.support.cli import run_cli
 
-    args = ["filter", str(articles_file), "--keep", "11000", "--out", str(tmp_path / "out"), "--translator", "hf",
-            "--model", str(tiny_nllb), "--batch-size", "16", "--cache", str(tmp_path / "c.sqlite"), "--quiet",
-            "--no-language-check"]
+    args = [
+        "filter",
+        str(articles_file),
+        "--keep",
+        "11000",
+        "--out",
+        str(tmp_path / "out"),
+        "--translator",
+        "hf",
+        "--model",
+        str(tiny_nllb),
+        "--batch-size",
+        "16",
+        "--cache",
+        str(tmp_path / "c.sqlite"),
+        "--quiet",
+        "--no-language-check",
+    ]
     first = run_cli(*args, timeout=300)
     assert first.returncode == 0, first.stderr
     assert "warning: --keep 11000 but only" in " ".join(first.stderr.split())

@@ -6,17 +6,19 @@ import email.utils
 import time
 
 import pytest
-from tests.support.fake_mt import fake_translate
 
 from cls_data.errors import ClsDataError
 from cls_data.retry_after import parse_retry_after
 from cls_data.translate.libretranslate import API_KEY_ENV, LibreTranslateTranslator
+from tests.support.fake_mt import fake_translate
 
 
 def test_the_api_key_comes_from_the_environment(monkeypatch, mt_server):
     mt_server.api_key = "s3cret"
     monkeypatch.setenv(API_KEY_ENV, "s3cret")
-    assert LibreTranslateTranslator(mt_server.url).translate(["xin chào"], "vi", "zh") == [fake_translate("xin chào", "vi")]
+    assert LibreTranslateTranslator(mt_server.url).translate(["xin chào"], "vi", "zh") == [
+        fake_translate("xin chào", "vi")
+    ]
     monkeypatch.setenv(API_KEY_ENV, "wrong")
     with pytest.raises(ClsDataError, match=f"refused the request .*{API_KEY_ENV}"):
         LibreTranslateTranslator(mt_server.url).translate(["xin chào"], "vi", "zh")

@@ -5,16 +5,18 @@ from __future__ import annotations
 import time
 
 import pytest
-from tests.support.fake_openai import MODEL, FakeChat, honest_line
 
 from cls_data.errors import ClsDataError
 from cls_data.openai_compat import API_KEY_ENV
 from cls_data.text import language_problem
 from cls_data.translate import EngineConfig, TranslationCache, make_translator, translate_texts
 from cls_data.translate.openai_chat import CHATTER, clean_single, parse_numbered
+from tests.support.fake_openai import MODEL, FakeChat, honest_line
 
-TEXTS = [f"Ngày {i}/7 ,  Công ty Vingroup và ông Phạm Nhật Vượng công bố dự án &amp; kế hoạch số {i} tại Hà Nội"
-         for i in range(24)]
+TEXTS = [
+    f"Ngày {i}/7 ,  Công ty Vingroup và ông Phạm Nhật Vượng công bố dự án &amp; kế hoạch số {i} tại Hà Nội"
+    for i in range(24)
+]
 FAST = dict(backoff_base=0.01, backoff_max=5.0)
 
 

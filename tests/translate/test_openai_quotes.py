@@ -12,8 +12,11 @@ from tests.support.fake_openai import MODEL, FakeChat
 QUOTED = "“Chúng tôi sẽ thắng trận chung kết”"  # a summary that is a quotation, as headlines often are
 PLAIN = "Hà Nội mưa to suốt đêm qua"
 # What a translator gives for each source: a quoted source keeps its quotes in the translation (“ ” or 「 」).
-TRANSLATIONS = {QUOTED: "“我们将赢得决赛”", PLAIN: "河内昨晚下了一整夜大雨",
-                "「Chúng tôi sẽ thắng trận chung kết」": "「我们将赢得决赛」"}
+TRANSLATIONS = {
+    QUOTED: "“我们将赢得决赛”",
+    PLAIN: "河内昨晚下了一整夜大雨",
+    "「Chúng tôi sẽ thắng trận chung kết」": "「我们将赢得决赛」",
+}
 _NUMBERED = re.compile(r"^(\d+)\. (.*)$")
 
 
@@ -44,8 +47,11 @@ def translate(server, tmp_path, texts, batch_size):
 
 
 @pytest.mark.parametrize("batch_size", [1, 8], ids=["single", "packed"])
-@pytest.mark.parametrize("wrap", [lambda t: t, lambda t: f'"{t}"', lambda t: f"“{t}”"],
-                         ids=["as-is", "ascii-quotes-around", "curly-quotes-around"])
+@pytest.mark.parametrize(
+    "wrap",
+    [lambda t: t, lambda t: f'"{t}"', lambda t: f"“{t}”"],
+    ids=["as-is", "ascii-quotes-around", "curly-quotes-around"],
+)
 def test_the_translations_own_quotes_survive_and_only_the_models_wrapping_goes(tmp_path, wrap, batch_size):
     texts = list(TRANSLATIONS)
     with FakeChat(answer=wrapping_model(wrap)) as server:

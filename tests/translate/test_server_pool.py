@@ -80,8 +80,21 @@ def test_the_texts_answered_per_server_are_in_the_filter_summary(tmp_path, artic
 
     with FakeMT() as a, FakeMT() as b:
         urls = f"{a.url},{b.url}"
-        done = run_cli("filter", str(articles_file), "--out", str(tmp_path / "out"), "--translator", "libretranslate",
-                       "--translator-url", urls, "--cache", str(tmp_path / "c.sqlite"), "--keep", "5", "--quiet")
+        done = run_cli(
+            "filter",
+            str(articles_file),
+            "--out",
+            str(tmp_path / "out"),
+            "--translator",
+            "libretranslate",
+            "--translator-url",
+            urls,
+            "--cache",
+            str(tmp_path / "c.sqlite"),
+            "--keep",
+            "5",
+            "--quiet",
+        )
     assert done.returncode == 0, done.stderr
     counts = {url: sum(map(len, server.requests)) for url, server in ((a.url, a), (b.url, b))}
     assert f"texts answered per server: {a.url} {counts[a.url]}, {b.url} {counts[b.url]}" in " ".join(

@@ -52,7 +52,9 @@ LLM_DECODE = (("num_beams", 1), ("no_repeat_ngram_size", 0))
 LORA_COST, DECODE_COST = 2.7, 1.5
 
 SYSTEM = "You are a news editor who writes short, faithful summaries."
-INSTRUCTION = "Summarise the following {src} news article in {tgt}, in one or two sentences. Answer with the summary only.\n\n"
+INSTRUCTION = (
+    "Summarise the following {src} news article in {tgt}, in one or two sentences. Answer with the summary only.\n\n"
+)
 _DOC = "\u0000DOCUMENT\u0000"
 _ANSWER = "\u0000ANSWER\u0000"
 
@@ -62,25 +64,52 @@ _ANSWER = "\u0000ANSWER\u0000"
 # bytes); llm-prompt saves nothing. Behind --llm-url a prompted model decodes on the server: an assumed 100
 # documents/s on one H100 (vLLM, continuous batching, ~1,200-token prompts, ~60-token greedy answers), not
 # measured here; docs/llm.md says how to measure it.
-SHOTS = FamilyOption("shots", 0, "llm-prompt: K examples from the run's training split (drawn by its seed) before "
-                     "every document (default 0: zero-shot).", reuse=True)
-LLM_URL = FamilyOption("llm_url", None, "llm-prompt: an OpenAI-compatible server, http://HOST:PORT/v1 (vLLM, SGLang); "
-                       "key from OPENAI_API_KEY (default: generate locally).")
-register_family(Family(name="llm", params=18.5e6, frozen_bytes=2 * 1.54e9, options=(SHOTS, LLM_URL),
-                       server_option="llm_url", server_rate=100.0))
+SHOTS = FamilyOption(
+    "shots",
+    0,
+    "llm-prompt: K examples from the run's training split (drawn by its seed) before "
+    "every document (default 0: zero-shot).",
+    reuse=True,
+)
+LLM_URL = FamilyOption(
+    "llm_url",
+    None,
+    "llm-prompt: an OpenAI-compatible server, http://HOST:PORT/v1 (vLLM, SGLang); "
+    "key from OPENAI_API_KEY (default: generate locally).",
+)
+register_family(
+    Family(
+        name="llm",
+        params=18.5e6,
+        frozen_bytes=2 * 1.54e9,
+        options=(SHOTS, LLM_URL),
+        server_option="llm_url",
+        server_rate=100.0,
+    )
+)
 
 
 def _stage(name: str, builder: str, **changes: Any) -> StageSpec:
-    return StageSpec(name=name, builder=_F + builder, source="text", target="cls_summary", train_overrides=_LENGTHS, **changes)
+    return StageSpec(
+        name=name, builder=_F + builder, source="text", target="cls_summary", train_overrides=_LENGTHS, **changes
+    )
 
 
 @register_variant("llm-prompt")
 def llm_prompt() -> VariantSpec:
     return VariantSpec(
-        name="llm-prompt", codec=_F + "llm_codec", stages=(), inference=_stage("prompt", "build_prompted"),
-        family="llm", default_backbone=DEFAULT_LLM, smoke_backbone=_F + "build_tiny_llm", setup=_F + "choose_shots",
+        name="llm-prompt",
+        codec=_F + "llm_codec",
+        stages=(),
+        inference=_stage("prompt", "build_prompted"),
+        family="llm",
+        default_backbone=DEFAULT_LLM,
+        smoke_backbone=_F + "build_tiny_llm",
+        setup=_F + "choose_shots",
         options=("shots", "llm_url"),
-        postprocess=_F + "clean_answer", decode_overrides=LLM_DECODE, relative_decode_cost=DECODE_COST,
+        postprocess=_F + "clean_answer",
+        decode_overrides=LLM_DECODE,
+        relative_decode_cost=DECODE_COST,
         description="an instruction LLM prompted zero-shot or with --shots K train examples (local or --llm-url)",
     )
 
@@ -88,9 +117,16 @@ def llm_prompt() -> VariantSpec:
 @register_variant("llm-lora")
 def llm_lora() -> VariantSpec:
     return VariantSpec(
-        name="llm-lora", codec=_F + "llm_codec", stages=(_stage("lora", "build_lora", loader=_F + "load_lora"),),
-        family="llm", default_backbone=DEFAULT_LLM, smoke_backbone=_F + "build_tiny_llm",
-        postprocess=_F + "clean_answer", decode_overrides=LLM_DECODE, relative_cost=LORA_COST, relative_decode_cost=DECODE_COST,
+        name="llm-lora",
+        codec=_F + "llm_codec",
+        stages=(_stage("lora", "build_lora", loader=_F + "load_lora"),),
+        family="llm",
+        default_backbone=DEFAULT_LLM,
+        smoke_backbone=_F + "build_tiny_llm",
+        postprocess=_F + "clean_answer",
+        decode_overrides=LLM_DECODE,
+        relative_cost=LORA_COST,
+        relative_decode_cost=DECODE_COST,
         description="the instruction LLM with LoRA adapters fine-tuned on the zero-shot prompt -> cls_summary",
     )
 
@@ -99,19 +135,35 @@ def llm_lora() -> VariantSpec:
 class LlmCodec:
     """Chat-template prompts as token ids (role "source") and answers + end-of-turn token (role "target")."""
 
-    def __init__(self, tokenizer: Any, src_lang: str, tgt_lang: str, *, context: int, examples: tuple[tuple[str, str], ...] = ()) -> None:
+    def __init__(
+        self, tokenizer: Any, src_lang: str, tgt_lang: str, *, context: int, examples: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         if not getattr(tokenizer, "chat_template", None):
-            raise ClsDataError(f"the tokenizer of {tokenizer.name_or_path!r} has no chat template: an instruction model is needed")
-        self.tokenizer, self.src_lang, self.tgt_lang, self.context, self.examples = tokenizer, src_lang, tgt_lang, context, examples
+            raise ClsDataError(
+                f"the tokenizer of {tokenizer.name_or_path!r} has no chat template: an instruction model is needed"
+            )
+        self.tokenizer, self.src_lang, self.tgt_lang, self.context, self.examples = (
+            tokenizer,
+            src_lang,
+            tgt_lang,
+            context,
+            examples,
+        )
         self.instruction = INSTRUCTION.format(src=language_name(src_lang), tgt=language_name(tgt_lang))
         head, _, tail = self._render(self.messages(_DOC), generation=True).partition(_DOC)
         self.head, self.tail = self._ids(head), self._ids(tail)
-        after = self._render([{"role": "user", "content": "x"}, {"role": "assistant", "content": _ANSWER}]).partition(_ANSWER)[2]
+        after = self._render([{"role": "user", "content": "x"}, {"role": "assistant", "content": _ANSWER}]).partition(
+            _ANSWER
+        )[2]
         end = self._ids(after)[:1] or [tokenizer.eos_token_id]
         self.end_ids = end
-        self.eos_ids = list(dict.fromkeys(end + ([tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else [])))
+        self.eos_ids = list(
+            dict.fromkeys(end + ([tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []))
+        )
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self.eos_ids[-1]
-        layout = json.dumps([vocabulary_text(tokenizer), self.head, self.tail, self.end_ids, context], ensure_ascii=False)
+        layout = json.dumps(
+            [vocabulary_text(tokenizer), self.head, self.tail, self.end_ids, context], ensure_ascii=False
+        )
         self.key = f"llm-{len(tokenizer)}-{hashlib.sha1(layout.encode('utf-8')).hexdigest()[:16]}"
 
     def _render(self, messages: list[dict[str, str]], generation: bool = False) -> str:
@@ -124,20 +176,28 @@ class LlmCodec:
         """The conversation for one document (what a server receives)."""
         turns = [{"role": "system", "content": SYSTEM}]
         for shot_doc, shot_summary in self.examples:
-            turns += [{"role": "user", "content": self.instruction + shot_doc}, {"role": "assistant", "content": shot_summary}]
+            turns += [
+                {"role": "user", "content": self.instruction + shot_doc},
+                {"role": "assistant", "content": shot_summary},
+            ]
         return turns + [{"role": "user", "content": self.instruction + document}]
 
-    def with_examples(self, examples: list[tuple[str, str]]) -> "LlmCodec":
+    def with_examples(self, examples: list[tuple[str, str]]) -> LlmCodec:
         """This codec with k examples (documents cut at SHOT_DOC_TOKENS) before every document."""
-        cut = [(self.tokenizer.decode(self._ids(doc)[:SHOT_DOC_TOKENS]).replace("\ufffd", "").strip(), summary) for doc, summary in examples]
+        cut = [
+            (self.tokenizer.decode(self._ids(doc)[:SHOT_DOC_TOKENS]).replace("\ufffd", "").strip(), summary)
+            for doc, summary in examples
+        ]
         return LlmCodec(self.tokenizer, self.src_lang, self.tgt_lang, context=self.context, examples=tuple(cut))
 
     def document_budget(self, max_len: int) -> int:
         budget = min(max_len, self.context - ANSWER_TOKENS) - len(self.head) - len(self.tail)
         if budget < MIN_DOC_TOKENS:
-            raise ClsDataError(f"the prompt leaves {budget} tokens for the document (prompt budget {max_len}, context {self.context}, "
-                               f"{len(self.examples)} examples of up to {SHOT_DOC_TOKENS} tokens): "
-                               + ("use fewer --shots" if self.examples else "the backbone's context is too short"))
+            raise ClsDataError(
+                f"the prompt leaves {budget} tokens for the document (prompt budget {max_len}, context {self.context}, "
+                f"{len(self.examples)} examples of up to {SHOT_DOC_TOKENS} tokens): "
+                + ("use fewer --shots" if self.examples else "the backbone's context is too short")
+            )
         return budget
 
     def encode(self, texts: list[str], role: str, max_len: int) -> list[list[int]]:
@@ -149,7 +209,7 @@ class LlmCodec:
 
     def document(self, source_ids: list[int]) -> str:
         """The (truncated) document inside one encoded prompt."""
-        return self.tokenizer.decode(source_ids[len(self.head): len(source_ids) - len(self.tail)])
+        return self.tokenizer.decode(source_ids[len(self.head) : len(source_ids) - len(self.tail)])
 
     def decode(self, ids: Any) -> list[str]:
         rows = []
@@ -190,7 +250,7 @@ def choose_shots(plan: RunPlan) -> tuple[LlmCodec, list[str]]:
         raise ClsDataError(f"--shots {k}: the training split {train.split} has only {n} pairs")
     picks = sorted(int(i) for i in np.random.default_rng(run.seed).choice(n, size=k, replace=False))
     rows = table.select(picks)
-    chosen = codec.with_examples(list(zip(rows["text"], rows["cls_summary"])))
+    chosen = codec.with_examples(list(zip(rows["text"], rows["cls_summary"], strict=False)))
     return chosen, [f"{k}-shot prompt: examples {', '.join(rows['id'])} of {train.split} (seed {run.seed})"]
 
 
@@ -240,7 +300,9 @@ def load_lora(ctx: BuildContext) -> Any:
     from cls_data.benchmark.models.decoder_lm import DecoderLM, load_causal_lm
 
     with _quiet_peft():
-        model = PeftModel.from_pretrained(load_causal_lm(ctx.backbone, frozen_bf16=_on_gpu()), str(ctx.init)).merge_and_unload()
+        model = PeftModel.from_pretrained(
+            load_causal_lm(ctx.backbone, frozen_bf16=_on_gpu()), str(ctx.init)
+        ).merge_and_unload()
     return DecoderLM(model, ctx.codec.pad_id, ctx.codec.eos_ids)
 
 
@@ -264,7 +326,7 @@ def clean_answer(text: str, tgt_lang: str | None = None) -> dict[str, Any]:
         lowered = answer.lower()
         for lead in _LEADS:
             if lowered.startswith(lead):
-                rest = answer[len(lead):].lstrip()
+                rest = answer[len(lead) :].lstrip()
                 if rest[:1] in (":", "：", "-"):
                     answer = rest[1:].strip()
                     break
@@ -276,12 +338,22 @@ def clean_answer(text: str, tgt_lang: str | None = None) -> dict[str, Any]:
 
 
 # --- the smoke backbone (offline, seconds)
-CHATML = ("{%- for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
-          "{%- endfor %}{%- if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{%- endif %}")
+CHATML = (
+    "{%- for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
+    "{%- endfor %}{%- if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{%- endif %}"
+)
 
 
-def build_tiny_llm(texts: list[str], out_dir: str | Path, *, vocab_size: int = 1200, hidden: int = 32, layers: int = 2,
-                   heads: int = 2, seed: int = 0) -> Path:
+def build_tiny_llm(
+    texts: list[str],
+    out_dir: str | Path,
+    *,
+    vocab_size: int = 1200,
+    hidden: int = 32,
+    layers: int = 2,
+    heads: int = 2,
+    seed: int = 0,
+) -> Path:
     """A tiny random Qwen2 causal LM and a byte-level BPE tokenizer trained on `texts` and the prompt, with a ChatML template."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -291,18 +363,33 @@ def build_tiny_llm(texts: list[str], out_dir: str | Path, *, vocab_size: int = 1
     bpe = Tokenizer(models.BPE())
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     bpe.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=specials, show_progress=False,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=specials,
+        show_progress=False,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
     prompt_words = [SYSTEM, INSTRUCTION, "system user assistant Vietnamese Chinese English"]
     bpe.train_from_iterator([*texts, *prompt_words * 20], trainer)
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe, eos_token="<|im_end|>", pad_token="<|endoftext|>",
-                                        model_max_length=1024)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=bpe, eos_token="<|im_end|>", pad_token="<|endoftext|>", model_max_length=1024
+    )
     tokenizer.chat_template = CHATML
     # An untied head: a tiny random model with tied embeddings echoes the prompt's last token ("\n") forever,
     # which strips to an empty answer and leaves the answer clean-up and language check unexercised in smoke runs.
-    config = Qwen2Config(vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=layers,
-                         num_attention_heads=heads, num_key_value_heads=1, max_position_embeddings=1024, tie_word_embeddings=False,
-                         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id, bos_token_id=None)
+    config = Qwen2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden,
+        intermediate_size=2 * hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        num_key_value_heads=1,
+        max_position_embeddings=1024,
+        tie_word_embeddings=False,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=None,
+    )
     torch.manual_seed(seed)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

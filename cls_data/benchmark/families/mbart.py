@@ -23,8 +23,14 @@ from cls_data.run_folder import STAGE1
 
 _M = "cls_data.benchmark.families.mbart:"
 MBART_CODEC = _M + "mbart_codec"
-TRANSLATION = StageSpec(name="translation", builder=_M + "build_mbart_cls", source="summary", target="cls_summary",
-                        shared=STAGE1, recipe="stage1")
+TRANSLATION = StageSpec(
+    name="translation",
+    builder=_M + "build_mbart_cls",
+    source="summary",
+    target="cls_summary",
+    shared=STAGE1,
+    recipe="stage1",
+)
 
 
 # --- the family: the paper's own systems. mBART-large-cc25 has 611M parameters (docs/paper-fidelity.md); tflcls's
@@ -36,8 +42,12 @@ register_family(Family(name="mbart", params=611e6, second_decoder=True, paper_re
 @register_variant("mbart-cls")
 def mbart_cls() -> VariantSpec:
     return VariantSpec(
-        name="mbart-cls", codec=MBART_CODEC, smoke_backbone=_M + "build_tiny_mbart",
-        stages=(StageSpec(name="cls", builder=_M + "build_mbart_cls", source="text", target="cls_summary", recipe="stage1"),),
+        name="mbart-cls",
+        codec=MBART_CODEC,
+        smoke_backbone=_M + "build_tiny_mbart",
+        stages=(
+            StageSpec(name="cls", builder=_M + "build_mbart_cls", source="text", target="cls_summary", recipe="stage1"),
+        ),
         description="mBART fine-tuned on text -> cls_summary (= tflcls-no-tramul)",
     )
 
@@ -45,14 +55,25 @@ def mbart_cls() -> VariantSpec:
 @register_variant("tflcls")
 def tflcls() -> VariantSpec:
     return VariantSpec(
-        name="tflcls", codec=MBART_CODEC, smoke_backbone=_M + "build_tiny_mbart",
+        name="tflcls",
+        codec=MBART_CODEC,
+        smoke_backbone=_M + "build_tiny_mbart",
         stages=(
             TRANSLATION,
-            StageSpec(name="joint", builder=_M + "build_tflcls", source="text", target="cls_summary",
-                      mono_target="summary", init_from="translation", recipe="stage2", weighted=True,
-                      loader=_M + "load_tflcls"),
+            StageSpec(
+                name="joint",
+                builder=_M + "build_tflcls",
+                source="text",
+                target="cls_summary",
+                mono_target="summary",
+                init_from="translation",
+                recipe="stage2",
+                weighted=True,
+                loader=_M + "load_tflcls",
+            ),
         ),
-        weightings=("all",), default_weighting="tflcls",  # every registered scheme (`registry.WEIGHTINGS`)
+        weightings=("all",),
+        default_weighting="tflcls",  # every registered scheme (`registry.WEIGHTINGS`)
         description="stage 1 summary -> cls_summary; stage 2 shared encoder, cross-lingual + monolingual decoders",
     )
 
@@ -61,8 +82,11 @@ def tflcls() -> VariantSpec:
 def tflcls_no_tra() -> VariantSpec:
     base = get_variant("tflcls")
     joint = base.stage("joint")
-    return base.derive("tflcls-no-tra", stages=(dataclasses.replace(joint, init_from=None),),
-                       description="tflcls without stage 1: the cross-lingual decoder starts from pretrained mBART")
+    return base.derive(
+        "tflcls-no-tra",
+        stages=(dataclasses.replace(joint, init_from=None),),
+        description="tflcls without stage 1: the cross-lingual decoder starts from pretrained mBART",
+    )
 
 
 @register_variant("tflcls-no-mul")
@@ -70,10 +94,19 @@ def tflcls_no_mul() -> VariantSpec:
     base = get_variant("tflcls")
     return base.derive(
         "tflcls-no-mul",
-        stages=(base.stage("translation"),
-                StageSpec(name="cls", builder=_M + "build_mbart_cls", source="text", target="cls_summary",
-                          init_from="translation", recipe="stage2")),
-        weightings=(), default_weighting=None,
+        stages=(
+            base.stage("translation"),
+            StageSpec(
+                name="cls",
+                builder=_M + "build_mbart_cls",
+                source="text",
+                target="cls_summary",
+                init_from="translation",
+                recipe="stage2",
+            ),
+        ),
+        weightings=(),
+        default_weighting=None,
         description="tflcls without the monolingual decoder: stage 1, then plain CLS fine-tuning",
     )
 
@@ -81,7 +114,9 @@ def tflcls_no_mul() -> VariantSpec:
 # --- builders: `builder(ctx: BuildContext) -> model`
 def _check_init(ctx: BuildContext) -> None:
     if ctx.stage.init_from and ctx.init is None:  # never fall back to the backbone for a stage that continues another
-        raise ValueError(f"stage {ctx.stage.name!r} starts from stage {ctx.stage.init_from!r}, but no weights were passed")
+        raise ValueError(
+            f"stage {ctx.stage.name!r} starts from stage {ctx.stage.init_from!r}, but no weights were passed"
+        )
 
 
 def build_mbart_cls(ctx: BuildContext) -> Any:
@@ -127,8 +162,10 @@ class MBartCodec:
         self.tgt_lang_id = tokenizer.convert_tokens_to_ids(self.tgt_code)
         for code, token_id in ((self.src_code, self.src_lang_id), (self.tgt_code, self.tgt_lang_id)):
             if token_id in (None, tokenizer.unk_token_id):  # else mBART would silently start from <unk>
-                raise ClsDataError(f"the mBART backbone's tokenizer has no language code {code} (mbart-large-cc25 has 25 "
-                                   "languages; mBART-50 backbones such as facebook/mbart-large-50 have the rest)")
+                raise ClsDataError(
+                    f"the mBART backbone's tokenizer has no language code {code} (mbart-large-cc25 has 25 "
+                    "languages; mBART-50 backbones such as facebook/mbart-large-50 have the rest)"
+                )
         self.pad_id = tokenizer.pad_token_id
         digest = tokenizer_digest(tokenizer)
         self.key = f"mbart-{type(tokenizer).__name__}-{len(tokenizer)}-{digest}-{self.src_code}-{self.tgt_code}"
@@ -172,7 +209,7 @@ def vocabulary_size(texts: list[str], requested: int) -> int:
     return max(requested, len(alphabet) + ALPHABET_MARGIN)
 
 
-def train_mbart_tokenizer(texts: Iterable[str], vocab_size: int = 1000) -> "object":
+def train_mbart_tokenizer(texts: Iterable[str], vocab_size: int = 1000) -> object:
     """An `MBartTokenizer` (mBART's special tokens and 25 language codes) over a Unigram vocabulary of `texts`,
     grown past `vocab_size` when the texts hold more distinct characters (every character stays a piece)."""
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
@@ -184,12 +221,20 @@ def train_mbart_tokenizer(texts: Iterable[str], vocab_size: int = 1000) -> "obje
     # The same pre-tokenizer MBartTokenizer applies, so the trained pieces match what it will see.
     unigram.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     texts = list(texts)
-    trainer = trainers.UnigramTrainer(vocab_size=vocabulary_size(texts, vocab_size), special_tokens=specials, unk_token="<unk>",
-                                      show_progress=False)  # its bars go to stdout, through the caller's output
+    trainer = trainers.UnigramTrainer(
+        vocab_size=vocabulary_size(texts, vocab_size), special_tokens=specials, unk_token="<unk>", show_progress=False
+    )  # its bars go to stdout, through the caller's output
     unigram.train_from_iterator(texts, trainer)
-    trained = [(piece, score) for piece, score in json.loads(unigram.to_str())["model"]["vocab"] if piece not in specials]
+    trained = [
+        (piece, score) for piece, score in json.loads(unigram.to_str())["model"]["vocab"] if piece not in specials
+    ]
     pieces = _canonical_order(trained)
-    vocab = [(token, 0.0) for token in specials] + pieces + [(code, 0.0) for code in FAIRSEQ_LANGUAGE_CODES] + [("<mask>", 0.0)]
+    vocab = (
+        [(token, 0.0) for token in specials]
+        + pieces
+        + [(code, 0.0) for code in FAIRSEQ_LANGUAGE_CODES]
+        + [("<mask>", 0.0)]
+    )
     return MBartTokenizer(vocab=vocab)
 
 
@@ -213,8 +258,18 @@ def _canonical_order(pieces: list[tuple[str, float]], tie: float = 5e-4) -> list
     return result
 
 
-def build_tiny_mbart(texts: Iterable[str], out_dir: str | Path, *, vocab_size: int = 1000, d_model: int = 32,
-                     layers: int = 2, heads: int = 2, ffn: int = 64, max_positions: int = 1024, seed: int = 0) -> Path:
+def build_tiny_mbart(
+    texts: Iterable[str],
+    out_dir: str | Path,
+    *,
+    vocab_size: int = 1000,
+    d_model: int = 32,
+    layers: int = 2,
+    heads: int = 2,
+    ffn: int = 64,
+    max_positions: int = 1024,
+    seed: int = 0,
+) -> Path:
     """Save a tiny random mBART and its dataset-trained tokenizer to `out_dir`; load it like a Hub backbone."""
     import torch
     from transformers import MBartConfig, MBartForConditionalGeneration
@@ -222,11 +277,21 @@ def build_tiny_mbart(texts: Iterable[str], out_dir: str | Path, *, vocab_size: i
     out = Path(out_dir)
     tokenizer = train_mbart_tokenizer(texts, vocab_size)
     config = MBartConfig(
-        vocab_size=len(tokenizer), d_model=d_model, encoder_layers=layers, decoder_layers=layers,
-        encoder_attention_heads=heads, decoder_attention_heads=heads, encoder_ffn_dim=ffn, decoder_ffn_dim=ffn,
-        max_position_embeddings=max_positions, pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-        decoder_start_token_id=tokenizer.eos_token_id, scale_embedding=True, dropout=0.0,
+        vocab_size=len(tokenizer),
+        d_model=d_model,
+        encoder_layers=layers,
+        decoder_layers=layers,
+        encoder_attention_heads=heads,
+        decoder_attention_heads=heads,
+        encoder_ffn_dim=ffn,
+        decoder_ffn_dim=ffn,
+        max_position_embeddings=max_positions,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id,
+        scale_embedding=True,
+        dropout=0.0,
     )
     torch.manual_seed(seed)
     model = MBartForConditionalGeneration(config)

@@ -45,16 +45,27 @@ def _bert_stage(name: str, builder: str, target: str, **changes) -> StageSpec:
 
 
 def _bert_spec(name: str, stages: tuple[StageSpec, ...], description: str, **changes) -> VariantSpec:
-    return VariantSpec(name=name, codec=_E + "bert_codec", stages=stages, default_backbone=MBERT, family="mbert",
-                       smoke_backbone=_E + "mbert_smoke_backbone", relative_cost=MBERT_COST, description=description, **changes)
+    return VariantSpec(
+        name=name,
+        codec=_E + "bert_codec",
+        stages=stages,
+        default_backbone=MBERT,
+        family="mbert",
+        smoke_backbone=_E + "mbert_smoke_backbone",
+        relative_cost=MBERT_COST,
+        description=description,
+        **changes,
+    )
 
 
 @register_variant("mclas")
 def mclas() -> VariantSpec:
     return _bert_spec(
         "mclas",
-        (_bert_stage("mono", "build_mclas_mono", "summary", postprocess=False),
-         _bert_stage("sequential", "build_mclas_sequential", "cls_summary", mono_target="summary", init_from="mono")),
+        (
+            _bert_stage("mono", "build_mclas_mono", "summary", postprocess=False),
+            _bert_stage("sequential", "build_mclas_sequential", "cls_summary", mono_target="summary", init_from="mono"),
+        ),
         "MCLAS: mBERT encoder, one decoder generating mono [LSEP] cross; monolingual stage first",
         postprocess=_E + "split_at_separator",
         decode_overrides=(("num_beams", 5),),  # MCLAS decodes with beam 5 (trigram blocking as every variant)
@@ -65,9 +76,18 @@ def mclas() -> VariantSpec:
 def nguyen_kd() -> VariantSpec:
     return _bert_spec(
         "nguyen-kd",
-        (_bert_stage("teacher", "build_nguyen_teacher", "summary"),
-         _bert_stage("student", "build_nguyen_student", "cls_summary", mono_target="summary", init_from="teacher",
-                     loss_coefficients=(("cls", 1.0), ("ot", 0.1)), loader=_E + "load_nguyen_student")),
+        (
+            _bert_stage("teacher", "build_nguyen_teacher", "summary"),
+            _bert_stage(
+                "student",
+                "build_nguyen_student",
+                "cls_summary",
+                mono_target="summary",
+                init_from="teacher",
+                loss_coefficients=(("cls", 1.0), ("ot", 0.1)),
+                loader=_E + "load_nguyen_student",
+            ),
+        ),
         "Nguyen & Luu: monolingual teacher, CLS student + 0.1 x Sinkhorn divergence between decoder states",
     )
 
@@ -77,14 +97,25 @@ def _bert_seq2seq(ctx: BuildContext) -> Any:
     """`EncoderDecoderModel` from the previous stage's weights, or mBERT + a fresh decoder."""
     from transformers import EncoderDecoderModel
 
-    from cls_data.benchmark.models.bert_seq2seq import DECODER_SIZES, DecoderSize, build_encoder_decoder, load_bert_encoder
+    from cls_data.benchmark.models.bert_seq2seq import (
+        DECODER_SIZES,
+        DecoderSize,
+        build_encoder_decoder,
+        load_bert_encoder,
+    )
 
     if ctx.init is not None:
         model = EncoderDecoderModel.from_pretrained(ctx.init)
-        model.encoder.pooler = None  # rebuilt by from_pretrained although never saved nor used: keep it out of the optimizer
+        model.encoder.pooler = (
+            None  # rebuilt by from_pretrained although never saved nor used: keep it out of the optimizer
+        )
         return model
     size_file = Path(ctx.backbone) / DECODER_SIZE_FILE
-    size = DecoderSize(**json.loads(size_file.read_text(encoding="utf-8"))) if size_file.exists() else DECODER_SIZES["paper"]
+    size = (
+        DecoderSize(**json.loads(size_file.read_text(encoding="utf-8")))
+        if size_file.exists()
+        else DECODER_SIZES["paper"]
+    )
     return build_encoder_decoder(load_bert_encoder(ctx.backbone), size)
 
 
@@ -168,12 +199,14 @@ class BertCodec:
 
         marks = self.markers
         texts = []
-        for row in (ids.tolist() if hasattr(ids, "tolist") else ids):
+        for row in ids.tolist() if hasattr(ids, "tolist") else ids:
             row = [t for t in row if t not in (marks.pad, marks.bos)]
             row = row[: row.index(marks.eos)] if marks.eos in row else row
             parts, start = [], 0
             for end in [i for i, t in enumerate(row) if t == marks.lsep] + [len(row)]:
-                parts.append(self.tokenizer.decode(row[start:end], skip_special_tokens=True, clean_up_tokenization_spaces=True))
+                parts.append(
+                    self.tokenizer.decode(row[start:end], skip_special_tokens=True, clean_up_tokenization_spaces=True)
+                )
                 start = end + 1
             texts.append(glue_cjk(f" {LSEP} ".join(" ".join(part.split()) for part in parts).strip()))
         return texts
@@ -195,9 +228,9 @@ def bert_codec(backbone: str | Path, src_lang: str, tgt_lang: str) -> BertCodec:
 def mbert_smoke_backbone(texts: list[str], out_dir: str | Path, vocab_size: int = 1000) -> Path:
     """A tiny random `BertModel` with a WordPiece vocabulary of `texts` laid out like mBERT's, and a tiny decoder size."""
     import torch
+    from transformers import BertModel
 
     from cls_data.benchmark.models.bert_seq2seq import DECODER_SIZES, tiny_bert_config
-    from transformers import BertModel
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -228,10 +261,14 @@ def train_wordpiece_tokenizer(texts: Iterable[str], vocab_size: int = 1000):
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import BertTokenizer
 
-    normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False)
+    normalizer = normalizers.BertNormalizer(
+        clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False
+    )
     trainer_model = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     trainer_model.normalizer, trainer_model.pre_tokenizer = normalizer, pre_tokenizers.BertPreTokenizer()
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size + len(BERT_SPECIALS), special_tokens=BERT_SPECIALS, show_progress=False)
+    trainer = trainers.WordPieceTrainer(
+        vocab_size=vocab_size + len(BERT_SPECIALS), special_tokens=BERT_SPECIALS, show_progress=False
+    )
     trainer_model.train_from_iterator(texts, trainer)
     # Rebuilt from the plain vocabulary: as in mBERT, the [unused] markers are ordinary tokens (a decode
     # that skips special tokens keeps them); only [PAD]/[UNK]/[CLS]/[SEP]/[MASK] are special.
@@ -242,5 +279,13 @@ def train_wordpiece_tokenizer(texts: Iterable[str], vocab_size: int = 1000):
     wordpiece.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]", special_tokens=[("[CLS]", cls), ("[SEP]", sep)]
     )
-    return BertTokenizer(tokenizer_object=wordpiece, do_lower_case=False, model_max_length=512, pad_token="[PAD]",
-                         unk_token="[UNK]", cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
+    return BertTokenizer(
+        tokenizer_object=wordpiece,
+        do_lower_case=False,
+        model_max_length=512,
+        pad_token="[PAD]",
+        unk_token="[UNK]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+    )

@@ -38,16 +38,29 @@ register_family(Family(name="ncls", params=50e6, second_decoder=True))
 
 # --- specs
 def _ncls_stage(**changes) -> StageSpec:
-    fields = {"name": "cls", "builder": _N + "build_ncls", "source": "text", "target": "cls_summary",
-              "train_overrides": NCLS_ADAM}
+    fields = {
+        "name": "cls",
+        "builder": _N + "build_ncls",
+        "source": "text",
+        "target": "cls_summary",
+        "train_overrides": NCLS_ADAM,
+    }
     return StageSpec(**{**fields, **changes})
 
 
 def _ncls_spec(name: str, stage: StageSpec, description: str) -> VariantSpec:
-    return VariantSpec(name=name, codec=_N + "ncls_codec", stages=(stage,), default_backbone="ncls-dataset-vocab",
-                       family="ncls", decode_overrides=(("length_penalty", 0.6),),  # NCLS: beam 4, length penalty 0.6
-                       smoke_backbone=_N + "ncls_smoke_backbone", dataset_backbone=_N + "ncls_backbone",
-                       relative_cost=NCLS_COST, description=description)
+    return VariantSpec(
+        name=name,
+        codec=_N + "ncls_codec",
+        stages=(stage,),
+        default_backbone="ncls-dataset-vocab",
+        family="ncls",
+        decode_overrides=(("length_penalty", 0.6),),  # NCLS: beam 4, length penalty 0.6
+        smoke_backbone=_N + "ncls_smoke_backbone",
+        dataset_backbone=_N + "ncls_backbone",
+        relative_cost=NCLS_COST,
+        description=description,
+    )
 
 
 @register_variant("ncls")
@@ -57,9 +70,15 @@ def ncls() -> VariantSpec:
 
 @register_variant("ncls-ms")
 def ncls_ms() -> VariantSpec:
-    stage = _ncls_stage(name="joint", builder=_N + "build_ncls_ms", mono_target="summary",
-                        loss_coefficients=(("cls", 1.0), ("mls", 1.0)))
-    return _ncls_spec("ncls-ms", stage, "NCLS+MS: shared encoder, a second decoder for the source-language summary, sum of losses")
+    stage = _ncls_stage(
+        name="joint",
+        builder=_N + "build_ncls_ms",
+        mono_target="summary",
+        loss_coefficients=(("cls", 1.0), ("mls", 1.0)),
+    )
+    return _ncls_spec(
+        "ncls-ms", stage, "NCLS+MS: shared encoder, a second decoder for the source-language summary, sum of losses"
+    )
 
 
 # --- builders: `builder(ctx: BuildContext) -> model`
@@ -90,8 +109,9 @@ def build_ncls_ms(ctx: BuildContext) -> Any:
         return TwoDecoderSeq2Seq.load(ctx.init)
     config = MBartConfig.from_pretrained(ctx.backbone)
     seq2seq, second = MBartForConditionalGeneration(config), MBartForConditionalGeneration(config)
-    return build_two_decoder(seq2seq, second, cls_start_id=ctx.codec.eos_id, mono_start_id=ctx.codec.eos_id,
-                             label_smoothing=LABEL_SMOOTHING)
+    return build_two_decoder(
+        seq2seq, second, cls_start_id=ctx.codec.eos_id, mono_start_id=ctx.codec.eos_id, label_smoothing=LABEL_SMOOTHING
+    )
 
 
 # --- text codec: every role is `X </s>` in the joint vocabulary; the decoder input `</s> Y` is derived by the model
@@ -171,17 +191,28 @@ def train_ncls_tokenizer(texts: Iterable[str], vocab_size: int = NCLS_DEFAULT_VO
 
     bpe = Tokenizer(models.BPE(unk_token="<unk>"))
     bpe.normalizer = normalizers.NFC()
-    bpe.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True),
-        # Ideographic punctuation (、。「」…) and full-width forms (，！？０-９) split like Han characters.
-        pre_tokenizers.Split(Regex(f"[{UNSPACED}]"), behavior="isolated"),
-        pre_tokenizers.Punctuation(behavior="isolated"),
-    ])
+    bpe.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True),
+            # Ideographic punctuation (、。「」…) and full-width forms (，！？０-９) split like Han characters.
+            pre_tokenizers.Split(Regex(f"[{UNSPACED}]"), behavior="isolated"),
+            pre_tokenizers.Punctuation(behavior="isolated"),
+        ]
+    )
     bpe.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=list(NCLS_SPECIALS),
-                                  show_progress=False)  # its bars go to stdout, through the caller's output
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=list(NCLS_SPECIALS), show_progress=False
+    )  # its bars go to stdout, through the caller's output
     bpe.train_from_iterator(texts, trainer)
     eos = bpe.token_to_id("</s>")
-    bpe.post_processor = processors.TemplateProcessing(single="$A </s>", pair="$A </s> $B </s>", special_tokens=[("</s>", eos)])
-    return PreTrainedTokenizerFast(tokenizer_object=bpe, bos_token="<s>", pad_token="<pad>", eos_token="</s>",
-                                   unk_token="<unk>", model_max_length=1024)
+    bpe.post_processor = processors.TemplateProcessing(
+        single="$A </s>", pair="$A </s> $B </s>", special_tokens=[("</s>", eos)]
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=bpe,
+        bos_token="<s>",
+        pad_token="<pad>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        model_max_length=1024,
+    )

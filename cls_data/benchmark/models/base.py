@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 IGNORE_INDEX = -100
 
 
-def token_cross_entropy(logits: "torch.Tensor", labels: "torch.Tensor", label_smoothing: float = 0.0) -> "torch.Tensor":
+def token_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
     """Mean cross-entropy over the label positions that are not IGNORE_INDEX, computed in fp32.
 
     Label smoothing spreads mass over the whole vocabulary, so it must not be used with a head

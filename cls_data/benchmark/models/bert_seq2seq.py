@@ -50,7 +50,7 @@ class Markers:
     lsep: int
 
     @classmethod
-    def of(cls, tokenizer: Any) -> "Markers":
+    def of(cls, tokenizer: Any) -> Markers:
         ids = tokenizer.convert_tokens_to_ids([BOS, EOS, LSEP])
         if tokenizer.unk_token_id in ids:
             raise ValueError(f"tokenizer lacks BERT's unused marker tokens {BOS}, {EOS}, {LSEP}")
@@ -82,8 +82,15 @@ def join_sequential(mono: torch.Tensor, cross: torch.Tensor, lsep: int) -> torch
 class BertSummarizer(nn.Module):
     """One summary per source (`BOS y EOS`), or MCLAS's sequential target (`BOS mono LSEP cross EOS`)."""
 
-    def __init__(self, model: Any, markers: Markers, *, task: str = "cls", sequential: bool = False,
-                 label_smoothing: float = LABEL_SMOOTHING) -> None:
+    def __init__(
+        self,
+        model: Any,
+        markers: Markers,
+        *,
+        task: str = "cls",
+        sequential: bool = False,
+        label_smoothing: float = LABEL_SMOOTHING,
+    ) -> None:
         super().__init__()
         self.model = model
         self.markers = markers
@@ -92,7 +99,11 @@ class BertSummarizer(nn.Module):
         self.label_smoothing = label_smoothing
         gen = self.model.generation_config
         gen.decoder_start_token_id, gen.bos_token_id, gen.eos_token_id, gen.pad_token_id = (
-            markers.bos, markers.bos, markers.eos, markers.pad)
+            markers.bos,
+            markers.bos,
+            markers.eos,
+            markers.pad,
+        )
 
     def param_groups(self) -> list[tuple[list[nn.Parameter], float]]:
         """(parameters, relative learning rate): the fresh decoder first (its lr is the one logged), the pretrained encoder slower."""
@@ -101,13 +112,22 @@ class BertSummarizer(nn.Module):
         return [([p for p in self.parameters() if id(p) not in ids], 1.0), (encoder, ENCODER_LR_SCALE)]
 
     def target(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        content = join_sequential(batch["mono_labels"], batch["labels"], self.markers.lsep) if self.sequential else batch["labels"]
+        content = (
+            join_sequential(batch["mono_labels"], batch["labels"], self.markers.lsep)
+            if self.sequential
+            else batch["labels"]
+        )
         return frame(content, self.markers)
 
-    def decode_states(self, batch: dict[str, torch.Tensor], decoder_input_ids: torch.Tensor, hidden: bool = False) -> Any:
+    def decode_states(
+        self, batch: dict[str, torch.Tensor], decoder_input_ids: torch.Tensor, hidden: bool = False
+    ) -> Any:
         return self.model(
-            input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], decoder_input_ids=decoder_input_ids,
-            decoder_attention_mask=(decoder_input_ids != self.markers.pad).long(), output_hidden_states=hidden,
+            input_ids=batch["input_ids"],
+            attention_mask=batch["attention_mask"],
+            decoder_input_ids=decoder_input_ids,
+            decoder_attention_mask=(decoder_input_ids != self.markers.pad).long(),
+            output_hidden_states=hidden,
         )
 
     def decoder_states(self, batch: dict[str, torch.Tensor], decoder_input_ids: torch.Tensor) -> torch.Tensor:
@@ -115,8 +135,11 @@ class BertSummarizer(nn.Module):
         mask = batch["attention_mask"]
         encoded = self.model.get_encoder()(input_ids=batch["input_ids"], attention_mask=mask).last_hidden_state
         return self.model.decoder.bert(
-            input_ids=decoder_input_ids, attention_mask=(decoder_input_ids != self.markers.pad).long(),
-            encoder_hidden_states=encoded, encoder_attention_mask=mask, use_cache=False,
+            input_ids=decoder_input_ids,
+            attention_mask=(decoder_input_ids != self.markers.pad).long(),
+            encoder_hidden_states=encoded,
+            encoder_attention_mask=mask,
+            use_cache=False,
         ).last_hidden_state
 
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -129,18 +152,30 @@ class BertSummarizer(nn.Module):
         # The sequential target holds two summaries and a separator: room for both.
         budget = 2 * decode.max_new_tokens + 1 if self.sequential else decode.max_new_tokens
         return self.model.generate(
-            input_ids=input_ids, attention_mask=attention_mask, num_beams=decode.num_beams,
-            no_repeat_ngram_size=decode.no_repeat_ngram_size, max_new_tokens=budget,
-            length_penalty=decode.length_penalty, early_stopping=False,
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            num_beams=decode.num_beams,
+            no_repeat_ngram_size=decode.no_repeat_ngram_size,
+            max_new_tokens=budget,
+            length_penalty=decode.length_penalty,
+            early_stopping=False,
         )
 
 
 def tiny_bert_config(vocab_size: int, d_model: int = 32, layers: int = 2, heads: int = 2, ffn: int = 64) -> Any:
     from transformers import BertConfig
 
-    return BertConfig(vocab_size=vocab_size, hidden_size=d_model, num_hidden_layers=layers, num_attention_heads=heads,
-                      intermediate_size=ffn, max_position_embeddings=512, hidden_dropout_prob=0.0,
-                      attention_probs_dropout_prob=0.0, pad_token_id=0)
+    return BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=d_model,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=ffn,
+        max_position_embeddings=512,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+        pad_token_id=0,
+    )
 
 
 def build_encoder_decoder(encoder: Any, size: DecoderSize, *, seed: int = 0) -> Any:
@@ -149,12 +184,22 @@ def build_encoder_decoder(encoder: Any, size: DecoderSize, *, seed: int = 0) -> 
 
     enc = encoder.config
     torch.manual_seed(seed)
-    decoder = BertLMHeadModel(BertConfig(
-        vocab_size=enc.vocab_size, hidden_size=enc.hidden_size, num_hidden_layers=size.layers,
-        num_attention_heads=size.heads, intermediate_size=size.ffn, hidden_dropout_prob=size.dropout,
-        attention_probs_dropout_prob=size.dropout, max_position_embeddings=512, pad_token_id=enc.pad_token_id,
-        is_decoder=True, add_cross_attention=True, tie_word_embeddings=True,
-    ))
+    decoder = BertLMHeadModel(
+        BertConfig(
+            vocab_size=enc.vocab_size,
+            hidden_size=enc.hidden_size,
+            num_hidden_layers=size.layers,
+            num_attention_heads=size.heads,
+            intermediate_size=size.ffn,
+            hidden_dropout_prob=size.dropout,
+            attention_probs_dropout_prob=size.dropout,
+            max_position_embeddings=512,
+            pad_token_id=enc.pad_token_id,
+            is_decoder=True,
+            add_cross_attention=True,
+            tie_word_embeddings=True,
+        )
+    )
     with torch.no_grad():  # decoder embeddings start as a copy of BERT's (PreSumm's use_bert_emb)
         decoder.get_input_embeddings().weight.copy_(encoder.get_input_embeddings().weight)
     return EncoderDecoderModel(encoder=encoder, decoder=decoder)

@@ -59,21 +59,34 @@ class DecoderLM(nn.Module):
         answer_width = batch["labels"].shape[1]
         # Logits only where an answer token is predicted (the last prompt position and the answer):
         # a 150k-token vocabulary over a 2k-token prompt would cost more memory than the model.
-        out = self.model(input_ids=row["input_ids"], attention_mask=row["attention_mask"], position_ids=row["position_ids"],
-                         logits_to_keep=answer_width + 1)
+        out = self.model(
+            input_ids=row["input_ids"],
+            attention_mask=row["attention_mask"],
+            position_ids=row["position_ids"],
+            logits_to_keep=answer_width + 1,
+        )
         return {"cls": token_cross_entropy(out.logits[:, :-1].contiguous(), batch["labels"])}
 
     def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, decode: DecodeConfig) -> torch.Tensor:
         ids, mask = left_align(input_ids, attention_mask, self.pad_id)
         out = self.model.generate(
-            input_ids=ids, attention_mask=mask, max_new_tokens=decode.max_new_tokens, num_beams=decode.num_beams,
-            no_repeat_ngram_size=decode.no_repeat_ngram_size, length_penalty=decode.length_penalty,
+            input_ids=ids,
+            attention_mask=mask,
+            max_new_tokens=decode.max_new_tokens,
+            num_beams=decode.num_beams,
+            no_repeat_ngram_size=decode.no_repeat_ngram_size,
+            length_penalty=decode.length_penalty,
             # instruction models ship sampling defaults (Qwen2.5: temperature 0.7, top-p 0.8, repetition penalty 1.05):
             # the benchmark decodes deterministically with the run's own settings only
-            do_sample=False, temperature=None, top_p=None, top_k=None, repetition_penalty=None,
-            pad_token_id=self.pad_id, eos_token_id=self.eos_ids,
+            do_sample=False,
+            temperature=None,
+            top_p=None,
+            top_k=None,
+            repetition_penalty=None,
+            pad_token_id=self.pad_id,
+            eos_token_id=self.eos_ids,
         )
-        return out[:, ids.shape[1]:]
+        return out[:, ids.shape[1] :]
 
     def save(self, folder: Path) -> None:
         """A folder `transformers`/`peft` load as is: the LoRA adapter (adapter_config.json + weights) or the full model."""
@@ -87,7 +100,9 @@ def load_causal_lm(backbone: str | Path, *, frozen_bf16: bool = False) -> Any:
     from cls_data.benchmark.pretrained import from_pretrained
 
     dtype = torch.bfloat16 if frozen_bf16 else torch.float32
-    return from_pretrained(lambda name: AutoModelForCausalLM.from_pretrained(name, dtype=dtype), backbone, "the LLM backbone")
+    return from_pretrained(
+        lambda name: AutoModelForCausalLM.from_pretrained(name, dtype=dtype), backbone, "the LLM backbone"
+    )
 
 
 def with_lora(model: Any, rank: int, alpha: int, dropout: float) -> Any:
@@ -95,7 +110,9 @@ def with_lora(model: Any, rank: int, alpha: int, dropout: float) -> Any:
     adapters train, and peft keeps them in fp32 over a bf16 base (the master weights)."""
     from peft import LoraConfig, get_peft_model
 
-    config = LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=dropout, target_modules="all-linear", task_type="CAUSAL_LM")
+    config = LoraConfig(
+        r=rank, lora_alpha=alpha, lora_dropout=dropout, target_modules="all-linear", task_type="CAUSAL_LM"
+    )
     return get_peft_model(model, config)
 
 

@@ -25,8 +25,14 @@ SHARED_BEAMS_ATTENTION = "sdpa_shared_beams"
 _registered = False
 
 
-def _shared_beams_sdpa(module: Any, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
-                       attention_mask: torch.Tensor | None, **kwargs: Any) -> tuple[torch.Tensor, None]:
+def _shared_beams_sdpa(
+    module: Any,
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    attention_mask: torch.Tensor | None,
+    **kwargs: Any,
+) -> tuple[torch.Tensor, None]:
     """SDPA; when keys hold one row per source and queries one row per beam, beams become extra query positions."""
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
@@ -81,18 +87,34 @@ def _attention(model: Any, implementation: str) -> Iterator[None]:
         model.set_attn_implementation(previous)
 
 
-def beam_generate(model: Any, input_ids: torch.Tensor, attention_mask: torch.Tensor, start_id: int,
-                  decode: DecodeConfig, *, share_beams: bool = True) -> torch.Tensor:
+def beam_generate(
+    model: Any,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    start_id: int,
+    decode: DecodeConfig,
+    *,
+    share_beams: bool = True,
+) -> torch.Tensor:
     """`model.generate` (a BART/mBART-architecture seq2seq) with `decode`'s settings, starting with `start_id`.
 
     `share_beams=False` is plain `generate` (the baseline `bench/bench_decode.py` measures against).
     """
     settings = dict(
-        input_ids=input_ids, attention_mask=attention_mask, decoder_start_token_id=start_id,
-        num_beams=decode.num_beams, no_repeat_ngram_size=decode.no_repeat_ngram_size,
-        max_new_tokens=decode.max_new_tokens, length_penalty=decode.length_penalty, early_stopping=True,
+        input_ids=input_ids,
+        attention_mask=attention_mask,
+        decoder_start_token_id=start_id,
+        num_beams=decode.num_beams,
+        no_repeat_ngram_size=decode.no_repeat_ngram_size,
+        max_new_tokens=decode.max_new_tokens,
+        length_penalty=decode.length_penalty,
+        early_stopping=True,
     )
-    if not share_beams or decode.num_beams == 1 or model.config._attn_implementation not in ("sdpa", SHARED_BEAMS_ATTENTION):
+    if (
+        not share_beams
+        or decode.num_beams == 1
+        or model.config._attn_implementation not in ("sdpa", SHARED_BEAMS_ATTENTION)
+    ):
         return model.generate(**settings)
     _register()
     decoder_config = model.config.get_text_config(decoder=True)

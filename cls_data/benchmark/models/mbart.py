@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-
 # mBART language codes of the paper's three languages (cc25 and mBART-50 share them); every
 # other language's code is its `mbart50` column in cls_data/languages.tsv.
 MBART_LANG_CODES = {"vi": "vi_VN", "zh": "zh_CN", "en": "en_XX"}
@@ -37,7 +36,9 @@ def pad_lm_head(model: Any, multiple: int = 64) -> int:
     return real
 
 
-def load_mbart(backbone: str | Path, *, pad_to_multiple: int = 64, attn_implementation: str = "sdpa") -> tuple[Any, Any]:
+def load_mbart(
+    backbone: str | Path, *, pad_to_multiple: int = 64, attn_implementation: str = "sdpa"
+) -> tuple[Any, Any]:
     """(model, tokenizer) from a Hub id or a local folder, with the LM head padded.
 
     Without network and without a local copy, one line says so instead of a long traceback.
@@ -48,7 +49,9 @@ def load_mbart(backbone: str | Path, *, pad_to_multiple: int = 64, attn_implemen
 
     tokenizer = from_pretrained(AutoTokenizer.from_pretrained, backbone, "backbone")
     model = from_pretrained(
-        lambda name: MBartForConditionalGeneration.from_pretrained(name, attn_implementation=attn_implementation), backbone, "backbone"
+        lambda name: MBartForConditionalGeneration.from_pretrained(name, attn_implementation=attn_implementation),
+        backbone,
+        "backbone",
     )
     pad_lm_head(model, pad_to_multiple)
     return model, tokenizer

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-
 LABEL_SMOOTHING = 0.1
 
 
@@ -39,13 +38,24 @@ def ncls_config(tokenizer: Any, size: TransformerSize, max_positions: int = 1024
     from transformers import MBartConfig
 
     return MBartConfig(
-        vocab_size=len(tokenizer), d_model=size.d_model,
-        encoder_layers=size.layers, decoder_layers=size.layers,
-        encoder_attention_heads=size.heads, decoder_attention_heads=size.heads,
-        encoder_ffn_dim=size.ffn, decoder_ffn_dim=size.ffn,
-        dropout=size.dropout, attention_dropout=size.dropout, activation_dropout=0.0,
-        activation_function="relu", max_position_embeddings=max_positions, scale_embedding=True,
-        pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id, decoder_start_token_id=tokenizer.eos_token_id,
-        forced_eos_token_id=None, tie_word_embeddings=True,
+        vocab_size=len(tokenizer),
+        d_model=size.d_model,
+        encoder_layers=size.layers,
+        decoder_layers=size.layers,
+        encoder_attention_heads=size.heads,
+        decoder_attention_heads=size.heads,
+        encoder_ffn_dim=size.ffn,
+        decoder_ffn_dim=size.ffn,
+        dropout=size.dropout,
+        attention_dropout=size.dropout,
+        activation_dropout=0.0,
+        activation_function="relu",
+        max_position_embeddings=max_positions,
+        scale_embedding=True,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id,
+        forced_eos_token_id=None,
+        tie_word_embeddings=True,
     )

@@ -18,8 +18,9 @@ def _uniform(mask: torch.Tensor) -> torch.Tensor:
     return weights / weights.sum(1, keepdim=True).clamp(min=1.0)
 
 
-def sinkhorn_divergence(x: torch.Tensor, x_mask: torch.Tensor, y: torch.Tensor, y_mask: torch.Tensor,
-                        blur: float = BLUR) -> torch.Tensor:
+def sinkhorn_divergence(
+    x: torch.Tensor, x_mask: torch.Tensor, y: torch.Tensor, y_mask: torch.Tensor, blur: float = BLUR
+) -> torch.Tensor:
     """Per-example Sinkhorn divergence (shape `(batch,)`) between states `x` (B, N, D) and `y` (B, M, D).
 
     `x_mask`/`y_mask` (B, N)/(B, M) are true at real positions. Padded positions carry no mass and are

@@ -71,8 +71,9 @@ class TwoDecoderSeq2Seq(nn.Module):
 
     task_names = ("cls", "mls")
 
-    def __init__(self, seq2seq: Any, mono_decoder: nn.Module, cls_start_id: int, mono_start_id: int,
-                 label_smoothing: float = 0.0) -> None:
+    def __init__(
+        self, seq2seq: Any, mono_decoder: nn.Module, cls_start_id: int, mono_start_id: int, label_smoothing: float = 0.0
+    ) -> None:
         super().__init__()
         if mono_decoder.embed_tokens is not seq2seq.get_decoder().embed_tokens:
             raise ValueError("the monolingual decoder must use the model's token embedding (see copy_decoder)")
@@ -97,12 +98,16 @@ class TwoDecoderSeq2Seq(nn.Module):
         mask = batch["attention_mask"]
         encoded = self.seq2seq.get_encoder()(input_ids=batch["input_ids"], attention_mask=mask)
         cls_logits = self.seq2seq(
-            encoder_outputs=encoded, attention_mask=mask, use_cache=False,
+            encoder_outputs=encoded,
+            attention_mask=mask,
+            use_cache=False,
             decoder_input_ids=shift_right(batch["labels"], self.cls_start_id, self.pad_id),
         ).logits
         mono_hidden = self.mono_decoder(
             input_ids=shift_right(batch["mono_labels"], self.mono_start_id, self.pad_id),
-            encoder_hidden_states=encoded.last_hidden_state, encoder_attention_mask=mask, use_cache=False,
+            encoder_hidden_states=encoded.last_hidden_state,
+            encoder_attention_mask=mask,
+            use_cache=False,
         ).last_hidden_state
         return {
             "cls": token_cross_entropy(cls_logits, batch["labels"], self.label_smoothing),
@@ -120,15 +125,23 @@ class TwoDecoderSeq2Seq(nn.Module):
 
         out = Path(folder)
         self.seq2seq.save_pretrained(out)
-        own = {k: v.detach().contiguous() for k, v in self.mono_decoder.state_dict().items() if not k.startswith("embed_tokens.")}
+        own = {
+            k: v.detach().contiguous()
+            for k, v in self.mono_decoder.state_dict().items()
+            if not k.startswith("embed_tokens.")
+        }
         save_file(own, str(out / MONO_WEIGHTS))
-        meta = {"cls_start_id": self.cls_start_id, "mono_start_id": self.mono_start_id, "label_smoothing": self.label_smoothing,
-                "shared": "mono_decoder.embed_tokens and its LM head are the seq2seq's"}
+        meta = {
+            "cls_start_id": self.cls_start_id,
+            "mono_start_id": self.mono_start_id,
+            "label_smoothing": self.label_smoothing,
+            "shared": "mono_decoder.embed_tokens and its LM head are the seq2seq's",
+        }
         (out / TWO_DECODER_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         return out
 
     @classmethod
-    def load(cls, folder: str | Path, **from_pretrained: Any) -> "TwoDecoderSeq2Seq":
+    def load(cls, folder: str | Path, **from_pretrained: Any) -> TwoDecoderSeq2Seq:
         """The model `save` wrote (keyword arguments go to `from_pretrained`, e.g. `attn_implementation`)."""
         from safetensors.torch import load_file
         from transformers import AutoModelForSeq2SeqLM
@@ -139,23 +152,33 @@ class TwoDecoderSeq2Seq(nn.Module):
         mono = copy_decoder(seq2seq, seq2seq.get_decoder().embed_tokens)
         missing, unexpected = mono.load_state_dict(load_file(str(folder / MONO_WEIGHTS)), strict=False)
         if unexpected or any(not k.startswith("embed_tokens.") for k in missing):
-            raise ValueError(f"{folder / MONO_WEIGHTS} does not match the decoder: missing {missing}, unexpected {unexpected}")
+            raise ValueError(
+                f"{folder / MONO_WEIGHTS} does not match the decoder: missing {missing}, unexpected {unexpected}"
+            )
         return cls(seq2seq, mono, meta["cls_start_id"], meta["mono_start_id"], meta.get("label_smoothing", 0.0))
 
 
-def build_two_decoder(seq2seq: Any, mono_decoder_source: Any, cls_start_id: int, mono_start_id: int, *,
-                      label_smoothing: float = 0.0) -> TwoDecoderSeq2Seq:
+def build_two_decoder(
+    seq2seq: Any, mono_decoder_source: Any, cls_start_id: int, mono_start_id: int, *, label_smoothing: float = 0.0
+) -> TwoDecoderSeq2Seq:
     """Two decoders over `seq2seq`'s encoder; the monolingual one is a copy of `mono_decoder_source`'s decoder.
 
     `seq2seq` (used as is, not copied) gives the encoder, the cross-lingual decoder and the shared
     embedding/LM head; `mono_decoder_source` is a seq2seq model or a decoder of the same architecture
     and vocabulary (for `ncls-ms`: a second model built from the same config).
     """
-    return TwoDecoderSeq2Seq(seq2seq, copy_decoder(mono_decoder_source, seq2seq.get_decoder().embed_tokens),
-                             cls_start_id, mono_start_id, label_smoothing)
+    return TwoDecoderSeq2Seq(
+        seq2seq,
+        copy_decoder(mono_decoder_source, seq2seq.get_decoder().embed_tokens),
+        cls_start_id,
+        mono_start_id,
+        label_smoothing,
+    )
 
 
-def build_tflcls(backbone: str | Path, *, stage1: str | Path | None, src_lang_id: int, tgt_lang_id: int) -> TwoDecoderSeq2Seq:
+def build_tflcls(
+    backbone: str | Path, *, stage1: str | Path | None, src_lang_id: int, tgt_lang_id: int
+) -> TwoDecoderSeq2Seq:
     """TFLCLS stage 2 from mBART: cross-lingual path from the stage-1 folder (or, with `stage1=None`
     for `tflcls-no-tra`, from the backbone), monolingual decoder from the pretrained backbone."""
     from cls_data.benchmark.models.mbart import load_mbart

@@ -46,8 +46,10 @@ class Usage:
                 setattr(self, name, getattr(self, name) + n)
 
     def as_dict(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in ("requests", "invalid", "errors", "prompt_tokens",
-                                                        "completion_tokens")}
+        return {
+            name: getattr(self, name)
+            for name in ("requests", "invalid", "errors", "prompt_tokens", "completion_tokens")
+        }
 
 
 @dataclass
@@ -106,8 +108,10 @@ class Judge:
     def _count_tokens(self, data: object) -> None:
         usage = data.get("usage") if isinstance(data, dict) else None
         if isinstance(usage, dict):
-            self.usage.add(prompt_tokens=int(usage.get("prompt_tokens") or 0),
-                           completion_tokens=int(usage.get("completion_tokens") or 0))
+            self.usage.add(
+                prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                completion_tokens=int(usage.get("completion_tokens") or 0),
+            )
 
     def close(self) -> None:
         self._api.close()

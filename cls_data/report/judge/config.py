@@ -20,8 +20,9 @@ class JudgeConfig:
     timeout: float = 120.0
 
 
-def judge_config(url: str | None, model: str | None, samples: int, seed: int, bws_kit: Path | None,
-                 workers: int = 4) -> JudgeConfig | None:
+def judge_config(
+    url: str | None, model: str | None, samples: int, seed: int, bws_kit: Path | None, workers: int = 4
+) -> JudgeConfig | None:
     """The CLI's --judge-* options as a config; None without --judge-url; one line for a half-given judge."""
     if not url and not model:
         if bws_kit:

@@ -73,8 +73,9 @@ def _judge_cells(
         ids = random.Random(f"judge-{config.seed}-{dataset}-{size}").sample(common, min(config.samples, len(common)))
         src, tgt = _languages(runs, first)
         progress(f"judging {len(predictions)} systems on {dataset} n={size} ({len(ids)} summaries each)")
-        tasks = [(sources[i], str(preds[i].get("prediction") or ""), src, tgt)
-                 for preds in predictions.values() for i in ids]
+        tasks = [
+            (sources[i], str(preds[i].get("prediction") or ""), src, tgt) for preds in predictions.values() for i in ids
+        ]
         answers = asker.ask_all(tasks)
         for k, system in enumerate(predictions):
             results[(system, dataset, size)] = answers[k * len(ids) : (k + 1) * len(ids)]

@@ -97,8 +97,13 @@ def score_runs(
             values = metric.score(samples, lang, options)
             if len(values) != len(samples):
                 raise ClsDataError(f"{metric.name}: {len(values)} scores for {len(samples)} samples of {file}")
-            entry = {"key": key, "run_dir": row.run_dir, "tiny": is_tiny(model), "ids": [s.id for s in samples],
-                     "values": [[round(float(x), 6) for x in v] for v in values]}
+            entry = {
+                "key": key,
+                "run_dir": row.run_dir,
+                "tiny": is_tiny(model),
+                "ids": [s.id for s in samples],
+                "values": [[round(float(x), 6) for x in v] for v in values],
+            }
             computed += 1
             folder.mkdir(parents=True, exist_ok=True)
             write_json_atomic(path, entry)  # after every run: an interrupted report keeps what it scored

@@ -26,7 +26,7 @@ def test_lm_head_is_padded_to_a_multiple_of_64_and_padded_rows_are_never_generat
     with torch.no_grad():
         logits = model(**ids, decoder_input_ids=torch.tensor([[2, 5]])).logits
     probs = logits.softmax(-1)
-    assert torch.all(probs[..., len(tokenizer):] == 0)
+    assert torch.all(probs[..., len(tokenizer) :] == 0)
     assert torch.isfinite(logits[..., : len(tokenizer)]).all()
 
 
@@ -54,13 +54,21 @@ def test_mbart_cls_loss_is_the_mean_over_label_tokens_and_generation_starts_with
 
     resolved = resolve_variant("mbart-cls")  # built as a run builds it
     codec = resolved.codec(backbone, "vi", "zh")
-    ctx = BuildContext(backbone=str(backbone), codec=codec, src_lang="vi", tgt_lang="zh", stage=resolved.spec.stage("cls"),
-                       train=TrainConfig())
+    ctx = BuildContext(
+        backbone=str(backbone),
+        codec=codec,
+        src_lang="vi",
+        tgt_lang="zh",
+        stage=resolved.spec.stage("cls"),
+        train=TrainConfig(),
+    )
     wrapped = resolved.builders["cls"](ctx).eval()
     model, tokenizer = wrapped.model, codec.tokenizer
     tokenizer.src_lang, tokenizer.tgt_lang = "vi_VN", "zh_CN"
     zh = tokenizer.convert_tokens_to_ids("zh_CN")
-    enc = tokenizer(["Hà Nội hôm nay", "Giá vàng"], text_target=["河内", "金价大幅上涨"], padding=True, return_tensors="pt")
+    enc = tokenizer(
+        ["Hà Nội hôm nay", "Giá vàng"], text_target=["河内", "金价大幅上涨"], padding=True, return_tensors="pt"
+    )
     labels = enc["labels"].masked_fill(enc["labels"] == tokenizer.pad_token_id, -100)
     loss = wrapped({"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"], "labels": labels})["cls"]
     # Hand computation: decoder input is `zh_CN Y`, the loss averages over real label tokens only.
@@ -68,7 +76,11 @@ def test_mbart_cls_loss_is_the_mean_over_label_tokens_and_generation_starts_with
     for i in range(2):
         y = [t for t in labels[i].tolist() if t != -100]
         dec = torch.tensor([[y[-1], *y[:-1]]])
-        out = model(input_ids=enc["input_ids"][i : i + 1], attention_mask=enc["attention_mask"][i : i + 1], decoder_input_ids=dec)
+        out = model(
+            input_ids=enc["input_ids"][i : i + 1],
+            attention_mask=enc["attention_mask"][i : i + 1],
+            decoder_input_ids=dec,
+        )
         losses.append(torch.nn.functional.cross_entropy(out.logits[0], torch.tensor(y), reduction="sum"))
     n = int((labels != -100).sum())
     assert torch.allclose(loss, sum(losses) / n, atol=1e-5)
@@ -88,7 +100,9 @@ def test_an_unreachable_hub_is_one_line_at_once_not_a_minute_of_retries(tmp_path
     monkeypatch.setenv("HF_ENDPOINT", "https://hub.invalid")  # .invalid never resolves (RFC 2606): no traffic
     calls = []
     started = time.monotonic()
-    with pytest.raises(ClsDataError, match=r"cannot load backbone 'someone/uncached-model'.*\[hub.invalid cannot be resolved\]"):
+    with pytest.raises(
+        ClsDataError, match=r"cannot load backbone 'someone/uncached-model'.*\[hub.invalid cannot be resolved\]"
+    ):
         from_pretrained(calls.append, "someone/uncached-model", "backbone")
     assert calls == [] and time.monotonic() - started < 5
     assert from_pretrained(lambda name: name, str(tmp_path), "backbone") == str(tmp_path)  # a local folder loads as is

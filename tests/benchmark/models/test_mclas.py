@@ -31,7 +31,11 @@ def test_frame_starts_decoder_input_with_bos_and_ends_labels_with_eos():
 
 def test_prediction_is_the_text_after_the_separator():
     out = split_at_separator("[unused1] Hà Nội mưa to [unused5] 河 内 下 大 雨 [unused2]")
-    assert out == {"prediction": "河内下大雨", "raw_prediction": "Hà Nội mưa to [unused5] 河内下大雨", "separator_found": True}
+    assert out == {
+        "prediction": "河内下大雨",
+        "raw_prediction": "Hà Nội mưa to [unused5] 河内下大雨",
+        "separator_found": True,
+    }
     assert split_at_separator("Giá vàng [unused5] gold [unused5] up")["prediction"] == "gold [unused5] up"
 
 

@@ -7,8 +7,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from cls_data.benchmark.config import DecodeConfig  # noqa: E402
-from cls_data.benchmark.models.ncls import LABEL_SMOOTHING, NCLS_SIZES, ncls_config  # noqa: E402
 from cls_data.benchmark.families.ncls import ncls_vocab_size  # noqa: E402
+from cls_data.benchmark.models.ncls import LABEL_SMOOTHING, NCLS_SIZES, ncls_config  # noqa: E402
 from tests.support.family_models import PAIRS, batch_for, build_stage, ncls_tokenizer, overfit  # noqa: E402
 
 
@@ -17,8 +17,11 @@ def test_every_chinese_character_is_its_own_unit_and_text_round_trips():
     pieces = tok.convert_ids_to_tokens(tok("今天河内下大雨，许多街道被淹。")["input_ids"])
     assert pieces[-1] == "</s>"
     assert all(len(p.lstrip("▁")) <= 1 for p in pieces[:-1])  # no multi-character Chinese pieces
-    for text in ("Hà Nội hôm nay trời mưa to, nhiều tuyến phố bị ngập sâu.", "越南足球队在友谊赛中以2比0获胜。",
-                 "Giá vàng 金价上涨 tăng."):
+    for text in (
+        "Hà Nội hôm nay trời mưa to, nhiều tuyến phố bị ngập sâu.",
+        "越南足球队在友谊赛中以2比0获胜。",
+        "Giá vàng 金价上涨 tăng.",
+    ):
         assert tok.decode(tok(text)["input_ids"], skip_special_tokens=True) == text
 
 
@@ -44,8 +47,15 @@ def test_vocabulary_sizes_per_language_pair():
 
 def test_paper_size_is_the_ncls_release_transformer():
     config = ncls_config(ncls_tokenizer(), NCLS_SIZES["paper"])
-    assert (config.d_model, config.encoder_layers, config.decoder_layers, config.encoder_attention_heads,
-            config.encoder_ffn_dim, config.dropout, config.activation_function) == (512, 6, 6, 8, 2048, 0.1, "relu")
+    assert (
+        config.d_model,
+        config.encoder_layers,
+        config.decoder_layers,
+        config.encoder_attention_heads,
+        config.encoder_ffn_dim,
+        config.dropout,
+        config.activation_function,
+    ) == (512, 6, 6, 8, 2048, 0.1, "relu")
 
 
 def test_loss_is_label_smoothed_cross_entropy_with_decoder_input_starting_at_eos():
@@ -55,10 +65,15 @@ def test_loss_is_label_smoothed_cross_entropy_with_decoder_input_starting_at_eos
     loss = model(batch)["cls"]
     labels = batch["labels"]
     eos = tok.eos_token_id
-    dec = torch.stack([torch.cat([torch.tensor([eos]), row.masked_fill(row == -100, tok.pad_token_id)[:-1]]) for row in labels])
-    logits = model.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], decoder_input_ids=dec).logits
-    expected = torch.nn.functional.cross_entropy(logits.flatten(0, 1), labels.flatten(), ignore_index=-100,
-                                                 label_smoothing=LABEL_SMOOTHING)
+    dec = torch.stack(
+        [torch.cat([torch.tensor([eos]), row.masked_fill(row == -100, tok.pad_token_id)[:-1]]) for row in labels]
+    )
+    logits = model.model(
+        input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], decoder_input_ids=dec
+    ).logits
+    expected = torch.nn.functional.cross_entropy(
+        logits.flatten(0, 1), labels.flatten(), ignore_index=-100, label_smoothing=LABEL_SMOOTHING
+    )
     assert LABEL_SMOOTHING == 0.1 and torch.allclose(loss, expected, atol=1e-5)
 
 

@@ -55,8 +55,15 @@ def _model(folders, tokenizer, stage1=True):
     from cls_data.benchmark.registry import BuildContext, resolve_variant
 
     resolved = resolve_variant("tflcls" if stage1 else "tflcls-no-tra")
-    ctx = BuildContext(backbone=str(folders[0]), codec=resolved.codec(folders[0], "vi", "zh"), src_lang="vi", tgt_lang="zh",
-                       stage=resolved.spec.stage("joint"), train=TrainConfig(), init=folders[1] if stage1 else None)
+    ctx = BuildContext(
+        backbone=str(folders[0]),
+        codec=resolved.codec(folders[0], "vi", "zh"),
+        src_lang="vi",
+        tgt_lang="zh",
+        stage=resolved.spec.stage("joint"),
+        train=TrainConfig(),
+        init=folders[1] if stage1 else None,
+    )
     return resolved.builders["joint"](ctx).eval()
 
 
@@ -66,7 +73,8 @@ def _batch(tokenizer, cls_summaries=CLS_SUMMARIES):
 
     src = tokenizer(SOURCES, padding=True, return_tensors="pt")
     return {
-        "input_ids": src["input_ids"], "attention_mask": src["attention_mask"],
+        "input_ids": src["input_ids"],
+        "attention_mask": src["attention_mask"],
         "labels": labels(tokenizer(text_target=cls_summaries, padding=True, return_tensors="pt")["input_ids"]),
         # Monolingual targets are tokenized like sources: `S </s> vi_VN` (the decoder starts with vi_VN).
         "mono_labels": labels(tokenizer(SUMMARIES, padding=True, return_tensors="pt")["input_ids"]),
@@ -77,7 +85,9 @@ def _state(module, skip=("embed_tokens.",)):
     return {k: v for k, v in module.state_dict().items() if not k.startswith(skip)}
 
 
-def test_stage2_puts_stage1_weights_in_encoder_and_cls_decoder_and_pretrained_weights_in_the_mono_decoder(folders, tokenizer):
+def test_stage2_puts_stage1_weights_in_encoder_and_cls_decoder_and_pretrained_weights_in_the_mono_decoder(
+    folders, tokenizer
+):
     pretrained, _ = load_mbart(folders[0])
     stage1, _ = load_mbart(folders[1])
     model = _model(folders, tokenizer)
@@ -93,13 +103,19 @@ def test_stage2_puts_stage1_weights_in_encoder_and_cls_decoder_and_pretrained_we
     # One token matrix (from stage 1) for encoder, both decoders and the LM head; the head's bias from stage 1.
     shared = model.seq2seq.get_input_embeddings().weight
     assert torch.equal(shared, stage1.get_input_embeddings().weight)
-    for weight in (model.mono_decoder.embed_tokens.weight, model.seq2seq.get_output_embeddings().weight,
-                   model.seq2seq.get_encoder().embed_tokens.weight, model.seq2seq.get_decoder().embed_tokens.weight):
+    for weight in (
+        model.mono_decoder.embed_tokens.weight,
+        model.seq2seq.get_output_embeddings().weight,
+        model.seq2seq.get_encoder().embed_tokens.weight,
+        model.seq2seq.get_decoder().embed_tokens.weight,
+    ):
         assert weight.data_ptr() == shared.data_ptr()
     assert torch.equal(model.seq2seq.final_logits_bias, stage1.final_logits_bias)
-    assert torch.isinf(model.seq2seq.final_logits_bias[0, len(tokenizer):]).all()
+    assert torch.isinf(model.seq2seq.final_logits_bias[0, len(tokenizer) :]).all()
     n_params = sum(p.numel() for p in model.parameters())
-    assert n_params == sum(p.numel() for p in stage1.parameters()) + sum(p.numel() for p in _state(pretrained.get_decoder()).values())
+    assert n_params == sum(p.numel() for p in stage1.parameters()) + sum(
+        p.numel() for p in _state(pretrained.get_decoder()).values()
+    )
 
 
 def test_without_stage1_both_decoders_start_from_the_pretrained_decoder_but_are_separate(folders, tokenizer):
@@ -127,7 +143,9 @@ def test_mono_loss_uses_the_mono_labels_and_source_code_start_and_ignores_the_cl
         y = [t for t in batch["mono_labels"][i].tolist() if t != -100]
         assert y[-1] == vi
         enc = model.seq2seq.get_encoder()(input_ids=src).last_hidden_state
-        hidden = model.mono_decoder(input_ids=torch.tensor([[vi, *y[:-1]]]), encoder_hidden_states=enc).last_hidden_state
+        hidden = model.mono_decoder(
+            input_ids=torch.tensor([[vi, *y[:-1]]]), encoder_hidden_states=enc
+        ).last_hidden_state
         total += torch.nn.functional.cross_entropy(model.lm_logits(hidden)[0], torch.tensor(y), reduction="sum").item()
         n += len(y)
     assert mls.item() == pytest.approx(total / n, abs=1e-5)
@@ -142,7 +160,11 @@ def test_each_loss_trains_the_shared_encoder_and_only_its_own_decoder(folders, t
     model(_batch(tokenizer))[task].backward()
 
     def has_grad(module):
-        return any(p.grad is not None and p.grad.abs().sum() > 0 for n, p in module.named_parameters() if "embed_tokens" not in n)
+        return any(
+            p.grad is not None and p.grad.abs().sum() > 0
+            for n, p in module.named_parameters()
+            if "embed_tokens" not in n
+        )
 
     assert has_grad(model.seq2seq.get_encoder())
     assert has_grad(model.seq2seq.get_decoder()) == (task == "cls")
@@ -173,15 +195,21 @@ def test_save_and_load_restore_every_weight_and_the_cls_path_loads_alone(folders
     loaded = TwoDecoderSeq2Seq.load(tmp_path / "best").eval()
     assert loaded.state_dict().keys() == model.state_dict().keys()
     assert all(torch.equal(v, loaded.state_dict()[k]) for k, v in model.state_dict().items())
-    assert loaded.mono_decoder.embed_tokens.weight.data_ptr() == loaded.seq2seq.get_output_embeddings().weight.data_ptr()
+    assert (
+        loaded.mono_decoder.embed_tokens.weight.data_ptr() == loaded.seq2seq.get_output_embeddings().weight.data_ptr()
+    )
     assert (loaded.cls_start_id, loaded.mono_start_id) == (model.cls_start_id, model.mono_start_id)
     with torch.no_grad():
-        assert {k: v.item() for k, v in loaded(batch).items()} == pytest.approx({k: v.item() for k, v in model(batch).items()})
+        assert {k: v.item() for k, v in loaded(batch).items()} == pytest.approx(
+            {k: v.item() for k, v in model(batch).items()}
+        )
     cls_only, _ = load_mbart(tmp_path / "best")
-    assert torch.isinf(cls_only.final_logits_bias[0, len(tokenizer):]).all()
+    assert torch.isinf(cls_only.final_logits_bias[0, len(tokenizer) :]).all()
     decode = DecodeConfig(num_beams=2, max_new_tokens=6)
-    assert torch.equal(MBartCLS(cls_only, model.cls_start_id).generate(batch["input_ids"], batch["attention_mask"], decode),
-                       model.generate(batch["input_ids"], batch["attention_mask"], decode))
+    assert torch.equal(
+        MBartCLS(cls_only, model.cls_start_id).generate(batch["input_ids"], batch["attention_mask"], decode),
+        model.generate(batch["input_ids"], batch["attention_mask"], decode),
+    )
 
 
 def test_two_decoders_over_a_from_scratch_bart_as_ncls_ms_builds_it(tmp_path):
@@ -189,17 +217,33 @@ def test_two_decoders_over_a_from_scratch_bart_as_ncls_ms_builds_it(tmp_path):
 
     from cls_data.benchmark.models.tflcls import build_two_decoder
 
-    config = BartConfig(vocab_size=96, d_model=16, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
-                        decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32, max_position_embeddings=64,
-                        dropout=0.0, pad_token_id=1, bos_token_id=0, eos_token_id=2)
+    config = BartConfig(
+        vocab_size=96,
+        d_model=16,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=32,
+        decoder_ffn_dim=32,
+        max_position_embeddings=64,
+        dropout=0.0,
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+    )
     torch.manual_seed(0)
     first, second = BartForConditionalGeneration(config), BartForConditionalGeneration(config)
     model = build_two_decoder(first, second, cls_start_id=2, mono_start_id=0, label_smoothing=0.1).eval()
     assert torch.equal(model.mono_decoder.layers[0].fc1.weight, second.get_decoder().layers[0].fc1.weight)
     assert model.mono_decoder.embed_tokens is first.get_decoder().embed_tokens
     ids = torch.randint(3, 96, (2, 9))
-    batch = {"input_ids": ids, "attention_mask": torch.ones_like(ids),
-             "labels": torch.tensor([[5, 6, 7, 2], [8, 9, 2, -100]]), "mono_labels": torch.tensor([[10, 2, -100], [11, 12, 2]])}
+    batch = {
+        "input_ids": ids,
+        "attention_mask": torch.ones_like(ids),
+        "labels": torch.tensor([[5, 6, 7, 2], [8, 9, 2, -100]]),
+        "mono_labels": torch.tensor([[10, 2, -100], [11, 12, 2]]),
+    }
     with torch.no_grad():
         losses = model(batch)
     assert set(losses) == {"cls", "mls"} and all(torch.isfinite(v) for v in losses.values())
@@ -209,4 +253,6 @@ def test_two_decoders_over_a_from_scratch_bart_as_ncls_ms_builds_it(tmp_path):
     loaded = TwoDecoderSeq2Seq.load(tmp_path / "ncls-ms").eval()
     assert loaded.label_smoothing == 0.1 and type(loaded.seq2seq) is BartForConditionalGeneration
     with torch.no_grad():
-        assert {k: v.item() for k, v in loaded(batch).items()} == pytest.approx({k: v.item() for k, v in losses.items()})
+        assert {k: v.item() for k, v in loaded(batch).items()} == pytest.approx(
+            {k: v.item() for k, v in losses.items()}
+        )
