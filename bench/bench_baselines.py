@@ -236,7 +236,8 @@ def run(
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     peak, peak_text = peak_flops(device)
     print(
-        f"device {device}, baseline sizes {size!r}, torch {torch.__version__}, {torch.get_num_threads()} threads; peak {peak_text}"
+        f"device {device}, baseline sizes {size!r}, torch {torch.__version__}, {torch.get_num_threads()} threads; "
+        f"peak {peak_text}"
     )
     results = {}
     with tempfile.TemporaryDirectory() as root:

@@ -62,7 +62,8 @@ def bench_translation(n_texts: int, baseline_texts: int) -> None:
     assert len(done) == n_texts and stats.failed == 0
     plain_rate, ours_rate = baseline_texts / plain_s, n_texts / ours_s
     print(
-        f"translation, loopback server 50 ms/request, {n_texts} summaries (mean {sum(map(len, texts)) / n_texts:.0f} chars)"
+        f"translation, loopback server 50 ms/request, {n_texts} summaries (mean {sum(map(len, texts)) / n_texts:.0f} "
+        "chars)"
     )
     print(
         f"  plain deep-translator loop: {plain_rate:8.1f} texts/s  {plain_requests / baseline_texts:.3f} requests/text"

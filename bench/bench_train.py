@@ -224,7 +224,8 @@ def main() -> None:
     parser.add_argument(
         "--baselines",
         action="store_true",
-        help="also the non-mBART baselines through the engine loop (bench/bench_baselines.py; --arch cc25 -> their paper sizes)",
+        help="also the non-mBART baselines through the engine loop (bench/bench_baselines.py; --arch cc25 -> their "
+        "paper sizes)",
     )
     args = parser.parse_args()
 
@@ -233,7 +234,8 @@ def main() -> None:
     encoded = synthetic_pairs(args.pairs, config.vocab_size)
     peak, peak_text = peak_flops(device)
     print(
-        f"device {device}, arch {args.arch} (d_model {config.d_model}, {config.encoder_layers}+{config.decoder_layers} layers, "
+        f"device {device}, arch {args.arch} (d_model {config.d_model}, "
+        f"{config.encoder_layers}+{config.decoder_layers} layers, "
         f"vocab {config.vocab_size}), torch {torch.__version__}, {torch.get_num_threads()} threads; peak {peak_text}"
     )
     # The faithful `paper` preset's shape (16 pairs in one micro-batch, the paper's effective batch) and the
@@ -261,7 +263,7 @@ def main() -> None:
         flops = train_flops(config, *token_counts(encoded, batches))
         results[name] = (what, samples, samples / seconds, flops / seconds / peak)
     print("\n| set-up | pairs timed | pairs/s | MFU | vs reference |\n|---|---:|---:|---:|---:|")
-    for name, (what, samples, rate, mfu) in results.items():
+    for _name, (what, samples, rate, mfu) in results.items():
         print(f"| {what} | {samples} | {rate:.2f} | {100 * mfu:.1f}% | {rate / results['reference'][2]:.2f}x |")
     if args.baselines:
         from bench_baselines import run as run_baselines

@@ -65,8 +65,8 @@ def benchmark(
         typer.Option(
             metavar="NAMES",
             rich_help_panel="What to run, and where",
-            help=f"Loss weightings for two-task variants: {','.join(WEIGHTINGS)} or 'all' (default: each variant's own; "
-            "smoke: all).",
+            help=f"Loss weightings for two-task variants: {','.join(WEIGHTINGS)} or 'all' (default: each variant's "
+            "own; smoke: all).",
         ),
     ] = None,
     r: Annotated[
@@ -98,7 +98,9 @@ def benchmark(
         typer.Option(
             metavar="NAME|PATH",
             rich_help_panel="How to train",
-            help="mBART-family backbone: Hub id or local folder (default facebook/mbart-large-cc25; smoke: a tiny model trained on the dataset); FAMILY=NAME,... for other families, e.g. llm=Qwen/Qwen2.5-0.5B-Instruct (default Qwen/Qwen2.5-1.5B-Instruct).",
+            help="mBART-family backbone: Hub id or local folder (default facebook/mbart-large-cc25; smoke: a tiny "
+            "model trained on the dataset); FAMILY=NAME,... for other families, e.g. "
+            "llm=Qwen/Qwen2.5-0.5B-Instruct (default Qwen/Qwen2.5-1.5B-Instruct).",
         ),
     ] = None,
     eval_on: Annotated[
@@ -108,7 +110,8 @@ def benchmark(
             "--extra-test",
             metavar="PATH|HUB_ID",
             rich_help_panel="Evaluation and languages",
-            help="Also decode this built dataset's test split with each run's best model (separate rows; e.g. a `build crosssum` folder). Repeatable.",
+            help="Also decode this built dataset's test split with each run's best model (separate rows; e.g. a "
+            "`build crosssum` folder). Repeatable.",
         ),
     ] = None,
     src_lang: Annotated[
@@ -139,7 +142,8 @@ def benchmark(
             "--spec",
             metavar="FILE",
             rich_help_panel="What to run, and where",
-            help="A grid file (TOML/JSON, see grids/paper.toml) instead of the grid options; options given here override it, except --variants, which picks from its runs.",
+            help="A grid file (TOML/JSON, see grids/paper.toml) instead of the grid options; options given here "
+            "override it, except --variants, which picks from its runs.",
         ),
     ] = None,
     shard: Annotated[
@@ -147,7 +151,8 @@ def benchmark(
         typer.Option(
             metavar="K/N",
             rich_help_panel="Shards, plan and tracking",
-            help="Take only shard K of N (1-based): every N-th run by folder; any number of commands may share --out (docs/scale-out.md).",
+            help="Take only shard K of N (1-based): every N-th run by folder; any number of commands may share --out "
+            "(docs/scale-out.md).",
         ),
     ] = "1/1",
     plan_only: Annotated[
@@ -163,7 +168,8 @@ def benchmark(
         typer.Option(
             "--deterministic",
             rich_help_panel="How to train",
-            help="Deterministic algorithms on CUDA: a killed run resumes to exactly the weights of an uninterrupted one (slower; CPU runs are deterministic anyway).",
+            help="Deterministic algorithms on CUDA: a killed run resumes to exactly the weights of an uninterrupted "
+            "one (slower; CPU runs are deterministic anyway).",
         ),
     ] = False,
     paper_code: Annotated[
@@ -171,7 +177,9 @@ def benchmark(
         typer.Option(
             "--paper-code",
             rich_help_panel="How to train",
-            help="Train with the numerics of the paper's code: fp32, shuffled (not length-grouped) batches, its micro-batches (4x4, 2x8), clipping over every parameter, deterministic. Slower; see docs/paper-fidelity.md.",
+            help="Train with the numerics of the paper's code: fp32, shuffled (not length-grouped) batches, its "
+            "micro-batches (4x4, 2x8), clipping over every parameter, deterministic. Slower; see "
+            "docs/paper-fidelity.md.",
         ),
     ] = False,
     test_weights: Annotated[
@@ -179,7 +187,8 @@ def benchmark(
         typer.Option(
             "--test-weights",
             rich_help_panel="How to train",
-            help="Which weights each run tests: the best validation epoch's (ROUGE-2), or the last epoch's, as the paper's code did (trainer.test after fit). Recorded in config.json and the report.",
+            help="Which weights each run tests: the best validation epoch's (ROUGE-2), or the last epoch's, as the "
+            "paper's code did (trainer.test after fit). Recorded in config.json and the report.",
         ),
     ] = TestWeights.best,
     paper_tokens: Annotated[
@@ -188,7 +197,9 @@ def benchmark(
             "--paper-tokens",
             metavar="TOKENIZER",
             rich_help_panel="How to train",
-            help="Also score every run in the paper's ROUGE unit with this tokenizer (folder or Hub id) [default: facebook/mbart-large-cc25 when it is in the local Hugging Face cache, else not scored]; docs/paper-fidelity.md.",
+            help="Also score every run in the paper's ROUGE unit with this tokenizer (folder or Hub id) [default: "
+            "facebook/mbart-large-cc25 when it is in the local Hugging Face cache, else not scored]; "
+            "docs/paper-fidelity.md.",
         ),
     ] = None,
     workers: Annotated[
@@ -198,7 +209,8 @@ def benchmark(
             metavar="N",
             min=1,
             rich_help_panel="Shards, plan and tracking",
-            help="Start N workers on --out: one per visible GPU (CUDA_VISIBLE_DEVICES), else N CPU processes; with --slurm-partition, a Slurm array of N. With --plan: the wall time on N workers (docs/scale-out.md).",
+            help="Start N workers on --out: one per visible GPU (CUDA_VISIBLE_DEVICES), else N CPU processes; with "
+            "--slurm-partition, a Slurm array of N. With --plan: the wall time on N workers (docs/scale-out.md).",
         ),
     ] = 1,
     slurm_partition: Annotated[
@@ -207,7 +219,8 @@ def benchmark(
             "--slurm-partition",
             metavar="NAME",
             rich_help_panel="Shards, plan and tracking",
-            help="Submit the --workers as a Slurm job array on this partition (submitit; preempted tasks are requeued and resume).",
+            help="Submit the --workers as a Slurm job array on this partition (submitit; preempted tasks are requeued "
+            "and resume).",
         ),
     ] = None,
     slurm_gpus: Annotated[
@@ -236,11 +249,13 @@ def benchmark(
             "--log-with",
             metavar="TRACKER",
             rich_help_panel="Shards, plan and tracking",
-            help="Follow each run live: tensorboard (RUNS/tensorboard/), wandb, trackio or mlflow; comma-separated or repeated (default: none).",
+            help="Follow each run live: tensorboard (RUNS/tensorboard/), wandb, trackio or mlflow; comma-separated or "
+            "repeated (default: none).",
         ),
     ] = None,
 ) -> None:
-    """Train and evaluate the paper's systems (mBART-CLS, TFLCLS, its ablations and loss weightings, the baselines) and an instruction LLM (prompted or LoRA) on built datasets."""
+    """Train and evaluate the paper's systems (mBART-CLS, TFLCLS, its ablations and loss weightings, the baselines) and
+    an instruction LLM (prompted or LoRA) on built datasets."""
     from cls_data.benchmark.config import GridSpec
     from cls_data.benchmark.grid import grid_spec, load_grid_file, parse_shard
     from cls_data.errors import ClsDataError
@@ -325,8 +340,8 @@ def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int], workers: 
     for line in schedules(runs, ctx):
         paper = "" if line.paper_steps is None else f" (paper's recipe: {line.paper_steps:,})"
         out.print(
-            f"  {line.label:<24} n={line.train_size:<6,} {line.epochs:g} epochs, {line.steps:,} optimizer steps{paper}, "
-            f"{line.pairs_per_step:g} pairs per step, lr {line.lr:.3g}; {line.micro}",
+            f"  {line.label:<24} n={line.train_size:<6,} {line.epochs:g} epochs, {line.steps:,} optimizer "
+            f"steps{paper}, {line.pairs_per_step:g} pairs per step, lr {line.lr:.3g}; {line.micro}",
             soft_wrap=True,
             markup=False,
         )
@@ -339,13 +354,14 @@ def _print_plan(grids: list, out_dir: Path, shard_of: tuple[int, int], workers: 
     todo = sum(item.status != "done" for item in planned)
     kept, work = disk_needed(planned)
     out.print(
-        f"estimated {total:.1f} H100-hours for {todo} runs to do (of {len(planned)}); one GPU of another kind scales by its speed.",
+        f"estimated {total:.1f} H100-hours for {todo} runs to do (of {len(planned)}); one GPU of another kind scales "
+        "by its speed.",
         soft_wrap=True,
     )
     out.print(_wall_time(runs, ctx, workers), soft_wrap=True, markup=False)
     out.print(
-        f"disk: about {human_bytes(kept + work)} under {out_dir} ({human_bytes(kept)} of best weights kept in run folders, "
-        f"{human_bytes(work)} while the largest run trains), plus the token cache.",
+        f"disk: about {human_bytes(kept + work)} under {out_dir} ({human_bytes(kept)} of best weights kept in run "
+        f"folders, {human_bytes(work)} while the largest run trains), plus the token cache.",
         soft_wrap=True,
         markup=False,
     )
@@ -383,7 +399,8 @@ def _run(grids: list, out_dir: Path, shard_of: tuple[int, int], log_with: tuple[
         )
     others = f", {len(result.by_others)} done by other workers" if result.by_others else ""
     out.print(
-        f"{len(result.done)} runs done, {len(result.skipped)} already complete (skipped){others}, {len(result.failed)} failed"
+        f"{len(result.done)} runs done, {len(result.skipped)} already complete (skipped){others}, "
+        f"{len(result.failed)} failed"
     )
     for run_dir, error in result.failed:
         err.print(f"[red]failed[/] {escape(run_dir)}: {escape(error)}", soft_wrap=True)

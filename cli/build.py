@@ -29,7 +29,8 @@ def build(
     inputs: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="kept.jsonl; or NCLS files / the folder holding them; CLSSample JSONL also works. None with --release or for crosssum (--from)."
+            help="kept.jsonl; or NCLS files / the folder holding them; CLSSample JSONL also works. None with "
+            "--release or for crosssum (--from)."
         ),
     ] = None,
     seed: Annotated[
@@ -38,7 +39,9 @@ def build(
     sizes: Annotated[
         str | None,
         typer.Option(
-            help="Split sizes and nested train subsets. Left out, one pool a little short of the total gives train what is left (rounded down to a hundred) [default: train=5000,validation=3000,test=3000,subsets=1000+3000]"
+            help="Split sizes and nested train subsets. Left out, one pool a little short of the total gives train "
+            "what is left (rounded down to a hundred) [default: "
+            "train=5000,validation=3000,test=3000,subsets=1000+3000]"
         ),
     ] = None,
     lcsts: Annotated[
@@ -53,7 +56,8 @@ def build(
         bool,
         typer.Option(
             "--strict",
-            help="Fail (write nothing) when near-duplicates leak across splits or a summary is not in its language (without it such samples are dropped, counted and listed in <Name>.rejects.jsonl beside the folder).",
+            help="Fail (write nothing) when near-duplicates leak across splits or a summary is not in its language "
+            "(without it such samples are dropped, counted and listed in <Name>.rejects.jsonl beside the folder).",
         ),
     ] = False,
     ids_only: Annotated[
@@ -89,7 +93,9 @@ def build(
         typer.Option(
             "--release",
             metavar="DIR",
-            help="vi2zh: the paper's released CSVs (its repository's mbart_base/src/dataset/vi2zh/) as a dataset folder with the paper's splits in file order, flawed rows flagged, not dropped (docs/paper-fidelity.md).",
+            help="vi2zh: the paper's released CSVs (its repository's mbart_base/src/dataset/vi2zh/) as a dataset "
+            "folder with the paper's splits in file order, flawed rows flagged, not dropped "
+            "(docs/paper-fidelity.md).",
         ),
     ] = None,
     release_commit: Annotated[
@@ -116,7 +122,8 @@ def build(
         str | None,
         typer.Option(
             "--from",
-            help="crosssum: CrossSum's released file(s) for the direction (a .jsonl or the folder), or the Hub id csebuetnlp/CrossSum when online.",
+            help="crosssum: CrossSum's released file(s) for the direction (a .jsonl or the folder), or the Hub id "
+            "csebuetnlp/CrossSum when online.",
         ),
     ] = None,
 ) -> None:

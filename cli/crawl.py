@@ -1,4 +1,5 @@
-"""`cls-data crawl`: collect news articles with their lead summaries as Article JSONL (site spiders or the generic one)."""
+"""`cls-data crawl`: collect news articles with their lead summaries as Article JSONL (site spiders or the generic
+one)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ def crawl(
             "-s",
             metavar="NAME|URL",
             rich_help_panel="What to crawl",
-            help="Spider name (repeatable; see --list), or the URL of a site with no spider (with --lang). One of --site, --sites, --all or --urls is required.",
+            help="Spider name (repeatable; see --list), or the URL of a site with no spider (with --lang). One of "
+            "--site, --sites, --all or --urls is required.",
         ),
     ] = None,
     sites_file: Annotated[
@@ -39,7 +41,8 @@ def crawl(
             "--lang",
             metavar="LANG",
             rich_help_panel="What to crawl",
-            help="Language of a --site URL or of --urls pages of sites with no spider (default: each page's declared language).",
+            help="Language of a --site URL or of --urls pages of sites with no spider (default: each page's declared "
+            "language).",
         ),
     ] = None,
     all_sites: Annotated[

@@ -23,14 +23,16 @@ def demo(
     variants: Annotated[
         str | None,
         typer.Option(
-            help="Benchmark only these variants, comma-separated (e.g. mbart-cls,tflcls for a quicker demo) [default: all]."
+            help="Benchmark only these variants, comma-separated (e.g. mbart-cls,tflcls for a quicker demo) [default: "
+            "all]."
         ),
     ] = None,
     pair: Annotated[
         str,
         typer.Option(
             "--pair",
-            help="Language pair: vi-zh, or a pair bundled as data alone (de-en: a German site crawled by the generic spider; docs/languages.md).",
+            help="Language pair: vi-zh, or a pair bundled as data alone (de-en: a German site crawled by the generic "
+            "spider; docs/languages.md).",
         ),
     ] = "vi-zh",
 ) -> None:
@@ -68,8 +70,8 @@ def demo(
         markup=False,
     )
     out.print(
-        f"{len(result.benchmark_runs) - len(result.failed_runs)} of {len(result.benchmark_runs)} benchmark runs finished"
-        f" (smoke preset: tiny models trained for seconds on {result.split_rows.get('train', 0)} pairs;"
+        f"{len(result.benchmark_runs) - len(result.failed_runs)} of {len(result.benchmark_runs)} benchmark runs "
+        f"finished (smoke preset: tiny models trained for seconds on {result.split_rows.get('train', 0)} pairs;"
         " their scores check the plumbing, not the science)",
         soft_wrap=True,
         markup=False,

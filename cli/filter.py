@@ -39,7 +39,8 @@ def filter_(
             "--keep",
             "-k",
             rich_help_panel="Output and selection",
-            help="How many of the best distinct samples to keep (1 or more). Optional with a threshold: then every sample that passes is kept.",
+            help="How many of the best distinct samples to keep (1 or more). Optional with a threshold: then every "
+            "sample that passes is kept.",
         ),
     ] = None,
     translator: Annotated[
@@ -50,7 +51,9 @@ def filter_(
         typer.Option(
             "--translator-url",
             rich_help_panel="Translation backend",
-            help="LibreTranslate server URL; openai: the server's /v1 URL (key from $OPENAI_API_KEY); for google an endpoint override. Several, comma-separated: replicas of one model, requests spread by load, a failing one drained and retried later.",
+            help="LibreTranslate server URL; openai: the server's /v1 URL (key from $OPENAI_API_KEY); for google an "
+            "endpoint override. Several, comma-separated: replicas of one model, requests spread by load, a "
+            "failing one drained and retried later.",
         ),
     ] = None,
     model: Annotated[
@@ -117,7 +120,8 @@ def filter_(
         typer.Option(
             "--give-up-after",
             rich_help_panel="Requests and retries",
-            help="Stop (exit 2, progress kept in the cache) when no request has succeeded for this many seconds (more than 0).",
+            help="Stop (exit 2, progress kept in the cache) when no request has succeeded for this many seconds (more "
+            "than 0).",
         ),
     ] = 300.0,
     batch_size: Annotated[
@@ -136,7 +140,8 @@ def filter_(
         typer.Option(
             "--no-language-check",
             rich_help_panel="Requests and retries",
-            help="Accept answers not in the target language's script (echoes and empty answers are still rejected): for a pair the checks misjudge.",
+            help="Accept answers not in the target language's script (echoes and empty answers are still rejected): "
+            "for a pair the checks misjudge.",
         ),
     ] = False,
     rank_by: Annotated[

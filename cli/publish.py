@@ -23,7 +23,8 @@ def publish(
         bool,
         typer.Option(
             "--allow",
-            help="Publish although the dataset's licence forbids redistributing derived text (NCLS), or is unknown: only if you hold that right.",
+            help="Publish although the dataset's licence forbids redistributing derived text (NCLS), or is unknown: "
+            "only if you hold that right.",
         ),
     ] = False,
     license_id: Annotated[

@@ -91,7 +91,8 @@ def write(
         str | None,
         typer.Option(
             "--rank-by",
-            help="Also rank the recommendation's candidates by this metric column on test (rouge2, lase, bertscore, target_lang).",
+            help="Also rank the recommendation's candidates by this metric column on test (rouge2, lase, bertscore, "
+            "target_lang).",
         ),
     ] = None,
     judge_url: Annotated[
@@ -154,8 +155,8 @@ def write(
     for line in result.answer:
         out.print(line, soft_wrap=True, markup=False)
     out.print(
-        f"{result.runs_done} finished and {result.runs_failed} failed runs; {result.comparisons} bootstrap comparisons; "
-        f"{len(result.figures)} figures; {result.cards} model cards",
+        f"{result.runs_done} finished and {result.runs_failed} failed runs; {result.comparisons} bootstrap "
+        f"comparisons; {len(result.figures)} figures; {result.cards} model cards",
         soft_wrap=True,
         markup=False,
     )
@@ -178,7 +179,8 @@ def export(
     systems: Annotated[
         str,
         typer.Option(
-            help="Comma-separated systems, e.g. tflcls,mbart-cls,ncls (a variant means its default weighting); `reference` rates the reference summaries as one more anonymous system, as the paper's Table 4 did."
+            help="Comma-separated systems, e.g. tflcls,mbart-cls,ncls (a variant means its default weighting); "
+            "`reference` rates the reference summaries as one more anonymous system, as the paper's Table 4 did."
         ),
     ],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the sheets, form and private key.")],

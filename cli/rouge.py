@@ -21,7 +21,8 @@ def rouge(
         typer.Option(
             "--lang",
             "-l",
-            help="Tokenizer: vi syllables, zh characters, zh-words (jieba), en (rouge-score's); any other language's scheme (words, chars, clusters) is its line of docs/languages.md.",
+            help="Tokenizer: vi syllables, zh characters, zh-words (jieba), en (rouge-score's); any other language's "
+            "scheme (words, chars, clusters) is its line of docs/languages.md.",
         ),
     ],
     as_json: Annotated[
@@ -35,8 +36,8 @@ def rouge(
         typer.Option(
             "--paper-tokens",
             metavar="TOKENIZER",
-            help="Score in the paper's unit instead: the rouge package (pltrdy) on this tokenizer's pieces for Chinese (the "
-            "paper's: facebook/mbart-large-cc25; a folder or Hub id), on the text as is otherwise "
+            help="Score in the paper's unit instead: the rouge package (pltrdy) on this tokenizer's pieces for "
+            "Chinese (the paper's: facebook/mbart-large-cc25; a folder or Hub id), on the text as is otherwise "
             "(docs/paper-fidelity.md).",
         ),
     ] = None,

@@ -133,7 +133,8 @@ def read_split(folder: Path, split: str, columns: list[str] | None = None) -> An
 
 
 def fingerprint(files: dict[str, list[Path]]) -> str:
-    """The folder's version: a hash of its parquet files' names and contents (runs on another version are not reused)."""
+    """The folder's version: a hash of its parquet files' names and contents (runs on another version are not
+    reused)."""
     digest = hashlib.sha256()
     for path in sorted(Path(p) for group in files.values() for p in group):
         digest.update(f"{path.name}:{file_sha256(path)}".encode())

@@ -155,7 +155,8 @@ def read_done(stage_dir: Path) -> dict | None:
 
 
 def write_failed(work: Path, error: str, traceback_text: str, **extra: object) -> None:
-    """failed.json: the error line, its traceback, the time, and what the error knows (a non-finite loss: stage, step, lr)."""
+    """failed.json: the error line, its traceback, the time, and what the error knows (a non-finite loss: stage, step,
+    lr)."""
     work.mkdir(parents=True, exist_ok=True)
     write_json(
         work / FAILED,
@@ -331,7 +332,8 @@ def _done_rows(root: Path, run: Path) -> list[RunRow]:
 
 
 def best_validation_rouge2(metrics: dict[str, Any]) -> float | None:
-    """The best epoch's validation ROUGE-2: metrics.json's `validation` (this engine) or `best_val_rouge2` (every run)."""
+    """The best epoch's validation ROUGE-2: metrics.json's `validation` (this engine) or `best_val_rouge2` (every
+    run)."""
     validation = metrics.get("validation")
     if isinstance(validation, dict) and validation.get("rouge2") is not None:
         return float(validation["rouge2"])

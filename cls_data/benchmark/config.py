@@ -60,8 +60,8 @@ class TrainConfig:
     src_multiple: int = 64  # batch shapes are rounded up to these multiples (few distinct shapes)
     tgt_multiple: int = 16
     precision: str = "auto"  # "auto": bf16 autocast with fp32 master weights on CUDA, fp32 on CPU | "fp32" | "bf16"
-    # "length": pools of pairs sorted by length and cut into batches (little padding, few shapes) | "shuffle": batches cut
-    # from the shuffled order as they come (the paper's code; --paper-code)
+    # "length": pools of pairs sorted by length and cut into batches (little padding, few shapes) | "shuffle": batches
+    # cut from the shuffled order as they come (the paper's code; --paper-code)
     batching: str = "length"
     clip_weighting: bool = (
         False  # clip the learned loss weights' gradients together with the model's (the paper's code)
@@ -118,7 +118,8 @@ class StageSpec:
         tuple[str, float], ...
     ] = ()  # fixed weights of an unweighted stage's sum, e.g. (("ot", 0.1),)
     train_overrides: tuple[tuple[str, Any], ...] = ()
-    # Further overrides for one preset only, applied after `train_overrides`: ((preset name, ((field, value), ...)), ...).
+    # Further overrides for one preset only, applied after `train_overrides`: ((preset name, ((field, value), ...)),
+    # ...).
     preset_overrides: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     postprocess: bool = True  # apply the variant's `postprocess` to this stage's generations (MCLAS's mono stage: no)
     # "module:function" called as `loader(ctx)` with `ctx.init` = this stage's best weights, to reload
@@ -135,7 +136,8 @@ class VariantSpec:
     stage's best weights are the run's model; only that model generates at test time.
     `postprocess` ("module:function", optional) maps a decoded string to a dict holding at least
     `prediction` (MCLAS keeps the text after its separator and adds `raw_prediction`); a post-processor
-    with a `tgt_lang` parameter also receives the language it should be in (the LLM family flags wrong-language answers).
+    with a `tgt_lang` parameter also receives the language it should be in (the LLM family flags wrong-language
+    answers).
     """
 
     name: str
@@ -147,7 +149,8 @@ class VariantSpec:
     postprocess: str | None = None
     default_backbone: str = PAPER_BACKBONE
     family: str = "mbart"  # --backbone replaces the default backbone of the variants of this family only
-    # "module:function" called as `fn(texts, out_dir)` that saves a tiny backbone trained on the dataset's texts (smoke preset)
+    # "module:function" called as `fn(texts, out_dir)` that saves a tiny backbone trained on the dataset's texts (smoke
+    # preset)
     smoke_backbone: str = "cls_data.benchmark.families.mbart:build_tiny_mbart"
     relative_cost: float = 1.0  # training cost per pair of one decoder relative to mBART-large's (for --plan)
     relative_decode_cost: float = 1.0  # decoding cost per document relative to mBART-large's beam 4 (for --plan)

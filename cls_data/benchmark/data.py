@@ -59,7 +59,8 @@ class ClsDataset:
         missing = [c for c in columns if c not in split.column_names]
         if missing:
             raise ClsDataError(
-                f"dataset {self.path} split {name!r} has no column {missing[0]!r}; it has: {', '.join(split.column_names)}"
+                f"dataset {self.path} split {name!r} has no column {missing[0]!r}; it has: "
+                f"{', '.join(split.column_names)}"
             )
         return split
 

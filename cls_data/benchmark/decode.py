@@ -1,4 +1,5 @@
-"""Decoding a whole split: length-sorted, shape-bucketed large batches through the model's `generate`, texts back in order.
+"""Decoding a whole split: length-sorted, shape-bucketed large batches through the model's `generate`, texts back in
+order.
 
 Decoding costs more than training in a benchmark grid (docs/paper-fidelity.md: beam-4 `generate` at batch 32
 decodes 23 samples/s on an H100), so: sources sorted by length (little padding; longest first, so an

@@ -1,4 +1,5 @@
-"""`llm-prompt` through an OpenAI-compatible server (vLLM, SGLang, llama.cpp, Ollama, a provider): greedy answers, many in flight.
+"""`llm-prompt` through an OpenAI-compatible server (vLLM, SGLang, llama.cpp, Ollama, a provider): greedy answers, many
+in flight.
 
 The transport, the key (`OPENAI_API_KEY`, sent to `--llm-url`'s host only, never in an error, a log,
 a run folder or a card) and the typed errors are `cls_data.openai_compat`'s; what is ours is the
@@ -81,7 +82,8 @@ class ChatClient:
             self.balancer.failed(index, retry_after)
 
     def _served_name(self, wanted: str) -> str:
-        """`wanted` if the server lists it; the only model it serves otherwise (vLLM names a local folder by its path)."""
+        """`wanted` if the server lists it; the only model it serves otherwise (vLLM names a local folder by its
+        path)."""
         served = self._retrying(lambda api: api.models(), "/models", items=0)
         if wanted in served or not served:
             return wanted

@@ -181,7 +181,8 @@ def source_tokens(dataset: str, column: str, max_len: int) -> float:
 def stage_schedule(
     spec: VariantSpec, stage: StageSpec, ctx: RunContext, train_size: int, dataset: str
 ) -> StageSchedule:
-    """Epochs, optimizer steps and pairs per optimizer step of one stage (token-budget batches: estimated from lengths)."""
+    """Epochs, optimizer steps and pairs per optimizer step of one stage (token-budget batches: estimated from
+    lengths)."""
     cfg = ctx.train_config(spec, stage)
     pairs = min(train_size, cfg.max_train_samples or train_size)
     if cfg.token_budget is None:

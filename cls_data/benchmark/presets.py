@@ -41,7 +41,8 @@ class Preset:
     # epochs, clipping, best epoch by ROUGE-2 on the full validation split); config.json records it and the
     # report labels runs of the other presets unvalidated.
     faithful: bool = False
-    # --paper-code: the micro-batches of the paper's code per recipe (effective batch unchanged), ((recipe, (batch, accum)), ...)
+    # --paper-code: the micro-batches of the paper's code per recipe (effective batch unchanged), ((recipe, (batch,
+    # accum)), ...)
     code_micro_batches: tuple[tuple[str, tuple[int, int]], ...] = ()
 
     def recipe(self, name: str) -> TrainConfig:
@@ -50,7 +51,8 @@ class Preset:
         return getattr(self, name)
 
     def train_config(self, stage: StageSpec, family: str) -> TrainConfig:
-        """The stage's recipe, with its own `train_overrides`, this preset's for its family, then its `preset_overrides`."""
+        """The stage's recipe, with its own `train_overrides`, this preset's for its family, then its
+        `preset_overrides`."""
         changes = {
             **dict(stage.train_overrides),
             **dict(dict(self.family_overrides).get(family, ())),
@@ -138,7 +140,8 @@ PAPER = register_preset(
             "the paper's optimisation (batch 16, its learning rates and schedule, full validation every epoch), "
             "engine speed-ups only; the default"
         ),
-        notes="the paper's optimisation; speed from the engine only (bf16, batch 16 in one micro-batch, bucketing, compile)",
+        notes="the paper's optimisation; speed from the engine only (bf16, batch 16 in one micro-batch, bucketing, "
+        "compile)",
         faithful=True,
         code_micro_batches=(("stage1", (4, 4)), ("stage2", (2, 8))),
     )

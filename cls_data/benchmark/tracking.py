@@ -96,7 +96,8 @@ class RunTracker:
             tracker.log(values, step=step)
 
     def log_record(self, stage: str, record: dict) -> None:
-        """One `train_log.jsonl` record: step lines (losses, lr, learned loss weights), epoch lines (+ validation ROUGE)."""
+        """One `train_log.jsonl` record: step lines (losses, lr, learned loss weights), epoch lines (+ validation
+        ROUGE)."""
         if not self._trackers:
             return
         kind = "train" if record.get("kind") == "step" else "epoch"

@@ -65,7 +65,8 @@ class NonFiniteLoss(ClsDataError):
 
 @dataclass
 class StageJob:
-    """Everything one stage needs; `build_model()` returns a `models.base` model, `build_weighting(tasks)` its scheme."""
+    """Everything one stage needs; `build_model()` returns a `models.base` model, `build_weighting(tasks)` its
+    scheme."""
 
     name: str
     build_model: Callable[[], nn.Module]
@@ -110,7 +111,8 @@ def lr_lambda(cfg: TrainConfig, epoch_ends: list[int], total_steps: int) -> Call
 
 class _Run:
     """One stage's training state: set up (model, weighting, optimizer, schedule) and resumed from its checkpoint, with
-    the small steps the loop in `_train_stage` calls (log, checkpoint, end an epoch), so that loop reads top to bottom."""
+    the small steps the loop in `_train_stage` calls (log, checkpoint, end an epoch), so that loop reads top to
+    bottom."""
 
     def __init__(self, job: StageJob, accelerator: Any) -> None:
         cfg = job.cfg
@@ -153,7 +155,8 @@ class _Run:
         self.objective, self.optimizer = accelerator.prepare(objective, optimizer)
         self.val = job.val.subset(fixed_subset(len(job.val), cfg.val_subset))
         self.log_path, self.checkpoint = job.work_dir / TRAIN_LOG, job.work_dir / CHECKPOINT
-        # --- resumed: model, weighting, optimizer, schedule, loop position and RNG from the checkpoint; the log cut to match
+        # --- resumed: model, weighting, optimizer, schedule, loop position and RNG from the checkpoint; the log cut to
+        # match
         saved = resume(self.checkpoint, cfg, accelerator.unwrap_model(self.objective), self.optimizer, self.scheduler)
         self.resumed, self.state = saved is not None, fresh_state() if saved is None else saved
         self.resumed_at = self.state["step"]
@@ -187,7 +190,8 @@ class _Run:
 
     def end_epoch(self, epoch: int, started: float, progress: Progress) -> None:
         """The epoch's log line: mean losses and, when due, validation ROUGE-2 (full split or a fixed subset) with the
-        best weights kept; then a checkpoint at the next epoch's start. `started`: the epoch's or last checkpoint's time."""
+        best weights kept; then a checkpoint at the next epoch's start. `started`: the epoch's or last checkpoint's
+        time."""
         job, state, cfg = self.job, self.state, self.job.cfg
         state["train_seconds"] += time.perf_counter() - started
         record = {

@@ -39,7 +39,8 @@ class Limits:
                 raise ClsDataError(f"--{name.replace('_', '-')} must be 0 or more, got {getattr(self, name)}")
         if self.min_summary_words > self.max_summary_words:
             raise ClsDataError(
-                f"--min-summary-words {self.min_summary_words} is above the longest summary kept ({self.max_summary_words} words)"
+                f"--min-summary-words {self.min_summary_words} is above the longest summary kept "
+                f"({self.max_summary_words} words)"
             )
         if self.max_record_chars < 1:
             raise ClsDataError(f"--max-record-chars must be 1 or more, got {self.max_record_chars}")

@@ -101,7 +101,8 @@ def _stream(config: BuildConfig, report: ParseReport) -> Iterator[tuple[str, CLS
     for pool, sample in sources.read_pools(kind, config.inputs, config.lcsts, report, config.tags):
         if (sample.src_lang, sample.tgt_lang) != (kind.src, kind.tgt):
             raise ClsDataError(
-                f"record {sample.id}: {sample.src_lang}->{sample.tgt_lang}, but `build {kind.name}` needs {kind.src}->{kind.tgt}"
+                f"record {sample.id}: {sample.src_lang}->{sample.tgt_lang}, but `build {kind.name}` needs "
+                f"{kind.src}->{kind.tgt}"
             )
         yield pool, sample
 
@@ -223,7 +224,8 @@ def build_dataset(config: BuildConfig, on_progress: Callable[[str], None] | None
             first = leaks[0]
             raise ClsDataError(
                 f"--strict: {len(leaks)} near-duplicate pair(s) across splits, e.g. {first.field} of {first.split} "
-                f"{first.id} ~ {first.other_split} {first.other_id} ({first.overlap:.0%} shared n-grams); nothing written"
+                f"{first.id} ~ {first.other_split} {first.other_id} ({first.overlap:.0%} shared n-grams); nothing "
+                "written"
             )
         result = BuildResult(
             target,

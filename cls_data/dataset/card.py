@@ -72,7 +72,8 @@ def render_card(info: dict, stats: dict, split_files: dict[str, str], split_rows
     unpublishable = "; ".join(f"{v:,} dropped: {k}" for k, v in language.items()) or "none"
     leaks = info["leakage"]
     leakage = (
-        f"{leaks['count']} near-duplicate pair(s) found ({', '.join(f'{k} {v}' for k, v in leaks['by_field'].items())}); "
+        f"{leaks['count']} near-duplicate pair(s) found "
+        f"({', '.join(f'{k} {v}' for k, v in leaks['by_field'].items())}); "
         "they are listed in `build_info.json`"
         if leaks["count"]
         else "none found"

@@ -1,4 +1,5 @@
-"""Upload to the Hugging Face Hub: a built dataset folder (keeping NCLS-derived text off public repos), or a model folder."""
+"""Upload to the Hugging Face Hub: a built dataset folder (keeping NCLS-derived text off public repos), or a model
+folder."""
 
 from __future__ import annotations
 

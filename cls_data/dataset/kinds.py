@@ -21,7 +21,7 @@ NCLS_BIB = """@inproceedings{zhu-etal-2019-ncls,
   booktitle = "Proceedings of EMNLP-IJCNLP 2019",
   year = "2019",
   pages = "3054--3064"
-}"""
+}"""  # noqa: E501
 LCSTS_BIB = """@inproceedings{hu-etal-2015-lcsts,
   title = "{LCSTS}: A Large Scale {C}hinese Short Text Summarization Dataset",
   author = "Hu, Baotian and Chen, Qingcai and Zhu, Fangze",
@@ -118,8 +118,8 @@ register_kind(
         licence_text="The documents and summaries are news texts whose copyright stays with their publishers; they are "
         "shared for research on cross-lingual summarization. Check the sites' terms before any other use.",
         license_name="news-publishers-copyright",
-        citation="@misc{vi2zhlow,\n  title = {Vi2ZhLow: a low-resource Vietnamese-Chinese cross-lingual summarization dataset},\n"
-        "  note = {Built with cls-data}\n}\n\n" + NCLS_BIB,
+        citation="@misc{vi2zhlow,\n  title = {Vi2ZhLow: a low-resource Vietnamese-Chinese cross-lingual summarization "
+        "dataset},\n  note = {Built with cls-data}\n}\n\n" + NCLS_BIB,
     )
 )
 register_kind(
@@ -130,7 +130,8 @@ register_kind(
         tgt="zh",
         help="NCLS En2ZhSum release files",
         redistributable=False,
-        summary="En2ZhLow is a low-resource English-to-Chinese cross-lingual summarization dataset sampled from NCLS En2ZhSum.",
+        summary="En2ZhLow is a low-resource English-to-Chinese cross-lingual summarization dataset sampled from NCLS "
+        "En2ZhSum.",
         id_note="`<corpus>-<NCLS split>-<NCLS doc id>`",
         sampling=NCLS_SAMPLING,
         limitations=NCLS_LIMITATIONS,
@@ -153,15 +154,16 @@ register_kind(
         tgt="en",
         help="NCLS Zh2EnSum release files, with --lcsts",
         redistributable=False,
-        summary="Zh2EnLow is a low-resource Chinese-to-English cross-lingual summarization dataset sampled from NCLS Zh2EnSum and LCSTS.",
+        summary="Zh2EnLow is a low-resource Chinese-to-English cross-lingual summarization dataset sampled from NCLS "
+        "Zh2EnSum and LCSTS.",
         id_note="`<corpus>-<NCLS split>-<NCLS doc id>`",
         sampling=NCLS_SAMPLING,
         limitations=NCLS_LIMITATIONS,
         citation=NCLS_BIB + "\n\n" + LCSTS_BIB,
         source_datasets=("extended",),
         provenance="- **Source**: the NCLS Zh2EnSum corpus (Zhu et al., 2019): Chinese LCSTS Weibo posts and summaries "
-        "(Hu et al., 2015), joined by document id, with English summaries machine-translated and filtered by round-trip ROUGE.\n"
-        + NCLS_TEST_REFS,
+        "(Hu et al., 2015), joined by document id, with English summaries machine-translated and filtered by "
+        "round-trip ROUGE.\n" + NCLS_TEST_REFS,
         licence_text=NCLS_LICENCE,
         license_name="ncls-research-only",
         release="ZH2ENSUM",
@@ -196,7 +198,8 @@ register_kind(
         limitations=PAIR_LIMITATIONS,
         licence_text=get_kind("vi2zh").licence_text,
         license_name="news-publishers-copyright",
-        citation="@misc{{{key},\n  title = {{{name}: a low-resource {src}-{tgt} cross-lingual summarization dataset}},\n"
+        citation="@misc{{{key},\n  title = {{{name}: a low-resource {src}-{tgt} cross-lingual summarization "
+        "dataset}},\n"
         "  note = {{Built with cls-data}}\n}}",
     )
 )

@@ -34,7 +34,8 @@ def from_records(samples: list[CLSSample], translator: str | None, src: str = "v
     )
     return (
         f"- **Source**: {source} news articles with their human-written {lead} as the summary, "
-        f"crawled from {site_list}. Published {published or 'dates not recorded'}; crawled {crawled or 'dates not recorded'}.\n"
+        f"crawled from {site_list}. Published {published or 'dates not recorded'}; crawled "
+        f"{crawled or 'dates not recorded'}.\n"
         f"- **Translation**: each {source} summary was machine-translated into {target} (backend: {backend}) "
         f"and translated back into {source}.\n"
         f"- **Round-trip filter**: ROUGE F1 between the original and the back-translated summary "

@@ -101,17 +101,20 @@ def render_article(article: SampleArticle, related: list[SampleArticle]) -> str:
 def _listing_page(site: _Site, articles: list[SampleArticle]) -> str:
     if site.name == "vnexpress":  # absolute links to the real host, as vnexpress.net prints them
         items = "".join(
-            f'<article class="item-news item-news-common"><h3 class="title-news"><a href="{a.url}" title="{escape(a.title)}">'
+            f'<article class="item-news item-news-common"><h3 class="title-news"><a href="{a.url}" '
+            f'title="{escape(a.title)}">'
             f'{escape(a.title)}</a></h3><p class="description"><a href="{a.url}">{escape(a.sapo)}</a></p></article>\n'
             for a in articles
         )
         return (
             f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>VnExpress</title></head><body>'
-            f'<nav><a href="/">Trang chủ</a></nav><div class="width_common list-news-subfolder">\n{items}</div></body></html>'
+            '<nav><a href="/">Trang chủ</a></nav><div class="width_common '
+            f'list-news-subfolder">\n{items}</div></body></html>'
         )
     items = "".join(
         f'<div class="box-category-item"><h3 class="box-title-text"><a class="box-category-link-title" href="{a.path}"'
-        f' title="{escape(a.title)}">{escape(a.title)}</a></h3><p class="box-category-sapo">{escape(a.sapo)}</p></div>\n'
+        f' title="{escape(a.title)}">{escape(a.title)}</a></h3><p '
+        f'class="box-category-sapo">{escape(a.sapo)}</p></div>\n'
         for a in articles
     )
     return f'<div class="box-category-middle">\n{items}</div>'  # Tuổi Trẻ's timelines are HTML fragments

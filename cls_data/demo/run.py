@@ -175,8 +175,8 @@ def _filter(
     if report.requests_sent or mirror.translator_requests or report.counts.failed:
         raise ClsDataError(
             f"{report.counts.failed} summaries are missing from the sample's translation cache "
-            f"({mirror.translator_requests} translation requests were refused; the demo never translates over a network); "
-            f"see {result.failures}"
+            f"({mirror.translator_requests} translation requests were refused; the demo never translates over a "
+            f"network); see {result.failures}"
         )
     _filter_counts(result, report.as_json(), filtered.kept, filtered.scored)
     state["filter"] = key

@@ -60,10 +60,12 @@ def _published_section(config: dict, row: Any) -> str:
     lines = [
         "## This repository",
         "",
-        f"Published by `cls-data publish` from the run folder `{row.dataset}/{row.system}/n{row.train_size}/seed{row.seed}`. "
+        "Published by `cls-data publish` from the run folder "
+        f"`{row.dataset}/{row.system}/n{row.train_size}/seed{row.seed}`. "
         f"`generation_config.json` holds the benchmark's decoding (beams {decode.get('num_beams', 4)}, no repeated "
-        f"{decode.get('no_repeat_ngram_size', 3)}-grams, at most {decode.get('max_new_tokens', 128)} new tokens) and starts "
-        "the decoder with the target-language code, and the tokenizer appends the source-language code to each document, "
+        f"{decode.get('no_repeat_ngram_size', 3)}-grams, at most {decode.get('max_new_tokens', 128)} new tokens) and "
+        "starts the decoder with the target-language code, and the tokenizer appends the source-language code to each "
+        "document, "
         'as in training: `tokenizer.batch_decode(model.generate(**tokenizer([article], return_tensors="pt")), '
         "skip_special_tokens=True)` summarizes as the benchmark did. The run's own `config.json`, `metrics.json` and "
         "`train_log.jsonl` are under `run/`.",
@@ -86,12 +88,15 @@ def _adapter_section(folder: Path, repo_id: str, row: Any) -> str:
             [
                 "## This repository",
                 "",
-                f"Published by `cls-data publish` from the run folder `{row.dataset}/{row.system}/n{row.train_size}/seed{row.seed}`. "
-                f"It is a peft LoRA adapter of `{base}` (the base model `adapter_config.json` names), not a full model: "
-                f'`AutoPeftModelForCausalLM.from_pretrained("{repo_id}")` loads the base model and applies the adapter. '
-                "The tokenizer carries the chat template the run prompted through; `prompt.json` holds the messages, with "
-                "`{document}` where the article goes. The run's own `config.json`, `metrics.json` and `train_log.jsonl` "
-                "are under `run/`.",
+                "Published by `cls-data publish` from the run folder "
+                f"`{row.dataset}/{row.system}/n{row.train_size}/seed{row.seed}`. "
+                f"It is a peft LoRA adapter of `{base}` (the base model `adapter_config.json` names), not a full "
+                "model: "
+                f'`AutoPeftModelForCausalLM.from_pretrained("{repo_id}")` loads the base model and applies the '
+                "adapter. "
+                "The tokenizer carries the chat template the run prompted through; `prompt.json` holds the messages, "
+                "with `{document}` where the article goes. The run's own `config.json`, `metrics.json` and "
+                "`train_log.jsonl` are under `run/`.",
             ]
         )
         + "\n"

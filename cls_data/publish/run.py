@@ -98,7 +98,8 @@ def read_finished_run(run_dir: Path) -> tuple[dict, dict]:
 
 
 def check_allowed(facts: Any, allow: bool) -> None:
-    """Refuse a dataset whose licence forbids redistributing derived text (or whose licence is unknown) unless allowed."""
+    """Refuse a dataset whose licence forbids redistributing derived text (or whose licence is unknown) unless
+    allowed."""
     if allow or facts.redistributable:
         return
     if facts.redistributable is None:

@@ -33,7 +33,8 @@ def load_scorer(model: str):
             f"internet (`huggingface-cli download {model}`) or give a local folder"
         ) from None
     tokenizer = scorer._tokenizer
-    # a tokenizer saved without model_max_length reports ~1e30, which bert-score passes on and the fast tokenizer rejects
+    # a tokenizer saved without model_max_length reports ~1e30, which bert-score passes on and the fast tokenizer
+    # rejects
     limit = getattr(scorer._model.config, "max_position_embeddings", 512)
     if tokenizer.model_max_length > limit:
         tokenizer.model_max_length = limit

@@ -73,7 +73,8 @@ def card_data(
     license: str | None = None,
     library: str | None = None,
 ) -> Any:
-    """`ModelCardData` of a finished run: languages, licence, base model, dataset, tags and test ROUGE in `model-index`."""
+    """`ModelCardData` of a finished run: languages, licence, base model, dataset, tags and test ROUGE in
+    `model-index`."""
     from huggingface_hub import EvalResult, ModelCardData
 
     tokenizer = metrics.get("tokenizer") or "unknown"

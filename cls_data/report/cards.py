@@ -24,7 +24,9 @@ TOKENIZER_NOTES = {
     "en": "rouge-score's own tokenizer",
     "words": "runs of letters, combining marks and digits, lower-cased, punctuation dropped (docs/languages.md)",
     "chars": "every Han or kana character is a token, runs of other letters/digits are one token (docs/languages.md)",
-    "clusters": "every letter with its combining marks is a token: a character fallback, no segmenter (docs/languages.md)",
+    "clusters": (
+        "every letter with its combining marks is a token: a character fallback, no segmenter (docs/languages.md)"
+    ),
     "th-words": "Thai words by pythainlp's newmm segmenter, punctuation dropped (docs/languages.md)",
 }
 # model_type values of model/config.json that AutoModelForSeq2SeqLM loads as they are
@@ -32,15 +34,16 @@ SEQ2SEQ_TYPES = {"mbart", "bart", "marian", "m2m_100", "mt5", "t5", "nllb-moe", 
 VARIANT_NOTES = {
     "ncls": "NCLS (Zhu et al., 2019): a Transformer trained from scratch on the cross-lingual pairs.",
     "ncls-ms": "NCLS+MS: NCLS with a second decoder for the monolingual summary, losses summed.",
-    "mclas": "MCLAS (Bai et al., 2021): one decoder writes the monolingual summary, a separator, then the cross-lingual one.",
+    "mclas": "MCLAS (Bai et al., 2021): one decoder writes the monolingual summary, a separator, then the "
+    "cross-lingual one.",
     "nguyen-kd": "Nguyen & Luu (2022): a student distilled from a monolingual teacher with an optimal-transport term.",
     "mbart-cls": "mBART fine-tuned directly on the cross-lingual pairs (the paper's mBART-CLS baseline).",
     "tflcls": "TFLCLS: stage 1 fine-tunes on summary translation, stage 2 jointly learns cross-lingual and "
     "monolingual summarization with learned loss weights.",
     "tflcls-no-tra": "TFLCLS without stage 1 (translation fine-tuning): the joint stage only.",
     "tflcls-no-mul": "TFLCLS without the joint monolingual task: translation stage, then cross-lingual fine-tuning.",
-    "llm-prompt": "An instruction-tuned LLM prompted to summarise in the target language (zero- or k-shot; not one of the "
-    "paper's systems, docs/llm.md). Nothing is trained: the model is the backbone as published.",
+    "llm-prompt": "An instruction-tuned LLM prompted to summarise in the target language (zero- or k-shot; not "
+    "one of the paper's systems, docs/llm.md). Nothing is trained: the model is the backbone as published.",
     "llm-lora": "An instruction-tuned LLM with LoRA adapters fine-tuned on the cross-lingual pairs, loss on the answer "
     "tokens only (not one of the paper's systems, docs/llm.md).",
 }

@@ -188,9 +188,8 @@ def write_case_study(
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head><body>'
         f"<header><h1>Case study: every system on the same test samples</h1>"
         f"<p>{html.escape(how)}; each system's first seed. <mark>Marked</mark> words also occur in the reference; "
-        f"the card with a blue border has the best ROUGE-2 on that sample (no border where the best is shared).</p><nav>{nav}</nav></header>"
-        + "\n".join(section for _, _, section in sections)
-        + "</body></html>\n"
+        "the card with a blue border has the best ROUGE-2 on that sample (no border where the best is "
+        f"shared).</p><nav>{nav}</nav></header>" + "\n".join(section for _, _, section in sections) + "</body></html>\n"
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, page)

@@ -157,8 +157,8 @@ def human_markdown(paper: PaperResults) -> list[str]:
     lines += [
         "",
         f"IF, CC, FL: {', '.join(name for _, name in CRITERIA)}. To collect ours for one size: "
-        f"`cls-data report human-eval export RUNS --systems {rated} --dataset Vi2ZhLow --size N --samples 25 --out KIT` "
-        f"(`{REFERENCE_SYSTEM}` rates the reference summaries as one more anonymous system), then "
+        f"`cls-data report human-eval export RUNS --systems {rated} --dataset Vi2ZhLow --size N --samples 25 --out "
+        f"KIT` (`{REFERENCE_SYSTEM}` rates the reference summaries as one more anonymous system), then "
         "`cls-data report human-eval score KIT answers_*.csv` with one answer file per rater.",
     ]
     return lines

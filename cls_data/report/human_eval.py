@@ -162,10 +162,11 @@ def _form(rows: Sequence[dict], labels: Sequence[str], dataset: str) -> str:
     boxes = "".join(f"<th>{label}</th>" for label in labels)
     parts = [
         '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Human evaluation</title><style>',
-        "body{font-family:system-ui,'Noto Sans','Noto Sans CJK SC',sans-serif;max-width:50rem;margin:auto;line-height:1.45}"
+        "body{font-family:system-ui,'Noto Sans','Noto Sans CJK "
+        "SC',sans-serif;max-width:50rem;margin:auto;line-height:1.45}"
         ".item{page-break-after:always;padding:1rem 0}.src{white-space:pre-wrap;border:1px solid #ccc;padding:.5rem}"
-        "table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #999;padding:.2rem .6rem;text-align:center}"
-        "</style></head><body>",
+        "table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #999;padding:.2rem "
+        ".6rem;text-align:center}</style></head><body>",
         f"<h1>Human evaluation ({html.escape(dataset)})</h1>",
         f"<pre>{html.escape(INSTRUCTIONS)}</pre>",
     ]

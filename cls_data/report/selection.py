@@ -79,7 +79,8 @@ def candidates(systems: dict[str, list[RunRow]]) -> tuple[dict[str, list[RunRow]
             else:
                 best = default_system(variant, pool)
                 notes.append(
-                    f"{variant}: no validation score for every r, so the paper's r = {DEFAULT_R:g} (or the nearest run) stands"
+                    f"{variant}: no validation score for every r, so the paper's r = {DEFAULT_R:g} (or the nearest "
+                    "run) stands"
                 )
             pool = [best]
         chosen[pool[0]] = systems[pool[0]]
@@ -140,7 +141,8 @@ def recommendations(
         cost = {s: system_cost(runs, choice.candidates[s]) for s in choice.ranked[:2]}
         if len(choice.ranked) < 2:
             table.append(
-                f"{where} {choice.basis} | {chosen} | {_score(choice.test(best))} | {cost[best]} | (no other model) | | |"
+                f"{where} {choice.basis} | {chosen} | {_score(choice.test(best))} | {cost[best]} | (no other model) "
+                "| | |"
             )
             choice.verdict = "no other model to compare with"
             continue
@@ -160,7 +162,8 @@ def recommendations(
             )
         table.append(
             f"{where} {choice.basis} | {chosen} | {_score(choice.test(best))} | {cost[best]} | {second} "
-            f"({_score(choice.val(second))}; test {_score(choice.test(second))}; {cost[second]}) | {interval} | {verdict} |"
+            f"({_score(choice.val(second))}; test {_score(choice.test(second))}; {cost[second]}) | {interval} | "
+            f"{verdict} |"
         )
         plain.append(
             f"{choice.dataset} n={choice.train_size}: {best} (chosen on {choice.basis}; test R-2 "
@@ -172,8 +175,8 @@ def recommendations(
         "",
         HOW,
         "",
-        "| dataset | train size | chosen on | chosen (validation R-2) | its test R-2 | cost | runner-up (validation R-2; test R-2; "
-        "cost) | Δ test R-2 [95% CI], p | verdict |",
+        "| dataset | train size | chosen on | chosen (validation R-2) | its test R-2 | cost | runner-up (validation "
+        "R-2; test R-2; cost) | Δ test R-2 [95% CI], p | verdict |",
         "|---|---:|---|---|---:|---:|---|---|---|",
         *table,
         "",

@@ -315,7 +315,8 @@ def cross_dataset_markdown(rows: Sequence[RunRow]) -> str:
         cell = Cell(done=group)
         scores = " | ".join("n/a" if cell.mean(m) is None else f"{cell.mean(m):.2f}" for m in METRIC_LABELS)
         lines.append(
-            f"| {dataset} | {eval_dataset} | {system} | {size:,} | {len(group)} | {scores} | {group[0].tokenizer or '?'} |"
+            f"| {dataset} | {eval_dataset} | {system} | {size:,} | {len(group)} | {scores} | "
+            f"{group[0].tokenizer or '?'} |"
         )
     return "\n".join(lines) + "\n"
 

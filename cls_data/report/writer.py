@@ -232,7 +232,8 @@ def _links_section(result: ReportResult, out: Path) -> str:
     curves = [p for p in result.figures if p.parent.name == "curves"]
     if curves:
         lines.append(
-            f"- Learning curves (losses, validation ROUGE-2, learned loss weights) of {len(curves)} runs: `figures/curves/`"
+            f"- Learning curves (losses, validation ROUGE-2, learned loss weights) of {len(curves)} runs: "
+            "`figures/curves/`"
         )
     if result.case_study:
         lines.append(f"- Case study (opens offline): [{result.case_study.name}]({result.case_study.name})")
@@ -242,7 +243,8 @@ def _links_section(result: ReportResult, out: Path) -> str:
 
 
 def write_results(out: Path) -> list[dict]:
-    """Rewrite RUNS/results.json and RUNS/results.md (Tables 2 and 3, as the report lays them out) from the run folders."""
+    """Rewrite RUNS/results.json and RUNS/results.md (Tables 2 and 3, as the report lays them out) from the run
+    folders."""
     rows = write_results_json(out)
     text = build_results_markdown(rows)
     recipe = presets_markdown([RunRow.from_dict(row, "results.json") for row in rows])  # preset and status up front

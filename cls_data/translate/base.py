@@ -52,7 +52,8 @@ class Translator(Protocol):
     """One backend. `translate` sends ONE request for all `texts` and returns one string each.
 
     It raises `TransientError` (retry), `PackMismatch` (send the texts one by one),
-    `RejectedAnswer` (reject, count, ask again one by one) or `PermanentError`. The engine owns packing, concurrency, rate limits, retries and the cache.
+    `RejectedAnswer` (reject, count, ask again one by one) or `PermanentError`. The engine owns packing, concurrency,
+    rate limits, retries and the cache.
     """
 
     name: str  # backend name, part of the cache key

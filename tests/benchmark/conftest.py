@@ -1,4 +1,5 @@
-"""Shared fixtures: the tiny preset, the dataset (`dataset_dir` is a suite-wide fixture) and a tiny mBART trained on its texts."""
+"""Shared fixtures: the tiny preset, the dataset (`dataset_dir` is a suite-wide fixture) and a tiny mBART trained on its
+texts."""
 
 from __future__ import annotations
 

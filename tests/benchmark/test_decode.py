@@ -1,4 +1,5 @@
-"""Decoding: shared-beam caches give `generate`'s beams; sorted, bucketed batches give one-at-a-time outputs in order."""
+"""Decoding: shared-beam caches give `generate`'s beams; sorted, bucketed batches give one-at-a-time outputs in
+order."""
 
 from __future__ import annotations
 

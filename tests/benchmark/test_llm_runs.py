@@ -1,4 +1,5 @@
-"""`llm-prompt` (nothing to train) and `llm-lora` (peft through the engine's loop) as run folders, results rows and --plan."""
+"""`llm-prompt` (nothing to train) and `llm-lora` (peft through the engine's loop) as run folders, results rows and
+--plan."""
 
 from __future__ import annotations
 

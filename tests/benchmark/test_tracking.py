@@ -147,7 +147,8 @@ def test_a_tracker_whose_package_is_missing_is_one_line_naming_the_extra_before_
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert done.returncode == 2
     assert lines == [
-        f"error: --log-with {name}: the {name} package is not installed; install it with: pip install 'cls-data[{name}]'"
+        f"error: --log-with {name}: the {name} package is not installed; install it with: pip install "
+        f"'cls-data[{name}]'"
     ]
     assert not (tmp_path / "RUNS").exists()
 

@@ -104,7 +104,8 @@ def test_smoke_runs_every_variant_and_weighting(tmp_path, dataset_dir):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     rows = json.loads((out / "results.json").read_text())
-    # mbart-cls, tflcls and tflcls-no-tra under the four weightings, tflcls-no-mul, the four baselines, the two LLM variants
+    # mbart-cls, tflcls and tflcls-no-tra under the four weightings, tflcls-no-mul, the four baselines, the two LLM
+    # variants
     assert len(rows) == 1 + 4 + 4 + 1 + 4 + 2 and {row["status"] for row in rows} == {"done"}
     assert {row["variant"] for row in rows} >= {"llm-prompt", "llm-lora"}
 

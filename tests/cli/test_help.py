@@ -1,7 +1,5 @@
 """`--help` of crawl, rouge and stats: readable flags, required options marked, nothing cut, ranges shown."""
 
-from typing import Optional
-
 import pytest
 import typer
 
@@ -31,6 +29,6 @@ def test_required_options_are_marked(run_cli):
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_numeric_option_has_a_range(command):
     cmd = typer.main.get_command(app).commands[command]
-    numeric = [p for p in cmd.params if p.type_descriptor.annotation in (int, float, Optional[int], Optional[float])]
+    numeric = [p for p in cmd.params if p.type_descriptor.annotation in (int, float, int | None, float | None)]
     assert not [p.name for p in numeric if p.min is None and p.max is None]
     assert command != "crawl" or len(numeric) >= 10

@@ -1,4 +1,5 @@
-"""The issue's "done when": both LLM variants through `cls-data benchmark --preset smoke` offline, then `cls-data report`."""
+"""The issue's "done when": both LLM variants through `cls-data benchmark --preset smoke` offline, then `cls-data
+report`."""
 
 from __future__ import annotations
 

@@ -26,7 +26,8 @@ def only_line(stderr: str) -> str:
         ),
         (
             ["benchmark", "-o", "R", "--dataset", "D", "--shots", "-1"],
-            "error: invalid value for '--shots': Input should be greater than or equal to 0 (see cls-data benchmark --help)",
+            "error: invalid value for '--shots': Input should be greater than or equal to 0 (see cls-data benchmark "
+            "--help)",
         ),
         (["benchmark", "--dataset", "D"], "error: missing option '--out' / '-o' (see cls-data benchmark --help)"),
         (["rouge", "--tokenizer", "zh", "a", "b"], "error: no such option: --tokenizer (see cls-data rouge --help)"),

@@ -105,7 +105,7 @@ def test_every_spiders_container_fallback_skips_related_and_recommended_blocks(s
       <div data-slot="recommendation"><h3>Có thể bạn quan tâm</h3></div>
       <div class="list-news"><article class="item"><h3>Đội tuyển Việt Nam thắng đậm</h3><p>Huấn luyện viên hài lòng.</p></article></div>
       <aside><p>Nhà ở xã hội</p></aside><footer><p>Cơ quan chủ quản</p></footer>
-    </article></main></body></html>"""
+    </article></main></body></html>"""  # noqa: E501
     item = parse(site, html, real + exp.path)
     assert item["_rules"]["text"] == "article", "no site selector matches this page"
     assert item["text"].split("\n") == exp.paragraphs

@@ -82,8 +82,8 @@ def test_a_urls_file_without_one_usable_url_is_one_line_error(tmp_path):
     proc = run_cli("--site", "vnexpress", "--urls", str(urls), "--out", str(tmp_path / "a.jsonl"), check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert (
-        proc.stderr.strip()
-        == f"error: {urls}: no usable article URL ({urls}:1: not an absolute http(s) URL, skipped: 'vnexpress.net/a.html')"
+        proc.stderr.strip() == f"error: {urls}: no usable article URL ({urls}:1: not an absolute http(s) URL, skipped: "
+        "'vnexpress.net/a.html')"
     )
 
 

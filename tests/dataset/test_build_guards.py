@@ -1,4 +1,5 @@
-"""What `build` refuses before publishing: untranslated summaries under --strict, too few samples, a bad --out; text comes out NFC."""
+"""What `build` refuses before publishing: untranslated summaries under --strict, too few samples, a bad --out; text
+comes out NFC."""
 
 import dataclasses
 import unicodedata

@@ -27,7 +27,7 @@ def test_chinese_near_duplicate_between_validation_and_test(gen):
     val, test = _rows(gen, "va", 20, 3, "zh"), _rows(gen, "te", 20, 4, "zh")
     test[0] = {**test[0], "summary": val[2]["summary"][:-1] + "。"}
     leaks = find_leaks({"train": [], "validation": val, "test": test}, "zh")
-    assert [(l.field, l.split, l.id, l.other_split, l.other_id) for l in leaks] == [
+    assert [(leak.field, leak.split, leak.id, leak.other_split, leak.other_id) for leak in leaks] == [
         ("summary", "test", "te0", "validation", "va2")
     ]
 

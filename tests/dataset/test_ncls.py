@@ -144,7 +144,8 @@ def test_zh2en_matches_a_word_segmented_ncls_summary_and_keeps_the_lcsts_wording
     )
     part = tmp_path / "PART_I.txt"
     part.write_text(
-        "<doc id=5>\n  <summary>\n    北京今天下雨\n  </summary>\n  <short_text>\n    原文内容。\n  </short_text>\n</doc>\n",
+        "<doc id=5>\n  <summary>\n    北京今天下雨\n  </summary>\n"
+        "  <short_text>\n    原文内容。\n  </short_text>\n</doc>\n",
         encoding="utf-8",
     )
     [sample] = read_zh2en([tmp_path / "ZH2ENSUM_test.txt"], [part], ParseReport())
@@ -156,7 +157,8 @@ def test_closing_tags_and_unknown_tags_do_not_leak_into_references(tmp_path):
     path = tmp_path / "EN2ZHSUM_train.txt"
     path.write_text(
         "<doc id=3>\n<Article>\nthe article .\n</Article>\n"
-        "<EN-REF-1>\nfirst sentence .\n</EN-REF-1>\n<ZH-REF-1>\n第一句。\n</ZH-REF-1>\n<BACK-TRANSLATION-1>\nfirst phrase .\n</BACK-TRANSLATION-1>\n"
+        "<EN-REF-1>\nfirst sentence .\n</EN-REF-1>\n<ZH-REF-1>\n第一句。\n</ZH-REF-1>\n<BACK-TRANSLATION-1>\nfirst "
+        "phrase .\n</BACK-TRANSLATION-1>\n"
         "<EN-REF-2>\nsecond sentence .\n</EN-REF-2>\n<ZH-REF-2>\n第二句。\n<SCORE-2>\n0.7\n</doc>\n",
         encoding="utf-8",
     )
@@ -170,7 +172,10 @@ def test_closing_tags_and_unknown_tags_do_not_leak_into_references(tmp_path):
 
 # ---- tag variants of the real release (known only from third-party scripts) -----------------
 
-LCSTS_5 = "<doc id=5>\n  <summary>\n    北京今天\n    下雨\n  </summary>\n  <short_text>\n    原文第一行，\n    原文第二行。\n  </short_text>\n</doc>\n"
+LCSTS_5 = (
+    "<doc id=5>\n  <summary>\n    北京今天\n    下雨\n  </summary>\n"
+    "  <short_text>\n    原文第一行，\n    原文第二行。\n  </short_text>\n</doc>\n"
+)
 
 
 def _write(path, text):

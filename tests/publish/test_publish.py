@@ -1,4 +1,5 @@
-"""`cls-data publish` against the local Hub stand-in: the pushed folder loads and generates, its card carries the scores."""
+"""`cls-data publish` against the local Hub stand-in: the pushed folder loads and generates, its card carries the
+scores."""
 
 from __future__ import annotations
 

@@ -48,11 +48,11 @@ def test_bertscore_is_reported_beside_rouge_and_cached(tmp_path, tiny_bert):
     make_run(tmp_path, "Vi2ZhLow", "mbart-cls", 1000, 1, skill=0.2, n=6)
     make_run(tmp_path, "Vi2ZhLow", "tflcls", 1000, 1, skill=1.0, n=6)  # predictions == references
     markdown, scores = _bertscore_markdown(load_runs(tmp_path), tiny_bert, tmp_path / "out")
-    line = next(l for l in markdown.splitlines() if l.startswith("| tflcls"))
+    line = next(row for row in markdown.splitlines() if row.startswith("| tflcls"))
     assert line == "| tflcls | **100.00** |"  # identical texts: F1 of 1 under any encoder
     assert len(list((tmp_path / "out" / CACHE_DIR / "bertscore").glob("*.json"))) == 2 and scores.computed == 2
     assert _bertscore_markdown(load_runs(tmp_path), tiny_bert, tmp_path / "out")[1].computed == 0  # the rerun: cached
-    mbart = next(l for l in markdown.splitlines() if l.startswith("| mbart-cls"))
+    mbart = next(row for row in markdown.splitlines() if row.startswith("| mbart-cls"))
     assert float(mbart.split("|")[2]) < 100.0
 
 

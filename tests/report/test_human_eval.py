@@ -79,7 +79,8 @@ def test_mixed_preferences_give_the_hand_computed_scores(kit):
 
 
 def test_fleiss_kappa_matches_a_worked_example():
-    # 4 items, 3 raters; hand computation: P_i = 1, 1/3, 1/3, 1/3 so P_bar = 1/2; p = (5, 4, 3)/12, P_e = 50/144; kappa = 0.234
+    # 4 items, 3 raters; hand computation: P_i = 1, 1/3, 1/3, 1/3 so P_bar = 1/2; p = (5, 4, 3)/12, P_e = 50/144;
+    # kappa = 0.234
     ratings = [["a", "a", "a"], ["a", "b", "b"], ["b", "b", "c"], ["c", "c", "a"]]
     assert fleiss_kappa(ratings) == pytest.approx((1 / 2 - 50 / 144) / (1 - 50 / 144))
     assert fleiss_kappa([["a", "a"], ["a", "a"]]) is None

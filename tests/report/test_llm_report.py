@@ -1,4 +1,5 @@
-"""LLM rows in the report: marked additions in Table 2, costed in the recommendation, bootstrapped, in the case study and cards."""
+"""LLM rows in the report: marked additions in Table 2, costed in the recommendation, bootstrapped, in the case study
+and cards."""
 
 from __future__ import annotations
 

@@ -39,7 +39,9 @@ def test_cells_are_mean_and_sample_std_over_seeds_x100(runs):
     values = [100 * r.rouge2 for r in rows]
     expected = f"{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}"
     line = next(
-        l for l in _table_block(build_results_markdown(runs.rows), "Table 2", "Vi2ZhLow") if l.startswith("| mbart-cls")
+        row
+        for row in _table_block(build_results_markdown(runs.rows), "Table 2", "Vi2ZhLow")
+        if row.startswith("| mbart-cls")
     )
     assert _cells(line)[2] == expected
 
@@ -68,9 +70,9 @@ def test_a_tie_for_the_best_is_bold_nowhere(tmp_path):
 
 def test_failed_and_missing_cells_say_so(runs):
     markdown = build_results_markdown(runs.rows)
-    vi = next(l for l in _table_block(markdown, "Table 2", "Vi2ZhLow") if l.startswith("| ncls"))
+    vi = next(row for row in _table_block(markdown, "Table 2", "Vi2ZhLow") if row.startswith("| ncls"))
     assert _cells(vi)[4:] == ["failed"] * 3
-    en = next(l for l in _table_block(markdown, "Table 2", "En2ZhLow") if l.startswith("| ncls"))
+    en = next(row for row in _table_block(markdown, "Table 2", "En2ZhLow") if row.startswith("| ncls"))
     assert _cells(en)[1:4] == ["missing"] * 3
     assert "`Vi2ZhLow/ncls/n3000/seed1` | CUDA out of memory" in markdown
 
@@ -84,15 +86,17 @@ def test_a_cell_with_some_seeds_failed_shows_the_survivors_and_counts(tmp_path):
         make_run(tmp_path, "Vi2ZhLow", "ncls", 1000, seed, skill=0.2)
     make_run(tmp_path, "Vi2ZhLow", "ncls", 3000, 1, skill=0.2)
     make_failed(tmp_path, "Vi2ZhLow", "ncls", 3000, 2)
-    line = next(l for l in build_results_markdown(load_runs(tmp_path).rows).splitlines() if l.startswith("| ncls"))
+    line = next(
+        row for row in build_results_markdown(load_runs(tmp_path).rows).splitlines() if row.startswith("| ncls")
+    )
     assert re.search(r"\| \d+\.\d\d \(1 seed, 1 failed\) \|", line)
 
 
 def test_table3_lists_each_weighting_and_the_r_sweep_each_r(runs):
     markdown = build_results_markdown(runs.rows)
-    labels = [_cells(l)[0] for l in _table_block(markdown, "Table 3", "Vi2ZhLow")[2:]]
+    labels = [_cells(row)[0] for row in _table_block(markdown, "Table 3", "Vi2ZhLow")[2:]]
     assert labels == ["sum", "hu", "tflcls/r2"]
-    labels = [_cells(l)[0] for l in _table_block(markdown, "Figure 5 data", "Vi2ZhLow")[2:]]
+    labels = [_cells(row)[0] for row in _table_block(markdown, "Figure 5 data", "Vi2ZhLow")[2:]]
     assert labels == ["r = 2", "r = 2.5"]
     assert "- hu is Kendall et al.'s HU (log sigma^2 learned); the paper's code drew new random sigmas" in markdown
 
@@ -113,11 +117,11 @@ def test_compare_paper_puts_published_numbers_and_differences_beside_ours(runs):
     )
     cells = group_cells(runs.rows)
     markdown = render_table(table2_spec(runs.rows), cells, paper)
-    mbart = next(l for l in markdown.splitlines() if l.startswith("| mbart-cls"))
+    mbart = next(row for row in markdown.splitlines() if row.startswith("| mbart-cls"))
     mean = cells[("mbart-cls", "Vi2ZhLow", 1000)].mean("rouge2")
     assert f"/ paper 10.00 (Δ {mean - 10.0:+.2f})" in _cells(mbart)[2]
     assert _cells(mbart)[5].endswith("/ paper n/a")
-    ncls = next(l for l in markdown.splitlines() if l.startswith("| ncls "))
+    ncls = next(row for row in markdown.splitlines() if row.startswith("| ncls "))
     assert "paper" not in ncls  # a system the paper has no cell for carries no "paper n/a" noise
 
 

@@ -209,7 +209,8 @@ class FixtureSite:
                 "application/xml",
             )
             urls = "".join(
-                f"<url><loc>{self.real}{p}</loc><lastmod>{self.expected[p].published.date() if p in self.expected else '2024-03-01'}</lastmod></url>"
+                f"<url><loc>{self.real}{p}</loc><lastmod>"
+                f"{self.expected[p].published.date() if p in self.expected else '2024-03-01'}</lastmod></url>"
                 for p in links
             )
             self.add(
@@ -221,7 +222,8 @@ class FixtureSite:
             items = "".join(f"<item><title>x</title><link>{self.real}{p}</link></item>" for p in links)
             self.add(
                 path,
-                f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>',
+                '<?xml version="1.0" encoding="UTF-8"?><rss '
+                f'version="2.0"><channel><title>t</title>{items}</channel></rss>',
                 "application/rss+xml",
             )
 
@@ -280,7 +282,10 @@ class FixtureSite:
             sapo="",
         )
         self.add(fp["no_sapo"], html.replace('content=""', ""))
-        english = "The Ministry of Construction has issued new guidance on the quality management of construction works nationwide."
+        english = (
+            "The Ministry of Construction has issued new guidance on the quality management of construction works "
+            "nationwide."
+        )
         html, _ = render(self.site, base + 10, self.real, sapo=english)
         self.add(fp["english"], html)
         self.add(fp["private"], render(self.site, base + 11, self.real)[0])

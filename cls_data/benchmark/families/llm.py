@@ -263,7 +263,8 @@ def _on_gpu() -> bool:
 
 @contextlib.contextmanager
 def _quiet_peft() -> Iterator[None]:
-    """peft 0.21 reads `is_gradient_checkpointing`, deprecated in transformers 5: a FutureWarning per model, not ours to fix."""
+    """peft 0.21 reads `is_gradient_checkpointing`, deprecated in transformers 5: a FutureWarning per model, not ours to
+    fix."""
     import warnings
 
     with warnings.catch_warnings():
@@ -339,8 +340,8 @@ def clean_answer(text: str, tgt_lang: str | None = None) -> dict[str, Any]:
 
 # --- the smoke backbone (offline, seconds)
 CHATML = (
-    "{%- for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
-    "{%- endfor %}{%- if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{%- endif %}"
+    "{%- for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + "
+    "'<|im_end|>\\n' }}{%- endfor %}{%- if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{%- endif %}"
 )
 
 
@@ -354,7 +355,8 @@ def build_tiny_llm(
     heads: int = 2,
     seed: int = 0,
 ) -> Path:
-    """A tiny random Qwen2 causal LM and a byte-level BPE tokenizer trained on `texts` and the prompt, with a ChatML template."""
+    """A tiny random Qwen2 causal LM and a byte-level BPE tokenizer trained on `texts` and the prompt, with a ChatML
+    template."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM

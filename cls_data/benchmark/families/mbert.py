@@ -226,7 +226,8 @@ def bert_codec(backbone: str | Path, src_lang: str, tgt_lang: str) -> BertCodec:
 
 # --- tiny smoke backbone: `fn(texts, out_dir)`
 def mbert_smoke_backbone(texts: list[str], out_dir: str | Path, vocab_size: int = 1000) -> Path:
-    """A tiny random `BertModel` with a WordPiece vocabulary of `texts` laid out like mBERT's, and a tiny decoder size."""
+    """A tiny random `BertModel` with a WordPiece vocabulary of `texts` laid out like mBERT's, and a tiny decoder
+    size."""
     import torch
     from transformers import BertModel
 

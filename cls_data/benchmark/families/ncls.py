@@ -91,7 +91,8 @@ def _ncls_seq2seq(ctx: BuildContext) -> Any:
 
 
 def build_ncls(ctx: BuildContext) -> Any:
-    """A from-scratch Transformer (random init from the backbone's config, seeded by the runner) or its saved weights."""
+    """A from-scratch Transformer (random init from the backbone's config, seeded by the runner) or its saved
+    weights."""
     from cls_data.benchmark.models.mbart_cls import MBartCLS
     from cls_data.benchmark.models.ncls import LABEL_SMOOTHING
 

@@ -67,7 +67,8 @@ def frame(content: torch.Tensor, markers: Markers) -> tuple[torch.Tensor, torch.
 
 
 def join_sequential(mono: torch.Tensor, cross: torch.Tensor, lsep: int) -> torch.Tensor:
-    """Right-padded rows `mono LSEP cross` (padding -100) from two right-padded content tensors, without Python loops."""
+    """Right-padded rows `mono LSEP cross` (padding -100) from two right-padded content tensors, without Python
+    loops."""
     batch, mono_len, cross_len = mono.size(0), mono.size(1), cross.size(1)
     n_mono = (mono != IGNORE_INDEX).sum(1, keepdim=True)
     n_cross = (cross != IGNORE_INDEX).sum(1, keepdim=True)
@@ -106,7 +107,8 @@ class BertSummarizer(nn.Module):
         )
 
     def param_groups(self) -> list[tuple[list[nn.Parameter], float]]:
-        """(parameters, relative learning rate): the fresh decoder first (its lr is the one logged), the pretrained encoder slower."""
+        """(parameters, relative learning rate): the fresh decoder first (its lr is the one logged), the pretrained
+        encoder slower."""
         encoder = list(self.model.get_encoder().parameters())
         ids = {id(p) for p in encoder}
         return [([p for p in self.parameters() if id(p) not in ids], 1.0), (encoder, ENCODER_LR_SCALE)]

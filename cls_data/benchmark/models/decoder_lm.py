@@ -32,7 +32,8 @@ def left_align(input_ids: torch.Tensor, attention_mask: torch.Tensor, pad_id: in
 
 
 def prompt_and_answer(batch: dict[str, torch.Tensor], pad_id: int) -> dict[str, torch.Tensor]:
-    """The training row of each pair: `input_ids`, `attention_mask`, `position_ids` and the `labels` (-100 on the prompt)."""
+    """The training row of each pair: `input_ids`, `attention_mask`, `position_ids` and the `labels` (-100 on the
+    prompt)."""
     prompt, prompt_mask = left_align(batch["input_ids"], batch["attention_mask"], pad_id)
     answer = batch["labels"]
     answer_mask = answer != IGNORE_INDEX
@@ -89,7 +90,8 @@ class DecoderLM(nn.Module):
         return out[:, ids.shape[1] :]
 
     def save(self, folder: Path) -> None:
-        """A folder `transformers`/`peft` load as is: the LoRA adapter (adapter_config.json + weights) or the full model."""
+        """A folder `transformers`/`peft` load as is: the LoRA adapter (adapter_config.json + weights) or the full
+        model."""
         self.model.save_pretrained(folder)
 
 

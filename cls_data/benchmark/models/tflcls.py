@@ -1,4 +1,5 @@
-"""TFLCLS's two-decoder model: one shared encoder, a cross-lingual decoder that generates, a monolingual one that teaches.
+"""TFLCLS's two-decoder model: one shared encoder, a cross-lingual decoder that generates, a monolingual one that
+teaches.
 
 `TwoDecoderSeq2Seq` wraps any Hugging Face encoder-decoder of the BART/mBART architecture
 (`get_encoder()`, `get_decoder()`, `get_output_embeddings()`, optional `final_logits_bias`) and a
