@@ -328,7 +328,7 @@ def _report(result: DemoResult, state: dict, ran: bool, on_progress: Callable[[D
         outcome = write_report(config, on_progress=lambda m: on_progress(DemoProgress("report", 0, 1, m)))
     result.answer = [*outcome.answer, *evaluation_lines(result.report / "results.json")]
     result.notes.extend(outcome.notes)
-    state["report"], state["answer"] = key, outcome.answer
+    state["report"], state["answer"] = key, result.answer  # the evaluation lines too: a rerun shows them
     on_progress(
         DemoProgress(
             "report",

@@ -170,10 +170,10 @@ def _test_ids(dataset: Path) -> list[str]:
     return pq.read_table(next((dataset / "data").glob("test-*.parquet"))).column("id").to_pylist()
 
 
-def test_a_rerun_into_the_same_folder_reuses_every_stage_quickly(demo_runs):
+def test_a_rerun_into_the_same_folder_reuses_every_stage(demo_runs):
     first, second, events = demo_runs
+    # every stage reused (what makes a rerun fast; its speed is measured in bench/, never asserted here)
     assert first.reused == [] and second.reused == ["crawl", "filter", "build", "benchmark", "report"]
-    assert second.seconds["total"] < 5
     assert [e.message for e in events if e.message.startswith("reused")] == [
         "reused articles.jsonl: 60 articles",
         "reused filtered/: kept 50",
