@@ -26,9 +26,8 @@ from cls_data.demo.corpus import TRANSLATOR, SampleTranslation, fill_translation
 from cls_data.demo.crawl_child import crawl_in_child
 from cls_data.demo.pair_site import PairSite
 from cls_data.demo.result import DemoProgress, DemoResult, demo_paths
-from cls_data.demo.run import GRID, _benchmark, _filter_counts, _read_state, _report
+from cls_data.demo.run import GRID, filter_counts, finish, read_state
 from cls_data.errors import ClsDataError
-from cls_data.outputs import write_json_atomic
 from cls_data.records import Article, read_jsonl
 
 PAIRS_DIR = Path(str(resources.files("cls_data.demo") / "pairs"))
@@ -97,7 +96,7 @@ def run_pair_demo(
     grid = dataclasses.replace(grid, datasets=(str(result.dataset),), train_sizes=(sample.train_size,))
     expand(grid)  # an unknown variant or weighting stops here
     state_file = out / "demo.json"
-    state = _read_state(state_file)
+    state = read_state(state_file)
     with PairSite(list(read_jsonl(sample.articles, Article))) as site:  # the pair's site and a refusing translator
         for stage, step in (
             ("crawl", lambda: _crawl(sample, result, site, on_progress)),
@@ -109,16 +108,7 @@ def run_pair_demo(
     t0 = time.monotonic()
     _build(sample, kind.name, result, on_progress)
     result.seconds["build"] = time.monotonic() - t0
-    t0 = time.monotonic()
-    ran = _benchmark(result, grid, state, on_progress)
-    result.seconds["benchmark"] = time.monotonic() - t0
-    write_json_atomic(state_file, state)
-    t0 = time.monotonic()
-    _report(result, state, ran, on_progress)
-    result.seconds["report"] = time.monotonic() - t0
-    write_json_atomic(state_file, state)
-    result.seconds["total"] = time.monotonic() - started
-    return result
+    return finish(result, grid, state, state_file, started, on_progress)
 
 
 def _crawl(sample: PairSample, result: DemoResult, site: PairSite, on_progress: Callable[[DemoProgress], None]) -> None:
@@ -194,7 +184,7 @@ def _filter(
             f"{report.counts.failed} summaries are missing from the pair's translation cache "
             f"({refused} translation requests were refused); see {result.failures}"
         )
-    _filter_counts(result, report.as_json(), filtered.kept, filtered.scored)
+    filter_counts(result, report.as_json(), filtered.kept, filtered.scored)
     on_progress(
         DemoProgress(
             "filter",

@@ -70,7 +70,7 @@ def run_demo(
     expand(grid)  # an unknown variant or weighting stops here, before anything runs
     sample = load_sample()
     state_file = out / "demo.json"
-    state = _read_state(state_file)
+    state = read_state(state_file)
     with MirrorServer(sample) as mirror:
         t0 = time.monotonic()
         _crawl(sample, result, mirror, on_progress)
@@ -81,16 +81,7 @@ def run_demo(
     t0 = time.monotonic()
     _build(result, on_progress)
     result.seconds["build"] = time.monotonic() - t0
-    t0 = time.monotonic()
-    ran = _benchmark(result, grid, state, on_progress)
-    result.seconds["benchmark"] = time.monotonic() - t0
-    write_json_atomic(state_file, state)
-    t0 = time.monotonic()
-    _report(result, state, ran, on_progress)
-    result.seconds["report"] = time.monotonic() - t0
-    write_json_atomic(state_file, state)
-    result.seconds["total"] = time.monotonic() - started
-    return result
+    return finish(result, grid, state, state_file, started, on_progress)
 
 
 # ---- stages ------------------------------------------------------------------------------------
@@ -146,7 +137,7 @@ def _filter(
     if state.get("filter") == key and all(p.exists() for p in outputs):
         result.reused.append("filter")
         report = json.loads(result.filter_report.read_text(encoding="utf-8"))  # as FilterReport.as_json wrote it
-        _filter_counts(result, report, read_jsonl(result.kept, CLSSample), list(read_jsonl(result.scored, CLSSample)))
+        filter_counts(result, report, read_jsonl(result.kept, CLSSample), list(read_jsonl(result.scored, CLSSample)))
         on_progress(
             DemoProgress("filter", 1, 1, f"reused {result.filter_report.parent.name}/: kept {report['counts']['kept']}")
         )
@@ -178,7 +169,7 @@ def _filter(
             f"({mirror.translator_requests} translation requests were refused; the demo never translates over a "
             f"network); see {result.failures}"
         )
-    _filter_counts(result, report.as_json(), filtered.kept, filtered.scored)
+    filter_counts(result, report.as_json(), filtered.kept, filtered.scored)
     state["filter"] = key
     on_progress(
         DemoProgress(
@@ -191,7 +182,28 @@ def _filter(
     )
 
 
-def _filter_counts(result: DemoResult, report: dict, kept: Iterable[CLSSample], scored: list[CLSSample]) -> None:
+def finish(
+    result: DemoResult,
+    grid: GridSpec,
+    state: dict,
+    state_file: Path,
+    started: float,
+    on_progress: Callable[[DemoProgress], None],
+) -> DemoResult:
+    """The stages every demo pair ends with, after its dataset is built: benchmark, report, the timings."""
+    t0 = time.monotonic()
+    ran = benchmark_stage(result, grid, state, on_progress)
+    result.seconds["benchmark"] = time.monotonic() - t0
+    write_json_atomic(state_file, state)
+    t0 = time.monotonic()
+    report_stage(result, state, ran, on_progress)
+    result.seconds["report"] = time.monotonic() - t0
+    write_json_atomic(state_file, state)
+    result.seconds["total"] = time.monotonic() - started
+    return result
+
+
+def filter_counts(result: DemoResult, report: dict, kept: Iterable[CLSSample], scored: list[CLSSample]) -> None:
     """The demo's counts from the filter report (`FilterReport.as_json`, as report.json holds it) and its
     kept and scored samples (best first)."""
     counts = report["counts"]
@@ -246,7 +258,9 @@ def _build(result: DemoResult, on_progress: Callable[[DemoProgress], None]) -> N
     on_progress(DemoProgress("build", 1, 1, ", ".join(f"{k} {v}" for k, v in built.split_rows.items())))
 
 
-def _benchmark(result: DemoResult, grid: GridSpec, state: dict, on_progress: Callable[[DemoProgress], None]) -> bool:
+def benchmark_stage(
+    result: DemoResult, grid: GridSpec, state: dict, on_progress: Callable[[DemoProgress], None]
+) -> bool:
     """Train and score every run of `grid` not complete yet; whether any run was attempted."""
     from cls_data.benchmark.grid import expand, run_grid
     from cls_data.report.writer import write_results
@@ -305,7 +319,7 @@ def _benchmark(result: DemoResult, grid: GridSpec, state: dict, on_progress: Cal
     return True
 
 
-def _report(result: DemoResult, state: dict, ran: bool, on_progress: Callable[[DemoProgress], None]) -> None:
+def report_stage(result: DemoResult, state: dict, ran: bool, on_progress: Callable[[DemoProgress], None]) -> None:
     from cls_data.report.writer import ReportConfig, write_report
 
     if not (result.runs / RESULTS).exists():
@@ -363,7 +377,7 @@ def _sibling(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
 
 
-def _read_state(path: Path) -> dict:
+def read_state(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
