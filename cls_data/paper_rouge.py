@@ -141,19 +141,9 @@ def score_files_paper(
     pred_path: str | Path, ref_path: str | Path, lang: str, tokenizer_name: str, per_sample: str | Path | None = None
 ) -> Any:
     """`cls-data rouge --paper-tokens`: two line-aligned files scored in the paper's unit (a `RougeReport`)."""
-    from cls_data.outputs import check_output_file
-    from cls_data.rouge_files import RougeReport, read_summaries, write_per_sample
+    from cls_data.rouge_files import RougeReport, read_aligned, write_per_sample
 
-    if per_sample is not None:
-        check_output_file(Path(per_sample), "--per-sample")
-    preds, refs = read_summaries(pred_path), read_summaries(ref_path)
-    if len(preds) != len(refs):
-        raise ClsDataError(
-            f"{pred_path} has {len(preds)} lines but {ref_path} has {len(refs)}: "
-            "the files must hold one summary per line, in the same order"
-        )
-    if not preds:
-        raise ClsDataError(f"{pred_path} and {ref_path} are empty: there is nothing to score")
+    preds, refs = read_aligned(pred_path, ref_path, per_sample)
     tokenizer = load_tokenizer(tokenizer_name) if base_language(lang) == "zh" else None
     scores, refused = score_paper(preds, refs, lang, tokenizer)
     report = RougeReport(unit_label(lang, tokenizer_name), scores)

@@ -51,10 +51,10 @@ def read_summaries(path: str | Path) -> list[str]:
     return [line.removesuffix("\n").removesuffix("\r") for _, line in numbered_lines(path)]
 
 
-def score_files(
-    pred_path: str | Path, ref_path: str | Path, tokenizer: str, per_sample: str | Path | None = None
-) -> RougeReport:
-    """Score two line-aligned files; with `per_sample`, that file is checked first and written last."""
+def read_aligned(
+    pred_path: str | Path, ref_path: str | Path, per_sample: str | Path | None = None
+) -> tuple[list[str], list[str]]:
+    """The predictions and references of two line-aligned files (the `--per-sample` output checked first)."""
     if per_sample is not None:
         check_output_file(Path(per_sample), "--per-sample")
     preds, refs = read_summaries(pred_path), read_summaries(ref_path)
@@ -65,6 +65,14 @@ def score_files(
         )
     if not preds:
         raise ClsDataError(f"{pred_path} and {ref_path} are empty: there is nothing to score")
+    return preds, refs
+
+
+def score_files(
+    pred_path: str | Path, ref_path: str | Path, tokenizer: str, per_sample: str | Path | None = None
+) -> RougeReport:
+    """Score two line-aligned files; with `per_sample`, that file is checked first and written last."""
+    preds, refs = read_aligned(pred_path, ref_path, per_sample)
     report = RougeReport(tokenizer, score_texts(preds, refs, tokenizer))
     if per_sample is not None:
         write_per_sample(report, per_sample)
