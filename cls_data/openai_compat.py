@@ -131,6 +131,20 @@ class ChatAPI:
     def models(self) -> list[str]:
         return model_ids(self.request("GET", "/models"))
 
+    def require_model(self, model: str, server: str) -> None:
+        """One line now rather than every request failing later: `server` (e.g. "the judge") is unreachable, or it
+        lists its models and `model` is not among them."""
+        try:
+            served = self.models()
+        except NoAnswer as exc:
+            raise ClsDataError(f"cannot reach {server} at {self.base_url}: {exc}") from None
+        except (HTTPError, Malformed):
+            return  # the server does not list its models; the first request will tell
+        if served and model not in served:
+            raise ClsDataError(
+                f"{server} at {self.base_url} does not serve model {model!r}; it serves: {', '.join(served[:20])}"
+            )
+
     def chat(self, model: str, messages: list[dict[str, str]], max_tokens: int) -> Completion:
         return completion(self.request("POST", "/chat/completions", json=chat_body(model, messages, max_tokens)))
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from cls_data.errors import ClsDataError
-from cls_data.openai_compat import ChatAPI, HTTPError, Malformed, NoAnswer, ServerError, TimedOut, Unreachable
+from cls_data.openai_compat import ChatAPI, HTTPError, ServerError, TimedOut, Unreachable
 from cls_data.text import language_name
 from cls_data.translate.base import (
     BackendSettings,
@@ -87,16 +87,7 @@ class OpenAITranslator:
         for code in (src, tgt):
             if language_name(code) == code:
                 raise ClsDataError(f"openai backend: no language name for {code!r}; use a code such as vi, zh, en")
-        try:
-            served = self._api.models()
-        except NoAnswer as exc:
-            raise ClsDataError(f"cannot reach the OpenAI-compatible server at {self.url}: {exc}") from None
-        except (HTTPError, Malformed):
-            served = []  # the server does not list its models; the first request will tell
-        if served and self.model not in served:
-            raise ClsDataError(
-                f"the server at {self.url} does not serve model {self.model!r}; it serves: {', '.join(served[:20])}"
-            )
+        self._api.require_model(self.model, "the OpenAI-compatible server")
         return src, tgt
 
     def close(self) -> None:

@@ -13,9 +13,6 @@ from dataclasses import dataclass, field
 from cls_data.errors import ClsDataError
 from cls_data.openai_compat import (
     ChatAPI,
-    HTTPError,
-    Malformed,
-    NoAnswer,
     ServerError,
     Unreachable,
     chat_body,
@@ -72,17 +69,7 @@ class Judge:
 
     def check(self) -> None:
         """One line now, rather than every judgement failing: the server is unreachable or lacks the model."""
-        try:
-            served = self._api.models()
-        except NoAnswer as exc:
-            raise ClsDataError(f"cannot reach the judge at {self._api.base_url}: {exc}") from None
-        except (HTTPError, Malformed):
-            served = []  # the server does not list its models; the first request will tell
-        if served and self.model not in served:
-            raise ClsDataError(
-                f"the judge server at {self._api.base_url} does not serve {self.model!r}; "
-                f"it serves: {', '.join(served[:20])}"
-            )
+        self._api.require_model(self.model, "the judge")
 
     def judge(self, document: str, summary: str, src: str, tgt: str) -> Outcome:
         body = chat_body(self.model, messages(document, summary, src, tgt), MAX_TOKENS)
