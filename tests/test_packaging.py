@@ -86,3 +86,18 @@ def test_the_wheel_builds_without_warnings_and_its_cli_runs_from_a_fresh_environ
         cwd=tmp_path,
     )  # languages.tsv, pairs
     assert data.returncode == 0 and "sites.toml" in data.stdout and int(data.stdout.split()[0]) > 50, data.stderr
+
+
+def test_every_package_folder_of_the_source_is_listed_for_the_wheel():
+    """An editable install finds a sub-package the wheel would leave out: pyproject's `packages` must list them all."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    folders = {Path(folder): name for name, folder in config["package-dir"].items()}
+    found = set()
+    for top, name in folders.items():
+        for init in (root / top).rglob("__init__.py"):
+            relative = init.parent.relative_to(root / top).parts
+            found.add(".".join((name, *relative)))
+    assert found - set(config["packages"]) == set(), "add these to [tool.setuptools] packages in pyproject.toml"
