@@ -11,16 +11,8 @@ from cls_data.cli.console import err, out
 
 
 def run_workers(grids: list, out_dir: Path, shard_of: tuple[int, int], log_with: tuple[str, ...], workers: int) -> None:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from cls_data.benchmark.launch import run_local_workers, visible_gpus
+    from cls_data.cli.progress import run_bars
 
     gpus = visible_gpus()
     where = f"GPUs {', '.join(gpus)}" if gpus else "CPU"
@@ -29,14 +21,7 @@ def run_workers(grids: list, out_dir: Path, shard_of: tuple[int, int], log_with:
         soft_wrap=True,
         markup=False,
     )
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err, transient=False) as bars:
+    with run_bars(err) as bars:
         task = bars.add_task("runs", total=None)
 
         def on_status(status) -> None:

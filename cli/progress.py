@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 def _duration(seconds: float) -> str:
@@ -64,24 +68,7 @@ class GridProgress:
 
     def __enter__(self) -> GridProgress:
         if self.live:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self.progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TimeRemainingColumn(),
-                console=self.console,
-                transient=False,
-            )
+            self.progress = run_bars(self.console)
             self.progress.start()
         return self
 
@@ -113,3 +100,18 @@ class GridProgress:
             self.overall = self.progress.add_task("[bold]runs[/]", total=total)
         self.progress.update(self.overall, completed=done, total=total)
         self.progress.console.print(f"[bold]run {done + 1}/{total}[/] {escape(name)}", soft_wrap=True)
+
+
+def run_bars(console: Console) -> Progress:
+    """The runs bar (description, bar, done/total, elapsed, ETA) of one benchmark or of N workers."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, TimeRemainingColumn(), console=console, transient=False)

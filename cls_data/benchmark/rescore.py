@@ -55,7 +55,7 @@ def _run_spec(config: dict) -> Any:
 def plan_of(run: Path, config: dict, ctx: Any) -> Any:
     """The finished run's `RunPlan`, from its config.json alone (its training dataset need not be here)."""
     from cls_data.benchmark.registry import resolve_variant
-    from cls_data.benchmark.run_plan import RunPlan
+    from cls_data.benchmark.run_plan import RunPlan, stage_configs
 
     variant = resolve_variant(config["variant"])
     if variant.setup:
@@ -68,7 +68,6 @@ def plan_of(run: Path, config: dict, ctx: Any) -> Any:
     languages = SimpleNamespace(
         src_lang=config.get("src_lang"), tgt_lang=config.get("tgt_lang"), fingerprint=config.get("dataset_fingerprint")
     )
-    stages = (*spec.stages, *((spec.inference,) if spec.inference else ()))
     return RunPlan(
         run=_run_spec(config),
         ctx=ctx,
@@ -77,7 +76,7 @@ def plan_of(run: Path, config: dict, ctx: Any) -> Any:
         train=None,
         backbone=backbone,
         codec=variant.codec(backbone, languages.src_lang, languages.tgt_lang),
-        configs={stage.name: ctx.train_config(spec, stage) for stage in stages},
+        configs=stage_configs(ctx, spec),
     )
 
 

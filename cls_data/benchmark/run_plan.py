@@ -206,14 +206,19 @@ def _codec(variant: Variant, ctx: RunContext, dataset: ClsDataset, backbone: str
     return ctx.codecs[key]
 
 
+def stage_configs(ctx: RunContext, spec: VariantSpec) -> dict[str, TrainConfig]:
+    """Each stage's final TrainConfig (the inference stage's too), as every RunPlan holds them."""
+    stages = (*spec.stages, *((spec.inference,) if spec.inference else ()))
+    return {stage.name: ctx.train_config(spec, stage) for stage in stages}
+
+
 def resolve_run(run: RunSpec, ctx: RunContext) -> RunPlan:
     """The run's `RunPlan`: its variant imported, its dataset opened, its train split chosen (a size the dataset
     cannot supply is one line here), its backbone made or named, its codec loaded, its stages configured once,
     then the variant's `setup` (e.g. the LLM's k-shot examples) applied."""
     variant, dataset = resolve_variant(run.variant), ctx.dataset(run.dataset)
     spec = variant.spec
-    stages = (*spec.stages, *((spec.inference,) if spec.inference else ()))
-    configs = {stage.name: ctx.train_config(spec, stage) for stage in stages}
+    configs = stage_configs(ctx, spec)
     train = TrainSplit.of(dataset, run.train_size, ctx.training_cap(spec))
     backbone = backbone_for(variant, ctx, dataset, train)
     plan = RunPlan(

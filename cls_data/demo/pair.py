@@ -22,16 +22,15 @@ from pathlib import Path
 
 from cls_data.benchmark.config import GridSpec
 from cls_data.dataset_folder import file_sha256, read_build_info
-from cls_data.demo.corpus import TRANSLATOR, SampleTranslation, fill_translation_cache
+from cls_data.demo.corpus import SampleTranslation, fill_translation_cache
 from cls_data.demo.crawl_child import crawl_in_child
 from cls_data.demo.pair_site import PairSite
 from cls_data.demo.result import DemoProgress, DemoResult, demo_paths
-from cls_data.demo.run import GRID, filter_counts, finish, read_state
+from cls_data.demo.run import GRID, TRANSLATOR_NAME, filter_config, filter_counts, finish, read_state
 from cls_data.errors import ClsDataError
 from cls_data.records import Article, read_jsonl
 
 PAIRS_DIR = Path(str(resources.files("cls_data.demo") / "pairs"))
-TRANSLATOR_NAME = "hand-written sample translations (cls-data demo cache; no MT system)"
 MIN_BODY_WORDS = 10  # the demo's articles are two-sentence stubs; real crawls keep the default (60)
 
 
@@ -153,7 +152,7 @@ def _crawl(sample: PairSample, result: DemoResult, site: PairSite, on_progress: 
 def _filter(
     sample: PairSample, result: DemoResult, mirror: PairSite, on_progress: Callable[[DemoProgress], None]
 ) -> None:
-    from cls_data.filter.run import FilterConfig, run_filter
+    from cls_data.filter.run import run_filter
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{result.translation_cache}{suffix}").unlink(missing_ok=True)
@@ -162,21 +161,7 @@ def _filter(
     )
     trip = f"{sample.src} → {sample.tgt} → {sample.src}"
     on_progress(DemoProgress("filter", 0, 1, f"round trip {trip} from the cache"))
-    config = FilterConfig(
-        input=result.articles,
-        out=result.scored.parent,
-        keep=sample.keep,
-        translator=TRANSLATOR,
-        src=sample.src,
-        tgt=sample.tgt,
-        translator_url=mirror.translator_url,
-        cache=result.translation_cache,
-        concurrency=1,
-        max_retries=0,
-        backoff_base=0.0,
-        timeout=10.0,
-    )
-    filtered = run_filter(config)
+    filtered = run_filter(filter_config(result, mirror.translator_url, sample.keep, sample.src, sample.tgt))
     refused = mirror.translator_requests
     report = filtered.report
     if report.requests_sent or refused or report.counts.failed:

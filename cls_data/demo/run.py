@@ -13,6 +13,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cls_data.benchmark.config import GridSpec
 from cls_data.dataset_folder import file_sha256, folder_fingerprint, read_build_info
@@ -24,6 +25,9 @@ from cls_data.errors import ClsDataError
 from cls_data.outputs import write_json_atomic
 from cls_data.records import Article, CLSSample, read_jsonl
 from cls_data.run_folder import METRICS, RESULTS
+
+if TYPE_CHECKING:
+    from cls_data.filter.run import FilterConfig
 
 # Vi2ZhLow's shape (train 5,000 with nested 1,000 and 3,000, validation 3,000, test 3,000: the
 # paper kept 11,000 of 142,000), scaled to the sample: the filter keeps what the splits need.
@@ -126,7 +130,7 @@ def _crawl(
 def _filter(
     sample: Sample, result: DemoResult, mirror: MirrorServer, state: dict, on_progress: Callable[[DemoProgress], None]
 ) -> None:
-    from cls_data.filter.run import FilterConfig, run_filter
+    from cls_data.filter.run import run_filter
 
     key = {
         "articles_sha256": file_sha256(result.articles),
@@ -149,19 +153,7 @@ def _filter(
         _sibling(result.translation_cache, suffix).unlink(missing_ok=True)
     fill_translation_cache(result.translation_cache, mirror.translator_url, sample.translations)
     on_progress(DemoProgress("filter", 0, 1, "round trip vi → zh → vi from the cache, ROUGE, top K"))
-    config = FilterConfig(
-        input=result.articles,
-        out=result.scored.parent,
-        keep=KEEP,
-        translator=TRANSLATOR,
-        translator_url=mirror.translator_url,
-        cache=result.translation_cache,
-        concurrency=1,
-        max_retries=0,
-        backoff_base=0.0,
-        timeout=10.0,
-    )
-    filtered = run_filter(config)
+    filtered = run_filter(filter_config(result, mirror.translator_url, KEEP))
     report = filtered.report  # its notes are in report.json; the demo words its own
     if report.requests_sent or mirror.translator_requests or report.counts.failed:
         raise ClsDataError(
@@ -201,6 +193,26 @@ def finish(
     write_json_atomic(state_file, state)
     result.seconds["total"] = time.monotonic() - started
     return result
+
+
+def filter_config(result: DemoResult, translator_url: str, keep: int, src: str = "vi", tgt: str = "zh") -> FilterConfig:
+    """The demo's filter (a FilterConfig): every translation from the filled cache, a translator refusing requests."""
+    from cls_data.filter.run import FilterConfig
+
+    return FilterConfig(
+        input=result.articles,
+        out=result.scored.parent,
+        keep=keep,
+        translator=TRANSLATOR,
+        src=src,
+        tgt=tgt,
+        translator_url=translator_url,
+        cache=result.translation_cache,
+        concurrency=1,
+        max_retries=0,
+        backoff_base=0.0,
+        timeout=10.0,
+    )
 
 
 def filter_counts(result: DemoResult, report: dict, kept: Iterable[CLSSample], scored: list[CLSSample]) -> None:

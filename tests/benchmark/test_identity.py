@@ -13,7 +13,7 @@ pytest.importorskip("torch")
 from cls_data.benchmark.context import RunContext, RunSpec  # noqa: E402
 from cls_data.benchmark.data import open_dataset  # noqa: E402
 from cls_data.benchmark.registry import resolve_variant  # noqa: E402
-from cls_data.benchmark.run_plan import RunPlan, TrainSplit, backbone_for  # noqa: E402
+from cls_data.benchmark.run_plan import RunPlan, TrainSplit, backbone_for, stage_configs  # noqa: E402
 from cls_data.benchmark.runs import run_or_record  # noqa: E402
 from cls_data.errors import ClsDataError  # noqa: E402
 from cls_data.run_folder import shared_rel_dir, write_config  # noqa: E402
@@ -28,7 +28,6 @@ def finished(run: RunSpec, ctx: RunContext, variant_name: str | None = None, fol
     run = dataclasses.replace(run, variant=variant_name or run.variant)
     variant, dataset = resolve_variant(run.variant), ctx.dataset(run.dataset)
     train = TrainSplit.of(dataset, run.train_size, ctx.training_cap(variant.spec))
-    stages = (*variant.spec.stages, *((variant.spec.inference,) if variant.spec.inference else ()))
     # the plan without its codec (a prompted LLM's tokenizer is not needed to write config.json)
     plan = RunPlan(
         run=run,
@@ -38,7 +37,7 @@ def finished(run: RunSpec, ctx: RunContext, variant_name: str | None = None, fol
         train=train,
         codec=None,
         backbone=backbone_for(variant, ctx, dataset, train),
-        configs={stage.name: ctx.train_config(variant.spec, stage) for stage in stages},
+        configs=stage_configs(ctx, variant.spec),
     )
     write_config(folder, plan.record())
     (folder / "model").mkdir()

@@ -14,30 +14,14 @@ import pytest
 from cls_data.records import CLSSample, read_jsonl
 from cls_data.text import language_problem
 from cls_data.translate import TranslationCache
+from tests.cli.test_filter_command import filter_cmd as command_line
 from tests.support.cli import cli_command, run_cli
 from tests.support.fake_mt import FakeMT
 
 
 def filter_cmd(input, out, server, cache, *extra, backend="google"):
-    url = server.url + ("/m" if backend == "google" else "")
-    return [
-        "filter",
-        str(input),
-        "--keep",
-        "11",
-        "--out",
-        str(out),
-        "--translator",
-        backend,
-        "--translator-url",
-        url,
-        "--cache",
-        str(cache),
-        "--backoff",
-        "0.01",
-        "--quiet",
-        *extra,
-    ]
+    """test_filter_command's command line, with Google's web endpoint as the default backend here."""
+    return command_line(input, out, server, cache, *extra, backend=backend)
 
 
 def run(args, **kwargs):
